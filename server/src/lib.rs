@@ -1,0 +1,9 @@
+//! The HTTP server: configuration, router, start-up and shutdown.
+//!
+//! `main` only parses settings and calls [`startup::run`]; tests build the
+//! same router with [`startup::router`] and serve it on port 0.
+
+pub mod config;
+mod health;
+pub mod startup;
+pub mod telemetry;

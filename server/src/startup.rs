@@ -1,0 +1,169 @@
+//! Building the router and running the server until it is told to stop.
+
+use std::future::Future;
+use std::time::Duration;
+
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+
+/// The name cargo-leptos gives the wasm, JS and CSS files (`name` in Cargo.toml).
+pub const OUTPUT_NAME: &str = "crm";
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Why the server could not start or keep running; each maps to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened, locked or migrated.
+    #[error("{0}")]
+    Database(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// Why the OS said no.
+        source: std::io::Error,
+    },
+    /// Serving failed after start.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+impl StartError {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Database(StoreError::Locked { .. }) => 3,
+            Self::Database(_) => 4,
+            Self::Bind { .. } => 5,
+            Self::Serve(_) => 1,
+        }
+    }
+}
+
+/// Leptos' options for these settings.
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .env(if cfg!(debug_assertions) { Env::DEV } else { Env::PROD })
+        .build()
+}
+
+/// The whole application as an axum router: pages, server functions, static
+/// files, health check, and the layers every request passes through.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let pages = Router::new()
+        .route("/healthz", get(crate::health::healthz))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id = %request_id, method = %request.method(), uri = %request.uri())
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CompressionLayer::new())
+        // Axum's own extractor limit is lifted so this one layer decides, for
+        // every route alike, with a 413.
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max_body_bytes));
+    pages.layer(layers)
+}
+
+/// Opens the store, migrates, binds and serves until `shutdown` completes.
+pub async fn run(settings: Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+    let credentials = settings.credentials();
+    let (store, report) = Store::open(&settings.database_url, credentials.as_ref()).await?;
+    tracing::info!(applied = ?report.applied, schema_version = report.version, "database ready");
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .map_err(|source| StartError::Bind { addr: settings.addr, source })?;
+    serve(listener, store, &settings, shutdown).await
+}
+
+/// Serves on an already bound listener (tests bind port 0 and pass it in).
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    settings: &Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let mut leptos_options = leptos_options(settings);
+    if let Ok(addr) = listener.local_addr() {
+        leptos_options.site_addr = addr;
+        // The one line scripts and tests wait for.
+        tracing::info!("listening on http://{addr}");
+    }
+    let state = AppState { leptos_options, store: store.clone() };
+    let app = router(state, settings.max_body_bytes);
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    // Every request has finished and the router is gone: let the database
+    // flush and release its directory before the process exits.
+    if let Err(error) = store.close(SHUTDOWN_GRACE).await {
+        tracing::warn!(%error, "database did not close cleanly");
+    }
+    served.map_err(StartError::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// How long in-flight requests get after a stop signal before the process exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -1,0 +1,6 @@
+//! The server over real HTTP, on the real SurrealDB engine.
+
+mod customers;
+mod http;
+mod process;
+mod support;

@@ -1,0 +1,133 @@
+//! Storage for the customer archive in SurrealDB.
+//!
+//! One [`Store`] talks to any engine `surrealdb::engine::any` knows: `mem://`
+//! in tests, `surrealkv://path` embedded on disk (the default), `ws://host:port`
+//! for a SurrealDB server or cluster. Everything above this crate sees typed
+//! [`StoreError`]s; database error text stays in the server log.
+
+mod customers;
+mod error;
+mod lock;
+mod migrations;
+
+use std::path::PathBuf;
+
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+
+pub use customers::CustomerRow;
+pub use error::StoreError;
+pub use migrations::{MigrationReport, SCHEMA_VERSION};
+
+
+/// The namespace and database the archive lives in.
+const NAMESPACE: &str = "crm";
+const DATABASE: &str = "crm";
+
+/// A handle on the archive database. Cheap to clone; clones share one connection.
+#[derive(Clone)]
+pub struct Store {
+    db: Surreal<Any>,
+    /// The embedded engine's directory, if any: `close` waits for it.
+    dir: Option<PathBuf>,
+}
+
+/// A database user for a SurrealDB server (`ws://`); embedded engines need none.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The root user name.
+    pub username: String,
+    /// The password; never printed.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[redacted]").finish()
+    }
+}
+
+/// What the health check reports about the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// The schema version the database is at.
+    pub schema_version: u32,
+}
+
+impl Store {
+    /// Connects to `url`, takes the data directory lock for embedded engines,
+    /// and selects the archive namespace. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str, credentials: Option<&Credentials>) -> Result<Self, StoreError> {
+        let dir = embedded_dir(url);
+        if let Some(dir) = &dir {
+            lock::ensure_available(dir)?;
+        }
+        let db = surrealdb::engine::any::connect(url).await.map_err(|e| {
+            tracing::error!(error = %e, "connecting to the database failed");
+            StoreError::Unavailable(format!("cannot open the database at {url}: {e}"))
+        })?;
+        if let Some(credentials) = credentials {
+            let root = surrealdb::opt::auth::Root {
+                username: credentials.username.clone(),
+                password: credentials.password.clone(),
+            };
+            db.signin(root).await.map_err(|e| {
+                tracing::error!(error = %e, "signing in to the database failed");
+                StoreError::Unavailable(format!("the database at {url} refused the credentials"))
+            })?;
+        }
+        db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
+        Ok(Self { db, dir })
+    }
+
+    /// Connects and brings the schema up to date: what a server does at start.
+    pub async fn open(
+        url: &str,
+        credentials: Option<&Credentials>,
+    ) -> Result<(Self, MigrationReport), StoreError> {
+        let store = Self::connect(url, credentials).await?;
+        let report = store.migrate().await?;
+        Ok((store, report))
+    }
+
+    /// Drops this handle and, for an embedded engine, waits until the engine
+    /// has flushed and released its directory, so the process may exit or
+    /// reopen it. Other clones must be dropped first; otherwise this gives up
+    /// after `timeout`.
+    pub async fn close(self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        let Self { db, dir } = self;
+        drop(db);
+        match dir {
+            Some(dir) => lock::wait_released(&dir, timeout).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Answers whether the database responds, and at which schema version.
+    pub async fn health(&self) -> Result<Health, StoreError> {
+        let schema_version = self.schema_version().await?;
+        Ok(Health { schema_version })
+    }
+}
+
+/// The directory an embedded on-disk engine writes to, if `url` names one.
+fn embedded_dir(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("surrealkv://").or_else(|| url.strip_prefix("rocksdb://"))?;
+    // `surrealkv:///abs` keeps its leading slash; `surrealkv://rel` is relative.
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::embedded_dir;
+    use std::path::PathBuf;
+
+    #[test]
+    fn an_embedded_url_names_its_directory() {
+        assert_eq!(embedded_dir("surrealkv:///var/crm"), Some(PathBuf::from("/var/crm")));
+        assert_eq!(embedded_dir("surrealkv://data/crm.db"), Some(PathBuf::from("data/crm.db")));
+        assert_eq!(embedded_dir("mem://"), None);
+        assert_eq!(embedded_dir("ws://127.0.0.1:8000"), None);
+    }
+}

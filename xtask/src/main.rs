@@ -1,0 +1,133 @@
+//! `cargo xtask run` and `cargo xtask test`: the two commands that set up a
+//! fresh machine and then run the app or every test. Both install only what
+//! is missing, so a second run installs nothing.
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run     install what is missing, build (release) and serve on http://127.0.0.1:3000
+          with the embedded database under ./data
+  test    install what is missing and run every test: native, wasm build, browser
+  setup   only install what is missing";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&root),
+        Some("test") => test(&root),
+        Some("setup") => tools::ensure_all(&root).map(|_| ()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// Phases and how long each took, printed at the end.
+struct Timings(Vec<(String, Duration)>);
+
+impl Timings {
+    fn phase<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        let result = f();
+        let took = start.elapsed();
+        eprintln!("==> {name}: {} in {}", if result.is_ok() { "done" } else { "FAILED" }, fmt(took));
+        self.0.push((name.to_owned(), took));
+        result
+    }
+
+    fn print(&self) {
+        eprintln!("\nphase timings:");
+        let total: Duration = self.0.iter().map(|(_, d)| *d).sum();
+        for (name, took) in &self.0 {
+            eprintln!("  {:<34} {:>8}", name, fmt(*took));
+        }
+        eprintln!("  {:<34} {:>8}", "total", fmt(total));
+    }
+}
+
+fn fmt(d: Duration) -> String {
+    let secs = d.as_secs();
+    format!("{}m{:02}s", secs / 60, secs % 60)
+}
+
+fn run(root: &Path) -> Result<(), String> {
+    let tools = tools::ensure_all(root)?;
+    tools::run(tools.cargo_leptos(root).args(["build", "--release"]), "cargo leptos build --release")?;
+    let server = root.join("target/release/server");
+    eprintln!("\nserving on http://127.0.0.1:3000 (database under ./data); Ctrl-C stops");
+    let status = Command::new(server)
+        .current_dir(root)
+        .env("CRM_SITE_ROOT", root.join("target/site"))
+        .status()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the server exited with {status}")) }
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    let mut timings = Timings(Vec::new());
+    let result = test_phases(root, &mut timings);
+    timings.print();
+    result
+}
+
+fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
+    let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
+    timings.phase("native tests (cargo test)", || {
+        tools::run(
+            Command::new("cargo").current_dir(root).args(["test", "--workspace", "--exclude", "frontend"]),
+            "cargo test",
+        )
+    })?;
+    timings.phase("wasm build of domain", || {
+        tools::run(
+            Command::new("cargo").current_dir(root).args([
+                "build",
+                "--package",
+                "domain",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]),
+            "cargo build --target wasm32-unknown-unknown -p domain",
+        )
+    })?;
+    timings.phase("release build (cargo leptos)", || {
+        tools::run(tools.cargo_leptos(root).args(["build", "--release"]), "cargo leptos build --release")
+    })?;
+    timings.phase("size report", || {
+        tools::run(
+            Command::new("cargo").current_dir(root).args(["run", "--quiet", "--package", "xtask", "--bin", "size-report"]),
+            "size-report",
+        )
+    })?;
+    timings.phase("browser tests (playwright)", || {
+        tools::run(
+            tools
+                .npx(root)
+                .args(["playwright", "test"])
+                .env("CRM_SERVER_BIN", root.join("target/release/server"))
+                .env("CRM_SITE_ROOT", root.join("target/site")),
+            "playwright test",
+        )
+    })?;
+    Ok(())
+}
