@@ -68,12 +68,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Any path no route matches; the server answers it with status 404.
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http_status::NOT_FOUND);
-    }
     let texts = use_texts();
     view! {
         <section class="card">
@@ -83,10 +80,4 @@ fn NotFound() -> impl IntoView {
             </a>
         </section>
     }
-}
-
-#[cfg(feature = "ssr")]
-mod http_status {
-    pub use leptos_axum::http::StatusCode;
-    pub const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
 }

@@ -2,7 +2,7 @@
 
 use domain::CustomerName;
 use leptos_axum::ResponseOptions;
-use leptos_axum::http::StatusCode;
+use axum::http::StatusCode;
 
 use super::CustomerSummary;
 use crate::error::AppError;
