@@ -7,7 +7,9 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::body::Body;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -77,6 +79,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/healthz", get(crate::health::healthz))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(client_errors_are_4xx))
         .with_state(state);
 
     let layers = ServiceBuilder::new()
@@ -96,6 +99,28 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body_bytes));
     pages.layer(layers)
+}
+
+/// Server functions answer every error they could not attribute with 500,
+/// including arguments that failed to decode. Those are the client's fault:
+/// answer them with 400 so clients know retrying the same request is futile.
+async fn client_errors_are_4xx(response: Response) -> Response {
+    const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    let is_request_error = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .is_ok_and(|error| error["code"] == "request");
+    if is_request_error {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Opens the store, migrates, binds and serves until `shutdown` completes.
