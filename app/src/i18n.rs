@@ -132,7 +132,7 @@ mod tests {
             let error = FieldError::new("name", code).with_limit(120);
             for locale in [Locale::ZhCn, Locale::En] {
                 let message = field_error_message(locale, &error);
-                assert!(!message.contains("name."), "{locale:?} lacks text for {code}: {message}");
+                assert!(!message.contains(&error.code), "{locale:?} lacks text for {code}: {message}");
             }
         }
     }
