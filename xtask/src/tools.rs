@@ -54,12 +54,32 @@ pub fn ensure_all(root: &Path) -> Result<Tools, String> {
 
 /// Runs a command, failing with its name when it fails.
 pub fn run(command: &mut Command, name: &str) -> Result<(), String> {
+    without_cargo_run_env(command);
     let status = command.status().map_err(|e| format!("cannot run {name}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{name} failed ({status})")) }
 }
 
+/// `cargo run` hands xtask variables describing the xtask package. Build
+/// scripts such as ring's declare `rerun-if-env-changed` on some of them, so a
+/// nested cargo that inherits them rebuilds half the dependency tree. Children
+/// get the environment the developer's shell has.
+fn without_cargo_run_env(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let injected = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(name, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE");
+        if injected {
+            command.env_remove(name);
+        }
+    }
+}
+
 fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).output().ok()?;
+    let mut command = Command::new(program);
+    command.args(args);
+    without_cargo_run_env(&mut command);
+    let out = command.output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
