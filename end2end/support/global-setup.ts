@@ -6,7 +6,7 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "..", "..");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const bin = process.env.CRM_SERVER_BIN ?? path.join(root, "target", "release", "server");
+  const bin = path.resolve(process.env.CRM_SERVER_BIN ?? path.join(root, "target", "debug", "server"));
   const server = spawn(bin, [], {
     cwd: root,
     env: {
@@ -14,7 +14,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       RUST_LOG: "info",
       CRM_ADDR: "127.0.0.1:0",
       CRM_DATABASE_URL: "mem://",
-      CRM_SITE_ROOT: process.env.CRM_SITE_ROOT ?? path.join(root, "target", "site"),
+      CRM_SITE_ROOT: path.resolve(process.env.CRM_SITE_ROOT ?? path.join(root, "target", "site")),
     },
     stdio: ["ignore", "inherit", "pipe"],
   });
@@ -29,6 +29,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         clearTimeout(timer);
         resolve(match[1]);
       }
+    });
+    server.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${bin}: ${error.message} (build it with cargo test or cargo build -p server)`));
     });
     server.on("exit", (code) => {
       clearTimeout(timer);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const OUTPUT_NAME: &str = "crm";
-const BUILD_COMMAND: &str = "cargo leptos build --release";
+const BUILD_COMMAND: &str = "cargo leptos build --release --frontend-only";
 
 struct Sizes {
     raw: usize,
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 }
 
 fn report(pkg: &Path) -> Result<(), String> {
-    let files = [("wasm", "_bg.wasm"), ("js", ".js"), ("css", ".css")];
+    let files = [("wasm", ".wasm"), ("js", ".js"), ("css", ".css")];
     let mut brotli = Vec::new();
     println!("{:<6} {:>10} {:>10} {:>10}  file", "kind", "raw", "gzip", "brotli");
     for (kind, suffix) in files {
