@@ -1,0 +1,154 @@
+//! Figures derived from an archive's orders and interactions, shown at the
+//! top of a customer page and used by analytics.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::Customer;
+use crate::money::Currency;
+use crate::time::Date;
+
+/// What a customer's history adds up to, as of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Figures {
+    /// Total spent, per currency, in minor units.
+    pub total_spent: BTreeMap<Currency, i64>,
+    /// Average order value per currency, in minor units, rounded half up.
+    pub average_order: BTreeMap<Currency, i64>,
+    /// Orders not removed.
+    pub order_count: u32,
+    /// The first order's date.
+    pub first_order: Option<Date>,
+    /// The last order's date.
+    pub last_order: Option<Date>,
+    /// Days from the last interaction or order to `today`.
+    pub days_since_last_contact: Option<i64>,
+    /// Average satisfaction over interactions and feedback that have one, in
+    /// hundredths (4.25 is 425), so it stays an integer.
+    pub satisfaction_x100: Option<u32>,
+}
+
+/// Computes the figures of `customer` as of `today` (removed items do not count).
+pub fn figures(customer: &Customer, today: Date) -> Figures {
+    let mut out = Figures::default();
+    let mut counts: BTreeMap<Currency, i64> = BTreeMap::new();
+    let mut last_contact: Option<Date> = None;
+    for order in customer.orders.values().filter(|i| !i.removed).map(|i| &i.value) {
+        *out.total_spent.entry(order.amount.currency.clone()).or_default() += order.amount.minor;
+        *counts.entry(order.amount.currency.clone()).or_default() += 1;
+        out.order_count += 1;
+        out.first_order = Some(out.first_order.map_or(order.date, |d| d.min(order.date)));
+        out.last_order = Some(out.last_order.map_or(order.date, |d| d.max(order.date)));
+    }
+    for (currency, total) in &out.total_spent {
+        let n = counts[currency];
+        out.average_order.insert(currency.clone(), (2 * total + n) / (2 * n));
+    }
+    last_contact = last_contact.max(out.last_order);
+
+    let mut scores = Vec::new();
+    for interaction in customer.interactions.values().filter(|i| !i.removed).map(|i| &i.value) {
+        last_contact = last_contact.max(Some(interaction.at.date_cst()));
+        scores.extend(interaction.satisfaction);
+    }
+    for feedback in customer.feedback.values().filter(|i| !i.removed).map(|i| &i.value) {
+        scores.extend(feedback.satisfaction);
+    }
+    out.days_since_last_contact = last_contact.map(|d| d.days_until(today).max(0));
+    if !scores.is_empty() {
+        let sum: u32 = scores.iter().map(|&s| u32::from(s)).sum();
+        let n = scores.len() as u32;
+        out.satisfaction_x100 = Some((200 * sum + n) / (2 * n));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Fields, Interaction, InteractionKind, Item, Order};
+    use crate::ids::{CustomerId, ItemId, UserId};
+    use crate::money::Money;
+    use crate::time::Timestamp;
+    use crate::CustomerName;
+
+    fn date(s: &str) -> Date {
+        Date::parse_field(s, "date").unwrap()
+    }
+
+    fn customer() -> Customer {
+        Customer {
+            id: CustomerId::new(),
+            fields: Fields::named(CustomerName::parse("张三").unwrap()),
+            tags: Default::default(),
+            contacts: Default::default(),
+            orders: Default::default(),
+            interactions: Default::default(),
+            feedback: Default::default(),
+            tasks: Default::default(),
+            created_by: UserId("rep-a".into()),
+            created_at: Timestamp(0),
+            version: 1,
+            deleted: false,
+        }
+    }
+
+    fn item<T>(value: T) -> Item<T> {
+        Item { value, added_by: UserId("rep-a".into()), removed: false }
+    }
+
+    fn order(amount: &str, day: &str) -> Item<Order> {
+        item(Order {
+            product: "净水器".into(),
+            quantity: 1,
+            amount: Money::parse(amount, Currency::cny()).unwrap(),
+            date: date(day),
+            channel: None,
+        })
+    }
+
+    #[test]
+    fn a_customer_with_no_history_has_empty_figures() {
+        assert_eq!(figures(&customer(), date("2026-11-23")), Figures::default());
+    }
+
+    #[test]
+    fn orders_add_up_and_removed_ones_do_not_count() {
+        let mut c = customer();
+        c.orders.insert(ItemId::new(), order("100.00", "2026-01-10"));
+        c.orders.insert(ItemId::new(), order("50.01", "2026-03-05"));
+        let mut removed = order("999", "2026-06-01");
+        removed.removed = true;
+        c.orders.insert(ItemId::new(), removed);
+        let f = figures(&c, date("2026-03-15"));
+        assert_eq!(f.order_count, 2);
+        assert_eq!(f.total_spent[&Currency::cny()], 15_001);
+        assert_eq!(f.average_order[&Currency::cny()], 7_501, "75.005 rounds half up");
+        assert_eq!(f.first_order, Some(date("2026-01-10")));
+        assert_eq!(f.last_order, Some(date("2026-03-05")));
+        assert_eq!(f.days_since_last_contact, Some(10));
+    }
+
+    #[test]
+    fn the_latest_interaction_counts_as_contact_and_satisfaction_is_averaged() {
+        let mut c = customer();
+        c.orders.insert(ItemId::new(), order("10", "2026-01-01"));
+        for (day_ms, score) in [(1_793_000_000_000_i64, Some(5)), (1_790_000_000_000, Some(4)), (1_780_000_000_000, None)] {
+            c.interactions.insert(
+                ItemId::new(),
+                item(Interaction {
+                    kind: InteractionKind::Visit,
+                    at: Timestamp(day_ms),
+                    summary: "回访".into(),
+                    satisfaction: score,
+                    next_follow_up: None,
+                }),
+            );
+        }
+        let today = Timestamp(1_793_000_000_000).date_cst();
+        let f = figures(&c, Date::from_days_since_epoch(today.days_since_epoch() + 3));
+        assert_eq!(f.days_since_last_contact, Some(3));
+        assert_eq!(f.satisfaction_x100, Some(450));
+    }
+}
