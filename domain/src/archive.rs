@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CustomerId, ItemId, UserId};
+use crate::ids::{ClientId, CustomerId, ItemId, UserId};
+use crate::merge::{Candidate, Register, Stamp};
 use crate::money::Money;
 use crate::time::{Date, Timestamp};
 use crate::{CustomerName, Email, Phone};
@@ -324,28 +325,61 @@ pub struct Task {
     pub done: bool,
 }
 
-/// An item of an archive with its bookkeeping: who added it, whether it was
-/// removed (removal keeps it, hidden, so nothing typed is lost).
+/// An item's content and whether it was removed. Removing keeps the
+/// content, so nothing typed is lost and a removal can be undone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item<T> {
+pub struct ItemBody<T> {
     /// The item.
     pub value: T,
-    /// Who added it.
-    pub added_by: UserId,
-    /// Removed by someone; kept for history and restore.
+    /// Removed (hidden).
     pub removed: bool,
 }
 
+/// An item of an archive: its content as a register (edits merge like
+/// fields do) and who added it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item<T> {
+    /// Who added it.
+    pub added_by: UserId,
+    /// The content and its concurrent edits.
+    pub register: Register<ItemBody<T>>,
+}
+
+impl<T: Clone + PartialEq> Item<T> {
+    /// The current content.
+    pub fn value(&self) -> &T {
+        &self.register.value.value
+    }
+
+    /// Hidden when removed, or when any concurrent edit removed it: a removal
+    /// wins over an edit it did not see (the edit stays, as a rival).
+    pub fn hidden(&self) -> bool {
+        self.register.candidates().any(|c| c.value.removed)
+    }
+}
+
+/// Scalar facts' bookkeeping: the write of the current value and the
+/// concurrent values competing with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMeta {
+    /// The write of the current value.
+    pub stamp: Stamp,
+    /// Concurrent values; non-empty means an open conflict.
+    pub rivals: Vec<Candidate<FieldValue>>,
+}
+
 /// One customer's archive: basic facts, contacts, orders, interactions,
-/// feedback and tasks.
+/// feedback and tasks, each value with the write that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// The archive's id.
     pub id: CustomerId,
-    /// The scalar facts, each editable on its own.
+    /// The scalar facts as they read now.
     pub fields: Fields,
-    /// Tags, added and removed one at a time (they never conflict).
-    pub tags: BTreeSet<String>,
+    /// For each scalar fact, its write and any conflict.
+    pub field_meta: BTreeMap<FieldName, FieldMeta>,
+    /// Tags; a tag is shown when any surviving write added it.
+    pub tags: BTreeMap<String, Register<bool>>,
     /// Contacts at a company.
     pub contacts: BTreeMap<ItemId, Item<Contact>>,
     /// Orders.
@@ -356,14 +390,81 @@ pub struct Customer {
     pub feedback: BTreeMap<ItemId, Item<Feedback>>,
     /// Reminders.
     pub tasks: BTreeMap<ItemId, Item<Task>>,
+    /// Deleted or not; a deletion wins over a restore it did not see.
+    pub deletion: Register<bool>,
+    /// Edits made without seeing a deletion: kept, and flagged for the owner.
+    pub edits_while_deleted: Vec<DeletedEdit>,
     /// Who created the archive.
     pub created_by: UserId,
     /// When (client time, informational).
     pub created_at: Timestamp,
     /// The server version of the last change to anything in the archive.
     pub version: u64,
+    /// The last sequence number applied from each client, so a mutation
+    /// delivered twice takes effect once.
+    pub applied_seq: BTreeMap<ClientId, u64>,
+}
+
+impl Customer {
     /// Deleted: hidden from lists, kept so it can be restored.
-    pub deleted: bool,
+    pub fn deleted(&self) -> bool {
+        self.deletion.candidates().any(|c| *c.value)
+    }
+
+    /// The tags shown.
+    pub fn visible_tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().filter(|(_, r)| r.candidates().any(|c| *c.value)).map(|(t, _)| t.as_str())
+    }
+
+    /// True when any value has an open conflict or an edit met a deletion.
+    pub fn has_conflicts(&self) -> bool {
+        self.field_meta.values().any(|m| !m.rivals.is_empty())
+            || self.contacts.values().any(|i| i.register.in_conflict())
+            || self.orders.values().any(|i| i.register.in_conflict())
+            || self.interactions.values().any(|i| i.register.in_conflict())
+            || self.feedback.values().any(|i| i.register.in_conflict())
+            || self.tasks.values().any(|i| i.register.in_conflict())
+            || !self.edits_while_deleted.is_empty()
+    }
+}
+
+/// An edit a client made without having seen that the archive was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedEdit {
+    /// What it edited.
+    pub subject: Subject,
+    /// The edit's write (the client's latest on that subject).
+    pub stamp: Stamp,
+}
+
+/// Anything in an archive a write can target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "key", rename_all = "snake_case")]
+pub enum Subject {
+    /// A scalar field.
+    Field(FieldName),
+    /// A tag.
+    Tag(String),
+    /// An item, by its list and id.
+    Item(ItemKind, ItemId),
+    /// The archive's deleted flag.
+    Deletion,
+}
+
+/// The lists of items an archive holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Contacts.
+    Contact,
+    /// Orders.
+    Order,
+    /// Interactions.
+    Interaction,
+    /// Feedback.
+    Feedback,
+    /// Tasks.
+    Task,
 }
 
 /// The scalar fields of a customer.
@@ -436,27 +537,89 @@ impl Fields {
     }
 }
 
-/// The name of each scalar field, for stamps, conflicts and audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldName {
-    Kind,
-    Name,
-    Gender,
-    Birthday,
-    Occupation,
-    Industry,
-    CompanySize,
-    Phones,
-    Emails,
-    Address,
-    Region,
-    Source,
-    Category,
-    Stage,
-    Preferences,
-    Consent,
-    Owner,
-    NextReviewAt,
-    IdNumber,
+macro_rules! field_values {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty) => $field:ident),* $(,)?) => {
+        /// The name of each scalar field, for stamps, conflicts and audit.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FieldName {
+            $($(#[$doc])* $variant),*
+        }
+
+        impl FieldName {
+            /// Every field, in declaration order.
+            pub const ALL: &[FieldName] = &[$(FieldName::$variant),*];
+        }
+
+        /// A new value for one scalar field.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "field", content = "value", rename_all = "snake_case")]
+        pub enum FieldValue {
+            $($(#[$doc])* $variant($ty)),*
+        }
+
+        impl FieldValue {
+            /// Which field this value is for.
+            pub fn name(&self) -> FieldName {
+                match self {
+                    $(Self::$variant(_) => FieldName::$variant),*
+                }
+            }
+
+            /// The current value of `name` in `fields`.
+            pub fn read(fields: &Fields, name: FieldName) -> Self {
+                match name {
+                    $(FieldName::$variant => Self::$variant(fields.$field.clone())),*
+                }
+            }
+
+            /// Puts this value into `fields`.
+            pub fn write_into(self, fields: &mut Fields) {
+                match self {
+                    $(Self::$variant(value) => fields.$field = value),*
+                }
+            }
+        }
+    };
+}
+
+field_values! {
+    /// Person or company.
+    Kind(PartyKind) => kind,
+    /// The name.
+    Name(CustomerName) => name,
+    /// Gender.
+    Gender(Option<Gender>) => gender,
+    /// Birthday.
+    Birthday(Option<Date>) => birthday,
+    /// Occupation or title.
+    Occupation(Option<String>) => occupation,
+    /// Industry.
+    Industry(Option<String>) => industry,
+    /// Company size.
+    CompanySize(Option<CompanySize>) => company_size,
+    /// Phone numbers.
+    Phones(Vec<LabelledPhone>) => phones,
+    /// Email addresses.
+    Emails(Vec<Email>) => emails,
+    /// Address.
+    Address(Address) => address,
+    /// Sales region.
+    Region(Option<String>) => region,
+    /// Source channel.
+    Source(SourceChannel) => source,
+    /// Category.
+    Category(Category) => category,
+    /// Lifecycle stage.
+    Stage(LifecycleStage) => stage,
+    /// Preferences.
+    Preferences(Preferences) => preferences,
+    /// Marketing consent.
+    Consent(Consent) => consent,
+    /// Record keeper.
+    Owner(Option<UserId>) => owner,
+    /// Next review date.
+    NextReviewAt(Option<Date>) => next_review_at,
+    /// ID or registration number.
+    IdNumber(Option<String>) => id_number,
 }

@@ -34,7 +34,7 @@ pub fn figures(customer: &Customer, today: Date) -> Figures {
     let mut out = Figures::default();
     let mut counts: BTreeMap<Currency, i64> = BTreeMap::new();
     let mut last_contact: Option<Date> = None;
-    for order in customer.orders.values().filter(|i| !i.removed).map(|i| &i.value) {
+    for order in customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         *out.total_spent.entry(order.amount.currency.clone()).or_default() += order.amount.minor;
         *counts.entry(order.amount.currency.clone()).or_default() += 1;
         out.order_count += 1;
@@ -48,11 +48,11 @@ pub fn figures(customer: &Customer, today: Date) -> Figures {
     last_contact = last_contact.max(out.last_order);
 
     let mut scores = Vec::new();
-    for interaction in customer.interactions.values().filter(|i| !i.removed).map(|i| &i.value) {
+    for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         last_contact = last_contact.max(Some(interaction.at.date_cst()));
         scores.extend(interaction.satisfaction);
     }
-    for feedback in customer.feedback.values().filter(|i| !i.removed).map(|i| &i.value) {
+    for feedback in customer.feedback.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         scores.extend(feedback.satisfaction);
     }
     out.days_since_last_contact = last_contact.map(|d| d.days_until(today).max(0));
@@ -67,61 +67,90 @@ pub fn figures(customer: &Customer, today: Date) -> Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::{Fields, Interaction, InteractionKind, Item, Order};
-    use crate::ids::{CustomerId, ItemId, UserId};
+    use crate::archive::{Fields, Interaction, InteractionKind, ItemKind, Order};
+    use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
     use crate::money::Money;
+    use crate::mutation::{Change, Mutation};
     use crate::time::Timestamp;
-    use crate::CustomerName;
+    use crate::{ApplyContext, CustomerName, apply};
 
     fn date(s: &str) -> Date {
         Date::parse_field(s, "date").unwrap()
     }
 
-    fn customer() -> Customer {
-        Customer {
-            id: CustomerId::new(),
-            fields: Fields::named(CustomerName::parse("张三").unwrap()),
-            tags: Default::default(),
-            contacts: Default::default(),
-            orders: Default::default(),
-            interactions: Default::default(),
-            feedback: Default::default(),
-            tasks: Default::default(),
-            created_by: UserId("rep-a".into()),
-            created_at: Timestamp(0),
-            version: 1,
-            deleted: false,
+    /// Builds an archive the only way archives are built: by mutations.
+    struct Builder {
+        customer: Option<Customer>,
+        id: CustomerId,
+        client: ClientId,
+        seq: u64,
+    }
+
+    impl Builder {
+        fn new() -> Self {
+            let mut b = Self { customer: None, id: CustomerId::new(), client: ClientId::new(), seq: 0 };
+            b.change(Change::Create { fields: Box::new(Fields::named(CustomerName::parse("张三").unwrap())) });
+            b
         }
-    }
 
-    fn item<T>(value: T) -> Item<T> {
-        Item { value, added_by: UserId("rep-a".into()), removed: false }
-    }
+        fn change(&mut self, change: Change) -> &mut Self {
+            self.seq += 1;
+            let m = Mutation {
+                id: MutationId::new(),
+                client: self.client,
+                seq: self.seq,
+                author: UserId("rep-a".into()),
+                client_time: Timestamp(0),
+                customer: self.id,
+                change,
+            };
+            let ctx = ApplyContext { version: self.seq, today: date("2026-11-23") };
+            self.customer = Some(apply(self.customer.as_ref(), &m, &ctx).unwrap().0);
+            self
+        }
 
-    fn order(amount: &str, day: &str) -> Item<Order> {
-        item(Order {
-            product: "净水器".into(),
-            quantity: 1,
-            amount: Money::parse(amount, Currency::cny()).unwrap(),
-            date: date(day),
-            channel: None,
-        })
+        fn order(&mut self, amount: &str, day: &str) -> ItemId {
+            let id = ItemId::new();
+            let order = Order {
+                product: "净水器".into(),
+                quantity: 1,
+                amount: Money::parse(amount, Currency::cny()).unwrap(),
+                date: date(day),
+                channel: None,
+            };
+            self.change(Change::PutOrder { id, order, base: self.seq });
+            id
+        }
+
+        fn visit(&mut self, at_ms: i64, satisfaction: Option<u8>) {
+            let interaction = Interaction {
+                kind: InteractionKind::Visit,
+                at: Timestamp(at_ms),
+                summary: "回访".into(),
+                satisfaction,
+                next_follow_up: None,
+            };
+            self.change(Change::PutInteraction { id: ItemId::new(), interaction, base: self.seq });
+        }
+
+        fn get(&self) -> &Customer {
+            self.customer.as_ref().unwrap()
+        }
     }
 
     #[test]
     fn a_customer_with_no_history_has_empty_figures() {
-        assert_eq!(figures(&customer(), date("2026-11-23")), Figures::default());
+        assert_eq!(figures(Builder::new().get(), date("2026-11-23")), Figures::default());
     }
 
     #[test]
     fn orders_add_up_and_removed_ones_do_not_count() {
-        let mut c = customer();
-        c.orders.insert(ItemId::new(), order("100.00", "2026-01-10"));
-        c.orders.insert(ItemId::new(), order("50.01", "2026-03-05"));
-        let mut removed = order("999", "2026-06-01");
-        removed.removed = true;
-        c.orders.insert(ItemId::new(), removed);
-        let f = figures(&c, date("2026-03-15"));
+        let mut b = Builder::new();
+        b.order("100.00", "2026-01-10");
+        b.order("50.01", "2026-03-05");
+        let removed = b.order("999", "2026-06-01");
+        b.change(Change::RemoveItem { kind: ItemKind::Order, id: removed, base: b.seq });
+        let f = figures(b.get(), date("2026-03-15"));
         assert_eq!(f.order_count, 2);
         assert_eq!(f.total_spent[&Currency::cny()], 15_001);
         assert_eq!(f.average_order[&Currency::cny()], 7_501, "75.005 rounds half up");
@@ -132,22 +161,13 @@ mod tests {
 
     #[test]
     fn the_latest_interaction_counts_as_contact_and_satisfaction_is_averaged() {
-        let mut c = customer();
-        c.orders.insert(ItemId::new(), order("10", "2026-01-01"));
-        for (day_ms, score) in [(1_793_000_000_000_i64, Some(5)), (1_790_000_000_000, Some(4)), (1_780_000_000_000, None)] {
-            c.interactions.insert(
-                ItemId::new(),
-                item(Interaction {
-                    kind: InteractionKind::Visit,
-                    at: Timestamp(day_ms),
-                    summary: "回访".into(),
-                    satisfaction: score,
-                    next_follow_up: None,
-                }),
-            );
-        }
-        let today = Timestamp(1_793_000_000_000).date_cst();
-        let f = figures(&c, Date::from_days_since_epoch(today.days_since_epoch() + 3));
+        let mut b = Builder::new();
+        b.order("10", "2026-01-01");
+        b.visit(1_793_000_000_000, Some(5));
+        b.visit(1_790_000_000_000, Some(4));
+        b.visit(1_780_000_000_000, None);
+        let last = Timestamp(1_793_000_000_000).date_cst();
+        let f = figures(b.get(), Date::from_days_since_epoch(last.days_since_epoch() + 3));
         assert_eq!(f.days_since_last_contact, Some(3));
         assert_eq!(f.satisfaction_x100, Some(450));
     }

@@ -5,17 +5,23 @@
 //! no I/O, reads no clock and has no heavy dependencies: everything here ships
 //! to every phone.
 
+pub mod apply;
 pub mod archive;
 pub mod customer;
 pub mod derived;
 pub mod email;
 pub mod field_error;
 pub mod ids;
+pub mod merge;
 pub mod money;
+pub mod mutation;
 pub mod phone;
 pub mod time;
+pub mod validate;
 
+pub use apply::{ApplyContext, Applied, Rejection, apply};
 pub use customer::{CustomerName, MAX_NAME_CHARS};
 pub use email::Email;
 pub use field_error::FieldError;
+pub use mutation::{Change, FieldEdit, Mutation};
 pub use phone::Phone;

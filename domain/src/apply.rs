@@ -1,0 +1,574 @@
+//! `apply`: the one function that changes an archive, on either side.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{
+    Customer, DeletedEdit, FieldMeta, FieldName, FieldValue, Fields, Item, ItemBody, ItemKind, Subject,
+};
+use crate::merge::{Register, Stamp, WriteOutcome};
+use crate::mutation::{Change, FieldEdit, Mutation};
+use crate::time::Date;
+use crate::validate;
+use crate::FieldError;
+
+/// What the applying side knows that the mutation does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyContext {
+    /// The server version this mutation is stamped with (the browser uses a
+    /// provisional one above anything it has seen).
+    pub version: u64,
+    /// Today, for rules such as "birthdays are not in the future".
+    pub today: Date,
+}
+
+/// What applying did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Applied {
+    /// Took effect; `conflicts` lists what it left in conflict.
+    Done {
+        /// Subjects now in conflict because of this mutation.
+        conflicts: Vec<Subject>,
+    },
+    /// Already applied before (same client, same or lower sequence number).
+    Duplicate,
+}
+
+/// Why a mutation was refused. Nothing of it took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}")]
+pub struct Rejection {
+    /// A stable code (`customer.not_found`, `invalid`, ...).
+    pub code: String,
+    /// Per-field errors when the code is `invalid`.
+    pub errors: Vec<FieldError>,
+}
+
+impl Rejection {
+    fn new(code: &str) -> Self {
+        Self { code: code.into(), errors: Vec::new() }
+    }
+
+    fn invalid(errors: Vec<FieldError>) -> Self {
+        Self { code: "invalid".into(), errors }
+    }
+}
+
+/// Applies `mutation` to `current` (none when the archive does not exist
+/// yet) and returns the new archive. Pure: the input is not changed.
+pub fn apply(
+    current: Option<&Customer>,
+    mutation: &Mutation,
+    ctx: &ApplyContext,
+) -> Result<(Customer, Applied), Rejection> {
+    if let Some(customer) = current {
+        if customer.id != mutation.customer {
+            return Err(Rejection::new("customer.mismatch"));
+        }
+        let last = customer.applied_seq.get(&mutation.client).copied().unwrap_or(0);
+        if mutation.seq <= last {
+            return Ok((customer.clone(), Applied::Duplicate));
+        }
+    }
+    let stamp = Stamp {
+        version: ctx.version,
+        client: mutation.client,
+        author: mutation.author.clone(),
+        mutation: mutation.id,
+        client_time: mutation.client_time,
+    };
+
+    let (mut customer, conflicts) = match (&mutation.change, current) {
+        (Change::Create { fields }, None) => (create(mutation, fields, &stamp, ctx)?, Vec::new()),
+        (Change::Create { .. }, Some(_)) => return Err(Rejection::new("customer.exists")),
+        (_, None) => return Err(Rejection::new("customer.not_found")),
+        (change, Some(existing)) => {
+            let mut customer = existing.clone();
+            let conflicts = change_existing(&mut customer, change, &stamp, ctx)?;
+            (customer, conflicts)
+        }
+    };
+    customer.version = customer.version.max(ctx.version);
+    customer.applied_seq.insert(mutation.client, mutation.seq);
+    Ok((customer, Applied::Done { conflicts }))
+}
+
+fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContext) -> Result<Customer, Rejection> {
+    let errors: Vec<FieldError> = FieldName::ALL
+        .iter()
+        .filter_map(|&name| validate::field(&FieldValue::read(fields, name), ctx.today).err())
+        .collect();
+    if !errors.is_empty() {
+        return Err(Rejection::invalid(errors));
+    }
+    let field_meta = FieldName::ALL
+        .iter()
+        .map(|&name| (name, FieldMeta { stamp: stamp.clone(), rivals: Vec::new() }))
+        .collect();
+    Ok(Customer {
+        id: mutation.customer,
+        fields: fields.clone(),
+        field_meta,
+        tags: BTreeMap::new(),
+        contacts: BTreeMap::new(),
+        orders: BTreeMap::new(),
+        interactions: BTreeMap::new(),
+        feedback: BTreeMap::new(),
+        tasks: BTreeMap::new(),
+        deletion: Register::new(false, stamp.clone()),
+        edits_while_deleted: Vec::new(),
+        created_by: mutation.author.clone(),
+        created_at: mutation.client_time,
+        version: ctx.version,
+        applied_seq: BTreeMap::new(),
+    })
+}
+
+fn change_existing(
+    customer: &mut Customer,
+    change: &Change,
+    stamp: &Stamp,
+    ctx: &ApplyContext,
+) -> Result<Vec<Subject>, Rejection> {
+    let mut conflicts = Vec::new();
+    let mut note = |subject: Subject, outcome: WriteOutcome| {
+        if outcome == WriteOutcome::Conflict {
+            conflicts.push(subject);
+        }
+    };
+    match change {
+        Change::Create { .. } => return Err(Rejection::new("customer.exists")),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } => {
+            if edits.is_empty() {
+                return Err(Rejection::new("edits.empty"));
+            }
+            let errors: Vec<FieldError> =
+                edits.iter().filter_map(|e| validate::field(&e.value, ctx.today).err()).collect();
+            if !errors.is_empty() {
+                return Err(Rejection::invalid(errors));
+            }
+            for edit in edits {
+                let name = edit.value.name();
+                let outcome = write_field(customer, edit, stamp);
+                note(Subject::Field(name), outcome);
+                flag_if_deleted(customer, Subject::Field(name), edit.base, stamp);
+            }
+        }
+        Change::Reassign { owner, base } => {
+            let edit = FieldEdit { value: FieldValue::Owner(owner.clone()), base: *base };
+            note(Subject::Field(FieldName::Owner), write_field(customer, &edit, stamp));
+            flag_if_deleted(customer, Subject::Field(FieldName::Owner), *base, stamp);
+        }
+        Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
+            let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;
+            let present = matches!(change, Change::AddTag { .. });
+            let outcome = match customer.tags.get_mut(&tag) {
+                Some(register) => register.write(present, *base, stamp.clone()),
+                None => {
+                    customer.tags.insert(tag.clone(), Register::new(present, stamp.clone()));
+                    WriteOutcome::Settled
+                }
+            };
+            // Tags merge by "added wins": a conflict between add and remove
+            // shows the tag, so it is not reported as one.
+            let _ = outcome;
+            flag_if_deleted(customer, Subject::Tag(tag), *base, stamp);
+        }
+        Change::PutContact { id, contact, base } => {
+            validate::contact(contact).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.contacts, *id, contact.clone(), *base, stamp);
+            finish_item(customer, ItemKind::Contact, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::PutOrder { id, order, base } => {
+            validate::order(order).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.orders, *id, order.clone(), *base, stamp);
+            finish_item(customer, ItemKind::Order, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::PutInteraction { id, interaction, base } => {
+            validate::interaction(interaction).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.interactions, *id, interaction.clone(), *base, stamp);
+            finish_item(customer, ItemKind::Interaction, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::PutFeedback { id, feedback, base } => {
+            validate::feedback(feedback).map_err(Rejection::invalid)?;
+            if let Some(existing) = customer.feedback.get(id) {
+                let from = existing.value().status;
+                if !from.may_become(feedback.status) {
+                    let mut error = FieldError::new("status", "transition");
+                    error.code = format!("status.{from:?}_to_{:?}", feedback.status).to_lowercase();
+                    return Err(Rejection::invalid(vec![error]));
+                }
+            }
+            let outcome = put(&mut customer.feedback, *id, feedback.clone(), *base, stamp);
+            finish_item(customer, ItemKind::Feedback, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::PutTask { id, task, base } => {
+            validate::task(task).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.tasks, *id, task.clone(), *base, stamp);
+            finish_item(customer, ItemKind::Task, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::RemoveItem { kind, id, base } => {
+            let outcome = match kind {
+                ItemKind::Contact => remove(&mut customer.contacts, *id, *base, stamp),
+                ItemKind::Order => remove(&mut customer.orders, *id, *base, stamp),
+                ItemKind::Interaction => remove(&mut customer.interactions, *id, *base, stamp),
+                ItemKind::Feedback => remove(&mut customer.feedback, *id, *base, stamp),
+                ItemKind::Task => remove(&mut customer.tasks, *id, *base, stamp),
+            }
+            .ok_or_else(|| Rejection::new("item.not_found"))?;
+            finish_item(customer, *kind, *id, *base, stamp, outcome, &mut note);
+        }
+        Change::Delete { base } => {
+            customer.deletion.write(true, *base, stamp.clone());
+            flag_edits_unseen_by_deletion(customer, *base, stamp);
+        }
+        Change::Restore { base } => {
+            customer.deletion.write(false, *base, stamp.clone());
+        }
+    }
+    Ok(conflicts)
+}
+
+fn write_field(customer: &mut Customer, edit: &FieldEdit, stamp: &Stamp) -> WriteOutcome {
+    let name = edit.value.name();
+    let meta = customer.field_meta.get(&name).cloned().unwrap_or_else(|| FieldMeta {
+        stamp: Stamp { version: 0, ..stamp.clone() },
+        rivals: Vec::new(),
+    });
+    let mut register =
+        Register { value: FieldValue::read(&customer.fields, name), stamp: meta.stamp, rivals: meta.rivals };
+    let outcome = register.write(edit.value.clone(), edit.base, stamp.clone());
+    register.value.write_into(&mut customer.fields);
+    customer.field_meta.insert(name, FieldMeta { stamp: register.stamp, rivals: register.rivals });
+    outcome
+}
+
+fn put<T: Clone + PartialEq>(
+    items: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
+    id: crate::ids::ItemId,
+    value: T,
+    base: u64,
+    stamp: &Stamp,
+) -> WriteOutcome {
+    let body = ItemBody { value, removed: false };
+    match items.get_mut(&id) {
+        Some(item) => item.register.write(body, base, stamp.clone()),
+        None => {
+            items.insert(id, Item { added_by: stamp.author.clone(), register: Register::new(body, stamp.clone()) });
+            WriteOutcome::Settled
+        }
+    }
+}
+
+fn remove<T: Clone + PartialEq>(
+    items: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
+    id: crate::ids::ItemId,
+    base: u64,
+    stamp: &Stamp,
+) -> Option<WriteOutcome> {
+    let item = items.get_mut(&id)?;
+    let body = ItemBody { value: item.value().clone(), removed: true };
+    Some(item.register.write(body, base, stamp.clone()))
+}
+
+fn finish_item(
+    customer: &mut Customer,
+    kind: ItemKind,
+    id: crate::ids::ItemId,
+    base: u64,
+    stamp: &Stamp,
+    outcome: WriteOutcome,
+    note: &mut impl FnMut(Subject, WriteOutcome),
+) {
+    note(Subject::Item(kind, id), outcome);
+    flag_if_deleted(customer, Subject::Item(kind, id), base, stamp);
+}
+
+/// An edit that did not see a deletion by someone else is kept (the
+/// archive stays deleted) and flagged, so a restore shows it.
+fn flag_if_deleted(customer: &mut Customer, subject: Subject, base: u64, stamp: &Stamp) {
+    let unseen_deletion = customer
+        .deletion
+        .candidates()
+        .any(|c| *c.value && c.stamp.version > base && c.stamp.client != stamp.client);
+    if unseen_deletion {
+        record_deleted_edit(customer, subject, stamp.clone());
+    }
+}
+
+/// A deletion that did not see edits by others flags them.
+fn flag_edits_unseen_by_deletion(customer: &mut Customer, base: u64, deletion: &Stamp) {
+    let unseen = |s: &Stamp| s.version > base && s.client != deletion.client;
+    let mut flagged: Vec<(Subject, Stamp)> = Vec::new();
+    for (name, meta) in &customer.field_meta {
+        let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
+        flagged.extend(stamps.filter(|s| unseen(s)).map(|s| (Subject::Field(*name), s.clone())));
+    }
+    for (tag, register) in &customer.tags {
+        flagged.extend(register.candidates().filter(|c| unseen(&c.stamp)).map(|c| (Subject::Tag(tag.clone()), c.stamp)));
+    }
+    macro_rules! items {
+        ($list:ident, $kind:expr) => {
+            for (id, item) in &customer.$list {
+                flagged.extend(
+                    item.register.candidates().filter(|c| unseen(&c.stamp)).map(|c| (Subject::Item($kind, *id), c.stamp)),
+                );
+            }
+        };
+    }
+    items!(contacts, ItemKind::Contact);
+    items!(orders, ItemKind::Order);
+    items!(interactions, ItemKind::Interaction);
+    items!(feedback, ItemKind::Feedback);
+    items!(tasks, ItemKind::Task);
+    for (subject, stamp) in flagged {
+        record_deleted_edit(customer, subject, stamp);
+    }
+}
+
+/// One flag per client and subject: a client's later edit replaces its earlier one.
+fn record_deleted_edit(customer: &mut Customer, subject: Subject, stamp: Stamp) {
+    let existing = customer
+        .edits_while_deleted
+        .iter_mut()
+        .find(|d| d.subject == subject && d.stamp.client == stamp.client);
+    match existing {
+        Some(flag) if flag.stamp.version < stamp.version => flag.stamp = stamp,
+        Some(_) => {}
+        None => customer.edits_while_deleted.push(DeletedEdit { subject, stamp }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Feedback, FeedbackKind, FeedbackStatus, Order};
+    use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
+    use crate::money::{Currency, Money};
+    use crate::mutation::Mutation;
+    use crate::time::Timestamp;
+    use crate::CustomerName;
+
+    fn today() -> Date {
+        Date::new(2026, 11, 23).unwrap()
+    }
+
+    struct Client {
+        id: ClientId,
+        seq: u64,
+        user: &'static str,
+    }
+
+    impl Client {
+        fn new(user: &'static str) -> Self {
+            Self { id: ClientId::new(), seq: 0, user }
+        }
+
+        fn make(&mut self, customer: CustomerId, change: Change) -> Mutation {
+            self.seq += 1;
+            Mutation {
+                id: MutationId::new(),
+                client: self.id,
+                seq: self.seq,
+                author: UserId(self.user.into()),
+                client_time: Timestamp(0),
+                customer,
+                change,
+            }
+        }
+    }
+
+    /// A server: applies mutations in arrival order, stamping versions 1, 2, ...
+    struct Server {
+        customer: Option<Customer>,
+        version: u64,
+    }
+
+    impl Server {
+        fn new() -> Self {
+            Self { customer: None, version: 0 }
+        }
+
+        fn push(&mut self, m: &Mutation) -> Result<Applied, Rejection> {
+            self.version += 1;
+            let ctx = ApplyContext { version: self.version, today: today() };
+            let (customer, applied) = apply(self.customer.as_ref(), m, &ctx)?;
+            self.customer = Some(customer);
+            Ok(applied)
+        }
+
+        fn get(&self) -> &Customer {
+            self.customer.as_ref().unwrap()
+        }
+    }
+
+    fn name(s: &str) -> FieldValue {
+        FieldValue::Name(CustomerName::parse(s).unwrap())
+    }
+
+    fn created(client: &mut Client) -> (Server, CustomerId) {
+        let id = CustomerId::new();
+        let mut server = Server::new();
+        let fields = Box::new(Fields::named(CustomerName::parse("张三").unwrap()));
+        server.push(&client.make(id, Change::Create { fields })).unwrap();
+        (server, id)
+    }
+
+    fn set(value: FieldValue, base: u64) -> Change {
+        Change::SetFields { edits: vec![FieldEdit { value, base }] }
+    }
+
+    #[test]
+    fn a_mutation_delivered_twice_takes_effect_once() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let m = a.make(id, set(name("张三丰"), 1));
+        server.push(&m).unwrap();
+        let once = server.get().clone();
+        assert_eq!(server.push(&m).unwrap(), Applied::Duplicate);
+        assert_eq!(server.get(), &once);
+    }
+
+    #[test]
+    fn creating_an_archive_that_exists_is_refused() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let fields = Box::new(Fields::named(CustomerName::parse("李四").unwrap()));
+        assert_eq!(server.push(&a.make(id, Change::Create { fields })).unwrap_err().code, "customer.exists");
+    }
+
+    #[test]
+    fn editing_an_unknown_archive_is_refused() {
+        let mut a = Client::new("a");
+        let mut server = Server::new();
+        let err = server.push(&a.make(CustomerId::new(), set(name("x"), 0))).unwrap_err();
+        assert_eq!(err.code, "customer.not_found");
+    }
+
+    #[test]
+    fn a_birthday_in_the_future_is_rejected_and_nothing_changes() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let before = server.get().clone();
+        let tomorrow = Date::new(2026, 11, 24).unwrap();
+        let edits = vec![
+            FieldEdit { value: name("张三丰"), base: 1 },
+            FieldEdit { value: FieldValue::Birthday(Some(tomorrow)), base: 1 },
+        ];
+        let err = server.push(&a.make(id, Change::SetFields { edits })).unwrap_err();
+        assert_eq!(err.code, "invalid");
+        assert_eq!(err.errors[0].code, "birthday.in_future");
+        assert_eq!(server.get(), &before);
+    }
+
+    #[test]
+    fn concurrent_edits_of_a_field_conflict_and_the_first_value_stays() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        let applied = server.push(&b.make(id, set(name("张三峰"), 1))).unwrap();
+        assert_eq!(applied, Applied::Done { conflicts: vec![Subject::Field(FieldName::Name)] });
+        let c = server.get();
+        assert_eq!(c.fields.name.as_str(), "张三丰");
+        assert_eq!(c.field_meta[&FieldName::Name].rivals[0].value, name("张三峰"));
+        assert_eq!(c.field_meta[&FieldName::Name].rivals[0].stamp.author, UserId("b".into()));
+        assert!(c.has_conflicts());
+    }
+
+    #[test]
+    fn resolving_a_conflict_settles_it_with_the_chosen_value() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        server.push(&b.make(id, set(name("张三峰"), 1))).unwrap();
+        let seen = server.get().version;
+        let resolve = Change::ResolveConflict { edits: vec![FieldEdit { value: name("张三峰"), base: seen }] };
+        server.push(&a.make(id, resolve)).unwrap();
+        assert_eq!(server.get().fields.name.as_str(), "张三峰");
+        assert!(!server.get().has_conflicts());
+    }
+
+    #[test]
+    fn two_offline_edits_in_a_row_from_one_client_do_not_conflict() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        let applied = server.push(&a.make(id, set(name("张三峰"), 1))).unwrap();
+        assert_eq!(applied, Applied::Done { conflicts: vec![] });
+        assert_eq!(server.get().fields.name.as_str(), "张三峰");
+    }
+
+    #[test]
+    fn appends_from_two_clients_never_conflict() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        let order = |amount: &str| Order {
+            product: "滤芯".into(),
+            quantity: 2,
+            amount: Money::parse(amount, Currency::cny()).unwrap(),
+            date: today(),
+            channel: None,
+        };
+        let first = Change::PutOrder { id: ItemId::new(), order: order("10"), base: 1 };
+        let second = Change::PutOrder { id: ItemId::new(), order: order("20"), base: 1 };
+        assert_eq!(server.push(&a.make(id, first)).unwrap(), Applied::Done { conflicts: vec![] });
+        assert_eq!(server.push(&b.make(id, second)).unwrap(), Applied::Done { conflicts: vec![] });
+        assert_eq!(server.get().orders.len(), 2);
+    }
+
+    #[test]
+    fn an_order_with_no_quantity_or_a_negative_amount_is_refused() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let order = Order {
+            product: " ".into(),
+            quantity: 0,
+            amount: Money { minor: -1, currency: Currency::cny() },
+            date: today(),
+            channel: None,
+        };
+        let err = server.push(&a.make(id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap_err();
+        let codes: Vec<&str> = err.errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["product.required", "quantity.not_positive", "amount.negative"]);
+    }
+
+    #[test]
+    fn an_edit_that_did_not_see_a_deletion_is_kept_and_flagged_and_a_restore_brings_it_back() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, Change::Delete { base: 1 })).unwrap();
+        server.push(&b.make(id, set(name("张三丰"), 1))).unwrap();
+        let c = server.get();
+        assert!(c.deleted(), "the delete wins");
+        assert_eq!(c.edits_while_deleted.len(), 1);
+        assert_eq!(c.edits_while_deleted[0].stamp.author, UserId("b".into()));
+        let seen = c.version;
+        server.push(&a.make(id, Change::Restore { base: seen })).unwrap();
+        assert!(!server.get().deleted());
+        assert_eq!(server.get().fields.name.as_str(), "张三丰");
+    }
+
+    #[test]
+    fn feedback_moves_forward_through_its_states_only() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let item = ItemId::new();
+        let feedback = |status| Feedback {
+            kind: FeedbackKind::Complaint,
+            content: "安装师傅迟到".into(),
+            status,
+            resolution: None,
+            satisfaction: None,
+            received_at: Timestamp(0),
+        };
+        for status in [FeedbackStatus::Open, FeedbackStatus::InProgress, FeedbackStatus::Resolved, FeedbackStatus::Closed] {
+            server.push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(status), base: 1 })).unwrap();
+        }
+        let err = server
+            .push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(FeedbackStatus::Open), base: 1 }))
+            .unwrap_err();
+        assert_eq!(err.errors[0].code, "status.closed_to_open");
+    }
+}
