@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{
-    Customer, DeletedEdit, FieldMeta, FieldName, FieldValue, Fields, Item, ItemBody, ItemKind, Subject,
+    Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject,
 };
 use crate::merge::{Register, Stamp, WriteOutcome};
 use crate::mutation::{Change, FieldEdit, Mutation};
@@ -74,6 +74,7 @@ pub fn apply(
     }
     let stamp = Stamp {
         version: ctx.version,
+        base: 0,
         client: mutation.client,
         author: mutation.author.clone(),
         mutation: mutation.id,
@@ -118,7 +119,6 @@ fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContex
         feedback: BTreeMap::new(),
         tasks: BTreeMap::new(),
         deletion: Register::new(false, stamp.clone()),
-        edits_while_deleted: Vec::new(),
         created_by: mutation.author.clone(),
         created_at: mutation.client_time,
         version: ctx.version,
@@ -153,13 +153,11 @@ fn change_existing(
                 let name = edit.value.name();
                 let outcome = write_field(customer, edit, stamp);
                 note(Subject::Field(name), outcome);
-                flag_if_deleted(customer, Subject::Field(name), edit.base, stamp);
             }
         }
         Change::Reassign { owner, base } => {
             let edit = FieldEdit { value: FieldValue::Owner(owner.clone()), base: *base };
             note(Subject::Field(FieldName::Owner), write_field(customer, &edit, stamp));
-            flag_if_deleted(customer, Subject::Field(FieldName::Owner), *base, stamp);
         }
         Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
             let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;
@@ -167,29 +165,29 @@ fn change_existing(
             let outcome = match customer.tags.get_mut(&tag) {
                 Some(register) => register.write(present, *base, stamp.clone()),
                 None => {
-                    customer.tags.insert(tag.clone(), Register::new(present, stamp.clone()));
+                    let stamp = Stamp { base: *base, ..stamp.clone() };
+                    customer.tags.insert(tag.clone(), Register::new(present, stamp));
                     WriteOutcome::Settled
                 }
             };
             // Tags merge by "added wins": a conflict between add and remove
             // shows the tag, so it is not reported as one.
             let _ = outcome;
-            flag_if_deleted(customer, Subject::Tag(tag), *base, stamp);
         }
         Change::PutContact { id, contact, base } => {
             validate::contact(contact).map_err(Rejection::invalid)?;
             let outcome = put(&mut customer.contacts, *id, contact.clone(), *base, stamp);
-            finish_item(customer, ItemKind::Contact, *id, *base, stamp, outcome, &mut note);
+            finish_item(ItemKind::Contact, *id, outcome, &mut note);
         }
         Change::PutOrder { id, order, base } => {
             validate::order(order).map_err(Rejection::invalid)?;
             let outcome = put(&mut customer.orders, *id, order.clone(), *base, stamp);
-            finish_item(customer, ItemKind::Order, *id, *base, stamp, outcome, &mut note);
+            finish_item(ItemKind::Order, *id, outcome, &mut note);
         }
         Change::PutInteraction { id, interaction, base } => {
             validate::interaction(interaction).map_err(Rejection::invalid)?;
             let outcome = put(&mut customer.interactions, *id, interaction.clone(), *base, stamp);
-            finish_item(customer, ItemKind::Interaction, *id, *base, stamp, outcome, &mut note);
+            finish_item(ItemKind::Interaction, *id, outcome, &mut note);
         }
         Change::PutFeedback { id, feedback, base } => {
             validate::feedback(feedback).map_err(Rejection::invalid)?;
@@ -202,12 +200,12 @@ fn change_existing(
                 }
             }
             let outcome = put(&mut customer.feedback, *id, feedback.clone(), *base, stamp);
-            finish_item(customer, ItemKind::Feedback, *id, *base, stamp, outcome, &mut note);
+            finish_item(ItemKind::Feedback, *id, outcome, &mut note);
         }
         Change::PutTask { id, task, base } => {
             validate::task(task).map_err(Rejection::invalid)?;
             let outcome = put(&mut customer.tasks, *id, task.clone(), *base, stamp);
-            finish_item(customer, ItemKind::Task, *id, *base, stamp, outcome, &mut note);
+            finish_item(ItemKind::Task, *id, outcome, &mut note);
         }
         Change::RemoveItem { kind, id, base } => {
             let outcome = match kind {
@@ -218,11 +216,10 @@ fn change_existing(
                 ItemKind::Task => remove(&mut customer.tasks, *id, *base, stamp),
             }
             .ok_or_else(|| Rejection::new("item.not_found"))?;
-            finish_item(customer, *kind, *id, *base, stamp, outcome, &mut note);
+            finish_item(*kind, *id, outcome, &mut note);
         }
         Change::Delete { base } => {
             customer.deletion.write(true, *base, stamp.clone());
-            flag_edits_unseen_by_deletion(customer, *base, stamp);
         }
         Change::Restore { base } => {
             customer.deletion.write(false, *base, stamp.clone());
@@ -252,11 +249,16 @@ fn put<T: Clone + PartialEq>(
     base: u64,
     stamp: &Stamp,
 ) -> WriteOutcome {
-    let body = ItemBody { value, removed: false };
     match items.get_mut(&id) {
-        Some(item) => item.register.write(body, base, stamp.clone()),
+        Some(item) => item.content.write(value, base, stamp.clone()),
         None => {
-            items.insert(id, Item { added_by: stamp.author.clone(), register: Register::new(body, stamp.clone()) });
+            let stamp = Stamp { base, ..stamp.clone() };
+            let item = Item {
+                added_by: stamp.author.clone(),
+                content: Register::new(value, stamp.clone()),
+                removed: Register::new(false, stamp),
+            };
+            items.insert(id, item);
             WriteOutcome::Settled
         }
     }
@@ -269,76 +271,19 @@ fn remove<T: Clone + PartialEq>(
     stamp: &Stamp,
 ) -> Option<WriteOutcome> {
     let item = items.get_mut(&id)?;
-    let body = ItemBody { value: item.value().clone(), removed: true };
-    Some(item.register.write(body, base, stamp.clone()))
+    // Removal wins over concurrent edits (they stay, hidden), so it is not
+    // reported as a conflict.
+    item.removed.write(true, base, stamp.clone());
+    Some(WriteOutcome::Settled)
 }
 
 fn finish_item(
-    customer: &mut Customer,
     kind: ItemKind,
     id: crate::ids::ItemId,
-    base: u64,
-    stamp: &Stamp,
     outcome: WriteOutcome,
     note: &mut impl FnMut(Subject, WriteOutcome),
 ) {
     note(Subject::Item(kind, id), outcome);
-    flag_if_deleted(customer, Subject::Item(kind, id), base, stamp);
-}
-
-/// An edit that did not see a deletion by someone else is kept (the
-/// archive stays deleted) and flagged, so a restore shows it.
-fn flag_if_deleted(customer: &mut Customer, subject: Subject, base: u64, stamp: &Stamp) {
-    let unseen_deletion = customer
-        .deletion
-        .candidates()
-        .any(|c| *c.value && c.stamp.version > base && c.stamp.client != stamp.client);
-    if unseen_deletion {
-        record_deleted_edit(customer, subject, stamp.clone());
-    }
-}
-
-/// A deletion that did not see edits by others flags them.
-fn flag_edits_unseen_by_deletion(customer: &mut Customer, base: u64, deletion: &Stamp) {
-    let unseen = |s: &Stamp| s.version > base && s.client != deletion.client;
-    let mut flagged: Vec<(Subject, Stamp)> = Vec::new();
-    for (name, meta) in &customer.field_meta {
-        let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
-        flagged.extend(stamps.filter(|s| unseen(s)).map(|s| (Subject::Field(*name), s.clone())));
-    }
-    for (tag, register) in &customer.tags {
-        flagged.extend(register.candidates().filter(|c| unseen(&c.stamp)).map(|c| (Subject::Tag(tag.clone()), c.stamp)));
-    }
-    macro_rules! items {
-        ($list:ident, $kind:expr) => {
-            for (id, item) in &customer.$list {
-                flagged.extend(
-                    item.register.candidates().filter(|c| unseen(&c.stamp)).map(|c| (Subject::Item($kind, *id), c.stamp)),
-                );
-            }
-        };
-    }
-    items!(contacts, ItemKind::Contact);
-    items!(orders, ItemKind::Order);
-    items!(interactions, ItemKind::Interaction);
-    items!(feedback, ItemKind::Feedback);
-    items!(tasks, ItemKind::Task);
-    for (subject, stamp) in flagged {
-        record_deleted_edit(customer, subject, stamp);
-    }
-}
-
-/// One flag per client and subject: a client's later edit replaces its earlier one.
-fn record_deleted_edit(customer: &mut Customer, subject: Subject, stamp: Stamp) {
-    let existing = customer
-        .edits_while_deleted
-        .iter_mut()
-        .find(|d| d.subject == subject && d.stamp.client == stamp.client);
-    match existing {
-        Some(flag) if flag.stamp.version < stamp.version => flag.stamp = stamp,
-        Some(_) => {}
-        None => customer.edits_while_deleted.push(DeletedEdit { subject, stamp }),
-    }
 }
 
 #[cfg(test)]
@@ -542,8 +487,10 @@ mod tests {
         server.push(&b.make(id, set(name("张三丰"), 1))).unwrap();
         let c = server.get();
         assert!(c.deleted(), "the delete wins");
-        assert_eq!(c.edits_while_deleted.len(), 1);
-        assert_eq!(c.edits_while_deleted[0].stamp.author, UserId("b".into()));
+        let flagged = c.edits_while_deleted();
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].subject, Subject::Field(FieldName::Name));
+        assert_eq!(flagged[0].stamp.author, UserId("b".into()));
         let seen = c.version;
         server.push(&a.make(id, Change::Restore { base: seen })).unwrap();
         assert!(!server.get().deleted());

@@ -325,36 +325,28 @@ pub struct Task {
     pub done: bool,
 }
 
-/// An item's content and whether it was removed. Removing keeps the
-/// content, so nothing typed is lost and a removal can be undone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemBody<T> {
-    /// The item.
-    pub value: T,
-    /// Removed (hidden).
-    pub removed: bool,
-}
-
-/// An item of an archive: its content as a register (edits merge like
-/// fields do) and who added it.
+/// An item of an archive. Its content merges like a field; removal is a
+/// separate flag, so removing never rewrites the content, nothing typed is
+/// lost, and a removal wins over an edit it did not see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item<T> {
     /// Who added it.
     pub added_by: UserId,
     /// The content and its concurrent edits.
-    pub register: Register<ItemBody<T>>,
+    pub content: Register<T>,
+    /// Removed or not.
+    pub removed: Register<bool>,
 }
 
 impl<T: Clone + PartialEq> Item<T> {
     /// The current content.
     pub fn value(&self) -> &T {
-        &self.register.value.value
+        &self.content.value
     }
 
-    /// Hidden when removed, or when any concurrent edit removed it: a removal
-    /// wins over an edit it did not see (the edit stays, as a rival).
+    /// Hidden when any surviving write removed it.
     pub fn hidden(&self) -> bool {
-        self.register.candidates().any(|c| c.value.removed)
+        self.removed.candidates().any(|c| *c.value)
     }
 }
 
@@ -364,7 +356,7 @@ impl<T: Clone + PartialEq> Item<T> {
 pub struct FieldMeta {
     /// The write of the current value.
     pub stamp: Stamp,
-    /// Concurrent values; non-empty means an open conflict.
+    /// Concurrent writes; an open conflict when any differs from the current value.
     pub rivals: Vec<Candidate<FieldValue>>,
 }
 
@@ -392,8 +384,6 @@ pub struct Customer {
     pub tasks: BTreeMap<ItemId, Item<Task>>,
     /// Deleted or not; a deletion wins over a restore it did not see.
     pub deletion: Register<bool>,
-    /// Edits made without seeing a deletion: kept, and flagged for the owner.
-    pub edits_while_deleted: Vec<DeletedEdit>,
     /// Who created the archive.
     pub created_by: UserId,
     /// When (client time, informational).
@@ -418,13 +408,56 @@ impl Customer {
 
     /// True when any value has an open conflict or an edit met a deletion.
     pub fn has_conflicts(&self) -> bool {
-        self.field_meta.values().any(|m| !m.rivals.is_empty())
-            || self.contacts.values().any(|i| i.register.in_conflict())
-            || self.orders.values().any(|i| i.register.in_conflict())
-            || self.interactions.values().any(|i| i.register.in_conflict())
-            || self.feedback.values().any(|i| i.register.in_conflict())
-            || self.tasks.values().any(|i| i.register.in_conflict())
-            || !self.edits_while_deleted.is_empty()
+        let fields = &self.fields;
+        self.field_meta.iter().any(|(name, m)| {
+            let current = FieldValue::read(fields, *name);
+            m.rivals.iter().any(|r| r.value != current)
+        })
+            || self.contacts.values().any(|i| i.content.in_conflict())
+            || self.orders.values().any(|i| i.content.in_conflict())
+            || self.interactions.values().any(|i| i.content.in_conflict())
+            || self.feedback.values().any(|i| i.content.in_conflict())
+            || self.tasks.values().any(|i| i.content.in_conflict())
+            || !self.edits_while_deleted().is_empty()
+    }
+
+    /// Edits made without seeing a deletion they met: the deletion wins and
+    /// the edits are kept, so a restore brings them back; until then they are
+    /// shown as conflicts. Derived from the surviving writes, so every
+    /// replica lists the same ones whatever order the writes arrived in.
+    pub fn edits_while_deleted(&self) -> Vec<DeletedEdit> {
+        let deletions: Vec<Stamp> = self.deletion.candidates().filter(|c| *c.value).map(|c| c.stamp).collect();
+        if deletions.is_empty() {
+            return Vec::new();
+        }
+        let mut writes: Vec<(Subject, Stamp)> = Vec::new();
+        for (name, meta) in &self.field_meta {
+            let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
+            writes.extend(stamps.map(|s| (Subject::Field(*name), s.clone())));
+        }
+        for (tag, register) in &self.tags {
+            writes.extend(register.candidates().map(|c| (Subject::Tag(tag.clone()), c.stamp)));
+        }
+        fn items<T: Clone + PartialEq>(
+            writes: &mut Vec<(Subject, Stamp)>,
+            kind: ItemKind,
+            list: &BTreeMap<ItemId, Item<T>>,
+        ) {
+            for (id, item) in list {
+                let stamps = item.content.candidates().chain(item.removed.candidates().map(|c| Candidate { value: &item.content.value, stamp: c.stamp }));
+                writes.extend(stamps.map(|c| (Subject::Item(kind, *id), c.stamp)));
+            }
+        }
+        items(&mut writes, ItemKind::Contact, &self.contacts);
+        items(&mut writes, ItemKind::Order, &self.orders);
+        items(&mut writes, ItemKind::Interaction, &self.interactions);
+        items(&mut writes, ItemKind::Feedback, &self.feedback);
+        items(&mut writes, ItemKind::Task, &self.tasks);
+        writes
+            .into_iter()
+            .filter(|(_, stamp)| deletions.iter().any(|d| stamp.concurrent_with(d)))
+            .map(|(subject, stamp)| DeletedEdit { subject, stamp })
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@
 //! (stamped at or below `base`) and the earlier writes of the same client (a
 //! rep's second offline edit replaces their first). Values it did not see
 //! stay, as rivals: that is a conflict, open until someone writes with a base
-//! that covers them (resolving). Equal values never conflict.
+//! that covers them (resolving). Rivals with equal content agree: no conflict.
 //!
 //! Because a write only removes what it saw or what its own client wrote,
 //! the set of surviving values does not depend on the order in which the
@@ -23,6 +23,8 @@ use crate::time::Timestamp;
 pub struct Stamp {
     /// The server version at which the write was applied.
     pub version: u64,
+    /// The server version its author had seen when making it.
+    pub base: u64,
     /// The client that made it.
     pub client: ClientId,
     /// The user who made it.
@@ -31,6 +33,14 @@ pub struct Stamp {
     pub mutation: MutationId,
     /// The client's clock when it was made (shown to people, never used for order).
     pub client_time: Timestamp,
+}
+
+impl Stamp {
+    /// Neither write saw the other: made by different clients, each without
+    /// having seen the server version the other was applied at.
+    pub fn concurrent_with(&self, other: &Stamp) -> bool {
+        self.client != other.client && self.base < other.version && other.base < self.version
+    }
 }
 
 /// A value competing for a register, with who wrote it.
@@ -49,7 +59,7 @@ pub struct Register<V> {
     pub value: V,
     /// Its write.
     pub stamp: Stamp,
-    /// Concurrent values with a different content; non-empty means a conflict.
+    /// Concurrent writes it has not beaten; a conflict when any differs from `value`.
     pub rivals: Vec<Candidate<V>>,
 }
 
@@ -70,52 +80,54 @@ impl<V: Clone + PartialEq> Register<V> {
         Self { value, stamp, rivals: Vec::new() }
     }
 
-    /// True while concurrent values compete.
+    /// True while concurrent values with different content compete.
     pub fn in_conflict(&self) -> bool {
-        !self.rivals.is_empty()
+        self.rivals.iter().any(|r| r.value != self.value)
     }
 
-    /// Every surviving candidate, the current one first.
+    /// Every surviving write, the current one first.
     pub fn candidates(&self) -> impl Iterator<Item = Candidate<&V>> {
         std::iter::once(Candidate { value: &self.value, stamp: self.stamp.clone() })
             .chain(self.rivals.iter().map(|c| Candidate { value: &c.value, stamp: c.stamp.clone() }))
     }
 
     /// Writes `value`, made by someone who had seen server version `base`.
-    pub fn write(&mut self, value: V, base: u64, stamp: Stamp) -> WriteOutcome {
+    ///
+    /// Concurrent writes of equal content are kept too (they agree, so no
+    /// conflict is reported): which writes survive must not depend on the
+    /// order they arrived in, or replicas would disagree about who wrote what.
+    pub fn write(&mut self, value: V, base: u64, mut stamp: Stamp) -> WriteOutcome {
+        stamp.base = base;
         let seen = |s: &Stamp| s.version <= base || s.client == stamp.client;
         let current_superseded = seen(&self.stamp);
         self.rivals.retain(|c| !seen(&c.stamp));
+        let unchanged = !current_superseded && self.value == value;
 
         if current_superseded {
             self.value = value;
             self.stamp = stamp;
-        } else if self.value == value {
-            // The same content twice is agreement, not a conflict.
-            return self.settle_duplicates();
         } else {
             self.rivals.push(Candidate { value, stamp });
         }
-        self.settle_duplicates()
-    }
-
-    /// Drops rivals whose content equals the current value or an earlier
-    /// rival's, keeping the first write of each content.
-    fn settle_duplicates(&mut self) -> WriteOutcome {
-        let mut kept: Vec<Candidate<V>> = Vec::with_capacity(self.rivals.len());
-        for rival in std::mem::take(&mut self.rivals) {
-            if rival.value != self.value && !kept.iter().any(|k| k.value == rival.value) {
-                kept.push(rival);
-            }
+        if self.in_conflict() {
+            WriteOutcome::Conflict
+        } else if unchanged {
+            WriteOutcome::Unchanged
+        } else {
+            WriteOutcome::Settled
         }
-        self.rivals = kept;
-        if self.rivals.is_empty() { WriteOutcome::Settled } else { WriteOutcome::Conflict }
     }
 
     /// The distinct surviving values, for comparing replicas regardless of
     /// the order writes arrived in.
     pub fn value_set(&self) -> Vec<&V> {
-        self.candidates().map(|c| c.value).collect()
+        let mut values: Vec<&V> = Vec::new();
+        for candidate in self.candidates() {
+            if !values.contains(&candidate.value) {
+                values.push(candidate.value);
+            }
+        }
+        values
     }
 }
 
@@ -126,6 +138,7 @@ mod tests {
     fn stamp(version: u64, client: ClientId) -> Stamp {
         Stamp {
             version,
+            base: 0,
             client,
             author: UserId("u".into()),
             mutation: MutationId::new(),
@@ -166,8 +179,9 @@ mod tests {
         let (a, b, c) = (ClientId::new(), ClientId::new(), ClientId::new());
         let mut r = Register::new("x", stamp(1, a));
         r.write("y", 1, stamp(2, b));
-        assert_eq!(r.write("y", 1, stamp(3, c)), WriteOutcome::Settled);
+        assert_eq!(r.write("y", 1, stamp(3, c)), WriteOutcome::Unchanged);
         assert!(!r.in_conflict());
+        assert_eq!(r.value_set(), [&"y"]);
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn chinese(national: &str, trunk: bool) -> Option<String> {
     }
     let without_trunk = if trunk { national.strip_prefix('0')? } else { national };
     let area = area_code_len(without_trunk)?;
-    let local = &without_trunk[area..];
+    let local = without_trunk.get(area..)?;
     // Local numbers are 7 or 8 digits and never start with 0 or 1.
     let valid_local = matches!(local.len(), 7 | 8) && !local.starts_with(['0', '1']);
     valid_local.then(|| format!("+86{without_trunk}"))
