@@ -96,6 +96,30 @@ pub fn apply(
     Ok((customer, Applied::Done { conflicts }))
 }
 
+/// The checks only the server can afford: every phone number in the
+/// mutation against full international metadata. The server runs this
+/// before [`apply`]; a failure is a rejection with the reason, like any other.
+#[cfg(feature = "server")]
+pub fn server_checks(mutation: &Mutation) -> Result<(), Rejection> {
+    use crate::archive::LabelledPhone;
+    let check = |field: &str, phones: &[LabelledPhone]| -> Vec<FieldError> {
+        phones.iter().filter_map(|p| p.number.verify_with_metadata(field).err()).collect()
+    };
+    let errors = match &mutation.change {
+        Change::Create { fields } => check("phones", &fields.phones),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } => edits
+            .iter()
+            .flat_map(|e| match &e.value {
+                FieldValue::Phones(phones) => check("phones", phones),
+                _ => Vec::new(),
+            })
+            .collect(),
+        Change::PutContact { contact, .. } => check("contact.phones", &contact.phones),
+        _ => Vec::new(),
+    };
+    if errors.is_empty() { Ok(()) } else { Err(Rejection::invalid(errors)) }
+}
+
 fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContext) -> Result<Customer, Rejection> {
     let errors: Vec<FieldError> = FieldName::ALL
         .iter()
@@ -495,6 +519,23 @@ mod tests {
         server.push(&a.make(id, Change::Restore { base: seen })).unwrap();
         assert!(!server.get().deleted());
         assert_eq!(server.get().fields.name.as_str(), "张三丰");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_server_rejects_a_number_its_metadata_knows_is_not_allocated() {
+        use crate::archive::{LabelledPhone, PhoneLabel};
+        let mut a = Client::new("a");
+        let (_, id) = created(&mut a);
+        let phones = |raw: &str| {
+            FieldValue::Phones(vec![LabelledPhone { label: PhoneLabel::Work, number: crate::Phone::parse(raw).unwrap() }])
+        };
+        let good = a.make(id, set(phones("13800138000"), 1));
+        assert_eq!(server_checks(&good), Ok(()));
+        let bad = a.make(id, set(phones("+44 0000 000000"), 1));
+        let err = server_checks(&bad).unwrap_err();
+        assert_eq!(err.code, "invalid");
+        assert_eq!(err.errors[0].code, "phones.invalid");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod archive;
 pub mod customer;
+pub mod dedup;
 pub mod derived;
 pub mod email;
 pub mod field_error;
@@ -20,6 +21,8 @@ pub mod time;
 pub mod validate;
 
 pub use apply::{ApplyContext, Applied, Rejection, apply};
+#[cfg(feature = "server")]
+pub use apply::server_checks;
 pub use customer::{CustomerName, MAX_NAME_CHARS};
 pub use email::Email;
 pub use field_error::FieldError;

@@ -248,3 +248,79 @@ mod tests {
         assert_eq!(Phone::parse("010-65529988").unwrap().search_digits(), "01065529988");
     }
 }
+
+/// The server's second opinion, with full international metadata.
+#[cfg(feature = "server")]
+mod full_metadata {
+    use super::Phone;
+    use crate::FieldError;
+
+    impl Phone {
+        /// Checks the number against the real numbering plan of its country
+        /// (an area code that does not exist, a number too short for its
+        /// country). Errors use the code `<field>.invalid`.
+        pub fn verify_with_metadata(&self, field: &str) -> Result<(), FieldError> {
+            let parsed = phonenumber::parse(None, self.e164()).map_err(|_| FieldError::new(field, "invalid"))?;
+            if phonenumber::is_valid(&parsed) { Ok(()) } else { Err(FieldError::new(field, "invalid")) }
+        }
+    }
+
+    /// How the metadata library writes a number typed in China: E.164 and
+    /// national form, or none when it finds the number invalid.
+    pub fn reference_format(raw: &str) -> Option<(String, String)> {
+        let parsed = phonenumber::parse(Some(phonenumber::country::Id::CN), raw).ok()?;
+        if !phonenumber::is_valid(&parsed) {
+            return None;
+        }
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        let national = parsed.format().mode(phonenumber::Mode::National).to_string();
+        Some((e164, national))
+    }
+}
+
+#[cfg(feature = "server")]
+pub use full_metadata::reference_format;
+
+#[cfg(all(test, feature = "server"))]
+mod agreement {
+    use super::*;
+
+    /// Chinese numbers as people type them: both sides must store and show
+    /// each exactly alike.
+    const TABLE: &[&str] = &[
+        "13800138000",
+        "+86 139 1234 5678",
+        "0086 15012345678",
+        "8618612345678",
+        "199 8888 0000",
+        "166-0000-1234",
+        "010-65529988",
+        "(010) 8888 6666",
+        "021-62345678",
+        "+86 20 8765 4321",
+        "0755-88888888",
+        "0571-87654321",
+        "0898-66778899",
+        "0512 6788 9900",
+        "400-810-8888",
+        "800 820 8820",
+    ];
+
+    #[test]
+    fn the_compact_rules_and_the_full_metadata_agree_on_chinese_numbers() {
+        for raw in TABLE {
+            let ours = Phone::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            let (e164, national) = reference_format(raw).unwrap_or_else(|| panic!("{raw}: invalid to the metadata"));
+            assert_eq!(ours.e164(), e164, "{raw}");
+            assert_eq!(ours.national(), national, "{raw}");
+            assert!(ours.verify_with_metadata("phone").is_ok(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_number_that_only_has_the_right_shape_is_caught_by_the_metadata() {
+        // A plausible-looking UK number with a range that is not allocated.
+        let phone = Phone::parse("+44 0000 000000").or_else(|_| Phone::parse("+44 99 0000 0000")).unwrap();
+        assert_eq!(phone.verify_with_metadata("phone").unwrap_err().code, "phone.invalid");
+    }
+}
