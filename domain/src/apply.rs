@@ -92,8 +92,103 @@ pub fn apply(
         }
     };
     customer.version = customer.version.max(ctx.version);
+    customer.updated_at = mutation.client_time;
     customer.applied_seq.insert(mutation.client, mutation.seq);
     Ok((customer, Applied::Done { conflicts }))
+}
+
+/// Applies a [`Change::Merge`]: returns the archive merged into (`into`,
+/// the mutation's customer) and the one merged away (`from`, now deleted and
+/// pointing at `into`). Nothing of either is lost: every contact, order,
+/// interaction, feedback and task of both is in `into`, with its history.
+pub fn apply_merge(
+    into: &Customer,
+    from: &Customer,
+    mutation: &Mutation,
+    ctx: &ApplyContext,
+) -> Result<(Customer, Customer, Applied), Rejection> {
+    let Change::Merge { from: from_id, base } = &mutation.change else {
+        return Err(Rejection::new("merge.not_a_merge"));
+    };
+    if into.id != mutation.customer || from.id != *from_id {
+        return Err(Rejection::new("customer.mismatch"));
+    }
+    if into.id == from.id {
+        return Err(Rejection::new("merge.same_archive"));
+    }
+    if into.applied_seq.get(&mutation.client).is_some_and(|&seq| mutation.seq <= seq) {
+        return Ok((into.clone(), from.clone(), Applied::Duplicate));
+    }
+    if into.deleted() || from.deleted() {
+        return Err(Rejection::new("merge.deleted"));
+    }
+    let stamp = Stamp {
+        version: ctx.version,
+        base: *base,
+        client: mutation.client,
+        author: mutation.author.clone(),
+        mutation: mutation.id,
+        client_time: mutation.client_time,
+    };
+    let mut merged = into.clone();
+    for (&name, _) in &from.field_meta {
+        let ours = FieldValue::read(&into.fields, name);
+        let theirs = FieldValue::read(&from.fields, name);
+        let value = match (ours, theirs) {
+            (FieldValue::Phones(mut a), FieldValue::Phones(b)) => {
+                a.extend(b.into_iter().filter(|p| !into.fields.phones.contains(p)));
+                FieldValue::Phones(a)
+            }
+            (FieldValue::Emails(mut a), FieldValue::Emails(b)) => {
+                a.extend(b.into_iter().filter(|e| !into.fields.emails.contains(e)));
+                FieldValue::Emails(a)
+            }
+            (ours, theirs) if is_empty(&ours) && !is_empty(&theirs) => theirs,
+            _ => continue,
+        };
+        if value != FieldValue::read(&into.fields, name) {
+            write_field(&mut merged, &FieldEdit { value, base: *base }, &stamp);
+        }
+    }
+    for (tag, register) in &from.tags {
+        merged.tags.entry(tag.clone()).or_insert_with(|| register.clone());
+    }
+    fn take_items<T: Clone>(into: &mut BTreeMap<crate::ids::ItemId, Item<T>>, from: &BTreeMap<crate::ids::ItemId, Item<T>>) {
+        for (id, item) in from {
+            into.entry(*id).or_insert_with(|| item.clone());
+        }
+    }
+    take_items(&mut merged.contacts, &from.contacts);
+    take_items(&mut merged.orders, &from.orders);
+    take_items(&mut merged.interactions, &from.interactions);
+    take_items(&mut merged.feedback, &from.feedback);
+    take_items(&mut merged.tasks, &from.tasks);
+
+    let mut gone = from.clone();
+    gone.deletion.write(true, *base, stamp.clone());
+    gone.merged_into = Some(into.id);
+    for archive in [&mut merged, &mut gone] {
+        archive.version = archive.version.max(ctx.version);
+        archive.updated_at = mutation.client_time;
+        archive.applied_seq.insert(mutation.client, mutation.seq);
+    }
+    Ok((merged, gone, Applied::Done { conflicts: Vec::new() }))
+}
+
+/// A field nobody has filled in: merging takes the other archive's value.
+fn is_empty(value: &FieldValue) -> bool {
+    match value {
+        FieldValue::Gender(v) => v.is_none(),
+        FieldValue::Birthday(v) | FieldValue::NextReviewAt(v) => v.is_none(),
+        FieldValue::Occupation(v) | FieldValue::Industry(v) | FieldValue::Region(v) | FieldValue::IdNumber(v) => {
+            v.as_deref().is_none_or(str::is_empty)
+        }
+        FieldValue::CompanySize(v) => v.is_none(),
+        FieldValue::Owner(v) => v.is_none(),
+        FieldValue::Address(a) => *a == crate::archive::Address::default(),
+        FieldValue::Preferences(p) => *p == crate::archive::Preferences::default(),
+        _ => false,
+    }
 }
 
 /// The checks only the server can afford: every phone number in the
@@ -143,8 +238,10 @@ fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContex
         feedback: BTreeMap::new(),
         tasks: BTreeMap::new(),
         deletion: Register::new(false, stamp.clone()),
+        merged_into: None,
         created_by: mutation.author.clone(),
         created_at: mutation.client_time,
+        updated_at: mutation.client_time,
         version: ctx.version,
         applied_seq: BTreeMap::new(),
     })
@@ -245,6 +342,7 @@ fn change_existing(
         Change::Delete { base } => {
             customer.deletion.write(true, *base, stamp.clone());
         }
+        Change::Merge { .. } => return Err(Rejection::new("merge.needs_both_archives")),
         Change::Restore { base } => {
             customer.deletion.write(false, *base, stamp.clone());
         }
@@ -536,6 +634,34 @@ mod tests {
         let err = server_checks(&bad).unwrap_err();
         assert_eq!(err.code, "invalid");
         assert_eq!(err.errors[0].code, "phones.invalid");
+    }
+
+    #[test]
+    fn a_merge_keeps_everything_of_both_archives_and_deletes_the_one_merged_away() {
+        use crate::archive::{Interaction, InteractionKind, LabelledPhone, PhoneLabel};
+        let mut a = Client::new("a");
+        let (mut keep, keep_id) = created(&mut a);
+        let (mut other, other_id) = created(&mut a);
+        let phone = |raw: &str| LabelledPhone { label: PhoneLabel::Mobile, number: crate::Phone::parse(raw).unwrap() };
+        keep.push(&a.make(keep_id, set(FieldValue::Phones(vec![phone("13800138000")]), 1))).unwrap();
+        other.push(&a.make(other_id, set(FieldValue::Phones(vec![phone("13800138000"), phone("13900139000")]), 1))).unwrap();
+        other.push(&a.make(other_id, set(FieldValue::Region(Some("华东".into())), 1))).unwrap();
+        let order = Order { product: "净水器".into(), quantity: 1, amount: Money::parse("2999", Currency::cny()).unwrap(), date: today(), channel: None };
+        keep.push(&a.make(keep_id, Change::PutOrder { id: ItemId::new(), order: order.clone(), base: 1 })).unwrap();
+        other.push(&a.make(other_id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap();
+        let visit = Interaction { kind: InteractionKind::Visit, at: Timestamp(0), summary: "上门安装".into(), satisfaction: Some(5), next_follow_up: None };
+        other.push(&a.make(other_id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 1 })).unwrap();
+
+        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9 });
+        let ctx = ApplyContext { version: 10, today: today() };
+        let (merged, gone, _) = apply_merge(keep.get(), other.get(), &m, &ctx).unwrap();
+        assert_eq!(merged.orders.len(), 2);
+        assert_eq!(merged.interactions.len(), 1);
+        assert_eq!(merged.fields.phones.len(), 2, "phones united without repeats");
+        assert_eq!(merged.fields.region.as_deref(), Some("华东"), "an empty field is filled");
+        assert!(gone.deleted());
+        assert_eq!(gone.merged_into, Some(keep_id));
+        assert_eq!(apply_merge(&merged, &gone, &m, &ctx).unwrap().2, Applied::Duplicate);
     }
 
     #[test]

@@ -384,10 +384,14 @@ pub struct Customer {
     pub tasks: BTreeMap<ItemId, Item<Task>>,
     /// Deleted or not; a deletion wins over a restore it did not see.
     pub deletion: Register<bool>,
+    /// Set when this archive was merged into another; it is then deleted.
+    pub merged_into: Option<CustomerId>,
     /// Who created the archive.
     pub created_by: UserId,
     /// When (client time, informational).
     pub created_at: Timestamp,
+    /// When it last changed (client time of that change, informational).
+    pub updated_at: Timestamp,
     /// The server version of the last change to anything in the archive.
     pub version: u64,
     /// The last sequence number applied from each client, so a mutation

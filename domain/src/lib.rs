@@ -5,6 +5,8 @@
 //! no I/O, reads no clock and has no heavy dependencies: everything here ships
 //! to every phone.
 
+#![warn(missing_docs)]
+
 pub mod apply;
 pub mod archive;
 pub mod customer;
@@ -20,7 +22,7 @@ pub mod phone;
 pub mod time;
 pub mod validate;
 
-pub use apply::{ApplyContext, Applied, Rejection, apply};
+pub use apply::{ApplyContext, Applied, Rejection, apply, apply_merge};
 #[cfg(feature = "server")]
 pub use apply::server_checks;
 pub use customer::{CustomerName, MAX_NAME_CHARS};

@@ -135,6 +135,15 @@ pub enum Change {
         /// The version the author had seen.
         base: u64,
     },
+    /// Merges the archive `from` into this one (see [`crate::apply::apply_merge`]):
+    /// every item and tag of both is kept, empty fields here are filled from
+    /// `from`, phones and emails are united, and `from` is deleted.
+    Merge {
+        /// The archive merged away.
+        from: CustomerId,
+        /// The version the author had seen.
+        base: u64,
+    },
     /// Brings a deleted archive back.
     Restore {
         /// The version the author had seen.
