@@ -131,7 +131,7 @@ pub fn apply_merge(
         client_time: mutation.client_time,
     };
     let mut merged = into.clone();
-    for (&name, _) in &from.field_meta {
+    for &name in from.field_meta.keys() {
         let ours = FieldValue::read(&into.fields, name);
         let theirs = FieldValue::read(&from.fields, name);
         let value = match (ours, theirs) {
