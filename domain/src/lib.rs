@@ -2,10 +2,31 @@
 //!
 //! This crate is shared by the browser (compiled to wasm) and the server, so a
 //! value validated offline is validated by exactly the same code online. It has
-//! no I/O and no heavy dependencies: everything here ships to every phone.
+//! no I/O, reads no clock and has no heavy dependencies: everything here ships
+//! to every phone.
 
+#![warn(missing_docs)]
+
+pub mod apply;
+pub mod archive;
 pub mod customer;
+pub mod dedup;
+pub mod derived;
+pub mod email;
 pub mod field_error;
+pub mod ids;
+pub mod merge;
+pub mod money;
+pub mod mutation;
+pub mod phone;
+pub mod time;
+pub mod validate;
 
+pub use apply::{ApplyContext, Applied, Rejection, apply, apply_merge};
+#[cfg(feature = "server")]
+pub use apply::server_checks;
 pub use customer::{CustomerName, MAX_NAME_CHARS};
+pub use email::Email;
 pub use field_error::FieldError;
+pub use mutation::{Change, FieldEdit, Mutation};
+pub use phone::Phone;

@@ -1,0 +1,688 @@
+//! `apply`: the one function that changes an archive, on either side.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{
+    Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject,
+};
+use crate::merge::{Register, Stamp, WriteOutcome};
+use crate::mutation::{Change, FieldEdit, Mutation};
+use crate::time::Date;
+use crate::validate;
+use crate::FieldError;
+
+/// What the applying side knows that the mutation does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyContext {
+    /// The server version this mutation is stamped with (the browser uses a
+    /// provisional one above anything it has seen).
+    pub version: u64,
+    /// Today, for rules such as "birthdays are not in the future".
+    pub today: Date,
+}
+
+/// What applying did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Applied {
+    /// Took effect; `conflicts` lists what it left in conflict.
+    Done {
+        /// Subjects now in conflict because of this mutation.
+        conflicts: Vec<Subject>,
+    },
+    /// Already applied before (same client, same or lower sequence number).
+    Duplicate,
+}
+
+/// Why a mutation was refused. Nothing of it took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}")]
+pub struct Rejection {
+    /// A stable code (`customer.not_found`, `invalid`, ...).
+    pub code: String,
+    /// Per-field errors when the code is `invalid`.
+    pub errors: Vec<FieldError>,
+}
+
+impl Rejection {
+    fn new(code: &str) -> Self {
+        Self { code: code.into(), errors: Vec::new() }
+    }
+
+    fn invalid(errors: Vec<FieldError>) -> Self {
+        Self { code: "invalid".into(), errors }
+    }
+}
+
+/// Applies `mutation` to `current` (none when the archive does not exist
+/// yet) and returns the new archive. Pure: the input is not changed.
+pub fn apply(
+    current: Option<&Customer>,
+    mutation: &Mutation,
+    ctx: &ApplyContext,
+) -> Result<(Customer, Applied), Rejection> {
+    if let Some(customer) = current {
+        if customer.id != mutation.customer {
+            return Err(Rejection::new("customer.mismatch"));
+        }
+        let last = customer.applied_seq.get(&mutation.client).copied().unwrap_or(0);
+        if mutation.seq <= last {
+            return Ok((customer.clone(), Applied::Duplicate));
+        }
+    }
+    let stamp = Stamp {
+        version: ctx.version,
+        base: 0,
+        client: mutation.client,
+        author: mutation.author.clone(),
+        mutation: mutation.id,
+        client_time: mutation.client_time,
+    };
+
+    let (mut customer, conflicts) = match (&mutation.change, current) {
+        (Change::Create { fields }, None) => (create(mutation, fields, &stamp, ctx)?, Vec::new()),
+        (Change::Create { .. }, Some(_)) => return Err(Rejection::new("customer.exists")),
+        (_, None) => return Err(Rejection::new("customer.not_found")),
+        (change, Some(existing)) => {
+            let mut customer = existing.clone();
+            let conflicts = change_existing(&mut customer, change, &stamp, ctx)?;
+            (customer, conflicts)
+        }
+    };
+    customer.version = customer.version.max(ctx.version);
+    customer.updated_at = mutation.client_time;
+    customer.applied_seq.insert(mutation.client, mutation.seq);
+    Ok((customer, Applied::Done { conflicts }))
+}
+
+/// Applies a [`Change::Merge`]: returns the archive merged into (`into`,
+/// the mutation's customer) and the one merged away (`from`, now deleted and
+/// pointing at `into`). Nothing of either is lost: every contact, order,
+/// interaction, feedback and task of both is in `into`, with its history.
+pub fn apply_merge(
+    into: &Customer,
+    from: &Customer,
+    mutation: &Mutation,
+    ctx: &ApplyContext,
+) -> Result<(Customer, Customer, Applied), Rejection> {
+    let Change::Merge { from: from_id, base } = &mutation.change else {
+        return Err(Rejection::new("merge.not_a_merge"));
+    };
+    if into.id != mutation.customer || from.id != *from_id {
+        return Err(Rejection::new("customer.mismatch"));
+    }
+    if into.id == from.id {
+        return Err(Rejection::new("merge.same_archive"));
+    }
+    if into.applied_seq.get(&mutation.client).is_some_and(|&seq| mutation.seq <= seq) {
+        return Ok((into.clone(), from.clone(), Applied::Duplicate));
+    }
+    if into.deleted() || from.deleted() {
+        return Err(Rejection::new("merge.deleted"));
+    }
+    let stamp = Stamp {
+        version: ctx.version,
+        base: *base,
+        client: mutation.client,
+        author: mutation.author.clone(),
+        mutation: mutation.id,
+        client_time: mutation.client_time,
+    };
+    let mut merged = into.clone();
+    for &name in from.field_meta.keys() {
+        let ours = FieldValue::read(&into.fields, name);
+        let theirs = FieldValue::read(&from.fields, name);
+        let value = match (ours, theirs) {
+            (FieldValue::Phones(mut a), FieldValue::Phones(b)) => {
+                a.extend(b.into_iter().filter(|p| !into.fields.phones.contains(p)));
+                FieldValue::Phones(a)
+            }
+            (FieldValue::Emails(mut a), FieldValue::Emails(b)) => {
+                a.extend(b.into_iter().filter(|e| !into.fields.emails.contains(e)));
+                FieldValue::Emails(a)
+            }
+            (ours, theirs) if is_empty(&ours) && !is_empty(&theirs) => theirs,
+            _ => continue,
+        };
+        if value != FieldValue::read(&into.fields, name) {
+            write_field(&mut merged, &FieldEdit { value, base: *base }, &stamp);
+        }
+    }
+    for (tag, register) in &from.tags {
+        merged.tags.entry(tag.clone()).or_insert_with(|| register.clone());
+    }
+    fn take_items<T: Clone>(into: &mut BTreeMap<crate::ids::ItemId, Item<T>>, from: &BTreeMap<crate::ids::ItemId, Item<T>>) {
+        for (id, item) in from {
+            into.entry(*id).or_insert_with(|| item.clone());
+        }
+    }
+    take_items(&mut merged.contacts, &from.contacts);
+    take_items(&mut merged.orders, &from.orders);
+    take_items(&mut merged.interactions, &from.interactions);
+    take_items(&mut merged.feedback, &from.feedback);
+    take_items(&mut merged.tasks, &from.tasks);
+
+    let mut gone = from.clone();
+    gone.deletion.write(true, *base, stamp.clone());
+    gone.merged_into = Some(into.id);
+    for archive in [&mut merged, &mut gone] {
+        archive.version = archive.version.max(ctx.version);
+        archive.updated_at = mutation.client_time;
+        archive.applied_seq.insert(mutation.client, mutation.seq);
+    }
+    Ok((merged, gone, Applied::Done { conflicts: Vec::new() }))
+}
+
+/// A field nobody has filled in: merging takes the other archive's value.
+fn is_empty(value: &FieldValue) -> bool {
+    match value {
+        FieldValue::Gender(v) => v.is_none(),
+        FieldValue::Birthday(v) | FieldValue::NextReviewAt(v) => v.is_none(),
+        FieldValue::Occupation(v) | FieldValue::Industry(v) | FieldValue::Region(v) | FieldValue::IdNumber(v) => {
+            v.as_deref().is_none_or(str::is_empty)
+        }
+        FieldValue::CompanySize(v) => v.is_none(),
+        FieldValue::Owner(v) => v.is_none(),
+        FieldValue::Address(a) => *a == crate::archive::Address::default(),
+        FieldValue::Preferences(p) => *p == crate::archive::Preferences::default(),
+        _ => false,
+    }
+}
+
+/// The checks only the server can afford: every phone number in the
+/// mutation against full international metadata. The server runs this
+/// before [`apply`]; a failure is a rejection with the reason, like any other.
+#[cfg(feature = "server")]
+pub fn server_checks(mutation: &Mutation) -> Result<(), Rejection> {
+    use crate::archive::LabelledPhone;
+    let check = |field: &str, phones: &[LabelledPhone]| -> Vec<FieldError> {
+        phones.iter().filter_map(|p| p.number.verify_with_metadata(field).err()).collect()
+    };
+    let errors = match &mutation.change {
+        Change::Create { fields } => check("phones", &fields.phones),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } => edits
+            .iter()
+            .flat_map(|e| match &e.value {
+                FieldValue::Phones(phones) => check("phones", phones),
+                _ => Vec::new(),
+            })
+            .collect(),
+        Change::PutContact { contact, .. } => check("contact.phones", &contact.phones),
+        _ => Vec::new(),
+    };
+    if errors.is_empty() { Ok(()) } else { Err(Rejection::invalid(errors)) }
+}
+
+fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContext) -> Result<Customer, Rejection> {
+    let errors: Vec<FieldError> = FieldName::ALL
+        .iter()
+        .filter_map(|&name| validate::field(&FieldValue::read(fields, name), ctx.today).err())
+        .collect();
+    if !errors.is_empty() {
+        return Err(Rejection::invalid(errors));
+    }
+    let field_meta = FieldName::ALL
+        .iter()
+        .map(|&name| (name, FieldMeta { stamp: stamp.clone(), rivals: Vec::new() }))
+        .collect();
+    Ok(Customer {
+        id: mutation.customer,
+        fields: fields.clone(),
+        field_meta,
+        tags: BTreeMap::new(),
+        contacts: BTreeMap::new(),
+        orders: BTreeMap::new(),
+        interactions: BTreeMap::new(),
+        feedback: BTreeMap::new(),
+        tasks: BTreeMap::new(),
+        deletion: Register::new(false, stamp.clone()),
+        merged_into: None,
+        created_by: mutation.author.clone(),
+        created_at: mutation.client_time,
+        updated_at: mutation.client_time,
+        version: ctx.version,
+        applied_seq: BTreeMap::new(),
+    })
+}
+
+fn change_existing(
+    customer: &mut Customer,
+    change: &Change,
+    stamp: &Stamp,
+    ctx: &ApplyContext,
+) -> Result<Vec<Subject>, Rejection> {
+    let mut conflicts = Vec::new();
+    let mut note = |subject: Subject, outcome: WriteOutcome| {
+        if outcome == WriteOutcome::Conflict {
+            conflicts.push(subject);
+        }
+    };
+    match change {
+        Change::Create { .. } => return Err(Rejection::new("customer.exists")),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } => {
+            if edits.is_empty() {
+                return Err(Rejection::new("edits.empty"));
+            }
+            let errors: Vec<FieldError> =
+                edits.iter().filter_map(|e| validate::field(&e.value, ctx.today).err()).collect();
+            if !errors.is_empty() {
+                return Err(Rejection::invalid(errors));
+            }
+            for edit in edits {
+                let name = edit.value.name();
+                let outcome = write_field(customer, edit, stamp);
+                note(Subject::Field(name), outcome);
+            }
+        }
+        Change::Reassign { owner, base } => {
+            let edit = FieldEdit { value: FieldValue::Owner(owner.clone()), base: *base };
+            note(Subject::Field(FieldName::Owner), write_field(customer, &edit, stamp));
+        }
+        Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
+            let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;
+            let present = matches!(change, Change::AddTag { .. });
+            let outcome = match customer.tags.get_mut(&tag) {
+                Some(register) => register.write(present, *base, stamp.clone()),
+                None => {
+                    let stamp = Stamp { base: *base, ..stamp.clone() };
+                    customer.tags.insert(tag.clone(), Register::new(present, stamp));
+                    WriteOutcome::Settled
+                }
+            };
+            // Tags merge by "added wins": a conflict between add and remove
+            // shows the tag, so it is not reported as one.
+            let _ = outcome;
+        }
+        Change::PutContact { id, contact, base } => {
+            validate::contact(contact).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.contacts, *id, contact.clone(), *base, stamp);
+            finish_item(ItemKind::Contact, *id, outcome, &mut note);
+        }
+        Change::PutOrder { id, order, base } => {
+            validate::order(order).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.orders, *id, order.clone(), *base, stamp);
+            finish_item(ItemKind::Order, *id, outcome, &mut note);
+        }
+        Change::PutInteraction { id, interaction, base } => {
+            validate::interaction(interaction).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.interactions, *id, interaction.clone(), *base, stamp);
+            finish_item(ItemKind::Interaction, *id, outcome, &mut note);
+        }
+        Change::PutFeedback { id, feedback, base } => {
+            validate::feedback(feedback).map_err(Rejection::invalid)?;
+            if let Some(existing) = customer.feedback.get(id) {
+                let from = existing.value().status;
+                if !from.may_become(feedback.status) {
+                    let mut error = FieldError::new("status", "transition");
+                    error.code = format!("status.{from:?}_to_{:?}", feedback.status).to_lowercase();
+                    return Err(Rejection::invalid(vec![error]));
+                }
+            }
+            let outcome = put(&mut customer.feedback, *id, feedback.clone(), *base, stamp);
+            finish_item(ItemKind::Feedback, *id, outcome, &mut note);
+        }
+        Change::PutTask { id, task, base } => {
+            validate::task(task).map_err(Rejection::invalid)?;
+            let outcome = put(&mut customer.tasks, *id, task.clone(), *base, stamp);
+            finish_item(ItemKind::Task, *id, outcome, &mut note);
+        }
+        Change::RemoveItem { kind, id, base } => {
+            let outcome = match kind {
+                ItemKind::Contact => remove(&mut customer.contacts, *id, *base, stamp),
+                ItemKind::Order => remove(&mut customer.orders, *id, *base, stamp),
+                ItemKind::Interaction => remove(&mut customer.interactions, *id, *base, stamp),
+                ItemKind::Feedback => remove(&mut customer.feedback, *id, *base, stamp),
+                ItemKind::Task => remove(&mut customer.tasks, *id, *base, stamp),
+            }
+            .ok_or_else(|| Rejection::new("item.not_found"))?;
+            finish_item(*kind, *id, outcome, &mut note);
+        }
+        Change::Delete { base } => {
+            customer.deletion.write(true, *base, stamp.clone());
+        }
+        Change::Merge { .. } => return Err(Rejection::new("merge.needs_both_archives")),
+        Change::Restore { base } => {
+            customer.deletion.write(false, *base, stamp.clone());
+        }
+    }
+    Ok(conflicts)
+}
+
+fn write_field(customer: &mut Customer, edit: &FieldEdit, stamp: &Stamp) -> WriteOutcome {
+    let name = edit.value.name();
+    let meta = customer.field_meta.get(&name).cloned().unwrap_or_else(|| FieldMeta {
+        stamp: Stamp { version: 0, ..stamp.clone() },
+        rivals: Vec::new(),
+    });
+    let mut register =
+        Register { value: FieldValue::read(&customer.fields, name), stamp: meta.stamp, rivals: meta.rivals };
+    let outcome = register.write(edit.value.clone(), edit.base, stamp.clone());
+    register.value.write_into(&mut customer.fields);
+    customer.field_meta.insert(name, FieldMeta { stamp: register.stamp, rivals: register.rivals });
+    outcome
+}
+
+fn put<T: Clone + PartialEq>(
+    items: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
+    id: crate::ids::ItemId,
+    value: T,
+    base: u64,
+    stamp: &Stamp,
+) -> WriteOutcome {
+    match items.get_mut(&id) {
+        Some(item) => item.content.write(value, base, stamp.clone()),
+        None => {
+            let stamp = Stamp { base, ..stamp.clone() };
+            let item = Item {
+                added_by: stamp.author.clone(),
+                content: Register::new(value, stamp.clone()),
+                removed: Register::new(false, stamp),
+            };
+            items.insert(id, item);
+            WriteOutcome::Settled
+        }
+    }
+}
+
+fn remove<T: Clone + PartialEq>(
+    items: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
+    id: crate::ids::ItemId,
+    base: u64,
+    stamp: &Stamp,
+) -> Option<WriteOutcome> {
+    let item = items.get_mut(&id)?;
+    // Removal wins over concurrent edits (they stay, hidden), so it is not
+    // reported as a conflict.
+    item.removed.write(true, base, stamp.clone());
+    Some(WriteOutcome::Settled)
+}
+
+fn finish_item(
+    kind: ItemKind,
+    id: crate::ids::ItemId,
+    outcome: WriteOutcome,
+    note: &mut impl FnMut(Subject, WriteOutcome),
+) {
+    note(Subject::Item(kind, id), outcome);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Feedback, FeedbackKind, FeedbackStatus, Order};
+    use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
+    use crate::money::{Currency, Money};
+    use crate::mutation::Mutation;
+    use crate::time::Timestamp;
+    use crate::CustomerName;
+
+    fn today() -> Date {
+        Date::new(2026, 11, 23).unwrap()
+    }
+
+    struct Client {
+        id: ClientId,
+        seq: u64,
+        user: &'static str,
+    }
+
+    impl Client {
+        fn new(user: &'static str) -> Self {
+            Self { id: ClientId::new(), seq: 0, user }
+        }
+
+        fn make(&mut self, customer: CustomerId, change: Change) -> Mutation {
+            self.seq += 1;
+            Mutation {
+                id: MutationId::new(),
+                client: self.id,
+                seq: self.seq,
+                author: UserId(self.user.into()),
+                client_time: Timestamp(0),
+                customer,
+                change,
+            }
+        }
+    }
+
+    /// A server: applies mutations in arrival order, stamping versions 1, 2, ...
+    struct Server {
+        customer: Option<Customer>,
+        version: u64,
+    }
+
+    impl Server {
+        fn new() -> Self {
+            Self { customer: None, version: 0 }
+        }
+
+        fn push(&mut self, m: &Mutation) -> Result<Applied, Rejection> {
+            self.version += 1;
+            let ctx = ApplyContext { version: self.version, today: today() };
+            let (customer, applied) = apply(self.customer.as_ref(), m, &ctx)?;
+            self.customer = Some(customer);
+            Ok(applied)
+        }
+
+        fn get(&self) -> &Customer {
+            self.customer.as_ref().unwrap()
+        }
+    }
+
+    fn name(s: &str) -> FieldValue {
+        FieldValue::Name(CustomerName::parse(s).unwrap())
+    }
+
+    fn created(client: &mut Client) -> (Server, CustomerId) {
+        let id = CustomerId::new();
+        let mut server = Server::new();
+        let fields = Box::new(Fields::named(CustomerName::parse("张三").unwrap()));
+        server.push(&client.make(id, Change::Create { fields })).unwrap();
+        (server, id)
+    }
+
+    fn set(value: FieldValue, base: u64) -> Change {
+        Change::SetFields { edits: vec![FieldEdit { value, base }] }
+    }
+
+    #[test]
+    fn a_mutation_delivered_twice_takes_effect_once() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let m = a.make(id, set(name("张三丰"), 1));
+        server.push(&m).unwrap();
+        let once = server.get().clone();
+        assert_eq!(server.push(&m).unwrap(), Applied::Duplicate);
+        assert_eq!(server.get(), &once);
+    }
+
+    #[test]
+    fn creating_an_archive_that_exists_is_refused() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let fields = Box::new(Fields::named(CustomerName::parse("李四").unwrap()));
+        assert_eq!(server.push(&a.make(id, Change::Create { fields })).unwrap_err().code, "customer.exists");
+    }
+
+    #[test]
+    fn editing_an_unknown_archive_is_refused() {
+        let mut a = Client::new("a");
+        let mut server = Server::new();
+        let err = server.push(&a.make(CustomerId::new(), set(name("x"), 0))).unwrap_err();
+        assert_eq!(err.code, "customer.not_found");
+    }
+
+    #[test]
+    fn a_birthday_in_the_future_is_rejected_and_nothing_changes() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let before = server.get().clone();
+        let tomorrow = Date::new(2026, 11, 24).unwrap();
+        let edits = vec![
+            FieldEdit { value: name("张三丰"), base: 1 },
+            FieldEdit { value: FieldValue::Birthday(Some(tomorrow)), base: 1 },
+        ];
+        let err = server.push(&a.make(id, Change::SetFields { edits })).unwrap_err();
+        assert_eq!(err.code, "invalid");
+        assert_eq!(err.errors[0].code, "birthday.in_future");
+        assert_eq!(server.get(), &before);
+    }
+
+    #[test]
+    fn concurrent_edits_of_a_field_conflict_and_the_first_value_stays() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        let applied = server.push(&b.make(id, set(name("张三峰"), 1))).unwrap();
+        assert_eq!(applied, Applied::Done { conflicts: vec![Subject::Field(FieldName::Name)] });
+        let c = server.get();
+        assert_eq!(c.fields.name.as_str(), "张三丰");
+        assert_eq!(c.field_meta[&FieldName::Name].rivals[0].value, name("张三峰"));
+        assert_eq!(c.field_meta[&FieldName::Name].rivals[0].stamp.author, UserId("b".into()));
+        assert!(c.has_conflicts());
+    }
+
+    #[test]
+    fn resolving_a_conflict_settles_it_with_the_chosen_value() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        server.push(&b.make(id, set(name("张三峰"), 1))).unwrap();
+        let seen = server.get().version;
+        let resolve = Change::ResolveConflict { edits: vec![FieldEdit { value: name("张三峰"), base: seen }] };
+        server.push(&a.make(id, resolve)).unwrap();
+        assert_eq!(server.get().fields.name.as_str(), "张三峰");
+        assert!(!server.get().has_conflicts());
+    }
+
+    #[test]
+    fn two_offline_edits_in_a_row_from_one_client_do_not_conflict() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
+        let applied = server.push(&a.make(id, set(name("张三峰"), 1))).unwrap();
+        assert_eq!(applied, Applied::Done { conflicts: vec![] });
+        assert_eq!(server.get().fields.name.as_str(), "张三峰");
+    }
+
+    #[test]
+    fn appends_from_two_clients_never_conflict() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        let order = |amount: &str| Order {
+            product: "滤芯".into(),
+            quantity: 2,
+            amount: Money::parse(amount, Currency::cny()).unwrap(),
+            date: today(),
+            channel: None,
+        };
+        let first = Change::PutOrder { id: ItemId::new(), order: order("10"), base: 1 };
+        let second = Change::PutOrder { id: ItemId::new(), order: order("20"), base: 1 };
+        assert_eq!(server.push(&a.make(id, first)).unwrap(), Applied::Done { conflicts: vec![] });
+        assert_eq!(server.push(&b.make(id, second)).unwrap(), Applied::Done { conflicts: vec![] });
+        assert_eq!(server.get().orders.len(), 2);
+    }
+
+    #[test]
+    fn an_order_with_no_quantity_or_a_negative_amount_is_refused() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let order = Order {
+            product: " ".into(),
+            quantity: 0,
+            amount: Money { minor: -1, currency: Currency::cny() },
+            date: today(),
+            channel: None,
+        };
+        let err = server.push(&a.make(id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap_err();
+        let codes: Vec<&str> = err.errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["product.required", "quantity.not_positive", "amount.negative"]);
+    }
+
+    #[test]
+    fn an_edit_that_did_not_see_a_deletion_is_kept_and_flagged_and_a_restore_brings_it_back() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, Change::Delete { base: 1 })).unwrap();
+        server.push(&b.make(id, set(name("张三丰"), 1))).unwrap();
+        let c = server.get();
+        assert!(c.deleted(), "the delete wins");
+        let flagged = c.edits_while_deleted();
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].subject, Subject::Field(FieldName::Name));
+        assert_eq!(flagged[0].stamp.author, UserId("b".into()));
+        let seen = c.version;
+        server.push(&a.make(id, Change::Restore { base: seen })).unwrap();
+        assert!(!server.get().deleted());
+        assert_eq!(server.get().fields.name.as_str(), "张三丰");
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_server_rejects_a_number_its_metadata_knows_is_not_allocated() {
+        use crate::archive::{LabelledPhone, PhoneLabel};
+        let mut a = Client::new("a");
+        let (_, id) = created(&mut a);
+        let phones = |raw: &str| {
+            FieldValue::Phones(vec![LabelledPhone { label: PhoneLabel::Work, number: crate::Phone::parse(raw).unwrap() }])
+        };
+        let good = a.make(id, set(phones("13800138000"), 1));
+        assert_eq!(server_checks(&good), Ok(()));
+        let bad = a.make(id, set(phones("+44 0000 000000"), 1));
+        let err = server_checks(&bad).unwrap_err();
+        assert_eq!(err.code, "invalid");
+        assert_eq!(err.errors[0].code, "phones.invalid");
+    }
+
+    #[test]
+    fn a_merge_keeps_everything_of_both_archives_and_deletes_the_one_merged_away() {
+        use crate::archive::{Interaction, InteractionKind, LabelledPhone, PhoneLabel};
+        let mut a = Client::new("a");
+        let (mut keep, keep_id) = created(&mut a);
+        let (mut other, other_id) = created(&mut a);
+        let phone = |raw: &str| LabelledPhone { label: PhoneLabel::Mobile, number: crate::Phone::parse(raw).unwrap() };
+        keep.push(&a.make(keep_id, set(FieldValue::Phones(vec![phone("13800138000")]), 1))).unwrap();
+        other.push(&a.make(other_id, set(FieldValue::Phones(vec![phone("13800138000"), phone("13900139000")]), 1))).unwrap();
+        other.push(&a.make(other_id, set(FieldValue::Region(Some("华东".into())), 1))).unwrap();
+        let order = Order { product: "净水器".into(), quantity: 1, amount: Money::parse("2999", Currency::cny()).unwrap(), date: today(), channel: None };
+        keep.push(&a.make(keep_id, Change::PutOrder { id: ItemId::new(), order: order.clone(), base: 1 })).unwrap();
+        other.push(&a.make(other_id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap();
+        let visit = Interaction { kind: InteractionKind::Visit, at: Timestamp(0), summary: "上门安装".into(), satisfaction: Some(5), next_follow_up: None };
+        other.push(&a.make(other_id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 1 })).unwrap();
+
+        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9 });
+        let ctx = ApplyContext { version: 10, today: today() };
+        let (merged, gone, _) = apply_merge(keep.get(), other.get(), &m, &ctx).unwrap();
+        assert_eq!(merged.orders.len(), 2);
+        assert_eq!(merged.interactions.len(), 1);
+        assert_eq!(merged.fields.phones.len(), 2, "phones united without repeats");
+        assert_eq!(merged.fields.region.as_deref(), Some("华东"), "an empty field is filled");
+        assert!(gone.deleted());
+        assert_eq!(gone.merged_into, Some(keep_id));
+        assert_eq!(apply_merge(&merged, &gone, &m, &ctx).unwrap().2, Applied::Duplicate);
+    }
+
+    #[test]
+    fn feedback_moves_forward_through_its_states_only() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let item = ItemId::new();
+        let feedback = |status| Feedback {
+            kind: FeedbackKind::Complaint,
+            content: "安装师傅迟到".into(),
+            status,
+            resolution: None,
+            satisfaction: None,
+            received_at: Timestamp(0),
+        };
+        for status in [FeedbackStatus::Open, FeedbackStatus::InProgress, FeedbackStatus::Resolved, FeedbackStatus::Closed] {
+            server.push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(status), base: 1 })).unwrap();
+        }
+        let err = server
+            .push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(FeedbackStatus::Open), base: 1 }))
+            .unwrap_err();
+        assert_eq!(err.errors[0].code, "status.closed_to_open");
+    }
+}

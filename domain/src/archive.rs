@@ -1,0 +1,662 @@
+//! The customer archive (客户档案): what a rep keeps about one customer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientId, CustomerId, ItemId, UserId};
+use crate::merge::{Candidate, Register, Stamp};
+use crate::money::Money;
+use crate::time::{Date, Timestamp};
+use crate::{CustomerName, Email, Phone};
+
+/// A person or a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// A private customer.
+    #[default]
+    Person,
+    /// A business customer, usually with contacts.
+    Company,
+}
+
+/// A person's gender, as the customer gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    /// 男
+    Male,
+    /// 女
+    Female,
+    /// Another answer.
+    Other,
+}
+
+/// How big a company is, by head count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanySize {
+    /// Fewer than 20 people.
+    Micro,
+    /// 20 to 99.
+    Small,
+    /// 100 to 999.
+    Medium,
+    /// 1000 or more.
+    Large,
+}
+
+/// What a phone number is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneLabel {
+    /// 手机
+    Mobile,
+    /// 工作
+    Work,
+    /// 家庭
+    Home,
+}
+
+/// A phone number with what it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LabelledPhone {
+    /// Mobile, work or home.
+    pub label: PhoneLabel,
+    /// The number, E.164.
+    pub number: Phone,
+}
+
+/// A postal address, Chinese style from province down.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Address {
+    /// 省 / 直辖市
+    pub province: Option<String>,
+    /// 市
+    pub city: Option<String>,
+    /// 区 / 县
+    pub district: Option<String>,
+    /// Street, building, room.
+    pub detail: Option<String>,
+}
+
+/// Where the customer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceChannel {
+    /// Entered by a rep.
+    #[default]
+    RepEntry,
+    /// The public registration form.
+    WebForm,
+    /// A spreadsheet import.
+    Import,
+    /// Recommended by another customer.
+    Referral,
+    /// Met at an event or fair.
+    Event,
+    /// An online shop order.
+    ECommerce,
+}
+
+/// The customer's class. VIP, regular and churned are built in; companies add their own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A key customer.
+    Vip,
+    /// The usual customer.
+    #[default]
+    Regular,
+    /// Lost.
+    Churned,
+    /// A class the company configured, by its key.
+    Custom(String),
+}
+
+/// Where the relationship stands, from first contact to lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStage {
+    /// A prospect, not yet a customer.
+    #[default]
+    Lead,
+    /// Bought for the first time recently.
+    New,
+    /// Buys regularly.
+    Active,
+    /// Buys regularly for a long time.
+    Loyal,
+    /// Buying less; needs attention.
+    AtRisk,
+    /// Stopped buying.
+    Churned,
+}
+
+/// How to reach the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactChannel {
+    /// A phone call.
+    Phone,
+    /// A text message.
+    Sms,
+    /// WeChat.
+    Wechat,
+    /// Email.
+    Email,
+    /// A visit.
+    Visit,
+}
+
+/// What the customer likes and how they like to be contacted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Preferences {
+    /// Favourite brands.
+    pub brands: BTreeSet<String>,
+    /// Favourite colours.
+    pub colours: BTreeSet<String>,
+    /// Anything else, as key and value.
+    pub notes: BTreeMap<String, String>,
+    /// The channel they prefer.
+    pub contact_channel: Option<ContactChannel>,
+    /// When they prefer to be contacted ("weekday evenings").
+    pub contact_time: Option<String>,
+}
+
+/// Whether the customer agreed to marketing, and how that was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Consent {
+    /// Marketing allowed.
+    pub marketing: bool,
+    /// The channel the consent covers.
+    pub channel: Option<ContactChannel>,
+    /// When it was given or withdrawn.
+    pub at: Option<Timestamp>,
+    /// How it was collected ("signed form", "web form checkbox").
+    pub how: Option<String>,
+}
+
+/// A person to talk to at a company customer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Contact {
+    /// The contact's name.
+    pub name: CustomerName,
+    /// Their role ("采购经理").
+    pub role: Option<String>,
+    /// Their numbers.
+    pub phones: Vec<LabelledPhone>,
+    /// Their email.
+    pub email: Option<Email>,
+}
+
+/// A sale.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Order {
+    /// What was sold.
+    pub product: String,
+    /// How many; at least 1.
+    pub quantity: u32,
+    /// The total, in minor units (fen for CNY).
+    pub amount: Money,
+    /// When it was ordered.
+    pub date: Date,
+    /// Where ("门店", "天猫").
+    pub channel: Option<String>,
+}
+
+/// What kind of contact an interaction was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionKind {
+    /// 电话
+    Call,
+    /// 拜访
+    Visit,
+    /// 邮件
+    Email,
+    /// 聊天 (WeChat and the like)
+    Chat,
+    /// 会议
+    Meeting,
+    /// 咨询
+    Consultation,
+    /// 投诉
+    Complaint,
+    /// 售后服务
+    AfterSales,
+}
+
+/// One contact with the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Interaction {
+    /// Call, visit, ...
+    pub kind: InteractionKind,
+    /// When it happened.
+    pub at: Timestamp,
+    /// What was said and agreed.
+    pub summary: String,
+    /// How satisfied the customer was, 1 to 5.
+    pub satisfaction: Option<u8>,
+    /// When to follow up.
+    pub next_follow_up: Option<Date>,
+}
+
+/// What a piece of feedback is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// 投诉
+    Complaint,
+    /// 建议
+    Suggestion,
+    /// 表扬
+    Praise,
+}
+
+/// Where a piece of feedback is in its handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackStatus {
+    /// Received, nobody on it yet.
+    Open,
+    /// Someone is working on it.
+    InProgress,
+    /// Answered; waiting to be closed.
+    Resolved,
+    /// Done.
+    Closed,
+}
+
+impl FeedbackStatus {
+    /// Whether handling may move from `self` to `next`: forward one step at a
+    /// time, or back to in progress when a resolution did not hold.
+    pub fn may_become(self, next: FeedbackStatus) -> bool {
+        use FeedbackStatus::*;
+        matches!(
+            (self, next),
+            (Open, InProgress) | (InProgress, Resolved) | (Resolved, Closed) | (Resolved, InProgress) | (Open, Resolved)
+        ) || self == next
+    }
+}
+
+/// A complaint, suggestion or praise, and how it was handled.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Feedback {
+    /// Complaint, suggestion or praise.
+    pub kind: FeedbackKind,
+    /// What the customer said.
+    pub content: String,
+    /// Where its handling is.
+    pub status: FeedbackStatus,
+    /// What was done about it.
+    pub resolution: Option<String>,
+    /// How satisfied the customer was with the handling, 1 to 5.
+    pub satisfaction: Option<u8>,
+    /// When it was received.
+    pub received_at: Timestamp,
+}
+
+/// What a task reminds of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// 跟进
+    FollowUp,
+    /// 生日
+    Birthday,
+    /// 保养 / maintenance due
+    Maintenance,
+    /// 定期复核 the archive
+    Review,
+}
+
+/// A reminder for the rep.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Task {
+    /// What it is about.
+    pub kind: TaskKind,
+    /// When it is due.
+    pub due: Date,
+    /// Free text.
+    pub note: Option<String>,
+    /// Done or not.
+    pub done: bool,
+}
+
+/// An item of an archive. Its content merges like a field; removal is a
+/// separate flag, so removing never rewrites the content, nothing typed is
+/// lost, and a removal wins over an edit it did not see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item<T> {
+    /// Who added it.
+    pub added_by: UserId,
+    /// The content and its concurrent edits.
+    pub content: Register<T>,
+    /// Removed or not.
+    pub removed: Register<bool>,
+}
+
+impl<T: Clone + PartialEq> Item<T> {
+    /// The current content.
+    pub fn value(&self) -> &T {
+        &self.content.value
+    }
+
+    /// Hidden when any surviving write removed it.
+    pub fn hidden(&self) -> bool {
+        self.removed.candidates().any(|c| *c.value)
+    }
+}
+
+/// Scalar facts' bookkeeping: the write of the current value and the
+/// concurrent values competing with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMeta {
+    /// The write of the current value.
+    pub stamp: Stamp,
+    /// Concurrent writes; an open conflict when any differs from the current value.
+    pub rivals: Vec<Candidate<FieldValue>>,
+}
+
+/// One customer's archive: basic facts, contacts, orders, interactions,
+/// feedback and tasks, each value with the write that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The archive's id.
+    pub id: CustomerId,
+    /// The scalar facts as they read now.
+    pub fields: Fields,
+    /// For each scalar fact, its write and any conflict.
+    pub field_meta: BTreeMap<FieldName, FieldMeta>,
+    /// Tags; a tag is shown when any surviving write added it.
+    pub tags: BTreeMap<String, Register<bool>>,
+    /// Contacts at a company.
+    pub contacts: BTreeMap<ItemId, Item<Contact>>,
+    /// Orders.
+    pub orders: BTreeMap<ItemId, Item<Order>>,
+    /// Calls, visits and other contacts.
+    pub interactions: BTreeMap<ItemId, Item<Interaction>>,
+    /// Complaints, suggestions, praise.
+    pub feedback: BTreeMap<ItemId, Item<Feedback>>,
+    /// Reminders.
+    pub tasks: BTreeMap<ItemId, Item<Task>>,
+    /// Deleted or not; a deletion wins over a restore it did not see.
+    pub deletion: Register<bool>,
+    /// Set when this archive was merged into another; it is then deleted.
+    pub merged_into: Option<CustomerId>,
+    /// Who created the archive.
+    pub created_by: UserId,
+    /// When (client time, informational).
+    pub created_at: Timestamp,
+    /// When it last changed (client time of that change, informational).
+    pub updated_at: Timestamp,
+    /// The server version of the last change to anything in the archive.
+    pub version: u64,
+    /// The last sequence number applied from each client, so a mutation
+    /// delivered twice takes effect once.
+    pub applied_seq: BTreeMap<ClientId, u64>,
+}
+
+impl Customer {
+    /// Deleted: hidden from lists, kept so it can be restored.
+    pub fn deleted(&self) -> bool {
+        self.deletion.candidates().any(|c| *c.value)
+    }
+
+    /// The tags shown.
+    pub fn visible_tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().filter(|(_, r)| r.candidates().any(|c| *c.value)).map(|(t, _)| t.as_str())
+    }
+
+    /// True when any value has an open conflict or an edit met a deletion.
+    pub fn has_conflicts(&self) -> bool {
+        let fields = &self.fields;
+        self.field_meta.iter().any(|(name, m)| {
+            let current = FieldValue::read(fields, *name);
+            m.rivals.iter().any(|r| r.value != current)
+        })
+            || self.contacts.values().any(|i| i.content.in_conflict())
+            || self.orders.values().any(|i| i.content.in_conflict())
+            || self.interactions.values().any(|i| i.content.in_conflict())
+            || self.feedback.values().any(|i| i.content.in_conflict())
+            || self.tasks.values().any(|i| i.content.in_conflict())
+            || !self.edits_while_deleted().is_empty()
+    }
+
+    /// Edits made without seeing a deletion they met: the deletion wins and
+    /// the edits are kept, so a restore brings them back; until then they are
+    /// shown as conflicts. Derived from the surviving writes, so every
+    /// replica lists the same ones whatever order the writes arrived in.
+    pub fn edits_while_deleted(&self) -> Vec<DeletedEdit> {
+        let deletions: Vec<Stamp> = self.deletion.candidates().filter(|c| *c.value).map(|c| c.stamp).collect();
+        if deletions.is_empty() {
+            return Vec::new();
+        }
+        let mut writes: Vec<(Subject, Stamp)> = Vec::new();
+        for (name, meta) in &self.field_meta {
+            let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
+            writes.extend(stamps.map(|s| (Subject::Field(*name), s.clone())));
+        }
+        for (tag, register) in &self.tags {
+            writes.extend(register.candidates().map(|c| (Subject::Tag(tag.clone()), c.stamp)));
+        }
+        fn items<T: Clone + PartialEq>(
+            writes: &mut Vec<(Subject, Stamp)>,
+            kind: ItemKind,
+            list: &BTreeMap<ItemId, Item<T>>,
+        ) {
+            for (id, item) in list {
+                let stamps = item.content.candidates().chain(item.removed.candidates().map(|c| Candidate { value: &item.content.value, stamp: c.stamp }));
+                writes.extend(stamps.map(|c| (Subject::Item(kind, *id), c.stamp)));
+            }
+        }
+        items(&mut writes, ItemKind::Contact, &self.contacts);
+        items(&mut writes, ItemKind::Order, &self.orders);
+        items(&mut writes, ItemKind::Interaction, &self.interactions);
+        items(&mut writes, ItemKind::Feedback, &self.feedback);
+        items(&mut writes, ItemKind::Task, &self.tasks);
+        writes
+            .into_iter()
+            .filter(|(_, stamp)| deletions.iter().any(|d| stamp.concurrent_with(d)))
+            .map(|(subject, stamp)| DeletedEdit { subject, stamp })
+            .collect()
+    }
+}
+
+/// An edit a client made without having seen that the archive was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedEdit {
+    /// What it edited.
+    pub subject: Subject,
+    /// The edit's write (the client's latest on that subject).
+    pub stamp: Stamp,
+}
+
+/// Anything in an archive a write can target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "key", rename_all = "snake_case")]
+pub enum Subject {
+    /// A scalar field.
+    Field(FieldName),
+    /// A tag.
+    Tag(String),
+    /// An item, by its list and id.
+    Item(ItemKind, ItemId),
+    /// The archive's deleted flag.
+    Deletion,
+}
+
+/// The lists of items an archive holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Contacts.
+    Contact,
+    /// Orders.
+    Order,
+    /// Interactions.
+    Interaction,
+    /// Feedback.
+    Feedback,
+    /// Tasks.
+    Task,
+}
+
+/// The scalar fields of a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fields {
+    /// Person or company.
+    pub kind: PartyKind,
+    /// The name.
+    pub name: CustomerName,
+    /// For persons.
+    pub gender: Option<Gender>,
+    /// For persons; never in the future.
+    pub birthday: Option<Date>,
+    /// For persons: occupation or title.
+    pub occupation: Option<String>,
+    /// For companies.
+    pub industry: Option<String>,
+    /// For companies.
+    pub company_size: Option<CompanySize>,
+    /// Phone numbers.
+    pub phones: Vec<LabelledPhone>,
+    /// Email addresses.
+    pub emails: Vec<Email>,
+    /// Where they live or work.
+    pub address: Address,
+    /// Sales region.
+    pub region: Option<String>,
+    /// Where they came from.
+    pub source: SourceChannel,
+    /// VIP, regular, churned or a configured class.
+    pub category: Category,
+    /// Lead to churned.
+    pub stage: LifecycleStage,
+    /// Likes and contact preferences.
+    pub preferences: Preferences,
+    /// Marketing consent.
+    pub consent: Consent,
+    /// The record keeper (建档人); empty for the public pool (公海).
+    pub owner: Option<UserId>,
+    /// When the archive is next due for review.
+    pub next_review_at: Option<Date>,
+    /// National ID or company registration number; sensitive.
+    pub id_number: Option<String>,
+}
+
+impl Fields {
+    /// The fields of a new archive with only a name.
+    pub fn named(name: CustomerName) -> Self {
+        Self {
+            kind: PartyKind::default(),
+            name,
+            gender: None,
+            birthday: None,
+            occupation: None,
+            industry: None,
+            company_size: None,
+            phones: Vec::new(),
+            emails: Vec::new(),
+            address: Address::default(),
+            region: None,
+            source: SourceChannel::default(),
+            category: Category::default(),
+            stage: LifecycleStage::default(),
+            preferences: Preferences::default(),
+            consent: Consent::default(),
+            owner: None,
+            next_review_at: None,
+            id_number: None,
+        }
+    }
+}
+
+macro_rules! field_values {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty) => $field:ident),* $(,)?) => {
+        /// The name of each scalar field, for stamps, conflicts and audit.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FieldName {
+            $($(#[$doc])* $variant),*
+        }
+
+        impl FieldName {
+            /// Every field, in declaration order.
+            pub const ALL: &[FieldName] = &[$(FieldName::$variant),*];
+        }
+
+        /// A new value for one scalar field.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "field", content = "value", rename_all = "snake_case")]
+        pub enum FieldValue {
+            $($(#[$doc])* $variant($ty)),*
+        }
+
+        impl FieldValue {
+            /// Which field this value is for.
+            pub fn name(&self) -> FieldName {
+                match self {
+                    $(Self::$variant(_) => FieldName::$variant),*
+                }
+            }
+
+            /// The current value of `name` in `fields`.
+            pub fn read(fields: &Fields, name: FieldName) -> Self {
+                match name {
+                    $(FieldName::$variant => Self::$variant(fields.$field.clone())),*
+                }
+            }
+
+            /// Puts this value into `fields`.
+            pub fn write_into(self, fields: &mut Fields) {
+                match self {
+                    $(Self::$variant(value) => fields.$field = value),*
+                }
+            }
+        }
+    };
+}
+
+field_values! {
+    /// Person or company.
+    Kind(PartyKind) => kind,
+    /// The name.
+    Name(CustomerName) => name,
+    /// Gender.
+    Gender(Option<Gender>) => gender,
+    /// Birthday.
+    Birthday(Option<Date>) => birthday,
+    /// Occupation or title.
+    Occupation(Option<String>) => occupation,
+    /// Industry.
+    Industry(Option<String>) => industry,
+    /// Company size.
+    CompanySize(Option<CompanySize>) => company_size,
+    /// Phone numbers.
+    Phones(Vec<LabelledPhone>) => phones,
+    /// Email addresses.
+    Emails(Vec<Email>) => emails,
+    /// Address.
+    Address(Address) => address,
+    /// Sales region.
+    Region(Option<String>) => region,
+    /// Source channel.
+    Source(SourceChannel) => source,
+    /// Category.
+    Category(Category) => category,
+    /// Lifecycle stage.
+    Stage(LifecycleStage) => stage,
+    /// Preferences.
+    Preferences(Preferences) => preferences,
+    /// Marketing consent.
+    Consent(Consent) => consent,
+    /// Record keeper.
+    Owner(Option<UserId>) => owner,
+    /// Next review date.
+    NextReviewAt(Option<Date>) => next_review_at,
+    /// ID or registration number.
+    IdNumber(Option<String>) => id_number,
+}
