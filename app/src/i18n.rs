@@ -110,11 +110,9 @@ pub fn app_error_message(locale: Locale, error: &crate::error::AppError) -> Stri
     use crate::error::AppError as E;
     let t = texts(locale);
     match error {
-        E::Invalid { errors } => errors
-            .iter()
-            .map(|e| field_error_message(locale, e))
-            .collect::<Vec<_>>()
-            .join(" "),
+        E::Invalid { errors } => {
+            errors.iter().map(|e| field_error_message(locale, e)).collect::<Vec<_>>().join(" ")
+        }
         E::NotFound => t.not_found.into(),
         E::Unavailable => t.error_unavailable.into(),
         E::Internal => t.error_internal.into(),

@@ -4,14 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{
-    Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject,
-};
+use crate::FieldError;
+use crate::archive::{Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject};
 use crate::merge::{Register, Stamp, WriteOutcome};
 use crate::mutation::{Change, FieldEdit, Mutation};
 use crate::time::Date;
 use crate::validate;
-use crate::FieldError;
 
 /// What the applying side knows that the mutation does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +151,10 @@ pub fn apply_merge(
     for (tag, register) in &from.tags {
         merged.tags.entry(tag.clone()).or_insert_with(|| register.clone());
     }
-    fn take_items<T: Clone>(into: &mut BTreeMap<crate::ids::ItemId, Item<T>>, from: &BTreeMap<crate::ids::ItemId, Item<T>>) {
+    fn take_items<T: Clone>(
+        into: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
+        from: &BTreeMap<crate::ids::ItemId, Item<T>>,
+    ) {
         for (id, item) in from {
             into.entry(*id).or_insert_with(|| item.clone());
         }
@@ -180,9 +181,10 @@ fn is_empty(value: &FieldValue) -> bool {
     match value {
         FieldValue::Gender(v) => v.is_none(),
         FieldValue::Birthday(v) | FieldValue::NextReviewAt(v) => v.is_none(),
-        FieldValue::Occupation(v) | FieldValue::Industry(v) | FieldValue::Region(v) | FieldValue::IdNumber(v) => {
-            v.as_deref().is_none_or(str::is_empty)
-        }
+        FieldValue::Occupation(v)
+        | FieldValue::Industry(v)
+        | FieldValue::Region(v)
+        | FieldValue::IdNumber(v) => v.as_deref().is_none_or(str::is_empty),
         FieldValue::CompanySize(v) => v.is_none(),
         FieldValue::Owner(v) => v.is_none(),
         FieldValue::Address(a) => *a == crate::archive::Address::default(),
@@ -215,7 +217,12 @@ pub fn server_checks(mutation: &Mutation) -> Result<(), Rejection> {
     if errors.is_empty() { Ok(()) } else { Err(Rejection::invalid(errors)) }
 }
 
-fn create(mutation: &Mutation, fields: &Fields, stamp: &Stamp, ctx: &ApplyContext) -> Result<Customer, Rejection> {
+fn create(
+    mutation: &Mutation,
+    fields: &Fields,
+    stamp: &Stamp,
+    ctx: &ApplyContext,
+) -> Result<Customer, Rejection> {
     let errors: Vec<FieldError> = FieldName::ALL
         .iter()
         .filter_map(|&name| validate::field(&FieldValue::read(fields, name), ctx.today).err())
@@ -352,10 +359,11 @@ fn change_existing(
 
 fn write_field(customer: &mut Customer, edit: &FieldEdit, stamp: &Stamp) -> WriteOutcome {
     let name = edit.value.name();
-    let meta = customer.field_meta.get(&name).cloned().unwrap_or_else(|| FieldMeta {
-        stamp: Stamp { version: 0, ..stamp.clone() },
-        rivals: Vec::new(),
-    });
+    let meta = customer
+        .field_meta
+        .get(&name)
+        .cloned()
+        .unwrap_or_else(|| FieldMeta { stamp: Stamp { version: 0, ..stamp.clone() }, rivals: Vec::new() });
     let mut register =
         Register { value: FieldValue::read(&customer.fields, name), stamp: meta.stamp, rivals: meta.rivals };
     let outcome = register.write(edit.value.clone(), edit.base, stamp.clone());
@@ -411,12 +419,12 @@ fn finish_item(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CustomerName;
     use crate::archive::{Feedback, FeedbackKind, FeedbackStatus, Order};
     use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
     use crate::money::{Currency, Money};
     use crate::mutation::Mutation;
     use crate::time::Timestamp;
-    use crate::CustomerName;
 
     fn today() -> Date {
         Date::new(2026, 11, 23).unwrap()
@@ -551,7 +559,8 @@ mod tests {
         server.push(&a.make(id, set(name("张三丰"), 1))).unwrap();
         server.push(&b.make(id, set(name("张三峰"), 1))).unwrap();
         let seen = server.get().version;
-        let resolve = Change::ResolveConflict { edits: vec![FieldEdit { value: name("张三峰"), base: seen }] };
+        let resolve =
+            Change::ResolveConflict { edits: vec![FieldEdit { value: name("张三峰"), base: seen }] };
         server.push(&a.make(id, resolve)).unwrap();
         assert_eq!(server.get().fields.name.as_str(), "张三峰");
         assert!(!server.get().has_conflicts());
@@ -596,7 +605,8 @@ mod tests {
             date: today(),
             channel: None,
         };
-        let err = server.push(&a.make(id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap_err();
+        let err =
+            server.push(&a.make(id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap_err();
         let codes: Vec<&str> = err.errors.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(codes, ["product.required", "quantity.not_positive", "amount.negative"]);
     }
@@ -626,7 +636,10 @@ mod tests {
         let mut a = Client::new("a");
         let (_, id) = created(&mut a);
         let phones = |raw: &str| {
-            FieldValue::Phones(vec![LabelledPhone { label: PhoneLabel::Work, number: crate::Phone::parse(raw).unwrap() }])
+            FieldValue::Phones(vec![LabelledPhone {
+                label: PhoneLabel::Work,
+                number: crate::Phone::parse(raw).unwrap(),
+            }])
         };
         let good = a.make(id, set(phones("13800138000"), 1));
         assert_eq!(server_checks(&good), Ok(()));
@@ -642,15 +655,42 @@ mod tests {
         let mut a = Client::new("a");
         let (mut keep, keep_id) = created(&mut a);
         let (mut other, other_id) = created(&mut a);
-        let phone = |raw: &str| LabelledPhone { label: PhoneLabel::Mobile, number: crate::Phone::parse(raw).unwrap() };
+        let phone = |raw: &str| LabelledPhone {
+            label: PhoneLabel::Mobile,
+            number: crate::Phone::parse(raw).unwrap(),
+        };
         keep.push(&a.make(keep_id, set(FieldValue::Phones(vec![phone("13800138000")]), 1))).unwrap();
-        other.push(&a.make(other_id, set(FieldValue::Phones(vec![phone("13800138000"), phone("13900139000")]), 1))).unwrap();
+        other
+            .push(
+                &a.make(
+                    other_id,
+                    set(FieldValue::Phones(vec![phone("13800138000"), phone("13900139000")]), 1),
+                ),
+            )
+            .unwrap();
         other.push(&a.make(other_id, set(FieldValue::Region(Some("华东".into())), 1))).unwrap();
-        let order = Order { product: "净水器".into(), quantity: 1, amount: Money::parse("2999", Currency::cny()).unwrap(), date: today(), channel: None };
-        keep.push(&a.make(keep_id, Change::PutOrder { id: ItemId::new(), order: order.clone(), base: 1 })).unwrap();
+        let order = Order {
+            product: "净水器".into(),
+            quantity: 1,
+            amount: Money::parse("2999", Currency::cny()).unwrap(),
+            date: today(),
+            channel: None,
+        };
+        keep.push(&a.make(keep_id, Change::PutOrder { id: ItemId::new(), order: order.clone(), base: 1 }))
+            .unwrap();
         other.push(&a.make(other_id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap();
-        let visit = Interaction { kind: InteractionKind::Visit, at: Timestamp(0), summary: "上门安装".into(), satisfaction: Some(5), next_follow_up: None };
-        other.push(&a.make(other_id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 1 })).unwrap();
+        let visit = Interaction {
+            kind: InteractionKind::Visit,
+            at: Timestamp(0),
+            summary: "上门安装".into(),
+            satisfaction: Some(5),
+            next_follow_up: None,
+        };
+        other
+            .push(
+                &a.make(other_id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 1 }),
+            )
+            .unwrap();
 
         let m = a.make(keep_id, Change::Merge { from: other_id, base: 9 });
         let ctx = ApplyContext { version: 10, today: today() };
@@ -677,11 +717,21 @@ mod tests {
             satisfaction: None,
             received_at: Timestamp(0),
         };
-        for status in [FeedbackStatus::Open, FeedbackStatus::InProgress, FeedbackStatus::Resolved, FeedbackStatus::Closed] {
-            server.push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(status), base: 1 })).unwrap();
+        for status in [
+            FeedbackStatus::Open,
+            FeedbackStatus::InProgress,
+            FeedbackStatus::Resolved,
+            FeedbackStatus::Closed,
+        ] {
+            server
+                .push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(status), base: 1 }))
+                .unwrap();
         }
         let err = server
-            .push(&a.make(id, Change::PutFeedback { id: item, feedback: feedback(FeedbackStatus::Open), base: 1 }))
+            .push(&a.make(
+                id,
+                Change::PutFeedback { id: item, feedback: feedback(FeedbackStatus::Open), base: 1 },
+            ))
             .unwrap_err();
         assert_eq!(err.errors[0].code, "status.closed_to_open");
     }

@@ -276,7 +276,11 @@ impl FeedbackStatus {
         use FeedbackStatus::*;
         matches!(
             (self, next),
-            (Open, InProgress) | (InProgress, Resolved) | (Resolved, Closed) | (Resolved, InProgress) | (Open, Resolved)
+            (Open, InProgress)
+                | (InProgress, Resolved)
+                | (Resolved, Closed)
+                | (Resolved, InProgress)
+                | (Open, Resolved)
         ) || self == next
     }
 }
@@ -416,8 +420,7 @@ impl Customer {
         self.field_meta.iter().any(|(name, m)| {
             let current = FieldValue::read(fields, *name);
             m.rivals.iter().any(|r| r.value != current)
-        })
-            || self.contacts.values().any(|i| i.content.in_conflict())
+        }) || self.contacts.values().any(|i| i.content.in_conflict())
             || self.orders.values().any(|i| i.content.in_conflict())
             || self.interactions.values().any(|i| i.content.in_conflict())
             || self.feedback.values().any(|i| i.content.in_conflict())
@@ -430,7 +433,8 @@ impl Customer {
     /// shown as conflicts. Derived from the surviving writes, so every
     /// replica lists the same ones whatever order the writes arrived in.
     pub fn edits_while_deleted(&self) -> Vec<DeletedEdit> {
-        let deletions: Vec<Stamp> = self.deletion.candidates().filter(|c| *c.value).map(|c| c.stamp).collect();
+        let deletions: Vec<Stamp> =
+            self.deletion.candidates().filter(|c| *c.value).map(|c| c.stamp).collect();
         if deletions.is_empty() {
             return Vec::new();
         }
@@ -448,7 +452,11 @@ impl Customer {
             list: &BTreeMap<ItemId, Item<T>>,
         ) {
             for (id, item) in list {
-                let stamps = item.content.candidates().chain(item.removed.candidates().map(|c| Candidate { value: &item.content.value, stamp: c.stamp }));
+                let stamps = item.content.candidates().chain(
+                    item.removed
+                        .candidates()
+                        .map(|c| Candidate { value: &item.content.value, stamp: c.stamp }),
+                );
                 writes.extend(stamps.map(|c| (Subject::Item(kind, *id), c.stamp)));
             }
         }

@@ -113,7 +113,12 @@ pub fn duplicates<'a>(
     found
 }
 
-fn reasons(a: &Customer, b: &Customer, a_keys: Option<&SearchKeys>, b_keys: Option<&SearchKeys>) -> Vec<DuplicateReason> {
+fn reasons(
+    a: &Customer,
+    b: &Customer,
+    a_keys: Option<&SearchKeys>,
+    b_keys: Option<&SearchKeys>,
+) -> Vec<DuplicateReason> {
     let mut reasons = Vec::new();
     for phone in a.fields.phones.iter().map(|p| &p.number) {
         if b.fields.phones.iter().any(|q| &q.number == phone) {

@@ -89,7 +89,9 @@ mod tests {
     impl Builder {
         fn new() -> Self {
             let mut b = Self { customer: None, id: CustomerId::new(), client: ClientId::new(), seq: 0 };
-            b.change(Change::Create { fields: Box::new(Fields::named(CustomerName::parse("张三").unwrap())) });
+            b.change(Change::Create {
+                fields: Box::new(Fields::named(CustomerName::parse("张三").unwrap())),
+            });
             b
         }
 

@@ -84,7 +84,16 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for raw in ["li", "li@", "@example.com", "li@example", "li@@example.com", "li@exa mple.com", "li..si@example.com", "li@-example.com"] {
+        for raw in [
+            "li",
+            "li@",
+            "@example.com",
+            "li@example",
+            "li@@example.com",
+            "li@exa mple.com",
+            "li..si@example.com",
+            "li@-example.com",
+        ] {
             assert_eq!(Email::parse(raw).unwrap_err().code, "email.invalid", "{raw}");
         }
         assert_eq!(Email::parse(" ").unwrap_err().code, "email.required");

@@ -22,9 +22,9 @@ pub mod phone;
 pub mod time;
 pub mod validate;
 
-pub use apply::{ApplyContext, Applied, Rejection, apply, apply_merge};
 #[cfg(feature = "server")]
 pub use apply::server_checks;
+pub use apply::{Applied, ApplyContext, Rejection, apply, apply_merge};
 pub use customer::{CustomerName, MAX_NAME_CHARS};
 pub use email::Email;
 pub use field_error::FieldError;

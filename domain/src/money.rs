@@ -58,13 +58,18 @@ impl Money {
     /// Reads an amount as people write it ("1,280.50", "¥99", "12") in
     /// `currency`, which has two decimal places.
     pub fn parse(raw: &str, currency: Currency) -> Result<Self, FieldError> {
-        let cleaned: String = raw.trim().trim_start_matches(['¥', '￥', '$']).chars().filter(|c| *c != ',').collect();
+        let cleaned: String =
+            raw.trim().trim_start_matches(['¥', '￥', '$']).chars().filter(|c| *c != ',').collect();
         let invalid = || FieldError::new("amount", "invalid");
         if cleaned.starts_with('-') {
             return Err(FieldError::new("amount", "negative"));
         }
         let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || fraction.len() > 2
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(invalid());
         }
         let whole: i64 = whole.parse().map_err(|_| invalid())?;

@@ -57,11 +57,7 @@ impl Phone {
             return Err(FieldError::new(field, "required"));
         }
         // "00" is the international prefix dialled from China.
-        let international = if plus {
-            Some(digits.as_str())
-        } else {
-            digits.strip_prefix("00")
-        };
+        let international = if plus { Some(digits.as_str()) } else { digits.strip_prefix("00") };
         let e164 = match international {
             Some(rest) => match rest.strip_prefix(CN) {
                 Some(national) => chinese(national, false).ok_or_else(invalid)?,
@@ -195,7 +191,15 @@ mod tests {
 
     #[test]
     fn a_mobile_number_is_stored_in_e164_however_it_was_typed() {
-        for raw in ["13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "0086 13800138000", "8613800138000", "１３８００１３８０００"] {
+        for raw in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "0086 13800138000",
+            "8613800138000",
+            "１３８００１３８０００",
+        ] {
             assert_eq!(e164(raw), "+8613800138000", "{raw}");
         }
     }
@@ -220,7 +224,16 @@ mod tests {
 
     #[test]
     fn malformed_numbers_are_refused_with_a_code() {
-        for raw in ["12345", "1380013800", "138001380001", "12800138000", "abc", "010-0123456", "+0123456789", "138x0013"] {
+        for raw in [
+            "12345",
+            "1380013800",
+            "138001380001",
+            "12800138000",
+            "abc",
+            "010-0123456",
+            "+0123456789",
+            "138x0013",
+        ] {
             let err = Phone::parse(raw).unwrap_err();
             assert_eq!(err.code, "phone.invalid", "{raw}");
         }
@@ -260,7 +273,8 @@ mod full_metadata {
         /// (an area code that does not exist, a number too short for its
         /// country). Errors use the code `<field>.invalid`.
         pub fn verify_with_metadata(&self, field: &str) -> Result<(), FieldError> {
-            let parsed = phonenumber::parse(None, self.e164()).map_err(|_| FieldError::new(field, "invalid"))?;
+            let parsed =
+                phonenumber::parse(None, self.e164()).map_err(|_| FieldError::new(field, "invalid"))?;
             if phonenumber::is_valid(&parsed) { Ok(()) } else { Err(FieldError::new(field, "invalid")) }
         }
     }
@@ -310,7 +324,8 @@ mod agreement {
     fn the_compact_rules_and_the_full_metadata_agree_on_chinese_numbers() {
         for raw in TABLE {
             let ours = Phone::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
-            let (e164, national) = reference_format(raw).unwrap_or_else(|| panic!("{raw}: invalid to the metadata"));
+            let (e164, national) =
+                reference_format(raw).unwrap_or_else(|| panic!("{raw}: invalid to the metadata"));
             assert_eq!(ours.e164(), e164, "{raw}");
             assert_eq!(ours.national(), national, "{raw}");
             assert!(ours.verify_with_metadata("phone").is_ok(), "{raw}");

@@ -34,7 +34,10 @@ pub struct Date {
 impl Date {
     /// The date, if `year`-`month`-`day` exists (years 1900 to 2999).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        let valid = (1900..=2999).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+        let valid = (1900..=2999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month);
         valid.then_some(Self { year, month, day })
     }
 

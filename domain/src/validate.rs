@@ -2,9 +2,9 @@
 //! on the server. Values that parse (names, phones, emails, dates) are valid
 //! by construction; what is left are ranges, lengths and dates relative to today.
 
+use crate::FieldError;
 use crate::archive::{Contact, Feedback, FieldValue, Interaction, Order, Task};
 use crate::time::Date;
-use crate::FieldError;
 
 /// Longest free text in a short field (occupation, region, ...), in characters.
 pub const MAX_SHORT_TEXT: usize = 100;
@@ -40,7 +40,12 @@ pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
             long_text("address.detail", address.detail.as_deref())
         }
         FieldValue::Preferences(p) => {
-            let too_long = p.brands.iter().chain(&p.colours).chain(p.notes.keys()).any(|t| t.chars().count() > MAX_SHORT_TEXT);
+            let too_long = p
+                .brands
+                .iter()
+                .chain(&p.colours)
+                .chain(p.notes.keys())
+                .any(|t| t.chars().count() > MAX_SHORT_TEXT);
             if too_long {
                 return Err(FieldError::new("preferences", "too_long").with_limit(MAX_SHORT_TEXT as u32));
             }
@@ -101,7 +106,9 @@ pub fn task(task: &Task) -> Result<(), Vec<FieldError>> {
 
 fn satisfaction(score: Option<u8>) -> Result<(), FieldError> {
     match score {
-        Some(s) if !(1..=5).contains(&s) => Err(FieldError::new("satisfaction", "out_of_range").with_limit(5)),
+        Some(s) if !(1..=5).contains(&s) => {
+            Err(FieldError::new("satisfaction", "out_of_range").with_limit(5))
+        }
         _ => Ok(()),
     }
 }

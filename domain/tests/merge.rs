@@ -105,8 +105,12 @@ fn log(snapshot: &Snapshot, user: usize, ops: &[Op]) -> Vec<Mutation> {
                 Op::Tag(t, true) => Change::AddTag { tag: tags[*t as usize].into(), base },
                 Op::Tag(t, false) => Change::RemoveTag { tag: tags[*t as usize].into(), base },
                 Op::Append(yuan) => Change::PutOrder { id: ItemId::new(), order: order(*yuan), base },
-                Op::EditSharedOrder(yuan) => Change::PutOrder { id: snapshot.shared_order, order: order(*yuan), base },
-                Op::RemoveSharedOrder => Change::RemoveItem { kind: ItemKind::Order, id: snapshot.shared_order, base },
+                Op::EditSharedOrder(yuan) => {
+                    Change::PutOrder { id: snapshot.shared_order, order: order(*yuan), base }
+                }
+                Op::RemoveSharedOrder => {
+                    Change::RemoveItem { kind: ItemKind::Order, id: snapshot.shared_order, base }
+                }
                 Op::Delete => Change::Delete { base },
                 Op::Restore => Change::Restore { base },
                 Op::FutureBirthday => set(FieldValue::Birthday(Some(Date::new(2030, 1, 1).unwrap()))),
@@ -134,7 +138,11 @@ enum Fate {
 /// Delivers the logs in the order `schedule` picks (client indices; each
 /// client's own order is kept) and returns the final archive and each
 /// mutation's fate.
-fn deliver(snapshot: &Snapshot, logs: &[Vec<Mutation>], schedule: &[usize]) -> (Customer, BTreeMap<MutationId, Fate>) {
+fn deliver(
+    snapshot: &Snapshot,
+    logs: &[Vec<Mutation>],
+    schedule: &[usize],
+) -> (Customer, BTreeMap<MutationId, Fate>) {
     let mut next = vec![0usize; logs.len()];
     let mut customer = snapshot.customer.clone();
     let mut version = customer.version;
@@ -205,7 +213,12 @@ fn canonical(c: &Customer) -> Canonical {
 
 /// Every client's last word on each subject must survive: as the value, as a
 /// competing value, or as the effect it asked for.
-fn assert_nothing_vanished(snapshot: &Snapshot, logs: &[Vec<Mutation>], c: &Customer, fates: &BTreeMap<MutationId, Fate>) {
+fn assert_nothing_vanished(
+    snapshot: &Snapshot,
+    logs: &[Vec<Mutation>],
+    c: &Customer,
+    fates: &BTreeMap<MutationId, Fate>,
+) {
     let canon = canonical(c);
     for log in logs {
         let mut last: BTreeMap<Subject, &Mutation> = BTreeMap::new();
@@ -220,7 +233,9 @@ fn assert_nothing_vanished(snapshot: &Snapshot, logs: &[Vec<Mutation>], c: &Cust
             let subject = match &m.change {
                 Change::SetFields { edits } => Subject::Field(edits[0].value.name()),
                 Change::AddTag { tag, .. } | Change::RemoveTag { tag, .. } => Subject::Tag(tag.clone()),
-                Change::PutOrder { id, .. } | Change::RemoveItem { id, .. } => Subject::Item(ItemKind::Order, *id),
+                Change::PutOrder { id, .. } | Change::RemoveItem { id, .. } => {
+                    Subject::Item(ItemKind::Order, *id)
+                }
                 Change::Delete { .. } | Change::Restore { .. } => Subject::Deletion,
                 other => panic!("unexpected change {other:?}"),
             };
@@ -231,7 +246,9 @@ fn assert_nothing_vanished(snapshot: &Snapshot, logs: &[Vec<Mutation>], c: &Cust
                 (Subject::Field(name), Change::SetFields { edits }) => {
                     assert!(canon.fields[name].contains(&json(&edits[0].value)), "edit {m:?} vanished");
                 }
-                (Subject::Tag(tag), Change::AddTag { .. }) => assert!(canon.tags.contains(tag), "tag add {m:?} vanished"),
+                (Subject::Tag(tag), Change::AddTag { .. }) => {
+                    assert!(canon.tags.contains(tag), "tag add {m:?} vanished")
+                }
                 (Subject::Item(_, id), Change::PutOrder { order, .. }) => {
                     assert!(canon.orders[id].contains(&json(order)), "order {m:?} vanished");
                 }
@@ -247,14 +264,13 @@ fn assert_nothing_vanished(snapshot: &Snapshot, logs: &[Vec<Mutation>], c: &Cust
 }
 
 fn logs_strategy() -> impl Strategy<Value = (Vec<Vec<Op>>, Vec<usize>, Vec<usize>)> {
-    (2usize..=3)
-        .prop_flat_map(|clients| {
-            (
-                prop::collection::vec(prop::collection::vec(op(), 1..8), clients),
-                prop::collection::vec(0usize..3, 0..24),
-                prop::collection::vec(0usize..3, 0..24),
-            )
-        })
+    (2usize..=3).prop_flat_map(|clients| {
+        (
+            prop::collection::vec(prop::collection::vec(op(), 1..8), clients),
+            prop::collection::vec(0usize..3, 0..24),
+            prop::collection::vec(0usize..3, 0..24),
+        )
+    })
 }
 
 proptest! {

@@ -112,10 +112,8 @@ impl Settings {
         let env: BTreeMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
-        let cwd = std::env::current_dir().map_err(|e| ConfigError::Invalid {
-            name: "working directory".into(),
-            reason: e.to_string(),
-        })?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| ConfigError::Invalid { name: "working directory".into(), reason: e.to_string() })?;
         Self::load(&env, &cwd)
     }
 
@@ -156,10 +154,8 @@ impl Settings {
         }
 
         let defaults = Settings::default();
-        let database_url = resolve_database_url(
-            file.database_url.as_deref().unwrap_or(&defaults.database_url),
-            cwd,
-        )?;
+        let database_url =
+            resolve_database_url(file.database_url.as_deref().unwrap_or(&defaults.database_url), cwd)?;
         let addr = match file.addr {
             Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
                 name: setting_name(env, "CRM_ADDR", "addr"),
@@ -220,10 +216,8 @@ fn read_file(path: &Path, required: bool) -> Result<FileSettings, ConfigError> {
             return Err(ConfigError::File { path: path.display().to_string(), reason: e.to_string() });
         }
     };
-    toml::from_str(&text).map_err(|e| ConfigError::File {
-        path: path.display().to_string(),
-        reason: e.message().to_owned(),
-    })
+    toml::from_str(&text)
+        .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.message().to_owned() })
 }
 
 /// Checks the scheme and makes an embedded path absolute, so the data
@@ -243,7 +237,9 @@ fn resolve_database_url(raw: &str, cwd: &Path) -> Result<String, ConfigError> {
         }
         "ws" | "wss" => {
             if rest.is_empty() {
-                return Err(invalid(format!("{scheme}:// needs a host and port, like {scheme}://127.0.0.1:8000")));
+                return Err(invalid(format!(
+                    "{scheme}:// needs a host and port, like {scheme}://127.0.0.1:8000"
+                )));
             }
             Ok(raw.to_owned())
         }
@@ -277,7 +273,8 @@ mod tests {
     #[test]
     fn the_environment_overrides_the_file_which_overrides_the_defaults() {
         let dir = empty_dir();
-        std::fs::write(dir.path().join("crm.toml"), "addr = \"127.0.0.1:4000\"\ndatabase_url = \"mem://\"\n").unwrap();
+        std::fs::write(dir.path().join("crm.toml"), "addr = \"127.0.0.1:4000\"\ndatabase_url = \"mem://\"\n")
+            .unwrap();
         let from_file = Settings::load(&env(&[]), dir.path()).unwrap();
         assert_eq!(from_file.addr.to_string(), "127.0.0.1:4000");
         assert_eq!(from_file.database_url, "mem://");

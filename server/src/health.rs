@@ -31,7 +31,12 @@ pub(crate) async fn healthz(State(store): State<Store>) -> (StatusCode, Json<Hea
             tracing::warn!(%error, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(HealthReport { status: "degraded", database: "unavailable", schema_version: None, version }),
+                Json(HealthReport {
+                    status: "degraded",
+                    database: "unavailable",
+                    schema_version: None,
+                    version,
+                }),
             )
         }
     }

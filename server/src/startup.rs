@@ -6,8 +6,8 @@ use std::time::Duration;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -85,11 +85,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
+            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id = %request_id, method = %request.method(), uri = %request.uri())
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -115,8 +111,8 @@ async fn client_errors_are_4xx(response: Response) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
     };
-    let is_request_error = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .is_ok_and(|error| error["code"] == "request");
+    let is_request_error =
+        serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|error| error["code"] == "request");
     if is_request_error {
         parts.status = StatusCode::BAD_REQUEST;
     }
@@ -124,7 +120,10 @@ async fn client_errors_are_4xx(response: Response) -> Response {
 }
 
 /// Opens the store, migrates, binds and serves until `shutdown` completes.
-pub async fn run(settings: Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+pub async fn run(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let credentials = settings.credentials();
     let (store, report) = Store::open(&settings.database_url, credentials.as_ref()).await?;
     tracing::info!(applied = ?report.applied, schema_version = report.version, "database ready");

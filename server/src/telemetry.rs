@@ -9,7 +9,8 @@ const DEFAULT_FILTER: &str = "info,surrealdb=warn,surrealkv=warn";
 /// cannot be parsed.
 pub fn init() -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(value) => EnvFilter::try_new(&value).map_err(|e| format!("RUST_LOG: '{value}' is not a valid filter: {e}"))?,
+        Ok(value) => EnvFilter::try_new(&value)
+            .map_err(|e| format!("RUST_LOG: '{value}' is not a valid filter: {e}"))?,
         Err(_) => EnvFilter::new(DEFAULT_FILTER),
     };
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

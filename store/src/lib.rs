@@ -19,7 +19,6 @@ pub use customers::CustomerRow;
 pub use error::StoreError;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
 
-
 /// The namespace and database the archive lives in.
 const NAMESPACE: &str = "crm";
 const DATABASE: &str = "crm";
@@ -43,7 +42,10 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[redacted]").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
@@ -112,7 +114,7 @@ impl Store {
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.
 fn embedded_dir(url: &str) -> Option<PathBuf> {
-    let path = url.strip_prefix("surrealkv://").or_else(|| url.strip_prefix("rocksdb://"))?;
+    let path = url.strip_prefix("surrealkv://")?;
     // `surrealkv:///abs` keeps its leading slash; `surrealkv://rel` is relative.
     let path = path.split('?').next().unwrap_or(path);
     (!path.is_empty()).then(|| PathBuf::from(path))

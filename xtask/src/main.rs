@@ -126,7 +126,14 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     })?;
     timings.phase("size report", || {
         tools::run(
-            Command::new("cargo").current_dir(root).args(["run", "--quiet", "--package", "xtask", "--bin", "size-report"]),
+            Command::new("cargo").current_dir(root).args([
+                "run",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--bin",
+                "size-report",
+            ]),
             "size-report",
         )
     })?;

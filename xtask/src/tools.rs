@@ -41,7 +41,14 @@ pub fn ensure_all(root: &Path) -> Result<Tools, String> {
     check_wasm_bindgen_pin(root)?;
     ensure_wasm_target()?;
     ensure_cargo_tool("cargo-leptos", &["leptos", "--version"], CARGO_LEPTOS_VERSION, || {
-        cargo_install(&["cargo-leptos", "--version", CARGO_LEPTOS_VERSION, "--features", "no_downloads", "--locked"])
+        cargo_install(&[
+            "cargo-leptos",
+            "--version",
+            CARGO_LEPTOS_VERSION,
+            "--features",
+            "no_downloads",
+            "--locked",
+        ])
     })?;
     // Without --locked: the lock file of the CLI names a crate the registry no longer has.
     ensure_cargo_tool("wasm-bindgen", &["--version"], WASM_BINDGEN_VERSION, || {

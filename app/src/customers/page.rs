@@ -16,12 +16,18 @@ pub fn CustomersPage() -> impl IntoView {
     let customers = Resource::new(move || create.version().get(), |_| list_customers());
 
     let name_error = move || {
-        create.value().get().and_then(|result| result.err()).and_then(|error| {
-            error.field("name").map(|field| field_error_message(locale, field))
-        })
+        create
+            .value()
+            .get()
+            .and_then(|result| result.err())
+            .and_then(|error| error.field("name").map(|field| field_error_message(locale, field)))
     };
     let other_error = move || {
-        create.value().get().and_then(|result| result.err()).filter(|e| e.field("name").is_none())
+        create
+            .value()
+            .get()
+            .and_then(|result| result.err())
+            .filter(|e| e.field("name").is_none())
             .map(|error| app_error_message(locale, &error))
     };
     let saved = move || matches!(create.value().get(), Some(Ok(_)));
@@ -29,10 +35,10 @@ pub fn CustomersPage() -> impl IntoView {
     // Empty the field after a successful save, ready for the next customer.
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
-        if saved() {
-            if let Some(input) = input.get() {
-                input.set_value("");
-            }
+        if saved()
+            && let Some(input) = input.get()
+        {
+            input.set_value("");
         }
     });
 

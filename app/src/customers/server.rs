@@ -1,8 +1,8 @@
 //! The server side of the customer functions: thin, over domain and store.
 
+use axum::http::StatusCode;
 use domain::CustomerName;
 use leptos_axum::ResponseOptions;
-use axum::http::StatusCode;
 
 use super::CustomerSummary;
 use crate::error::AppError;

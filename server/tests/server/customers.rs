@@ -73,7 +73,13 @@ async fn the_list_page_is_rendered_on_the_server_with_the_customers_and_the_hydr
 async fn the_list_server_function_answers_json() {
     let app = TestApp::spawn().await;
     app.create_customer("王五").await;
-    let response = app.client.post(app.url("/api/customers/list")).header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/customers/list"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let list: serde_json::Value = response.json().await.unwrap();
     assert_eq!(list[0]["name"], "王五");

@@ -19,7 +19,8 @@ async fn every_response_carries_a_request_id_and_keeps_one_it_was_given() {
     let fresh = app.client.get(app.url("/healthz")).send().await.unwrap();
     let id = fresh.headers().get("x-request-id").expect("request id").to_str().unwrap().to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
-    let given = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
+    let given =
+        app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "trace-me-42");
 }
 

@@ -65,7 +65,8 @@ async fn a_second_server_on_the_same_data_directory_exits_with_one_line() {
 fn a_data_directory_that_cannot_be_created_exits_with_one_line() {
     let file = tempfile::NamedTempFile::new().unwrap();
     let url = surrealkv_url(&file.path().join("below-a-file"));
-    let (code, stderr) = run_binary_to_exit(&[("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")]);
+    let (code, stderr) =
+        run_binary_to_exit(&[("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")]);
     assert_eq!(code, Some(4), "{stderr}");
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.contains("cannot create the data directory"), "{stderr}");
@@ -94,5 +95,8 @@ fn an_address_in_use_exits_with_one_line() {
     let addr = taken.local_addr().unwrap().to_string();
     let (code, stderr) = run_binary_to_exit(&[("CRM_DATABASE_URL", "mem://"), ("CRM_ADDR", addr.as_str())]);
     assert_eq!(code, Some(5), "{stderr}");
-    assert!(stderr.lines().last().unwrap_or_default().contains(&format!("cannot listen on {addr}")), "{stderr}");
+    assert!(
+        stderr.lines().last().unwrap_or_default().contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
 }

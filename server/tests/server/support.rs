@@ -28,7 +28,8 @@ impl TestApp {
         let (store, _) = Store::open("mem://", None).await.expect("open store");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
-        let settings = Settings { database_url: "mem://".into(), addr, max_body_bytes, ..Settings::default() };
+        let settings =
+            Settings { database_url: "mem://".into(), addr, max_body_bytes, ..Settings::default() };
         let (stop, stopped) = oneshot::channel::<()>();
         let served = store.clone();
         tokio::spawn(async move {
@@ -116,7 +117,8 @@ fn base_command(env: &[(&str, &str)]) -> Command {
 }
 
 fn spawn_binary(env: &[(&str, &str)]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = base_command(env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn server");
+    let mut child =
+        base_command(env).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn server");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

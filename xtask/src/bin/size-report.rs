@@ -20,7 +20,8 @@ struct Sizes {
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned();
-    let pkg = std::env::var_os("CRM_SITE_ROOT").map_or_else(|| root.join("target/site"), PathBuf::from).join("pkg");
+    let pkg =
+        std::env::var_os("CRM_SITE_ROOT").map_or_else(|| root.join("target/site"), PathBuf::from).join("pkg");
     match report(&pkg) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -50,10 +51,7 @@ fn report(pkg: &Path) -> Result<(), String> {
         brotli.push(sizes.brotli);
     }
     let total: usize = brotli.iter().sum();
-    println!(
-        "size-report: wasm_br={} js_br={} css_br={} total_br={total}",
-        brotli[0], brotli[1], brotli[2]
-    );
+    println!("size-report: wasm_br={} js_br={} css_br={} total_br={total}", brotli[0], brotli[1], brotli[2]);
     Ok(())
 }
 
@@ -78,13 +76,11 @@ fn has_debug_info(wasm: &[u8]) -> bool {
         pos += 1;
         let Some((size, after)) = leb128(wasm, pos) else { return false };
         let end = after + size;
-        if id == 0 {
-            if let Some((name_len, name_at)) = leb128(wasm, after) {
-                let name = wasm.get(name_at..name_at + name_len).unwrap_or_default();
-                if name.starts_with(b".debug_") {
-                    return true;
-                }
-            }
+        if id == 0
+            && let Some((name_len, name_at)) = leb128(wasm, after)
+            && wasm.get(name_at..name_at + name_len).unwrap_or_default().starts_with(b".debug_")
+        {
+            return true;
         }
         pos = end;
     }
