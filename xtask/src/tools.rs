@@ -148,7 +148,7 @@ fn ensure_chromium() -> Result<(), String> {
         run(&mut command, &format!("apt-get {}", args.join(" ")))
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "--no-install-recommends", "chromium"])
+    apt(&["install", "-y", "chromium"])
 }
 
 /// `npm ci` in end2end when node_modules is missing or older than the lock file.
