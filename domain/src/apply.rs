@@ -290,53 +290,63 @@ fn change_existing(
         Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
             let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;
             let present = matches!(change, Change::AddTag { .. });
-            let outcome = match customer.tags.get_mut(&tag) {
-                Some(register) => register.write(present, *base, stamp.clone()),
-                None => {
-                    let stamp = Stamp { base: *base, ..stamp.clone() };
-                    customer.tags.insert(tag.clone(), Register::new(present, stamp));
-                    WriteOutcome::Settled
-                }
-            };
             // Tags merge by "added wins": a conflict between add and remove
             // shows the tag, so it is not reported as one.
-            let _ = outcome;
+            match customer.tags.get_mut(&tag) {
+                Some(register) => {
+                    register.write(present, *base, stamp.clone());
+                }
+                None => {
+                    customer.tags.insert(tag, Register::new(present, Stamp { base: *base, ..stamp.clone() }));
+                }
+            }
         }
         Change::PutContact { id, contact, base } => {
             validate::contact(contact).map_err(Rejection::invalid)?;
-            let outcome = put(&mut customer.contacts, *id, contact.clone(), *base, stamp);
-            finish_item(ItemKind::Contact, *id, outcome, &mut note);
+            note(
+                Subject::Item(ItemKind::Contact, *id),
+                put(&mut customer.contacts, *id, contact.clone(), *base, stamp),
+            );
         }
         Change::PutOrder { id, order, base } => {
             validate::order(order).map_err(Rejection::invalid)?;
-            let outcome = put(&mut customer.orders, *id, order.clone(), *base, stamp);
-            finish_item(ItemKind::Order, *id, outcome, &mut note);
+            note(
+                Subject::Item(ItemKind::Order, *id),
+                put(&mut customer.orders, *id, order.clone(), *base, stamp),
+            );
         }
         Change::PutInteraction { id, interaction, base } => {
             validate::interaction(interaction).map_err(Rejection::invalid)?;
-            let outcome = put(&mut customer.interactions, *id, interaction.clone(), *base, stamp);
-            finish_item(ItemKind::Interaction, *id, outcome, &mut note);
+            note(
+                Subject::Item(ItemKind::Interaction, *id),
+                put(&mut customer.interactions, *id, interaction.clone(), *base, stamp),
+            );
         }
         Change::PutFeedback { id, feedback, base } => {
             validate::feedback(feedback).map_err(Rejection::invalid)?;
             if let Some(existing) = customer.feedback.get(id) {
                 let from = existing.value().status;
                 if !from.may_become(feedback.status) {
-                    let mut error = FieldError::new("status", "transition");
-                    error.code = format!("status.{from:?}_to_{:?}", feedback.status).to_lowercase();
-                    return Err(Rejection::invalid(vec![error]));
+                    let reason = format!("{from:?}_to_{:?}", feedback.status).to_lowercase();
+                    return Err(Rejection::invalid(vec![FieldError::new("status", &reason)]));
                 }
             }
-            let outcome = put(&mut customer.feedback, *id, feedback.clone(), *base, stamp);
-            finish_item(ItemKind::Feedback, *id, outcome, &mut note);
+            note(
+                Subject::Item(ItemKind::Feedback, *id),
+                put(&mut customer.feedback, *id, feedback.clone(), *base, stamp),
+            );
         }
         Change::PutTask { id, task, base } => {
             validate::task(task).map_err(Rejection::invalid)?;
-            let outcome = put(&mut customer.tasks, *id, task.clone(), *base, stamp);
-            finish_item(ItemKind::Task, *id, outcome, &mut note);
+            note(
+                Subject::Item(ItemKind::Task, *id),
+                put(&mut customer.tasks, *id, task.clone(), *base, stamp),
+            );
         }
         Change::RemoveItem { kind, id, base } => {
-            let outcome = match kind {
+            // Removal wins over concurrent edits (they stay, hidden), so it
+            // is never reported as a conflict.
+            match kind {
                 ItemKind::Contact => remove(&mut customer.contacts, *id, *base, stamp),
                 ItemKind::Order => remove(&mut customer.orders, *id, *base, stamp),
                 ItemKind::Interaction => remove(&mut customer.interactions, *id, *base, stamp),
@@ -344,7 +354,6 @@ fn change_existing(
                 ItemKind::Task => remove(&mut customer.tasks, *id, *base, stamp),
             }
             .ok_or_else(|| Rejection::new("item.not_found"))?;
-            finish_item(*kind, *id, outcome, &mut note);
         }
         Change::Delete { base } => {
             customer.deletion.write(true, *base, stamp.clone());
@@ -399,21 +408,9 @@ fn remove<T: Clone + PartialEq>(
     id: crate::ids::ItemId,
     base: u64,
     stamp: &Stamp,
-) -> Option<WriteOutcome> {
-    let item = items.get_mut(&id)?;
-    // Removal wins over concurrent edits (they stay, hidden), so it is not
-    // reported as a conflict.
-    item.removed.write(true, base, stamp.clone());
-    Some(WriteOutcome::Settled)
-}
-
-fn finish_item(
-    kind: ItemKind,
-    id: crate::ids::ItemId,
-    outcome: WriteOutcome,
-    note: &mut impl FnMut(Subject, WriteOutcome),
-) {
-    note(Subject::Item(kind, id), outcome);
+) -> Option<()> {
+    items.get_mut(&id)?.removed.write(true, base, stamp.clone());
+    Some(())
 }
 
 #[cfg(test)]

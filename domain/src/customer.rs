@@ -36,19 +36,7 @@ impl CustomerName {
     }
 }
 
-impl TryFrom<String> for CustomerName {
-    type Error = FieldError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<CustomerName> for String {
-    fn from(name: CustomerName) -> Self {
-        name.0
-    }
-}
+string_form!(CustomerName);
 
 impl std::fmt::Display for CustomerName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -33,7 +33,6 @@ pub struct Figures {
 pub fn figures(customer: &Customer, today: Date) -> Figures {
     let mut out = Figures::default();
     let mut counts: BTreeMap<Currency, i64> = BTreeMap::new();
-    let mut last_contact: Option<Date> = None;
     for order in customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         *out.total_spent.entry(order.amount.currency.clone()).or_default() += order.amount.minor;
         *counts.entry(order.amount.currency.clone()).or_default() += 1;
@@ -45,7 +44,7 @@ pub fn figures(customer: &Customer, today: Date) -> Figures {
         let n = counts[currency];
         out.average_order.insert(currency.clone(), (2 * total + n) / (2 * n));
     }
-    last_contact = last_contact.max(out.last_order);
+    let mut last_contact = out.last_order;
 
     let mut scores = Vec::new();
     for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {

@@ -54,19 +54,7 @@ impl Email {
     }
 }
 
-impl TryFrom<String> for Email {
-    type Error = FieldError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(email: Email) -> Self {
-        email.0
-    }
-}
+string_form!(Email);
 
 #[cfg(test)]
 mod tests {

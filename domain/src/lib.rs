@@ -7,6 +7,26 @@
 
 #![warn(missing_docs)]
 
+/// Gives a newtype over `String` with a `parse(&str)` constructor its serde
+/// form: it travels as a plain string and is parsed (so validated) on the way in.
+macro_rules! string_form {
+    ($type:ident) => {
+        impl TryFrom<String> for $type {
+            type Error = $crate::FieldError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> Self {
+                value.0
+            }
+        }
+    };
+}
+
 pub mod apply;
 pub mod archive;
 pub mod customer;

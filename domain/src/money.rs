@@ -40,19 +40,7 @@ impl Currency {
     }
 }
 
-impl TryFrom<String> for Currency {
-    type Error = FieldError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(currency: Currency) -> Self {
-        currency.0
-    }
-}
+string_form!(Currency);
 
 impl Money {
     /// Reads an amount as people write it ("1,280.50", "¥99", "12") in

@@ -110,19 +110,7 @@ impl Phone {
     }
 }
 
-impl TryFrom<String> for Phone {
-    type Error = FieldError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Phone> for String {
-    fn from(phone: Phone) -> Self {
-        phone.0
-    }
-}
+string_form!(Phone);
 
 impl std::fmt::Display for Phone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -7,7 +7,7 @@
 //! has finished shutting down (it flushes, then releases the lock).
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::StoreError;
@@ -56,7 +56,7 @@ pub(crate) async fn wait_released(dir: &Path, timeout: Duration) -> Result<(), S
     }
 }
 
-fn open(lock: &PathBuf) -> Result<File, StoreError> {
+fn open(lock: &Path) -> Result<File, StoreError> {
     OpenOptions::new()
         .create(true)
         .truncate(false)

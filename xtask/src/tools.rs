@@ -122,7 +122,8 @@ fn ensure_cargo_tool(
         eprintln!("ok: {name} {version}");
         return Ok(());
     }
-    eprintln!("installing: {name} {version} (found: {})", found.trim().if_empty("none"));
+    let found = if found.trim().is_empty() { "none" } else { found.trim() };
+    eprintln!("installing: {name} {version} (found: {found})");
     install()
 }
 
@@ -171,14 +172,4 @@ fn ensure_npm_packages(root: &Path) -> Result<PathBuf, String> {
         )?;
     }
     Ok(dir.join("node_modules/.bin"))
-}
-
-trait IfEmpty {
-    fn if_empty<'a>(&'a self, fallback: &'a str) -> &'a str;
-}
-
-impl IfEmpty for str {
-    fn if_empty<'a>(&'a self, fallback: &'a str) -> &'a str {
-        if self.is_empty() { fallback } else { self }
-    }
 }

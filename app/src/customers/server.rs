@@ -12,14 +12,14 @@ const LIST_LIMIT: u32 = 200;
 
 pub(super) async fn list() -> Result<Vec<CustomerSummary>, AppError> {
     let state = use_state()?;
-    let rows = state.store.list_customers(LIST_LIMIT).await.map_err(respond_with_status)?;
+    let rows = state.store.list_customers(LIST_LIMIT).await.map_err(|e| with_status(e.into()))?;
     Ok(rows.into_iter().map(summary).collect())
 }
 
 pub(super) async fn create(name: String) -> Result<CustomerSummary, AppError> {
-    let name = CustomerName::parse(&name).map_err(|e| respond_with_status(store::StoreError::Invalid(e)))?;
+    let name = CustomerName::parse(&name).map_err(|e| with_status(AppError::invalid(e)))?;
     let state = use_state()?;
-    let row = state.store.create_customer(&name).await.map_err(respond_with_status)?;
+    let row = state.store.create_customer(&name).await.map_err(|e| with_status(e.into()))?;
     tracing::info!(customer = %row.id, "customer created");
     Ok(summary(row))
 }
@@ -28,9 +28,8 @@ fn summary(row: store::CustomerRow) -> CustomerSummary {
     CustomerSummary { id: row.id, name: row.name, created_at: row.created_at }
 }
 
-/// Turns a store error into the wire error and sets a matching HTTP status.
-fn respond_with_status(error: store::StoreError) -> AppError {
-    let error = AppError::from(error);
+/// Sets the HTTP status that matches `error` and hands it back.
+fn with_status(error: AppError) -> AppError {
     let status = match &error {
         AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
