@@ -127,6 +127,13 @@ mod tests {
     }
 
     #[test]
+    fn a_site_that_was_not_built_names_the_command_that_builds_it() {
+        let empty = std::env::temp_dir().join(format!("size-report-empty-{}", std::process::id()));
+        let message = report(&empty).unwrap_err();
+        assert!(message.contains(BUILD_COMMAND), "{message}");
+    }
+
+    #[test]
     fn compression_makes_repetitive_input_smaller() {
         let sizes = measure(&b"customer ".repeat(1000)).unwrap();
         assert_eq!(sizes.raw, 9000);
