@@ -45,7 +45,8 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(code: &str) -> Self {
+    /// A rejection with a code and no field errors.
+    pub fn new(code: &str) -> Self {
         Self { code: code.into(), errors: Vec::new() }
     }
 
@@ -140,6 +141,10 @@ pub fn apply_merge(
             (FieldValue::Emails(mut a), FieldValue::Emails(b)) => {
                 a.extend(b.into_iter().filter(|e| !into.fields.emails.contains(e)));
                 FieldValue::Emails(a)
+            }
+            (FieldValue::SharedWith(mut a), FieldValue::SharedWith(b)) => {
+                a.extend(b);
+                FieldValue::SharedWith(a)
             }
             (ours, theirs) if is_empty(&ours) && !is_empty(&theirs) => theirs,
             _ => continue,

@@ -553,6 +553,9 @@ pub struct Fields {
     pub next_review_at: Option<Date>,
     /// National ID or company registration number; sensitive.
     pub id_number: Option<String>,
+    /// Colleagues the record keeper shares the archive with (they see it masked).
+    #[serde(default)]
+    pub shared_with: BTreeSet<UserId>,
 }
 
 impl Fields {
@@ -578,6 +581,7 @@ impl Fields {
             owner: None,
             next_review_at: None,
             id_number: None,
+            shared_with: BTreeSet::new(),
         }
     }
 }
@@ -667,4 +671,6 @@ field_values! {
     NextReviewAt(Option<Date>) => next_review_at,
     /// ID or registration number.
     IdNumber(Option<String>) => id_number,
+    /// Colleagues it is shared with.
+    SharedWith(BTreeSet<UserId>) => shared_with,
 }

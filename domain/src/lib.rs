@@ -39,6 +39,7 @@ pub mod merge;
 pub mod money;
 pub mod mutation;
 pub mod phone;
+pub mod policy;
 pub mod time;
 pub mod validate;
 

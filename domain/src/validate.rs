@@ -15,6 +15,9 @@ pub const MAX_TAG: usize = 30;
 /// Most phone numbers or email addresses on one archive.
 pub const MAX_CONTACT_POINTS: usize = 10;
 
+/// Most colleagues one archive is shared with.
+pub const MAX_SHARED: usize = 20;
+
 /// Checks one field value.
 pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
     match value {
@@ -52,6 +55,9 @@ pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
             short_text("preferences.contact_time", p.contact_time.as_deref())
         }
         FieldValue::Consent(c) => short_text("consent.how", c.how.as_deref()),
+        FieldValue::SharedWith(users) if users.len() > MAX_SHARED => {
+            Err(FieldError::new("shared_with", "too_many").with_limit(MAX_SHARED as u32))
+        }
         _ => Ok(()),
     }
 }

@@ -1,0 +1,430 @@
+//! Who sees and changes what: the one place that decides.
+//!
+//! The server calls this from every read and write path (server functions,
+//! push, pull, search, export, dashboards); the browser may call it too, but
+//! only to hide what the server would refuse anyway.
+//!
+//! - rep: the archives they keep, and those shared with them (masked);
+//! - manager: every archive kept by their team, and the public pool;
+//! - admin: everything.
+//!
+//! Sensitive fields (ID number, personal phones, home address detail) are
+//! masked for anyone but the record keeper, the keeper's manager and admins.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::Rejection;
+use crate::archive::{Customer, FieldName, FieldValue, PhoneLabel};
+use crate::ids::UserId;
+use crate::mutation::{Change, Mutation};
+
+/// What a user may do in general.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A field sales rep.
+    Rep,
+    /// Leads a team of reps.
+    Manager,
+    /// Runs the system.
+    Admin,
+}
+
+impl Role {
+    /// The stable name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rep => "rep",
+            Self::Manager => "manager",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "rep" => Some(Self::Rep),
+            "manager" => Some(Self::Manager),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in user a decision is made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    /// Who.
+    pub user: UserId,
+    /// Their role.
+    pub role: Role,
+    /// Their team, if they belong to one.
+    pub team: Option<String>,
+}
+
+/// Where an archive sits: who keeps it, in which team, shared with whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    /// The record keeper; none for the public pool.
+    pub owner: Option<&'a UserId>,
+    /// The record keeper's team.
+    pub team: Option<&'a str>,
+    /// Colleagues it is shared with.
+    pub shared_with: &'a BTreeSet<UserId>,
+}
+
+/// How much of an archive a viewer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sight {
+    /// Nothing: for this viewer the archive does not exist.
+    Hidden,
+    /// Everything but the sensitive fields; may edit the rest.
+    Masked,
+    /// Everything; may reassign, share, delete and merge.
+    Full,
+}
+
+/// How much of an archive placed at `place` `viewer` sees.
+pub fn sight(viewer: &Viewer, place: Placement<'_>) -> Sight {
+    let same_team = place.team.is_some() && place.team == viewer.team.as_deref();
+    match viewer.role {
+        Role::Admin => Sight::Full,
+        _ if place.owner == Some(&viewer.user) => Sight::Full,
+        Role::Manager if same_team || place.owner.is_none() => Sight::Full,
+        _ if place.shared_with.contains(&viewer.user) => Sight::Masked,
+        _ => Sight::Hidden,
+    }
+}
+
+/// The archives a viewer may see, as a filter a database query can apply
+/// before [`sight`] decides row by row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every archive.
+    All,
+    /// The team's archives, the public pool, and the viewer's own and shared ones.
+    Team {
+        /// The team.
+        team: String,
+        /// The viewer.
+        user: UserId,
+    },
+    /// The viewer's own archives and those shared with them.
+    Own {
+        /// The viewer.
+        user: UserId,
+    },
+}
+
+/// The query filter for `viewer`.
+pub fn scope(viewer: &Viewer) -> Scope {
+    match (viewer.role, &viewer.team) {
+        (Role::Admin, _) => Scope::All,
+        (Role::Manager, Some(team)) => Scope::Team { team: team.clone(), user: viewer.user.clone() },
+        _ => Scope::Own { user: viewer.user.clone() },
+    }
+}
+
+/// The fields only a viewer with [`Sight::Full`] sees and edits.
+pub const SENSITIVE: &[FieldName] = &[FieldName::IdNumber, FieldName::Phones, FieldName::Address];
+
+/// What the policy needs to know about a user named in a mutation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Colleague {
+    /// Their team.
+    pub team: Option<String>,
+    /// Whether they may still sign in and hold archives.
+    pub active: bool,
+}
+
+/// Decides whether `viewer` may make `mutation`.
+///
+/// `sight_before` is the viewer's sight of the archive as it is (`None` for a
+/// create), `merged_from` their sight of the archive a merge takes in, and
+/// `colleague` looks up users the mutation hands the archive to.
+pub fn check_mutation(
+    viewer: &Viewer,
+    mutation: &Mutation,
+    sight_before: Option<Sight>,
+    merged_from: Option<Sight>,
+    colleague: &dyn Fn(&UserId) -> Option<Colleague>,
+) -> Result<(), Rejection> {
+    if mutation.author != viewer.user {
+        return Err(Rejection::new("forbidden.author"));
+    }
+    let new_owner_allowed = |owner: Option<&UserId>| -> Result<(), Rejection> {
+        let Some(owner) = owner else {
+            return if viewer.role == Role::Rep && mutation_is_create(mutation) {
+                Err(Rejection::new("forbidden.owner"))
+            } else {
+                Ok(())
+            };
+        };
+        let target = colleague(owner).filter(|c| c.active).ok_or_else(|| Rejection::new("owner.unknown"))?;
+        let allowed = match viewer.role {
+            Role::Admin => true,
+            Role::Manager => *owner == viewer.user || (target.team.is_some() && target.team == viewer.team),
+            // A rep keeps what they create and hands archives only to teammates.
+            Role::Rep => {
+                *owner == viewer.user || (!mutation_is_create(mutation) && target.team.is_some() && target.team == viewer.team)
+            }
+        };
+        if allowed { Ok(()) } else { Err(Rejection::new("forbidden.owner")) }
+    };
+    let shared_allowed = |users: &BTreeSet<UserId>| -> Result<(), Rejection> {
+        if users.iter().all(|u| colleague(u).is_some_and(|c| c.active)) {
+            Ok(())
+        } else {
+            Err(Rejection::new("shared_with.unknown"))
+        }
+    };
+
+    let Some(sight) = sight_before else {
+        return match &mutation.change {
+            Change::Create { fields } => {
+                new_owner_allowed(fields.owner.as_ref())?;
+                shared_allowed(&fields.shared_with)
+            }
+            _ => Err(Rejection::new("customer.not_found")),
+        };
+    };
+    if sight == Sight::Hidden {
+        return Err(Rejection::new("customer.not_found"));
+    }
+    let full = sight == Sight::Full;
+    let forbidden = || Err(Rejection::new("forbidden"));
+    match &mutation.change {
+        Change::Create { .. } => Ok(()),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } => {
+            for edit in edits {
+                let name = edit.value.name();
+                if !full && (SENSITIVE.contains(&name) || matches!(name, FieldName::Owner | FieldName::SharedWith)) {
+                    return Err(Rejection::new("forbidden.sensitive"));
+                }
+                match &edit.value {
+                    FieldValue::Owner(owner) => new_owner_allowed(owner.as_ref())?,
+                    FieldValue::SharedWith(users) => shared_allowed(users)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Change::Reassign { owner, .. } if full => new_owner_allowed(owner.as_ref()),
+        Change::Merge { .. } if full && merged_from == Some(Sight::Full) => Ok(()),
+        Change::Delete { .. } | Change::Restore { .. } if full => Ok(()),
+        Change::Reassign { .. } | Change::Merge { .. } | Change::Delete { .. } | Change::Restore { .. } => {
+            forbidden()
+        }
+        Change::AddTag { .. }
+        | Change::RemoveTag { .. }
+        | Change::PutContact { .. }
+        | Change::PutOrder { .. }
+        | Change::PutInteraction { .. }
+        | Change::PutFeedback { .. }
+        | Change::PutTask { .. }
+        | Change::RemoveItem { .. } => Ok(()),
+    }
+}
+
+fn mutation_is_create(mutation: &Mutation) -> bool {
+    matches!(mutation.change, Change::Create { .. })
+}
+
+/// What a masked viewer sees instead of a sensitive value.
+pub const MASK: &str = "******";
+
+/// Hides the sensitive fields of `customer`, in its current values and in
+/// every competing value of an open conflict.
+pub fn mask(customer: &mut Customer) {
+    mask_value_in_fields(customer);
+    for name in SENSITIVE {
+        if let Some(meta) = customer.field_meta.get_mut(name) {
+            for rival in &mut meta.rivals {
+                rival.value = masked_value(rival.value.clone());
+            }
+        }
+    }
+}
+
+fn mask_value_in_fields(customer: &mut Customer) {
+    for &name in SENSITIVE {
+        masked_value(FieldValue::read(&customer.fields, name)).write_into(&mut customer.fields);
+    }
+}
+
+/// `value` with what a masked viewer may not see removed.
+pub fn masked_value(value: FieldValue) -> FieldValue {
+    match value {
+        FieldValue::IdNumber(Some(_)) => FieldValue::IdNumber(Some(MASK.to_owned())),
+        FieldValue::Phones(phones) => {
+            FieldValue::Phones(phones.into_iter().filter(|p| p.label == PhoneLabel::Work).collect())
+        }
+        FieldValue::Address(mut address) => {
+            address.detail = address.detail.map(|_| MASK.to_owned());
+            FieldValue::Address(address)
+        }
+        other => other,
+    }
+}
+
+/// True when `customer` holds a sensitive value a masked viewer would not see.
+pub fn has_sensitive_values(customer: &Customer) -> bool {
+    SENSITIVE.iter().any(|&name| {
+        let value = FieldValue::read(&customer.fields, name);
+        masked_value(value.clone()) != value
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::{ApplyContext, apply};
+    use crate::archive::{Address, Fields, LabelledPhone};
+    use crate::ids::{ClientId, CustomerId, MutationId};
+    use crate::mutation::FieldEdit;
+    use crate::time::{Date, Timestamp};
+    use crate::{CustomerName, Phone};
+
+    fn viewer(user: &str, role: Role, team: Option<&str>) -> Viewer {
+        Viewer { user: UserId(user.into()), role, team: team.map(Into::into) }
+    }
+
+    fn place<'a>(owner: Option<&'a UserId>, team: Option<&'a str>, shared: &'a BTreeSet<UserId>) -> Placement<'a> {
+        Placement { owner, team, shared_with: shared }
+    }
+
+    fn team_of(user: &UserId) -> Option<Colleague> {
+        let team = match user.0.as_str() {
+            "a" | "b" | "m" => "north",
+            "c" | "n" => "south",
+            _ => return None,
+        };
+        Some(Colleague { team: Some(team.into()), active: true })
+    }
+
+    fn mutation(author: &str, change: Change) -> Mutation {
+        Mutation {
+            id: MutationId::new(),
+            client: ClientId::new(),
+            seq: 1,
+            author: UserId(author.into()),
+            client_time: Timestamp(0),
+            customer: CustomerId::new(),
+            change,
+        }
+    }
+
+    fn create_owned_by(author: &str, owner: Option<&str>) -> Mutation {
+        let mut fields = Fields::named(CustomerName::parse("张三").unwrap());
+        fields.owner = owner.map(|o| UserId(o.into()));
+        mutation(author, Change::Create { fields: Box::new(fields) })
+    }
+
+    #[test]
+    fn each_role_sees_what_the_design_says() {
+        let (a, b) = (UserId("a".into()), UserId("b".into()));
+        let none = BTreeSet::new();
+        let shared_with_b: BTreeSet<_> = [b.clone()].into();
+        let owned_by_a = place(Some(&a), Some("north"), &none);
+        assert_eq!(sight(&viewer("a", Role::Rep, Some("north")), owned_by_a), Sight::Full);
+        assert_eq!(sight(&viewer("b", Role::Rep, Some("north")), owned_by_a), Sight::Hidden);
+        assert_eq!(sight(&viewer("b", Role::Rep, Some("north")), place(Some(&a), Some("north"), &shared_with_b)), Sight::Masked);
+        assert_eq!(sight(&viewer("m", Role::Manager, Some("north")), owned_by_a), Sight::Full);
+        assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), owned_by_a), Sight::Hidden);
+        assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), place(None, None, &none)), Sight::Full);
+        assert_eq!(sight(&viewer("c", Role::Rep, Some("south")), place(None, None, &none)), Sight::Hidden);
+        assert_eq!(sight(&viewer("root", Role::Admin, None), owned_by_a), Sight::Full);
+    }
+
+    #[test]
+    fn a_manager_without_a_team_sees_only_their_own() {
+        assert_eq!(
+            scope(&viewer("m", Role::Manager, None)),
+            Scope::Own { user: UserId("m".into()) }
+        );
+    }
+
+    #[test]
+    fn a_rep_creates_archives_for_themselves_only() {
+        let rep = viewer("a", Role::Rep, Some("north"));
+        assert!(check_mutation(&rep, &create_owned_by("a", Some("a")), None, None, &team_of).is_ok());
+        for owner in [Some("b"), None] {
+            let err = check_mutation(&rep, &create_owned_by("a", owner), None, None, &team_of).unwrap_err();
+            assert_eq!(err.code, "forbidden.owner");
+        }
+    }
+
+    #[test]
+    fn a_manager_assigns_within_their_team_and_an_admin_anywhere() {
+        let manager = viewer("m", Role::Manager, Some("north"));
+        assert!(check_mutation(&manager, &create_owned_by("m", Some("b")), None, None, &team_of).is_ok());
+        let err = check_mutation(&manager, &create_owned_by("m", Some("c")), None, None, &team_of).unwrap_err();
+        assert_eq!(err.code, "forbidden.owner");
+        let admin = viewer("root", Role::Admin, None);
+        assert!(check_mutation(&admin, &create_owned_by("root", Some("c")), None, None, &team_of).is_ok());
+        let err = check_mutation(&admin, &create_owned_by("root", Some("ghost")), None, None, &team_of).unwrap_err();
+        assert_eq!(err.code, "owner.unknown");
+    }
+
+    #[test]
+    fn someone_elses_mutation_is_refused() {
+        let rep = viewer("a", Role::Rep, Some("north"));
+        let err = check_mutation(&rep, &create_owned_by("b", Some("a")), None, None, &team_of).unwrap_err();
+        assert_eq!(err.code, "forbidden.author");
+    }
+
+    #[test]
+    fn a_masked_viewer_edits_plain_fields_but_not_sensitive_ones_nor_ownership() {
+        let rep = viewer("b", Role::Rep, Some("north"));
+        let edit = |value| mutation("b", Change::SetFields { edits: vec![FieldEdit { value, base: 1 }] });
+        let plain = edit(FieldValue::Region(Some("华东".into())));
+        assert!(check_mutation(&rep, &plain, Some(Sight::Masked), None, &team_of).is_ok());
+        let sensitive = edit(FieldValue::IdNumber(None));
+        assert_eq!(
+            check_mutation(&rep, &sensitive, Some(Sight::Masked), None, &team_of).unwrap_err().code,
+            "forbidden.sensitive"
+        );
+        let delete = mutation("b", Change::Delete { base: 1 });
+        assert_eq!(check_mutation(&rep, &delete, Some(Sight::Masked), None, &team_of).unwrap_err().code, "forbidden");
+        assert_eq!(
+            check_mutation(&rep, &plain, Some(Sight::Hidden), None, &team_of).unwrap_err().code,
+            "customer.not_found"
+        );
+    }
+
+    #[test]
+    fn masking_hides_sensitive_values_and_competing_ones_too() {
+        let mut fields = Fields::named(CustomerName::parse("李四").unwrap());
+        fields.id_number = Some("110101199003071234".into());
+        fields.phones = vec![
+            LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() },
+            LabelledPhone { label: PhoneLabel::Work, number: Phone::parse("01062345678").unwrap() },
+        ];
+        fields.address = Address { city: Some("北京".into()), detail: Some("朝阳路1号".into()), ..Address::default() };
+        let create = mutation("a", Change::Create { fields: Box::new(fields) });
+        let today = Date::new(2026, 1, 1).unwrap();
+        let (mut customer, _) = apply(None, &create, &ApplyContext { version: 1, today }).unwrap();
+        assert!(has_sensitive_values(&customer));
+
+        let mut rival_edit = create.clone();
+        rival_edit.client = ClientId::new();
+        rival_edit.seq = 1;
+        rival_edit.change = Change::SetFields {
+            edits: vec![FieldEdit { value: FieldValue::IdNumber(Some("110101199003079999".into())), base: 0 }],
+        };
+        customer = apply(Some(&customer), &rival_edit, &ApplyContext { version: 2, today }).unwrap().0;
+        assert!(customer.has_conflicts());
+
+        mask(&mut customer);
+        assert_eq!(customer.fields.id_number.as_deref(), Some(MASK));
+        assert_eq!(customer.fields.phones.len(), 1);
+        assert_eq!(customer.fields.address.city.as_deref(), Some("北京"));
+        assert_eq!(customer.fields.address.detail.as_deref(), Some(MASK));
+        let json = serde_json::to_string(&customer).unwrap();
+        assert!(!json.contains("199003071234") && !json.contains("199003079999") && !json.contains("朝阳路"), "{json}");
+        assert!(!has_sensitive_values(&customer));
+    }
+}
