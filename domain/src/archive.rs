@@ -428,6 +428,38 @@ impl Customer {
             || !self.edits_while_deleted().is_empty()
     }
 
+    /// Every subject with an open conflict, in a stable order.
+    pub fn conflicts(&self) -> Vec<Subject> {
+        let mut subjects: Vec<Subject> = self
+            .field_meta
+            .iter()
+            .filter(|(name, m)| {
+                let current = FieldValue::read(&self.fields, **name);
+                m.rivals.iter().any(|r| r.value != current)
+            })
+            .map(|(name, _)| Subject::Field(*name))
+            .collect();
+        subjects.extend(self.tags.iter().filter(|(_, r)| r.in_conflict()).map(|(t, _)| Subject::Tag(t.clone())));
+        fn items<T: Clone + PartialEq>(out: &mut Vec<Subject>, kind: ItemKind, list: &BTreeMap<ItemId, Item<T>>) {
+            out.extend(
+                list.iter()
+                    .filter(|(_, i)| i.content.in_conflict() || i.removed.in_conflict())
+                    .map(|(id, _)| Subject::Item(kind, *id)),
+            );
+        }
+        items(&mut subjects, ItemKind::Contact, &self.contacts);
+        items(&mut subjects, ItemKind::Order, &self.orders);
+        items(&mut subjects, ItemKind::Interaction, &self.interactions);
+        items(&mut subjects, ItemKind::Feedback, &self.feedback);
+        items(&mut subjects, ItemKind::Task, &self.tasks);
+        if self.deletion.in_conflict() || !self.edits_while_deleted().is_empty() {
+            subjects.push(Subject::Deletion);
+        }
+        subjects.sort();
+        subjects.dedup();
+        subjects
+    }
+
     /// Edits made without seeing a deletion they met: the deletion wins and
     /// the edits are kept, so a restore brings them back; until then they are
     /// shown as conflicts. Derived from the surviving writes, so every
@@ -494,6 +526,31 @@ pub enum Subject {
     Item(ItemKind, ItemId),
     /// The archive's deleted flag.
     Deletion,
+}
+
+impl Subject {
+    /// A short stable key: `field:phones`, `tag:VIP`, `order:<id>`, `deletion`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Field(name) => format!("field:{}", name.as_str()),
+            Self::Tag(tag) => format!("tag:{tag}"),
+            Self::Item(kind, id) => format!("{}:{id}", kind.as_str()),
+            Self::Deletion => "deletion".to_owned(),
+        }
+    }
+}
+
+impl ItemKind {
+    /// The stable snake_case name (also the name of its table on the server).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Order => "order",
+            Self::Interaction => "interaction",
+            Self::Feedback => "feedback",
+            Self::Task => "task",
+        }
+    }
 }
 
 /// The lists of items an archive holds.
@@ -598,6 +655,13 @@ macro_rules! field_values {
         impl FieldName {
             /// Every field, in declaration order.
             pub const ALL: &[FieldName] = &[$(FieldName::$variant),*];
+
+            /// The stable snake_case name, as on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FieldName::$variant => stringify!($field)),*
+                }
+            }
         }
 
         /// A new value for one scalar field.

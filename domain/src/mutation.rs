@@ -150,3 +150,36 @@ pub enum Change {
         base: u64,
     },
 }
+
+/// Numbers a client's mutations: one per browser install (or other client),
+/// counting 1, 2, 3, ... with no gaps, as the server expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequencer {
+    /// The client.
+    pub client: ClientId,
+    /// Who is signed in on it.
+    pub author: UserId,
+    /// The last sequence number handed out.
+    pub last_seq: u64,
+}
+
+impl Sequencer {
+    /// A new client for `author`, with a fresh id.
+    pub fn new(author: UserId) -> Self {
+        Self { client: ClientId::new(), author, last_seq: 0 }
+    }
+
+    /// The next mutation of this client.
+    pub fn next(&mut self, customer: CustomerId, change: Change, client_time: Timestamp) -> Mutation {
+        self.last_seq += 1;
+        Mutation {
+            id: MutationId::new(),
+            client: self.client,
+            seq: self.last_seq,
+            author: self.author.clone(),
+            client_time,
+            customer,
+            change,
+        }
+    }
+}

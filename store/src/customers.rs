@@ -1,53 +1,174 @@
-//! Customer records.
+//! Reading archives: lists, search and export, always through the policy.
 
-use domain::CustomerName;
-use surrealdb::types::SurrealValue;
+use domain::archive::Customer;
+use domain::policy::{self, Placement, Scope, Sight, Viewer};
+use serde::{Deserialize, Serialize};
 
+use crate::sync::take_all;
 use crate::{Store, StoreError};
-
-/// A customer as stored.
-#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
-pub struct CustomerRow {
-    /// The record key (a UUIDv7, so keys sort by creation time).
-    pub id: String,
-    /// The normalised name.
-    pub name: String,
-    /// When the record was created, RFC 3339 in UTC.
-    pub created_at: String,
-}
 
 /// The page size lists are capped at, so one request cannot ask for everything.
 pub const MAX_PAGE: u32 = 500;
 
+/// What a list or a search asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    /// Matches the name, its pinyin or initials, or phone digits.
+    pub text: Option<String>,
+    /// Lifecycle stage, snake_case (`lead`, `loyal`, ...).
+    pub stage: Option<String>,
+    /// Category, snake_case (`vip`, `regular`, ...).
+    pub category: Option<String>,
+    /// City, exactly.
+    pub city: Option<String>,
+    /// At most this many (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// An archive as a list shows it: no sensitive fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerListItem {
+    /// The archive id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Pinyin initials of the name, for search as you type.
+    pub initials: String,
+    /// Lifecycle stage.
+    pub stage: String,
+    /// Category.
+    pub category: String,
+    /// City.
+    pub city: Option<String>,
+    /// The record keeper.
+    pub owner: Option<String>,
+    /// The server version it was last changed at.
+    pub version: u64,
+    /// The archive has an open conflict.
+    pub conflicted: bool,
+}
+
+#[derive(Deserialize)]
+struct ListRow {
+    id: String,
+    name: String,
+    initials: String,
+    stage: String,
+    category: String,
+    city: Option<String>,
+    owner: Option<String>,
+    team: Option<String>,
+    shared_with: Vec<String>,
+    version: i64,
+    conflicted: bool,
+}
+
+/// The SQL filter for a scope; binds `$team` and `$user`.
+pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::All => "true",
+        Scope::Team { .. } => "(team = $team OR owner = NONE OR owner = $user OR shared_with CONTAINS $user)",
+        Scope::Own { .. } => "(owner = $user OR shared_with CONTAINS $user)",
+    }
+}
+
 impl Store {
-    /// Stores a new customer under a fresh UUIDv7 key.
-    pub async fn create_customer(&self, name: &CustomerName) -> Result<CustomerRow, StoreError> {
-        let id = uuid::Uuid::now_v7().to_string();
+    /// The archives `viewer` may see that match `query`, most recently changed first.
+    pub async fn list_customers(
+        &self,
+        viewer: &Viewer,
+        query: &CustomerQuery,
+    ) -> Result<Vec<CustomerListItem>, StoreError> {
+        let scope = policy::scope(viewer);
+        let mut filters = vec![scope_filter(&scope), "deleted = false"];
+        let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
+        let digits: Option<String> = text
+            .as_deref()
+            .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| d.len() >= 3);
+        if text.is_some() {
+            filters.push(if digits.is_some() {
+                "(string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text) OR string::contains(array::join(phones, ' '), $digits))"
+            } else {
+                "(string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text))"
+            });
+        }
+        if query.stage.is_some() {
+            filters.push("stage = $stage");
+        }
+        if query.category.is_some() {
+            filters.push("category = $category");
+        }
+        if query.city.is_some() {
+            filters.push("city = $city");
+        }
+        let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
+        let sql = format!(
+            "SELECT record::id(id) AS id, name, initials, stage, category, city, owner, team, shared_with, version, conflicted
+             FROM customer WHERE {} ORDER BY version DESC LIMIT $limit",
+            filters.join(" AND ")
+        );
         let mut response = self
             .db
-            .query(
-                "CREATE type::record('customer', $id) SET name = $name
-                 RETURN record::id(id) AS id, name, <string> created_at AS created_at",
-            )
-            .bind(("id", id))
-            .bind(("name", name.as_str().to_owned()))
+            .query(sql)
+            .bind(("team", viewer.team.clone().unwrap_or_default()))
+            .bind(("user", viewer.user.0.clone()))
+            .bind(("text", text.unwrap_or_default()))
+            .bind(("digits", digits.unwrap_or_default()))
+            .bind(("stage", query.stage.clone().unwrap_or_default()))
+            .bind(("category", query.category.clone().unwrap_or_default()))
+            .bind(("city", query.city.clone().unwrap_or_default()))
+            .bind(("limit", i64::from(limit)))
             .await
             .map_err(StoreError::from_db)?;
-        let row: Option<CustomerRow> = response.take(0).map_err(StoreError::from_db)?;
-        row.ok_or(StoreError::Other)
+        let rows: Vec<ListRow> = take_all(&mut response, 0)?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| {
+                let owner = row.owner.clone().map(domain::ids::UserId);
+                let shared = row.shared_with.iter().cloned().map(domain::ids::UserId).collect();
+                let place = Placement { owner: owner.as_ref(), team: row.team.as_deref(), shared_with: &shared };
+                policy::sight(viewer, place) != Sight::Hidden
+            })
+            .map(|row| CustomerListItem {
+                id: row.id,
+                name: row.name,
+                initials: row.initials,
+                stage: row.stage,
+                category: row.category,
+                city: row.city,
+                owner: row.owner,
+                version: row.version as u64,
+                conflicted: row.conflicted,
+            })
+            .collect())
     }
 
-    /// The newest customers first, at most `limit` (capped at [`MAX_PAGE`]).
-    pub async fn list_customers(&self, limit: u32) -> Result<Vec<CustomerRow>, StoreError> {
+    /// Every archive `viewer` may see, as they may see it, for an export.
+    pub async fn export_customers(&self, viewer: &Viewer) -> Result<Vec<(Customer, Sight)>, StoreError> {
+        let scope = policy::scope(viewer);
+        let sql = format!(
+            "SELECT record::id(id) AS id FROM customer WHERE {} AND deleted = false ORDER BY name",
+            scope_filter(&scope)
+        );
         let mut response = self
             .db
-            .query(
-                "SELECT record::id(id) AS id, name, <string> created_at AS created_at
-                 FROM customer ORDER BY created_at DESC, id DESC LIMIT $limit",
-            )
-            .bind(("limit", i64::from(limit.min(MAX_PAGE))))
+            .query(sql)
+            .bind(("team", viewer.team.clone().unwrap_or_default()))
+            .bind(("user", viewer.user.0.clone()))
             .await
             .map_err(StoreError::from_db)?;
-        response.take(0).map_err(StoreError::from_db)
+        #[derive(Deserialize)]
+        struct IdRow {
+            id: String,
+        }
+        let ids: Vec<IdRow> = take_all(&mut response, 0)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for IdRow { id } in ids {
+            if let Some(found) = self.customer_for(viewer, &id).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
     }
 }

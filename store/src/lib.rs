@@ -5,17 +5,26 @@
 //! for a SurrealDB server or cluster. Everything above this crate sees typed
 //! [`StoreError`]s; database error text stays in the server log.
 
+mod accounts;
+mod audit;
+mod backup;
+mod conflicts;
 mod customers;
 mod error;
 mod lock;
 mod migrations;
+mod sync;
 
 use std::path::PathBuf;
 
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-pub use customers::CustomerRow;
+pub use accounts::{NewUser, SessionInfo, User, parse_username};
+pub use audit::AuditEntry;
+pub use conflicts::{CandidateView, ConflictView, conflicts_of};
+pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
+pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub use error::StoreError;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
 
@@ -110,6 +119,13 @@ impl Store {
         let schema_version = self.schema_version().await?;
         Ok(Health { schema_version })
     }
+}
+
+/// The server clock in Unix milliseconds (sessions; never used to order changes).
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.

@@ -26,7 +26,185 @@ const MIGRATIONS: &[Migration] = &[Migration {
         DEFINE FIELD created_at ON customer TYPE datetime DEFAULT time::now() READONLY;
         DEFINE INDEX customer_created_at ON customer FIELDS created_at;
     "#,
+},
+Migration {
+    version: 2,
+    name: "archives, accounts, sync, audit",
+    sql: MIGRATION_2,
 }];
+
+/// The archive as documents, with columns for what the app looks up; the
+/// item tables are projections of the archive for queries and dashboards.
+/// The v1 customers (a name only) are kept aside in `legacy_customer`.
+const MIGRATION_2: &str = r#"
+    DEFINE TABLE legacy_customer SCHEMALESS;
+    INSERT INTO legacy_customer (SELECT name, created_at, record::id(id) AS key FROM customer);
+    REMOVE TABLE customer;
+
+    DEFINE TABLE counter SCHEMAFULL;
+    DEFINE FIELD current ON counter TYPE int ASSERT $value >= 0;
+    DEFINE FIELD epoch ON counter TYPE string;
+    CREATE counter:sync SET current = 0, epoch = <string> rand::uuid::v7();
+
+    DEFINE TABLE customer SCHEMAFULL;
+    DEFINE FIELD doc ON customer TYPE string;
+    DEFINE FIELD version ON customer TYPE int ASSERT $value > 0;
+    DEFINE FIELD owner ON customer TYPE option<string>;
+    DEFINE FIELD team ON customer TYPE option<string>;
+    DEFINE FIELD shared_with ON customer TYPE array<string>;
+    DEFINE FIELD deleted ON customer TYPE bool;
+    DEFINE FIELD conflicted ON customer TYPE bool;
+    DEFINE FIELD name ON customer TYPE string ASSERT string::len($value) > 0 AND string::len($value) <= 120;
+    DEFINE FIELD pinyin ON customer TYPE string;
+    DEFINE FIELD initials ON customer TYPE string;
+    DEFINE FIELD phones ON customer TYPE array<string>;
+    DEFINE FIELD emails ON customer TYPE array<string>;
+    DEFINE FIELD stage ON customer TYPE string;
+    DEFINE FIELD category ON customer TYPE string;
+    DEFINE FIELD city ON customer TYPE option<string>;
+    DEFINE FIELD created_at ON customer TYPE int;
+    DEFINE FIELD updated_at ON customer TYPE int;
+    DEFINE INDEX customer_version ON customer FIELDS version;
+    DEFINE INDEX customer_owner ON customer FIELDS owner;
+    DEFINE INDEX customer_team ON customer FIELDS team;
+    DEFINE INDEX customer_shared ON customer FIELDS shared_with;
+    DEFINE INDEX customer_phones ON customer FIELDS phones;
+    DEFINE INDEX customer_emails ON customer FIELDS emails;
+    DEFINE INDEX customer_name ON customer FIELDS name;
+    DEFINE INDEX customer_initials ON customer FIELDS initials;
+    DEFINE INDEX customer_stage ON customer FIELDS stage;
+    DEFINE INDEX customer_category ON customer FIELDS category;
+    DEFINE INDEX customer_city ON customer FIELDS city;
+
+    DEFINE TABLE contact SCHEMAFULL;
+    DEFINE FIELD customer ON contact TYPE string;
+    DEFINE FIELD version ON contact TYPE int;
+    DEFINE FIELD removed ON contact TYPE bool;
+    DEFINE FIELD doc ON contact TYPE string;
+    DEFINE FIELD name ON contact TYPE string;
+    DEFINE FIELD phones ON contact TYPE array<string>;
+    DEFINE INDEX contact_customer ON contact FIELDS customer;
+    DEFINE INDEX contact_phones ON contact FIELDS phones;
+
+    DEFINE TABLE sale_order SCHEMAFULL;
+    DEFINE FIELD customer ON sale_order TYPE string;
+    DEFINE FIELD version ON sale_order TYPE int;
+    DEFINE FIELD removed ON sale_order TYPE bool;
+    DEFINE FIELD doc ON sale_order TYPE string;
+    DEFINE FIELD product ON sale_order TYPE string;
+    DEFINE FIELD amount ON sale_order TYPE int;
+    DEFINE FIELD currency ON sale_order TYPE string;
+    DEFINE FIELD date ON sale_order TYPE string ASSERT string::len($value) = 10;
+    DEFINE INDEX order_customer ON sale_order FIELDS customer;
+    DEFINE INDEX order_date ON sale_order FIELDS date;
+
+    DEFINE TABLE interaction SCHEMAFULL;
+    DEFINE FIELD customer ON interaction TYPE string;
+    DEFINE FIELD version ON interaction TYPE int;
+    DEFINE FIELD removed ON interaction TYPE bool;
+    DEFINE FIELD doc ON interaction TYPE string;
+    DEFINE FIELD kind ON interaction TYPE string;
+    DEFINE FIELD at ON interaction TYPE int;
+    DEFINE FIELD satisfaction ON interaction TYPE option<int> ASSERT $value = NONE OR ($value >= 1 AND $value <= 5);
+    DEFINE FIELD follow_up ON interaction TYPE option<string>;
+    DEFINE INDEX interaction_customer ON interaction FIELDS customer;
+    DEFINE INDEX interaction_at ON interaction FIELDS at;
+
+    DEFINE TABLE feedback SCHEMAFULL;
+    DEFINE FIELD customer ON feedback TYPE string;
+    DEFINE FIELD version ON feedback TYPE int;
+    DEFINE FIELD removed ON feedback TYPE bool;
+    DEFINE FIELD doc ON feedback TYPE string;
+    DEFINE FIELD kind ON feedback TYPE string;
+    DEFINE FIELD status ON feedback TYPE string;
+    DEFINE FIELD received_at ON feedback TYPE int;
+    DEFINE INDEX feedback_customer ON feedback FIELDS customer;
+    DEFINE INDEX feedback_status ON feedback FIELDS status;
+
+    DEFINE TABLE task SCHEMAFULL;
+    DEFINE FIELD customer ON task TYPE string;
+    DEFINE FIELD version ON task TYPE int;
+    DEFINE FIELD removed ON task TYPE bool;
+    DEFINE FIELD doc ON task TYPE string;
+    DEFINE FIELD kind ON task TYPE string;
+    DEFINE FIELD due ON task TYPE string ASSERT string::len($value) = 10;
+    DEFINE FIELD done ON task TYPE bool;
+    DEFINE INDEX task_customer ON task FIELDS customer;
+    DEFINE INDEX task_due ON task FIELDS due;
+
+    DEFINE TABLE team SCHEMAFULL;
+    DEFINE FIELD name ON team TYPE string ASSERT string::len($value) > 0;
+    DEFINE FIELD created_at ON team TYPE datetime DEFAULT time::now() READONLY;
+
+    DEFINE TABLE user SCHEMAFULL;
+    DEFINE FIELD display_name ON user TYPE string ASSERT string::len($value) > 0 AND string::len($value) <= 60;
+    DEFINE FIELD role ON user TYPE string ASSERT $value IN ["rep", "manager", "admin"];
+    DEFINE FIELD team ON user TYPE option<string>;
+    DEFINE FIELD password_hash ON user TYPE string ASSERT string::starts_with($value, "$argon2id$");
+    DEFINE FIELD disabled ON user TYPE bool DEFAULT false;
+    DEFINE FIELD created_at ON user TYPE datetime DEFAULT time::now() READONLY;
+    DEFINE INDEX user_team ON user FIELDS team;
+
+    DEFINE TABLE session SCHEMAFULL;
+    DEFINE FIELD user ON session TYPE string;
+    DEFINE FIELD expires_at ON session TYPE int;
+    DEFINE FIELD created_at ON session TYPE datetime DEFAULT time::now() READONLY;
+    DEFINE INDEX session_user ON session FIELDS user;
+
+    DEFINE TABLE client SCHEMAFULL;
+    DEFINE FIELD user ON client TYPE string;
+    DEFINE FIELD last_seq ON client TYPE int ASSERT $value >= 0;
+    DEFINE FIELD created_at ON client TYPE datetime DEFAULT time::now() READONLY;
+
+    DEFINE TABLE mutation SCHEMAFULL;
+    DEFINE FIELD mutation ON mutation TYPE string;
+    DEFINE FIELD client ON mutation TYPE string;
+    DEFINE FIELD seq ON mutation TYPE int ASSERT $value > 0;
+    DEFINE FIELD author ON mutation TYPE string;
+    DEFINE FIELD customer ON mutation TYPE string;
+    DEFINE FIELD kind ON mutation TYPE string;
+    DEFINE FIELD status ON mutation TYPE string ASSERT $value IN ["applied", "conflict", "rejected"];
+    DEFINE FIELD outcome ON mutation TYPE string;
+    DEFINE FIELD version ON mutation TYPE option<int>;
+    DEFINE FIELD body ON mutation TYPE string;
+    DEFINE FIELD received_at ON mutation TYPE datetime DEFAULT time::now() READONLY;
+    DEFINE INDEX mutation_client_seq ON mutation FIELDS client, seq UNIQUE;
+    DEFINE INDEX mutation_customer ON mutation FIELDS customer;
+
+    DEFINE TABLE conflict SCHEMAFULL;
+    DEFINE FIELD customer ON conflict TYPE string;
+    DEFINE FIELD subject ON conflict TYPE string;
+    DEFINE FIELD open ON conflict TYPE bool;
+    DEFINE FIELD opened_version ON conflict TYPE int;
+    DEFINE FIELD opened_by ON conflict TYPE string;
+    DEFINE FIELD closed_version ON conflict TYPE option<int>;
+    DEFINE FIELD closed_by ON conflict TYPE option<string>;
+    DEFINE INDEX conflict_customer ON conflict FIELDS customer, open;
+
+    DEFINE TABLE revocation SCHEMAFULL;
+    DEFINE FIELD customer ON revocation TYPE string;
+    DEFINE FIELD version ON revocation TYPE int;
+    DEFINE FIELD users ON revocation TYPE array<string>;
+    DEFINE FIELD teams ON revocation TYPE array<string>;
+    DEFINE FIELD from_pool ON revocation TYPE bool;
+    DEFINE INDEX revocation_version ON revocation FIELDS version;
+
+    DEFINE TABLE audit SCHEMAFULL;
+    DEFINE FIELD at ON audit TYPE datetime DEFAULT time::now() READONLY;
+    DEFINE FIELD version ON audit TYPE option<int> READONLY;
+    DEFINE FIELD user ON audit TYPE string READONLY;
+    DEFINE FIELD client ON audit TYPE option<string> READONLY;
+    DEFINE FIELD customer ON audit TYPE option<string> READONLY;
+    DEFINE FIELD team ON audit TYPE option<string> READONLY;
+    DEFINE FIELD mutation ON audit TYPE option<string> READONLY;
+    DEFINE FIELD action ON audit TYPE string READONLY;
+    DEFINE FIELD subject ON audit TYPE option<string> READONLY;
+    DEFINE FIELD old ON audit TYPE option<string> READONLY;
+    DEFINE FIELD new ON audit TYPE option<string> READONLY;
+    DEFINE INDEX audit_customer ON audit FIELDS customer;
+    DEFINE INDEX audit_team ON audit FIELDS team;
+    DEFINE INDEX audit_at ON audit FIELDS at;
+"#;
 
 /// The schema version this build expects.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -56,7 +234,7 @@ impl Store {
                  DEFINE FIELD IF NOT EXISTS applied_at ON schema_migration TYPE datetime DEFAULT time::now();",
             )
             .await
-            .and_then(|r| r.check())
+            .and_then(crate::error::explain)
             .map_err(StoreError::from_db)?;
 
         let current = self.schema_version().await?;
@@ -66,13 +244,24 @@ impl Store {
                 "BEGIN TRANSACTION;\n{}\nCREATE type::record('schema_migration', $version) SET version = $version, name = $name;\nCOMMIT TRANSACTION;",
                 migration.sql
             );
-            self.db
+            let mut response = self
+                .db
                 .query(sql)
                 .bind(("version", i64::from(migration.version)))
                 .bind(("name", migration.name))
                 .await
-                .and_then(|r| r.check())
                 .map_err(StoreError::from_db)?;
+            let errors = response.take_errors();
+            if !errors.is_empty() {
+                // Every statement of a failed transaction reports failure; the
+                // ones that say why are the useful part of the log.
+                for (index, error) in &errors {
+                    if !error.to_string().contains("not executed due to") {
+                        tracing::error!(version = migration.version, statement = index, %error, "migration failed");
+                    }
+                }
+                return Err(StoreError::Other);
+            }
             tracing::info!(version = migration.version, name = migration.name, "applied migration");
             applied.push(migration.version);
         }

@@ -1,13 +1,10 @@
-//! The store against the real SurrealDB engine, in memory and on disk.
+//! Opening, migrating, locking and reopening the store.
 
-use domain::CustomerName;
 use std::time::Duration;
 
 use store::{SCHEMA_VERSION, Store, StoreError};
 
-fn name(raw: &str) -> CustomerName {
-    CustomerName::parse(raw).unwrap()
-}
+use crate::support::World;
 
 #[tokio::test]
 async fn a_fresh_database_is_migrated_to_the_current_version() {
@@ -26,29 +23,22 @@ async fn migrating_again_applies_nothing() {
 }
 
 #[tokio::test]
-async fn customers_are_listed_newest_first() {
-    let (store, _) = Store::open("mem://", None).await.unwrap();
-    let first = store.create_customer(&name("张三")).await.unwrap();
-    let second = store.create_customer(&name("Acme Trading")).await.unwrap();
-    assert_eq!(first.name, "张三");
-    let listed = store.list_customers(10).await.unwrap();
-    assert_eq!(listed, vec![second, first]);
-}
-
-#[tokio::test]
-async fn customers_survive_reopening_an_on_disk_store() {
+async fn archives_survive_reopening_an_on_disk_store() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
-    {
+    let id = {
         let (store, report) = Store::open(&url, None).await.unwrap();
         assert!(!report.applied.is_empty());
-        store.create_customer(&name("李四")).await.unwrap();
-        store.close(Duration::from_secs(30)).await.unwrap();
-    }
+        let mut world = World::on(store).await;
+        let id = world.create("a", "李四").await;
+        world.store.close(Duration::from_secs(30)).await.unwrap();
+        id
+    };
     let (store, report) = Store::open(&url, None).await.unwrap();
     assert!(report.applied.is_empty(), "reopen applied {:?}", report.applied);
-    let names: Vec<_> = store.list_customers(10).await.unwrap().into_iter().map(|c| c.name).collect();
-    assert_eq!(names, ["李四"]);
+    let world = World::existing(store);
+    let found = world.store.customer_for(&world.viewer("a"), &id.to_string()).await.unwrap();
+    assert_eq!(found.unwrap().0.fields.name.as_str(), "李四");
 }
 
 #[tokio::test]

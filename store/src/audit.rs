@@ -1,0 +1,90 @@
+//! The audit trail: every applied mutation (written by the push), every
+//! export and every view of sensitive fields by someone other than the
+//! record keeper. Entries are read-only in the schema; nothing edits them.
+
+use domain::policy::{Role, Viewer};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::sync::take_all;
+use crate::{Store, StoreError};
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (RFC 3339, server clock).
+    pub at: String,
+    /// The server version of the change, for mutations.
+    pub version: Option<u64>,
+    /// Who.
+    pub user: String,
+    /// From which client, for mutations.
+    pub client: Option<String>,
+    /// Which archive.
+    pub customer: Option<String>,
+    /// The mutation, for changes.
+    pub mutation: Option<String>,
+    /// What: a change kind (`set_fields`, ...), `export` or `view_sensitive`.
+    pub action: String,
+    /// Which field, tag or item (`field:phones`, `order:<id>`).
+    pub subject: Option<String>,
+    /// The value before, as JSON.
+    pub old: Option<String>,
+    /// The value after, as JSON.
+    pub new: Option<String>,
+}
+
+impl Store {
+    /// Records something a user did that is not a mutation (an export, a view).
+    pub async fn record_audit(
+        &self,
+        viewer: &Viewer,
+        action: &str,
+        customer: Option<(&str, Option<&str>)>,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
+        let entry = json!({
+            "user": viewer.user.0,
+            "action": action,
+            "customer": customer.map(|(id, _)| id),
+            "team": customer.and_then(|(_, team)| team).or(viewer.team.as_deref()),
+            "new": detail,
+        });
+        let entry = crate::sync::without_nulls(entry);
+        self.db
+            .query("CREATE audit CONTENT $entry")
+            .bind(("entry", entry))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Audit entries `viewer` may read, newest first: admins all, managers
+    /// their team's, reps none. `customer` narrows to one archive.
+    pub async fn list_audit(
+        &self,
+        viewer: &Viewer,
+        customer: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let scope = match (viewer.role, &viewer.team) {
+            (Role::Admin, _) => "true",
+            (Role::Manager, Some(_)) => "team = $team",
+            _ => return Err(StoreError::Forbidden("audit.forbidden".into())),
+        };
+        let narrow = if customer.is_some() { "AND customer = $customer" } else { "" };
+        let mut response = self
+            .db
+            .query(format!(
+                "SELECT <string> at AS at, version, user, client, customer, mutation, action, subject, old, new
+                 FROM audit WHERE {scope} {narrow} ORDER BY at DESC LIMIT $limit"
+            ))
+            .bind(("team", viewer.team.clone().unwrap_or_default()))
+            .bind(("customer", customer.unwrap_or_default().to_owned()))
+            .bind(("limit", i64::from(limit.clamp(1, 1000))))
+            .await
+            .map_err(StoreError::from_db)?;
+        take_all(&mut response, 0)
+    }
+}

@@ -1,0 +1,39 @@
+//! Backup and restore through SurrealDB's own export and import.
+
+use std::path::Path;
+
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Writes the whole archive database (schema and data) to `file` as SurrealQL.
+    pub async fn backup(&self, file: &Path) -> Result<(), StoreError> {
+        self.db.export(file).await.map_err(|error| {
+            tracing::error!(%error, file = %file.display(), "backup failed");
+            StoreError::Unavailable(format!("cannot write the backup to {}: {error}", file.display()))
+        })
+    }
+
+    /// Loads a backup made by [`Store::backup`] into this (empty) database.
+    pub async fn restore(&self, file: &Path) -> Result<(), StoreError> {
+        if !file.is_file() {
+            return Err(StoreError::Unavailable(format!("no backup file at {}", file.display())));
+        }
+        if self.has_users().await.unwrap_or(false) {
+            return Err(StoreError::Conflict(
+                "the database already holds data; restore into an empty data directory".into(),
+            ));
+        }
+        // The freshly migrated schema would clash with the backup's own
+        // definitions and counter: clear it, then load the backup whole.
+        self.db
+            .query("REMOVE DATABASE IF EXISTS crm; DEFINE DATABASE crm;")
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        self.db.use_ns(crate::NAMESPACE).use_db(crate::DATABASE).await.map_err(StoreError::from_db)?;
+        self.db.import(file).await.map_err(|error| {
+            tracing::error!(%error, file = %file.display(), "restore failed");
+            StoreError::Unavailable(format!("cannot restore from {}: {error}", file.display()))
+        })
+    }
+}

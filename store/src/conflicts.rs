@@ -1,0 +1,91 @@
+//! Open conflicts, as the people who resolve them see them.
+
+use domain::archive::{Customer, FieldValue, Item, ItemKind, Subject};
+use domain::merge::{Register, Stamp};
+use domain::policy::Viewer;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Store, StoreError};
+
+/// One open conflict with every value competing in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    /// `<customer>/<subject>`, as push answers name it.
+    pub id: String,
+    /// The subject key (`field:phones`, `order:<id>`, `tag:VIP`, `deletion`).
+    pub subject: String,
+    /// The competing values, the current one first.
+    pub candidates: Vec<CandidateView>,
+}
+
+/// One competing value and who wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateView {
+    /// The value, as JSON.
+    pub value: Value,
+    /// Who wrote it.
+    pub author: String,
+    /// Their clock when they wrote it (shown, never used for order).
+    pub client_time: i64,
+    /// The server version it was applied at.
+    pub version: u64,
+}
+
+fn candidate<V: Serialize>(value: &V, stamp: &Stamp) -> CandidateView {
+    CandidateView {
+        value: serde_json::to_value(value).unwrap_or(Value::Null),
+        author: stamp.author.0.clone(),
+        client_time: stamp.client_time.0,
+        version: stamp.version,
+    }
+}
+
+fn register_candidates<V: Clone + PartialEq + Serialize>(register: &Register<V>) -> Vec<CandidateView> {
+    register.candidates().map(|c| candidate(c.value, &c.stamp)).collect()
+}
+
+fn item_candidates<T: Clone + PartialEq + Serialize>(item: Option<&Item<T>>) -> Vec<CandidateView> {
+    item.map(|i| register_candidates(&i.content)).unwrap_or_default()
+}
+
+/// The conflicts open in `customer` (already masked for the viewer).
+pub fn conflicts_of(customer: &Customer) -> Vec<ConflictView> {
+    customer
+        .conflicts()
+        .into_iter()
+        .map(|subject| {
+            let candidates = match &subject {
+                Subject::Field(name) => {
+                    let meta = customer.field_meta.get(name);
+                    let current = FieldValue::read(&customer.fields, *name);
+                    let mut all: Vec<CandidateView> = meta.map(|m| vec![candidate(&current, &m.stamp)]).unwrap_or_default();
+                    all.extend(meta.into_iter().flat_map(|m| m.rivals.iter().map(|r| candidate(&r.value, &r.stamp))));
+                    all
+                }
+                Subject::Tag(tag) => customer.tags.get(tag).map(register_candidates).unwrap_or_default(),
+                Subject::Item(kind, id) => match kind {
+                    ItemKind::Contact => item_candidates(customer.contacts.get(id)),
+                    ItemKind::Order => item_candidates(customer.orders.get(id)),
+                    ItemKind::Interaction => item_candidates(customer.interactions.get(id)),
+                    ItemKind::Feedback => item_candidates(customer.feedback.get(id)),
+                    ItemKind::Task => item_candidates(customer.tasks.get(id)),
+                },
+                Subject::Deletion => {
+                    let mut all = register_candidates(&customer.deletion);
+                    all.extend(customer.edits_while_deleted().iter().map(|e| candidate(&e.subject, &e.stamp)));
+                    all
+                }
+            };
+            ConflictView { id: format!("{}/{}", customer.id, subject.key()), subject: subject.key(), candidates }
+        })
+        .collect()
+}
+
+impl Store {
+    /// The open conflicts of an archive `viewer` may see.
+    pub async fn open_conflicts(&self, viewer: &Viewer, customer: &str) -> Result<Vec<ConflictView>, StoreError> {
+        let (customer, _) = self.customer_for(viewer, customer).await?.ok_or(StoreError::NotFound)?;
+        Ok(conflicts_of(&customer))
+    }
+}

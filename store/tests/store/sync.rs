@@ -1,0 +1,322 @@
+//! Push and pull against the real engine.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use domain::archive::{FieldValue, Interaction, InteractionKind, LabelledPhone, PhoneLabel};
+use domain::ids::{CustomerId, ItemId, UserId};
+use domain::mutation::{FieldEdit, Sequencer};
+use domain::time::Timestamp;
+use domain::{Change, Phone};
+use store::{Outcome, Pulled, Store, StoreError};
+
+use crate::support::{World, today};
+
+fn region(value: &str, base: u64) -> Change {
+    Change::SetFields { edits: vec![FieldEdit { value: FieldValue::Region(Some(value.into())), base }] }
+}
+
+async fn pull_all(store: &Store, viewer: &domain::policy::Viewer, cookie: Option<String>) -> (Vec<Pulled>, String) {
+    let mut cookie = cookie;
+    let mut changes = Vec::new();
+    loop {
+        let page = store.pull(viewer, cookie.as_deref(), 2).await.unwrap();
+        changes.extend(page.changes);
+        cookie = Some(page.cookie);
+        if !page.more {
+            return (changes, cookie.unwrap());
+        }
+    }
+}
+
+fn put_ids(changes: &[Pulled]) -> BTreeSet<CustomerId> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Pulled::Put { customer, .. } => Some(customer.id),
+            Pulled::Delete { .. } => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let a = world.viewer("a");
+    let (changes, cookie) = pull_all(&world.store, &a, None).await;
+    assert_eq!(put_ids(&changes), [id].into());
+
+    let base = world.version(id).await;
+    let outcome = world.push_one("a", id, region("华东", base)).await;
+    let Outcome::Applied { version } = outcome else { panic!("{outcome:?}") };
+    assert!(version > base);
+
+    let page = world.store.pull(&a, Some(&cookie), 100).await.unwrap();
+    let [Pulled::Put { customer, masked: false }] = page.changes.as_slice() else { panic!("{:?}", page.changes) };
+    assert_eq!(customer.fields.region.as_deref(), Some("华东"));
+    assert!(page.cookie > cookie, "{} then {}", cookie, page.cookie);
+    let again = world.store.pull(&a, Some(&page.cookie), 100).await.unwrap();
+    assert!(again.changes.is_empty());
+    assert_eq!(again.cookie, page.cookie);
+}
+
+#[tokio::test]
+async fn a_retried_push_changes_nothing_and_answers_the_same() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    let batch = vec![world.mutation("a", id, region("华北", base)), world.mutation("a", id, region("华南", base))];
+    let first = world.push("a", &batch).await;
+    let version = world.version(id).await;
+    let audit = world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
+    let second = world.push("a", &batch).await;
+    assert_eq!(first, second);
+    assert_eq!(world.version(id).await, version);
+    let audit_after = world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
+    assert_eq!(audit, audit_after);
+}
+
+#[tokio::test]
+async fn a_rejected_mutation_does_not_block_the_ones_after_it() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    let too_long = "长".repeat(200);
+    let batch = vec![world.mutation("a", id, region(&too_long, base)), world.mutation("a", id, region("西南", base))];
+    let reply = world.push("a", &batch).await;
+    let Outcome::Rejected { code, errors } = &reply.results[0].outcome else { panic!("{reply:?}") };
+    assert_eq!(code, "invalid");
+    assert_eq!(errors[0].code, "region.too_long");
+    assert!(matches!(reply.results[1].outcome, Outcome::Applied { .. }));
+    assert_eq!(reply.last_seq, batch[1].seq);
+}
+
+#[tokio::test]
+async fn a_sequence_gap_a_foreign_client_and_a_mixed_batch_are_refused_whole() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    let version = world.version(id).await;
+
+    let mut gap = world.mutation("a", id, region("x", base));
+    gap.seq += 5;
+    let client = gap.client;
+    match world.store.push(&world.viewer("a"), client, &[gap], today()).await {
+        Err(StoreError::SequenceGap { expected, got }) => assert_eq!((expected, got), (2, 7)),
+        other => panic!("{other:?}"),
+    }
+
+    // b pushes on a's client id.
+    let mut stolen = Sequencer { client, author: UserId("b".into()), last_seq: 1 };
+    let mutation = stolen.next(id, region("y", base), Timestamp(0));
+    match world.store.push(&world.viewer("b"), client, &[mutation], today()).await {
+        Err(StoreError::Forbidden(code)) => assert_eq!(code, "client.foreign"),
+        other => panic!("{other:?}"),
+    }
+
+    let other_client = Sequencer::new(UserId("a".into())).next(id, region("z", base), Timestamp(0));
+    match world.store.push(&world.viewer("a"), client, &[other_client], today()).await {
+        Err(StoreError::BadRequest { code, .. }) => assert_eq!(code, "sync.client_mismatch"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(world.version(id).await, version, "nothing of a refused push was written");
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_one_field_open_a_conflict_that_a_resolution_closes() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let manager_edit = {
+        let base = world.version(id).await;
+        let outcome = world.push_one("m", id, region("华东", base)).await;
+        assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+        base
+    };
+    let outcome = world.push_one("a", id, region("华西", manager_edit)).await;
+    let Outcome::Conflict { conflicts, .. } = outcome else { panic!("{outcome:?}") };
+    assert_eq!(conflicts, [format!("{id}/field:region")]);
+
+    let listed = world.store.open_conflicts(&world.viewer("a"), &id.to_string()).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].subject, "field:region");
+    assert_eq!(listed[0].candidates.len(), 2);
+
+    let base = world.version(id).await;
+    let resolve = Change::ResolveConflict {
+        edits: vec![FieldEdit { value: FieldValue::Region(Some("华西".into())), base }],
+    };
+    let outcome = world.push_one("a", id, resolve).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    assert!(world.store.open_conflicts(&world.viewer("a"), &id.to_string()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_reassigned_archive_leaves_the_old_keeper_as_a_tombstone() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let (a, b) = (world.viewer("a"), world.viewer("b"));
+    let (_, a_cookie) = pull_all(&world.store, &a, None).await;
+    let (b_changes, b_cookie) = pull_all(&world.store, &b, None).await;
+    assert!(b_changes.is_empty());
+
+    let base = world.version(id).await;
+    let outcome = world.push_one("m", id, Change::Reassign { owner: Some(UserId("b".into())), base }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+
+    let (a_changes, _) = pull_all(&world.store, &a, Some(a_cookie)).await;
+    assert!(matches!(a_changes.as_slice(), [Pulled::Delete { id: gone, .. }] if *gone == id), "{a_changes:?}");
+    let (b_changes, _) = pull_all(&world.store, &b, Some(b_cookie)).await;
+    assert_eq!(put_ids(&b_changes), [id].into());
+
+    // a can no longer edit it; the answer does not even admit it exists.
+    let outcome = world.push_one("a", id, region("x", base + 1)).await;
+    assert!(matches!(&outcome, Outcome::Rejected { code, .. } if code == "customer.not_found"), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_shared_colleague_pulls_the_archive_masked_and_may_not_edit_sensitive_fields() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    let phones = vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() }];
+    let edits = vec![
+        FieldEdit { value: FieldValue::Phones(phones), base },
+        FieldEdit { value: FieldValue::SharedWith([UserId("c".into())].into()), base },
+    ];
+    let outcome = world.push_one("a", id, Change::SetFields { edits }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+
+    let (changes, _) = pull_all(&world.store, &world.viewer("c"), None).await;
+    let [Pulled::Put { customer, masked: true }] = changes.as_slice() else { panic!("{changes:?}") };
+    assert!(customer.fields.phones.is_empty());
+
+    let base = world.version(id).await;
+    let outcome = world.push_one("c", id, Change::SetFields {
+        edits: vec![FieldEdit { value: FieldValue::Phones(Vec::new()), base }],
+    }).await;
+    assert!(matches!(&outcome, Outcome::Rejected { code, .. } if code == "forbidden.sensitive"), "{outcome:?}");
+    let visit = Interaction {
+        kind: InteractionKind::Visit,
+        at: Timestamp(1_700_000_000_000),
+        summary: "上门拜访".into(),
+        satisfaction: Some(5),
+        next_follow_up: None,
+    };
+    let outcome = world.push_one("c", id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn every_applied_edit_leaves_an_audit_entry_with_old_and_new_values() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    world.push_one("a", id, region("华东", base)).await;
+    let entries = world.store.list_audit(&world.viewer("m"), Some(&id.to_string()), 10).await.unwrap();
+    let edit = entries.iter().find(|e| e.subject.as_deref() == Some("field:region")).expect("region entry");
+    assert_eq!(edit.user, "a");
+    assert_eq!(edit.action, "set_fields");
+    assert_eq!(edit.old.as_deref(), Some(r#"{"field":"region","value":null}"#));
+    assert_eq!(edit.new.as_deref(), Some(r#"{"field":"region","value":"华东"}"#));
+    assert!(entries.iter().any(|e| e.action == "create"));
+    // The other team's manager sees none of it; a rep may not read the trail.
+    assert!(world.store.list_audit(&world.viewer("n"), Some(&id.to_string()), 10).await.unwrap().is_empty());
+    assert!(matches!(world.store.list_audit(&world.viewer("a"), None, 10).await, Err(StoreError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn an_unknown_cookie_answers_a_full_reset() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let page = world.store.pull(&world.viewer("a"), Some("someone-elses-db.42"), 100).await.unwrap();
+    assert!(page.reset);
+    assert_eq!(put_ids(&page.changes), [id].into());
+}
+
+/// Many pushers and pullers on one database at once: every applied change
+/// gets its own version, and no pull ever moves its cookie past a change it
+/// has not been given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_pushes_get_unique_versions_and_pulls_skip_nothing() {
+    const PUSHERS: usize = 6;
+    const BATCHES: usize = 12;
+    let mut world = World::new().await;
+    let mut customers = Vec::new();
+    for i in 0..PUSHERS {
+        customers.push(world.create("a", &format!("客户{i}")).await);
+    }
+    let store = world.store.clone();
+    let a = world.viewer("a");
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    let mut pushers = Vec::new();
+    for (i, id) in customers.iter().copied().enumerate() {
+        let (store, a) = (store.clone(), a.clone());
+        pushers.push(tokio::spawn(async move {
+            let mut client = Sequencer::new(UserId("a".into()));
+            let mut versions = Vec::new();
+            for batch in 0..BATCHES {
+                let mutations: Vec<_> = (0..3)
+                    .map(|k| client.next(id, region(&format!("r{i}-{batch}-{k}"), 0), Timestamp(0)))
+                    .collect();
+                let reply = store.push(&a, client.client, &mutations, today()).await.unwrap();
+                for result in reply.results {
+                    match result.outcome {
+                        Outcome::Applied { version } | Outcome::Conflict { version, .. } => versions.push((version, id)),
+                        Outcome::Rejected { code, .. } => panic!("rejected: {code}"),
+                    }
+                }
+            }
+            versions
+        }));
+    }
+    let mut pullers = Vec::new();
+    for _ in 0..2 {
+        let (store, a, done) = (store.clone(), a.clone(), done.clone());
+        pullers.push(tokio::spawn(async move {
+            let mut cookie: Option<String> = None;
+            let mut seen: HashMap<CustomerId, u64> = HashMap::new();
+            let mut history = Vec::new();
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let page = store.pull(&a, cookie.as_deref(), 5).await.unwrap();
+                for change in page.changes {
+                    if let Pulled::Put { customer, .. } = change {
+                        seen.insert(customer.id, customer.version);
+                    }
+                }
+                let upper: u64 = page.cookie.rsplit_once('.').unwrap().1.parse().unwrap();
+                if let Some(previous) = &cookie {
+                    let before: u64 = previous.rsplit_once('.').unwrap().1.parse().unwrap();
+                    assert!(upper >= before, "cookie moved backwards");
+                }
+                history.push((upper, seen.clone()));
+                cookie = Some(page.cookie);
+                if finished && !page.more {
+                    return history;
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for pusher in pushers {
+        all.extend(pusher.await.unwrap());
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let unique: BTreeSet<u64> = all.iter().map(|(v, _)| *v).collect();
+    assert_eq!(unique.len(), all.len(), "two changes share a version");
+    assert_eq!(all.len(), PUSHERS * BATCHES * 3);
+
+    for puller in pullers {
+        let history = puller.await.unwrap();
+        for (upper, seen) in &history {
+            for (version, id) in &all {
+                if version <= upper {
+                    let got = seen.get(id).copied().unwrap_or(0);
+                    assert!(got >= *version, "cookie {upper} passed version {version} of {id}, puller had {got}");
+                }
+            }
+        }
+    }
+}
