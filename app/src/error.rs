@@ -19,6 +19,40 @@ pub enum AppError {
         /// The failures, one per field.
         errors: Vec<FieldError>,
     },
+    /// No session, or it expired: sign in again. Nothing queued is lost.
+    #[error("signed out")]
+    SignedOut,
+    /// Signed in, but this user may not do this; `reason` says why.
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// A stable code (`client.foreign`, `admin_only`, `origin`, ...).
+        reason: String,
+    },
+    /// The request as a whole is malformed (not one field of it).
+    #[error("bad request: {reason}")]
+    BadRequest {
+        /// A stable code (`sync.client_mismatch`, ...).
+        reason: String,
+        /// What is wrong, for people and logs.
+        message: String,
+    },
+    /// A push skipped sequence numbers: send from `expected` on.
+    #[error("sequence gap: expected {expected}, got {got}")]
+    SequenceGap {
+        /// The next sequence number the server takes.
+        expected: u64,
+        /// The first new one the push carried.
+        got: u64,
+    },
+    /// The record exists already (a user name that is taken).
+    #[error("already exists")]
+    Exists,
+    /// Too many failed sign-ins; wait before trying again.
+    #[error("too many attempts")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after: u64,
+    },
     /// The record does not exist or is not visible to this user.
     #[error("not found")]
     NotFound,
@@ -66,10 +100,48 @@ impl From<store::StoreError> for AppError {
         match error {
             E::NotFound => Self::NotFound,
             E::Invalid(field) => Self::invalid(field),
+            E::Forbidden(reason) => Self::Forbidden { reason },
+            E::BadRequest { code, message } => Self::BadRequest { reason: code, message },
+            E::SequenceGap { expected, got } => Self::SequenceGap { expected, got },
             E::Unavailable(_) | E::Locked { .. } => Self::Unavailable,
-            E::Conflict(_) | E::Other => Self::Internal,
+            E::Conflict(_) => Self::Exists,
+            E::Other => Self::Internal,
         }
     }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode as S;
+        match self {
+            Self::Invalid { .. } => S::UNPROCESSABLE_ENTITY,
+            Self::SignedOut => S::UNAUTHORIZED,
+            Self::Forbidden { .. } => S::FORBIDDEN,
+            Self::BadRequest { .. } | Self::Request { .. } => S::BAD_REQUEST,
+            Self::SequenceGap { .. } | Self::Exists => S::CONFLICT,
+            Self::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
+            Self::NotFound => S::NOT_FOUND,
+            Self::Unavailable => S::SERVICE_UNAVAILABLE,
+            Self::Internal => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets the response status for this error (inside a server function)
+    /// and hands it back, for `map_err(AppError::respond)`.
+    pub fn respond(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+        self
+    }
+}
+
+/// A store result as a server function answers it: errors carry their status.
+#[cfg(feature = "ssr")]
+pub fn answer<T>(result: Result<T, store::StoreError>) -> Result<T, AppError> {
+    result.map_err(|e| AppError::from(e).respond())
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ impl Locale {
 
 /// Every string the interface shows, in one language.
 #[derive(Debug)]
+#[allow(missing_docs)]
 pub struct Texts {
     pub app_name: &'static str,
     pub customers_title: &'static str,
@@ -41,6 +42,29 @@ pub struct Texts {
     pub error_unavailable: &'static str,
     pub error_internal: &'static str,
     pub error_request: &'static str,
+    pub sign_in_title: &'static str,
+    pub username_label: &'static str,
+    pub password_label: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub wrong_credentials: &'static str,
+    pub need_sign_in: &'static str,
+    pub rejected: &'static str,
+    pub users_title: &'static str,
+    pub display_name_label: &'static str,
+    pub role_label: &'static str,
+    pub role_rep: &'static str,
+    pub role_manager: &'static str,
+    pub role_admin: &'static str,
+    pub team_label: &'static str,
+    pub enable: &'static str,
+    pub disable: &'static str,
+    pub error_signed_out: &'static str,
+    pub error_forbidden: &'static str,
+    pub error_bad_request: &'static str,
+    pub error_exists: &'static str,
+    pub error_too_many: &'static str,
+    pub error_sequence: &'static str,
 }
 
 const ZH_CN: Texts = Texts {
@@ -59,6 +83,29 @@ const ZH_CN: Texts = Texts {
     error_unavailable: "数据库暂时不可用，请稍后重试。",
     error_internal: "服务器出错了，请稍后重试。",
     error_request: "无法连接服务器，请检查网络后重试。",
+    sign_in_title: "登录",
+    username_label: "用户名",
+    password_label: "密码",
+    sign_in: "登录",
+    sign_out: "退出登录",
+    wrong_credentials: "用户名或密码不正确。",
+    need_sign_in: "请先登录。",
+    rejected: "服务器拒绝了这项修改",
+    users_title: "用户",
+    display_name_label: "显示名称",
+    role_label: "角色",
+    role_rep: "销售代表",
+    role_manager: "经理",
+    role_admin: "管理员",
+    team_label: "团队",
+    enable: "启用",
+    disable: "停用",
+    error_signed_out: "登录已过期，请重新登录。未同步的修改不会丢失。",
+    error_forbidden: "你没有权限进行此操作。",
+    error_bad_request: "请求无效。",
+    error_exists: "该名称已被使用。",
+    error_too_many: "尝试次数过多，请稍后再试。",
+    error_sequence: "同步顺序有误，将自动重试。",
 };
 
 const EN: Texts = Texts {
@@ -77,6 +124,29 @@ const EN: Texts = Texts {
     error_unavailable: "The database is unavailable right now. Please try again shortly.",
     error_internal: "The server ran into an error. Please try again shortly.",
     error_request: "Cannot reach the server. Check the connection and try again.",
+    sign_in_title: "Sign in",
+    username_label: "User name",
+    password_label: "Password",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    wrong_credentials: "The user name or password is not right.",
+    need_sign_in: "Please sign in first.",
+    rejected: "The server refused this change",
+    users_title: "Users",
+    display_name_label: "Display name",
+    role_label: "Role",
+    role_rep: "Sales rep",
+    role_manager: "Manager",
+    role_admin: "Admin",
+    team_label: "Team",
+    enable: "Enable",
+    disable: "Disable",
+    error_signed_out: "Your session has ended. Sign in again; nothing waiting to sync is lost.",
+    error_forbidden: "You are not allowed to do this.",
+    error_bad_request: "The request is not valid.",
+    error_exists: "That name is already taken.",
+    error_too_many: "Too many attempts. Please wait and try again.",
+    error_sequence: "Changes arrived out of order; they will be sent again.",
 };
 
 /// The texts for `locale`.
@@ -117,6 +187,12 @@ pub fn app_error_message(locale: Locale, error: &crate::error::AppError) -> Stri
         E::Unavailable => t.error_unavailable.into(),
         E::Internal => t.error_internal.into(),
         E::Request { .. } => t.error_request.into(),
+        E::SignedOut => t.error_signed_out.into(),
+        E::Forbidden { .. } => t.error_forbidden.into(),
+        E::BadRequest { .. } => t.error_bad_request.into(),
+        E::SequenceGap { .. } => t.error_sequence.into(),
+        E::Exists => t.error_exists.into(),
+        E::TooManyAttempts { .. } => t.error_too_many.into(),
     }
 }
 

@@ -2,11 +2,15 @@
 //! hydrate in the browser. Features live in their own modules; each keeps its
 //! server functions in `api.rs` and its server-only code in `server.rs`.
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
 pub mod customers;
 pub mod error;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod sync;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -58,10 +62,13 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">
                     {texts.app_name}
                 </a>
+                <auth::SignOutButton />
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=customers::CustomersPage />
+                    <Route path=path!("/signin") view=auth::SignInPage />
+                    <Route path=path!("/admin/users") view=admin::UsersPage />
                 </Routes>
             </main>
         </Router>

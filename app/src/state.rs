@@ -1,8 +1,12 @@
 //! What the server hands to every handler and server function.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use store::Store;
+
+use crate::auth::SignInLimiter;
 
 /// Shared server state: cloned per request, never global.
 #[derive(Clone, FromRef)]
@@ -11,6 +15,19 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The archive database.
     pub store: Store,
+    /// How sessions are kept.
+    pub sessions: SessionSettings,
+    /// Failed sign-ins, per account and per address.
+    pub limiter: Arc<SignInLimiter>,
+}
+
+/// How long sessions last and how their cookie is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// Lifetime without use, in milliseconds (renewed past half of it).
+    pub ttl_ms: i64,
+    /// Send the cookie only over TLS.
+    pub secure: bool,
 }
 
 /// The state, as provided to server functions through context.

@@ -40,8 +40,10 @@ pub mod money;
 pub mod mutation;
 pub mod phone;
 pub mod policy;
+pub mod sync;
 pub mod time;
 pub mod validate;
+pub mod views;
 
 #[cfg(feature = "server")]
 pub use apply::server_checks;

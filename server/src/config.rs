@@ -26,6 +26,10 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a session lasts without use, in days (sliding).
+    pub session_days: u32,
+    /// Mark the session cookie `Secure` (set when served over TLS).
+    pub secure_cookies: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -37,6 +41,8 @@ impl std::fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("site_root", &self.site_root)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("session_days", &self.session_days)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -50,6 +56,8 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: PathBuf::from("target/site"),
             max_body_bytes: 2 * 1024 * 1024,
+            session_days: 30,
+            secure_cookies: false,
         }
     }
 }
@@ -93,6 +101,8 @@ struct FileSettings {
     addr: Option<String>,
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
+    session_days: Option<u32>,
+    secure_cookies: Option<bool>,
 }
 
 /// Environment variables the server reads, with the file key each overrides.
@@ -103,6 +113,8 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("CRM_ADDR", "addr"),
     ("CRM_SITE_ROOT", "site_root"),
     ("CRM_MAX_BODY_BYTES", "max_body_bytes"),
+    ("CRM_SESSION_DAYS", "session_days"),
+    ("CRM_SECURE_COOKIES", "secure_cookies"),
 ];
 const CONFIG_ENV: &str = "CRM_CONFIG";
 
@@ -152,8 +164,27 @@ impl Settings {
                 reason: format!("'{v}' is not a whole number of bytes"),
             })?);
         }
+        if let Some(v) = from_env("CRM_SESSION_DAYS") {
+            file.session_days = Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "CRM_SESSION_DAYS".into(),
+                reason: format!("'{v}' is not a whole number of days"),
+            })?);
+        }
+        if let Some(v) = from_env("CRM_SECURE_COOKIES") {
+            file.secure_cookies = Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "CRM_SECURE_COOKIES".into(),
+                reason: format!("'{v}' is not true or false"),
+            })?);
+        }
 
         let defaults = Settings::default();
+        let session_days = file.session_days.unwrap_or(defaults.session_days);
+        if !(1..=365).contains(&session_days) {
+            return Err(ConfigError::Invalid {
+                name: setting_name(env, "CRM_SESSION_DAYS", "session_days"),
+                reason: format!("{session_days} days is out of range; use 1 to 365"),
+            });
+        }
         let database_url =
             resolve_database_url(file.database_url.as_deref().unwrap_or(&defaults.database_url), cwd)?;
         let addr = match file.addr {
@@ -183,6 +214,8 @@ impl Settings {
             addr,
             site_root: cwd.join(file.site_root.unwrap_or(defaults.site_root)),
             max_body_bytes,
+            session_days,
+            secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
         })
     }
 

@@ -1,34 +1,71 @@
-//! `server`: runs the customer archive.
+//! `server`: runs the customer archive, or one administration command.
 
+use std::io::BufRead;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use server::config::Settings;
 use server::startup::{self, SHUTDOWN_GRACE};
 
-const USAGE: &str = "usage: server [--help]
+const USAGE: &str = "usage:
+  server                          serve the customer archive
+  server create-admin USERNAME    create an admin; reads the password from the first line of stdin
+  server backup FILE              write the whole database to FILE (SurrealQL)
+  server restore FILE             load FILE into an empty database
+  server --help
 
-Serves the customer archive. Settings come from crm.toml (or the file named by
-CRM_CONFIG) and CRM_* environment variables:
+Settings come from crm.toml (or the file named by CRM_CONFIG) and CRM_*
+environment variables:
   CRM_DATABASE_URL       surrealkv://data/crm.db (default), mem://, ws://HOST:PORT
   CRM_DATABASE_USER      user for a SurrealDB server (with CRM_DATABASE_PASSWORD)
   CRM_ADDR               address to listen on (default 127.0.0.1:3000)
   CRM_SITE_ROOT          built site to serve (default target/site)
   CRM_MAX_BODY_BYTES     largest request body (default 2097152)
-  RUST_LOG               log filter (default info)";
+  CRM_SESSION_DAYS       days a session lasts without use (default 30)
+  CRM_SECURE_COOKIES     true when served over TLS (default false)
+  RUST_LOG               log filter (default info)
+
+Exit codes: 2 usage or settings, 3 data directory in use, 4 database,
+5 address in use, 6 command refused.";
+
+enum Command {
+    Serve,
+    CreateAdmin(String),
+    Backup(PathBuf),
+    Restore(PathBuf),
+}
+
+fn parse(args: &[String]) -> Result<Option<Command>, String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] => Ok(Some(Command::Serve)),
+        ["--help" | "-h" | "help"] => Ok(None),
+        ["create-admin", name] => Ok(Some(Command::CreateAdmin((*name).into()))),
+        ["backup", file] => Ok(Some(Command::Backup(file.into()))),
+        ["restore", file] => Ok(Some(Command::Restore(file.into()))),
+        [command @ ("create-admin" | "backup" | "restore"), ..] => Err(format!("'{command}' takes one argument")),
+        [other, ..] => Err(format!("unknown argument '{other}'")),
+    }
+}
+
+/// A command's result as a message to print or a message and exit code.
+fn refused(result: Result<String, server::commands::CommandError>) -> Result<Option<String>, (String, u8)> {
+    result.map(Some).map_err(|e| (e.to_string(), e.exit_code()))
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None => {}
-        Some("--help" | "-h" | "help") => {
+    let command = match parse(&args) {
+        Ok(Some(command)) => command,
+        Ok(None) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(other) => {
-            eprintln!("server: unknown argument '{other}'\n\n{USAGE}");
+        Err(message) => {
+            eprintln!("server: {message}\n\n{USAGE}");
             return ExitCode::from(2);
         }
-    }
+    };
     let settings = match Settings::from_process() {
         Ok(settings) => settings,
         Err(error) => {
@@ -40,6 +77,17 @@ fn main() -> ExitCode {
         eprintln!("server: configuration error: {message}");
         return ExitCode::from(2);
     }
+    let password = match &command {
+        Command::CreateAdmin(_) => {
+            let mut line = String::new();
+            if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim_end_matches(['\r', '\n']).is_empty() {
+                eprintln!("server: create-admin reads the password from the first line of stdin; none was given");
+                return ExitCode::from(2);
+            }
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+        _ => String::new(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -47,15 +95,30 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(?settings, "starting");
-    let result = runtime.block_on(startup::run(settings, startup::shutdown_signal()));
+    let result = runtime.block_on(async {
+        use server::commands;
+        match &command {
+            Command::Serve => {
+                tracing::info!(?settings, "starting");
+                startup::run(settings, startup::shutdown_signal()).await.map(|()| None).map_err(|e| (e.to_string(), e.exit_code()))
+            }
+            Command::CreateAdmin(name) => refused(commands::create_admin(&settings, name, &password).await),
+            Command::Backup(file) => refused(commands::backup(&settings, file).await),
+            Command::Restore(file) => refused(commands::restore(&settings, file).await),
+        }
+    });
     // Background tasks (database flushes) get a bounded time to finish.
     runtime.shutdown_timeout(SHUTDOWN_GRACE);
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("server: {error}");
-            ExitCode::from(error.exit_code())
+        Ok(message) => {
+            if let Some(message) = message {
+                println!("server: {message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err((message, code)) => {
+            eprintln!("server: {message}");
+            ExitCode::from(code)
         }
     }
 }

@@ -3,12 +3,15 @@
 use std::future::Future;
 use std::time::Duration;
 
-use app::state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::state::{AppState, SessionSettings};
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{HeaderName, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
@@ -70,6 +73,13 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
+/// The state every request sees, for these settings.
+pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Settings) -> AppState {
+    let sessions =
+        SessionSettings { ttl_ms: i64::from(settings.session_days) * 24 * 3600 * 1000, secure: settings.secure_cookies };
+    AppState { leptos_options, store, sessions, limiter: Arc::new(app::auth::SignInLimiter::default()) }
+}
+
 /// The whole application as an axum router: pages, server functions, static
 /// files, health check, and the layers every request passes through.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -80,6 +90,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(client_errors_are_4xx))
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .with_state(state);
 
     let layers = ServiceBuilder::new()
@@ -119,6 +130,32 @@ async fn client_errors_are_4xx(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Refuses state-changing requests sent from another site's page. The
+/// session cookie is `SameSite=Lax` already; this also covers older browsers
+/// and same-site subdomains. Requests without an `Origin` (API clients,
+/// curl) are not a cross-site form post and pass.
+async fn same_origin_writes(request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(|origin| origin.split_once("://").map_or(origin, |(_, rest)| rest));
+    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v == "cross-site");
+    let foreign_origin = matches!((origin_host, host), (Some(origin), Some(host)) if origin != host)
+        || matches!((origin_host, host), (Some(_), None));
+    if foreign_origin || cross_site {
+        tracing::warn!(origin = ?origin_host, ?host, "refused a state-changing request from another origin");
+        let body = r#"{"code":"forbidden","reason":"origin"}"#;
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    next.run(request).await
+}
+
 /// Opens the store, migrates, binds and serves until `shutdown` completes.
 pub async fn run(
     settings: Settings,
@@ -146,9 +183,11 @@ pub async fn serve(
         // The one line scripts and tests wait for.
         tracing::info!("listening on http://{addr}");
     }
-    let state = AppState { leptos_options, store: store.clone() };
+    let state = app_state(leptos_options, store.clone(), settings);
     let app = router(state, settings.max_body_bytes);
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     // Every request has finished and the router is gone: let the database
     // flush and release its directory before the process exits.
     if let Err(error) = store.close(SHUTDOWN_GRACE).await {

@@ -10,8 +10,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use domain::FieldError;
 use domain::ids::UserId;
-use domain::policy::{Colleague, Role, Viewer};
-use serde::{Deserialize, Serialize};
+use domain::policy::{Colleague, Role};
+use serde::Deserialize;
+pub use domain::views::User;
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError, now_millis};
@@ -20,28 +21,6 @@ use crate::{Store, StoreError, now_millis};
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest password accepted (argon2 takes any length; this bounds the work).
 pub const MAX_PASSWORD_CHARS: usize = 128;
-
-/// A user as the app sees them (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
-    /// The sign-in name, also the id archives are kept under.
-    pub id: UserId,
-    /// The name shown to colleagues.
-    pub display_name: String,
-    /// Rep, manager or admin.
-    pub role: Role,
-    /// Their team.
-    pub team: Option<String>,
-    /// Disabled users cannot sign in.
-    pub disabled: bool,
-}
-
-impl User {
-    /// The policy's view of this user.
-    pub fn viewer(&self) -> Viewer {
-        Viewer { user: self.id.clone(), role: self.role, team: self.team.clone() }
-    }
-}
 
 /// What an admin types to create a user.
 #[derive(Debug, Clone)]

@@ -3,36 +3,11 @@
 //! record keeper. Entries are read-only in the schema; nothing edits them.
 
 use domain::policy::{Role, Viewer};
-use serde::{Deserialize, Serialize};
+pub use domain::views::AuditEntry;
 use serde_json::json;
 
 use crate::sync::take_all;
 use crate::{Store, StoreError};
-
-/// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// When (RFC 3339, server clock).
-    pub at: String,
-    /// The server version of the change, for mutations.
-    pub version: Option<u64>,
-    /// Who.
-    pub user: String,
-    /// From which client, for mutations.
-    pub client: Option<String>,
-    /// Which archive.
-    pub customer: Option<String>,
-    /// The mutation, for changes.
-    pub mutation: Option<String>,
-    /// What: a change kind (`set_fields`, ...), `export` or `view_sensitive`.
-    pub action: String,
-    /// Which field, tag or item (`field:phones`, `order:<id>`).
-    pub subject: Option<String>,
-    /// The value before, as JSON.
-    pub old: Option<String>,
-    /// The value after, as JSON.
-    pub new: Option<String>,
-}
 
 impl Store {
     /// Records something a user did that is not a mutation (an export, a view).

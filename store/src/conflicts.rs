@@ -3,34 +3,11 @@
 use domain::archive::{Customer, FieldValue, Item, ItemKind, Subject};
 use domain::merge::{Register, Stamp};
 use domain::policy::Viewer;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+pub use domain::views::{CandidateView, ConflictView};
 use serde_json::Value;
 
 use crate::{Store, StoreError};
-
-/// One open conflict with every value competing in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConflictView {
-    /// `<customer>/<subject>`, as push answers name it.
-    pub id: String,
-    /// The subject key (`field:phones`, `order:<id>`, `tag:VIP`, `deletion`).
-    pub subject: String,
-    /// The competing values, the current one first.
-    pub candidates: Vec<CandidateView>,
-}
-
-/// One competing value and who wrote it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CandidateView {
-    /// The value, as JSON.
-    pub value: Value,
-    /// Who wrote it.
-    pub author: String,
-    /// Their clock when they wrote it (shown, never used for order).
-    pub client_time: i64,
-    /// The server version it was applied at.
-    pub version: u64,
-}
 
 fn candidate<V: Serialize>(value: &V, stamp: &Stamp) -> CandidateView {
     CandidateView {

@@ -2,51 +2,12 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 
 use crate::sync::take_all;
 use crate::{Store, StoreError};
 
-/// The page size lists are capped at, so one request cannot ask for everything.
-pub const MAX_PAGE: u32 = 500;
-
-/// What a list or a search asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerQuery {
-    /// Matches the name, its pinyin or initials, or phone digits.
-    pub text: Option<String>,
-    /// Lifecycle stage, snake_case (`lead`, `loyal`, ...).
-    pub stage: Option<String>,
-    /// Category, snake_case (`vip`, `regular`, ...).
-    pub category: Option<String>,
-    /// City, exactly.
-    pub city: Option<String>,
-    /// At most this many (capped at [`MAX_PAGE`]).
-    pub limit: u32,
-}
-
-/// An archive as a list shows it: no sensitive fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerListItem {
-    /// The archive id.
-    pub id: String,
-    /// The name.
-    pub name: String,
-    /// Pinyin initials of the name, for search as you type.
-    pub initials: String,
-    /// Lifecycle stage.
-    pub stage: String,
-    /// Category.
-    pub category: String,
-    /// City.
-    pub city: Option<String>,
-    /// The record keeper.
-    pub owner: Option<String>,
-    /// The server version it was last changed at.
-    pub version: u64,
-    /// The archive has an open conflict.
-    pub conflicted: bool,
-}
 
 #[derive(Deserialize)]
 struct ListRow {

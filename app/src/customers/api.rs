@@ -1,30 +1,44 @@
-//! Server functions for customers. Their URLs are fixed (no hash suffix) so
-//! API clients and tests can rely on them.
+//! Server functions for reading archives. Every one goes through the policy
+//! in the store; their URLs are fixed so API clients and tests can rely on them.
 
+use domain::archive::Customer;
+use domain::views::{ConflictView, CustomerListItem, CustomerQuery};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A customer as a list shows it.
+/// One archive as the signed-in user may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerSummary {
-    /// The customer's id.
-    pub id: String,
-    /// The normalised name.
-    pub name: String,
-    /// When the archive was created (RFC 3339, UTC).
-    pub created_at: String,
+pub struct CustomerDetail {
+    /// The archive, with sensitive fields hidden when `masked`.
+    pub customer: Customer,
+    /// Sensitive fields are hidden from this user.
+    pub masked: bool,
 }
 
-/// The newest customers.
-#[server(prefix = "/api", endpoint = "customers/list")]
-pub async fn list_customers() -> Result<Vec<CustomerSummary>, AppError> {
-    super::server::list().await
+/// The archives the signed-in user may see that match `query`.
+#[server(prefix = "/api", endpoint = "customers/list", input = Json)]
+pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerListItem>, AppError> {
+    super::server::list(query).await
 }
 
-/// Creates a customer; the name is validated here, on the server.
-#[server(prefix = "/api", endpoint = "customers/create")]
-pub async fn create_customer(name: String) -> Result<CustomerSummary, AppError> {
-    super::server::create(name).await
+/// One archive.
+#[server(prefix = "/api", endpoint = "customers/get")]
+pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
+    super::server::get(id).await
+}
+
+/// The open conflicts of one archive, with every competing value.
+#[server(prefix = "/api", endpoint = "customers/conflicts")]
+pub async fn customer_conflicts(id: String) -> Result<Vec<ConflictView>, AppError> {
+    super::server::conflicts(id).await
+}
+
+/// Every archive the signed-in user may see, as CSV (UTF-8 with BOM, so
+/// Excel opens Chinese text). Logged in the audit trail.
+#[server(prefix = "/api", endpoint = "customers/export")]
+pub async fn export_customers() -> Result<String, AppError> {
+    super::server::export().await
 }

@@ -1,44 +1,87 @@
-//! The server side of the customer functions: thin, over domain and store.
+//! The server side of the customer functions: thin, over policy and store.
 
-use axum::http::StatusCode;
-use domain::CustomerName;
-use leptos_axum::ResponseOptions;
+use domain::policy::{self, Sight};
+use domain::views::{ConflictView, CustomerListItem, CustomerQuery};
 
-use super::CustomerSummary;
-use crate::error::AppError;
-use crate::state::use_state;
+use super::CustomerDetail;
+use crate::auth::signed_in;
+use crate::error::{AppError, answer};
 
-const LIST_LIMIT: u32 = 200;
-
-pub(super) async fn list() -> Result<Vec<CustomerSummary>, AppError> {
-    let state = use_state()?;
-    let rows = state.store.list_customers(LIST_LIMIT).await.map_err(|e| with_status(e.into()))?;
-    Ok(rows.into_iter().map(summary).collect())
+pub(super) async fn list(query: CustomerQuery) -> Result<Vec<CustomerListItem>, AppError> {
+    let (state, user) = signed_in().await?;
+    answer(state.store.list_customers(&user.viewer(), &query).await)
 }
 
-pub(super) async fn create(name: String) -> Result<CustomerSummary, AppError> {
-    let name = CustomerName::parse(&name).map_err(|e| with_status(AppError::invalid(e)))?;
-    let state = use_state()?;
-    let row = state.store.create_customer(&name).await.map_err(|e| with_status(e.into()))?;
-    tracing::info!(customer = %row.id, "customer created");
-    Ok(summary(row))
-}
-
-fn summary(row: store::CustomerRow) -> CustomerSummary {
-    CustomerSummary { id: row.id, name: row.name, created_at: row.created_at }
-}
-
-/// Sets the HTTP status that matches `error` and hands it back.
-fn with_status(error: AppError) -> AppError {
-    let status = match &error {
-        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Request { .. } => StatusCode::BAD_REQUEST,
-        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if let Some(response) = leptos::prelude::use_context::<ResponseOptions>() {
-        response.set_status(status);
+pub(super) async fn get(id: String) -> Result<CustomerDetail, AppError> {
+    let (state, user) = signed_in().await?;
+    let viewer = user.viewer();
+    let (customer, sight) =
+        answer(state.store.customer_for(&viewer, &id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
+    if sight == Sight::Full
+        && customer.fields.owner.as_ref() != Some(&viewer.user)
+        && policy::has_sensitive_values(&customer)
+    {
+        answer(state.store.record_audit(&viewer, "view_sensitive", Some((&id, viewer.team.as_deref())), None).await)?;
     }
-    error
+    Ok(CustomerDetail { customer, masked: sight == Sight::Masked })
+}
+
+pub(super) async fn conflicts(id: String) -> Result<Vec<ConflictView>, AppError> {
+    let (state, user) = signed_in().await?;
+    answer(state.store.open_conflicts(&user.viewer(), &id).await)
+}
+
+pub(super) async fn export() -> Result<String, AppError> {
+    let (state, user) = signed_in().await?;
+    let viewer = user.viewer();
+    let archives = answer(state.store.export_customers(&viewer).await)?;
+    let mut csv = String::from("\u{feff}id,name,stage,category,city,owner,phones,emails\r\n");
+    for (customer, _) in &archives {
+        let f = &customer.fields;
+        let cells = [
+            customer.id.to_string(),
+            f.name.as_str().to_owned(),
+            wire_name(&f.stage),
+            wire_name(&f.category),
+            f.address.city.clone().unwrap_or_default(),
+            f.owner.as_ref().map(|o| o.0.clone()).unwrap_or_default(),
+            f.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>().join(" "),
+            f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" "),
+        ];
+        csv.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    let detail = format!("{{\"rows\":{}}}", archives.len());
+    answer(state.store.record_audit(&viewer, "export", None, Some(detail)).await)?;
+    tracing::info!(user = %viewer.user, rows = archives.len(), "customers exported");
+    Ok(csv)
+}
+
+/// Quotes a CSV cell when it must be, and defuses cells a spreadsheet would
+/// run as a formula.
+fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+/// The snake_case wire name of an enum value (`lead`, `vip`).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_with_commas_quotes_or_formulas_are_made_safe() {
+        assert_eq!(csv_cell("张三"), "张三");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+    }
 }

@@ -1,0 +1,9 @@
+//! Administration: users and their roles.
+
+mod api;
+mod page;
+#[cfg(feature = "ssr")]
+mod server;
+
+pub use api::{CreateUser, ListUsers, SetUserDisabled, create_user, list_users, set_user_disabled};
+pub use page::UsersPage;

@@ -1,0 +1,30 @@
+//! Server functions for admins.
+
+use domain::views::User;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Every user.
+#[server(prefix = "/api", endpoint = "admin/users")]
+pub async fn list_users() -> Result<Vec<User>, AppError> {
+    super::server::list().await
+}
+
+/// Creates a user with an initial password.
+#[server(prefix = "/api", endpoint = "admin/users/create")]
+pub async fn create_user(
+    username: String,
+    display_name: String,
+    role: String,
+    team: String,
+    password: String,
+) -> Result<User, AppError> {
+    super::server::create(username, display_name, role, team, password).await
+}
+
+/// Disables a user (their sessions end) or enables them again.
+#[server(prefix = "/api", endpoint = "admin/users/disable")]
+pub async fn set_user_disabled(username: String, disabled: bool) -> Result<User, AppError> {
+    super::server::set_disabled(username, disabled).await
+}

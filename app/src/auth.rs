@@ -1,0 +1,15 @@
+//! Signing in and out, and who is signed in.
+
+mod api;
+#[cfg(feature = "ssr")]
+mod limiter;
+mod page;
+#[cfg(feature = "ssr")]
+mod server;
+
+pub use api::{Me, SignIn, SignOut, me, sign_in, sign_out};
+#[cfg(feature = "ssr")]
+pub use limiter::SignInLimiter;
+pub use page::{SignInPage, SignOutButton};
+#[cfg(feature = "ssr")]
+pub use server::{SESSION_COOKIE, signed_in};

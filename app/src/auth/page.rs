@@ -1,0 +1,63 @@
+//! The sign-in page and the sign-out button.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use super::{SignIn, SignOut};
+use crate::error::AppError;
+use crate::i18n::{Locale, app_error_message, use_texts};
+
+/// Name and password; on success the browser goes to the start page.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let sign_in = ServerAction::<SignIn>::new();
+    Effect::new(move |_| {
+        if matches!(sign_in.value().get(), Some(Ok(_))) {
+            // A full load, so every part of the app starts as this user.
+            let _ = window().location().set_href("/");
+        }
+    });
+    let error = move || {
+        sign_in.value().get().and_then(Result::err).map(|error| match error {
+            AppError::SignedOut => texts.wrong_credentials.to_owned(),
+            other => app_error_message(locale, &other),
+        })
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>{texts.sign_in_title}</h1>
+            <ActionForm action=sign_in attr:class="stacked-form">
+                <label for="username">{texts.username_label}</label>
+                <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" required />
+                <label for="password">{texts.password_label}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <p id="sign-in-error" class="form-error" role="alert">
+                    {error}
+                </p>
+                <button type="submit" class="button primary" disabled=move || sign_in.pending().get()>
+                    {texts.sign_in}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Ends the session and returns to the sign-in page.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let texts = use_texts();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            let _ = window().location().set_href("/signin");
+        }
+    });
+    view! {
+        <button class="button link" on:click=move |_| { sign_out.dispatch(SignOut {}); }>
+            {texts.sign_out}
+        </button>
+    }
+}

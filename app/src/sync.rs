@@ -1,0 +1,7 @@
+//! The sync protocol's server functions: push mutations, pull changes.
+
+mod api;
+#[cfg(feature = "ssr")]
+mod server;
+
+pub use api::{Pull, Push, pull, push};

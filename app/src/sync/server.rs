@@ -1,0 +1,56 @@
+//! The server side of sync: the signed-in user, then the store.
+
+use domain::Mutation;
+use domain::ids::ClientId;
+use domain::policy::{self, Role};
+use domain::sync::{PullPage, Pulled, PushReply};
+use domain::time::{Date, Timestamp};
+
+use crate::auth::signed_in;
+use crate::error::{AppError, answer};
+
+/// The default pull page.
+const PAGE: u32 = 500;
+
+/// Today on the server, in China Standard Time (for rules like "a birthday
+/// is not in the future"); never used to order changes.
+pub fn today() -> Date {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Timestamp(now).date_cst()
+}
+
+pub(super) async fn push(client: ClientId, mutations: Vec<Mutation>) -> Result<PushReply, AppError> {
+    let (state, user) = signed_in().await?;
+    let reply = answer(state.store.push(&user.viewer(), client, &mutations, today()).await)?;
+    tracing::info!(user = %user.id, %client, mutations = mutations.len(), last_seq = reply.last_seq, "push");
+    Ok(reply)
+}
+
+pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<PullPage, AppError> {
+    let (state, user) = signed_in().await?;
+    let viewer = user.viewer();
+    let page = answer(state.store.pull(&viewer, cookie.as_deref(), limit.unwrap_or(PAGE)).await)?;
+    // Sensitive fields of archives kept by others, seen in full by their
+    // manager or an admin, are logged: one entry per page.
+    if viewer.role != Role::Rep {
+        let seen: Vec<String> = page
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Pulled::Put { customer, masked: false }
+                    if customer.fields.owner.as_ref() != Some(&viewer.user) && policy::has_sensitive_values(customer) =>
+                {
+                    Some(customer.id.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        if !seen.is_empty() {
+            let detail = serde_json::to_string(&seen).unwrap_or_default();
+            answer(state.store.record_audit(&viewer, "view_sensitive", None, Some(detail)).await)?;
+        }
+    }
+    Ok(page)
+}

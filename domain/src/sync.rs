@@ -1,0 +1,93 @@
+//! The sync protocol's wire types: what a push answers and a pull returns.
+//! Shared by the browser and the server, so both read the same shapes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+use crate::archive::Customer;
+use crate::ids::{CustomerId, MutationId};
+
+/// Most mutations in one push.
+pub const MAX_BATCH: usize = 500;
+/// Most changes in one pull page.
+pub const MAX_PULL_PAGE: u32 = 1000;
+
+/// What became of one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Took effect at `version`.
+    Applied {
+        /// The server version it was stamped with.
+        version: u64,
+    },
+    /// Took effect at `version` and left values in conflict.
+    Conflict {
+        /// The server version it was stamped with.
+        version: u64,
+        /// The conflicts it opened or joined (`<customer>/<subject>`).
+        conflicts: Vec<String>,
+    },
+    /// Refused; nothing of it took effect.
+    Rejected {
+        /// A stable code the UI translates (`invalid`, `forbidden.sensitive`, ...).
+        code: String,
+        /// Per-field errors when the code is `invalid`.
+        errors: Vec<FieldError>,
+    },
+}
+
+/// The answer for one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationResult {
+    /// The mutation.
+    pub id: MutationId,
+    /// Its sequence number.
+    pub seq: u64,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// The answer to a push: one result per mutation, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushReply {
+    /// One per pushed mutation.
+    pub results: Vec<MutationResult>,
+    /// The highest sequence number of this client the server has taken.
+    pub last_seq: u64,
+}
+
+/// One change in a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Pulled {
+    /// The archive as it now is (masked when `masked`).
+    Put {
+        /// The archive.
+        customer: Box<Customer>,
+        /// Sensitive fields are hidden from this user.
+        masked: bool,
+    },
+    /// The archive is gone for this user: deleted, merged away, or out of reach.
+    Delete {
+        /// Which.
+        id: CustomerId,
+        /// The version at which it went.
+        version: u64,
+    },
+}
+
+/// One page of a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullPage {
+    /// Changes in version order.
+    pub changes: Vec<Pulled>,
+    /// Where the next pull starts; never moves backwards.
+    pub cookie: String,
+    /// More changes are waiting: pull again with the new cookie.
+    pub more: bool,
+    /// The cookie sent was unknown or from another database: the client
+    /// must drop its cached archives (not its outbox) and take these instead.
+    pub reset: bool,
+}
+

@@ -1,0 +1,121 @@
+//! What the server shows the browser besides archives: list rows, search
+//! queries, conflicts, audit entries, accounts. Shared wire types.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::UserId;
+use crate::policy::{Role, Viewer};
+
+/// The page size lists are capped at, so one request cannot ask for everything.
+pub const MAX_PAGE: u32 = 500;
+
+/// What a list or a search asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    /// Matches the name, its pinyin or initials, or phone digits.
+    pub text: Option<String>,
+    /// Lifecycle stage, snake_case (`lead`, `loyal`, ...).
+    pub stage: Option<String>,
+    /// Category, snake_case (`vip`, `regular`, ...).
+    pub category: Option<String>,
+    /// City, exactly.
+    pub city: Option<String>,
+    /// At most this many (capped at [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// An archive as a list shows it: no sensitive fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerListItem {
+    /// The archive id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Pinyin initials of the name, for search as you type.
+    pub initials: String,
+    /// Lifecycle stage.
+    pub stage: String,
+    /// Category.
+    pub category: String,
+    /// City.
+    pub city: Option<String>,
+    /// The record keeper.
+    pub owner: Option<String>,
+    /// The server version it was last changed at.
+    pub version: u64,
+    /// The archive has an open conflict.
+    pub conflicted: bool,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (RFC 3339, server clock).
+    pub at: String,
+    /// The server version of the change, for mutations.
+    pub version: Option<u64>,
+    /// Who.
+    pub user: String,
+    /// From which client, for mutations.
+    pub client: Option<String>,
+    /// Which archive.
+    pub customer: Option<String>,
+    /// The mutation, for changes.
+    pub mutation: Option<String>,
+    /// What: a change kind (`set_fields`, ...), `export` or `view_sensitive`.
+    pub action: String,
+    /// Which field, tag or item (`field:phones`, `order:<id>`).
+    pub subject: Option<String>,
+    /// The value before, as JSON.
+    pub old: Option<String>,
+    /// The value after, as JSON.
+    pub new: Option<String>,
+}
+
+/// One open conflict with every value competing in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    /// `<customer>/<subject>`, as push answers name it.
+    pub id: String,
+    /// The subject key (`field:phones`, `order:<id>`, `tag:VIP`, `deletion`).
+    pub subject: String,
+    /// The competing values, the current one first.
+    pub candidates: Vec<CandidateView>,
+}
+
+/// One competing value and who wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateView {
+    /// The value, as JSON.
+    pub value: Value,
+    /// Who wrote it.
+    pub author: String,
+    /// Their clock when they wrote it (shown, never used for order).
+    pub client_time: i64,
+    /// The server version it was applied at.
+    pub version: u64,
+}
+
+/// A user as the app sees them (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The sign-in name, also the id archives are kept under.
+    pub id: UserId,
+    /// The name shown to colleagues.
+    pub display_name: String,
+    /// Rep, manager or admin.
+    pub role: Role,
+    /// Their team.
+    pub team: Option<String>,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+}
+
+impl User {
+    /// The policy's view of this user.
+    pub fn viewer(&self) -> Viewer {
+        Viewer { user: self.id.clone(), role: self.role, team: self.team.clone() }
+    }
+}
+
