@@ -12,6 +12,7 @@ pub const MAX_PAGE: u32 = 500;
 
 /// What a list or a search asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CustomerQuery {
     /// Matches the name, its pinyin or initials, or phone digits.
     pub text: Option<String>,

@@ -1,86 +1,79 @@
-//! The customer slice: a server function backed by SurrealDB, rendered by SSR.
+//! Archives over HTTP: created by a pushed mutation, read through the policy.
+
+use domain::Change;
+use domain::archive::Fields;
+use domain::ids::CustomerId;
+use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
 #[tokio::test]
-async fn a_customer_created_through_the_server_function_is_stored_normalised() {
+async fn an_archive_created_by_a_push_is_listed_normalised() {
     let app = TestApp::spawn().await;
-    let response = app.create_customer("  张 三  ").await;
+    let mut a = app.sign_in("a").await;
+    let id = a.create("a", "  张 三  ").await;
+    let response = a.json("customers/list", json!({ "query": { "limit": 10 } })).await;
     assert_eq!(response.status(), 200);
-    let created: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(created["name"], "张三");
-    let stored = app.store.list_customers(10).await.unwrap();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].id, created["id"].as_str().unwrap());
+    let list: Value = response.json().await.unwrap();
+    assert_eq!(list[0]["id"], id.to_string());
+    assert_eq!(list[0]["name"], "张三");
 }
 
 #[tokio::test]
-async fn an_empty_name_is_refused_with_a_field_code_and_nothing_is_stored() {
+async fn an_invalid_archive_is_rejected_with_a_field_code_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
-    let response = app.create_customer("   ").await;
-    assert_eq!(response.status(), 422);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "invalid");
-    assert_eq!(body["errors"][0]["field"], "name");
-    assert_eq!(body["errors"][0]["code"], "name.required");
-    assert!(app.store.list_customers(10).await.unwrap().is_empty());
+    let mut a = app.sign_in("a").await;
+    // A name that could not have been parsed, as a bad client might send it.
+    let mut fields = serde_json::to_value(Fields::named(domain::CustomerName::parse("x").unwrap())).unwrap();
+    fields["name"] = json!("客".repeat(200));
+    fields["owner"] = json!("a");
+    let body = json!({ "client": a.sequencer.client, "mutations": [{
+        "id": domain::ids::MutationId::new(), "client": a.sequencer.client, "seq": 1, "author": "a",
+        "client_time": 0, "customer": CustomerId::new(), "change": { "type": "create", "fields": fields },
+    }]});
+    let response = a.json("sync/push", body).await;
+    assert_eq!(response.status(), 400, "a value that does not parse is a malformed request");
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "request");
+
+    let birthday_tomorrow = {
+        let mut fields = Fields::named(domain::CustomerName::parse("李四").unwrap());
+        fields.owner = Some(domain::ids::UserId("a".into()));
+        fields.birthday = domain::time::Date::new(2999, 1, 1);
+        fields
+    };
+    let outcome = a.push(CustomerId::new(), Change::Create { fields: Box::new(birthday_tomorrow) }).await;
+    assert_eq!(outcome["status"], "rejected");
+    assert_eq!(outcome["code"], "invalid");
+    assert_eq!(outcome["errors"][0]["code"], "birthday.in_future");
+    let list: Value = a.json("customers/list", json!({ "query": { "limit": 10 } })).await.json().await.unwrap();
+    assert_eq!(list, json!([]));
 }
 
 #[tokio::test]
-async fn a_name_of_200_characters_is_refused_with_the_limit() {
+async fn the_start_page_is_rendered_on_the_server_with_the_hydration_script() {
     let app = TestApp::spawn().await;
-    let response = app.create_customer(&"客".repeat(200)).await;
-    assert_eq!(response.status(), 422);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["code"], "name.too_long");
-    assert_eq!(body["errors"][0]["limit"], domain::MAX_NAME_CHARS as u64);
-    assert!(app.store.list_customers(10).await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn a_request_without_the_name_argument_is_a_clear_client_error() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .post(app.url("/api/customers/create"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("nom=x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "request");
-    assert!(app.store.list_customers(10).await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn the_list_page_is_rendered_on_the_server_with_the_customers_and_the_hydration_script() {
-    let app = TestApp::spawn().await;
-    app.create_customer("Acme Trading").await;
-    app.create_customer("李四").await;
     let response = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=\"zh-CN\""), "zh-CN is the default language");
-    assert!(html.contains("Acme Trading") && html.contains("李四"), "{html}");
-    assert!(html.find("李四") < html.find("Acme Trading"), "newest first");
     assert!(html.contains("/pkg/crm.js"), "hydration script missing");
     assert!(html.contains("name=\"viewport\""), "mobile viewport missing");
+    let sign_in = app.client.get(app.url("/signin")).send().await.unwrap().text().await.unwrap();
+    assert!(sign_in.contains("id=\"username\"") && sign_in.contains("type=\"password\""), "{sign_in}");
 }
 
 #[tokio::test]
-async fn the_list_server_function_answers_json() {
+async fn an_export_is_utf8_csv_with_a_bom_and_is_audited() {
     let app = TestApp::spawn().await;
-    app.create_customer("王五").await;
-    let response = app
-        .client
-        .post(app.url("/api/customers/list"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap();
+    let mut a = app.sign_in("a").await;
+    a.create("a", "王五").await;
+    let response = a.form("customers/export", &[]).await;
     assert_eq!(response.status(), 200);
-    let list: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(list[0]["name"], "王五");
+    let csv: String = response.json().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("王五"));
+    let m = app.sign_in("m").await;
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "export" && e["user"] == "a"), "{audit}");
 }

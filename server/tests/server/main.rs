@@ -2,5 +2,7 @@
 
 mod customers;
 mod http;
+mod matrix;
 mod process;
 mod support;
+mod sync;

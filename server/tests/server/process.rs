@@ -1,46 +1,84 @@
 //! The real binary: start-up, restart on the same data, shutdown, bad settings.
 
-use crate::support::{run_binary_to_exit, start_binary};
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, Session, run_binary_to_exit, run_command, start_binary};
 
 fn surrealkv_url(dir: &std::path::Path) -> String {
     format!("surrealkv://{}", dir.join("crm.db").display())
 }
 
-async fn create(base: &str, name: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{base}/api/customers/create"))
-        .header("accept", "application/json")
-        .form(&[("name", name)])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// Creates the admin `root` on the directory (the server must not be running).
+fn create_admin(env: &[(&str, &str)]) {
+    let (code, out) = run_command(&["create-admin", "root"], env, &format!("{PASSWORD}\n"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("admin root created"), "{out}");
+}
+
+async fn names(session: &Session) -> Vec<String> {
+    let list: Value = session.json("customers/list", json!({ "query": {} })).await.json().await.unwrap();
+    list.as_array().unwrap_or_else(|| panic!("{list}")).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
-async fn customers_survive_a_restart_and_the_second_start_applies_no_migrations() {
+async fn archives_survive_a_restart_and_the_second_start_applies_no_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let url = surrealkv_url(dir.path());
     let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
 
     let first = start_binary(&env);
-    assert!(first.startup_log.iter().any(|l| l.contains("database ready") && l.contains("applied=[1")));
-    assert_eq!(create(&first.base, "赵六").await, 200);
+    assert!(first.startup_log.iter().any(|l| l.contains("database ready") && l.contains("applied=[]")));
+    let mut root = Session::sign_in(&first.base, "root", PASSWORD).await;
+    root.create("root", "赵六").await;
     let (code, log) = first.terminate();
     assert_eq!(code, Some(0), "clean exit on SIGTERM; log: {log:?}");
     assert!(log.iter().any(|l| l.contains("stopped")), "{log:?}");
 
     let second = start_binary(&env);
-    assert!(
-        second.startup_log.iter().any(|l| l.contains("database ready") && l.contains("applied=[]")),
-        "second start applied migrations: {:?}",
-        second.startup_log
-    );
-    let page = reqwest::get(format!("{}/", second.base)).await.unwrap().text().await.unwrap();
-    assert!(page.contains("赵六"), "customer lost across restart");
+    // The session lives in the database: it survived the restart too.
+    let again = Session { base: second.base.clone(), ..root };
+    assert_eq!(names(&again).await, ["赵六"], "archive lost across restart");
     let (code, _) = second.terminate();
     assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
+async fn a_backup_restored_into_a_new_directory_serves_the_same_archives() {
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (old_url, new_url) = (surrealkv_url(old.path()), surrealkv_url(new.path()));
+    let old_env = [("CRM_DATABASE_URL", old_url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    let new_env = [("CRM_DATABASE_URL", new_url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&old_env);
+    let server = start_binary(&old_env);
+    let mut root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    root.create("root", "孙七").await;
+    root.create("root", "Acme Trading").await;
+    let before = names(&root).await;
+    server.terminate();
+
+    let file = old.path().join("backup.surql");
+    let file = file.to_str().unwrap();
+    let (code, out) = run_command(&["backup", file], &old_env, "");
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run_command(&["restore", file], &new_env, "");
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run_command(&["restore", file], &new_env, "");
+    assert_eq!(code, Some(6), "restoring over data is refused: {out}");
+
+    let restored = start_binary(&new_env);
+    let root = Session::sign_in(&restored.base, "root", PASSWORD).await;
+    assert_eq!(names(&root).await, before);
+    restored.terminate();
+}
+
+#[test]
+fn create_admin_refuses_a_short_password_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let (code, out) = run_command(&["create-admin", "root"], &[("CRM_DATABASE_URL", url.as_str())], "short\n");
+    assert_eq!(code, Some(6), "{out}");
+    assert!(out.contains("at least 8 characters"), "{out}");
 }
 
 #[tokio::test]
@@ -57,7 +95,7 @@ async fn a_second_server_on_the_same_data_directory_exits_with_one_line() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // The first server is unharmed.
-    assert_eq!(create(&first.base, "孙七").await, 200);
+    assert_eq!(reqwest::get(format!("{}/healthz", first.base)).await.unwrap().status(), 200);
     assert_eq!(first.terminate().0, Some(0));
 }
 

@@ -6,8 +6,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use domain::archive::Fields;
+use domain::ids::{CustomerId, UserId};
+use domain::mutation::Sequencer;
+use domain::policy::Role;
+use domain::time::Timestamp;
+use domain::{Change, CustomerName};
+use serde_json::{Value, json};
 use server::config::Settings;
-use store::Store;
+use store::{NewUser, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -15,7 +22,6 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub store: Store,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -26,12 +32,24 @@ impl TestApp {
 
     pub async fn spawn_with_body_limit(max_body_bytes: usize) -> Self {
         let (store, _) = Store::open("mem://", None).await.expect("open store");
+        for (user, role, team) in PEOPLE {
+            store
+                .create_user(&NewUser {
+                    username: (*user).into(),
+                    display_name: format!("User {user}"),
+                    role: *role,
+                    team: team.map(Into::into),
+                    password: PASSWORD.into(),
+                })
+                .await
+                .expect("create user");
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let settings =
             Settings { database_url: "mem://".into(), addr, max_body_bytes, ..Settings::default() };
         let (stop, stopped) = oneshot::channel::<()>();
-        let served = store.clone();
+        let served = store;
         tokio::spawn(async move {
             server::startup::serve(listener, served, &settings, async {
                 let _ = stopped.await;
@@ -40,22 +58,118 @@ impl TestApp {
             .expect("serve");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { base: format!("http://{addr}"), client, store, stop: Some(stop) }
+        Self { base: format!("http://{addr}"), client, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    /// Calls the create server function the way a browser form does.
-    pub async fn create_customer(&self, name: &str) -> reqwest::Response {
+    /// Signs `user` in and returns their session.
+    pub async fn sign_in(&self, user: &str) -> Session {
+        Session::sign_in(&self.base, user, PASSWORD).await
+    }
+}
+
+/// `a`, `b`: reps in north; `c`: rep in south; `m`: north's manager;
+/// `n`: south's manager; `root`: admin.
+pub const PEOPLE: &[(&str, Role, Option<&str>)] = &[
+    ("a", Role::Rep, Some("north")),
+    ("b", Role::Rep, Some("north")),
+    ("c", Role::Rep, Some("south")),
+    ("m", Role::Manager, Some("north")),
+    ("n", Role::Manager, Some("south")),
+    ("root", Role::Admin, None),
+];
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A signed-in user talking to the server over HTTP, with their own client
+/// id and sequence numbers, like a browser.
+pub struct Session {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub cookie: String,
+    pub sequencer: Sequencer,
+}
+
+impl Session {
+    pub async fn sign_in(base: &str, user: &str, password: &str) -> Self {
+        let client = reqwest::Client::new();
+        let response = client
+            .post(format!("{base}/api/auth/sign_in"))
+            .form(&[("username", user), ("password", password)])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(response.status(), 200, "sign-in of {user} failed");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("crm_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        Self { base: base.into(), client, cookie, sequencer: Sequencer::new(UserId(user.into())) }
+    }
+
+    /// POSTs JSON to a server function.
+    pub async fn json(&self, endpoint: &str, body: Value) -> reqwest::Response {
         self.client
-            .post(self.url("/api/customers/create"))
-            .header("accept", "application/json")
-            .form(&[("name", name)])
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("cookie", &self.cookie)
+            .json(&body)
             .send()
             .await
             .expect("request")
+    }
+
+    /// POSTs a form to a server function.
+    pub async fn form(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("cookie", &self.cookie)
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Pushes one change; returns the outcome (`{"status": "applied", ...}`).
+    pub async fn push(&mut self, customer: CustomerId, change: Change) -> Value {
+        let mutation = self.sequencer.next(customer, change, Timestamp(1_700_000_000_000));
+        let response = self.json("sync/push", json!({ "client": self.sequencer.client, "mutations": [mutation] })).await;
+        assert_eq!(response.status(), 200);
+        let reply: Value = response.json().await.unwrap();
+        reply["results"][0]["outcome"].clone()
+    }
+
+    /// Creates an archive kept by `owner`.
+    pub async fn create(&mut self, owner: &str, name: &str) -> CustomerId {
+        let id = CustomerId::new();
+        let mut fields = Fields::named(CustomerName::parse(name).unwrap());
+        fields.owner = Some(UserId(owner.into()));
+        let outcome = self.push(id, Change::Create { fields: Box::new(fields) }).await;
+        assert_eq!(outcome["status"], "applied", "{outcome}");
+        id
+    }
+
+    /// Pulls everything from the start; the JSON page list's changes.
+    pub async fn pull_all(&self) -> Vec<Value> {
+        let mut cookie = Value::Null;
+        let mut changes = Vec::new();
+        loop {
+            let response = self.json("sync/pull", json!({ "cookie": cookie, "limit": 100 })).await;
+            assert_eq!(response.status(), 200);
+            let page: Value = response.json().await.unwrap();
+            changes.extend(page["changes"].as_array().unwrap().iter().cloned());
+            cookie = page["cookie"].clone();
+            if page["more"] == false {
+                return changes;
+            }
+        }
     }
 }
 
@@ -103,6 +217,23 @@ pub fn start_binary(env: &[(&str, &str)]) -> ServerProcess {
 pub fn run_binary_to_exit(env: &[(&str, &str)]) -> (Option<i32>, String) {
     let output = base_command(env).output().expect("run server");
     (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Runs an administration command of the binary (`create-admin`, `backup`,
+/// `restore`) with `stdin`: exit code and everything it printed.
+pub fn run_command(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let mut child = base_command(env)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run server command");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.code(), text)
 }
 
 fn base_command(env: &[(&str, &str)]) -> Command {
