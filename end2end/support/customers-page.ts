@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { E2E_PASSWORD, E2E_USER } from "./global-setup";
 
 export function baseUrl(): string {
   const url = process.env.CRM_E2E_BASE_URL;
@@ -20,9 +21,10 @@ export class CustomersPage {
     this.list = page.locator(".customer-list");
   }
 
+  /** Signs in (the session cookie then stays with the page's context) and opens the list. */
   async open(): Promise<void> {
-    await this.page.goto(`${baseUrl()}/`);
-    await this.hydrated();
+    await signIn(this.page, E2E_USER, E2E_PASSWORD);
+    await expect(this.name).toBeVisible();
   }
 
   async reload(): Promise<void> {
@@ -30,9 +32,8 @@ export class CustomersPage {
     await this.hydrated();
   }
 
-  /** The app marks the body once the wasm has taken over the page. */
   async hydrated(): Promise<void> {
-    await this.page.locator("body[data-hydrated]").waitFor({ timeout: 20_000 });
+    await hydrated(this.page);
   }
 
   async create(name: string): Promise<void> {
@@ -47,4 +48,20 @@ export class CustomersPage {
   async expectListed(name: string): Promise<void> {
     await expect(this.row(name)).toHaveCount(1);
   }
+}
+
+/** The app marks the body once the wasm has taken over the page. */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator("body[data-hydrated]").waitFor({ timeout: 20_000 });
+}
+
+/** Signs in through the sign-in page and waits for the start page. */
+export async function signIn(page: Page, user: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl()}/signin`);
+  await hydrated(page);
+  await page.locator("#username").fill(user);
+  await page.locator("#password").fill(password);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.waitForURL(`${baseUrl()}/`);
+  await hydrated(page);
 }

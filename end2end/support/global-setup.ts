@@ -1,23 +1,31 @@
-// Starts the built server on a free loopback port with a fresh in-memory
-// database, and stops it when the run ends.
-import { spawn } from "node:child_process";
+// Creates an admin on a fresh embedded database in a temporary directory
+// (with the server's own `create-admin` command), starts the built server on
+// it on a free loopback port, and stops it when the run ends.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+
+export const E2E_USER = "e2e";
+export const E2E_PASSWORD = "e2e-password-42";
 
 const root = path.resolve(__dirname, "..", "..");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = path.resolve(process.env.CRM_SERVER_BIN ?? path.join(root, "target", "debug", "server"));
-  const server = spawn(bin, [], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      RUST_LOG: "info",
-      CRM_ADDR: "127.0.0.1:0",
-      CRM_DATABASE_URL: "mem://",
-      CRM_SITE_ROOT: path.resolve(process.env.CRM_SITE_ROOT ?? path.join(root, "target", "site")),
-    },
-    stdio: ["ignore", "inherit", "pipe"],
-  });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "crm-e2e-"));
+  const env = {
+    PATH: process.env.PATH ?? "",
+    RUST_LOG: "info",
+    CRM_ADDR: "127.0.0.1:0",
+    CRM_DATABASE_URL: `surrealkv://${path.join(dataDir, "crm.db")}`,
+    CRM_SITE_ROOT: path.resolve(process.env.CRM_SITE_ROOT ?? path.join(root, "target", "site")),
+  };
+  const admin = spawnSync(bin, ["create-admin", E2E_USER], { cwd: root, env, input: `${E2E_PASSWORD}\n` });
+  if (admin.status !== 0) {
+    throw new Error(`create-admin failed (${admin.status}): ${admin.stdout}${admin.stderr}`);
+  }
+  const server = spawn(bin, [], { cwd: root, env, stdio: ["ignore", "inherit", "pipe"] });
 
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let log = "";
@@ -48,5 +56,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const exited = new Promise((resolve) => server.once("exit", resolve));
     server.kill("SIGTERM");
     await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { CustomersPage } from "../support/customers-page";
+import { CustomersPage, baseUrl, hydrated } from "../support/customers-page";
 
 // Names unique per project and run, so the phone and desktop runs share one server.
 const unique = (label: string, projectName: string) => `${label} ${projectName} ${Date.now()}`;
@@ -53,4 +53,16 @@ test("the page fits a 360 px phone with tap targets of at least 44 px", async ({
     expect(box, "element is visible").not.toBeNull();
     expect(box!.height).toBeGreaterThanOrEqual(44);
   }
+});
+
+test("a wrong password is refused with a message and the list stays closed", async ({ page }) => {
+  await page.goto(`${baseUrl()}/signin`);
+  await hydrated(page);
+  await page.locator("#username").fill("e2e");
+  await page.locator("#password").fill("not the password");
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page.locator("#sign-in-error")).toHaveText("用户名或密码不正确。");
+  await page.goto(`${baseUrl()}/`);
+  await expect(page.locator("#customer-name")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "登录", exact: true })).toBeVisible();
 });

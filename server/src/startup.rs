@@ -164,6 +164,9 @@ pub async fn run(
     let credentials = settings.credentials();
     let (store, report) = Store::open(&settings.database_url, credentials.as_ref()).await?;
     tracing::info!(applied = ?report.applied, schema_version = report.version, "database ready");
+    if matches!(store.has_users().await, Ok(false)) {
+        tracing::warn!("nobody can sign in yet: create the first admin with `server create-admin NAME` (password on stdin)");
+    }
     let listener = TcpListener::bind(settings.addr)
         .await
         .map_err(|source| StartError::Bind { addr: settings.addr, source })?;

@@ -37,3 +37,27 @@ impl Store {
         })
     }
 }
+
+/// Every table the archive keeps, for whole-database comparisons.
+pub const TABLES: &[&str] = &[
+    "schema_migration", "legacy_customer", "counter", "customer", "contact", "sale_order", "interaction",
+    "feedback", "task", "team", "user", "session", "client", "mutation", "conflict", "revocation", "audit",
+];
+
+impl Store {
+    /// Every row of every table, in key order: for checking that a restore,
+    /// a restart or a replay left the data exactly as it was.
+    pub async fn snapshot(&self) -> Result<std::collections::BTreeMap<String, Vec<serde_json::Value>>, StoreError> {
+        let mut tables = std::collections::BTreeMap::new();
+        for table in TABLES {
+            let mut response = self
+                .db
+                .query(format!("SELECT * FROM {table} ORDER BY id"))
+                .await
+                .map_err(StoreError::from_db)?;
+            let rows: Vec<serde_json::Value> = response.take(0).map_err(StoreError::from_db)?;
+            tables.insert((*table).to_owned(), rows);
+        }
+        Ok(tables)
+    }
+}

@@ -77,6 +77,9 @@ fn run(root: &Path) -> Result<(), String> {
         "cargo leptos build --release --precompress",
     )?;
     let server = root.join("target/release/server");
+    if !root.join("data/crm.db").exists() {
+        first_admin(root, &server)?;
+    }
     eprintln!("\nserving on http://127.0.0.1:3000 (database under ./data); Ctrl-C stops");
     let status = Command::new(server)
         .current_dir(root)
@@ -84,6 +87,32 @@ fn run(root: &Path) -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot start the server: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("the server exited with {status}")) }
+}
+
+/// A fresh install has nobody who could sign in: create the admin `admin`
+/// with a random password and show it once.
+fn first_admin(root: &Path, server: &Path) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let mut bytes = [0u8; 9];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("cannot read random bytes for the first password: {e}"))?;
+    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut child = Command::new(server)
+        .current_dir(root)
+        .args(["create-admin", "admin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run the server to create the first admin: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{password}").map_err(|e| format!("cannot pass the password: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("create-admin did not finish: {e}"))?;
+    if !status.success() {
+        return Err(format!("creating the first admin failed ({status})"));
+    }
+    eprintln!("\nfirst start: sign in at http://127.0.0.1:3000/signin as admin with password {password}");
+    Ok(())
 }
 
 fn test(root: &Path) -> Result<(), String> {

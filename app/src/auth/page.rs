@@ -3,7 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{SignIn, SignOut};
+use super::{SignIn, SignOut, me};
 use crate::error::AppError;
 use crate::i18n::{Locale, app_error_message, use_texts};
 
@@ -45,10 +45,12 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-/// Ends the session and returns to the sign-in page.
+/// Who is signed in, and a button that ends the session; nothing when
+/// nobody is signed in.
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     let texts = use_texts();
+    let user = Resource::new(|| (), |_| me());
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
@@ -56,8 +58,19 @@ pub fn SignOutButton() -> impl IntoView {
         }
     });
     view! {
-        <button class="button link" on:click=move |_| { sign_out.dispatch(SignOut {}); }>
-            {texts.sign_out}
-        </button>
+        <Transition fallback=|| ()>
+            {move || {
+                user.get().and_then(Result::ok).flatten().map(|user| {
+                    view! {
+                        <span class="signed-in">
+                            <span class="muted">{user.display_name}</span>
+                            <button class="button link" on:click=move |_| { sign_out.dispatch(SignOut {}); }>
+                                {texts.sign_out}
+                            </button>
+                        </span>
+                    }
+                })
+            }}
+        </Transition>
     }
 }

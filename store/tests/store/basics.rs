@@ -63,3 +63,26 @@ async fn a_directory_that_cannot_be_created_is_unavailable_not_a_panic() {
         Ok(_) => panic!("opened a store below a regular file"),
     }
 }
+
+#[tokio::test]
+async fn a_backup_restored_into_an_empty_store_holds_identical_data() {
+    let mut world = World::new().await;
+    let id = world.create("a", "周九").await;
+    let base = world.version(id).await;
+    world.push_one("m", id, domain::Change::AddTag { tag: "VIP".into(), base }).await;
+    world.store.create_session(&domain::ids::UserId("a".into()), 60_000).await.unwrap();
+    let before = world.store.snapshot().await.unwrap();
+    assert!(before["customer"].len() == 1 && !before["audit"].is_empty() && !before["mutation"].is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.surql");
+    world.store.backup(&file).await.unwrap();
+    let (restored, _) = Store::open("mem://", None).await.unwrap();
+    restored.restore(&file).await.unwrap();
+    assert_eq!(restored.snapshot().await.unwrap(), before);
+    // And it works as a store: the restored archive can be pulled.
+    let page = restored.pull(&world.viewer("a"), None, 10).await.unwrap();
+    assert_eq!(page.changes.len(), 1);
+    // A second restore over data is refused rather than mixing two databases.
+    assert!(matches!(restored.restore(&file).await, Err(StoreError::Conflict(_))));
+}
