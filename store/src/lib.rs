@@ -11,6 +11,7 @@ mod backup;
 mod conflicts;
 mod customers;
 mod error;
+mod legacy;
 mod lock;
 mod migrations;
 mod sync;
@@ -26,6 +27,7 @@ pub use conflicts::{CandidateView, ConflictView, conflicts_of};
 pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
 pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub use error::StoreError;
+pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
 
 /// The namespace and database the archive lives in.
@@ -98,6 +100,8 @@ impl Store {
     ) -> Result<(Self, MigrationReport), StoreError> {
         let store = Self::connect(url, credentials).await?;
         let report = store.migrate().await?;
+        let today = domain::time::Timestamp(now_millis()).date_cst();
+        store.adopt_legacy_customers(today).await?;
         Ok((store, report))
     }
 

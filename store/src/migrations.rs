@@ -226,6 +226,11 @@ struct AppliedVersion {
 impl Store {
     /// Applies every migration not yet recorded in the database.
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        self.migrate_to(SCHEMA_VERSION).await
+    }
+
+    /// Applies the migrations not yet recorded, up to and including `target`.
+    pub(crate) async fn migrate_to(&self, target: u32) -> Result<MigrationReport, StoreError> {
         self.db
             .query(
                 "DEFINE TABLE IF NOT EXISTS schema_migration SCHEMAFULL;
@@ -239,7 +244,7 @@ impl Store {
 
         let current = self.schema_version().await?;
         let mut applied = Vec::new();
-        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
             let sql = format!(
                 "BEGIN TRANSACTION;\n{}\nCREATE type::record('schema_migration', $version) SET version = $version, name = $name;\nCOMMIT TRANSACTION;",
                 migration.sql

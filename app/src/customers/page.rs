@@ -102,7 +102,7 @@ pub fn CustomersPage() -> impl IntoView {
 fn Archive(user: UserId) -> impl IntoView {
     let texts = use_texts();
     let locale = use_context::<Locale>().unwrap_or_default();
-    let create = Action::new_local(move |name: &String| create_archive(user.clone(), name.clone()));
+    let create = Action::new(move |name: &String| create_archive(user.clone(), name.clone()));
     let customers =
         Resource::new(move || create.version().get(), |_| list_customers(CustomerQuery::default()));
     let name = RwSignal::new(String::new());
