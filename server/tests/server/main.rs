@@ -1,5 +1,6 @@
 //! The server over real HTTP, on the real SurrealDB engine.
 
+mod admin;
 mod customers;
 mod http;
 mod matrix;
