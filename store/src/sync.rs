@@ -563,9 +563,10 @@ impl Store {
             upper = upper.min(revoked.last().map_or(upper, |r| r.version as u64));
         }
         let more = upper < counter.current as u64;
+        let cut = full(rows.len()) || full(revoked.len());
         rows.retain(|r| r.version as u64 <= upper);
         let mut revoked: Vec<RevokedRow> = revoked.into_iter().filter(|r| r.version as u64 <= upper).collect();
-        if more {
+        if cut {
             let mut rest = self
                 .db
                 .query(format!(

@@ -320,3 +320,22 @@ async fn concurrent_pushes_get_unique_versions_and_pulls_skip_nothing() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_merge_writes_two_archives_at_one_version_and_a_small_page_keeps_them_together() {
+    let mut world = World::new().await;
+    let into = world.create("a", "张三").await;
+    let from = world.create("a", "张三 (旧)").await;
+    let a = world.viewer("a");
+    let (_, cookie) = pull_all(&world.store, &a, None).await;
+    let base = world.version(from).await;
+    let outcome = world.push_one("a", into, Change::Merge { from, base }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+
+    let page = world.store.pull(&a, Some(&cookie), 1).await.unwrap();
+    assert_eq!(page.changes.len(), 2, "{:?}", page.changes);
+    assert!(page.changes.iter().any(|c| matches!(c, Pulled::Put { customer, .. } if customer.id == into)));
+    assert!(page.changes.iter().any(|c| matches!(c, Pulled::Delete { id, .. } if *id == from)));
+    let next = world.store.pull(&a, Some(&page.cookie), 1).await.unwrap();
+    assert!(next.changes.is_empty() && !next.more);
+}
