@@ -88,7 +88,9 @@ fn main() -> ExitCode {
         }
         _ => String::new(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Server functions over the store nest deep futures; debug builds
+    // outgrow tokio's 2 MiB worker stacks, so give every build room.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("server: cannot start the async runtime: {error}");

@@ -71,7 +71,6 @@ const MIGRATION_2: &str = r#"
     DEFINE INDEX customer_phones ON customer FIELDS phones;
     DEFINE INDEX customer_emails ON customer FIELDS emails;
     DEFINE INDEX customer_name ON customer FIELDS name;
-    DEFINE INDEX customer_initials ON customer FIELDS initials;
     DEFINE INDEX customer_stage ON customer FIELDS stage;
     DEFINE INDEX customer_category ON customer FIELDS category;
     DEFINE INDEX customer_city ON customer FIELDS city;

@@ -345,6 +345,7 @@ impl Store {
             }
         }
 
+        let checking = std::time::Instant::now();
         let colleagues = self.colleagues().await?;
         let colleague = |user: &UserId| colleagues.get(user).cloned();
         let team_of = |owner: Option<&UserId>| -> Option<String> {
@@ -447,12 +448,13 @@ impl Store {
                     ("rejected", None)
                 }
             };
-            mutation_rows.push(json!({ "key": format!("{client}:{:020}", mutation.seq), "row": row(json!({
+            mutation_rows.push(row(json!({
+                "id": format!("{client}:{:020}", mutation.seq),
                 "mutation": mutation.id.to_string(), "client": client.to_string(), "seq": mutation.seq,
                 "author": mutation.author.0, "customer": mutation.customer.to_string(),
                 "kind": name_of_change(&mutation.change), "status": status, "outcome": json_string(&outcome),
                 "version": applied_version, "body": json_string(mutation),
-            }))}));
+            })));
             results.push(MutationResult { id: mutation.id, seq: mutation.seq, outcome });
         }
         let new_last_seq = last_seq.max(last);
@@ -460,6 +462,8 @@ impl Store {
             return Ok(Attempt::Done(PushReply { results, last_seq: new_last_seq }));
         }
 
+        let checked = checking.elapsed();
+        let committing = std::time::Instant::now();
         let mut customers = Vec::new();
         let mut items = Vec::new();
         for id in &touched {
@@ -479,8 +483,8 @@ impl Store {
                  UPSERT type::record('client', $client) SET user = $user, last_seq = $last_seq;
                  FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
                  FOR $r IN $items { UPSERT type::record($r.tb, $r.key) CONTENT $r.row; };
-                 FOR $r IN $mutations { CREATE type::record('mutation', $r.key) CONTENT $r.row; };
-                 FOR $r IN $audit { CREATE audit CONTENT $r; };
+                 INSERT INTO mutation $mutations;
+                 INSERT INTO audit $audit;
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
                  FOR $r IN $closed { UPDATE type::record('conflict', $r.key) SET open = false, closed_version = $r.version, closed_by = $r.by; };
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
@@ -500,6 +504,12 @@ impl Store {
             .bind(("revocations", Value::Array(revocations)))
             .await
             .and_then(crate::error::explain);
+        tracing::debug!(
+            mutations = mutations.len(),
+            check_ms = checked.as_millis() as u64,
+            commit_ms = committing.elapsed().as_millis() as u64,
+            "push transaction"
+        );
         match committed {
             Ok(_) => Ok(Attempt::Done(PushReply { results, last_seq: new_last_seq })),
             Err(error) if retryable(&error) => {

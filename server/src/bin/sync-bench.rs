@@ -63,8 +63,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let started = Instant::now();
+    let mut slowest = std::time::Duration::ZERO;
+    let mut first = None;
     for batch in mutations.chunks(BATCH) {
+        let timer = Instant::now();
         let reply = store.push(&viewer, client.client, batch, today).await?;
+        let took = timer.elapsed();
+        first.get_or_insert(took);
+        slowest = slowest.max(took);
         if let Some(bad) = reply.results.iter().find(|r| !matches!(r.outcome, Outcome::Applied { .. })) {
             return Err(format!("push did not apply: {bad:?}").into());
         }
@@ -72,6 +78,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let push_secs = started.elapsed().as_secs_f64();
     let push_per_s = total as f64 / push_secs;
     println!("push: {total} creates in batches of {BATCH}: {push_secs:.2} s, {push_per_s:.0} mutations/s");
+    println!(
+        "push: first batch {} ms, slowest {} ms",
+        first.unwrap_or_default().as_millis(),
+        slowest.as_millis()
+    );
 
     // Pull: the whole portfolio from an empty cookie, in pages of 1,000.
     let started = Instant::now();
