@@ -439,8 +439,13 @@ impl Customer {
             })
             .map(|(name, _)| Subject::Field(*name))
             .collect();
-        subjects.extend(self.tags.iter().filter(|(_, r)| r.in_conflict()).map(|(t, _)| Subject::Tag(t.clone())));
-        fn items<T: Clone + PartialEq>(out: &mut Vec<Subject>, kind: ItemKind, list: &BTreeMap<ItemId, Item<T>>) {
+        subjects
+            .extend(self.tags.iter().filter(|(_, r)| r.in_conflict()).map(|(t, _)| Subject::Tag(t.clone())));
+        fn items<T: Clone + PartialEq>(
+            out: &mut Vec<Subject>,
+            kind: ItemKind,
+            list: &BTreeMap<ItemId, Item<T>>,
+        ) {
             out.extend(
                 list.iter()
                     .filter(|(_, i)| i.content.in_conflict() || i.removed.in_conflict())

@@ -169,7 +169,8 @@ pub fn check_mutation(
             Role::Manager => *owner == viewer.user || (target.team.is_some() && target.team == viewer.team),
             // A rep keeps what they create and hands archives only to teammates.
             Role::Rep => {
-                *owner == viewer.user || (!mutation_is_create(mutation) && target.team.is_some() && target.team == viewer.team)
+                *owner == viewer.user
+                    || (!mutation_is_create(mutation) && target.team.is_some() && target.team == viewer.team)
             }
         };
         if allowed { Ok(()) } else { Err(Rejection::new("forbidden.owner")) }
@@ -201,7 +202,9 @@ pub fn check_mutation(
         Change::SetFields { edits } | Change::ResolveConflict { edits } => {
             for edit in edits {
                 let name = edit.value.name();
-                if !full && (SENSITIVE.contains(&name) || matches!(name, FieldName::Owner | FieldName::SharedWith)) {
+                if !full
+                    && (SENSITIVE.contains(&name) || matches!(name, FieldName::Owner | FieldName::SharedWith))
+                {
                     return Err(Rejection::new("forbidden.sensitive"));
                 }
                 match &edit.value {
@@ -292,7 +295,11 @@ mod tests {
         Viewer { user: UserId(user.into()), role, team: team.map(Into::into) }
     }
 
-    fn place<'a>(owner: Option<&'a UserId>, team: Option<&'a str>, shared: &'a BTreeSet<UserId>) -> Placement<'a> {
+    fn place<'a>(
+        owner: Option<&'a UserId>,
+        team: Option<&'a str>,
+        shared: &'a BTreeSet<UserId>,
+    ) -> Placement<'a> {
         Placement { owner, team, shared_with: shared }
     }
 
@@ -331,7 +338,10 @@ mod tests {
         let owned_by_a = place(Some(&a), Some("north"), &none);
         assert_eq!(sight(&viewer("a", Role::Rep, Some("north")), owned_by_a), Sight::Full);
         assert_eq!(sight(&viewer("b", Role::Rep, Some("north")), owned_by_a), Sight::Hidden);
-        assert_eq!(sight(&viewer("b", Role::Rep, Some("north")), place(Some(&a), Some("north"), &shared_with_b)), Sight::Masked);
+        assert_eq!(
+            sight(&viewer("b", Role::Rep, Some("north")), place(Some(&a), Some("north"), &shared_with_b)),
+            Sight::Masked
+        );
         assert_eq!(sight(&viewer("m", Role::Manager, Some("north")), owned_by_a), Sight::Full);
         assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), owned_by_a), Sight::Hidden);
         assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), place(None, None, &none)), Sight::Full);
@@ -341,10 +351,7 @@ mod tests {
 
     #[test]
     fn a_manager_without_a_team_sees_only_their_own() {
-        assert_eq!(
-            scope(&viewer("m", Role::Manager, None)),
-            Scope::Own { user: UserId("m".into()) }
-        );
+        assert_eq!(scope(&viewer("m", Role::Manager, None)), Scope::Own { user: UserId("m".into()) });
     }
 
     #[test]
@@ -361,11 +368,13 @@ mod tests {
     fn a_manager_assigns_within_their_team_and_an_admin_anywhere() {
         let manager = viewer("m", Role::Manager, Some("north"));
         assert!(check_mutation(&manager, &create_owned_by("m", Some("b")), None, None, &team_of).is_ok());
-        let err = check_mutation(&manager, &create_owned_by("m", Some("c")), None, None, &team_of).unwrap_err();
+        let err =
+            check_mutation(&manager, &create_owned_by("m", Some("c")), None, None, &team_of).unwrap_err();
         assert_eq!(err.code, "forbidden.owner");
         let admin = viewer("root", Role::Admin, None);
         assert!(check_mutation(&admin, &create_owned_by("root", Some("c")), None, None, &team_of).is_ok());
-        let err = check_mutation(&admin, &create_owned_by("root", Some("ghost")), None, None, &team_of).unwrap_err();
+        let err = check_mutation(&admin, &create_owned_by("root", Some("ghost")), None, None, &team_of)
+            .unwrap_err();
         assert_eq!(err.code, "owner.unknown");
     }
 
@@ -388,7 +397,10 @@ mod tests {
             "forbidden.sensitive"
         );
         let delete = mutation("b", Change::Delete { base: 1 });
-        assert_eq!(check_mutation(&rep, &delete, Some(Sight::Masked), None, &team_of).unwrap_err().code, "forbidden");
+        assert_eq!(
+            check_mutation(&rep, &delete, Some(Sight::Masked), None, &team_of).unwrap_err().code,
+            "forbidden"
+        );
         assert_eq!(
             check_mutation(&rep, &plain, Some(Sight::Hidden), None, &team_of).unwrap_err().code,
             "customer.not_found"
@@ -403,7 +415,10 @@ mod tests {
             LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() },
             LabelledPhone { label: PhoneLabel::Work, number: Phone::parse("01062345678").unwrap() },
         ];
-        fields.address = Address { city: Some("北京".into()), detail: Some("朝阳路1号".into()), ..Address::default() };
+        fields.address =
+            Address {
+                city: Some("北京".into()), detail: Some("朝阳路1号".into()), ..Address::default()
+            };
         let create = mutation("a", Change::Create { fields: Box::new(fields) });
         let today = Date::new(2026, 1, 1).unwrap();
         let (mut customer, _) = apply(None, &create, &ApplyContext { version: 1, today }).unwrap();
@@ -413,7 +428,10 @@ mod tests {
         rival_edit.client = ClientId::new();
         rival_edit.seq = 1;
         rival_edit.change = Change::SetFields {
-            edits: vec![FieldEdit { value: FieldValue::IdNumber(Some("110101199003079999".into())), base: 0 }],
+            edits: vec![FieldEdit {
+                value: FieldValue::IdNumber(Some("110101199003079999".into())),
+                base: 0,
+            }],
         };
         customer = apply(Some(&customer), &rival_edit, &ApplyContext { version: 2, today }).unwrap().0;
         assert!(customer.has_conflicts());
@@ -424,7 +442,10 @@ mod tests {
         assert_eq!(customer.fields.address.city.as_deref(), Some("北京"));
         assert_eq!(customer.fields.address.detail.as_deref(), Some(MASK));
         let json = serde_json::to_string(&customer).unwrap();
-        assert!(!json.contains("199003071234") && !json.contains("199003079999") && !json.contains("朝阳路"), "{json}");
+        assert!(
+            !json.contains("199003071234") && !json.contains("199003079999") && !json.contains("朝阳路"),
+            "{json}"
+        );
         assert!(!has_sensitive_values(&customer));
     }
 }

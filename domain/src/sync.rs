@@ -90,4 +90,3 @@ pub struct PullPage {
     /// must drop its cached archives (not its outbox) and take these instead.
     pub reset: bool,
 }
-

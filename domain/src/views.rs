@@ -119,4 +119,3 @@ impl User {
         Viewer { user: self.id.clone(), role: self.role, team: self.team.clone() }
     }
 }
-

@@ -44,7 +44,11 @@ async fn close(store: Store) {
 }
 
 /// Creates an admin account (the first one, or another).
-pub async fn create_admin(settings: &Settings, username: &str, password: &str) -> Result<String, CommandError> {
+pub async fn create_admin(
+    settings: &Settings,
+    username: &str,
+    password: &str,
+) -> Result<String, CommandError> {
     let store = open(settings).await?;
     let new = NewUser {
         username: username.into(),
@@ -58,8 +62,12 @@ pub async fn create_admin(settings: &Settings, username: &str, password: &str) -
     match result {
         Ok(user) => Ok(format!("admin {} created; sign in at /signin", user.id)),
         Err(StoreError::Invalid(error)) => Err(CommandError::Refused(match error.code.as_str() {
-            "password.too_short" => format!("the password needs at least {} characters", error.limit.unwrap_or(8)),
-            "password.too_long" => format!("the password can have at most {} characters", error.limit.unwrap_or(128)),
+            "password.too_short" => {
+                format!("the password needs at least {} characters", error.limit.unwrap_or(8))
+            }
+            "password.too_long" => {
+                format!("the password can have at most {} characters", error.limit.unwrap_or(128))
+            }
             "username.required" => "give a user name".into(),
             "username.format" => "a user name is 1 to 32 of a-z, 0-9, '.', '_', '-'".into(),
             other => format!("not accepted: {other}"),

@@ -43,7 +43,9 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         ["create-admin", name] => Ok(Some(Command::CreateAdmin((*name).into()))),
         ["backup", file] => Ok(Some(Command::Backup(file.into()))),
         ["restore", file] => Ok(Some(Command::Restore(file.into()))),
-        [command @ ("create-admin" | "backup" | "restore"), ..] => Err(format!("'{command}' takes one argument")),
+        [command @ ("create-admin" | "backup" | "restore"), ..] => {
+            Err(format!("'{command}' takes one argument"))
+        }
         [other, ..] => Err(format!("unknown argument '{other}'")),
     }
 }
@@ -80,8 +82,12 @@ fn main() -> ExitCode {
     let password = match &command {
         Command::CreateAdmin(_) => {
             let mut line = String::new();
-            if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim_end_matches(['\r', '\n']).is_empty() {
-                eprintln!("server: create-admin reads the password from the first line of stdin; none was given");
+            if std::io::stdin().lock().read_line(&mut line).is_err()
+                || line.trim_end_matches(['\r', '\n']).is_empty()
+            {
+                eprintln!(
+                    "server: create-admin reads the password from the first line of stdin; none was given"
+                );
                 return ExitCode::from(2);
             }
             line.trim_end_matches(['\r', '\n']).to_owned()
@@ -90,19 +96,23 @@ fn main() -> ExitCode {
     };
     // Server functions over the store nest deep futures; debug builds
     // outgrow tokio's 2 MiB worker stacks, so give every build room.
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("server: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("server: cannot start the async runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
     let result = runtime.block_on(async {
         use server::commands;
         match &command {
             Command::Serve => {
                 tracing::info!(?settings, "starting");
-                startup::run(settings, startup::shutdown_signal()).await.map(|()| None).map_err(|e| (e.to_string(), e.exit_code()))
+                startup::run(settings, startup::shutdown_signal())
+                    .await
+                    .map(|()| None)
+                    .map_err(|e| (e.to_string(), e.exit_code()))
             }
             Command::CreateAdmin(name) => refused(commands::create_admin(&settings, name, &password).await),
             Command::Backup(file) => refused(commands::backup(&settings, file).await),

@@ -75,8 +75,10 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// The state every request sees, for these settings.
 pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Settings) -> AppState {
-    let sessions =
-        SessionSettings { ttl_ms: i64::from(settings.session_days) * 24 * 3600 * 1000, secure: settings.secure_cookies };
+    let sessions = SessionSettings {
+        ttl_ms: i64::from(settings.session_days) * 24 * 3600 * 1000,
+        secure: settings.secure_cookies,
+    };
     AppState { leptos_options, store, sessions, limiter: Arc::new(app::auth::SignInLimiter::default()) }
 }
 
@@ -165,7 +167,9 @@ pub async fn run(
     let (store, report) = Store::open(&settings.database_url, credentials.as_ref()).await?;
     tracing::info!(applied = ?report.applied, schema_version = report.version, "database ready");
     if matches!(store.has_users().await, Ok(false)) {
-        tracing::warn!("nobody can sign in yet: create the first admin with `server create-admin NAME` (password on stdin)");
+        tracing::warn!(
+            "nobody can sign in yet: create the first admin with `server create-admin NAME` (password on stdin)"
+        );
     }
     let listener = TcpListener::bind(settings.addr)
         .await

@@ -6,13 +6,13 @@
 
 use std::collections::HashMap;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use domain::FieldError;
 use domain::ids::UserId;
 use domain::policy::{Colleague, Role};
-use serde::Deserialize;
 pub use domain::views::User;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError, now_millis};
@@ -86,7 +86,8 @@ async fn verify_password(password: String, hash: String) -> bool {
 
 /// A hash of a password nobody has, verified when the user does not exist so
 /// that a wrong name takes as long as a wrong password.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0mKx8m3N6XwVvWm3c3JhbmRvbWJ5dGVzZm9ydGVzdA";
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0mKx8m3N6XwVvWm3c3JhbmRvbWJ5dGVzZm9ydGVzdA";
 
 fn token_key(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -106,7 +107,13 @@ struct UserRow {
 impl UserRow {
     fn into_user(self) -> Result<User, StoreError> {
         let role = Role::parse(&self.role).ok_or(StoreError::Other)?;
-        Ok(User { id: UserId(self.id), display_name: self.display_name, role, team: self.team, disabled: self.disabled })
+        Ok(User {
+            id: UserId(self.id),
+            display_name: self.display_name,
+            role,
+            team: self.team,
+            disabled: self.disabled,
+        })
     }
 }
 
@@ -181,7 +188,8 @@ impl Store {
             .await
             .and_then(crate::error::explain)
             .map_err(StoreError::from_db)?;
-        let rows: Vec<serde_json::Value> = response.take(response.num_statements() - 1).map_err(StoreError::from_db)?;
+        let rows: Vec<serde_json::Value> =
+            response.take(response.num_statements() - 1).map_err(StoreError::from_db)?;
         let row = rows.into_iter().next().ok_or(StoreError::NotFound)?;
         serde_json::from_value::<UserRow>(row).map_err(|_| StoreError::Other)?.into_user()
     }
@@ -232,7 +240,11 @@ impl Store {
 
     /// Checks a name and password. `None` for a wrong name, a wrong password
     /// or a disabled user alike, so the answer does not tell which.
-    pub async fn check_credentials(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
+    pub async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, StoreError> {
         let Ok(id) = parse_username(username) else {
             verify_password(password.to_owned(), DECOY_HASH.to_owned()).await;
             return Ok(None);
@@ -244,8 +256,14 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let rows: Vec<serde_json::Value> = response.take(0).map_err(StoreError::from_db)?;
-        let row = rows.into_iter().next().map(serde_json::from_value::<UserRow>).transpose().map_err(|_| StoreError::Other)?;
-        let hash = row.as_ref().and_then(|r| r.password_hash.clone()).unwrap_or_else(|| DECOY_HASH.to_owned());
+        let row = rows
+            .into_iter()
+            .next()
+            .map(serde_json::from_value::<UserRow>)
+            .transpose()
+            .map_err(|_| StoreError::Other)?;
+        let hash =
+            row.as_ref().and_then(|r| r.password_hash.clone()).unwrap_or_else(|| DECOY_HASH.to_owned());
         let matches = verify_password(password.to_owned(), hash).await;
         match row {
             Some(row) if matches && !row.disabled => Ok(Some(row.into_user()?)),

@@ -40,14 +40,31 @@ impl Store {
 
 /// Every table the archive keeps, for whole-database comparisons.
 pub const TABLES: &[&str] = &[
-    "schema_migration", "legacy_customer", "counter", "customer", "contact", "sale_order", "interaction",
-    "feedback", "task", "team", "user", "session", "client", "mutation", "conflict", "revocation", "audit",
+    "schema_migration",
+    "legacy_customer",
+    "counter",
+    "customer",
+    "contact",
+    "sale_order",
+    "interaction",
+    "feedback",
+    "task",
+    "team",
+    "user",
+    "session",
+    "client",
+    "mutation",
+    "conflict",
+    "revocation",
+    "audit",
 ];
 
 impl Store {
     /// Every row of every table, in key order: for checking that a restore,
     /// a restart or a replay left the data exactly as it was.
-    pub async fn snapshot(&self) -> Result<std::collections::BTreeMap<String, Vec<serde_json::Value>>, StoreError> {
+    pub async fn snapshot(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Vec<serde_json::Value>>, StoreError> {
         let mut tables = std::collections::BTreeMap::new();
         for table in TABLES {
             let mut response = self

@@ -3,8 +3,8 @@
 use domain::archive::{Customer, FieldValue, Item, ItemKind, Subject};
 use domain::merge::{Register, Stamp};
 use domain::policy::Viewer;
-use serde::Serialize;
 pub use domain::views::{CandidateView, ConflictView};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::{Store, StoreError};
@@ -36,8 +36,11 @@ pub fn conflicts_of(customer: &Customer) -> Vec<ConflictView> {
                 Subject::Field(name) => {
                     let meta = customer.field_meta.get(name);
                     let current = FieldValue::read(&customer.fields, *name);
-                    let mut all: Vec<CandidateView> = meta.map(|m| vec![candidate(&current, &m.stamp)]).unwrap_or_default();
-                    all.extend(meta.into_iter().flat_map(|m| m.rivals.iter().map(|r| candidate(&r.value, &r.stamp))));
+                    let mut all: Vec<CandidateView> =
+                        meta.map(|m| vec![candidate(&current, &m.stamp)]).unwrap_or_default();
+                    all.extend(
+                        meta.into_iter().flat_map(|m| m.rivals.iter().map(|r| candidate(&r.value, &r.stamp))),
+                    );
                     all
                 }
                 Subject::Tag(tag) => customer.tags.get(tag).map(register_candidates).unwrap_or_default(),
@@ -50,18 +53,28 @@ pub fn conflicts_of(customer: &Customer) -> Vec<ConflictView> {
                 },
                 Subject::Deletion => {
                     let mut all = register_candidates(&customer.deletion);
-                    all.extend(customer.edits_while_deleted().iter().map(|e| candidate(&e.subject, &e.stamp)));
+                    all.extend(
+                        customer.edits_while_deleted().iter().map(|e| candidate(&e.subject, &e.stamp)),
+                    );
                     all
                 }
             };
-            ConflictView { id: format!("{}/{}", customer.id, subject.key()), subject: subject.key(), candidates }
+            ConflictView {
+                id: format!("{}/{}", customer.id, subject.key()),
+                subject: subject.key(),
+                candidates,
+            }
         })
         .collect()
 }
 
 impl Store {
     /// The open conflicts of an archive `viewer` may see.
-    pub async fn open_conflicts(&self, viewer: &Viewer, customer: &str) -> Result<Vec<ConflictView>, StoreError> {
+    pub async fn open_conflicts(
+        &self,
+        viewer: &Viewer,
+        customer: &str,
+    ) -> Result<Vec<ConflictView>, StoreError> {
         let (customer, _) = self.customer_for(viewer, customer).await?.ok_or(StoreError::NotFound)?;
         Ok(conflicts_of(&customer))
     }

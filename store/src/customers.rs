@@ -2,12 +2,11 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
-use serde::Deserialize;
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
+use serde::Deserialize;
 
 use crate::sync::take_all;
 use crate::{Store, StoreError};
-
 
 #[derive(Deserialize)]
 struct ListRow {
@@ -88,7 +87,8 @@ impl Store {
             .filter(|row| {
                 let owner = row.owner.clone().map(domain::ids::UserId);
                 let shared = row.shared_with.iter().cloned().map(domain::ids::UserId).collect();
-                let place = Placement { owner: owner.as_ref(), team: row.team.as_deref(), shared_with: &shared };
+                let place =
+                    Placement { owner: owner.as_ref(), team: row.team.as_deref(), shared_with: &shared };
                 policy::sight(viewer, place) != Sight::Hidden
             })
             .map(|row| CustomerListItem {

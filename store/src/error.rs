@@ -74,7 +74,9 @@ pub(crate) fn cause(response: &mut surrealdb::IndexedResults) -> Option<surreald
 }
 
 /// The results, or the database error that explains why the query failed.
-pub(crate) fn explain(mut response: surrealdb::IndexedResults) -> surrealdb::Result<surrealdb::IndexedResults> {
+pub(crate) fn explain(
+    mut response: surrealdb::IndexedResults,
+) -> surrealdb::Result<surrealdb::IndexedResults> {
     match cause(&mut response) {
         Some(error) => Err(error),
         None => Ok(response),

@@ -107,8 +107,11 @@ mod tests {
         let admin = Viewer { user: UserId("root".into()), role: Role::Admin, team: None };
         let page = store.pull(&admin, None, 10).await.unwrap();
         assert_eq!(page.changes.len(), 2);
-        let (customer, _) =
-            store.customer_for(&admin, "01890a5d-ac96-774b-bcce-b302099a8057").await.unwrap().expect("kept its id");
+        let (customer, _) = store
+            .customer_for(&admin, "01890a5d-ac96-774b-bcce-b302099a8057")
+            .await
+            .unwrap()
+            .expect("kept its id");
         assert_eq!(customer.fields.name.as_str(), "老客户");
         assert_eq!(customer.fields.owner, None);
     }

@@ -25,10 +25,10 @@ pub use accounts::{NewUser, SessionInfo, User, parse_username};
 pub use audit::AuditEntry;
 pub use conflicts::{CandidateView, ConflictView, conflicts_of};
 pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
-pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub use error::StoreError;
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
+pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 
 /// The namespace and database the archive lives in.
 const NAMESPACE: &str = "crm";
@@ -127,9 +127,7 @@ impl Store {
 
 /// The server clock in Unix milliseconds (sessions; never used to order changes).
 pub(crate) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.

@@ -16,22 +16,20 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Never edit one that has shipped: add another.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "customers",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "customers",
+        sql: r#"
         DEFINE TABLE customer SCHEMAFULL;
         DEFINE FIELD name ON customer TYPE string
             ASSERT string::len($value) > 0 AND string::len($value) <= 120;
         DEFINE FIELD created_at ON customer TYPE datetime DEFAULT time::now() READONLY;
         DEFINE INDEX customer_created_at ON customer FIELDS created_at;
     "#,
-},
-Migration {
-    version: 2,
-    name: "archives, accounts, sync, audit",
-    sql: MIGRATION_2,
-}];
+    },
+    Migration { version: 2, name: "archives, accounts, sync, audit", sql: MIGRATION_2 },
+];
 
 /// The archive as documents, with columns for what the app looks up; the
 /// item tables are projections of the archive for queries and dashboards.

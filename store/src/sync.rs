@@ -113,24 +113,69 @@ fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) 
         }
     }
     let b = before;
-    changed(b.map(|c| &c.contacts), &after.contacts, after, "contact", |c| json!({
-        "name": c.name.as_str(),
-        "phones": c.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
-    }), out);
-    changed(b.map(|c| &c.orders), &after.orders, after, "sale_order", |o| json!({
-        "product": o.product, "amount": o.amount.minor, "currency": o.amount.currency.as_str(),
-        "date": o.date.to_string(),
-    }), out);
-    changed(b.map(|c| &c.interactions), &after.interactions, after, "interaction", |i| json!({
-        "kind": name_of(&i.kind), "at": i.at.0, "satisfaction": i.satisfaction,
-        "follow_up": i.next_follow_up.map(|d| d.to_string()),
-    }), out);
-    changed(b.map(|c| &c.feedback), &after.feedback, after, "feedback", |f| json!({
-        "kind": name_of(&f.kind), "status": name_of(&f.status), "received_at": f.received_at.0,
-    }), out);
-    changed(b.map(|c| &c.tasks), &after.tasks, after, "task", |t| json!({
-        "kind": name_of(&t.kind), "due": t.due.to_string(), "done": t.done,
-    }), out);
+    changed(
+        b.map(|c| &c.contacts),
+        &after.contacts,
+        after,
+        "contact",
+        |c| {
+            json!({
+                "name": c.name.as_str(),
+                "phones": c.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.orders),
+        &after.orders,
+        after,
+        "sale_order",
+        |o| {
+            json!({
+                "product": o.product, "amount": o.amount.minor, "currency": o.amount.currency.as_str(),
+                "date": o.date.to_string(),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.interactions),
+        &after.interactions,
+        after,
+        "interaction",
+        |i| {
+            json!({
+                "kind": name_of(&i.kind), "at": i.at.0, "satisfaction": i.satisfaction,
+                "follow_up": i.next_follow_up.map(|d| d.to_string()),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.feedback),
+        &after.feedback,
+        after,
+        "feedback",
+        |f| {
+            json!({
+                "kind": name_of(&f.kind), "status": name_of(&f.status), "received_at": f.received_at.0,
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.tasks),
+        &after.tasks,
+        after,
+        "task",
+        |t| {
+            json!({
+                "kind": name_of(&t.kind), "due": t.due.to_string(), "done": t.done,
+            })
+        },
+        out,
+    );
 }
 
 /// Audit entries for one applied mutation: one per changed field, tag and
@@ -156,16 +201,25 @@ fn audit_rows(
         None => out.push(entry(None, None, Some(json_string(&after.fields)))),
         Some(before) => {
             for &name in FieldName::ALL {
-                let (old, new) = (FieldValue::read(&before.fields, name), FieldValue::read(&after.fields, name));
+                let (old, new) =
+                    (FieldValue::read(&before.fields, name), FieldValue::read(&after.fields, name));
                 if old != new {
-                    out.push(entry(Some(format!("field:{}", name.as_str())), Some(json_string(&old)), Some(json_string(&new))));
+                    out.push(entry(
+                        Some(format!("field:{}", name.as_str())),
+                        Some(json_string(&old)),
+                        Some(json_string(&new)),
+                    ));
                 }
             }
             let tags: BTreeSet<&String> = before.tags.keys().chain(after.tags.keys()).collect();
             for tag in tags {
                 let shown = |c: &Customer| c.tags.get(tag).is_some_and(|r| r.candidates().any(|c| *c.value));
                 if shown(before) != shown(after) {
-                    out.push(entry(Some(format!("tag:{tag}")), Some(shown(before).to_string()), Some(shown(after).to_string())));
+                    out.push(entry(
+                        Some(format!("tag:{tag}")),
+                        Some(shown(before).to_string()),
+                        Some(shown(after).to_string()),
+                    ));
                 }
             }
             fn items<T: Clone + PartialEq + Serialize>(
@@ -190,7 +244,11 @@ fn audit_rows(
             items(ItemKind::Feedback, &before.feedback, &after.feedback, &mut push);
             items(ItemKind::Task, &before.tasks, &after.tasks, &mut push);
             if before.deleted() != after.deleted() {
-                out.push(entry(Some("deletion".into()), Some(before.deleted().to_string()), Some(after.deleted().to_string())));
+                out.push(entry(
+                    Some("deletion".into()),
+                    Some(before.deleted().to_string()),
+                    Some(after.deleted().to_string()),
+                ));
             }
         }
     }
@@ -208,13 +266,19 @@ fn name_of_change(change: &Change) -> String {
 
 /// Who (other than admins) can see an archive placed like this.
 fn audience(customer: &Customer, team: Option<&str>) -> (BTreeSet<String>, BTreeSet<String>, bool) {
-    let users = customer.fields.owner.iter().chain(&customer.fields.shared_with).map(|u| u.0.clone()).collect();
+    let users =
+        customer.fields.owner.iter().chain(&customer.fields.shared_with).map(|u| u.0.clone()).collect();
     let teams = team.map(str::to_owned).into_iter().collect();
     (users, teams, customer.fields.owner.is_none())
 }
 
 /// A tombstone for whoever lost sight of the archive between `before` and `after`.
-fn revocation_row(before: &Customer, before_team: Option<&str>, after: &Customer, team: Option<&str>) -> Option<Value> {
+fn revocation_row(
+    before: &Customer,
+    before_team: Option<&str>,
+    after: &Customer,
+    team: Option<&str>,
+) -> Option<Value> {
     let (old_users, old_teams, old_pool) = audience(before, before_team);
     let (new_users, new_teams, new_pool) = audience(after, team);
     let users: Vec<&String> = old_users.difference(&new_users).collect();
@@ -224,6 +288,9 @@ fn revocation_row(before: &Customer, before_team: Option<&str>, after: &Customer
         json!({ "customer": after.id.to_string(), "version": after.version, "users": users, "teams": teams, "from_pool": from_pool })
     })
 }
+
+/// An archive as one mutation left it, with what it was before (none for a create).
+type Written = (Customer, Option<Customer>);
 
 /// An archive loaded for a push, with what it looked like before the batch.
 struct Loaded {
@@ -329,20 +396,18 @@ impl Store {
         let logged: Vec<LoggedRow> = take_all(&mut response, 2)?;
         let docs: Vec<DocRow> = take_all(&mut response, 3)?;
 
-        if let Some(row) = &client_row {
-            if row.user != viewer.user.0 {
-                return Err(StoreError::Forbidden("client.foreign".into()));
-            }
+        if client_row.as_ref().is_some_and(|row| row.user != viewer.user.0) {
+            return Err(StoreError::Forbidden("client.foreign".into()));
         }
         let last_seq = client_row.map_or(0, |r| r.last_seq as u64);
         let logged: HashMap<u64, Outcome> = logged
             .into_iter()
             .filter_map(|r| Some((r.seq as u64, serde_json::from_str(&r.outcome).ok()?)))
             .collect();
-        if let Some(fresh) = mutations.iter().find(|m| m.seq > last_seq) {
-            if fresh.seq != last_seq + 1 {
-                return Err(StoreError::SequenceGap { expected: last_seq + 1, got: fresh.seq });
-            }
+        if let Some(fresh) = mutations.iter().find(|m| m.seq > last_seq)
+            && fresh.seq != last_seq + 1
+        {
+            return Err(StoreError::SequenceGap { expected: last_seq + 1, got: fresh.seq });
         }
 
         let checking = std::time::Instant::now();
@@ -357,10 +422,7 @@ impl Store {
                 tracing::error!(%error, customer = %doc.id, "stored archive does not parse");
                 StoreError::Other
             })?;
-            loaded.insert(
-                customer.id,
-                Loaded { original: Some(customer.clone()), current: Some(customer) },
-            );
+            loaded.insert(customer.id, Loaded { original: Some(customer.clone()), current: Some(customer) });
         }
 
         let start_version = counter.current as u64;
@@ -382,15 +444,23 @@ impl Store {
                 continue;
             }
             let ctx = ApplyContext { version: version + 1, today };
-            let result = (|| -> Result<(Vec<(Customer, Option<Customer>)>, Applied), Rejection> {
+            let result = (|| -> Result<(Vec<Written>, Applied), Rejection> {
                 server_checks(mutation)?;
                 let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
-                let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c.fields.owner.as_ref()).as_deref()));
+                let sight_of = |c: &Customer| {
+                    policy::sight(viewer, placement(c, team_of(c.fields.owner.as_ref()).as_deref()))
+                };
                 let from = match &mutation.change {
                     Change::Merge { from, .. } => loaded.get(from).and_then(|l| l.current.as_ref()),
                     _ => None,
                 };
-                policy::check_mutation(viewer, mutation, current.map(sight_of), from.map(sight_of), &colleague)?;
+                policy::check_mutation(
+                    viewer,
+                    mutation,
+                    current.map(sight_of),
+                    from.map(sight_of),
+                    &colleague,
+                )?;
                 match (&mutation.change, current, from) {
                     (Change::Merge { .. }, Some(into), Some(from)) => {
                         let (merged, gone, applied) = apply_merge(into, from, mutation, &ctx)?;
@@ -413,7 +483,12 @@ impl Store {
                         audit_rows(mutation, before.as_ref(), &after, team.as_deref(), &mut audit);
                         if let Some(before) = &before {
                             let before_team = team_of(before.fields.owner.as_ref());
-                            revocations.extend(revocation_row(before, before_team.as_deref(), &after, team.as_deref()));
+                            revocations.extend(revocation_row(
+                                before,
+                                before_team.as_deref(),
+                                &after,
+                                team.as_deref(),
+                            ));
                             let was: BTreeSet<String> = before.conflicts().iter().map(|s| s.key()).collect();
                             let now: BTreeSet<String> = after.conflicts().iter().map(|s| s.key()).collect();
                             for subject in was.difference(&now) {
@@ -429,13 +504,15 @@ impl Store {
                         if !touched.contains(&after.id) {
                             touched.push(after.id);
                         }
-                        let entry = loaded.entry(after.id).or_insert(Loaded { original: None, current: None });
+                        let entry =
+                            loaded.entry(after.id).or_insert(Loaded { original: None, current: None });
                         entry.current = Some(after);
                     }
                     if conflicts.is_empty() {
                         Outcome::Applied { version }
                     } else {
-                        let keys = conflicts.iter().map(|s| format!("{}/{}", mutation.customer, s.key())).collect();
+                        let keys =
+                            conflicts.iter().map(|s| format!("{}/{}", mutation.customer, s.key())).collect();
                         Outcome::Conflict { version, conflicts: keys }
                     }
                 }
@@ -522,7 +599,12 @@ impl Store {
 
     /// Everything `viewer` may see that changed after `cookie`, at most
     /// `limit` changes (capped at [`MAX_PULL_PAGE`]), with the next cookie.
-    pub async fn pull(&self, viewer: &Viewer, cookie: Option<&str>, limit: u32) -> Result<PullPage, StoreError> {
+    pub async fn pull(
+        &self,
+        viewer: &Viewer,
+        cookie: Option<&str>,
+        limit: u32,
+    ) -> Result<PullPage, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_PAGE);
         let (scope_sql, revocation_sql) = match policy::scope(viewer) {
             Scope::All => ("true", "false"),
@@ -575,7 +657,8 @@ impl Store {
         let more = upper < counter.current as u64;
         let cut = full(rows.len()) || full(revoked.len());
         rows.retain(|r| r.version as u64 <= upper);
-        let mut revoked: Vec<RevokedRow> = revoked.into_iter().filter(|r| r.version as u64 <= upper).collect();
+        let mut revoked: Vec<RevokedRow> =
+            revoked.into_iter().filter(|r| r.version as u64 <= upper).collect();
         if cut {
             let mut rest = self
                 .db
@@ -613,7 +696,9 @@ impl Store {
             let version = row.version as u64;
             match sight {
                 Sight::Hidden => {}
-                _ if customer.deleted() => changes.push((version, Pulled::Delete { id: customer.id, version })),
+                _ if customer.deleted() => {
+                    changes.push((version, Pulled::Delete { id: customer.id, version }))
+                }
                 sight => {
                     let masked = sight == Sight::Masked;
                     if masked {
@@ -656,7 +741,11 @@ impl Store {
 
     /// The archive `id` as `viewer` may see it (masked when they must not see
     /// sensitive fields), or `None` when it does not exist for them.
-    pub async fn customer_for(&self, viewer: &Viewer, id: &str) -> Result<Option<(Customer, Sight)>, StoreError> {
+    pub async fn customer_for(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> Result<Option<(Customer, Sight)>, StoreError> {
         let mut response = self
             .db
             .query("SELECT record::id(id) AS id, doc, version, team FROM type::record('customer', $id)")

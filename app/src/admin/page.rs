@@ -14,7 +14,8 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let toggle = ServerAction::<SetUserDisabled>::new();
     let users = Resource::new(move || (create.version().get(), toggle.version().get()), |_| list_users());
-    let create_error = move || create.value().get().and_then(Result::err).map(|e| app_error_message(locale, &e));
+    let create_error =
+        move || create.value().get().and_then(Result::err).map(|e| app_error_message(locale, &e));
 
     view! {
         <section class="card">

@@ -31,7 +31,8 @@ pub(super) async fn create(
     password: String,
 ) -> Result<User, AppError> {
     let (state, admin) = admin().await?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::invalid(FieldError::new("role", "unknown")).respond())?;
+    let role =
+        Role::parse(&role).ok_or_else(|| AppError::invalid(FieldError::new("role", "unknown")).respond())?;
     let team = Some(team).filter(|t| !t.trim().is_empty());
     let new = NewUser { username, display_name, role, team, password };
     let user = answer(state.store.create_user(&new).await)?;

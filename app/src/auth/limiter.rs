@@ -24,7 +24,9 @@ impl SignInLimiter {
     pub fn check(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let mut wait = Duration::ZERO;
-        for (key, limit) in [(format!("user:{account}"), PER_ACCOUNT), (format!("addr:{address}"), PER_ADDRESS)] {
+        for (key, limit) in
+            [(format!("user:{account}"), PER_ACCOUNT), (format!("addr:{address}"), PER_ADDRESS)]
+        {
             if let Some(times) = failures.get_mut(&key) {
                 while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
                     times.pop_front();

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::ConnectInfo;
+use axum::http::HeaderValue;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use store::User;
@@ -31,7 +31,8 @@ fn token_from(parts: &Parts) -> Option<String> {
 
 fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) {
     let secure = if state.sessions.secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    let cookie =
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie)) {
         response.append_header(SET_COOKIE, value);
     }
@@ -41,7 +42,8 @@ fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) {
 /// session was extended.
 pub async fn signed_in() -> Result<(AppState, User), AppError> {
     let state = use_state()?;
-    let token = use_context::<Parts>().as_ref().and_then(token_from).ok_or_else(|| AppError::SignedOut.respond())?;
+    let token =
+        use_context::<Parts>().as_ref().and_then(token_from).ok_or_else(|| AppError::SignedOut.respond())?;
     let session = answer(state.store.session(&token, state.sessions.ttl_ms).await)?
         .ok_or_else(|| AppError::SignedOut.respond())?;
     if session.renewed {

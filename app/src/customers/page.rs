@@ -108,11 +108,15 @@ fn Archive(user: UserId) -> impl IntoView {
     let name = RwSignal::new(String::new());
 
     let name_error = move || match create.value().get() {
-        Some(Err(CreateError::Field(error))) if error.field == "name" => Some(field_error_message(locale, &error)),
+        Some(Err(CreateError::Field(error))) if error.field == "name" => {
+            Some(field_error_message(locale, &error))
+        }
         _ => None,
     };
     let other_error = move || match create.value().get() {
-        Some(Err(CreateError::Field(error))) if error.field != "name" => Some(field_error_message(locale, &error)),
+        Some(Err(CreateError::Field(error))) if error.field != "name" => {
+            Some(field_error_message(locale, &error))
+        }
         Some(Err(CreateError::Rejected(code))) => Some(format!("{} ({code})", texts.rejected)),
         Some(Err(CreateError::Request(error))) => Some(app_error_message(locale, &error)),
         _ => None,

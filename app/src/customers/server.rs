@@ -21,7 +21,12 @@ pub(super) async fn get(id: String) -> Result<CustomerDetail, AppError> {
         && customer.fields.owner.as_ref() != Some(&viewer.user)
         && policy::has_sensitive_values(&customer)
     {
-        answer(state.store.record_audit(&viewer, "view_sensitive", Some((&id, viewer.team.as_deref())), None).await)?;
+        answer(
+            state
+                .store
+                .record_audit(&viewer, "view_sensitive", Some((&id, viewer.team.as_deref())), None)
+                .await,
+        )?;
     }
     Ok(CustomerDetail { customer, masked: sight == Sight::Masked })
 }

@@ -40,7 +40,8 @@ pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<P
             .iter()
             .filter_map(|c| match c {
                 Pulled::Put { customer, masked: false }
-                    if customer.fields.owner.as_ref() != Some(&viewer.user) && policy::has_sensitive_values(customer) =>
+                    if customer.fields.owner.as_ref() != Some(&viewer.user)
+                        && policy::has_sensitive_values(customer) =>
                 {
                     Some(customer.id.to_string())
                 }

@@ -31,7 +31,8 @@ fn fields(i: usize, owner: &UserId) -> Fields {
     let mut fields = Fields::named(CustomerName::parse(&format!("客户{i:05}")).expect("name"));
     fields.owner = Some(owner.clone());
     let number = format!("139{:08}", i);
-    fields.phones = vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&number).expect("phone") }];
+    fields.phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&number).expect("phone") }];
     fields.region = Some(["华东", "华北", "华南", "西南"][i % 4].into());
     fields
 }
@@ -110,7 +111,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Raw: the same documents inserted straight into SurrealDB, 100 rows
     // per transaction, with no checks, no log, no audit, no projections.
     let raw_dir = tempfile::tempdir()?;
-    let db = surrealdb::engine::any::connect(format!("surrealkv://{}", raw_dir.path().join("raw.db").display())).await?;
+    let db =
+        surrealdb::engine::any::connect(format!("surrealkv://{}", raw_dir.path().join("raw.db").display()))
+            .await?;
     db.use_ns("bench").use_db("bench").await?;
     let rows: Vec<serde_json::Value> = documents
         .iter()

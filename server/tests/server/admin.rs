@@ -11,7 +11,13 @@ async fn an_admin_creates_a_user_who_can_then_sign_in() {
     let response = root
         .form(
             "admin/users/create",
-            &[("username", "Wang.Wu"), ("display_name", "王五"), ("role", "rep"), ("team", "north"), ("password", "a fine password")],
+            &[
+                ("username", "Wang.Wu"),
+                ("display_name", "王五"),
+                ("role", "rep"),
+                ("team", "north"),
+                ("password", "a fine password"),
+            ],
         )
         .await;
     assert_eq!(response.status(), 200);
@@ -21,11 +27,29 @@ async fn an_admin_creates_a_user_who_can_then_sign_in() {
     Session::sign_in(&app.base, "wang.wu", "a fine password").await;
 
     let taken = root
-        .form("admin/users/create", &[("username", "a"), ("display_name", "A"), ("role", "rep"), ("team", ""), ("password", "a fine password")])
+        .form(
+            "admin/users/create",
+            &[
+                ("username", "a"),
+                ("display_name", "A"),
+                ("role", "rep"),
+                ("team", ""),
+                ("password", "a fine password"),
+            ],
+        )
         .await;
     assert_eq!(taken.status(), 409);
     let short = root
-        .form("admin/users/create", &[("username", "zed"), ("display_name", "Z"), ("role", "rep"), ("team", ""), ("password", "short")])
+        .form(
+            "admin/users/create",
+            &[
+                ("username", "zed"),
+                ("display_name", "Z"),
+                ("role", "rep"),
+                ("team", ""),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(short.status(), 422);
     let error: Value = short.json().await.unwrap();

@@ -46,7 +46,8 @@ async fn an_invalid_archive_is_rejected_with_a_field_code_and_nothing_is_stored(
     assert_eq!(outcome["status"], "rejected");
     assert_eq!(outcome["code"], "invalid");
     assert_eq!(outcome["errors"][0]["code"], "birthday.in_future");
-    let list: Value = a.json("customers/list", json!({ "query": { "limit": 10 } })).await.json().await.unwrap();
+    let list: Value =
+        a.json("customers/list", json!({ "query": { "limit": 10 } })).await.json().await.unwrap();
     assert_eq!(list, json!([]));
 }
 

@@ -67,8 +67,13 @@ async fn every_path_answers_each_user_as_the_policy_says() {
         }
 
         // list and search
-        for query in [json!({ "limit": 50 }), json!({ "text": "赵", "limit": 50 }), json!({ "text": "zl", "limit": 50 })] {
-            let list: Value = session.json("customers/list", json!({ "query": query })).await.json().await.unwrap();
+        for query in [
+            json!({ "limit": 50 }),
+            json!({ "text": "赵", "limit": 50 }),
+            json!({ "text": "zl", "limit": 50 }),
+        ] {
+            let list: Value =
+                session.json("customers/list", json!({ "query": query })).await.json().await.unwrap();
             let found = list.as_array().unwrap().iter().any(|c| c["id"] == id_text);
             assert_eq!(found, visible, "list {query} as {user}");
             assert!(!list.to_string().contains(MOBILE), "lists never carry sensitive fields");
@@ -89,7 +94,10 @@ async fn every_path_answers_each_user_as_the_policy_says() {
         };
         let outcome = session.push(id, edit).await;
         if visible {
-            assert!(outcome["status"] == "applied" || outcome["status"] == "conflict", "push as {user}: {outcome}");
+            assert!(
+                outcome["status"] == "applied" || outcome["status"] == "conflict",
+                "push as {user}: {outcome}"
+            );
         } else {
             assert_eq!(outcome["status"], "rejected", "push as {user}");
             assert_eq!(outcome["code"], "customer.not_found", "push as {user}");

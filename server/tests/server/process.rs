@@ -17,7 +17,11 @@ fn create_admin(env: &[(&str, &str)]) {
 
 async fn names(session: &Session) -> Vec<String> {
     let list: Value = session.json("customers/list", json!({ "query": {} })).await.json().await.unwrap();
-    list.as_array().unwrap_or_else(|| panic!("{list}")).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    list.as_array()
+        .unwrap_or_else(|| panic!("{list}"))
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -76,7 +80,8 @@ async fn a_backup_restored_into_a_new_directory_serves_the_same_archives() {
 fn create_admin_refuses_a_short_password_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let url = surrealkv_url(dir.path());
-    let (code, out) = run_command(&["create-admin", "root"], &[("CRM_DATABASE_URL", url.as_str())], "short\n");
+    let (code, out) =
+        run_command(&["create-admin", "root"], &[("CRM_DATABASE_URL", url.as_str())], "short\n");
     assert_eq!(code, Some(6), "{out}");
     assert!(out.contains("at least 8 characters"), "{out}");
 }

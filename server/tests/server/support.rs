@@ -140,7 +140,8 @@ impl Session {
     /// Pushes one change; returns the outcome (`{"status": "applied", ...}`).
     pub async fn push(&mut self, customer: CustomerId, change: Change) -> Value {
         let mutation = self.sequencer.next(customer, change, Timestamp(1_700_000_000_000));
-        let response = self.json("sync/push", json!({ "client": self.sequencer.client, "mutations": [mutation] })).await;
+        let response =
+            self.json("sync/push", json!({ "client": self.sequencer.client, "mutations": [mutation] })).await;
         assert_eq!(response.status(), 200);
         let reply: Value = response.json().await.unwrap();
         reply["results"][0]["outcome"].clone()
@@ -232,7 +233,8 @@ pub fn run_command(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (Option<
         .expect("run server command");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (output.status.code(), text)
 }
 

@@ -1,10 +1,10 @@
 //! Push and pull over HTTP: retries, bad input, sessions, other origins.
 
+use domain::Change;
 use domain::archive::FieldValue;
+use domain::ids::UserId;
 use domain::mutation::{FieldEdit, Sequencer};
 use domain::time::Timestamp;
-use domain::Change;
-use domain::ids::UserId;
 use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, Session, TestApp};
@@ -74,7 +74,8 @@ async fn an_oversized_push_is_413() {
     let app = TestApp::spawn_with_body_limit(16 * 1024).await;
     let mut a = app.sign_in("a").await;
     let id = a.create("a", "张三").await;
-    let mutations: Vec<_> = (0..200).map(|i| a.sequencer.next(id, region(&format!("区{i}")), Timestamp(0))).collect();
+    let mutations: Vec<_> =
+        (0..200).map(|i| a.sequencer.next(id, region(&format!("区{i}")), Timestamp(0))).collect();
     let response = a.json("sync/push", json!({ "client": a.sequencer.client, "mutations": mutations })).await;
     assert_eq!(response.status(), 413);
     unharmed(&app, &a, 1).await;
@@ -87,7 +88,8 @@ async fn a_sequence_gap_is_409_naming_the_expected_number() {
     let id = a.create("a", "张三").await;
     a.sequencer.last_seq += 3;
     let mutation = a.sequencer.next(id, region("华东"), Timestamp(0));
-    let response = a.json("sync/push", json!({ "client": a.sequencer.client, "mutations": [mutation] })).await;
+    let response =
+        a.json("sync/push", json!({ "client": a.sequencer.client, "mutations": [mutation] })).await;
     assert_eq!(response.status(), 409);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["code"], "sequence_gap");
@@ -115,7 +117,9 @@ async fn an_ended_session_answers_401_with_a_code_the_client_understands() {
     let app = TestApp::spawn().await;
     let a = app.sign_in("a").await;
     assert_eq!(a.form("auth/sign_out", &[]).await.status(), 200);
-    for (endpoint, body) in [("sync/push", json!({ "client": a.sequencer.client, "mutations": [] })), ("sync/pull", json!({}))] {
+    for (endpoint, body) in
+        [("sync/push", json!({ "client": a.sequencer.client, "mutations": [] })), ("sync/pull", json!({}))]
+    {
         let response = a.json(endpoint, body).await;
         assert_eq!(response.status(), 401, "{endpoint}");
         let error: Value = response.json().await.unwrap();
@@ -166,7 +170,12 @@ async fn repeated_wrong_passwords_are_held_and_the_cookie_is_http_only() {
     let error: Value = held.json().await.unwrap();
     assert_eq!(error["code"], "too_many_attempts");
 
-    let ok = client.post(app.url("/api/auth/sign_in")).form(&[("username", "a"), ("password", PASSWORD)]).send().await.unwrap();
+    let ok = client
+        .post(app.url("/api/auth/sign_in"))
+        .form(&[("username", "a"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 }

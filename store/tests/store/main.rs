@@ -4,4 +4,3 @@ mod accounts;
 mod basics;
 mod support;
 mod sync;
-

@@ -99,7 +99,8 @@ impl World {
 
     /// The version an archive is at, as an admin sees it.
     pub async fn version(&self, id: CustomerId) -> u64 {
-        let (customer, _) = self.store.customer_for(&self.viewer("root"), &id.to_string()).await.unwrap().unwrap();
+        let (customer, _) =
+            self.store.customer_for(&self.viewer("root"), &id.to_string()).await.unwrap().unwrap();
         customer.version
     }
 }

@@ -16,7 +16,11 @@ fn region(value: &str, base: u64) -> Change {
     Change::SetFields { edits: vec![FieldEdit { value: FieldValue::Region(Some(value.into())), base }] }
 }
 
-async fn pull_all(store: &Store, viewer: &domain::policy::Viewer, cookie: Option<String>) -> (Vec<Pulled>, String) {
+async fn pull_all(
+    store: &Store,
+    viewer: &domain::policy::Viewer,
+    cookie: Option<String>,
+) -> (Vec<Pulled>, String) {
     let mut cookie = cookie;
     let mut changes = Vec::new();
     loop {
@@ -53,7 +57,9 @@ async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {
     assert!(version > base);
 
     let page = world.store.pull(&a, Some(&cookie), 100).await.unwrap();
-    let [Pulled::Put { customer, masked: false }] = page.changes.as_slice() else { panic!("{:?}", page.changes) };
+    let [Pulled::Put { customer, masked: false }] = page.changes.as_slice() else {
+        panic!("{:?}", page.changes)
+    };
     assert_eq!(customer.fields.region.as_deref(), Some("华东"));
     assert!(page.cookie > cookie, "{} then {}", cookie, page.cookie);
     let again = world.store.pull(&a, Some(&page.cookie), 100).await.unwrap();
@@ -66,14 +72,17 @@ async fn a_retried_push_changes_nothing_and_answers_the_same() {
     let mut world = World::new().await;
     let id = world.create("a", "张三").await;
     let base = world.version(id).await;
-    let batch = vec![world.mutation("a", id, region("华北", base)), world.mutation("a", id, region("华南", base))];
+    let batch =
+        vec![world.mutation("a", id, region("华北", base)), world.mutation("a", id, region("华南", base))];
     let first = world.push("a", &batch).await;
     let version = world.version(id).await;
-    let audit = world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
+    let audit =
+        world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
     let second = world.push("a", &batch).await;
     assert_eq!(first, second);
     assert_eq!(world.version(id).await, version);
-    let audit_after = world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
+    let audit_after =
+        world.store.list_audit(&world.viewer("root"), Some(&id.to_string()), 100).await.unwrap().len();
     assert_eq!(audit, audit_after);
 }
 
@@ -83,7 +92,8 @@ async fn a_rejected_mutation_does_not_block_the_ones_after_it() {
     let id = world.create("a", "张三").await;
     let base = world.version(id).await;
     let too_long = "长".repeat(200);
-    let batch = vec![world.mutation("a", id, region(&too_long, base)), world.mutation("a", id, region("西南", base))];
+    let batch =
+        vec![world.mutation("a", id, region(&too_long, base)), world.mutation("a", id, region("西南", base))];
     let reply = world.push("a", &batch).await;
     let Outcome::Rejected { code, errors } = &reply.results[0].outcome else { panic!("{reply:?}") };
     assert_eq!(code, "invalid");
@@ -165,13 +175,19 @@ async fn a_reassigned_archive_leaves_the_old_keeper_as_a_tombstone() {
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 
     let (a_changes, _) = pull_all(&world.store, &a, Some(a_cookie)).await;
-    assert!(matches!(a_changes.as_slice(), [Pulled::Delete { id: gone, .. }] if *gone == id), "{a_changes:?}");
+    assert!(
+        matches!(a_changes.as_slice(), [Pulled::Delete { id: gone, .. }] if *gone == id),
+        "{a_changes:?}"
+    );
     let (b_changes, _) = pull_all(&world.store, &b, Some(b_cookie)).await;
     assert_eq!(put_ids(&b_changes), [id].into());
 
     // a can no longer edit it; the answer does not even admit it exists.
     let outcome = world.push_one("a", id, region("x", base + 1)).await;
-    assert!(matches!(&outcome, Outcome::Rejected { code, .. } if code == "customer.not_found"), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Outcome::Rejected { code, .. } if code == "customer.not_found"),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -179,7 +195,8 @@ async fn a_shared_colleague_pulls_the_archive_masked_and_may_not_edit_sensitive_
     let mut world = World::new().await;
     let id = world.create("a", "张三").await;
     let base = world.version(id).await;
-    let phones = vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() }];
+    let phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() }];
     let edits = vec![
         FieldEdit { value: FieldValue::Phones(phones), base },
         FieldEdit { value: FieldValue::SharedWith([UserId("c".into())].into()), base },
@@ -192,10 +209,17 @@ async fn a_shared_colleague_pulls_the_archive_masked_and_may_not_edit_sensitive_
     assert!(customer.fields.phones.is_empty());
 
     let base = world.version(id).await;
-    let outcome = world.push_one("c", id, Change::SetFields {
-        edits: vec![FieldEdit { value: FieldValue::Phones(Vec::new()), base }],
-    }).await;
-    assert!(matches!(&outcome, Outcome::Rejected { code, .. } if code == "forbidden.sensitive"), "{outcome:?}");
+    let outcome = world
+        .push_one(
+            "c",
+            id,
+            Change::SetFields { edits: vec![FieldEdit { value: FieldValue::Phones(Vec::new()), base }] },
+        )
+        .await;
+    assert!(
+        matches!(&outcome, Outcome::Rejected { code, .. } if code == "forbidden.sensitive"),
+        "{outcome:?}"
+    );
     let visit = Interaction {
         kind: InteractionKind::Visit,
         at: Timestamp(1_700_000_000_000),
@@ -203,7 +227,8 @@ async fn a_shared_colleague_pulls_the_archive_masked_and_may_not_edit_sensitive_
         satisfaction: Some(5),
         next_follow_up: None,
     };
-    let outcome = world.push_one("c", id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base }).await;
+    let outcome =
+        world.push_one("c", id, Change::PutInteraction { id: ItemId::new(), interaction: visit, base }).await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 }
 
@@ -222,7 +247,10 @@ async fn every_applied_edit_leaves_an_audit_entry_with_old_and_new_values() {
     assert!(entries.iter().any(|e| e.action == "create"));
     // The other team's manager sees none of it; a rep may not read the trail.
     assert!(world.store.list_audit(&world.viewer("n"), Some(&id.to_string()), 10).await.unwrap().is_empty());
-    assert!(matches!(world.store.list_audit(&world.viewer("a"), None, 10).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(
+        world.store.list_audit(&world.viewer("a"), None, 10).await,
+        Err(StoreError::Forbidden(_))
+    ));
 }
 
 #[tokio::test]
@@ -263,7 +291,9 @@ async fn concurrent_pushes_get_unique_versions_and_pulls_skip_nothing() {
                 let reply = store.push(&a, client.client, &mutations, today()).await.unwrap();
                 for result in reply.results {
                     match result.outcome {
-                        Outcome::Applied { version } | Outcome::Conflict { version, .. } => versions.push((version, id)),
+                        Outcome::Applied { version } | Outcome::Conflict { version, .. } => {
+                            versions.push((version, id))
+                        }
                         Outcome::Rejected { code, .. } => panic!("rejected: {code}"),
                     }
                 }
@@ -314,7 +344,10 @@ async fn concurrent_pushes_get_unique_versions_and_pulls_skip_nothing() {
             for (version, id) in &all {
                 if version <= upper {
                     let got = seen.get(id).copied().unwrap_or(0);
-                    assert!(got >= *version, "cookie {upper} passed version {version} of {id}, puller had {got}");
+                    assert!(
+                        got >= *version,
+                        "cookie {upper} passed version {version} of {id}, puller had {got}"
+                    );
                 }
             }
         }
