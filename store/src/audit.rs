@@ -63,3 +63,26 @@ impl Store {
         take_all(&mut response, 0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::ids::UserId;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_audit_entry_cannot_be_edited() {
+        let (store, _) = Store::open("mem://", None).await.unwrap();
+        let viewer = Viewer { user: UserId("m".into()), role: Role::Manager, team: Some("north".into()) };
+        store.record_audit(&viewer, "export", None, Some("{\"rows\":1}".into())).await.unwrap();
+        let edit = store
+            .db
+            .query("UPDATE audit SET user = 'someone-else', new = 'forged'")
+            .await
+            .and_then(crate::error::explain);
+        assert!(edit.is_err(), "the schema refused nothing");
+        let entries = store.list_audit(&viewer, None, 10).await.unwrap();
+        assert_eq!(entries[0].user, "m");
+        assert_eq!(entries[0].new.as_deref(), Some("{\"rows\":1}"));
+    }
+}
