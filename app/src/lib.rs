@@ -45,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Locale::default());
+    provide_context(auth::current_user());
     let texts = use_texts();
     // Effects run only in the browser, after hydration: scripts and browser
     // tests wait for this mark before they interact with the page.

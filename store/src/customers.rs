@@ -5,7 +5,7 @@ use domain::policy::{self, Placement, Scope, Sight, Viewer};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
-use crate::sync::take_all;
+use crate::sync::{PullRow, seen_by, take_all};
 use crate::{Store, StoreError};
 
 #[derive(Deserialize)]
@@ -109,7 +109,7 @@ impl Store {
     pub async fn export_customers(&self, viewer: &Viewer) -> Result<Vec<(Customer, Sight)>, StoreError> {
         let scope = policy::scope(viewer);
         let sql = format!(
-            "SELECT record::id(id) AS id FROM customer WHERE {} AND deleted = false ORDER BY name",
+            "SELECT record::id(id) AS id, doc, version, team FROM customer WHERE {} AND deleted = false ORDER BY name",
             scope_filter(&scope)
         );
         let mut response = self
@@ -119,16 +119,10 @@ impl Store {
             .bind(("user", viewer.user.0.clone()))
             .await
             .map_err(StoreError::from_db)?;
-        #[derive(Deserialize)]
-        struct IdRow {
-            id: String,
-        }
-        let ids: Vec<IdRow> = take_all(&mut response, 0)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for IdRow { id } in ids {
-            if let Some(found) = self.customer_for(viewer, &id).await? {
-                out.push(found);
-            }
+        let rows: Vec<PullRow> = take_all(&mut response, 0)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.extend(seen_by(viewer, row)?);
         }
         Ok(out)
     }

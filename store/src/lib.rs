@@ -28,7 +28,7 @@ pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
 pub use error::StoreError;
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
-pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
+pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply, wire_name};
 
 /// The namespace and database the archive lives in.
 const NAMESPACE: &str = "crm";
@@ -100,8 +100,7 @@ impl Store {
     ) -> Result<(Self, MigrationReport), StoreError> {
         let store = Self::connect(url, credentials).await?;
         let report = store.migrate().await?;
-        let today = domain::time::Timestamp(now_millis()).date_cst();
-        store.adopt_legacy_customers(today).await?;
+        store.adopt_legacy_customers(today()).await?;
         Ok((store, report))
     }
 
@@ -128,6 +127,12 @@ impl Store {
 /// The server clock in Unix milliseconds (sessions; never used to order changes).
 pub(crate) fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Today on the server, in China Standard Time (for rules like "a birthday
+/// is not in the future"); never used to order changes.
+pub fn today() -> domain::time::Date {
+    domain::time::Timestamp(now_millis()).date_cst()
 }
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.

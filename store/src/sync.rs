@@ -23,6 +23,7 @@ use domain::{Change, Mutation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::customers::scope_filter;
 use crate::{Store, StoreError};
 /// How often a push starts again after losing a race before giving up.
 const MAX_ATTEMPTS: u32 = 50;
@@ -40,11 +41,7 @@ fn retryable(error: &surrealdb::Error) -> bool {
 }
 
 /// Strips nulls from a row, since `option<T>` columns take NONE, not NULL.
-pub(crate) fn without_nulls(value: Value) -> Value {
-    row(value)
-}
-
-fn row(mut value: Value) -> Value {
+pub(crate) fn without_nulls(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {
         map.retain(|_, v| !v.is_null());
     }
@@ -55,8 +52,8 @@ fn json_string<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The snake_case name of a serde unit enum value (a stage, a kind).
-fn name_of<T: Serialize>(value: &T) -> String {
+/// The snake_case wire name of an enum value (a stage, a kind, a category).
+pub fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(Value::String(s)) => s,
         Ok(other) => other.to_string(),
@@ -67,7 +64,7 @@ fn name_of<T: Serialize>(value: &T) -> String {
 /// The customer row: the archive document and the columns queries use.
 fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
     let keys = domain::dedup::search_keys(customer.fields.name.as_str());
-    row(json!({
+    without_nulls(json!({
         "doc": json_string(customer),
         "version": customer.version,
         "owner": customer.fields.owner.as_ref().map(|u| u.0.clone()),
@@ -80,8 +77,8 @@ fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "initials": keys.initials,
         "phones": customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
         "emails": customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>(),
-        "stage": name_of(&customer.fields.stage),
-        "category": name_of(&customer.fields.category),
+        "stage": wire_name(&customer.fields.stage),
+        "category": wire_name(&customer.fields.category),
         "city": customer.fields.address.city.clone(),
         "created_at": customer.created_at.0,
         "updated_at": customer.updated_at.0,
@@ -109,7 +106,7 @@ fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) 
                 map.insert("removed".into(), json!(item.hidden()));
                 map.insert("doc".into(), json!(json_string(item)));
             }
-            out.push(json!({ "tb": table, "key": id.to_string(), "row": row(fields) }));
+            out.push(json!({ "tb": table, "key": id.to_string(), "row": without_nulls(fields) }));
         }
     }
     let b = before;
@@ -146,7 +143,7 @@ fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) 
         "interaction",
         |i| {
             json!({
-                "kind": name_of(&i.kind), "at": i.at.0, "satisfaction": i.satisfaction,
+                "kind": wire_name(&i.kind), "at": i.at.0, "satisfaction": i.satisfaction,
                 "follow_up": i.next_follow_up.map(|d| d.to_string()),
             })
         },
@@ -159,7 +156,7 @@ fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) 
         "feedback",
         |f| {
             json!({
-                "kind": name_of(&f.kind), "status": name_of(&f.status), "received_at": f.received_at.0,
+                "kind": wire_name(&f.kind), "status": wire_name(&f.status), "received_at": f.received_at.0,
             })
         },
         out,
@@ -171,7 +168,7 @@ fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) 
         "task",
         |t| {
             json!({
-                "kind": name_of(&t.kind), "due": t.due.to_string(), "done": t.done,
+                "kind": wire_name(&t.kind), "due": t.due.to_string(), "done": t.done,
             })
         },
         out,
@@ -190,7 +187,7 @@ fn audit_rows(
 ) {
     let action = name_of_change(&mutation.change);
     let entry = |subject: Option<String>, old: Option<String>, new: Option<String>| {
-        row(json!({
+        without_nulls(json!({
             "version": after.version, "user": mutation.author.0, "client": mutation.client.to_string(),
             "customer": after.id.to_string(), "team": team, "mutation": mutation.id.to_string(),
             "action": action, "subject": subject, "old": old, "new": new,
@@ -525,7 +522,7 @@ impl Store {
                     ("rejected", None)
                 }
             };
-            mutation_rows.push(row(json!({
+            mutation_rows.push(without_nulls(json!({
                 "id": format!("{client}:{:020}", mutation.seq),
                 "mutation": mutation.id.to_string(), "client": client.to_string(), "seq": mutation.seq,
                 "author": mutation.author.0, "customer": mutation.customer.to_string(),
@@ -606,18 +603,15 @@ impl Store {
         limit: u32,
     ) -> Result<PullPage, StoreError> {
         let limit = limit.clamp(1, MAX_PULL_PAGE);
-        let (scope_sql, revocation_sql) = match policy::scope(viewer) {
-            Scope::All => ("true", "false"),
-            Scope::Team { .. } => (
-                "(team = $team OR owner = NONE OR owner = $user OR shared_with CONTAINS $user)",
-                "(teams CONTAINS $team OR from_pool = true OR users CONTAINS $user)",
-            ),
-            Scope::Own { .. } => ("(owner = $user OR shared_with CONTAINS $user)", "users CONTAINS $user"),
+        let scope = policy::scope(viewer);
+        let scope_sql = scope_filter(&scope);
+        let revocation_sql = match scope {
+            Scope::All => "false",
+            Scope::Team { .. } => "(teams CONTAINS $team OR from_pool = true OR users CONTAINS $user)",
+            Scope::Own { .. } => "users CONTAINS $user",
         };
-        let epoch = self.epoch().await?;
-        let parsed = cookie.and_then(|c| parse_cookie(c, &epoch));
-        let reset = cookie.is_some_and(|c| !c.is_empty()) && parsed.is_none();
-        let since = parsed.unwrap_or(0);
+        let parsed = cookie.filter(|c| !c.is_empty()).map(parse_cookie);
+        let since = parsed.as_ref().and_then(|p| p.as_ref().map(|(_, version)| *version)).unwrap_or(0);
         let columns = "record::id(id) AS id, doc, version, team";
         let mut response = self
             .db
@@ -638,8 +632,14 @@ impl Store {
         let counter: CounterRow = take_one(&mut response, 1)?.ok_or(StoreError::Other)?;
         let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
         let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
-        if counter.epoch != epoch || (counter.current as u64) < since {
-            // A restore put the database back before this cookie: start over.
+        // A cookie that does not parse, is from another database, or is from
+        // after a restore put this one back: start over from nothing.
+        let reset = match &parsed {
+            None => false,
+            Some(None) => true,
+            Some(Some((epoch, _))) => *epoch != counter.epoch || (counter.current as u64) < since,
+        };
+        if reset && since > 0 {
             return Box::pin(self.pull(viewer, None, limit)).await.map(|p| PullPage { reset: true, ..p });
         }
 
@@ -719,19 +719,10 @@ impl Store {
         changes.sort_by_key(|(version, _)| *version);
         Ok(PullPage {
             changes: changes.into_iter().map(|(_, c)| c).collect(),
-            cookie: format!("{epoch}.{upper}"),
+            cookie: format!("{}.{upper}", counter.epoch),
             more,
             reset,
         })
-    }
-
-    /// The database's sync epoch: cookies from another database (or from
-    /// before a restore of another one) name a different epoch.
-    async fn epoch(&self) -> Result<String, StoreError> {
-        let mut response =
-            self.db.query("SELECT current, epoch FROM counter:sync").await.map_err(StoreError::from_db)?;
-        let counter: CounterRow = take_one(&mut response, 0)?.ok_or(StoreError::Other)?;
-        Ok(counter.epoch)
     }
 
     /// Whether `viewer` can currently see the archive `id`.
@@ -753,22 +744,31 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let Some(row): Option<PullRow> = take_one(&mut response, 0)? else { return Ok(None) };
-        let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|_| StoreError::Other)?;
-        let sight = policy::sight(viewer, placement(&customer, row.team.as_deref()));
-        match sight {
-            Sight::Hidden => Ok(None),
-            _ if customer.deleted() => Ok(None),
-            Sight::Masked => {
-                policy::mask(&mut customer);
-                Ok(Some((customer, sight)))
-            }
-            Sight::Full => Ok(Some((customer, sight))),
+        seen_by(viewer, &row)
+    }
+}
+
+/// The archive in `row` as `viewer` may see it: masked when they must not
+/// see sensitive fields, `None` when it is deleted or hidden from them.
+pub(crate) fn seen_by(viewer: &Viewer, row: &PullRow) -> Result<Option<(Customer, Sight)>, StoreError> {
+    let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
+        tracing::error!(%error, customer = %row.id, "stored archive does not parse");
+        StoreError::Other
+    })?;
+    let sight = policy::sight(viewer, placement(&customer, row.team.as_deref()));
+    match sight {
+        Sight::Hidden => Ok(None),
+        _ if customer.deleted() => Ok(None),
+        Sight::Masked => {
+            policy::mask(&mut customer);
+            Ok(Some((customer, sight)))
         }
+        Sight::Full => Ok(Some((customer, sight))),
     }
 }
 
 #[derive(Deserialize)]
-struct PullRow {
+pub(crate) struct PullRow {
     id: String,
     doc: String,
     version: i64,
@@ -781,12 +781,10 @@ struct RevokedRow {
     version: i64,
 }
 
-fn parse_cookie(cookie: &str, epoch: &str) -> Option<u64> {
-    let (cookie_epoch, version) = cookie.rsplit_once('.')?;
-    if cookie_epoch != epoch {
-        return None;
-    }
-    version.parse().ok()
+/// A cookie's database epoch and version, if it is one.
+fn parse_cookie(cookie: &str) -> Option<(String, u64)> {
+    let (epoch, version) = cookie.rsplit_once('.')?;
+    Some((epoch.to_owned(), version.parse().ok()?))
 }
 
 fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), StoreError> {

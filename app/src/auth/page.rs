@@ -3,9 +3,24 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use domain::views::User;
+
 use super::{SignIn, SignOut, me};
 use crate::error::AppError;
 use crate::i18n::{Locale, app_error_message, use_texts};
+
+/// Who is signed in, asked once per page load and shared by every part of it.
+pub type CurrentUser = Resource<Result<Option<User>, AppError>>;
+
+/// Asks the server who is signed in; the app provides the answer as context.
+pub fn current_user() -> CurrentUser {
+    Resource::new(|| (), |_| me())
+}
+
+/// The signed-in user from context (asked afresh if none was provided).
+pub fn use_current_user() -> CurrentUser {
+    use_context::<CurrentUser>().unwrap_or_else(current_user)
+}
 
 /// Name and password; on success the browser goes to the start page.
 #[component]
@@ -50,7 +65,7 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     let texts = use_texts();
-    let user = Resource::new(|| (), |_| me());
+    let user = use_current_user();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {

@@ -12,7 +12,7 @@ use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 
 use super::list_customers;
-use crate::auth::me;
+use crate::auth::use_current_user;
 use crate::error::AppError;
 use crate::i18n::{Locale, app_error_message, field_error_message, use_texts};
 use crate::sync::push;
@@ -74,7 +74,7 @@ async fn create_archive(user: UserId, name: String) -> Result<(), CreateError> {
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let texts = use_texts();
-    let user = Resource::new(|| (), |_| me());
+    let user = use_current_user();
     view! {
         <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
             {move || {

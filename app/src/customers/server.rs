@@ -46,8 +46,8 @@ pub(super) async fn export() -> Result<String, AppError> {
         let cells = [
             customer.id.to_string(),
             f.name.as_str().to_owned(),
-            wire_name(&f.stage),
-            wire_name(&f.category),
+            store::wire_name(&f.stage),
+            store::wire_name(&f.category),
             f.address.city.clone().unwrap_or_default(),
             f.owner.as_ref().map(|o| o.0.clone()).unwrap_or_default(),
             f.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>().join(" "),
@@ -67,15 +67,6 @@ pub(super) async fn export() -> Result<String, AppError> {
 fn csv_cell(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
-}
-
-/// The snake_case wire name of an enum value (`lead`, `vip`).
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use domain::Mutation;
 use domain::ids::ClientId;
 use domain::policy::{self, Role};
 use domain::sync::{PullPage, Pulled, PushReply};
-use domain::time::{Date, Timestamp};
 
 use crate::auth::signed_in;
 use crate::error::{AppError, answer};
@@ -12,18 +11,9 @@ use crate::error::{AppError, answer};
 /// The default pull page.
 const PAGE: u32 = 500;
 
-/// Today on the server, in China Standard Time (for rules like "a birthday
-/// is not in the future"); never used to order changes.
-pub fn today() -> Date {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    Timestamp(now).date_cst()
-}
-
 pub(super) async fn push(client: ClientId, mutations: Vec<Mutation>) -> Result<PushReply, AppError> {
     let (state, user) = signed_in().await?;
-    let reply = answer(state.store.push(&user.viewer(), client, &mutations, today()).await)?;
+    let reply = answer(state.store.push(&user.viewer(), client, &mutations, store::today()).await)?;
     tracing::info!(user = %user.id, %client, mutations = mutations.len(), last_seq = reply.last_seq, "push");
     Ok(reply)
 }
