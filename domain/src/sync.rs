@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
 use crate::archive::Customer;
+use crate::dedup::SearchKeys;
 use crate::ids::{CustomerId, MutationId};
 
 /// Most mutations in one push.
@@ -67,6 +68,9 @@ pub enum Pulled {
         customer: Box<Customer>,
         /// Sensitive fields are hidden from this user.
         masked: bool,
+        /// The name's pinyin and initials, which the browser cannot compute.
+        #[serde(default)]
+        keys: SearchKeys,
     },
     /// The archive is gone for this user: deleted, merged away, or out of reach.
     Delete {
@@ -89,4 +93,8 @@ pub struct PullPage {
     /// The cookie sent was unknown or from another database: the client
     /// must drop its cached archives (not its outbox) and take these instead.
     pub reset: bool,
+    /// The newest version on the server when this page was read, so a client
+    /// can show how far a long first pull has come.
+    #[serde(default)]
+    pub head: u64,
 }

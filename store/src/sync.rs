@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use domain::apply::{Applied, ApplyContext, Rejection, apply, apply_merge, server_checks};
 use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind};
+use domain::dedup::SearchKeys;
 use domain::ids::{ClientId, CustomerId, ItemId, UserId};
 use domain::policy::{self, Colleague, Placement, Scope, Sight, Viewer};
 use domain::time::Date;
@@ -612,7 +613,7 @@ impl Store {
         };
         let parsed = cookie.filter(|c| !c.is_empty()).map(parse_cookie);
         let since = parsed.as_ref().and_then(|p| p.as_ref().map(|(_, version)| *version)).unwrap_or(0);
-        let columns = "record::id(id) AS id, doc, version, team";
+        let columns = "record::id(id) AS id, doc, version, team, pinyin, initials";
         let mut response = self
             .db
             .query(format!(
@@ -705,7 +706,8 @@ impl Store {
                         policy::mask(&mut customer);
                     }
                     visible.insert(row.id);
-                    changes.push((version, Pulled::Put { customer: Box::new(customer), masked }));
+                    let keys = SearchKeys { pinyin: row.pinyin, initials: row.initials };
+                    changes.push((version, Pulled::Put { customer: Box::new(customer), masked, keys }));
                 }
             }
         }
@@ -722,6 +724,7 @@ impl Store {
             cookie: format!("{}.{upper}", counter.epoch),
             more,
             reset,
+            head: counter.current as u64,
         })
     }
 
@@ -773,6 +776,10 @@ pub(crate) struct PullRow {
     doc: String,
     version: i64,
     team: Option<String>,
+    #[serde(default)]
+    pinyin: String,
+    #[serde(default)]
+    initials: String,
 }
 
 #[derive(Deserialize)]

@@ -29,7 +29,7 @@ pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<P
             .changes
             .iter()
             .filter_map(|c| match c {
-                Pulled::Put { customer, masked: false }
+                Pulled::Put { customer, masked: false, .. }
                     if customer.fields.owner.as_ref() != Some(&viewer.user)
                         && policy::has_sensitive_values(customer) =>
                 {

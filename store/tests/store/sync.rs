@@ -57,7 +57,7 @@ async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {
     assert!(version > base);
 
     let page = world.store.pull(&a, Some(&cookie), 100).await.unwrap();
-    let [Pulled::Put { customer, masked: false }] = page.changes.as_slice() else {
+    let [Pulled::Put { customer, masked: false, .. }] = page.changes.as_slice() else {
         panic!("{:?}", page.changes)
     };
     assert_eq!(customer.fields.region.as_deref(), Some("华东"));
@@ -205,7 +205,7 @@ async fn a_shared_colleague_pulls_the_archive_masked_and_may_not_edit_sensitive_
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 
     let (changes, _) = pull_all(&world.store, &world.viewer("c"), None).await;
-    let [Pulled::Put { customer, masked: true }] = changes.as_slice() else { panic!("{changes:?}") };
+    let [Pulled::Put { customer, masked: true, .. }] = changes.as_slice() else { panic!("{changes:?}") };
     assert!(customer.fields.phones.is_empty());
 
     let base = world.version(id).await;
