@@ -743,3 +743,13 @@ field_values! {
     /// Colleagues it is shared with.
     SharedWith(BTreeSet<UserId>) => shared_with,
 }
+
+/// The name a value travels under on the wire: the snake_case string of an
+/// enum (`loyal`, `vip`), or the JSON text of anything else.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

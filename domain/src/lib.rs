@@ -40,6 +40,7 @@ pub mod money;
 pub mod mutation;
 pub mod phone;
 pub mod policy;
+pub mod portfolio;
 pub mod replica;
 pub mod sync;
 pub mod time;

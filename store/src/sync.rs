@@ -53,14 +53,7 @@ fn json_string<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The snake_case wire name of an enum value (a stage, a kind, a category).
-pub fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
+pub use domain::archive::wire_name;
 
 /// The customer row: the archive document and the columns queries use.
 fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
