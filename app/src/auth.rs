@@ -10,6 +10,8 @@ mod server;
 pub use api::{Me, SignIn, SignOut, me, sign_in, sign_out};
 #[cfg(feature = "ssr")]
 pub use limiter::SignInLimiter;
-pub use page::{CurrentUser, SignInPage, SignOutButton, current_user, use_current_user};
+pub use page::{
+    CurrentUser, SignInPage, SignOutButton, SignedIn, current_user, remember_user, use_current_user,
+};
 #[cfg(feature = "ssr")]
 pub use server::{SESSION_COOKIE, signed_in};

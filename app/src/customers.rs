@@ -1,7 +1,12 @@
-//! Customers: list, search, read, export, and create through a mutation.
+//! Customers: the list, one customer's page, the forms that create and
+//! edit archives (as mutations through the replica), conflicts, and the
+//! server functions for reading and exporting.
 
 mod api;
-mod page;
+mod conflicts;
+mod forms;
+mod list;
+mod record;
 #[cfg(feature = "ssr")]
 mod server;
 
@@ -9,4 +14,6 @@ pub use api::{
     CustomerConflicts, CustomerDetail, ExportCustomers, GetCustomer, ListCustomers, customer_conflicts,
     export_customers, get_customer, list_customers,
 };
-pub use page::CustomersPage;
+pub use forms::NewCustomerPage;
+pub use list::{CustomersLayout, NoSelection};
+pub use record::CustomerPage;

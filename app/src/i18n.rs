@@ -1,7 +1,15 @@
-//! Interface text in zh-CN (the default) and English.
+//! Interface text in zh-CN (the default) and English. The choice lives in
+//! a cookie, so the server renders the page in it and the offline shell
+//! boots in it too.
 
 use domain::FieldError;
+use domain::archive::{
+    Category, FeedbackKind, FeedbackStatus, InteractionKind, LifecycleStage, PartyKind, PhoneLabel, TaskKind,
+};
 use leptos::prelude::*;
+
+/// The cookie that holds the chosen language.
+pub const LOCALE_COOKIE: &str = "crm_lang";
 
 /// A language the interface is written in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,9 +29,44 @@ impl Locale {
             Self::En => "en",
         }
     }
+
+    /// The locale a `Cookie` header (or `document.cookie`) chose; zh-CN
+    /// when none did.
+    pub fn from_cookies(cookies: &str) -> Self {
+        let chosen = cookies
+            .split(';')
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(name, _)| *name == LOCALE_COOKIE)
+            .map(|(_, value)| value);
+        match chosen {
+            Some("en") => Self::En,
+            _ => Self::ZhCn,
+        }
+    }
+
+    /// The locale of this request (on the server) or this page (in the browser).
+    pub fn detect() -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<axum::http::request::Parts>()
+                .and_then(|parts| {
+                    parts.headers.get(axum::http::header::COOKIE)?.to_str().ok().map(Self::from_cookies)
+                })
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            js_sys::Reflect::get(&document(), &"cookie".into())
+                .ok()
+                .and_then(|c| c.as_string())
+                .map(|c| Self::from_cookies(&c))
+                .unwrap_or_default()
+        }
+    }
 }
 
-/// Every string the interface shows, in one language.
+/// Every string the interface shows, in one language. `{n}`, `{t}`, `{who}`
+/// and the like are filled in by [`fill`].
 #[derive(Debug)]
 #[allow(missing_docs)]
 pub struct Texts {
@@ -65,6 +108,145 @@ pub struct Texts {
     pub error_exists: &'static str,
     pub error_too_many: &'static str,
     pub error_sequence: &'static str,
+    pub nav_today: &'static str,
+    pub nav_customers: &'static str,
+    pub nav_new: &'static str,
+    pub nav_sync: &'static str,
+    pub online: &'static str,
+    pub offline: &'static str,
+    pub pending_n: &'static str,
+    pub all_synced: &'static str,
+    pub syncing: &'static str,
+    pub synced_at: &'static str,
+    pub never_synced: &'static str,
+    pub conflicts_n: &'static str,
+    pub refused_n: &'static str,
+    pub first_pull: &'static str,
+    pub just_now: &'static str,
+    pub minutes_ago: &'static str,
+    pub hours_ago: &'static str,
+    pub days_ago: &'static str,
+    pub today_title: &'static str,
+    pub agenda_follow_up: &'static str,
+    pub agenda_birthday: &'static str,
+    pub agenda_maintenance: &'static str,
+    pub agenda_review: &'static str,
+    pub agenda_complaint: &'static str,
+    pub nothing_due: &'static str,
+    pub days_open: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_label: &'static str,
+    pub filter_stage: &'static str,
+    pub filter_category: &'static str,
+    pub filter_tag: &'static str,
+    pub filter_city: &'static str,
+    pub all: &'static str,
+    pub no_match: &'static str,
+    pub last_contact: &'static str,
+    pub never_contacted: &'static str,
+    pub customer_count: &'static str,
+    pub pick_customer: &'static str,
+    pub unsynced: &'static str,
+    pub tab_basics: &'static str,
+    pub tab_orders: &'static str,
+    pub tab_interactions: &'static str,
+    pub tab_preferences: &'static str,
+    pub tab_feedback: &'static str,
+    pub tab_history: &'static str,
+    pub total_spent: &'static str,
+    pub order_count: &'static str,
+    pub avg_satisfaction: &'static str,
+    pub quick_visit: &'static str,
+    pub quick_call: &'static str,
+    pub quick_order: &'static str,
+    pub quick_follow_up: &'static str,
+    pub edit: &'static str,
+    pub cancel: &'static str,
+    pub back: &'static str,
+    pub not_cached: &'static str,
+    pub masked_note: &'static str,
+    pub visit_default: &'static str,
+    pub call_default: &'static str,
+    pub follow_up_default: &'static str,
+    pub kind_label: &'static str,
+    pub kind_person: &'static str,
+    pub kind_company: &'static str,
+    pub phone_label: &'static str,
+    pub phones_label: &'static str,
+    pub email_label: &'static str,
+    pub stage_label: &'static str,
+    pub category_label: &'static str,
+    pub city_label: &'static str,
+    pub district_label: &'static str,
+    pub address_label: &'static str,
+    pub birthday_label: &'static str,
+    pub region_label: &'static str,
+    pub next_review_label: &'static str,
+    pub owner_label: &'static str,
+    pub occupation_label: &'static str,
+    pub industry_label: &'static str,
+    pub product_label: &'static str,
+    pub quantity_label: &'static str,
+    pub amount_label: &'static str,
+    pub date_label: &'static str,
+    pub channel_label: &'static str,
+    pub summary_label: &'static str,
+    pub satisfaction_label: &'static str,
+    pub next_follow_up_label: &'static str,
+    pub content_label: &'static str,
+    pub status_label: &'static str,
+    pub resolution_label: &'static str,
+    pub due_label: &'static str,
+    pub note_label: &'static str,
+    pub contact_name_label: &'static str,
+    pub contact_role_label: &'static str,
+    pub tag_label: &'static str,
+    pub tags_title: &'static str,
+    pub add_tag: &'static str,
+    pub remove: &'static str,
+    pub brands_label: &'static str,
+    pub contact_channel_label: &'static str,
+    pub contact_time_label: &'static str,
+    pub contacts_title: &'static str,
+    pub tasks_title: &'static str,
+    pub add_contact: &'static str,
+    pub add_feedback: &'static str,
+    pub add_task: &'static str,
+    pub add_interaction: &'static str,
+    pub mark_done: &'static str,
+    pub none_yet: &'static str,
+    pub not_set: &'static str,
+    pub unchanged: &'static str,
+    pub possible_duplicates: &'static str,
+    pub dup_same_phone: &'static str,
+    pub dup_same_email: &'static str,
+    pub dup_same_name: &'static str,
+    pub dup_similar_name: &'static str,
+    pub conflict_title: &'static str,
+    pub conflict_help: &'static str,
+    pub keep_this: &'static str,
+    pub other_conflict: &'static str,
+    pub sync_title: &'static str,
+    pub sync_now: &'static str,
+    pub refused_title: &'static str,
+    pub refused_none: &'static str,
+    pub resend: &'static str,
+    pub discard: &'static str,
+    pub storage_title: &'static str,
+    pub cached_records: &'static str,
+    pub per_record: &'static str,
+    pub storage_used: &'static str,
+    pub outbox_used: &'static str,
+    pub free_space: &'static str,
+    pub language: &'static str,
+    pub storage_full: &'static str,
+    pub server_problem: &'static str,
+    pub offline_note: &'static str,
+    pub pending_list: &'static str,
+    pub history_created: &'static str,
+    pub history_field: &'static str,
+    pub history_item: &'static str,
+    pub history_local: &'static str,
 }
 
 const ZH_CN: Texts = Texts {
@@ -77,7 +259,7 @@ const ZH_CN: Texts = Texts {
     saving: "正在保存…",
     saved: "已保存",
     loading: "正在加载…",
-    no_customers: "还没有客户。在上方新建第一个。",
+    no_customers: "还没有客户。点“新建”添加第一位。",
     not_found: "页面不存在",
     back_home: "返回首页",
     error_unavailable: "数据库暂时不可用，请稍后重试。",
@@ -106,6 +288,145 @@ const ZH_CN: Texts = Texts {
     error_exists: "该名称已被使用。",
     error_too_many: "尝试次数过多，请稍后再试。",
     error_sequence: "同步顺序有误，将自动重试。",
+    nav_today: "今天",
+    nav_customers: "客户",
+    nav_new: "新建",
+    nav_sync: "同步",
+    online: "在线",
+    offline: "离线",
+    pending_n: "{n} 条待同步",
+    all_synced: "已全部同步",
+    syncing: "正在同步…",
+    synced_at: "上次同步 {t}",
+    never_synced: "尚未同步",
+    conflicts_n: "{n} 个冲突",
+    refused_n: "{n} 条被拒绝",
+    first_pull: "正在下载你的客户档案…",
+    just_now: "刚刚",
+    minutes_ago: "{n} 分钟前",
+    hours_ago: "{n} 小时前",
+    days_ago: "{n} 天前",
+    today_title: "今天",
+    agenda_follow_up: "跟进到期",
+    agenda_birthday: "生日",
+    agenda_maintenance: "保养到期",
+    agenda_review: "档案待复核",
+    agenda_complaint: "未结投诉",
+    nothing_due: "今天没有待办事项。",
+    days_open: "已 {n} 天",
+    search_placeholder: "搜索姓名、拼音首字母、电话或公司",
+    search_label: "搜索客户",
+    filter_stage: "阶段",
+    filter_category: "分类",
+    filter_tag: "标签",
+    filter_city: "城市",
+    all: "全部",
+    no_match: "没有符合条件的客户。",
+    last_contact: "最近联系",
+    never_contacted: "未联系",
+    customer_count: "共 {n} 位",
+    pick_customer: "在左侧选择一位客户。",
+    unsynced: "未同步",
+    tab_basics: "基本信息",
+    tab_orders: "订单",
+    tab_interactions: "互动",
+    tab_preferences: "偏好与标签",
+    tab_feedback: "反馈",
+    tab_history: "历史",
+    total_spent: "累计消费",
+    order_count: "订单数",
+    avg_satisfaction: "平均满意度",
+    quick_visit: "记拜访",
+    quick_call: "记电话",
+    quick_order: "加订单",
+    quick_follow_up: "加跟进",
+    edit: "编辑",
+    cancel: "取消",
+    back: "返回",
+    not_cached: "这位客户不在本机，联网后会自动下载。",
+    masked_note: "部分敏感信息已对你隐藏。",
+    visit_default: "上门拜访",
+    call_default: "电话沟通",
+    follow_up_default: "跟进客户",
+    kind_label: "类型",
+    kind_person: "个人",
+    kind_company: "企业",
+    phone_label: "手机号码",
+    phones_label: "电话",
+    email_label: "邮箱",
+    stage_label: "阶段",
+    category_label: "分类",
+    city_label: "城市",
+    district_label: "区县",
+    address_label: "详细地址",
+    birthday_label: "生日",
+    region_label: "销售区域",
+    next_review_label: "下次复核",
+    owner_label: "建档人",
+    occupation_label: "职业",
+    industry_label: "行业",
+    product_label: "产品",
+    quantity_label: "数量",
+    amount_label: "金额（元）",
+    date_label: "日期",
+    channel_label: "渠道",
+    summary_label: "内容摘要",
+    satisfaction_label: "满意度（1–5）",
+    next_follow_up_label: "下次跟进",
+    content_label: "内容",
+    status_label: "状态",
+    resolution_label: "处理结果",
+    due_label: "到期日",
+    note_label: "备注",
+    contact_name_label: "联系人姓名",
+    contact_role_label: "职务",
+    tag_label: "标签",
+    tags_title: "标签",
+    add_tag: "添加标签",
+    remove: "移除",
+    brands_label: "喜欢的品牌",
+    contact_channel_label: "偏好联系方式",
+    contact_time_label: "方便联系的时间",
+    contacts_title: "联系人",
+    tasks_title: "提醒",
+    add_contact: "添加联系人",
+    add_feedback: "记录反馈",
+    add_task: "添加提醒",
+    add_interaction: "记录互动",
+    mark_done: "完成",
+    none_yet: "暂无。",
+    not_set: "未填写",
+    unchanged: "没有修改。",
+    possible_duplicates: "可能重复的客户",
+    dup_same_phone: "电话相同",
+    dup_same_email: "邮箱相同",
+    dup_same_name: "名称相同",
+    dup_similar_name: "名称相近",
+    conflict_title: "有冲突需要处理",
+    conflict_help: "同一项被不同的人同时修改了。选择要保留的值：",
+    keep_this: "保留这个",
+    other_conflict: "其他冲突：{s}",
+    sync_title: "同步与存储",
+    sync_now: "立即同步",
+    refused_title: "被拒绝的修改",
+    refused_none: "没有被拒绝的修改。",
+    resend: "重新发送",
+    discard: "放弃",
+    storage_title: "本机存储",
+    cached_records: "已缓存客户",
+    per_record: "每位客户约占",
+    storage_used: "客户缓存已用",
+    outbox_used: "待同步队列",
+    free_space: "释放空间（不影响未同步的修改）",
+    language: "语言",
+    storage_full: "本机存储已满，这项修改没有保存。请联网同步，或在“同步”页释放空间。之前的修改都还在。",
+    server_problem: "服务器暂时无法同步（{code}），稍后会自动重试。",
+    offline_note: "离线中：修改保存在本机，联网后自动同步。",
+    pending_list: "待同步的修改",
+    history_created: "{who} 创建了档案",
+    history_field: "{who} 修改了{field}",
+    history_item: "{who} 添加了{kind}",
+    history_local: "本机修改，尚未同步",
 };
 
 const EN: Texts = Texts {
@@ -118,7 +439,7 @@ const EN: Texts = Texts {
     saving: "Saving…",
     saved: "Saved",
     loading: "Loading…",
-    no_customers: "No customers yet. Create the first one above.",
+    no_customers: "No customers yet. Tap New to add the first one.",
     not_found: "Page not found",
     back_home: "Back to the start page",
     error_unavailable: "The database is unavailable right now. Please try again shortly.",
@@ -147,6 +468,145 @@ const EN: Texts = Texts {
     error_exists: "That name is already taken.",
     error_too_many: "Too many attempts. Please wait and try again.",
     error_sequence: "Changes arrived out of order; they will be sent again.",
+    nav_today: "Today",
+    nav_customers: "Customers",
+    nav_new: "New",
+    nav_sync: "Sync",
+    online: "Online",
+    offline: "Offline",
+    pending_n: "{n} to sync",
+    all_synced: "All synced",
+    syncing: "Syncing…",
+    synced_at: "Last synced {t}",
+    never_synced: "Not synced yet",
+    conflicts_n: "{n} conflicts",
+    refused_n: "{n} refused",
+    first_pull: "Downloading your customers…",
+    just_now: "just now",
+    minutes_ago: "{n} min ago",
+    hours_ago: "{n} h ago",
+    days_ago: "{n} days ago",
+    today_title: "Today",
+    agenda_follow_up: "Follow-up due",
+    agenda_birthday: "Birthday",
+    agenda_maintenance: "Maintenance due",
+    agenda_review: "Record due for review",
+    agenda_complaint: "Open complaint",
+    nothing_due: "Nothing due today.",
+    days_open: "open {n} days",
+    search_placeholder: "Search name, pinyin initials, phone or company",
+    search_label: "Search customers",
+    filter_stage: "Stage",
+    filter_category: "Category",
+    filter_tag: "Tag",
+    filter_city: "City",
+    all: "All",
+    no_match: "No customer matches.",
+    last_contact: "Last contact",
+    never_contacted: "No contact yet",
+    customer_count: "{n} customers",
+    pick_customer: "Choose a customer on the left.",
+    unsynced: "Not synced",
+    tab_basics: "Basics",
+    tab_orders: "Orders",
+    tab_interactions: "Interactions",
+    tab_preferences: "Preferences & tags",
+    tab_feedback: "Feedback",
+    tab_history: "History",
+    total_spent: "Total spent",
+    order_count: "Orders",
+    avg_satisfaction: "Avg. satisfaction",
+    quick_visit: "Log visit",
+    quick_call: "Log call",
+    quick_order: "Add order",
+    quick_follow_up: "Add follow-up",
+    edit: "Edit",
+    cancel: "Cancel",
+    back: "Back",
+    not_cached: "This customer is not on this device yet; it downloads when online.",
+    masked_note: "Some sensitive details are hidden from you.",
+    visit_default: "Visited on site",
+    call_default: "Phone call",
+    follow_up_default: "Follow up",
+    kind_label: "Type",
+    kind_person: "Person",
+    kind_company: "Company",
+    phone_label: "Mobile number",
+    phones_label: "Phones",
+    email_label: "Email",
+    stage_label: "Stage",
+    category_label: "Category",
+    city_label: "City",
+    district_label: "District",
+    address_label: "Street address",
+    birthday_label: "Birthday",
+    region_label: "Sales region",
+    next_review_label: "Next review",
+    owner_label: "Record keeper",
+    occupation_label: "Occupation",
+    industry_label: "Industry",
+    product_label: "Product",
+    quantity_label: "Quantity",
+    amount_label: "Amount (CNY)",
+    date_label: "Date",
+    channel_label: "Channel",
+    summary_label: "Summary",
+    satisfaction_label: "Satisfaction (1–5)",
+    next_follow_up_label: "Next follow-up",
+    content_label: "Content",
+    status_label: "Status",
+    resolution_label: "Resolution",
+    due_label: "Due",
+    note_label: "Note",
+    contact_name_label: "Contact name",
+    contact_role_label: "Role",
+    tag_label: "Tag",
+    tags_title: "Tags",
+    add_tag: "Add tag",
+    remove: "Remove",
+    brands_label: "Favourite brands",
+    contact_channel_label: "Preferred channel",
+    contact_time_label: "Best time to call",
+    contacts_title: "Contacts",
+    tasks_title: "Reminders",
+    add_contact: "Add contact",
+    add_feedback: "Record feedback",
+    add_task: "Add reminder",
+    add_interaction: "Log interaction",
+    mark_done: "Done",
+    none_yet: "None yet.",
+    not_set: "Not set",
+    unchanged: "Nothing changed.",
+    possible_duplicates: "Possible duplicates",
+    dup_same_phone: "Same phone",
+    dup_same_email: "Same email",
+    dup_same_name: "Same name",
+    dup_similar_name: "Similar name",
+    conflict_title: "Conflicts to settle",
+    conflict_help: "This was changed by different people at once. Choose the value to keep:",
+    keep_this: "Keep this",
+    other_conflict: "Other conflict: {s}",
+    sync_title: "Sync and storage",
+    sync_now: "Sync now",
+    refused_title: "Refused changes",
+    refused_none: "No refused changes.",
+    resend: "Send again",
+    discard: "Discard",
+    storage_title: "Storage on this device",
+    cached_records: "Cached customers",
+    per_record: "Per customer",
+    storage_used: "Customer cache used",
+    outbox_used: "Outbox",
+    free_space: "Free space (unsynced changes stay)",
+    language: "Language",
+    storage_full: "Storage on this device is full, so this change was not saved. Sync, or free space on the Sync page. Earlier changes are safe.",
+    server_problem: "The server cannot sync right now ({code}); it will retry.",
+    offline_note: "Offline: changes are kept here and sync when you are back online.",
+    pending_list: "Waiting to sync",
+    history_created: "{who} created the record",
+    history_field: "{who} changed {field}",
+    history_item: "{who} added {kind}",
+    history_local: "Changed here, not yet synced",
 };
 
 /// The texts for `locale`.
@@ -159,20 +619,76 @@ pub fn texts(locale: Locale) -> &'static Texts {
 
 /// The texts for the locale in context (zh-CN when none is set).
 pub fn use_texts() -> &'static Texts {
-    texts(use_context::<Locale>().unwrap_or_default())
+    texts(use_locale())
+}
+
+/// The locale in context.
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+/// `template` with each `{name}` replaced by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_owned(), |out, (name, value)| out.replace(&format!("{{{name}}}"), value))
+}
+
+/// What a field is called, for messages about it.
+fn field_label(locale: Locale, field: &str) -> &'static str {
+    let t = texts(locale);
+    match field.rsplit('.').next().unwrap_or(field) {
+        "name" => t.name_label,
+        "phone" | "phones" => t.phones_label,
+        "email" | "emails" => t.email_label,
+        "birthday" => t.birthday_label,
+        "amount" => t.amount_label,
+        "quantity" => t.quantity_label,
+        "product" => t.product_label,
+        "content" => t.content_label,
+        "summary" => t.summary_label,
+        "satisfaction" => t.satisfaction_label,
+        "tag" => t.tag_label,
+        "role" => t.contact_role_label,
+        "channel" => t.channel_label,
+        "note" => t.note_label,
+        "resolution" => t.resolution_label,
+        "date" => t.date_label,
+        "due" => t.due_label,
+        "region" => t.region_label,
+        "occupation" => t.occupation_label,
+        "industry" => t.industry_label,
+        "address" => t.address_label,
+        "preferences" => t.tab_preferences,
+        _ => "",
+    }
 }
 
 /// A person-readable message for a field error, by its stable code.
 pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
-    let limit = error.limit.unwrap_or_default();
-    match (locale, error.code.as_str()) {
-        (Locale::ZhCn, "name.required") => "请填写客户名称。".into(),
-        (Locale::ZhCn, "name.too_long") => format!("客户名称最多 {limit} 个字。"),
-        (Locale::En, "name.required") => "Enter the customer's name.".into(),
-        (Locale::En, "name.too_long") => format!("The name can be at most {limit} characters."),
-        (Locale::ZhCn, _) => format!("此项无效（{}）。", error.code),
-        (Locale::En, _) => format!("This value is not valid ({}).", error.code),
-    }
+    let limit = error.limit.unwrap_or_default().to_string();
+    let label = field_label(locale, &error.field);
+    let reason = error.code.rsplit('.').next().unwrap_or_default();
+    let zh = locale == Locale::ZhCn;
+    let template = match (reason, zh) {
+        ("required", true) => "请填写{label}。",
+        ("required", false) => "{label}: required.",
+        ("too_long", true) => "{label}最多 {limit} 个字。",
+        ("too_long", false) => "{label}: at most {limit} characters.",
+        ("invalid", true) => "{label}格式不正确。",
+        ("invalid", false) => "{label}: not in a valid format.",
+        ("in_future", true) => "{label}不能晚于今天。",
+        ("in_future", false) => "{label}: cannot be in the future.",
+        ("negative", true) => "{label}不能为负数。",
+        ("negative", false) => "{label}: cannot be negative.",
+        ("not_positive", true) => "{label}至少为 1。",
+        ("not_positive", false) => "{label}: must be at least 1.",
+        ("out_of_range", true) => "{label}应在 1 到 {limit} 之间。",
+        ("out_of_range", false) => "{label}: must be from 1 to {limit}.",
+        ("too_many", true) => "{label}最多 {limit} 个。",
+        ("too_many", false) => "{label}: at most {limit}.",
+        (_, true) => "此项无效（{code}）。",
+        (_, false) => "This value is not valid ({code}).",
+    };
+    fill(template, &[("label", label), ("limit", &limit), ("code", &error.code)])
 }
 
 /// A person-readable message for any request error.
@@ -196,6 +712,138 @@ pub fn app_error_message(locale: Locale, error: &crate::error::AppError) -> Stri
     }
 }
 
+/// A refusal code from the server or the replica, for people.
+pub fn refusal_message(locale: Locale, code: &str, errors: &[FieldError]) -> String {
+    if !errors.is_empty() {
+        return errors.iter().map(|e| field_error_message(locale, e)).collect::<Vec<_>>().join(" ");
+    }
+    let zh = locale == Locale::ZhCn;
+    let known = match code.split('.').next().unwrap_or_default() {
+        "forbidden" => Some(texts(locale).error_forbidden),
+        "customer" if code.ends_with("not_found") => Some(if zh {
+            "这位客户已不存在或你无法访问。"
+        } else {
+            "This customer no longer exists or is out of your reach."
+        }),
+        "customer" if code.ends_with("exists") => {
+            Some(if zh { "这位客户已存在。" } else { "This customer exists already." })
+        }
+        _ => None,
+    };
+    match known {
+        Some(text) => format!("{text} ({code})"),
+        None => format!("{} ({code})", texts(locale).rejected),
+    }
+}
+
+/// Names of the choices in the archive, by locale.
+pub trait Label {
+    /// What people call this value.
+    fn label(&self, locale: Locale) -> String;
+}
+
+macro_rules! labels {
+    ($type:ty { $($variant:ident => $zh:literal, $en:literal;)* }) => {
+        impl Label for $type {
+            fn label(&self, locale: Locale) -> String {
+                let (zh, en) = match self { $(<$type>::$variant => ($zh, $en),)* };
+                if locale == Locale::ZhCn { zh.into() } else { en.into() }
+            }
+        }
+    };
+}
+
+labels!(LifecycleStage {
+    Lead => "线索", "Lead";
+    New => "新客户", "New";
+    Active => "活跃", "Active";
+    Loyal => "忠诚", "Loyal";
+    AtRisk => "流失风险", "At risk";
+    Churned => "已流失", "Churned";
+});
+
+labels!(InteractionKind {
+    Call => "电话", "Call";
+    Visit => "拜访", "Visit";
+    Email => "邮件", "Email";
+    Chat => "聊天", "Chat";
+    Meeting => "会议", "Meeting";
+    Consultation => "咨询", "Consultation";
+    Complaint => "投诉", "Complaint";
+    AfterSales => "售后", "After-sales";
+});
+
+labels!(FeedbackKind {
+    Complaint => "投诉", "Complaint";
+    Suggestion => "建议", "Suggestion";
+    Praise => "表扬", "Praise";
+});
+
+labels!(FeedbackStatus {
+    Open => "待处理", "Open";
+    InProgress => "处理中", "In progress";
+    Resolved => "已解决", "Resolved";
+    Closed => "已关闭", "Closed";
+});
+
+labels!(TaskKind {
+    FollowUp => "跟进", "Follow-up";
+    Birthday => "生日", "Birthday";
+    Maintenance => "保养", "Maintenance";
+    Review => "复核", "Review";
+});
+
+labels!(PartyKind {
+    Person => "个人", "Person";
+    Company => "企业", "Company";
+});
+
+labels!(PhoneLabel {
+    Mobile => "手机", "Mobile";
+    Work => "工作", "Work";
+    Home => "家庭", "Home";
+});
+
+impl Label for Category {
+    fn label(&self, locale: Locale) -> String {
+        let zh = locale == Locale::ZhCn;
+        match self {
+            Category::Vip => "VIP".into(),
+            Category::Regular => (if zh { "普通" } else { "Regular" }).into(),
+            Category::Churned => (if zh { "流失" } else { "Churned" }).into(),
+            Category::Custom(name) => name.clone(),
+        }
+    }
+}
+
+/// "3 分钟前" / "3 min ago" for a moment `ms` before `now` (both ms).
+pub fn ago(locale: Locale, ms: i64, now: i64) -> String {
+    let t = texts(locale);
+    let minutes = (now - ms).max(0) / 60_000;
+    match minutes {
+        0 => t.just_now.into(),
+        1..=59 => fill(t.minutes_ago, &[("n", &minutes.to_string())]),
+        60..=1439 => fill(t.hours_ago, &[("n", &(minutes / 60).to_string())]),
+        _ => fill(t.days_ago, &[("n", &(minutes / 1440).to_string())]),
+    }
+}
+
+/// An amount in minor units as people read it: `¥1,280.50`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let symbol = if currency == "CNY" { "¥".to_owned() } else { format!("{currency} ") };
+    format!("{sign}{symbol}{grouped}.{:02}", abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +863,26 @@ mod tests {
     fn the_length_limit_is_named_in_the_message() {
         let error = FieldError::new("name", "too_long").with_limit(120);
         assert!(field_error_message(Locale::ZhCn, &error).contains("120"));
+    }
+
+    #[test]
+    fn a_bad_phone_number_is_explained_in_words() {
+        let error = FieldError::new("phone", "invalid");
+        assert_eq!(field_error_message(Locale::ZhCn, &error), "电话格式不正确。");
+        assert_eq!(field_error_message(Locale::En, &error), "Phones: not in a valid format.");
+    }
+
+    #[test]
+    fn the_language_cookie_picks_english_and_anything_else_is_chinese() {
+        assert_eq!(Locale::from_cookies("a=1; crm_lang=en"), Locale::En);
+        assert_eq!(Locale::from_cookies("crm_lang=fr"), Locale::ZhCn);
+        assert_eq!(Locale::from_cookies(""), Locale::ZhCn);
+    }
+
+    #[test]
+    fn money_is_grouped_by_thousands() {
+        assert_eq!(money(128_050, "CNY"), "¥1,280.50");
+        assert_eq!(money(99, "CNY"), "¥0.99");
+        assert_eq!(money(123_456_789, "USD"), "USD 1,234,567.89");
     }
 }

@@ -7,28 +7,34 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod error;
+pub mod form;
 pub mod i18n;
+pub mod offline;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod sync;
+pub mod today;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::i18n::{Locale, use_texts};
+use crate::offline::Offline;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang=Locale::default().html_lang()>
+        <html lang=Locale::detect().html_lang()>
             <head>
                 <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <meta name="theme-color" content="#1f6feb" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -44,11 +50,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(Locale::default());
-    provide_context(auth::current_user());
+    provide_context(Locale::detect());
+    let user = auth::current_user();
+    provide_context(user);
+    let offline = Offline::new();
+    provide_context(offline);
     let texts = use_texts();
-    // Effects run only in the browser, after hydration: scripts and browser
-    // tests wait for this mark before they interact with the page.
+    // Effects run only in the browser, after hydration (or after mounting the
+    // offline shell): open the signed-in user's replica there.
+    Effect::new(move |_| {
+        if let Some(Ok(Some(user))) = user.get() {
+            auth::remember_user(&user);
+            offline.start(&user.id);
+        }
+    });
+    // Scripts and browser tests wait for this mark before they interact.
     Effect::new(|_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "");
@@ -63,15 +79,28 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">
                     {texts.app_name}
                 </a>
+                <offline::SyncBadge />
                 <auth::SignOutButton />
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=customers::CustomersPage />
+                    <Route path=path!("/") view=today::TodayPage />
+                    <ParentRoute path=path!("/customers") view=customers::CustomersLayout>
+                        <Route path=path!("") view=customers::NoSelection />
+                        <Route path=path!("new") view=customers::NewCustomerPage />
+                        <Route path=path!(":id") view=customers::CustomerPage />
+                    </ParentRoute>
+                    <Route path=path!("/sync") view=offline::SyncPage />
                     <Route path=path!("/signin") view=auth::SignInPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                 </Routes>
             </main>
+            <nav class="bottom-nav" aria-label=texts.app_name>
+                <a href="/">{texts.nav_today}</a>
+                <a href="/customers">{texts.nav_customers}</a>
+                <a href="/customers/new">{texts.nav_new}</a>
+                <a href="/sync">{texts.nav_sync}</a>
+            </nav>
         </Router>
     }
 }

@@ -1,5 +1,6 @@
 //! The sign-in page and the sign-out button.
 
+use gloo_storage::{LocalStorage, Storage};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -12,9 +13,57 @@ use crate::i18n::{Locale, app_error_message, use_texts};
 /// Who is signed in, asked once per page load and shared by every part of it.
 pub type CurrentUser = Resource<Result<Option<User>, AppError>>;
 
+/// Where the browser remembers who last signed in on it.
+const REMEMBERED_USER: &str = "crm/user";
+
 /// Asks the server who is signed in; the app provides the answer as context.
+/// A device that cannot reach the server takes the user who last signed in
+/// on it: their archive is here, and the next sync checks their session.
 pub fn current_user() -> CurrentUser {
-    Resource::new(|| (), |_| me())
+    Resource::new(
+        || (),
+        |_| async {
+            match me().await {
+                Err(AppError::Request { .. }) if cfg!(target_arch = "wasm32") => {
+                    LocalStorage::get::<User>(REMEMBERED_USER).map(Some).map_err(|_| AppError::SignedOut)
+                }
+                answer => answer,
+            }
+        },
+    )
+}
+
+/// Remembers `user` as the one signed in on this device (browser only).
+pub fn remember_user(user: &User) {
+    let _ = LocalStorage::set(REMEMBERED_USER, user);
+}
+
+/// Shows `children` to a signed-in user and a way to sign in to anyone else.
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let texts = use_texts();
+    let user = use_current_user();
+    view! {
+        <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
+            {move || {
+                user.get()
+                    .map(|result| match result {
+                        Ok(Some(_)) => children().into_any(),
+                        _ => {
+                            view! {
+                                <section class="card">
+                                    <p>{texts.need_sign_in}</p>
+                                    <a class="button primary" href="/signin">
+                                        {texts.sign_in}
+                                    </a>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
 }
 
 /// The signed-in user from context (asked afresh if none was provided).
@@ -69,6 +118,7 @@ pub fn SignOutButton() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
+            LocalStorage::delete(REMEMBERED_USER);
             let _ = window().location().set_href("/signin");
         }
     });

@@ -1,0 +1,611 @@
+//! Creating and editing archives. Every form checks each field as it is
+//! typed with the domain's own parsers, and saves by recording a change in
+//! the replica: stored on the device first, sent when there is signal.
+
+use domain::archive::{
+    Address, Category, Contact, Customer, Feedback, FeedbackKind, FeedbackStatus, FieldValue, Fields,
+    Interaction, InteractionKind, LabelledPhone, LifecycleStage, Order, PartyKind, PhoneLabel, Task,
+    TaskKind, wire_name,
+};
+use domain::dedup::{DuplicateReason, duplicates};
+use domain::ids::{ClientId, CustomerId, ItemId, MutationId};
+use domain::money::{Currency, Money};
+use domain::mutation::FieldEdit;
+use domain::phone::PhoneKind;
+use domain::time::{Date, Timestamp};
+use domain::{ApplyContext, Change, CustomerName, Email, FieldError, Mutation, Phone, apply, validate};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::form::{Choice, Field, TextArea, check, optional, record_error_message};
+use crate::i18n::{Label, Locale, field_error_message, use_locale, use_texts};
+use crate::offline::{today, use_offline};
+
+/// Reads the phone list as typed: numbers separated by commas, 、 or spaces
+/// around them; a mobile number is labelled mobile, any other work.
+fn parse_phones(text: &str) -> Result<Vec<LabelledPhone>, FieldError> {
+    text.split([',', '，', '、', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|raw| {
+            let number = Phone::parse_field(raw, "phone")?;
+            let label =
+                if number.kind() == PhoneKind::Mobile { PhoneLabel::Mobile } else { PhoneLabel::Work };
+            Ok(LabelledPhone { label, number })
+        })
+        .collect()
+}
+
+fn parse_date(text: &str, field: &str) -> Result<Option<Date>, FieldError> {
+    if text.trim().is_empty() { Ok(None) } else { Date::parse_field(text, field).map(Some) }
+}
+
+fn stage_options(locale: Locale) -> Vec<(String, String)> {
+    use LifecycleStage::*;
+    [Lead, New, Active, Loyal, AtRisk, Churned].iter().map(|s| (wire_name(s), s.label(locale))).collect()
+}
+
+fn category_options(locale: Locale) -> Vec<(String, String)> {
+    [Category::Vip, Category::Regular, Category::Churned]
+        .iter()
+        .map(|c| (wire_name(c), c.label(locale)))
+        .collect()
+}
+
+fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
+/// The message for the first error about `field` among `errors`.
+fn message_for(locale: Locale, errors: &[FieldError], field: &str) -> Option<String> {
+    errors.iter().find(|e| e.field == field).map(|e| field_error_message(locale, e))
+}
+
+/// The archive a draft would become, to look for duplicates of it.
+fn draft(fields: Fields) -> Option<Customer> {
+    let mutation = Mutation {
+        id: MutationId::new(),
+        client: ClientId::new(),
+        seq: 1,
+        author: fields.owner.clone().unwrap_or_else(|| domain::ids::UserId(String::new())),
+        client_time: Timestamp(0),
+        customer: CustomerId::new(),
+        change: Change::Create { fields: Box::new(fields) },
+    };
+    apply(None, &mutation, &ApplyContext { version: 0, today: today() }).ok().map(|(c, _)| c)
+}
+
+/// `/customers/new`: a new archive, with possible duplicates shown as the
+/// name and phone are typed.
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new("person".to_owned());
+    let phones = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let city = RwSignal::new(String::new());
+    let stage = RwSignal::new("lead".to_owned());
+    let category = RwSignal::new("regular".to_owned());
+    let failure = RwSignal::new(None::<String>);
+    let submitted = RwSignal::new(false);
+
+    let name_error = Signal::derive(move || {
+        let text = name.get();
+        if submitted.get() || !text.is_empty() {
+            CustomerName::parse(&text).err().map(|e| field_error_message(locale, &e))
+        } else {
+            None
+        }
+    });
+    let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
+    let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
+
+    let fields = move || -> Option<Fields> {
+        let mut fields = Fields::named(CustomerName::parse(&name.get()).ok()?);
+        fields.kind = from_wire(&kind.get()).unwrap_or(PartyKind::Person);
+        fields.phones = parse_phones(&phones.get()).ok()?;
+        fields.emails = match optional(&email.get()) {
+            Some(e) => vec![Email::parse(&e).ok()?],
+            None => Vec::new(),
+        };
+        fields.address = Address { city: optional(&city.get()), ..Address::default() };
+        fields.stage = from_wire(&stage.get()).unwrap_or_default();
+        fields.category = from_wire(&category.get()).unwrap_or_default();
+        fields.owner = offline.user();
+        Some(fields)
+    };
+    let dupes = Memo::new(move |_| {
+        let candidate = fields().and_then(draft)?;
+        offline.read(|r| {
+            duplicates(&candidate, r.customers(), |c| r.cached(&c.id).map(|x| &x.keys))
+                .into_iter()
+                .take(5)
+                .filter_map(|d| {
+                    let other = r.customer(&d.id)?;
+                    let why = match d.reasons.first()? {
+                        DuplicateReason::SamePhone(_) => texts.dup_same_phone,
+                        DuplicateReason::SameEmail(_) => texts.dup_same_email,
+                        DuplicateReason::SameCompanyName | DuplicateReason::SameNameSameCity(_) => {
+                            texts.dup_same_name
+                        }
+                        DuplicateReason::SimilarNameSameCity(_) => texts.dup_similar_name,
+                    };
+                    Some((d.id.to_string(), other.fields.name.as_str().to_owned(), why))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        let Some(fields) = fields() else { return };
+        let id = CustomerId::new();
+        match offline.record(id, Change::Create { fields: Box::new(fields) }) {
+            Ok(_) => navigate(&format!("/customers/{id}"), Default::default()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+
+    view! {
+        <section class="card">
+            <h1>{texts.new_customer}</h1>
+            <form class="stacked-form" novalidate on:submit=save>
+                <Field id="customer-name" label=texts.name_label value=name error=name_error placeholder=texts.name_placeholder />
+                <Choice
+                    id="customer-kind"
+                    label=texts.kind_label
+                    value=kind
+                    options=vec![
+                        ("person".into(), PartyKind::Person.label(locale)),
+                        ("company".into(), PartyKind::Company.label(locale)),
+                    ]
+                />
+                <Field id="customer-phones" label=texts.phones_label value=phones error=phone_error kind="tel" inputmode="tel" />
+                <Field id="customer-email" label=texts.email_label value=email error=email_error kind="email" />
+                <Field id="customer-city" label=texts.city_label value=city />
+                <Choice id="customer-stage" label=texts.stage_label value=stage options=stage_options(locale) />
+                <Choice id="customer-category" label=texts.category_label value=category options=category_options(locale) />
+                {move || {
+                    dupes
+                        .get()
+                        .filter(|d| !d.is_empty())
+                        .map(|list| {
+                            view! {
+                                <div class="duplicates" role="status">
+                                    <strong>{texts.possible_duplicates}</strong>
+                                    <ul class="plain-list">
+                                        {list
+                                            .into_iter()
+                                            .map(|(id, name, why)| {
+                                                view! {
+                                                    <li>
+                                                        <a href=format!("/customers/{id}")>{name}</a>
+                                                        " · "
+                                                        {why}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </div>
+                            }
+                        })
+                }}
+                <p class="form-error" role="alert">{move || failure.get()}</p>
+                <button type="submit" class="button primary">{texts.save}</button>
+            </form>
+        </section>
+    }
+}
+
+/// Edits the basic facts of `customer`. Sensitive fields hidden from this
+/// user (`masked`) are not offered.
+#[component]
+pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let f = customer.fields.clone();
+    let phone_text = f.phones.iter().map(|p| p.number.national()).collect::<Vec<_>>().join(", ");
+    let name = RwSignal::new(f.name.as_str().to_owned());
+    let phones = RwSignal::new(phone_text);
+    let email = RwSignal::new(f.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default());
+    let stage = RwSignal::new(wire_name(&f.stage));
+    let category = RwSignal::new(wire_name(&f.category));
+    let city = RwSignal::new(f.address.city.clone().unwrap_or_default());
+    let district = RwSignal::new(f.address.district.clone().unwrap_or_default());
+    let detail = RwSignal::new(f.address.detail.clone().unwrap_or_default());
+    let birthday = RwSignal::new(f.birthday.map(|d| d.to_string()).unwrap_or_default());
+    let region = RwSignal::new(f.region.clone().unwrap_or_default());
+    let review = RwSignal::new(f.next_review_at.map(|d| d.to_string()).unwrap_or_default());
+    let failure = RwSignal::new(None::<String>);
+
+    let name_error = Signal::derive(move || {
+        CustomerName::parse(&name.get()).err().map(|e| field_error_message(locale, &e))
+    });
+    let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
+    let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
+    let birthday_error = Signal::derive(move || {
+        let day = parse_date(&birthday.get(), "birthday").map_err(|e| field_error_message(locale, &e)).err();
+        day.or_else(|| {
+            let value = FieldValue::Birthday(parse_date(&birthday.get(), "birthday").ok().flatten());
+            validate::field(&value, today()).err().map(|e| field_error_message(locale, &e))
+        })
+    });
+    let review_error = Signal::derive(move || check(locale, &review.get(), |s| Date::parse_field(s, "date")));
+
+    let original = f.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values = (|| -> Result<Vec<FieldValue>, FieldError> {
+            let mut out = vec![
+                FieldValue::Name(CustomerName::parse(&name.get_untracked())?),
+                FieldValue::Stage(from_wire(&stage.get_untracked()).unwrap_or_default()),
+                FieldValue::Category(from_wire(&category.get_untracked()).unwrap_or_default()),
+                FieldValue::Birthday(parse_date(&birthday.get_untracked(), "birthday")?),
+                FieldValue::Region(optional(&region.get_untracked())),
+                FieldValue::NextReviewAt(parse_date(&review.get_untracked(), "date")?),
+                FieldValue::Emails(match optional(&email.get_untracked()) {
+                    Some(e) => vec![Email::parse(&e)?],
+                    None => Vec::new(),
+                }),
+            ];
+            let mut address = original.address.clone();
+            address.city = optional(&city.get_untracked());
+            address.district = optional(&district.get_untracked());
+            if !masked {
+                address.detail = optional(&detail.get_untracked());
+                out.push(FieldValue::Phones(parse_phones(&phones.get_untracked())?));
+            }
+            out.push(FieldValue::Address(address));
+            Ok(out)
+        })();
+        let values = match values {
+            Ok(values) => values,
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        };
+        let base = offline.base(&id);
+        let edits: Vec<FieldEdit> = values
+            .into_iter()
+            .filter(|v| *v != FieldValue::read(&original, v.name()))
+            .map(|value| FieldEdit { value, base })
+            .collect();
+        if edits.is_empty() {
+            return on_done.run(());
+        }
+        match offline.record(id, Change::SetFields { edits }) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+
+    view! {
+        <form class="stacked-form" novalidate on:submit=save>
+            <Field id="edit-name" label=texts.name_label value=name error=name_error />
+            {(!masked).then(|| view! {
+                <Field id="edit-phones" label=texts.phones_label value=phones error=phone_error kind="tel" inputmode="tel" />
+            })}
+            <Field id="edit-email" label=texts.email_label value=email error=email_error kind="email" />
+            <Choice id="edit-stage" label=texts.stage_label value=stage options=stage_options(locale) />
+            <Choice id="edit-category" label=texts.category_label value=category options=category_options(locale) />
+            <Field id="edit-city" label=texts.city_label value=city />
+            <Field id="edit-district" label=texts.district_label value=district />
+            {(!masked).then(|| view! { <Field id="edit-detail" label=texts.address_label value=detail /> })}
+            <Field id="edit-birthday" label=texts.birthday_label value=birthday error=birthday_error kind="date" />
+            <Field id="edit-region" label=texts.region_label value=region />
+            <Field id="edit-review" label=texts.next_review_label value=review error=review_error kind="date" />
+            <p class="form-error" role="alert">{move || failure.get()}</p>
+            <div class="button-row">
+                <button type="submit" class="button primary">{texts.save}</button>
+                <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
+            </div>
+        </form>
+    }
+}
+
+/// Logs a call, visit or other contact.
+#[component]
+pub fn InteractionForm(
+    customer: CustomerId,
+    kind: InteractionKind,
+    summary: &'static str,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let kind_value = RwSignal::new(wire_name(&kind));
+    let summary = RwSignal::new(summary.to_owned());
+    let satisfaction = RwSignal::new(String::new());
+    let follow_up = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let follow_up_error =
+        Signal::derive(move || check(locale, &follow_up.get(), |s| Date::parse_field(s, "date")));
+    let kinds: Vec<(String, String)> = {
+        use InteractionKind::*;
+        [Visit, Call, Chat, Email, Meeting, Consultation, Complaint, AfterSales]
+            .iter()
+            .map(|k| (wire_name(k), k.label(locale)))
+            .collect()
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let interaction = Interaction {
+            kind: from_wire(&kind_value.get_untracked()).unwrap_or(kind),
+            at: Timestamp(js_sys::Date::now() as i64),
+            summary: summary.get_untracked().trim().to_owned(),
+            satisfaction: satisfaction.get_untracked().parse().ok(),
+            next_follow_up: match parse_date(&follow_up.get_untracked(), "date") {
+                Ok(day) => day,
+                Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+            },
+        };
+        if let Err(errors) = validate::interaction(&interaction) {
+            return failure.set(message_for(locale, &errors, &errors[0].field));
+        }
+        let change = Change::PutInteraction { id: ItemId::new(), interaction, base: offline.base(&customer) };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form quick-form" novalidate on:submit=save data-form="interaction">
+            <Choice id="interaction-kind" label=texts.kind_label value=kind_value options=kinds />
+            <TextArea id="interaction-summary" label=texts.summary_label value=summary />
+            <Choice id="interaction-satisfaction" label=texts.satisfaction_label value=satisfaction options=satisfaction_options() />
+            <Field id="interaction-follow-up" label=texts.next_follow_up_label value=follow_up error=follow_up_error kind="date" />
+            <FormButtons failure on_done />
+        </form>
+    }
+}
+
+fn satisfaction_options() -> Vec<(String, String)> {
+    std::iter::once((String::new(), "—".to_owned()))
+        .chain((1..=5).map(|n| (n.to_string(), "★".repeat(n))))
+        .collect()
+}
+
+/// Save and cancel, with the message of a failed save above them.
+#[component]
+fn FormButtons(failure: RwSignal<Option<String>>, on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    view! {
+        <p class="form-error" role="alert">{move || failure.get()}</p>
+        <div class="button-row">
+            <button type="submit" class="button primary">{texts.save}</button>
+            <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
+        </div>
+    }
+}
+
+/// Adds an order.
+#[component]
+pub fn OrderForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let product = RwSignal::new(String::new());
+    let quantity = RwSignal::new("1".to_owned());
+    let amount = RwSignal::new(String::new());
+    let date = RwSignal::new(today().to_string());
+    let channel = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let amount_error =
+        Signal::derive(move || check(locale, &amount.get(), |s| Money::parse(s, Currency::cny())));
+    let quantity_error = Signal::derive(move || match quantity.get().trim().parse::<u32>() {
+        Ok(0) => Some(field_error_message(locale, &FieldError::new("quantity", "not_positive"))),
+        Ok(_) => None,
+        Err(_) => Some(field_error_message(locale, &FieldError::new("quantity", "invalid"))),
+    });
+    let date_error = Signal::derive(move || check(locale, &date.get(), |s| Date::parse_field(s, "date")));
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let order = (|| -> Result<Order, FieldError> {
+            Ok(Order {
+                product: product.get_untracked().trim().to_owned(),
+                quantity: quantity
+                    .get_untracked()
+                    .trim()
+                    .parse()
+                    .map_err(|_| FieldError::new("quantity", "invalid"))?,
+                amount: Money::parse(&amount.get_untracked(), Currency::cny())?,
+                date: Date::parse_field(&date.get_untracked(), "date")?,
+                channel: optional(&channel.get_untracked()),
+            })
+        })();
+        let order = match order {
+            Ok(order) => order,
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        };
+        if let Err(errors) = validate::order(&order) {
+            return failure.set(message_for(locale, &errors, &errors[0].field));
+        }
+        let change = Change::PutOrder { id: ItemId::new(), order, base: offline.base(&customer) };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form quick-form" novalidate on:submit=save data-form="order">
+            <Field id="order-product" label=texts.product_label value=product />
+            <Field id="order-quantity" label=texts.quantity_label value=quantity error=quantity_error inputmode="numeric" />
+            <Field id="order-amount" label=texts.amount_label value=amount error=amount_error inputmode="decimal" />
+            <Field id="order-date" label=texts.date_label value=date error=date_error kind="date" />
+            <Field id="order-channel" label=texts.channel_label value=channel />
+            <FormButtons failure on_done />
+        </form>
+    }
+}
+
+/// Adds a reminder: a follow-up, maintenance date or review.
+#[component]
+pub fn TaskForm(customer: CustomerId, kind: TaskKind, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let kind_value = RwSignal::new(wire_name(&kind));
+    let in_three_days = Date::from_days_since_epoch(today().days_since_epoch() + 3);
+    let due = RwSignal::new(in_three_days.to_string());
+    let note = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let due_error = Signal::derive(move || check(locale, &due.get(), |s| Date::parse_field(s, "due")));
+    let kinds: Vec<(String, String)> =
+        [TaskKind::FollowUp, TaskKind::Maintenance, TaskKind::Review, TaskKind::Birthday]
+            .iter()
+            .map(|k| (wire_name(k), k.label(locale)))
+            .collect();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let due = match Date::parse_field(&due.get_untracked(), "due") {
+            Ok(day) => day,
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        };
+        let task = Task {
+            kind: from_wire(&kind_value.get_untracked()).unwrap_or(kind),
+            due,
+            note: optional(&note.get_untracked()),
+            done: false,
+        };
+        let change = Change::PutTask { id: ItemId::new(), task, base: offline.base(&customer) };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form quick-form" novalidate on:submit=save data-form="task">
+            <Choice id="task-kind" label=texts.kind_label value=kind_value options=kinds />
+            <Field id="task-due" label=texts.due_label value=due error=due_error kind="date" />
+            <Field id="task-note" label=texts.note_label value=note />
+            <FormButtons failure on_done />
+        </form>
+    }
+}
+
+/// Records a complaint, suggestion or praise.
+#[component]
+pub fn FeedbackForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let kind = RwSignal::new("complaint".to_owned());
+    let content = RwSignal::new(String::new());
+    let satisfaction = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let kinds: Vec<(String, String)> =
+        [FeedbackKind::Complaint, FeedbackKind::Suggestion, FeedbackKind::Praise]
+            .iter()
+            .map(|k| (wire_name(k), k.label(locale)))
+            .collect();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let feedback = Feedback {
+            kind: from_wire(&kind.get_untracked()).unwrap_or(FeedbackKind::Complaint),
+            content: content.get_untracked().trim().to_owned(),
+            status: FeedbackStatus::Open,
+            resolution: None,
+            satisfaction: satisfaction.get_untracked().parse().ok(),
+            received_at: Timestamp(js_sys::Date::now() as i64),
+        };
+        if let Err(errors) = validate::feedback(&feedback) {
+            return failure.set(message_for(locale, &errors, &errors[0].field));
+        }
+        let change = Change::PutFeedback { id: ItemId::new(), feedback, base: offline.base(&customer) };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form quick-form" novalidate on:submit=save data-form="feedback">
+            <Choice id="feedback-kind" label=texts.kind_label value=kind options=kinds />
+            <TextArea id="feedback-content" label=texts.content_label value=content />
+            <Choice id="feedback-satisfaction" label=texts.satisfaction_label value=satisfaction options=satisfaction_options() />
+            <FormButtons failure on_done />
+        </form>
+    }
+}
+
+/// Adds a contact person at a company.
+#[component]
+pub fn ContactForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
+    let phones = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
+    let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let contact = (|| -> Result<Contact, FieldError> {
+            Ok(Contact {
+                name: CustomerName::parse(&name.get_untracked())?,
+                role: optional(&role.get_untracked()),
+                phones: parse_phones(&phones.get_untracked())?,
+                email: optional(&email.get_untracked()).map(|e| Email::parse(&e)).transpose()?,
+            })
+        })();
+        let contact = match contact {
+            Ok(contact) => contact,
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        };
+        let change = Change::PutContact { id: ItemId::new(), contact, base: offline.base(&customer) };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form quick-form" novalidate on:submit=save data-form="contact">
+            <Field id="contact-name" label=texts.contact_name_label value=name />
+            <Field id="contact-role" label=texts.contact_role_label value=role />
+            <Field id="contact-phones" label=texts.phones_label value=phones error=phone_error kind="tel" inputmode="tel" />
+            <Field id="contact-email" label=texts.email_label value=email error=email_error kind="email" />
+            <FormButtons failure on_done />
+        </form>
+    }
+}
+
+/// Adds a tag.
+#[component]
+pub fn TagForm(customer: CustomerId) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let tag = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let tag_text = match validate::tag(&tag.get_untracked()) {
+            Ok(tag) => tag,
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        };
+        match offline.record(customer, Change::AddTag { tag: tag_text, base: offline.base(&customer) }) {
+            Ok(_) => {
+                tag.set(String::new());
+                failure.set(None);
+            }
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="inline-form" novalidate on:submit=save>
+            <label class="visually-hidden" for="tag-new">{texts.tag_label}</label>
+            <input id="tag-new" type="text" placeholder=texts.tag_label prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) />
+            <button type="submit" class="button">{texts.add_tag}</button>
+            <p class="field-error" role="alert">{move || failure.get()}</p>
+        </form>
+    }
+}

@@ -1,0 +1,200 @@
+//! The customers list: search as you type and filters over the cached
+//! portfolio, most recently contacted first. On a tablet or desktop the
+//! list stays on the left and the open record shows beside it.
+
+use std::collections::BTreeSet;
+
+use domain::archive::{Category, LifecycleStage, wire_name};
+use domain::portfolio::{Filter, last_contact, matches, sort_by_last_contact};
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
+
+use crate::auth::SignedIn;
+use crate::i18n::{Label, fill, use_locale, use_texts};
+use crate::offline::use_offline;
+
+/// Rows shown at once; typing narrows the rest.
+const SHOWN: usize = 200;
+
+/// `/customers` and everything under it: the list, and the record beside it.
+#[component]
+pub fn CustomersLayout() -> impl IntoView {
+    let location = use_location();
+    let has_record = move || location.pathname.get().trim_end_matches('/') != "/customers";
+    view! {
+        <SignedIn>
+            <div class="two-pane" class:has-record=has_record>
+                <div class="pane-list">
+                    <CustomerList />
+                </div>
+                <div class="pane-record">
+                    <Outlet />
+                </div>
+            </div>
+        </SignedIn>
+    }
+}
+
+/// Beside the list when no record is open (tablets and desktops).
+#[component]
+pub fn NoSelection() -> impl IntoView {
+    let texts = use_texts();
+    view! { <p class="muted pick-hint">{texts.pick_customer}</p> }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    id: String,
+    name: String,
+    stage: String,
+    category: String,
+    city: Option<String>,
+    last_contact: Option<String>,
+    pending: bool,
+    conflicted: bool,
+}
+
+#[component]
+fn CustomerList() -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let filter = RwSignal::new(Filter::default());
+
+    // Tags and cities present in the portfolio, for the filter choices.
+    let choices = Memo::new(move |_| {
+        offline
+            .read(|r| {
+                let mut tags = BTreeSet::new();
+                let mut cities = BTreeSet::new();
+                for c in r.customers() {
+                    tags.extend(c.visible_tags().map(str::to_owned));
+                    cities.extend(c.fields.address.city.clone());
+                }
+                (tags.into_iter().collect::<Vec<_>>(), cities.into_iter().collect::<Vec<_>>())
+            })
+            .unwrap_or_default()
+    });
+    let rows = Memo::new(move |_| {
+        let filter = filter.get();
+        offline.read(|r| {
+            let mut found: Vec<_> =
+                r.customers().filter(|c| matches(c, r.cached(&c.id).map(|x| &x.keys), &filter)).collect();
+            sort_by_last_contact(&mut found);
+            let total = found.len();
+            let rows: Vec<Row> = found
+                .into_iter()
+                .take(SHOWN)
+                .map(|c| Row {
+                    id: c.id.to_string(),
+                    name: c.fields.name.as_str().to_owned(),
+                    stage: c.fields.stage.label(locale),
+                    category: c.fields.category.label(locale),
+                    city: c.fields.address.city.clone(),
+                    last_contact: last_contact(c).map(|d| d.to_string()),
+                    pending: r.has_pending(&c.id),
+                    conflicted: c.has_conflicts(),
+                })
+                .collect();
+            (total, rows)
+        })
+    });
+
+    let stages: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
+        .chain(
+            [
+                LifecycleStage::Lead,
+                LifecycleStage::New,
+                LifecycleStage::Active,
+                LifecycleStage::Loyal,
+                LifecycleStage::AtRisk,
+                LifecycleStage::Churned,
+            ]
+            .iter()
+            .map(|s| (wire_name(s), s.label(locale))),
+        )
+        .collect();
+    let categories: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
+        .chain(
+            [Category::Vip, Category::Regular, Category::Churned]
+                .iter()
+                .map(|c| (wire_name(c), c.label(locale))),
+        )
+        .collect();
+    let set = move |f: fn(&mut Filter, String)| move |ev| filter.update(|x| f(x, event_target_value(&ev)));
+
+    view! {
+        <section class="card list-card">
+            <div class="list-head">
+                <h1>{texts.customers_title}</h1>
+                <a class="button primary" href="/customers/new">{texts.new_customer}</a>
+            </div>
+            <label class="visually-hidden" for="customer-search">{texts.search_label}</label>
+            <input
+                id="customer-search"
+                type="search"
+                placeholder=texts.search_placeholder
+                autocomplete="off"
+                prop:value=move || filter.get().text
+                on:input=set(|f, v| f.text = v)
+            />
+            <div class="filters">
+                <select aria-label=texts.filter_stage on:change=set(|f, v| f.stage = v)>
+                    {stages.into_iter().map(|(v, t)| view! { <option value=v>{t}</option> }).collect_view()}
+                </select>
+                <select aria-label=texts.filter_category on:change=set(|f, v| f.category = v)>
+                    {categories.into_iter().map(|(v, t)| view! { <option value=v>{t}</option> }).collect_view()}
+                </select>
+                <select aria-label=texts.filter_tag on:change=set(|f, v| f.tag = v)>
+                    <option value="">{format!("{}: {}", texts.filter_tag, texts.all)}</option>
+                    {move || choices.get().0.into_iter().map(|t| { let v = t.clone(); view! { <option value=v>{t}</option> } }).collect_view()}
+                </select>
+                <select aria-label=texts.filter_city on:change=set(|f, v| f.city = v)>
+                    <option value="">{format!("{}: {}", texts.filter_city, texts.all)}</option>
+                    {move || choices.get().1.into_iter().map(|c| { let v = c.clone(); view! { <option value=v>{c}</option> } }).collect_view()}
+                </select>
+            </div>
+            {move || match rows.get() {
+                None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
+                Some((0, _)) if filter.get() == Filter::default() => {
+                    view! { <p class="muted">{texts.no_customers}</p> }.into_any()
+                }
+                Some((0, _)) => view! { <p class="muted">{texts.no_match}</p> }.into_any(),
+                Some((total, rows)) => {
+                    view! {
+                        <p class="muted count">{fill(texts.customer_count, &[("n", &total.to_string())])}</p>
+                        <ul class="customer-list">
+                            {rows
+                                .into_iter()
+                                .map(|row| {
+                                    view! {
+                                        <li class="customer-row">
+                                            <a href=format!("/customers/{}", row.id)>
+                                                <span class="row-main">
+                                                    <span class="row-name">{row.name}</span>
+                                                    {row.conflicted.then(|| view! { <span class="chip warn">"!"</span> })}
+                                                    {row.pending.then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
+                                                </span>
+                                                <span class="row-meta">
+                                                    {format!(
+                                                        "{} · {}{} · {}",
+                                                        row.stage,
+                                                        row.category,
+                                                        row.city.map(|c| format!(" · {c}")).unwrap_or_default(),
+                                                        row.last_contact.unwrap_or_else(|| texts.never_contacted.to_owned()),
+                                                    )}
+                                                </span>
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,538 @@
+//! One customer's page: figures at the top, quick actions, conflicts, and
+//! tabs for basics and contacts, orders, interactions, preferences and tags,
+//! feedback, and history. Everything reads the replica, so it works offline.
+
+use domain::Change;
+use domain::archive::{Customer, FeedbackStatus, InteractionKind, ItemKind, Task, TaskKind, wire_name};
+use domain::derived::figures;
+use domain::ids::{CustomerId, ItemId};
+use domain::replica::Cached;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use super::conflicts::ConflictPanel;
+use super::forms::{BasicsForm, ContactForm, FeedbackForm, InteractionForm, OrderForm, TagForm, TaskForm};
+use super::get_customer;
+use crate::form::record_error_message;
+use crate::i18n::{Label, Locale, fill, money, use_locale, use_texts};
+use crate::offline::{describe_value, field_label, item_label, today, use_offline};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Basics,
+    Orders,
+    Interactions,
+    Preferences,
+    Feedback,
+    History,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quick {
+    Visit,
+    Call,
+    Order,
+    FollowUp,
+    Edit,
+    Contact,
+    Feedback,
+    Task,
+}
+
+/// `/customers/:id`.
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let texts = use_texts();
+    let offline = use_offline();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<CustomerId>().ok()));
+    let customer = Memo::new(move |_| {
+        let id = id.get()?;
+        offline
+            .read(|r| (r.customer(&id).cloned(), r.cached(&id).is_some_and(|c| c.masked)))
+            .map(|(c, m)| (c, m))
+    });
+    // Opened online but not on this device (evicted, or new to this
+    // person): fetch it once and keep it.
+    Effect::new(move |_| {
+        if let (Some(id), Some((None, _))) = (id.get(), customer.get()) {
+            spawn_local(async move {
+                if let Ok(detail) = get_customer(id.to_string()).await {
+                    offline.keep(Cached {
+                        customer: detail.customer,
+                        masked: detail.masked,
+                        keys: Default::default(),
+                        used: js_sys::Date::now() as i64,
+                    });
+                }
+            });
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(id) = id.get() {
+            offline.touch(id);
+        }
+    });
+
+    move || match customer.get() {
+        None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
+        Some((None, _)) => view! {
+            <section class="card">
+                <p class="muted">{texts.not_cached}</p>
+                <a class="button" href="/customers">{texts.back}</a>
+            </section>
+        }
+        .into_any(),
+        Some((Some(customer), masked)) => view! { <Record customer masked /> }.into_any(),
+    }
+}
+
+#[component]
+fn Record(customer: Customer, masked: bool) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let tab = RwSignal::new(Tab::Basics);
+    let quick = RwSignal::new(None::<Quick>);
+    let close = Callback::new(move |()| quick.set(None));
+    let pending = offline.read(|r| r.has_pending(&id)).unwrap_or(false);
+    let sums = figures(&customer, today());
+    let total = if sums.total_spent.is_empty() {
+        money(0, "CNY")
+    } else {
+        sums.total_spent.iter().map(|(c, m)| money(*m, c.as_str())).collect::<Vec<_>>().join(" + ")
+    };
+    let last = match sums.days_since_last_contact {
+        Some(days) => fill(texts.days_ago, &[("n", &days.to_string())]),
+        None => texts.never_contacted.to_owned(),
+    };
+    let satisfaction =
+        sums.satisfaction_x100.map_or("—".to_owned(), |s| format!("{:.1}", f64::from(s) / 100.0));
+    let quick_button = move |which: Quick, text: &'static str| {
+        view! {
+            <button
+                class="button quick"
+                aria-pressed=move || (quick.get() == Some(which)).to_string()
+                on:click=move |_| quick.update(|q| *q = if *q == Some(which) { None } else { Some(which) })
+            >
+                {text}
+            </button>
+        }
+    };
+    let tab_button = move |which: Tab, text: &'static str| {
+        view! {
+            <button
+                role="tab"
+                class="tab"
+                aria-selected=move || (tab.get() == which).to_string()
+                on:click=move |_| tab.set(which)
+            >
+                {text}
+            </button>
+        }
+    };
+    let editing_customer = customer.clone();
+    let tab_customer = customer.clone();
+
+    view! {
+        <article class="record" data-customer=id.to_string()>
+            <section class="card record-head">
+                <a class="button link back-link" href="/customers">{texts.back}</a>
+                <h1 class="record-name">{customer.fields.name.as_str().to_owned()}</h1>
+                <p class="row-meta">
+                    <span class="chip">{customer.fields.stage.label(locale)}</span>
+                    <span class="chip">{customer.fields.category.label(locale)}</span>
+                    {customer.fields.address.city.clone().map(|c| view! { <span class="chip">{c}</span> })}
+                    {pending.then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
+                </p>
+                {masked.then(|| view! { <p class="muted">{texts.masked_note}</p> })}
+                <dl class="figures">
+                    <div><dt>{texts.total_spent}</dt><dd data-testid="total-spent">{total}</dd></div>
+                    <div><dt>{texts.order_count}</dt><dd data-testid="order-count">{sums.order_count}</dd></div>
+                    <div><dt>{texts.last_contact}</dt><dd>{last}</dd></div>
+                    <div><dt>{texts.avg_satisfaction}</dt><dd>{satisfaction}</dd></div>
+                </dl>
+                <div class="quick-actions">
+                    {quick_button(Quick::Visit, texts.quick_visit)}
+                    {quick_button(Quick::Call, texts.quick_call)}
+                    {quick_button(Quick::Order, texts.quick_order)}
+                    {quick_button(Quick::FollowUp, texts.quick_follow_up)}
+                </div>
+                {move || quick.get().map(|q| match q {
+                    Quick::Visit => view! { <InteractionForm customer=id kind=InteractionKind::Visit summary=texts.visit_default on_done=close /> }.into_any(),
+                    Quick::Call => view! { <InteractionForm customer=id kind=InteractionKind::Call summary=texts.call_default on_done=close /> }.into_any(),
+                    Quick::Order => view! { <OrderForm customer=id on_done=close /> }.into_any(),
+                    Quick::FollowUp => view! { <TaskForm customer=id kind=TaskKind::FollowUp on_done=close /> }.into_any(),
+                    Quick::Task => view! { <TaskForm customer=id kind=TaskKind::Maintenance on_done=close /> }.into_any(),
+                    Quick::Edit => view! { <BasicsForm customer=editing_customer.clone() masked on_done=close /> }.into_any(),
+                    Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
+                    Quick::Feedback => view! { <FeedbackForm customer=id on_done=close /> }.into_any(),
+                })}
+            </section>
+            {customer.has_conflicts().then(|| view! { <ConflictPanel customer=customer.clone() /> })}
+            <nav class="tabs" role="tablist">
+                {tab_button(Tab::Basics, texts.tab_basics)}
+                {tab_button(Tab::Orders, texts.tab_orders)}
+                {tab_button(Tab::Interactions, texts.tab_interactions)}
+                {tab_button(Tab::Preferences, texts.tab_preferences)}
+                {tab_button(Tab::Feedback, texts.tab_feedback)}
+                {tab_button(Tab::History, texts.tab_history)}
+            </nav>
+            <section class="card tab-panel" role="tabpanel">
+                {move || {
+                    let c = tab_customer.clone();
+                    match tab.get() {
+                        Tab::Basics => view! { <Basics customer=c quick /> }.into_any(),
+                        Tab::Orders => view! { <Orders customer=c quick /> }.into_any(),
+                        Tab::Interactions => view! { <Interactions customer=c quick /> }.into_any(),
+                        Tab::Preferences => view! { <PreferencesAndTags customer=c /> }.into_any(),
+                        Tab::Feedback => view! { <FeedbackList customer=c quick /> }.into_any(),
+                        Tab::History => view! { <History customer=c /> }.into_any(),
+                    }
+                }}
+            </section>
+        </article>
+    }
+}
+
+/// A button that opens one of the record's forms.
+fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str) -> impl IntoView {
+    view! {
+        <button class="button" on:click=move |_| {
+            quick.set(Some(which));
+            let _ = window().scroll_to_with_x_and_y(0.0, 0.0);
+        }>{text}</button>
+    }
+}
+
+#[component]
+fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let f = &customer.fields;
+    let not_set = || texts.not_set.to_owned();
+    let fact = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    let phones = f
+        .phones
+        .iter()
+        .map(|p| view! { <a class="phone-link" href=format!("tel:{}", p.number.e164())>{format!("{} {}", p.label.label(locale), p.number)}</a> })
+        .collect_view();
+    let contacts: Vec<_> =
+        customer.contacts.iter().filter(|(_, c)| !c.hidden()).map(|(_, c)| c.value().clone()).collect();
+    let tasks: Vec<(ItemId, Task)> = customer
+        .tasks
+        .iter()
+        .filter(|(_, t)| !t.hidden() && !t.value().done)
+        .map(|(id, t)| (*id, t.value().clone()))
+        .collect();
+    let id = customer.id;
+    view! {
+        <div class="section-head">
+            <h2>{texts.tab_basics}</h2>
+            {open_button(quick, Quick::Edit, texts.edit)}
+        </div>
+        <dl class="facts">
+            {fact(texts.kind_label, f.kind.label(locale))}
+            <dt>{texts.phones_label}</dt>
+            <dd data-testid="phones">{if f.phones.is_empty() { view! { <span>{not_set()}</span> }.into_any() } else { phones.into_any() }}</dd>
+            {fact(texts.email_label, f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))}
+            {fact(texts.address_label, describe_value(locale, &domain::archive::FieldValue::Address(f.address.clone())))}
+            {fact(texts.birthday_label, f.birthday.map_or_else(not_set, |d| d.to_string()))}
+            {fact(texts.region_label, f.region.clone().unwrap_or_else(not_set))}
+            {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| o.0.clone()))}
+            {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
+        </dl>
+        <div class="section-head">
+            <h2>{texts.contacts_title}</h2>
+            {open_button(quick, Quick::Contact, texts.add_contact)}
+        </div>
+        {if contacts.is_empty() {
+            view! { <p class="muted">{texts.none_yet}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="plain-list">
+                    {contacts.into_iter().map(|c| view! {
+                        <li>
+                            <strong>{c.name.as_str().to_owned()}</strong>
+                            {c.role.map(|r| format!(" · {r}"))}
+                            {c.phones.first().map(|p| view! { " · " <a href=format!("tel:{}", p.number.e164())>{p.number.to_string()}</a> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <div class="section-head">
+            <h2>{texts.tasks_title}</h2>
+            {open_button(quick, Quick::Task, texts.add_task)}
+        </div>
+        <TaskList customer=id tasks />
+    }
+}
+
+#[component]
+fn TaskList(customer: CustomerId, tasks: Vec<(ItemId, Task)>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let failure = RwSignal::new(None::<String>);
+    if tasks.is_empty() {
+        return view! { <p class="muted">{texts.none_yet}</p> }.into_any();
+    }
+    view! {
+        <ul class="plain-list task-list">
+            {tasks.into_iter().map(|(item, task)| {
+                let done = Task { done: true, ..task.clone() };
+                view! {
+                    <li class="task">
+                        <span>{format!("{} · {}", task.kind.label(locale), task.due)}{task.note.map(|n| format!(" · {n}"))}</span>
+                        <button class="button" on:click=move |_| {
+                            let change = Change::PutTask { id: item, task: done.clone(), base: offline.base(&customer) };
+                            if let Err(error) = offline.record(customer, change) {
+                                failure.set(Some(record_error_message(locale, &error)));
+                            }
+                        }>{texts.mark_done}</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <p class="form-error" role="alert">{move || failure.get()}</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
+    let texts = use_texts();
+    let mut orders: Vec<_> =
+        customer.orders.values().filter(|o| !o.hidden()).map(|o| o.value().clone()).collect();
+    orders.sort_by(|a, b| b.date.cmp(&a.date));
+    let total: i64 =
+        orders.iter().filter(|o| o.amount.currency.as_str() == "CNY").map(|o| o.amount.minor).sum();
+    view! {
+        <div class="section-head">
+            <h2>{texts.tab_orders}</h2>
+            {open_button(quick, Quick::Order, texts.quick_order)}
+        </div>
+        {if orders.is_empty() {
+            view! { <p class="muted">{texts.none_yet}</p> }.into_any()
+        } else {
+            view! {
+                <table class="data-table orders">
+                    <thead><tr><th>{texts.date_label}</th><th>{texts.product_label}</th><th>{texts.quantity_label}</th><th class="num">{texts.amount_label}</th></tr></thead>
+                    <tbody>
+                        {orders.into_iter().map(|o| view! {
+                            <tr>
+                                <td>{o.date.to_string()}</td>
+                                <td>{o.product}{o.channel.map(|c| format!(" · {c}"))}</td>
+                                <td>{o.quantity}</td>
+                                <td class="num">{money(o.amount.minor, o.amount.currency.as_str())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                    <tfoot><tr><th colspan="3">{texts.total_spent}</th><th class="num">{money(total, "CNY")}</th></tr></tfoot>
+                </table>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let mut items: Vec<_> =
+        customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().clone()).collect();
+    items.sort_by(|a, b| b.at.cmp(&a.at));
+    view! {
+        <div class="section-head">
+            <h2>{texts.tab_interactions}</h2>
+            {open_button(quick, Quick::Visit, texts.add_interaction)}
+        </div>
+        {if items.is_empty() {
+            view! { <p class="muted">{texts.none_yet}</p> }.into_any()
+        } else {
+            view! {
+                <ol class="timeline">
+                    {items.into_iter().map(|i| view! {
+                        <li class="timeline-item">
+                            <span class="timeline-when">{i.at.date_cst().to_string()}</span>
+                            <strong>{i.kind.label(locale)}</strong>
+                            <p>{i.summary}</p>
+                            {i.satisfaction.map(|s| view! { <span class="muted">{"★".repeat(s as usize)}</span> })}
+                            {i.next_follow_up.map(|d| view! { <span class="muted">{format!(" · {} {d}", texts.next_follow_up_label)}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn PreferencesAndTags(customer: Customer) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let failure = RwSignal::new(None::<String>);
+    let prefs = customer.fields.preferences.clone();
+    let tags: Vec<String> = customer.visible_tags().map(str::to_owned).collect();
+    let join = |set: &std::collections::BTreeSet<String>| {
+        if set.is_empty() {
+            texts.not_set.to_owned()
+        } else {
+            set.iter().cloned().collect::<Vec<_>>().join("、")
+        }
+    };
+    view! {
+        <h2>{texts.tags_title}</h2>
+        <ul class="tag-list">
+            {tags.into_iter().map(|tag| {
+                let removing = tag.clone();
+                view! {
+                    <li class="tag">
+                        <span>{tag}</span>
+                        <button class="button link" aria-label=texts.remove on:click=move |_| {
+                            let change = Change::RemoveTag { tag: removing.clone(), base: offline.base(&id) };
+                            if let Err(error) = offline.record(id, change) {
+                                failure.set(Some(record_error_message(locale, &error)));
+                            }
+                        }>"×"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <p class="form-error" role="alert">{move || failure.get()}</p>
+        <TagForm customer=id />
+        <h2>{texts.tab_preferences}</h2>
+        <dl class="facts">
+            <dt>{texts.brands_label}</dt><dd>{join(&prefs.brands)}</dd>
+            <dt>{texts.contact_channel_label}</dt><dd>{prefs.contact_channel.map_or_else(|| texts.not_set.to_owned(), |c| wire_name(&c))}</dd>
+            <dt>{texts.contact_time_label}</dt><dd>{prefs.contact_time.unwrap_or_else(|| texts.not_set.to_owned())}</dd>
+            {prefs.notes.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+        </dl>
+    }
+}
+
+#[component]
+fn FeedbackList(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let failure = RwSignal::new(None::<String>);
+    let items: Vec<_> =
+        customer.feedback.iter().filter(|(_, f)| !f.hidden()).map(|(k, f)| (*k, f.value().clone())).collect();
+    view! {
+        <div class="section-head">
+            <h2>{texts.tab_feedback}</h2>
+            {open_button(quick, Quick::Feedback, texts.add_feedback)}
+        </div>
+        {if items.is_empty() {
+            view! { <p class="muted">{texts.none_yet}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="plain-list feedback-list">
+                    {items.into_iter().map(|(item, fb)| {
+                        let current = fb.status;
+                        let next: Vec<FeedbackStatus> = [FeedbackStatus::InProgress, FeedbackStatus::Resolved, FeedbackStatus::Closed]
+                            .into_iter()
+                            .filter(|s| *s != current && current.may_become(*s))
+                            .collect();
+                        let feedback = fb.clone();
+                        view! {
+                            <li class="feedback">
+                                <strong>{format!("{} · {}", fb.kind.label(locale), fb.status.label(locale))}</strong>
+                                <p>{fb.content.clone()}</p>
+                                <div class="button-row">
+                                    {next.into_iter().map(|status| {
+                                        let updated = domain::archive::Feedback { status, ..feedback.clone() };
+                                        view! {
+                                            <button class="button" on:click=move |_| {
+                                                let change = Change::PutFeedback { id: item, feedback: updated.clone(), base: offline.base(&id) };
+                                                if let Err(error) = offline.record(id, change) {
+                                                    failure.set(Some(record_error_message(locale, &error)));
+                                                }
+                                            }>{status.label(locale)}</button>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <p class="form-error" role="alert">{move || failure.get()}</p>
+    }
+}
+
+/// Who changed what, from the stamps every value carries, newest first;
+/// changes made here and not yet synced come first.
+#[component]
+fn History(customer: Customer) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let local: Vec<String> = offline
+        .read(|r| {
+            r.pending()
+                .iter()
+                .filter(|m| m.customer == id)
+                .map(|m| crate::offline::change_summary(locale, r, m))
+                .collect()
+        })
+        .unwrap_or_default();
+    let entries = history(&customer, locale);
+    view! {
+        <h2>{texts.tab_history}</h2>
+        <ol class="timeline history">
+            {local.into_iter().map(|line| view! {
+                <li class="timeline-item local"><span class="timeline-when">{texts.history_local}</span><p>{line}</p></li>
+            }).collect_view()}
+            {entries.into_iter().map(|(when, line)| view! {
+                <li class="timeline-item"><span class="timeline-when">{when}</span><p>{line}</p></li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+fn history(customer: &Customer, locale: Locale) -> Vec<(String, String)> {
+    let t = crate::i18n::texts(locale);
+    let when = |ms: i64| domain::time::Timestamp(ms).date_cst().to_string();
+    let mut entries: Vec<(i64, u64, String)> = Vec::new();
+    let created = customer.field_meta.values().map(|m| m.stamp.version).min().unwrap_or(0);
+    entries.push((
+        customer.created_at.0,
+        created,
+        fill(t.history_created, &[("who", &customer.created_by.0)]),
+    ));
+    for (name, meta) in &customer.field_meta {
+        if meta.stamp.version > created {
+            let line = fill(
+                t.history_field,
+                &[("who", &meta.stamp.author.0), ("field", &field_label(locale, *name))],
+            );
+            entries.push((meta.stamp.client_time.0, meta.stamp.version, line));
+        }
+    }
+    let mut items = |kind: ItemKind, stamps: Vec<(&domain::ids::UserId, &domain::merge::Stamp)>| {
+        for (who, stamp) in stamps {
+            let line = fill(t.history_item, &[("who", &who.0), ("kind", &item_label(locale, kind))]);
+            entries.push((stamp.client_time.0, stamp.version, line));
+        }
+    };
+    items(ItemKind::Order, customer.orders.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
+    items(
+        ItemKind::Interaction,
+        customer.interactions.values().map(|i| (&i.added_by, &i.content.stamp)).collect(),
+    );
+    items(ItemKind::Feedback, customer.feedback.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
+    items(ItemKind::Task, customer.tasks.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
+    items(ItemKind::Contact, customer.contacts.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
+    entries.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    entries.into_iter().map(|(ms, _, line)| (when(ms), line)).collect()
+}

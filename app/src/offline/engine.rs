@@ -1,0 +1,458 @@
+//! The replica in the page, and the loop that syncs it: at start, when the
+//! browser comes online, every few seconds while there is work, and when
+//! the rep asks. Only one tab at a time syncs (a lease in localStorage);
+//! the others follow through storage events.
+
+use std::time::Duration;
+
+use domain::ids::{CustomerId, MutationId, UserId};
+use domain::replica::{Cached, RecordError, Replica};
+use domain::time::{Date, Timestamp};
+use domain::{Change, Mutation};
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::shelf::{LocalShelf, RECORD_BUDGET};
+use crate::error::AppError;
+use crate::sync::{pull, push};
+
+/// Mutations per push.
+const BATCH: usize = 100;
+/// Changes per pull page.
+const PAGE: u32 = 500;
+/// How often the loop looks for work.
+const TICK: Duration = Duration::from_secs(5);
+/// How often it pulls when nothing is waiting to be sent.
+const PULL_EVERY_MS: i64 = 30_000;
+/// Retries back off from 2 s doubling up to this.
+const MAX_BACKOFF_MS: i64 = 120_000;
+/// Which tab syncs, and until when, as `<tab>|<ms>`.
+const LEASE_KEY: &str = "crm/sync-lease";
+const LEASE_MS: i64 = 30_000;
+
+/// Why syncing stopped short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The server cannot be reached.
+    Offline,
+    /// The session ended: sign in again; the outbox is kept.
+    SignedOut,
+    /// Storage is full even after evicting what could go.
+    Full,
+    /// The server answered with an error code.
+    Server(String),
+}
+
+/// What the sync badge shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// The replica is open (after hydration, with someone signed in).
+    pub ready: bool,
+    /// The browser says it is online and the last request got through.
+    pub online: bool,
+    /// A round is running.
+    pub syncing: bool,
+    /// Changes waiting to be sent.
+    pub pending: usize,
+    /// Changes the server refused, waiting for the rep.
+    pub refused: usize,
+    /// Archives with an open conflict.
+    pub conflicts: usize,
+    /// When the last complete pull ended (ms).
+    pub last_synced: Option<i64>,
+    /// While the very first pull runs: versions received and the server's head.
+    pub first_pull: Option<(u64, u64)>,
+    /// Why the last round stopped short.
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Default)]
+struct LoopState {
+    started: Option<UserId>,
+    running: bool,
+    again: bool,
+    failures: u32,
+    next_try: i64,
+    last_pull: i64,
+    tab: String,
+    reload_queued: bool,
+}
+
+/// The replica and its sync loop, shared by every page through context.
+#[derive(Clone, Copy)]
+pub struct Offline {
+    replica: StoredValue<Option<Replica<LocalShelf>>>,
+    revision: RwSignal<u64>,
+    status: RwSignal<SyncStatus>,
+    state: StoredValue<LoopState>,
+}
+
+/// The app's [`Offline`], from context.
+pub fn use_offline() -> Offline {
+    use_context::<Offline>().expect("the app provides Offline")
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Today in China Standard Time, the calendar the archives use.
+pub fn today() -> Date {
+    Timestamp(now_ms()).date_cst()
+}
+
+fn browser_online() -> bool {
+    let navigator = js_sys::Reflect::get(&window(), &"navigator".into()).ok();
+    navigator
+        .and_then(|n| js_sys::Reflect::get(&n, &"onLine".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
+}
+
+impl Default for Offline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Offline {
+    /// An empty replica; [`Offline::start`] opens it in the browser.
+    pub fn new() -> Self {
+        Self {
+            replica: StoredValue::new(None),
+            revision: RwSignal::new(0),
+            status: RwSignal::new(SyncStatus::default()),
+            state: StoredValue::new(LoopState::default()),
+        }
+    }
+
+    /// Opens `user`'s replica and starts the loop. Browser only; called once
+    /// the signed-in user is known.
+    pub fn start(self, user: &UserId) {
+        if self.state.with_value(|s| s.started.as_ref() == Some(user)) {
+            return;
+        }
+        let mut replica = Replica::open(LocalShelf, user);
+        replica.set_budget(RECORD_BUDGET);
+        self.replica.set_value(Some(replica));
+        let first_start = self.state.with_value(|s| s.started.is_none());
+        self.status.update(|s| s.online = browser_online());
+        self.state.update_value(|s| {
+            s.started = Some(user.clone());
+            s.tab = format!("{:x}", (js_sys::Math::random() * 1e15) as u64);
+        });
+        self.changed();
+        if first_start {
+            self.listen();
+        }
+        self.sync_now();
+    }
+
+    fn listen(self) {
+        let _ = window_event_listener(leptos::ev::online, move |_| self.sync_now());
+        let _ = window_event_listener(leptos::ev::offline, move |_| {
+            self.status.update(|s| s.online = false);
+        });
+        // Another tab changed storage: read it again, at most twice a second.
+        let _ = window_event_listener(leptos::ev::storage, move |event| {
+            let ours = event.key().is_none_or(|k| k.starts_with("crm/") && k != LEASE_KEY);
+            let queued = self.state.with_value(|s| s.reload_queued);
+            if ours && !queued {
+                self.state.update_value(|s| s.reload_queued = true);
+                set_timeout(
+                    move || {
+                        self.state.update_value(|s| s.reload_queued = false);
+                        self.replica.update_value(|r| {
+                            if let Some(r) = r {
+                                r.reload();
+                            }
+                        });
+                        self.changed();
+                    },
+                    Duration::from_millis(500),
+                );
+            }
+        });
+        set_interval(move || self.tick(), TICK);
+    }
+
+    /// Reads the replica, tracking changes to it. None before it is open.
+    pub fn read<T>(&self, f: impl FnOnce(&Replica<LocalShelf>) -> T) -> Option<T> {
+        self.revision.track();
+        self.replica.with_value(|r| r.as_ref().map(f))
+    }
+
+    /// Who the replica belongs to, once it is open.
+    pub fn user(&self) -> Option<UserId> {
+        self.state.with_value(|s| s.started.clone())
+    }
+
+    /// The server version an edit of `id` is based on (see [`Replica::base`]).
+    pub fn base(&self, id: &CustomerId) -> u64 {
+        self.replica.with_value(|r| r.as_ref().map_or(0, |r| r.base(id)))
+    }
+
+    /// Keeps an archive fetched on its own (opened online, not cached).
+    pub fn keep(&self, cached: Cached) {
+        self.replica.update_value(|r| {
+            if let Some(r) = r {
+                let _ = r.keep(cached);
+            }
+        });
+        self.changed();
+    }
+
+    /// The badge's figures.
+    pub fn status(&self) -> ReadSignal<SyncStatus> {
+        self.status.read_only()
+    }
+
+    /// Records a change: checked, stored in the outbox and shown before
+    /// this returns; sent by the loop when it can.
+    pub fn record(&self, customer: CustomerId, change: Change) -> Result<Mutation, RecordError> {
+        let result = self
+            .replica
+            .try_update_value(|r| match r {
+                Some(r) => r.record(customer, change, Timestamp(now_ms()), today()),
+                None => Err(RecordError::Refused(domain::Rejection::new("replica.closed"))),
+            })
+            .unwrap_or_else(|| Err(RecordError::Refused(domain::Rejection::new("replica.closed"))));
+        if result.is_ok() {
+            self.changed();
+            self.sync_soon();
+        }
+        result
+    }
+
+    /// Queues a refused change again.
+    pub fn resend(&self, id: MutationId) -> Result<Mutation, RecordError> {
+        let result = self
+            .replica
+            .try_update_value(|r| match r {
+                Some(r) => r.resend(&id, Timestamp(now_ms()), today()),
+                None => Err(RecordError::Full),
+            })
+            .unwrap_or(Err(RecordError::Full));
+        self.changed();
+        self.sync_soon();
+        result
+    }
+
+    /// Drops a refused change.
+    pub fn discard(&self, id: MutationId) {
+        self.replica.update_value(|r| {
+            if let Some(r) = r {
+                let _ = r.discard(&id);
+            }
+        });
+        self.changed();
+    }
+
+    /// Marks an archive as opened now (for least-recently-used eviction).
+    pub fn touch(&self, id: CustomerId) {
+        self.replica.update_value(|r| {
+            if let Some(r) = r {
+                r.touch(&id, now_ms());
+            }
+        });
+    }
+
+    /// Frees cached archives by hand, from the settings page.
+    pub fn evict(&self, chars: usize) -> usize {
+        let freed = self.replica.try_update_value(|r| r.as_mut().map_or(0, |r| r.evict(chars))).unwrap_or(0);
+        self.changed();
+        freed
+    }
+
+    /// Syncs now, forgetting any back-off.
+    pub fn sync_now(&self) {
+        self.state.update_value(|s| {
+            s.failures = 0;
+            s.next_try = 0;
+        });
+        self.sync_soon();
+    }
+
+    fn sync_soon(&self) {
+        let this = *self;
+        spawn_local(async move { this.run().await });
+    }
+
+    fn tick(self) {
+        let (next_try, last_pull) = self.state.with_value(|s| (s.next_try, s.last_pull));
+        let pending = self.status.with_untracked(|s| s.pending);
+        let now = now_ms();
+        if now >= next_try && (pending > 0 || now - last_pull >= PULL_EVERY_MS) {
+            self.sync_soon();
+        }
+    }
+
+    /// Tells every reader the replica changed and refreshes the badge.
+    fn changed(&self) {
+        let figures = self.replica.with_value(|r| {
+            r.as_ref().map(|r| {
+                let conflicts = r.customers().filter(|c| c.has_conflicts()).count();
+                (r.pending().len(), r.refused().len(), conflicts, r.meta().last_synced)
+            })
+        });
+        self.status.update(|s| {
+            if let Some((pending, refused, conflicts, last_synced)) = figures {
+                s.ready = true;
+                s.pending = pending;
+                s.refused = refused;
+                s.conflicts = conflicts;
+                s.last_synced = last_synced;
+            }
+        });
+        self.revision.update(|r| *r += 1);
+    }
+
+    async fn run(self) {
+        let now = now_ms();
+        let go = self.state.try_update_value(|s| {
+            if s.started.is_none() {
+                return false;
+            }
+            if s.running {
+                s.again = true;
+                return false;
+            }
+            if !take_lease(&s.tab, now) {
+                return false;
+            }
+            s.running = true;
+            true
+        });
+        if go != Some(true) {
+            return;
+        }
+        loop {
+            self.status.update(|s| s.syncing = true);
+            let result = self.round().await;
+            let now = now_ms();
+            self.state.update_value(|s| match &result {
+                Ok(()) => {
+                    s.failures = 0;
+                    s.next_try = 0;
+                    s.last_pull = now;
+                }
+                Err(_) => {
+                    s.failures = s.failures.saturating_add(1);
+                    let backoff = (2_000_i64 << s.failures.min(10)).min(MAX_BACKOFF_MS);
+                    s.next_try = now + backoff;
+                }
+            });
+            self.status.update(|s| {
+                s.syncing = false;
+                s.first_pull = None;
+                s.online = !matches!(result, Err(Problem::Offline)) && browser_online();
+                s.problem = result.clone().err();
+            });
+            self.changed();
+            let again = self.state.try_update_value(|s| std::mem::take(&mut s.again)).unwrap_or(false);
+            if !again || result.is_err() {
+                break;
+            }
+        }
+        self.state.update_value(|s| {
+            s.running = false;
+            release_lease(&s.tab);
+        });
+    }
+
+    /// A long first pull keeps the lease, so no other tab starts a second one.
+    fn renew_lease(self) {
+        self.state.with_value(|s| take_lease(&s.tab, now_ms()));
+    }
+
+    /// Sends the outbox, then pulls until the server has nothing newer.
+    async fn round(self) -> Result<(), Problem> {
+        loop {
+            let Some((client, batch)) =
+                self.replica.with_value(|r| r.as_ref().map(|r| (r.sequencer().client, r.outgoing(BATCH))))
+            else {
+                return Ok(());
+            };
+            if batch.is_empty() {
+                break;
+            }
+            self.renew_lease();
+            let first = batch[0].seq;
+            match push(client, batch).await {
+                Ok(reply) => {
+                    let stored = self.replica.try_update_value(|r| r.as_mut().map(|r| r.acknowledge(&reply)));
+                    if matches!(stored, Some(Some(Err(_)))) {
+                        return Err(Problem::Full);
+                    }
+                }
+                // The server lost track of earlier numbers (its data was
+                // restored): carry on from the number it expects.
+                Err(AppError::SequenceGap { expected, .. }) if expected < first => {
+                    self.replica.update_value(|r| {
+                        if let Some(r) = r {
+                            let _ = r.renumber_from(expected);
+                        }
+                    });
+                }
+                Err(error) => return Err(problem(error)),
+            }
+            self.changed();
+        }
+        loop {
+            let cookie = self.replica.with_value(|r| r.as_ref().and_then(|r| r.meta().cookie.clone()));
+            let first = cookie.is_none();
+            self.renew_lease();
+            let page = pull(cookie, Some(PAGE)).await.map_err(problem)?;
+            if first || self.status.with_untracked(|s| s.first_pull.is_some()) {
+                let done = page.cookie.rsplit_once('.').and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+                self.status.update(|s| s.first_pull = Some((done, page.head)));
+            }
+            let stored = self.replica.try_update_value(|r| r.as_mut().map(|r| r.take_page(&page, now_ms())));
+            if matches!(stored, Some(Some(Err(_)))) {
+                return Err(Problem::Full);
+            }
+            self.changed();
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn problem(error: AppError) -> Problem {
+    match error {
+        AppError::Request { .. } => Problem::Offline,
+        AppError::SignedOut => Problem::SignedOut,
+        other => Problem::Server(
+            serde_json::to_value(&other)
+                .ok()
+                .and_then(|v| v.get("code").and_then(|c| c.as_str().map(str::to_owned)))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// Takes or renews the sync lease for `tab`; false while another tab holds it.
+fn take_lease(tab: &str, now: i64) -> bool {
+    let storage = LocalStorage::raw();
+    if let Ok(Some(current)) = storage.get_item(LEASE_KEY)
+        && let Some((holder, until)) = current.split_once('|')
+        && holder != tab
+        && until.parse::<i64>().unwrap_or(0) > now
+    {
+        return false;
+    }
+    let ours = format!("{tab}|{}", now + LEASE_MS);
+    let _ = storage.set_item(LEASE_KEY, &ours);
+    storage.get_item(LEASE_KEY).ok().flatten().as_deref() == Some(ours.as_str())
+}
+
+fn release_lease(tab: &str) {
+    let storage = LocalStorage::raw();
+    if let Ok(Some(current)) = storage.get_item(LEASE_KEY)
+        && current.starts_with(&format!("{tab}|"))
+    {
+        let _ = storage.remove_item(LEASE_KEY);
+    }
+}

@@ -1,0 +1,5 @@
+//! The rep's start page: what needs doing today across their portfolio.
+
+mod page;
+
+pub use page::TodayPage;
