@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
     });
     // Scripts and browser tests wait for this mark before they interact.
     Effect::new(|_| {
+        offline::register_service_worker();
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "");
         }

@@ -10,8 +10,10 @@ mod describe;
 mod engine;
 mod page;
 mod shelf;
+mod worker;
 
 pub use badge::SyncBadge;
 pub use describe::{change_summary, describe_value, field_label, item_label};
 pub use engine::{Offline, Problem, SyncStatus, today, use_offline};
 pub use page::SyncPage;
+pub use worker::register_service_worker;

@@ -2,9 +2,19 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Hydrates the server-rendered page.
+/// Hydrates the server-rendered page, or, on the offline shell (a page the
+/// service worker serves without data, marked `data-shell`), mounts the app
+/// afresh so its router renders whichever path was opened.
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    let body = leptos::prelude::document().body();
+    if body.as_ref().is_some_and(|b| b.has_attribute("data-shell")) {
+        if let Some(body) = body {
+            body.set_inner_html("");
+        }
+        leptos::mount::mount_to_body(app::App);
+    } else {
+        leptos::mount::hydrate_body(app::App);
+    }
 }

@@ -6,5 +6,6 @@
 pub mod commands;
 pub mod config;
 mod health;
+pub mod pwa;
 pub mod startup;
 pub mod telemetry;

@@ -87,8 +87,12 @@ pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Setting
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let pwa = std::sync::Arc::new(crate::pwa::Pwa::new(&options));
+    let shell_pwa = pwa.clone();
     let pages = Router::new()
         .route("/healthz", get(crate::health::healthz))
+        .route("/sw.js", get(move || std::future::ready(pwa.worker())))
+        .route("/offline-shell", get(move || std::future::ready(shell_pwa.shell())))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(client_errors_are_4xx))
