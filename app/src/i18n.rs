@@ -246,6 +246,8 @@ pub struct Texts {
     pub history_created: &'static str,
     pub history_field: &'static str,
     pub history_item: &'static str,
+    pub shared_with_label: &'static str,
+    pub shared_with_hint: &'static str,
     pub history_local: &'static str,
 }
 
@@ -426,6 +428,8 @@ const ZH_CN: Texts = Texts {
     history_created: "{who} 创建了档案",
     history_field: "{who} 修改了{field}",
     history_item: "{who} 添加了{kind}",
+    shared_with_label: "共享给同事",
+    shared_with_hint: "同事的用户名，用逗号分隔",
     history_local: "本机修改，尚未同步",
 };
 
@@ -606,6 +610,8 @@ const EN: Texts = Texts {
     history_created: "{who} created the record",
     history_field: "{who} changed {field}",
     history_item: "{who} added {kind}",
+    shared_with_label: "Shared with colleagues",
+    shared_with_hint: "Colleagues' user names, separated by commas",
     history_local: "Changed here, not yet synced",
 };
 

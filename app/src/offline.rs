@@ -14,6 +14,6 @@ mod worker;
 
 pub use badge::SyncBadge;
 pub use describe::{change_summary, describe_value, field_label, item_label};
-pub use engine::{Offline, Problem, SyncStatus, today, use_offline};
+pub use engine::{Offline, Problem, SyncStatus, now_ms, today, use_offline};
 pub use page::SyncPage;
 pub use worker::register_service_worker;

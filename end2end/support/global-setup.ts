@@ -8,6 +8,9 @@ import * as path from "node:path";
 
 export const E2E_USER = "e2e";
 export const E2E_PASSWORD = "e2e-password-42";
+/** Two reps of one team, created by the admin through the app's own API. */
+export const REPS = { alice: "alice", bob: "bob" } as const;
+export const REP_PASSWORD = "rep-password-42";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -50,6 +53,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // Keep draining its log so the pipe never fills up.
   server.stderr!.on("data", () => {});
   process.env.CRM_E2E_BASE_URL = baseUrl;
+  await createReps(baseUrl);
 
   return async () => {
     if (server.exitCode !== null) return;
@@ -58,4 +62,25 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
+}
+
+/** Signs in as the admin and creates the reps the tests use. */
+async function createReps(baseUrl: string): Promise<void> {
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const headers = { "content-type": "application/x-www-form-urlencoded", origin: baseUrl };
+  const signIn = await fetch(`${baseUrl}/api/auth/sign_in`, {
+    method: "POST",
+    headers,
+    body: form({ username: E2E_USER, password: E2E_PASSWORD }),
+  });
+  const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0];
+  if (!signIn.ok || !cookie) throw new Error(`admin sign-in failed: ${signIn.status}`);
+  for (const name of Object.values(REPS)) {
+    const created = await fetch(`${baseUrl}/api/admin/users/create`, {
+      method: "POST",
+      headers: { ...headers, cookie },
+      body: form({ username: name, display_name: name, role: "rep", team: "north", password: REP_PASSWORD }),
+    });
+    if (!created.ok) throw new Error(`creating ${name} failed: ${created.status} ${await created.text()}`);
+  }
 }

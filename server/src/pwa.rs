@@ -47,8 +47,9 @@ impl Pwa {
             std::fs::read(root.join(file)).unwrap_or_default().hash(&mut hasher);
         }
         let version = format!("{:016x}", hasher.finish());
-        let precache: Vec<String> =
-            std::iter::once("/offline-shell".to_owned()).chain(files.iter().map(|f| format!("/{f}"))).collect();
+        let precache: Vec<String> = std::iter::once("/offline-shell".to_owned())
+            .chain(files.iter().map(|f| format!("/{f}")))
+            .collect();
         let worker = WORKER
             .replace("__VERSION__", &version)
             .replace("__PRECACHE__", &serde_json::to_string(&precache).unwrap_or_default());

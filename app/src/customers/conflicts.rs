@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::form::record_error_message;
 use crate::i18n::{Label, Locale, ago, use_locale, use_texts};
-use crate::offline::{describe_value, field_label, item_label, use_offline};
+use crate::offline::{describe_value, field_label, item_label, now_ms, use_offline};
 
 /// One way to settle a conflict.
 #[derive(Clone)]
@@ -32,7 +32,7 @@ pub fn ConflictPanel(customer: Customer) -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     let groups: Vec<(String, Vec<Choice>)> =
         customer.conflicts().into_iter().filter_map(|s| choices(&customer, &s, base, locale)).collect();
-    let now = js_sys::Date::now() as i64;
+    let now = now_ms();
     view! {
         <section class="card conflicts" role="region" aria-label=texts.conflict_title>
             <h2>{texts.conflict_title}</h2>

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::form::{Choice, Field, TextArea, check, optional, record_error_message};
 use crate::i18n::{Label, Locale, field_error_message, use_locale, use_texts};
-use crate::offline::{today, use_offline};
+use crate::offline::{now_ms, today, use_offline};
 
 /// Reads the phone list as typed: numbers separated by commas, 、 or spaces
 /// around them; a mobile number is labelled mobile, any other work.
@@ -224,6 +224,9 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
     let birthday = RwSignal::new(f.birthday.map(|d| d.to_string()).unwrap_or_default());
     let region = RwSignal::new(f.region.clone().unwrap_or_default());
     let review = RwSignal::new(f.next_review_at.map(|d| d.to_string()).unwrap_or_default());
+    let shared = RwSignal::new(f.shared_with.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join(", "));
+    // Only the record keeper shares an archive; the server checks that too.
+    let keeper = f.owner.is_some() && f.owner == offline.user();
     let failure = RwSignal::new(None::<String>);
 
     let name_error = Signal::derive(move || {
@@ -256,14 +259,24 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
                     None => Vec::new(),
                 }),
             ];
-            let mut address = original.address.clone();
-            address.city = optional(&city.get_untracked());
-            address.district = optional(&district.get_untracked());
             if !masked {
+                let mut address = original.address.clone();
+                address.city = optional(&city.get_untracked());
+                address.district = optional(&district.get_untracked());
                 address.detail = optional(&detail.get_untracked());
+                out.push(FieldValue::Address(address));
                 out.push(FieldValue::Phones(parse_phones(&phones.get_untracked())?));
             }
-            out.push(FieldValue::Address(address));
+            if keeper {
+                let users = shared
+                    .get_untracked()
+                    .split([',', '，', '、', ' '])
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .map(|u| domain::ids::UserId(u.to_owned()))
+                    .collect();
+                out.push(FieldValue::SharedWith(users));
+            }
             Ok(out)
         })();
         let values = match values {
@@ -294,12 +307,16 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
             <Field id="edit-email" label=texts.email_label value=email error=email_error kind="email" />
             <Choice id="edit-stage" label=texts.stage_label value=stage options=stage_options(locale) />
             <Choice id="edit-category" label=texts.category_label value=category options=category_options(locale) />
-            <Field id="edit-city" label=texts.city_label value=city />
-            <Field id="edit-district" label=texts.district_label value=district />
-            {(!masked).then(|| view! { <Field id="edit-detail" label=texts.address_label value=detail /> })}
+            // The address as a whole is sensitive: only those who see it in full edit it.
+            {(!masked).then(|| view! {
+                <Field id="edit-city" label=texts.city_label value=city />
+                <Field id="edit-district" label=texts.district_label value=district />
+                <Field id="edit-detail" label=texts.address_label value=detail />
+            })}
             <Field id="edit-birthday" label=texts.birthday_label value=birthday error=birthday_error kind="date" />
             <Field id="edit-region" label=texts.region_label value=region />
             <Field id="edit-review" label=texts.next_review_label value=review error=review_error kind="date" />
+            {keeper.then(|| view! { <Field id="edit-shared" label=texts.shared_with_label value=shared placeholder=texts.shared_with_hint /> })}
             <p class="form-error" role="alert">{move || failure.get()}</p>
             <div class="button-row">
                 <button type="submit" class="button primary">{texts.save}</button>
@@ -338,7 +355,7 @@ pub fn InteractionForm(
         ev.prevent_default();
         let interaction = Interaction {
             kind: from_wire(&kind_value.get_untracked()).unwrap_or(kind),
-            at: Timestamp(js_sys::Date::now() as i64),
+            at: Timestamp(now_ms()),
             summary: summary.get_untracked().trim().to_owned(),
             satisfaction: satisfaction.get_untracked().parse().ok(),
             next_follow_up: match parse_date(&follow_up.get_untracked(), "date") {
@@ -513,7 +530,7 @@ pub fn FeedbackForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -
             status: FeedbackStatus::Open,
             resolution: None,
             satisfaction: satisfaction.get_untracked().parse().ok(),
-            received_at: Timestamp(js_sys::Date::now() as i64),
+            received_at: Timestamp(now_ms()),
         };
         if let Err(errors) = validate::feedback(&feedback) {
             return failure.set(message_for(locale, &errors, &errors[0].field));

@@ -16,7 +16,7 @@ use super::forms::{BasicsForm, ContactForm, FeedbackForm, InteractionForm, Order
 use super::get_customer;
 use crate::form::record_error_message;
 use crate::i18n::{Label, Locale, fill, money, use_locale, use_texts};
-use crate::offline::{describe_value, field_label, item_label, today, use_offline};
+use crate::offline::{describe_value, field_label, item_label, now_ms, today, use_offline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -63,7 +63,7 @@ pub fn CustomerPage() -> impl IntoView {
                         customer: detail.customer,
                         masked: detail.masked,
                         keys: Default::default(),
-                        used: js_sys::Date::now() as i64,
+                        used: now_ms(),
                     });
                 }
             });

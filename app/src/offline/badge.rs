@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::engine::{Problem, use_offline};
+use super::engine::{Problem, now_ms, use_offline};
 use crate::i18n::{ago, fill, use_locale, use_texts};
 
 /// Always visible while someone is signed in.
@@ -44,7 +44,7 @@ pub fn SyncBadge() -> impl IntoView {
     let when = move || {
         minute.track();
         match status.get().last_synced {
-            Some(at) => fill(texts.synced_at, &[("t", &ago(locale, at, js_sys::Date::now() as i64))]),
+            Some(at) => fill(texts.synced_at, &[("t", &ago(locale, at, now_ms()))]),
             None => texts.never_synced.to_owned(),
         }
     };

@@ -93,8 +93,14 @@ pub fn use_offline() -> Offline {
     use_context::<Offline>().expect("the app provides Offline")
 }
 
-fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
+/// Milliseconds since the epoch: the browser's clock there, the system's
+/// while rendering on the server (where the JS clock does not exist).
+pub fn now_ms() -> i64 {
+    if cfg!(target_arch = "wasm32") {
+        js_sys::Date::now() as i64
+    } else {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
 }
 
 /// Today in China Standard Time, the calendar the archives use.

@@ -5,7 +5,7 @@ use domain::replica::RecordError;
 use leptos::prelude::*;
 
 use super::describe::change_summary;
-use super::engine::{Problem, use_offline};
+use super::engine::{Problem, now_ms, use_offline};
 use super::shelf::RECORD_BUDGET;
 use crate::auth::SignedIn;
 use crate::i18n::{LOCALE_COOKIE, Locale, ago, fill, refusal_message, use_locale, use_texts};
@@ -49,7 +49,7 @@ fn SyncStatusCard() -> impl IntoView {
                     let s = status.get();
                     let when = s
                         .last_synced
-                        .map(|at| fill(texts.synced_at, &[("t", &ago(locale, at, js_sys::Date::now() as i64))]))
+                        .map(|at| fill(texts.synced_at, &[("t", &ago(locale, at, now_ms()))]))
                         .unwrap_or_else(|| texts.never_synced.to_owned());
                     format!("{} · {} · {when}", if s.online { texts.online } else { texts.offline }, fill(texts.pending_n, &[("n", &s.pending.to_string())]))
                 }}

@@ -1,0 +1,141 @@
+import { expect, test } from "@playwright/test";
+import { REPS, REP_PASSWORD } from "../support/global-setup";
+import { RepApp, baseUrl, ready, signIn, unique } from "../support/app";
+
+test("edits made offline survive reloads and a new page, then reach the server", async ({ page, browser }, info) => {
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  const app = new RepApp(page);
+  const name = unique("离线客户", info.project.name);
+  const path = await app.createCustomer(name, "13800138000");
+  await app.expectSynced();
+  await app.installed();
+
+  await app.context.setOffline(true);
+  await app.editBasics();
+  await page.locator("#edit-phones").fill("139 1234 5678");
+  await app.save();
+  await expect(page.getByTestId("phones")).toContainText("139 1234 5678");
+
+  await page.getByRole("button", { name: "记拜访" }).click();
+  await page.locator("#interaction-summary").fill("地下室里拜访，谈了新订单");
+  await app.save();
+  await page.getByRole("button", { name: "加订单" }).click();
+  await page.locator("#order-product").fill("净水器");
+  await page.locator("#order-amount").fill("1,280.50");
+  await app.save();
+  await expect(page.getByTestId("order-count")).toHaveText("1");
+  await expect(page.getByTestId("total-spent")).toHaveText("¥1,280.50");
+  await app.expectPending(3);
+
+  // Reload with no network: the service worker's shell boots the app from storage.
+  await page.reload();
+  await ready(page);
+  await expect(app.recordName).toHaveText(name);
+  await expect(page.getByTestId("phones")).toContainText("139 1234 5678");
+  await expect(page.getByTestId("total-spent")).toHaveText("¥1,280.50");
+  await page.getByRole("tab", { name: "互动" }).click();
+  await expect(page.locator(".timeline")).toContainText("地下室里拜访");
+
+  // A new page of the same install, still offline.
+  await page.close();
+  const again = await app.context.newPage();
+  await again.goto(`${baseUrl()}${path}`);
+  await ready(again);
+  const second = new RepApp(again);
+  await expect(second.recordName).toHaveText(name);
+  await expect(again.getByTestId("order-count")).toHaveText("1");
+  await second.expectPending(3);
+
+  // Back online: the outbox drains by itself.
+  await second.context.setOffline(false);
+  await second.expectSynced();
+
+  // The server has every edit: a fresh browser signs in and looks.
+  const fresh = await browser.newContext({ ...info.project.use, serviceWorkers: "block" });
+  const check = await fresh.newPage();
+  await signIn(check, REPS.alice, REP_PASSWORD);
+  await check.goto(`${baseUrl()}${path}`);
+  await ready(check);
+  await expect(check.getByTestId("phones")).toContainText("139 1234 5678");
+  await expect(check.getByTestId("total-spent")).toHaveText("¥1,280.50");
+  await check.getByRole("tab", { name: "互动" }).click();
+  await expect(check.locator(".timeline")).toContainText("地下室里拜访");
+  await fresh.close();
+});
+
+test("a bad phone number is explained offline and nothing is queued", async ({ page }, info) => {
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  const app = new RepApp(page);
+  await app.createCustomer(unique("号码", info.project.name));
+  await app.expectSynced();
+
+  await app.context.setOffline(true);
+  await app.editBasics();
+  await page.locator("#edit-phones").fill("12345");
+  await expect(page.locator("#edit-phones-error")).toHaveText("电话格式不正确。");
+  await expect(page.locator("#edit-phones")).toHaveAttribute("aria-invalid", "true");
+  await app.save();
+  await expect(page.locator(".form-error")).toContainText("电话格式不正确");
+  await app.expectPending(0);
+  await app.context.setOffline(false);
+});
+
+test("two reps edit one field offline; the conflict shows, is settled with one tap, and both agree", async ({ browser }, info) => {
+  const aliceContext = await browser.newContext(info.project.use);
+  const bobContext = await browser.newContext(info.project.use);
+  const alicePage = await aliceContext.newPage();
+  const bobPage = await bobContext.newPage();
+  const alice = new RepApp(alicePage);
+  const bob = new RepApp(bobPage);
+
+  await signIn(alicePage, REPS.alice, REP_PASSWORD);
+  const name = unique("共享客户", info.project.name);
+  const path = await alice.createCustomer(name);
+  await alice.editBasics();
+  await alicePage.locator("#edit-region").fill("北区");
+  await alicePage.locator("#edit-shared").fill(REPS.bob);
+  await alice.save();
+  await alice.expectSynced();
+
+  await signIn(bobPage, REPS.bob, REP_PASSWORD);
+  await bob.expectSynced();
+  await bob.goto(path);
+  await expect(bob.recordName).toHaveText(name);
+
+  await aliceContext.setOffline(true);
+  await bobContext.setOffline(true);
+  await alice.editBasics();
+  await alicePage.locator("#edit-region").fill("东区");
+  await alice.save();
+  await bob.editBasics();
+  await bobPage.locator("#edit-region").fill("西区");
+  await bob.save();
+
+  await aliceContext.setOffline(false);
+  await alice.expectSynced();
+  await bobContext.setOffline(false);
+  await bob.expectSynced();
+
+  // Bob's edit met Alice's: both values are kept and shown, with who wrote them.
+  await bob.goto(path);
+  const conflict = bobPage.locator(".conflicts");
+  await expect(conflict).toBeVisible();
+  await expect(conflict).toContainText("东区");
+  await expect(conflict).toContainText("西区");
+  await expect(conflict).toContainText(REPS.alice);
+  await alice.syncNow();
+  await alice.goto(path);
+  await expect(alicePage.locator(".conflicts")).toBeVisible();
+
+  await conflict.locator(".candidate", { hasText: "西区" }).getByRole("button", { name: "保留这个" }).click();
+  await expect(bobPage.locator(".conflicts")).toHaveCount(0);
+  await bob.expectSynced();
+
+  await alice.syncNow();
+  await alice.goto(path);
+  await expect(alicePage.locator(".conflicts")).toHaveCount(0);
+  await expect(alicePage.locator(".facts").first()).toContainText("西区");
+  await expect(bobPage.locator(".facts").first()).toContainText("西区");
+  await aliceContext.close();
+  await bobContext.close();
+});
