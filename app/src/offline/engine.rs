@@ -29,7 +29,7 @@ const PULL_EVERY_MS: i64 = 30_000;
 const MAX_BACKOFF_MS: i64 = 120_000;
 /// Which tab syncs, and until when, as `<tab>|<ms>`.
 const LEASE_KEY: &str = "crm/sync-lease";
-const LEASE_MS: i64 = 30_000;
+const LEASE_MS: i64 = 15_000;
 
 /// Why syncing stopped short.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +159,11 @@ impl Offline {
         let _ = window_event_listener(leptos::ev::online, move |_| self.sync_now());
         let _ = window_event_listener(leptos::ev::offline, move |_| {
             self.status.update(|s| s.online = false);
+        });
+        // A page left in the middle of a round must not keep the next page
+        // (or another tab) from syncing until the lease runs out.
+        let _ = window_event_listener(leptos::ev::pagehide, move |_| {
+            self.state.with_value(|s| release_lease(&s.tab));
         });
         // Another tab changed storage: read it again, at most twice a second.
         let _ = window_event_listener(leptos::ev::storage, move |event| {
