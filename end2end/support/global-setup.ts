@@ -9,7 +9,7 @@ import * as path from "node:path";
 export const E2E_USER = "e2e";
 export const E2E_PASSWORD = "e2e-password-42";
 /** Two reps of one team, created by the admin through the app's own API. */
-export const REPS = { alice: "alice", bob: "bob" } as const;
+export const REPS = { alice: "alice", bob: "bob", carol: "carol" } as const;
 export const REP_PASSWORD = "rep-password-42";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -57,10 +57,13 @@ async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {
     assert!(version > base);
 
     let page = world.store.pull(&a, Some(&cookie), 100).await.unwrap();
-    let [Pulled::Put { customer, masked: false, .. }] = page.changes.as_slice() else {
+    let [Pulled::Put { customer, masked: false, keys }] = page.changes.as_slice() else {
         panic!("{:?}", page.changes)
     };
     assert_eq!(customer.fields.region.as_deref(), Some("华东"));
+    // The browser cannot compute pinyin: it travels with the record.
+    assert_eq!((keys.initials.as_str(), keys.pinyin.as_str()), ("zs", "zhangsan"));
+    assert_eq!(page.head, version, "the page says how far the server is");
     assert!(page.cookie > cookie, "{} then {}", cookie, page.cookie);
     let again = world.store.pull(&a, Some(&page.cookie), 100).await.unwrap();
     assert!(again.changes.is_empty());

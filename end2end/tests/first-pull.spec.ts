@@ -1,0 +1,92 @@
+// Measures, and prints, what a rep's first sign-in on a new phone costs: the
+// time to pull a portfolio of 1,000 customers into the device over loopback,
+// and what one cached customer takes of the browser's storage. Only the
+// phone project runs it; the figures are printed, never asserted against a
+// speed.
+import { expect, test } from "@playwright/test";
+import { REPS, REP_PASSWORD } from "../support/global-setup";
+import { RepApp, baseUrl, ready } from "../support/app";
+
+const CUSTOMERS = 1000;
+
+/** A `Create` mutation as the sync protocol carries it. */
+function create(client: string, seq: number, author: string, name: string, phone: string) {
+  return {
+    id: crypto.randomUUID(),
+    client,
+    seq,
+    author,
+    client_time: Date.now(),
+    customer: crypto.randomUUID(),
+    change: {
+      type: "create",
+      fields: {
+        kind: "person",
+        name,
+        phones: [{ label: "mobile", number: phone }],
+        emails: [],
+        address: { city: ["上海", "北京", "广州", "杭州"][seq % 4] },
+        source: "rep_entry",
+        category: "regular",
+        stage: "active",
+        preferences: { brands: [], colours: [], notes: {} },
+        consent: { marketing: false },
+        owner: author,
+        shared_with: [],
+      },
+    },
+  };
+}
+
+test("a first pull of 1,000 customers on loopback", async ({ page, request }, info) => {
+  test.skip(info.project.name !== "phone", "measured once, on the phone");
+  test.setTimeout(120_000);
+  const base = baseUrl();
+  const headers = { origin: base };
+  const signIn = await request.post(`${base}/api/auth/sign_in`, {
+    headers,
+    form: { username: REPS.carol, password: REP_PASSWORD },
+  });
+  expect(signIn.ok()).toBe(true);
+  const client = crypto.randomUUID();
+  for (let start = 0; start < CUSTOMERS; start += 500) {
+    const mutations = Array.from({ length: 500 }, (_, i) => {
+      const n = start + i;
+      return create(client, n + 1, REPS.carol, `客户${String(n).padStart(4, "0")}`, `+86139${String(n).padStart(8, "0")}`);
+    });
+    const pushed = await request.post(`${base}/api/sync/push`, { headers, data: { client, mutations } });
+    expect(pushed.ok(), await pushed.text()).toBe(true);
+    const reply = await pushed.json();
+    expect(reply.results.every((r: { outcome: { status: string } }) => r.outcome.status === "applied")).toBe(true);
+  }
+
+  await page.goto(`${base}/signin`);
+  await ready(page);
+  await page.locator("#username").fill(REPS.carol);
+  await page.locator("#password").fill(REP_PASSWORD);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.waitForURL(`${base}/`);
+  await ready(page);
+  const started = Date.now();
+  const app = new RepApp(page);
+  await app.expectSynced();
+  const count = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("crm/carol/rec/")).length);
+  await expect.poll(count, { timeout: 60_000 }).toBe(CUSTOMERS);
+  const pulledMs = Date.now() - started;
+
+  await app.goto("/sync");
+  const perRecord = Number(await page.getByTestId("bytes-per-record").getAttribute("data-bytes"));
+  expect(await page.getByTestId("cached-records").textContent()).toBe(String(CUSTOMERS));
+  expect(perRecord).toBeGreaterThan(0);
+
+  await app.goto("/customers");
+  await expect(page.locator(".count")).toHaveText(`共 ${CUSTOMERS} 位`);
+  const searched = Date.now();
+  await page.locator("#customer-search").fill("13900000777");
+  await expect(page.locator(".customer-row")).toHaveCount(1);
+  const searchMs = Date.now() - searched;
+
+  console.log(
+    `first-pull: customers=${CUSTOMERS} ms=${pulledMs} bytes_per_customer=${perRecord} search_ms=${searchMs}`,
+  );
+});
