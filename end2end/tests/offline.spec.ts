@@ -139,3 +139,29 @@ test("two reps edit one field offline; the conflict shows, is settled with one t
   await aliceContext.close();
   await bobContext.close();
 });
+
+test("an expired session asks for a new sign-in and keeps the outbox", async ({ page }, info) => {
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  const app = new RepApp(page);
+  await app.createCustomer(unique("过期", info.project.name));
+  await app.expectSynced();
+
+  // The session ends (cookie gone) while the app is open; the rep carries on.
+  await app.context.clearCookies();
+  await page.getByRole("button", { name: "记电话" }).click();
+  await app.save();
+  await expect(app.badge).toHaveAttribute("data-state", "problem");
+  await app.expectPending(1);
+
+  await app.badge.click();
+  await expect(page.getByRole("alert").filter({ hasText: "登录已过期" })).toBeVisible();
+  await page.getByRole("main").getByRole("link", { name: "登录", exact: true }).click();
+  await page.waitForURL(/\/signin$/);
+  await ready(page);
+  await page.locator("#username").fill(REPS.alice);
+  await page.locator("#password").fill(REP_PASSWORD);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.waitForURL(`${baseUrl()}/`);
+  await ready(page);
+  await app.expectSynced();
+});
