@@ -14,7 +14,7 @@ use crate::offline::{describe_value, field_label, item_label, now_ms, use_offlin
 
 /// One way to settle a conflict.
 #[derive(Clone)]
-struct Choice {
+struct Pick {
     value: String,
     author: String,
     client_time: i64,
@@ -30,7 +30,7 @@ pub fn ConflictPanel(customer: Customer) -> impl IntoView {
     let id = customer.id;
     let base = offline.base(&id);
     let failure = RwSignal::new(None::<String>);
-    let groups: Vec<(String, Vec<Choice>)> =
+    let groups: Vec<(String, Vec<Pick>)> =
         customer.conflicts().into_iter().filter_map(|s| choices(&customer, &s, base, locale)).collect();
     let now = now_ms();
     view! {
@@ -68,13 +68,13 @@ fn options_of<V: Clone + PartialEq>(
     register: &Register<V>,
     describe: impl Fn(&V) -> String,
     keep: impl Fn(V) -> Change,
-) -> Vec<Choice> {
-    let mut out: Vec<(V, Choice)> = Vec::new();
+) -> Vec<Pick> {
+    let mut out: Vec<(V, Pick)> = Vec::new();
     for Candidate { value, stamp } in register.candidates() {
         if out.iter().any(|(v, _)| v == value) {
             continue;
         }
-        let option = Choice {
+        let option = Pick {
             value: describe(value),
             author: stamp.author.0.clone(),
             client_time: stamp.client_time.0,
@@ -90,17 +90,12 @@ fn item_options<T: Clone + PartialEq>(
     id: &ItemId,
     describe: impl Fn(&T) -> String,
     keep: impl Fn(ItemId, T) -> Change,
-) -> Option<Vec<Choice>> {
+) -> Option<Vec<Pick>> {
     let item = items.get(id)?;
     Some(options_of(&item.content, describe, |v| keep(*id, v)))
 }
 
-fn choices(
-    customer: &Customer,
-    subject: &Subject,
-    base: u64,
-    locale: Locale,
-) -> Option<(String, Vec<Choice>)> {
+fn choices(customer: &Customer, subject: &Subject, base: u64, locale: Locale) -> Option<(String, Vec<Pick>)> {
     match subject {
         Subject::Field(name) => {
             let meta = customer.field_meta.get(name)?;

@@ -49,9 +49,7 @@ pub fn CustomerPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<CustomerId>().ok()));
     let customer = Memo::new(move |_| {
         let id = id.get()?;
-        offline
-            .read(|r| (r.customer(&id).cloned(), r.cached(&id).is_some_and(|c| c.masked)))
-            .map(|(c, m)| (c, m))
+        offline.read(|r| (r.customer(&id).cloned(), r.cached(&id).is_some_and(|c| c.masked)))
     });
     // Opened online but not on this device (evicted, or new to this
     // person): fetch it once and keep it.
@@ -202,7 +200,7 @@ fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str)
     view! {
         <button class="button" on:click=move |_| {
             quick.set(Some(which));
-            let _ = window().scroll_to_with_x_and_y(0.0, 0.0);
+            window().scroll_to_with_x_and_y(0.0, 0.0);
         }>{text}</button>
     }
 }
@@ -307,7 +305,7 @@ fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let texts = use_texts();
     let mut orders: Vec<_> =
         customer.orders.values().filter(|o| !o.hidden()).map(|o| o.value().clone()).collect();
-    orders.sort_by(|a, b| b.date.cmp(&a.date));
+    orders.sort_by_key(|o| std::cmp::Reverse(o.date));
     let total: i64 =
         orders.iter().filter(|o| o.amount.currency.as_str() == "CNY").map(|o| o.amount.minor).sum();
     view! {
@@ -344,7 +342,7 @@ fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
     let locale = use_locale();
     let mut items: Vec<_> =
         customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().clone()).collect();
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.at));
     view! {
         <div class="section-head">
             <h2>{texts.tab_interactions}</h2>

@@ -60,7 +60,7 @@ pub fn SyncBadge() -> impl IntoView {
     };
     let progress = move || {
         status.get().first_pull.map(|(done, head)| {
-            let percent = if head == 0 { 100 } else { (done * 100 / head).min(100) };
+            let percent = (done * 100).checked_div(head).map_or(100, |p| p.min(100));
             view! {
                 <div class="first-pull" role="status">
                     <span>{texts.first_pull}</span>
