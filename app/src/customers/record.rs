@@ -73,41 +73,34 @@ pub fn CustomerPage() -> impl IntoView {
         }
     });
 
-    move || match customer.get() {
+    // The record is built once per archive: a pull that changes it updates
+    // what is shown in place and never closes a form the rep is typing in.
+    let shown = Memo::new(move |_| customer.get().map(|(c, _)| c.map(|c| c.id)));
+    move || match shown.get() {
         None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
-        Some((None, _)) => view! {
+        Some(None) => view! {
             <section class="card">
                 <p class="muted">{texts.not_cached}</p>
                 <a class="button" href="/customers">{texts.back}</a>
             </section>
         }
         .into_any(),
-        Some((Some(customer), masked)) => view! { <Record customer masked /> }.into_any(),
+        Some(Some(id)) => {
+            let current = Signal::derive(move || customer.get().and_then(|(c, m)| Some((c?, m))));
+            view! { <Record id current /> }.into_any()
+        }
     }
 }
 
+/// The archive as it is now, and whether its sensitive fields are masked.
+type Current = Signal<Option<(Customer, bool)>>;
+
 #[component]
-fn Record(customer: Customer, masked: bool) -> impl IntoView {
+fn Record(id: CustomerId, current: Current) -> impl IntoView {
     let texts = use_texts();
-    let locale = use_locale();
-    let offline = use_offline();
-    let id = customer.id;
     let tab = RwSignal::new(Tab::Basics);
     let quick = RwSignal::new(None::<Quick>);
     let close = Callback::new(move |()| quick.set(None));
-    let pending = offline.read(|r| r.has_pending(&id)).unwrap_or(false);
-    let sums = figures(&customer, today());
-    let total = if sums.total_spent.is_empty() {
-        money(0, "CNY")
-    } else {
-        sums.total_spent.iter().map(|(c, m)| money(*m, c.as_str())).collect::<Vec<_>>().join(" + ")
-    };
-    let last = match sums.days_since_last_contact {
-        Some(days) => fill(texts.days_ago, &[("n", &days.to_string())]),
-        None => texts.never_contacted.to_owned(),
-    };
-    let satisfaction =
-        sums.satisfaction_x100.map_or("—".to_owned(), |s| format!("{:.1}", f64::from(s) / 100.0));
     let quick_button = move |which: Quick, text: &'static str| {
         view! {
             <button
@@ -131,27 +124,12 @@ fn Record(customer: Customer, masked: bool) -> impl IntoView {
             </button>
         }
     };
-    let editing_customer = customer.clone();
-    let tab_customer = customer.clone();
 
     view! {
         <article class="record" data-customer=id.to_string()>
             <section class="card record-head">
                 <a class="button link back-link" href="/customers">{texts.back}</a>
-                <h1 class="record-name">{customer.fields.name.as_str().to_owned()}</h1>
-                <p class="row-meta">
-                    <span class="chip">{customer.fields.stage.label(locale)}</span>
-                    <span class="chip">{customer.fields.category.label(locale)}</span>
-                    {customer.fields.address.city.clone().map(|c| view! { <span class="chip">{c}</span> })}
-                    {pending.then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
-                </p>
-                {masked.then(|| view! { <p class="muted">{texts.masked_note}</p> })}
-                <dl class="figures">
-                    <div><dt>{texts.total_spent}</dt><dd data-testid="total-spent">{total}</dd></div>
-                    <div><dt>{texts.order_count}</dt><dd data-testid="order-count">{sums.order_count}</dd></div>
-                    <div><dt>{texts.last_contact}</dt><dd>{last}</dd></div>
-                    <div><dt>{texts.avg_satisfaction}</dt><dd>{satisfaction}</dd></div>
-                </dl>
+                {move || current.get().map(|(customer, masked)| view! { <Summary customer masked /> })}
                 <div class="quick-actions">
                     {quick_button(Quick::Visit, texts.quick_visit)}
                     {quick_button(Quick::Call, texts.quick_call)}
@@ -164,12 +142,21 @@ fn Record(customer: Customer, masked: bool) -> impl IntoView {
                     Quick::Order => view! { <OrderForm customer=id on_done=close /> }.into_any(),
                     Quick::FollowUp => view! { <TaskForm customer=id kind=TaskKind::FollowUp on_done=close /> }.into_any(),
                     Quick::Task => view! { <TaskForm customer=id kind=TaskKind::Maintenance on_done=close /> }.into_any(),
-                    Quick::Edit => view! { <BasicsForm customer=editing_customer.clone() masked on_done=close /> }.into_any(),
+                    // The form starts from the archive as it was when opened.
+                    Quick::Edit => match current.get_untracked() {
+                        Some((customer, masked)) => view! { <BasicsForm customer masked on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
                     Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
                     Quick::Feedback => view! { <FeedbackForm customer=id on_done=close /> }.into_any(),
                 })}
             </section>
-            {customer.has_conflicts().then(|| view! { <ConflictPanel customer=customer.clone() /> })}
+            {move || {
+                current
+                    .get()
+                    .filter(|(c, _)| c.has_conflicts())
+                    .map(|(customer, _)| view! { <ConflictPanel customer /> })
+            }}
             <nav class="tabs" role="tablist">
                 {tab_button(Tab::Basics, texts.tab_basics)}
                 {tab_button(Tab::Orders, texts.tab_orders)}
@@ -180,18 +167,56 @@ fn Record(customer: Customer, masked: bool) -> impl IntoView {
             </nav>
             <section class="card tab-panel" role="tabpanel">
                 {move || {
-                    let c = tab_customer.clone();
-                    match tab.get() {
+                    let (c, _) = current.get()?;
+                    Some(match tab.get() {
                         Tab::Basics => view! { <Basics customer=c quick /> }.into_any(),
                         Tab::Orders => view! { <Orders customer=c quick /> }.into_any(),
                         Tab::Interactions => view! { <Interactions customer=c quick /> }.into_any(),
                         Tab::Preferences => view! { <PreferencesAndTags customer=c /> }.into_any(),
                         Tab::Feedback => view! { <FeedbackList customer=c quick /> }.into_any(),
                         Tab::History => view! { <History customer=c /> }.into_any(),
-                    }
+                    })
                 }}
             </section>
         </article>
+    }
+}
+
+/// Name, classification and the figures at the top of the record.
+#[component]
+fn Summary(customer: Customer, masked: bool) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let id = customer.id;
+    let pending = move || offline.read(|r| r.has_pending(&id)).unwrap_or(false);
+    let sums = figures(&customer, today());
+    let total = if sums.total_spent.is_empty() {
+        money(0, "CNY")
+    } else {
+        sums.total_spent.iter().map(|(c, m)| money(*m, c.as_str())).collect::<Vec<_>>().join(" + ")
+    };
+    let last = match sums.days_since_last_contact {
+        Some(days) => fill(texts.days_ago, &[("n", &days.to_string())]),
+        None => texts.never_contacted.to_owned(),
+    };
+    let satisfaction =
+        sums.satisfaction_x100.map_or("—".to_owned(), |s| format!("{:.1}", f64::from(s) / 100.0));
+    view! {
+        <h1 class="record-name">{customer.fields.name.as_str().to_owned()}</h1>
+        <p class="row-meta">
+            <span class="chip">{customer.fields.stage.label(locale)}</span>
+            <span class="chip">{customer.fields.category.label(locale)}</span>
+            {customer.fields.address.city.clone().map(|c| view! { <span class="chip">{c}</span> })}
+            {move || pending().then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
+        </p>
+        {masked.then(|| view! { <p class="muted">{texts.masked_note}</p> })}
+        <dl class="figures">
+            <div><dt>{texts.total_spent}</dt><dd data-testid="total-spent">{total}</dd></div>
+            <div><dt>{texts.order_count}</dt><dd data-testid="order-count">{sums.order_count}</dd></div>
+            <div><dt>{texts.last_contact}</dt><dd>{last}</dd></div>
+            <div><dt>{texts.avg_satisfaction}</dt><dd>{satisfaction}</dd></div>
+        </dl>
     }
 }
 
