@@ -2,6 +2,10 @@
 //! hydrate in the browser. Features live in their own modules; each keeps its
 //! server functions in `api.rs` and its server-only code in `server.rs`.
 
+// The record page's view tree is deep; its type outgrows the default limit
+// when the release build computes the layout of its hydration future.
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod audit;
 pub mod auth;

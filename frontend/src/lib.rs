@@ -1,5 +1,9 @@
 //! The browser entry point, called by the JS glue cargo-leptos generates.
 
+// The record page's view tree is deep; its type outgrows the default limit
+// when the release build computes the layout of its hydration future.
+#![recursion_limit = "256"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Hydrates the server-rendered page, or, on the offline shell (a page the
