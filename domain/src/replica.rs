@@ -431,22 +431,38 @@ impl<S: Shelf> Replica<S> {
         }
         let mut meta = self.meta.clone();
         meta.cookie = Some(page.cookie.clone());
+        // Only archives the page or a settled change touched are shown anew:
+        // a quiet periodic pull must not replay the whole portfolio.
+        let mut touched: Vec<CustomerId> = page
+            .changes
+            .iter()
+            .map(|change| match change {
+                Pulled::Put { customer, .. } => customer.id,
+                Pulled::Delete { id, .. } => *id,
+            })
+            .collect();
         if !page.more {
             meta.last_synced = Some(now);
             // Everything the server confirmed before this pull is in it now.
-            self.outbox.sent.clear();
-            self.write_making_room(&self.key("outbox"), &to_json(&self.outbox))?;
+            if !self.outbox.sent.is_empty() {
+                for m in &self.outbox.sent {
+                    touched.push(m.customer);
+                    if let Change::Merge { from, .. } = &m.change {
+                        touched.push(*from);
+                    }
+                }
+                self.outbox.sent.clear();
+                self.write_making_room(&self.key("outbox"), &to_json(&self.outbox))?;
+            }
         }
         self.write_making_room(&self.key("meta"), &to_json(&meta))?;
         self.meta = meta;
-        for change in &page.changes {
-            match change {
-                Pulled::Put { customer, .. } => self.rebuild(&customer.id),
-                Pulled::Delete { id, .. } => self.rebuild(id),
-            }
-        }
-        if page.reset || !page.more {
+        if page.reset {
             self.rebuild_all();
+        } else {
+            for id in touched {
+                self.rebuild(&id);
+            }
         }
         Ok(())
     }
