@@ -291,6 +291,11 @@ impl<S: Shelf> Replica<S> {
         self.records.get(id)
     }
 
+    /// The ids of every archive the server has sent and this device keeps.
+    pub fn cached_ids(&self) -> impl Iterator<Item = &CustomerId> {
+        self.records.keys()
+    }
+
     /// Every archive this person sees, not deleted.
     pub fn customers(&self) -> impl Iterator<Item = &Customer> {
         self.views.values().filter(|c| !c.deleted())
@@ -378,7 +383,9 @@ impl<S: Shelf> Replica<S> {
         outbox.sequencer.last_seq = outbox.sequencer.last_seq.max(reply.last_seq);
         self.write_making_room(&self.key("refused"), &to_json(&refused))?;
         self.write_making_room(&self.key("outbox"), &to_json(&outbox))?;
-        let touched: Vec<CustomerId> = self.outbox.pending.iter().map(|m| m.customer).collect();
+        // Each archive once: a long offline outbox names the same few many times.
+        let touched: std::collections::BTreeSet<CustomerId> =
+            self.outbox.pending.iter().map(|m| m.customer).collect();
         self.outbox = outbox;
         self.refused = refused;
         for id in touched {
@@ -433,7 +440,7 @@ impl<S: Shelf> Replica<S> {
         meta.cookie = Some(page.cookie.clone());
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
-        let mut touched: Vec<CustomerId> = page
+        let mut touched: std::collections::BTreeSet<CustomerId> = page
             .changes
             .iter()
             .map(|change| match change {
@@ -446,9 +453,9 @@ impl<S: Shelf> Replica<S> {
             // Everything the server confirmed before this pull is in it now.
             if !self.outbox.sent.is_empty() {
                 for m in &self.outbox.sent {
-                    touched.push(m.customer);
+                    touched.insert(m.customer);
                     if let Change::Merge { from, .. } = &m.change {
-                        touched.push(*from);
+                        touched.insert(*from);
                     }
                 }
                 self.outbox.sent.clear();

@@ -130,6 +130,26 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
             "cargo test",
         )
     })?;
+    // The simulation plays hundreds of runs against the real database
+    // engine; optimised, 500 seeds take minutes where a debug build takes
+    // most of an hour.
+    timings.phase("sync simulation (500 seeds)", || {
+        tools::run(
+            Command::new("cargo").current_dir(root).args([
+                "run",
+                "--release",
+                "--quiet",
+                "--package",
+                "sim",
+                "--bin",
+                "sync-sim",
+                "--",
+                "--seeds",
+                "500",
+            ]),
+            "sync-sim --seeds 500",
+        )
+    })?;
     timings.phase("wasm build of domain", || {
         tools::run(
             Command::new("cargo").current_dir(root).args([

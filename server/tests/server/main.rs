@@ -1,6 +1,7 @@
 //! The server over real HTTP, on the real SurrealDB engine.
 
 mod admin;
+mod crash;
 mod customers;
 mod http;
 mod matrix;

@@ -1,0 +1,534 @@
+//! The simulated world: the real server sync code on a real SurrealDB engine,
+//! and devices that each hold a real [`Replica`], joined by a network that
+//! does what the schedule tells it to.
+//!
+//! The server side here is what `app/src/sync/server.rs` does per request:
+//! find the session, then call [`Store::push`] or [`Store::pull`]. The device
+//! side is what the browser's sync loop does: push the outbox a batch at a
+//! time, settle a sequence gap by renumbering, then pull pages until the
+//! server has nothing newer.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use domain::archive::{Fields, Interaction, InteractionKind, LabelledPhone, Order, PhoneLabel};
+use domain::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
+use domain::mutation::{FieldEdit, Sequencer};
+use domain::policy::Role;
+use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
+use domain::sync::{PullPage, PushReply};
+use domain::time::{Date, Timestamp};
+use domain::archive::FieldValue;
+use domain::money::{Currency, Money};
+use domain::{Change, CustomerName, Mutation, Phone};
+use store::{NewUser, Store, StoreError};
+use uuid::Uuid;
+
+use crate::rng::Rng;
+use crate::schedule::{Fault, Field, Schedule, Step, USERS};
+
+/// Mutations per push, as small batches so long outboxes take several.
+const BATCH: usize = 25;
+/// Changes per pull page, small so that pulls span pages and faults land mid-pull.
+const PAGE: u32 = 6;
+/// Session lifetime: long; sessions end only when the schedule says so.
+const SESSION_MS: i64 = 30 * 24 * 3_600_000;
+/// Every request and every change happens on this day.
+fn today() -> Date {
+    Date::new(2026, 11, 23).expect("a valid date")
+}
+
+/// A request on the wire.
+#[derive(Debug, Clone)]
+enum Request {
+    Push { client: ClientId, batch: Vec<Mutation> },
+    Pull { cookie: Option<String> },
+}
+
+/// What came back.
+enum Answer {
+    Pushed(PushReply),
+    Pulled(PullPage),
+}
+
+/// Why a request failed, as the device sees it.
+enum Failure {
+    SignedOut,
+    Gap { expected: u64 },
+    Server(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::SignedOut => f.write_str("signed out"),
+            Failure::Gap { expected } => write!(f, "sequence gap: the server expects {expected}"),
+            Failure::Server(reason) => write!(f, "server error: {reason}"),
+        }
+    }
+}
+
+/// The server: a store that can be restarted when it lives on disk.
+struct Server {
+    store: Option<Store>,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    async fn start(disk: bool) -> Result<Self, String> {
+        let (url, dir) = if disk {
+            let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+            (format!("surrealkv://{}", dir.path().join("crm.db").display()), Some(dir))
+        } else {
+            ("mem://".to_owned(), None)
+        };
+        let (store, _) = Store::open(&url, None).await.map_err(|e| format!("open {url}: {e}"))?;
+        Ok(Self { store: Some(store), url, _dir: dir })
+    }
+
+    fn store(&self) -> &Store {
+        self.store.as_ref().expect("the server is running")
+    }
+
+    /// Stops the engine, waits for it to release its directory, and opens it again.
+    async fn restart(&mut self) -> Result<(), String> {
+        if let Some(store) = self.store.take() {
+            store.close(Duration::from_secs(30)).await.map_err(|e| format!("close: {e}"))?;
+        }
+        let (store, _) = Store::open(&self.url, None).await.map_err(|e| format!("reopen: {e}"))?;
+        self.store = Some(store);
+        Ok(())
+    }
+
+    async fn handle(&self, token: &str, request: &Request) -> Result<Answer, Failure> {
+        let store = self.store();
+        let session = store.session(token, SESSION_MS).await.map_err(|e| Failure::Server(e.to_string()))?;
+        let Some(session) = session else { return Err(Failure::SignedOut) };
+        let viewer = session.user.viewer();
+        match request {
+            Request::Push { client, batch } => match store.push(&viewer, *client, batch, today()).await {
+                Ok(reply) => Ok(Answer::Pushed(reply)),
+                Err(StoreError::SequenceGap { expected, .. }) => Err(Failure::Gap { expected }),
+                Err(error) => Err(Failure::Server(error.to_string())),
+            },
+            Request::Pull { cookie } => match store.pull(&viewer, cookie.as_deref(), PAGE).await {
+                Ok(page) => Ok(Answer::Pulled(page)),
+                Err(error) => Err(Failure::Server(error.to_string())),
+            },
+        }
+    }
+}
+
+/// One browser install.
+pub(crate) struct Device {
+    pub(crate) user: UserId,
+    pub(crate) replica: Replica<MemoryShelf>,
+    online: bool,
+    token: Option<String>,
+    fault: Option<Fault>,
+    /// The newest cookie taken, as (epoch, version).
+    cookie: Option<(String, u64)>,
+}
+
+/// A request the network held or copied, to arrive later.
+struct Held {
+    token: String,
+    request: Request,
+}
+
+/// A change a device recorded, remembered to check its fate at the end.
+#[derive(Debug, Clone)]
+pub(crate) struct Made {
+    pub(crate) device: usize,
+    pub(crate) mutation: MutationId,
+    pub(crate) customer: CustomerId,
+    /// For an append: the item, which must be in the archive at the end.
+    pub(crate) item: Option<(ItemId, bool)>,
+    pub(crate) label: String,
+}
+
+/// The whole world of one run.
+pub(crate) struct World {
+    server: Server,
+    pub(crate) devices: Vec<Device>,
+    held: Vec<Held>,
+    pub(crate) made: Vec<Made>,
+    /// Breaches seen during the run (cookies moving backwards).
+    pub(crate) backwards: Vec<String>,
+    /// Faults that actually happened.
+    pub(crate) faults: usize,
+    clock: i64,
+}
+
+fn user_id(index: usize) -> UserId {
+    UserId(USERS[index].to_owned())
+}
+
+/// Ids drawn from the schedule, so a replay names the same archives.
+fn customer_id(n: u32) -> CustomerId {
+    CustomerId(Uuid::from_u64_pair(0x0c05_7000_0000_7000, u64::from(n) | 0x8000_0000_0000_0000))
+}
+
+fn item_id(n: u32) -> ItemId {
+    ItemId(Uuid::from_u64_pair(0x0173_0000_0000_7000, u64::from(n) | 0x8000_0000_0000_0000))
+}
+
+impl World {
+    pub(crate) async fn new(schedule: &Schedule) -> Result<Self, String> {
+        let server = Server::start(schedule.disk).await?;
+        let store = server.store();
+        for (i, name) in USERS.iter().enumerate() {
+            store
+                .create_user(&NewUser {
+                    username: (*name).into(),
+                    display_name: (*name).into(),
+                    role: if i == 2 { Role::Manager } else { Role::Rep },
+                    team: Some("north".into()),
+                    password: "simulated-password".into(),
+                })
+                .await
+                .map_err(|e| format!("create user: {e}"))?;
+        }
+        let mut devices = Vec::new();
+        for (d, &u) in schedule.devices.iter().enumerate() {
+            let user = user_id(u);
+            // The client id comes from the schedule too: a replay is the same run.
+            let mut shelf = MemoryShelf::default();
+            let client = ClientId(Uuid::from_u64_pair(0xc11e_0000_0000_7000, d as u64 | 0x8000_0000_0000_0000));
+            let outbox = Outbox {
+                sequencer: Sequencer { client, author: user.clone(), last_seq: 0 },
+                pending: Vec::new(),
+                sent: Vec::new(),
+            };
+            let json = serde_json::to_string(&outbox).map_err(|e| e.to_string())?;
+            shelf.write(&format!("crm/{user}/outbox"), &json).map_err(|e| e.to_string())?;
+            let (token, _) = store.create_session(&user, SESSION_MS).await.map_err(|e| e.to_string())?;
+            devices.push(Device {
+                replica: Replica::open(shelf, &user),
+                user,
+                online: true,
+                token: Some(token),
+                fault: None,
+                cookie: None,
+            });
+        }
+        Ok(Self { server, devices, held: Vec::new(), made: Vec::new(), backwards: Vec::new(), faults: 0, clock: 0 })
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        self.server.store()
+    }
+
+    /// Plays one step.
+    pub(crate) async fn play(&mut self, step: &Step) -> Result<(), String> {
+        self.clock += 1_000;
+        match *step {
+            Step::Create { d, id, shared } => {
+                let user = self.devices[d].user.clone();
+                let mut fields = Fields::named(CustomerName::parse(&format!("客户{}", id % 100)).map_err(|e| e.code)?);
+                fields.owner = Some(user.clone());
+                if shared {
+                    let other = if user.0 == USERS[0] { user_id(1) } else { user_id(0) };
+                    fields.shared_with.insert(other);
+                }
+                self.record(d, customer_id(id), Change::Create { fields: Box::new(fields) }, None, "create");
+            }
+            Step::Edit { d, pick, field, value } => {
+                let Some(id) = self.pick(d, pick) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                let value = match field {
+                    Field::Name => FieldValue::Name(CustomerName::parse(&format!("改名{value}")).map_err(|e| e.code)?),
+                    Field::Occupation => FieldValue::Occupation(Some(format!("职业{value}"))),
+                    Field::Region => FieldValue::Region(Some(["华东", "华北", "华南", "西南", "东北", "西北"][value as usize % 6].into())),
+                    Field::Phone => FieldValue::Phones(vec![LabelledPhone {
+                        label: PhoneLabel::Mobile,
+                        number: Phone::parse(&format!("1380013{:04}", value)).map_err(|e| e.code)?,
+                    }]),
+                };
+                let change = Change::SetFields { edits: vec![FieldEdit { value, base }] };
+                self.record(d, id, change, None, "edit");
+            }
+            Step::Append { d, pick, item, order } => {
+                let Some(id) = self.pick(d, pick) else { return Ok(()) };
+                self.append(d, id, item, order);
+            }
+            Step::Tag { d, pick, tag, add } => {
+                let Some(id) = self.pick(d, pick) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                let tag = format!("标签{tag}");
+                let change = if add { Change::AddTag { tag, base } } else { Change::RemoveTag { tag, base } };
+                self.record(d, id, change, None, "tag");
+            }
+            Step::Delete { d, pick } => {
+                let Some(id) = self.pick(d, pick) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                self.record(d, id, Change::Delete { base }, None, "delete");
+            }
+            Step::Reassign { d, pick, to } => {
+                let Some(id) = self.pick(d, pick) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                self.record(d, id, Change::Reassign { owner: Some(user_id(to % USERS.len())), base }, None, "reassign");
+            }
+            Step::Burst { d, count, seed } => {
+                self.devices[d].online = false;
+                self.faults += 1;
+                let mut rng = Rng::new(seed);
+                for _ in 0..count {
+                    let Some(id) = self.pick(d, rng.below(1_000) as u32) else { break };
+                    if rng.chance(2, 3) {
+                        self.append(d, id, rng.below(1_000_000) as u32, rng.chance(1, 4));
+                    } else {
+                        let base = self.devices[d].replica.base(&id);
+                        let value = FieldValue::Occupation(Some(format!("离线{}", rng.below(5))));
+                        self.record(d, id, Change::SetFields { edits: vec![FieldEdit { value, base }] }, None, "edit");
+                    }
+                }
+            }
+            Step::Sync { d } => self.exchange(d).await?,
+            Step::Network { d, online } => {
+                if !online && self.devices[d].online {
+                    self.faults += 1;
+                }
+                self.devices[d].online = online;
+            }
+            Step::Fault { d, fault } => self.devices[d].fault = Some(fault),
+            Step::Late { pick } => {
+                if !self.held.is_empty() {
+                    let held = self.held.remove(pick as usize % self.held.len());
+                    self.faults += 1;
+                    // Whatever it answers goes nowhere: the device stopped waiting.
+                    let _ = self.server.handle(&held.token, &held.request).await;
+                }
+            }
+            Step::Restart => {
+                if self.server._dir.is_some() {
+                    self.faults += 1;
+                    self.server.restart().await?;
+                }
+            }
+            Step::SignIn { d } => self.sign_in(d).await?,
+        }
+        Ok(())
+    }
+
+    async fn sign_in(&mut self, d: usize) -> Result<(), String> {
+        if self.devices[d].token.is_none() {
+            let (token, _) =
+                self.store().create_session(&self.devices[d].user, SESSION_MS).await.map_err(|e| e.to_string())?;
+            self.devices[d].token = Some(token);
+        }
+        Ok(())
+    }
+
+    /// The `pick`-th archive device `d` sees, in id order.
+    fn pick(&self, d: usize, pick: u32) -> Option<CustomerId> {
+        let ids: Vec<CustomerId> = self.devices[d].replica.customers().map(|c| c.id).collect();
+        (!ids.is_empty()).then(|| ids[pick as usize % ids.len()])
+    }
+
+    fn append(&mut self, d: usize, id: CustomerId, item: u32, order: bool) {
+        let base = self.devices[d].replica.base(&id);
+        let item_id = item_id(item);
+        let change = if order {
+            let amount = Money::parse(&format!("{}.00", item % 900 + 1), Currency::cny());
+            let Ok(amount) = amount else { return };
+            Change::PutOrder {
+                id: item_id,
+                order: Order { product: format!("产品{}", item % 7), quantity: 1, amount, date: today(), channel: None },
+                base,
+            }
+        } else {
+            Change::PutInteraction {
+                id: item_id,
+                interaction: Interaction {
+                    kind: InteractionKind::Visit,
+                    at: Timestamp(1_795_000_000_000 + self.clock),
+                    summary: format!("拜访{item}"),
+                    satisfaction: Some((item % 5 + 1) as u8),
+                    next_follow_up: None,
+                },
+                base,
+            }
+        };
+        // A second put of an existing item id is an edit, not an append.
+        let fresh = self.devices[d].replica.customer(&id).is_some_and(|c| {
+            if order { !c.orders.contains_key(&item_id) } else { !c.interactions.contains_key(&item_id) }
+        });
+        self.record(d, id, change, fresh.then_some((item_id, order)), if order { "order" } else { "visit" });
+    }
+
+    /// Records a change on device `d`; remembers it when the device kept it.
+    fn record(&mut self, d: usize, customer: CustomerId, change: Change, item: Option<(ItemId, bool)>, label: &str) {
+        let now = Timestamp(1_795_000_000_000 + self.clock);
+        match self.devices[d].replica.record(customer, change, now, today()) {
+            Ok(mutation) => {
+                self.made.push(Made { device: d, mutation: mutation.id, customer, item, label: label.to_owned() })
+            }
+            // The device's own rules said no: the person saw why, nothing was queued.
+            Err(RecordError::Refused(_)) => {}
+            Err(RecordError::Full) => {}
+        }
+    }
+
+    /// Device `d` makes its next request, meeting whatever fault is armed.
+    async fn exchange(&mut self, d: usize) -> Result<(), String> {
+        let device = &mut self.devices[d];
+        if !device.online {
+            return Ok(());
+        }
+        let Some(token) = device.token.clone() else { return Ok(()) };
+        let batch = device.replica.outgoing(BATCH);
+        let request = if batch.is_empty() {
+            Request::Pull { cookie: device.replica.meta().cookie.clone() }
+        } else {
+            Request::Push { client: device.replica.sequencer().client, batch }
+        };
+        let fault = device.fault.take();
+        if fault.is_some() {
+            self.faults += 1;
+        }
+        match fault {
+            Some(Fault::Drop) => return Ok(()),
+            Some(Fault::Delay) => {
+                self.held.push(Held { token, request });
+                return Ok(());
+            }
+            Some(Fault::RestartBefore) => {
+                if self.server._dir.is_some() {
+                    self.server.restart().await?;
+                }
+                return Ok(());
+            }
+            Some(Fault::Expire) => {
+                self.store().delete_session(&token).await.map_err(|e| e.to_string())?;
+            }
+            Some(Fault::Duplicate) => self.held.push(Held { token: token.clone(), request: request.clone() }),
+            _ => {}
+        }
+        let answer = self.server.handle(&token, &request).await;
+        match fault {
+            Some(Fault::LoseAnswer) => return Ok(()),
+            Some(Fault::RestartAfter) => {
+                if self.server._dir.is_some() {
+                    self.server.restart().await?;
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        let now = self.clock;
+        let device = &mut self.devices[d];
+        match (answer, &request) {
+            (Ok(Answer::Pushed(reply)), _) => {
+                device.replica.acknowledge(&reply).map_err(|e| e.to_string())?;
+            }
+            (Ok(Answer::Pulled(page)), _) => {
+                if let Some((epoch, version)) = page.cookie.rsplit_once('.').and_then(|(e, v)| Some((e.to_owned(), v.parse::<u64>().ok()?))) {
+                    if let Some((old_epoch, old)) = &device.cookie
+                        && *old_epoch == epoch
+                        && version < *old
+                    {
+                        self.backwards.push(format!("device {d}: cookie went from {old} back to {version}"));
+                    }
+                    device.cookie = Some((epoch, version));
+                }
+                device.replica.take_page(&page, now).map_err(|e| e.to_string())?;
+            }
+            (Err(Failure::SignedOut), _) => device.token = None,
+            (Err(Failure::Gap { expected }), Request::Push { batch, .. }) if expected < batch[0].seq => {
+                device.replica.renumber_from(expected).map_err(|e| e.to_string())?;
+            }
+            (Err(_), _) => {}
+        }
+        Ok(())
+    }
+
+    /// The network heals: every device is online and signed in, held
+    /// requests arrive, and everyone syncs until nothing is left to send and
+    /// a pull brings nothing new.
+    pub(crate) async fn heal(&mut self) -> Result<(), String> {
+        for d in 0..self.devices.len() {
+            self.devices[d].online = true;
+            self.devices[d].fault = None;
+            self.sign_in(d).await?;
+        }
+        while !self.held.is_empty() {
+            self.play(&Step::Late { pick: 0 }).await?;
+        }
+        // Arriving late may have signed nobody out, but a held request can
+        // not have changed anything a device must know without a pull.
+        for _pass in 0..20 {
+            let mut pushed = false;
+            for d in 0..self.devices.len() {
+                let mut tries = 0;
+                while !self.devices[d].replica.pending().is_empty() && tries < 200 {
+                    self.exchange(d).await?;
+                    pushed = true;
+                    tries += 1;
+                }
+            }
+            for d in 0..self.devices.len() {
+                self.pull_all(d).await?;
+            }
+            if !pushed {
+                return Ok(());
+            }
+        }
+        Err("the devices never went quiet after the network healed".into())
+    }
+
+    async fn pull_all(&mut self, d: usize) -> Result<(), String> {
+        for _ in 0..1_000 {
+            let token = self.devices[d].token.clone().ok_or("signed out while healing")?;
+            let request = Request::Pull { cookie: self.devices[d].replica.meta().cookie.clone() };
+            let page = match self.server.handle(&token, &request).await {
+                Ok(Answer::Pulled(page)) => page,
+                Ok(Answer::Pushed(_)) => return Err("a pull was answered as a push".into()),
+                Err(failure) => return Err(format!("device {d} could not pull while healing: {failure}")),
+            };
+            let more = page.more;
+            let now = self.clock;
+            self.devices[d].replica.take_page(&page, now).map_err(|e| e.to_string())?;
+            if !more {
+                return Ok(());
+            }
+        }
+        Err(format!("device {d}'s pull never ended"))
+    }
+
+    /// Everything `d`'s user may see now, straight from the server.
+    pub(crate) async fn truth_for(&self, d: usize) -> Result<BTreeMap<CustomerId, (domain::archive::Customer, bool)>, String> {
+        let token = self.devices[d].token.clone().ok_or("signed out")?;
+        let mut cookie = None;
+        let mut seen = BTreeMap::new();
+        loop {
+            let page = match self.server.handle(&token, &Request::Pull { cookie }).await {
+                Ok(Answer::Pulled(page)) => page,
+                Ok(Answer::Pushed(_)) => return Err("a pull was answered as a push".into()),
+                Err(failure) => return Err(format!("the check's pull failed: {failure}")),
+            };
+            for change in page.changes {
+                match change {
+                    domain::sync::Pulled::Put { customer, masked, .. } => {
+                        seen.insert(customer.id, (*customer, masked));
+                    }
+                    domain::sync::Pulled::Delete { id, .. } => {
+                        seen.remove(&id);
+                    }
+                }
+            }
+            if !page.more {
+                return Ok(seen);
+            }
+            cookie = Some(page.cookie);
+        }
+    }
+
+    /// Stops the server and releases its directory.
+    pub(crate) async fn close(mut self) {
+        if let Some(store) = self.server.store.take() {
+            let _ = store.close(Duration::from_secs(30)).await;
+        }
+    }
+}
