@@ -330,14 +330,17 @@ impl<S: Shelf> Replica<S> {
         let mutation = sequencer.next(customer, change, now);
         let current = self.views.get(&customer);
         let ctx = ApplyContext { version: self.provisional_version(&customer), today };
-        if let Change::Merge { from, .. } = &mutation.change {
+        // What the person will see: the view with this change on top, the
+        // same as replaying the whole outbox but without the cost of it.
+        let shown: Vec<Customer> = if let Change::Merge { from, .. } = &mutation.change {
             let from =
                 self.views.get(from).ok_or(RecordError::Refused(Rejection::new("customer.not_found")))?;
             let into = current.ok_or(RecordError::Refused(Rejection::new("customer.not_found")))?;
-            apply_merge(into, from, &mutation, &ctx).map_err(RecordError::Refused)?;
+            let (merged, gone, _) = apply_merge(into, from, &mutation, &ctx).map_err(RecordError::Refused)?;
+            vec![merged, gone]
         } else {
-            apply(current, &mutation, &ctx).map_err(RecordError::Refused)?;
-        }
+            vec![apply(current, &mutation, &ctx).map_err(RecordError::Refused)?.0]
+        };
 
         let mut outbox = self.outbox.clone();
         outbox.sequencer = sequencer;
@@ -347,9 +350,8 @@ impl<S: Shelf> Replica<S> {
             return Err(RecordError::Full);
         }
         self.outbox = outbox;
-        self.rebuild(&customer);
-        if let Change::Merge { from, .. } = &mutation.change {
-            self.rebuild(&from.clone());
+        for archive in shown {
+            self.views.insert(archive.id, archive);
         }
         Ok(mutation)
     }
