@@ -143,7 +143,7 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
 
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let mut pushers: Vec<Pusher> = Vec::new();
-    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0"), ("RUST_LOG", "warn")];
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
     let mut kills = 0;
     for round in 0..=KILLS {
         let mut server = start_binary(&env);
