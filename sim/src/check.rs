@@ -55,8 +55,13 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
     let log = store.mutation_log().await.map_err(|e| fail("mutation log", e))?;
     let stamps = store.audit_stamps().await.map_err(|e| fail("audit", e))?;
     let head = store.head().await.map_err(|e| fail("counter", e))?;
-    let archives: HashMap<_, _> =
-        store.raw_customers().await.map_err(|e| fail("archives", e))?.into_iter().map(|c| (c.id, c)).collect();
+    let archives: HashMap<_, _> = store
+        .raw_customers()
+        .await
+        .map_err(|e| fail("archives", e))?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
 
     let mut verdict = Verdict { edits: world.made.len(), faults: world.faults, ..Verdict::default() };
     verdict.backwards = world.backwards.clone();
@@ -94,7 +99,9 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
                         if order { c.orders.contains_key(&item) } else { c.interactions.contains_key(&item) }
                     });
                     if !present {
-                        verdict.lost.push(format!("{name} took effect but its item {item} is not in the archive"));
+                        verdict
+                            .lost
+                            .push(format!("{name} took effect but its item {item} is not in the archive"));
                     }
                 }
             }
@@ -126,10 +133,15 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
         let truth = world.truth_for(d).await?;
         for (id, (customer, masked)) in &truth {
             match device.replica.cached(id) {
-                None => verdict.diverged.push(format!("device {d} lacks {id} (version {})", customer.version)),
-                Some(cached) if cached.customer != *customer || cached.masked != *masked => verdict.diverged.push(
-                    format!("device {d} holds {id} at version {}, the server at {}", cached.customer.version, customer.version),
-                ),
+                None => {
+                    verdict.diverged.push(format!("device {d} lacks {id} (version {})", customer.version))
+                }
+                Some(cached) if cached.customer != *customer || cached.masked != *masked => {
+                    verdict.diverged.push(format!(
+                        "device {d} holds {id} at version {}, the server at {}",
+                        cached.customer.version, customer.version
+                    ))
+                }
                 Some(_) => {
                     if device.replica.customer(id) != Some(customer) {
                         verdict.diverged.push(format!("device {d} shows {id} differently from its copy"));

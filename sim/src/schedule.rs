@@ -59,8 +59,12 @@ pub enum Field {
 }
 
 impl Field {
-    const ALL: [(Field, &'static str); 4] =
-        [(Field::Name, "name"), (Field::Occupation, "job"), (Field::Region, "region"), (Field::Phone, "phone")];
+    const ALL: [(Field, &'static str); 4] = [
+        (Field::Name, "name"),
+        (Field::Occupation, "job"),
+        (Field::Region, "region"),
+        (Field::Phone, "phone"),
+    ];
 
     fn name(self) -> &'static str {
         Self::ALL.iter().find(|(f, _)| *f == self).map_or("?", |(_, n)| n)
@@ -147,11 +151,15 @@ impl Schedule {
                     field: Field::ALL[rng.below(4) as usize].0,
                     value: rng.below(6) as u32,
                 },
-                50..=59 => Step::Append { d, pick, item: rng.below(1_000_000) as u32, order: rng.chance(1, 3) },
+                50..=59 => {
+                    Step::Append { d, pick, item: rng.below(1_000_000) as u32, order: rng.chance(1, 3) }
+                }
                 60..=63 => Step::Tag { d, pick, tag: rng.below(4) as u32, add: rng.chance(2, 3) },
                 64..=65 => Step::Delete { d, pick },
                 66..=67 => Step::Reassign { d, pick, to: rng.below(USERS.len() as u64) as usize },
-                68 if rng.chance(1, 2) => Step::Burst { d, count: 50 + rng.below(250) as u32, seed: rng.next() },
+                68 if rng.chance(1, 2) => {
+                    Step::Burst { d, count: 50 + rng.below(250) as u32, seed: rng.next() }
+                }
                 69..=73 => Step::Network { d, online: roll % 2 == 0 },
                 74..=88 => {
                     let choices: &[Fault] = if disk {
@@ -184,7 +192,13 @@ impl Schedule {
         self.steps
             .iter()
             .filter(|s| {
-                matches!(s, Step::Fault { .. } | Step::Late { .. } | Step::Restart | Step::Network { online: false, .. })
+                matches!(
+                    s,
+                    Step::Fault { .. }
+                        | Step::Late { .. }
+                        | Step::Restart
+                        | Step::Network { online: false, .. }
+                )
             })
             .count()
     }
@@ -198,7 +212,9 @@ impl fmt::Display for Step {
             Step::Append { d, pick, item, order } => {
                 write!(f, "d{d}:{}:{pick}:{item}", if *order { "order" } else { "visit" })
             }
-            Step::Tag { d, pick, tag, add } => write!(f, "d{d}:{}:{pick}:{tag}", if *add { "tag" } else { "untag" }),
+            Step::Tag { d, pick, tag, add } => {
+                write!(f, "d{d}:{}:{pick}:{tag}", if *add { "tag" } else { "untag" })
+            }
             Step::Delete { d, pick } => write!(f, "d{d}:delete:{pick}"),
             Step::Reassign { d, pick, to } => write!(f, "d{d}:reassign:{pick}:{to}"),
             Step::Burst { d, count, seed } => write!(f, "d{d}:burst:{count}:{seed}"),
@@ -218,13 +234,15 @@ impl FromStr for Step {
     fn from_str(text: &str) -> Result<Self, String> {
         let bad = || format!("cannot read step `{text}`");
         let parts: Vec<&str> = text.split(':').collect();
-        let num = |i: usize| -> Result<u64, String> { parts.get(i).and_then(|p| p.parse().ok()).ok_or_else(bad) };
+        let num =
+            |i: usize| -> Result<u64, String> { parts.get(i).and_then(|p| p.parse().ok()).ok_or_else(bad) };
         match parts.as_slice() {
             ["restart"] => return Ok(Step::Restart),
             ["late", _] => return Ok(Step::Late { pick: num(1)? as u32 }),
             _ => {}
         }
-        let d: usize = parts.first().and_then(|p| p.strip_prefix('d')).and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let d: usize =
+            parts.first().and_then(|p| p.strip_prefix('d')).and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let step = match parts.get(1).copied() {
             Some("create") => Step::Create { d, id: num(2)? as u32, shared: num(3)? == 1 },
             Some("edit") => {
@@ -246,7 +264,8 @@ impl FromStr for Step {
             Some("offline") => Step::Network { d, online: false },
             Some("signin") => Step::SignIn { d },
             Some("fault") => {
-                let fault = Fault::ALL.iter().find(|(_, n)| Some(*n) == parts.get(2).copied()).ok_or_else(bad)?.0;
+                let fault =
+                    Fault::ALL.iter().find(|(_, n)| Some(*n) == parts.get(2).copied()).ok_or_else(bad)?.0;
                 Step::Fault { d, fault }
             }
             _ => return Err(bad()),
@@ -291,7 +310,9 @@ impl FromStr for Schedule {
             return Err("a schedule needs at least one device".into());
         }
         schedule.steps = body.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
-        if let Some(step) = schedule.steps.iter().find(|s| device_of(s).is_some_and(|d| d >= schedule.devices.len())) {
+        if let Some(step) =
+            schedule.steps.iter().find(|s| device_of(s).is_some_and(|d| d >= schedule.devices.len()))
+        {
             return Err(format!("step `{step}` names a device the schedule does not have"));
         }
         Ok(schedule)

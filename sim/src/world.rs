@@ -11,15 +11,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use domain::archive::FieldValue;
 use domain::archive::{Fields, Interaction, InteractionKind, LabelledPhone, Order, PhoneLabel};
 use domain::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
+use domain::money::{Currency, Money};
 use domain::mutation::{FieldEdit, Sequencer};
 use domain::policy::Role;
 use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
 use domain::sync::{PullPage, PushReply};
 use domain::time::{Date, Timestamp};
-use domain::archive::FieldValue;
-use domain::money::{Currency, Money};
 use domain::{Change, CustomerName, Mutation, Phone};
 use store::{NewUser, Store, StoreError};
 use uuid::Uuid;
@@ -72,7 +72,8 @@ impl std::fmt::Display for Failure {
 struct Server {
     store: Option<Store>,
     url: String,
-    _dir: Option<tempfile::TempDir>,
+    /// The data directory of an on-disk server, removed when the run ends.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -84,11 +85,16 @@ impl Server {
             ("mem://".to_owned(), None)
         };
         let (store, _) = Store::open(&url, None).await.map_err(|e| format!("open {url}: {e}"))?;
-        Ok(Self { store: Some(store), url, _dir: dir })
+        Ok(Self { store: Some(store), url, dir })
     }
 
     fn store(&self) -> &Store {
         self.store.as_ref().expect("the server is running")
+    }
+
+    /// Only an on-disk server can restart: a memory one would forget everything.
+    fn on_disk(&self) -> bool {
+        self.dir.is_some()
     }
 
     /// Stops the engine, waits for it to release its directory, and opens it again.
@@ -195,7 +201,8 @@ impl World {
             let user = user_id(u);
             // The client id comes from the schedule too: a replay is the same run.
             let mut shelf = MemoryShelf::default();
-            let client = ClientId(Uuid::from_u64_pair(0xc11e_0000_0000_7000, d as u64 | 0x8000_0000_0000_0000));
+            let client =
+                ClientId(Uuid::from_u64_pair(0xc11e_0000_0000_7000, d as u64 | 0x8000_0000_0000_0000));
             let outbox = Outbox {
                 sequencer: Sequencer { client, author: user.clone(), last_seq: 0 },
                 pending: Vec::new(),
@@ -213,7 +220,15 @@ impl World {
                 cookie: None,
             });
         }
-        Ok(Self { server, devices, held: Vec::new(), made: Vec::new(), backwards: Vec::new(), faults: 0, clock: 0 })
+        Ok(Self {
+            server,
+            devices,
+            held: Vec::new(),
+            made: Vec::new(),
+            backwards: Vec::new(),
+            faults: 0,
+            clock: 0,
+        })
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -226,7 +241,8 @@ impl World {
         match *step {
             Step::Create { d, id, shared } => {
                 let user = self.devices[d].user.clone();
-                let mut fields = Fields::named(CustomerName::parse(&format!("客户{}", id % 100)).map_err(|e| e.code)?);
+                let mut fields =
+                    Fields::named(CustomerName::parse(&format!("客户{}", id % 100)).map_err(|e| e.code)?);
                 fields.owner = Some(user.clone());
                 if shared {
                     let other = if user.0 == USERS[0] { user_id(1) } else { user_id(0) };
@@ -238,9 +254,13 @@ impl World {
                 let Some(id) = self.pick(d, pick) else { return Ok(()) };
                 let base = self.devices[d].replica.base(&id);
                 let value = match field {
-                    Field::Name => FieldValue::Name(CustomerName::parse(&format!("改名{value}")).map_err(|e| e.code)?),
+                    Field::Name => {
+                        FieldValue::Name(CustomerName::parse(&format!("改名{value}")).map_err(|e| e.code)?)
+                    }
                     Field::Occupation => FieldValue::Occupation(Some(format!("职业{value}"))),
-                    Field::Region => FieldValue::Region(Some(["华东", "华北", "华南", "西南", "东北", "西北"][value as usize % 6].into())),
+                    Field::Region => FieldValue::Region(Some(
+                        ["华东", "华北", "华南", "西南", "东北", "西北"][value as usize % 6].into(),
+                    )),
                     Field::Phone => FieldValue::Phones(vec![LabelledPhone {
                         label: PhoneLabel::Mobile,
                         number: Phone::parse(&format!("1380013{:04}", value)).map_err(|e| e.code)?,
@@ -268,7 +288,13 @@ impl World {
             Step::Reassign { d, pick, to } => {
                 let Some(id) = self.pick(d, pick) else { return Ok(()) };
                 let base = self.devices[d].replica.base(&id);
-                self.record(d, id, Change::Reassign { owner: Some(user_id(to % USERS.len())), base }, None, "reassign");
+                self.record(
+                    d,
+                    id,
+                    Change::Reassign { owner: Some(user_id(to % USERS.len())), base },
+                    None,
+                    "reassign",
+                );
             }
             Step::Burst { d, count, seed } => {
                 self.devices[d].online = false;
@@ -281,7 +307,13 @@ impl World {
                     } else {
                         let base = self.devices[d].replica.base(&id);
                         let value = FieldValue::Occupation(Some(format!("离线{}", rng.below(5))));
-                        self.record(d, id, Change::SetFields { edits: vec![FieldEdit { value, base }] }, None, "edit");
+                        self.record(
+                            d,
+                            id,
+                            Change::SetFields { edits: vec![FieldEdit { value, base }] },
+                            None,
+                            "edit",
+                        );
                     }
                 }
             }
@@ -302,7 +334,7 @@ impl World {
                 }
             }
             Step::Restart => {
-                if self.server._dir.is_some() {
+                if self.server.on_disk() {
                     self.faults += 1;
                     self.server.restart().await?;
                 }
@@ -314,8 +346,11 @@ impl World {
 
     async fn sign_in(&mut self, d: usize) -> Result<(), String> {
         if self.devices[d].token.is_none() {
-            let (token, _) =
-                self.store().create_session(&self.devices[d].user, SESSION_MS).await.map_err(|e| e.to_string())?;
+            let (token, _) = self
+                .store()
+                .create_session(&self.devices[d].user, SESSION_MS)
+                .await
+                .map_err(|e| e.to_string())?;
             self.devices[d].token = Some(token);
         }
         Ok(())
@@ -335,7 +370,13 @@ impl World {
             let Ok(amount) = amount else { return };
             Change::PutOrder {
                 id: item_id,
-                order: Order { product: format!("产品{}", item % 7), quantity: 1, amount, date: today(), channel: None },
+                order: Order {
+                    product: format!("产品{}", item % 7),
+                    quantity: 1,
+                    amount,
+                    date: today(),
+                    channel: None,
+                },
                 base,
             }
         } else {
@@ -359,12 +400,23 @@ impl World {
     }
 
     /// Records a change on device `d`; remembers it when the device kept it.
-    fn record(&mut self, d: usize, customer: CustomerId, change: Change, item: Option<(ItemId, bool)>, label: &str) {
+    fn record(
+        &mut self,
+        d: usize,
+        customer: CustomerId,
+        change: Change,
+        item: Option<(ItemId, bool)>,
+        label: &str,
+    ) {
         let now = Timestamp(1_795_000_000_000 + self.clock);
         match self.devices[d].replica.record(customer, change, now, today()) {
-            Ok(mutation) => {
-                self.made.push(Made { device: d, mutation: mutation.id, customer, item, label: label.to_owned() })
-            }
+            Ok(mutation) => self.made.push(Made {
+                device: d,
+                mutation: mutation.id,
+                customer,
+                item,
+                label: label.to_owned(),
+            }),
             // The device's own rules said no: the person saw why, nothing was queued.
             Err(RecordError::Refused(_)) => {}
             Err(RecordError::Full) => {}
@@ -395,7 +447,7 @@ impl World {
                 return Ok(());
             }
             Some(Fault::RestartBefore) => {
-                if self.server._dir.is_some() {
+                if self.server.on_disk() {
                     self.server.restart().await?;
                 }
                 return Ok(());
@@ -410,7 +462,7 @@ impl World {
         match fault {
             Some(Fault::LoseAnswer) => return Ok(()),
             Some(Fault::RestartAfter) => {
-                if self.server._dir.is_some() {
+                if self.server.on_disk() {
                     self.server.restart().await?;
                 }
                 return Ok(());
@@ -424,7 +476,11 @@ impl World {
                 device.replica.acknowledge(&reply).map_err(|e| e.to_string())?;
             }
             (Ok(Answer::Pulled(page)), _) => {
-                if let Some((epoch, version)) = page.cookie.rsplit_once('.').and_then(|(e, v)| Some((e.to_owned(), v.parse::<u64>().ok()?))) {
+                if let Some((epoch, version)) = page
+                    .cookie
+                    .rsplit_once('.')
+                    .and_then(|(e, v)| Some((e.to_owned(), v.parse::<u64>().ok()?)))
+                {
                     if let Some((old_epoch, old)) = &device.cookie
                         && *old_epoch == epoch
                         && version < *old
@@ -498,7 +554,10 @@ impl World {
     }
 
     /// Everything `d`'s user may see now, straight from the server.
-    pub(crate) async fn truth_for(&self, d: usize) -> Result<BTreeMap<CustomerId, (domain::archive::Customer, bool)>, String> {
+    pub(crate) async fn truth_for(
+        &self,
+        d: usize,
+    ) -> Result<BTreeMap<CustomerId, (domain::archive::Customer, bool)>, String> {
         let token = self.devices[d].token.clone().ok_or("signed out")?;
         let mut cookie = None;
         let mut seen = BTreeMap::new();

@@ -84,7 +84,9 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let rows: Vec<Row> = take_all(&mut response, 0)?;
-        rows.into_iter().map(|r| Ok(AuditStamp { mutation: parse(&r.mutation)?, version: r.version as u64 })).collect()
+        rows.into_iter()
+            .map(|r| Ok(AuditStamp { mutation: parse(&r.mutation)?, version: r.version as u64 }))
+            .collect()
     }
 
     /// The newest version handed out.

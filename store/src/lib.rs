@@ -42,6 +42,11 @@ pub struct Store {
     db: Surreal<Any>,
     /// The embedded engine's directory, if any: `close` waits for it.
     dir: Option<PathBuf>,
+    /// Pushes from this process take turns. Every push advances the one
+    /// version counter, so two at once cannot both commit; letting them race
+    /// makes the loser redo its work, and under load most of the work is
+    /// redone. Pushes from other app servers still race, and retry.
+    pushing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -92,7 +97,7 @@ impl Store {
             })?;
         }
         db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
-        Ok(Self { db, dir })
+        Ok(Self { db, dir, pushing: Default::default() })
     }
 
     /// Connects and brings the schema up to date: what a server does at start.
@@ -111,7 +116,7 @@ impl Store {
     /// reopen it. Other clones must be dropped first; otherwise this gives up
     /// after `timeout`.
     pub async fn close(self, timeout: std::time::Duration) -> Result<(), StoreError> {
-        let Self { db, dir } = self;
+        let Self { db, dir, .. } = self;
         drop(db);
         match dir {
             Some(dir) => lock::wait_released(&dir, timeout).await,

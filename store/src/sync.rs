@@ -335,6 +335,7 @@ impl Store {
         today: Date,
     ) -> Result<PushReply, StoreError> {
         check_batch_shape(client, mutations)?;
+        let _turn = self.pushing.lock().await;
         for attempt in 0..MAX_ATTEMPTS {
             match self.try_push(viewer, client, mutations, today).await? {
                 Attempt::Done(reply) => return Ok(reply),

@@ -39,6 +39,11 @@ fn fields(i: usize, owner: &UserId) -> Fields {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `RUST_LOG=store=debug` shows each push's check and commit times.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let total = customers_from_args();
     let dir = tempfile::tempdir()?;
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());

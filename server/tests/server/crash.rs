@@ -72,7 +72,11 @@ impl Pusher {
                     satisfaction: None,
                     next_follow_up: None,
                 };
-                self.sequencer.next(customer, Change::PutInteraction { id: ItemId::new(), interaction, base: 0 }, now)
+                self.sequencer.next(
+                    customer,
+                    Change::PutInteraction { id: ItemId::new(), interaction, base: 0 },
+                    now,
+                )
             };
             self.outbox.push(mutation);
         }
@@ -135,9 +139,14 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
     const KILLS: usize = 5;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
-    let (code, out) = run_command(&["create-admin", "root"], &[("CRM_DATABASE_URL", url.as_str())], &format!("{PASSWORD}\n"));
+    let (code, out) = run_command(
+        &["create-admin", "root"],
+        &[("CRM_DATABASE_URL", url.as_str())],
+        &format!("{PASSWORD}\n"),
+    );
     assert_eq!(code, Some(0), "{out}");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
     eprintln!("crash: kill times seeded with {seed}");
     let mut rng = seed;
 
@@ -153,7 +162,14 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
                 let http = reqwest::Client::new();
                 let cookie = sign_in(&http, &base).await.expect("sign in");
                 let sequencer = Sequencer::new(domain::ids::UserId("root".into()));
-                pushers.push(Pusher { http, cookie, sequencer, outbox: Vec::new(), customers: Vec::new(), made: 0 });
+                pushers.push(Pusher {
+                    http,
+                    cookie,
+                    sequencer,
+                    outbox: Vec::new(),
+                    customers: Vec::new(),
+                    made: 0,
+                });
             }
         }
         let last = round == KILLS;
@@ -222,7 +238,11 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
         versions.entry(stamp.version).or_default().insert(stamp.mutation);
     }
     for version in 1..=head {
-        assert_eq!(versions.get(&version).map_or(0, BTreeSet::len), 1, "version {version} belongs to one mutation");
+        assert_eq!(
+            versions.get(&version).map_or(0, BTreeSet::len),
+            1,
+            "version {version} belongs to one mutation"
+        );
     }
     let applied = log.iter().filter(|r| r.status != "rejected").count() as u64;
     assert_eq!(applied, head, "one version per applied mutation");

@@ -5,8 +5,13 @@
 //! ```text
 //! cargo build --release --bin server --bin sync-load
 //! target/release/sync-load [--clients 1000] [--seconds 60] [--max-requests 500000]
-//!                          [--think-ms 1000] [--server target/release/server]
+//!                          [--think-ms 5000] [--server target/release/server]
 //! ```
+//!
+//! Each device pushes a batch of five changes (resent until answered, as
+//! the app's outbox is) and pulls, then waits half to one and a half think
+//! times: the app syncs every 5 s while changes wait, so the default is a
+//! team where everyone is editing at once.
 //!
 //! It starts its own server on 127.0.0.1 with a fresh SurrealKV directory,
 //! creates reps through the admin API (ten devices per rep), and stops the
@@ -27,7 +32,8 @@ use domain::{Change, CustomerName};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-const USAGE: &str = "usage: sync-load [--clients N] [--seconds S] [--max-requests N] [--think-ms MS] [--server PATH]";
+const USAGE: &str =
+    "usage: sync-load [--clients N] [--seconds S] [--max-requests N] [--think-ms MS] [--server PATH]";
 const PASSWORD: &str = "load-test-password";
 /// Mutations per push: a rep's few edits since the last sync.
 const BATCH: usize = 5;
@@ -47,7 +53,7 @@ fn options() -> Result<Options, String> {
         clients: 1000,
         seconds: 60,
         max_requests: 500_000,
-        think_ms: 1000,
+        think_ms: 5000,
         server: here.with_file_name("server"),
     };
     let mut args = std::env::args().skip(1);
@@ -159,6 +165,9 @@ struct Figures {
 
 struct Device {
     http: reqwest::Client,
+    /// Sent but not answered: sent again until the server answers, as the
+    /// app's outbox is, so sequence numbers never skip.
+    outbox: Vec<domain::Mutation>,
     cookie: String,
     sequencer: Sequencer,
     customers: Vec<CustomerId>,
@@ -214,7 +223,9 @@ async fn request(
         .send()
         .await;
     let outcome = match sent {
-        Ok(response) if response.status() == 200 => response.json::<Value>().await.map_err(|e| format!("{kind} body: {e}")),
+        Ok(response) if response.status() == 200 => {
+            response.json::<Value>().await.map_err(|e| format!("{kind} body: {e}"))
+        }
         Ok(response) => Err(format!("{kind} {}", response.status())),
         Err(error) if error.is_timeout() => Err(format!("{kind} timeout")),
         Err(_) => Err(format!("{kind} connection")),
@@ -259,7 +270,10 @@ async fn run() -> Result<(), String> {
     let server = Server::start(&options.server, &url)?;
     let base = server.base.clone();
     // One connection per device, as a thousand phones would open.
-    let http = reqwest::Client::builder().pool_max_idle_per_host(options.clients).build().map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.clients)
+        .build()
+        .map_err(|e| e.to_string())?;
 
     let setup = Instant::now();
     let root = sign_in(&http, &base, "root").await?;
@@ -289,6 +303,7 @@ async fn run() -> Result<(), String> {
         let cookie = sign_in(&http, &base, &user).await?;
         devices.push(Device {
             http: http.clone(),
+            outbox: Vec::new(),
             cookie,
             sequencer: Sequencer::new(UserId(user)),
             customers: Vec::new(),
@@ -316,10 +331,13 @@ async fn run() -> Result<(), String> {
             // Spread the first requests over one think time, as phones wake at different moments.
             tokio::time::sleep(Duration::from_millis(think * i as u64 / options.clients.max(1) as u64)).await;
             while Instant::now() < deadline && budget.fetch_sub(2, Ordering::Relaxed) >= 2 {
-                let batch = device.batch();
-                let body = json!({ "client": device.sequencer.client, "mutations": batch });
+                if device.outbox.is_empty() {
+                    device.outbox = device.batch();
+                }
+                let body = json!({ "client": device.sequencer.client, "mutations": device.outbox });
                 if request(&device, &base, "sync/push", &body, &figures, "push").await.is_some() {
-                    figures.lock().await.mutations += batch.len() as u64;
+                    figures.lock().await.mutations += device.outbox.len() as u64;
+                    device.outbox.clear();
                 }
                 let body = json!({ "cookie": device.pull_cookie, "limit": 100 });
                 if let Some(page) = request(&device, &base, "sync/pull", &body, &figures, "pull").await {
