@@ -160,7 +160,7 @@ impl Schedule {
                 68 if rng.chance(1, 2) => {
                     Step::Burst { d, count: 50 + rng.below(250) as u32, seed: rng.next() }
                 }
-                69..=73 => Step::Network { d, online: roll % 2 == 0 },
+                69..=73 => Step::Network { d, online: roll.is_multiple_of(2) },
                 74..=88 => {
                     let choices: &[Fault] = if disk {
                         &[

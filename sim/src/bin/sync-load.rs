@@ -181,7 +181,7 @@ impl Device {
             .map(|_| {
                 self.made += 1;
                 let now = Timestamp(1_795_000_000_000 + self.made as i64);
-                if self.customers.len() < 3 || self.made % 10 == 0 {
+                if self.customers.len() < 3 || self.made.is_multiple_of(10) {
                     let id = CustomerId::new();
                     let name = CustomerName::parse(&format!("客户{}", self.made)).expect("a valid name");
                     let mut fields = Fields::named(name);
