@@ -178,11 +178,14 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
         for mut pusher in pushers.drain(..) {
             let (base, acked, stop) = (base.clone(), acked.clone(), stop.clone());
             tasks.push(tokio::spawn(async move {
-                // The last round only drains what is left, so the check sees a quiet server.
+                // The last round only drains what is left, so the check sees
+                // a quiet server; a server that refuses forever fails the
+                // outbox assertion below instead of hanging the test.
+                let give_up = std::time::Instant::now() + Duration::from_secs(120);
                 while !stop.load(Ordering::Relaxed) {
                     if !last {
                         pusher.make();
-                    } else if pusher.outbox.is_empty() {
+                    } else if pusher.outbox.is_empty() || std::time::Instant::now() > give_up {
                         break;
                     }
                     pusher.push(&base, &acked).await;
