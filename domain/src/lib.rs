@@ -27,6 +27,7 @@ macro_rules! string_form {
     };
 }
 
+pub mod analytics;
 pub mod apply;
 pub mod archive;
 pub mod customer;
