@@ -6,4 +6,8 @@
 //! it is tested without a database and gives the same figures wherever it runs.
 
 pub mod bgnbd;
+pub mod dashboard;
 pub mod numeric;
+pub mod rfm;
+pub mod scoring;
+pub mod summary;

@@ -101,7 +101,7 @@ pub enum SourceChannel {
 }
 
 /// The customer's class. VIP, regular and churned are built in; companies add their own.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// A key customer.

@@ -187,7 +187,8 @@ pub fn fit(cohort: &[History]) -> Result<Fit, FitError> {
     let terms = cohort_terms(cohort);
     let n = cohort.len() as f64;
     // Start where the purchase rate matches the cohort's average rate.
-    let mean_rate = cohort.iter().map(|h| h.frequency).sum::<f64>() / cohort.iter().map(|h| h.age.max(1.0)).sum::<f64>();
+    let mean_rate =
+        cohort.iter().map(|h| h.frequency).sum::<f64>() / cohort.iter().map(|h| h.age.max(1.0)).sum::<f64>();
     let start = [0.0, (1.0 / mean_rate.max(1e-6)).ln(), 0.0, 0.0];
     let objective = |logs: &[f64]| {
         if logs.iter().any(|l| l.abs() > 30.0) {
@@ -291,7 +292,10 @@ mod tests {
         let lapsed = History { frequency: 6.0, recency: 10.0, age: 52.0 };
         let (pr, pl) = (probability_alive(&CDNOW, &recent), probability_alive(&CDNOW, &lapsed));
         assert!(pr > 0.8 && pl < 0.05 && (0.0..=1.0).contains(&pl), "{pr} {pl}");
-        assert!(expected_purchases(&CDNOW, &recent, 12.0).unwrap() > expected_purchases(&CDNOW, &lapsed, 12.0).unwrap());
+        assert!(
+            expected_purchases(&CDNOW, &recent, 12.0).unwrap()
+                > expected_purchases(&CDNOW, &lapsed, 12.0).unwrap()
+        );
         // Without a repeat purchase the model has no evidence of dropping out.
         assert_eq!(probability_alive(&CDNOW, &History { frequency: 0.0, recency: 0.0, age: 40.0 }), 1.0);
     }
@@ -324,10 +328,16 @@ mod tests {
             let fitted = fit(&cohort).unwrap();
             let p = fitted.params;
             println!("seed {seed}: recovered {p:?} from {truth:?}");
-            for (name, got, want) in
-                [("r", p.r, truth.r), ("alpha", p.alpha, truth.alpha), ("a", p.a, truth.a), ("b", p.b, truth.b)]
-            {
-                assert!((got / want - 1.0).abs() < 0.10, "{name}: fitted {got}, simulated {want} ({fitted:?})");
+            for (name, got, want) in [
+                ("r", p.r, truth.r),
+                ("alpha", p.alpha, truth.alpha),
+                ("a", p.a, truth.a),
+                ("b", p.b, truth.b),
+            ] {
+                assert!(
+                    (got / want - 1.0).abs() < 0.10,
+                    "{name}: fitted {got}, simulated {want} ({fitted:?})"
+                );
             }
             // The maximum is a maximum: the true parameters are no more likely.
             assert!(fitted.log_likelihood >= log_likelihood(&truth, &cohort));

@@ -108,9 +108,8 @@ fn simplex_search(f: &impl Fn(&[f64]) -> f64, start: &[f64], step: f64, budget: 
         }
         let centroid: Vec<f64> =
             (0..n).map(|d| points[..n].iter().map(|p| p[d]).sum::<f64>() / n as f64).collect();
-        let towards = |t: f64| -> Vec<f64> {
-            centroid.iter().zip(&points[n]).map(|(c, w)| c + t * (c - w)).collect()
-        };
+        let towards =
+            |t: f64| -> Vec<f64> { centroid.iter().zip(&points[n]).map(|(c, w)| c + t * (c - w)).collect() };
         let reflected = towards(1.0);
         let fr = f(&reflected);
         evaluations += 1;
