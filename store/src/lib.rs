@@ -6,8 +6,10 @@
 //! [`StoreError`]s; database error text stays in the server log.
 
 mod accounts;
+mod analytics;
 mod audit;
 mod backup;
+mod bulk;
 mod conflicts;
 mod customers;
 mod error;
@@ -23,6 +25,7 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
 pub use accounts::{NewUser, SessionInfo, User, parse_username};
+pub use analytics::ScoringRun;
 pub use audit::AuditEntry;
 pub use conflicts::{CandidateView, ConflictView, conflicts_of};
 pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
@@ -47,6 +50,8 @@ pub struct Store {
     /// makes the loser redo its work, and under load most of the work is
     /// redone. Pushes from other app servers still race, and retry.
     pushing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This process's cache of analytics summaries and its last scoring run.
+    analytics: std::sync::Arc<analytics::Analytics>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -97,7 +102,7 @@ impl Store {
             })?;
         }
         db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
-        Ok(Self { db, dir, pushing: Default::default() })
+        Ok(Self { db, dir, pushing: Default::default(), analytics: Default::default() })
     }
 
     /// Connects and brings the schema up to date: what a server does at start.
@@ -108,6 +113,7 @@ impl Store {
         let store = Self::connect(url, credentials).await?;
         let report = store.migrate().await?;
         store.adopt_legacy_customers(today()).await?;
+        store.backfill_summaries().await?;
         Ok((store, report))
     }
 

@@ -29,6 +29,21 @@ const MIGRATIONS: &[Migration] = &[
     "#,
     },
     Migration { version: 2, name: "archives, accounts, sync, audit", sql: MIGRATION_2 },
+    // Filled from the archives at start (`Store::backfill_summaries`), then
+    // kept by every push.
+    Migration {
+        version: 3,
+        name: "analytics summaries",
+        sql: r#"
+        DEFINE TABLE summary SCHEMAFULL;
+        DEFINE FIELD doc ON summary TYPE string;
+        DEFINE FIELD version ON summary TYPE int ASSERT $value > 0;
+        DEFINE FIELD owner ON summary TYPE option<string>;
+        DEFINE FIELD team ON summary TYPE option<string>;
+        DEFINE FIELD deleted ON summary TYPE bool;
+        DEFINE INDEX summary_version ON summary FIELDS version;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

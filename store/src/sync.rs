@@ -56,7 +56,7 @@ fn json_string<T: Serialize>(value: &T) -> String {
 pub use domain::archive::wire_name;
 
 /// The customer row: the archive document and the columns queries use.
-fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
+pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
     let keys = domain::dedup::search_keys(customer.fields.name.as_str());
     without_nulls(json!({
         "doc": json_string(customer),
@@ -535,11 +535,13 @@ impl Store {
         let committing = std::time::Instant::now();
         let mut customers = Vec::new();
         let mut items = Vec::new();
+        let mut summaries = Vec::new();
         for id in &touched {
             let entry = &loaded[id];
             let after = entry.current.as_ref().ok_or(StoreError::Other)?;
             let team = team_of(after.fields.owner.as_ref());
             customers.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
+            summaries.push(json!({ "key": id.to_string(), "row": crate::analytics::summary_row(after, team.as_deref()) }));
             item_rows(entry.original.as_ref(), after, &mut items);
         }
         let committed = self
@@ -552,6 +554,7 @@ impl Store {
                  UPSERT type::record('client', $client) SET user = $user, last_seq = $last_seq;
                  FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
                  FOR $r IN $items { UPSERT type::record($r.tb, $r.key) CONTENT $r.row; };
+                 FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                  INSERT INTO mutation $mutations;
                  INSERT INTO audit $audit;
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
@@ -566,6 +569,7 @@ impl Store {
             .bind(("last_seq", new_last_seq as i64))
             .bind(("customers", Value::Array(customers)))
             .bind(("items", Value::Array(items)))
+            .bind(("summaries", Value::Array(summaries)))
             .bind(("mutations", Value::Array(mutation_rows)))
             .bind(("audit", Value::Array(audit)))
             .bind(("opened", Value::Array(opened)))

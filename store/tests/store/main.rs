@@ -1,6 +1,7 @@
 //! The store against the real SurrealDB engine, in memory and on disk.
 
 mod accounts;
+mod analytics;
 mod basics;
 mod support;
 mod sync;

@@ -1,0 +1,276 @@
+//! Analytics over the archives: the summaries every push keeps beside the
+//! archives, a cache of them in this process brought up to date from the
+//! version counter before each use, and scoring runs over the cache.
+//!
+//! Dashboards therefore never aggregate the archive tables: they read the
+//! cache, which a refresh moves forward by the summaries written since the
+//! last version it saw (the same ordering guarantee pull relies on). Any
+//! number of app servers may keep their own cache; all of them agree with
+//! the database, and [`Store::recomputed_summaries`] proves it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use domain::analytics::scoring::{Scoring, score_all};
+use domain::analytics::summary::{CustomerSummary, in_dashboard_scope, summarize};
+use domain::archive::Customer;
+use domain::ids::{CustomerId, UserId};
+use domain::policy::Viewer;
+use domain::time::Date;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::sync::{take_all, without_nulls};
+use crate::{Store, StoreError};
+
+/// A scoring run is reused for this long after the data changed, so a busy
+/// team does not refit the model on every page view.
+const SCORING_REUSE_MS: i64 = 5 * 60 * 1000;
+
+/// The summary row written next to an archive.
+pub(crate) fn summary_row(customer: &Customer, team: Option<&str>) -> Value {
+    let summary = summarize(customer, team);
+    without_nulls(json!({
+        "doc": serde_json::to_string(&summary).unwrap_or_default(),
+        "version": customer.version,
+        "owner": customer.fields.owner.as_ref().map(|u| u.0.clone()),
+        "team": team,
+        "deleted": summary.deleted,
+    }))
+}
+
+/// A finished scoring run.
+#[derive(Debug, Clone)]
+pub struct ScoringRun {
+    /// The scores.
+    pub scoring: Scoring,
+    /// The data version it scored.
+    pub version: u64,
+    /// When it finished (Unix milliseconds).
+    pub finished_at: i64,
+    /// How long it took, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// The summaries this process has seen, up to `version`.
+#[derive(Default)]
+pub(crate) struct Cache {
+    version: u64,
+    summaries: HashMap<CustomerId, Arc<CustomerSummary>>,
+    scoring: Option<Arc<ScoringRun>>,
+}
+
+/// The cache and the lock that lets one scoring run happen at a time.
+#[derive(Default)]
+pub(crate) struct Analytics {
+    cache: tokio::sync::Mutex<Cache>,
+    scoring: tokio::sync::Mutex<()>,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    doc: String,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+struct ArchiveRow {
+    id: String,
+    doc: String,
+    team: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: i64,
+}
+
+/// How many rows a backfill writes per transaction.
+const BACKFILL_BATCH: i64 = 500;
+
+impl Store {
+    /// Writes the summary of every archive that has none (archives written
+    /// before summaries existed). Returns how many it wrote.
+    pub async fn backfill_summaries(&self) -> Result<usize, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT count() FROM customer GROUP ALL; SELECT count() FROM summary GROUP ALL;")
+            .await
+            .map_err(StoreError::from_db)?;
+        let archives: Vec<Count> = take_all(&mut response, 0)?;
+        let summaries: Vec<Count> = take_all(&mut response, 1)?;
+        let count = |rows: &[Count]| rows.first().map_or(0, |c| c.count);
+        if count(&archives) == count(&summaries) {
+            return Ok(0);
+        }
+        let mut written = 0;
+        let mut after = String::new();
+        loop {
+            let mut response = self
+                .db
+                .query(
+                    "SELECT record::id(id) AS id, doc, team FROM customer WHERE record::id(id) > $after
+                     ORDER BY id LIMIT $limit",
+                )
+                .bind(("after", after.clone()))
+                .bind(("limit", BACKFILL_BATCH))
+                .await
+                .map_err(StoreError::from_db)?;
+            let rows: Vec<ArchiveRow> = take_all(&mut response, 0)?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            let mut batch = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let customer = parse_archive(row)?;
+                batch.push(json!({ "key": row.id, "row": summary_row(&customer, row.team.as_deref()) }));
+            }
+            // Only where none exists: a push racing the backfill wrote a newer one.
+            self.db
+                .query(
+                    "BEGIN TRANSACTION;
+                     FOR $r IN $rows { IF !record::exists(type::record('summary', $r.key)) {
+                         CREATE type::record('summary', $r.key) CONTENT $r.row } };
+                     COMMIT TRANSACTION;",
+                )
+                .bind(("rows", Value::Array(batch)))
+                .await
+                .and_then(crate::error::explain)
+                .map_err(StoreError::from_db)?;
+            written += rows.len();
+        }
+        tracing::info!(archives = written, "analytics summaries written for older archives");
+        Ok(written)
+    }
+
+    /// Every summary, brought up to date first; with the version they reflect.
+    pub async fn summaries(&self) -> Result<(u64, Vec<Arc<CustomerSummary>>), StoreError> {
+        let mut cache = self.analytics.cache.lock().await;
+        self.refresh(&mut cache).await?;
+        Ok((cache.version, cache.summaries.values().cloned().collect()))
+    }
+
+    /// The summaries `viewer`'s dashboards count (see [`in_dashboard_scope`]).
+    pub async fn dashboard_summaries(&self, viewer: &Viewer) -> Result<Vec<Arc<CustomerSummary>>, StoreError> {
+        let (_, all) = self.summaries().await?;
+        Ok(all.into_iter().filter(|s| in_dashboard_scope(viewer, s)).collect())
+    }
+
+    /// Moves the cache forward by the summaries written since it last looked.
+    async fn refresh(&self, cache: &mut Cache) -> Result<(), StoreError> {
+        loop {
+            let mut response = self
+                .db
+                .query("SELECT doc, version FROM summary WHERE version > $since ORDER BY version LIMIT 5000")
+                .bind(("since", cache.version as i64))
+                .await
+                .map_err(StoreError::from_db)?;
+            let rows: Vec<SummaryRow> = take_all(&mut response, 0)?;
+            let done = rows.len() < 5000;
+            for row in rows {
+                let summary: CustomerSummary = serde_json::from_str(&row.doc).map_err(|error| {
+                    tracing::error!(%error, "a stored summary does not parse");
+                    StoreError::Other
+                })?;
+                cache.version = cache.version.max(row.version as u64);
+                cache.summaries.insert(summary.id, Arc::new(summary));
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A scoring run over every archive as of `today`, RFM over `window_days`.
+    /// A recent run is reused while it is younger than five minutes, even if
+    /// the data moved since; `fresh` forces a new one.
+    pub async fn scoring(&self, today: Date, window_days: i64, fresh: bool) -> Result<Arc<ScoringRun>, StoreError> {
+        let _one_at_a_time = self.analytics.scoring.lock().await;
+        let (version, summaries, previous) = {
+            let mut cache = self.analytics.cache.lock().await;
+            self.refresh(&mut cache).await?;
+            (cache.version, cache.summaries.values().cloned().collect::<Vec<_>>(), cache.scoring.clone())
+        };
+        let today = today.days_since_epoch();
+        if let Some(run) = previous.filter(|run| {
+            run.scoring.today == today
+                && run.scoring.window.days == window_days
+                && (run.version == version || (!fresh && crate::now_millis() - run.finished_at < SCORING_REUSE_MS))
+        }) {
+            return Ok(run);
+        }
+        let run = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let refs: Vec<&CustomerSummary> = summaries.iter().map(|s| s.as_ref()).collect();
+            let scoring = score_all(&refs, today, window_days);
+            ScoringRun { scoring, version, finished_at: crate::now_millis(), took_ms: started.elapsed().as_millis() as u64 }
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "the scoring run failed");
+            StoreError::Other
+        })?;
+        tracing::info!(customers = run.scoring.scores.len(), took_ms = run.took_ms, version, "scoring run");
+        let run = Arc::new(run);
+        self.analytics.cache.lock().await.scoring = Some(run.clone());
+        Ok(run)
+    }
+
+    /// Every summary computed afresh from the archives themselves: what the
+    /// cache must equal.
+    pub async fn recomputed_summaries(&self) -> Result<Vec<CustomerSummary>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT record::id(id) AS id, doc, team FROM customer")
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<ArchiveRow> = take_all(&mut response, 0)?;
+        rows.iter().map(|row| Ok(summarize(&parse_archive(row)?, row.team.as_deref()))).collect()
+    }
+
+    /// Display names by user id, for dashboards.
+    pub async fn display_names(&self) -> Result<HashMap<UserId, String>, StoreError> {
+        Ok(self.list_users().await?.into_iter().map(|u| (u.id, u.display_name)).collect())
+    }
+}
+
+fn parse_archive(row: &ArchiveRow) -> Result<Customer, StoreError> {
+    serde_json::from_str(&row.doc).map_err(|error| {
+        tracing::error!(%error, customer = %row.id, "stored archive does not parse");
+        StoreError::Other
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::archive::Fields;
+    use domain::ids::{CustomerId, UserId};
+    use domain::mutation::Sequencer;
+    use domain::policy::{Role, Viewer};
+    use domain::time::Timestamp;
+    use domain::{Change, CustomerName};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn archives_written_before_summaries_existed_get_one_at_start() {
+        let (store, _) = Store::open("mem://", None).await.unwrap();
+        let admin = Viewer { user: UserId("root".into()), role: Role::Admin, team: None };
+        let mut client = Sequencer::new(admin.user.clone());
+        let mut fields = Fields::named(CustomerName::parse("孙八").unwrap());
+        fields.owner = None;
+        let id = CustomerId::new();
+        let create = client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(1_700_000_000_000));
+        store.push(&admin, client.client, &[create], crate::today()).await.unwrap();
+        // As a database from before summaries would be.
+        store.db.query("DELETE summary").await.unwrap();
+
+        assert_eq!(store.backfill_summaries().await.unwrap(), 1);
+        assert_eq!(store.backfill_summaries().await.unwrap(), 0);
+        let (_, cached) = store.summaries().await.unwrap();
+        let fresh = store.recomputed_summaries().await.unwrap();
+        assert_eq!(cached.len(), 1);
+        assert_eq!(*cached[0], fresh[0]);
+        assert_eq!(cached[0].id, id);
+    }
+}

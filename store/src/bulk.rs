@@ -1,0 +1,45 @@
+//! Loading many archives at once, for benchmarks that need a database the
+//! size of a large company in seconds rather than hours. The app never uses
+//! this: every change it makes is a mutation through [`Store::push`].
+
+use domain::archive::Customer;
+use serde_json::{Value, json};
+
+use crate::{Store, StoreError};
+
+/// Archives written per transaction.
+const BATCH: usize = 500;
+
+impl Store {
+    /// Writes `archives` (each with its keeper's team) as they are, with
+    /// their analytics summaries, and moves the version counter past them.
+    /// No mutation log, audit or item projections: for benchmarks only.
+    pub async fn bulk_load_for_benchmark(&self, archives: &[(Customer, Option<String>)]) -> Result<(), StoreError> {
+        let mut highest = 0;
+        for chunk in archives.chunks(BATCH) {
+            let mut customers = Vec::with_capacity(chunk.len());
+            let mut summaries = Vec::with_capacity(chunk.len());
+            for (customer, team) in chunk {
+                let key = customer.id.to_string();
+                customers.push(json!({ "key": key, "row": crate::sync::customer_row(customer, team.as_deref()) }));
+                summaries.push(json!({ "key": key, "row": crate::analytics::summary_row(customer, team.as_deref()) }));
+                highest = highest.max(customer.version);
+            }
+            self.db
+                .query(
+                    "BEGIN TRANSACTION;
+                     FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
+                     FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
+                     UPDATE counter:sync SET current = math::max([current, $highest]);
+                     COMMIT TRANSACTION;",
+                )
+                .bind(("customers", Value::Array(customers)))
+                .bind(("summaries", Value::Array(summaries)))
+                .bind(("highest", highest as i64))
+                .await
+                .and_then(crate::error::explain)
+                .map_err(StoreError::from_db)?;
+        }
+        Ok(())
+    }
+}
