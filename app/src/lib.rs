@@ -9,7 +9,9 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod csv;
 pub mod customers;
+pub mod dashboard;
 pub mod error;
 pub mod form;
 pub mod i18n;
@@ -95,6 +97,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("new") view=customers::NewCustomerPage />
                         <Route path=path!(":id") view=customers::CustomerPage />
                     </ParentRoute>
+                    <Route path=path!("/dashboard") view=dashboard::DashboardPage />
+                    <Route path=path!("/dashboard/churn") view=dashboard::ChurnPage />
+                    <Route path=path!("/dashboard/value") view=dashboard::ValuePage />
                     <Route path=path!("/sync") view=offline::SyncPage />
                     <Route path=path!("/signin") view=auth::SignInPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
@@ -104,6 +109,7 @@ pub fn App() -> impl IntoView {
                 <a href="/">{texts.nav_today}</a>
                 <a href="/customers">{texts.nav_customers}</a>
                 <a href="/customers/new">{texts.nav_new}</a>
+                <a href="/dashboard">{dashboard::dashboard_texts(Locale::detect()).nav}</a>
                 <a href="/sync">{texts.nav_sync}</a>
             </nav>
         </Router>

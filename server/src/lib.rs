@@ -3,6 +3,7 @@
 //! `main` only parses settings and calls [`startup::run`]; tests build the
 //! same router with [`startup::router`] and serve it on port 0.
 
+pub mod analytics;
 pub mod commands;
 pub mod config;
 mod health;

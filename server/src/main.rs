@@ -12,6 +12,7 @@ const USAGE: &str = "usage:
   server create-admin USERNAME    create an admin; reads the password from the first line of stdin
   server backup FILE              write the whole database to FILE (SurrealQL)
   server restore FILE             load FILE into an empty database
+  server analytics bgnbd FILE     fit the BG/NBD churn model to a CSV of id,frequency,recency,T (weeks)
   server --help
 
 Settings come from crm.toml (or the file named by CRM_CONFIG) and CRM_*
@@ -26,13 +27,14 @@ environment variables:
   RUST_LOG               log filter (default info)
 
 Exit codes: 2 usage or settings, 3 data directory in use, 4 database,
-5 address in use, 6 command refused.";
+5 address in use, 6 command refused (or a file it cannot use).";
 
 enum Command {
     Serve,
     CreateAdmin(String),
     Backup(PathBuf),
     Restore(PathBuf),
+    FitBgNbd(PathBuf),
 }
 
 fn parse(args: &[String]) -> Result<Option<Command>, String> {
@@ -43,6 +45,8 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         ["create-admin", name] => Ok(Some(Command::CreateAdmin((*name).into()))),
         ["backup", file] => Ok(Some(Command::Backup(file.into()))),
         ["restore", file] => Ok(Some(Command::Restore(file.into()))),
+        ["analytics", "bgnbd", file] => Ok(Some(Command::FitBgNbd(file.into()))),
+        ["analytics", ..] => Err("'analytics' takes: bgnbd FILE".into()),
         [command @ ("create-admin" | "backup" | "restore"), ..] => {
             Err(format!("'{command}' takes one argument"))
         }
@@ -68,6 +72,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Analysis of a file touches no database and needs no settings.
+    if let Command::FitBgNbd(file) = &command {
+        return match server::analytics::bgnbd_command(file) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("server: {message}");
+                ExitCode::from(6)
+            }
+        };
+    }
     let settings = match Settings::from_process() {
         Ok(settings) => settings,
         Err(error) => {
@@ -117,6 +134,7 @@ fn main() -> ExitCode {
             Command::CreateAdmin(name) => refused(commands::create_admin(&settings, name, &password).await),
             Command::Backup(file) => refused(commands::backup(&settings, file).await),
             Command::Restore(file) => refused(commands::restore(&settings, file).await),
+            Command::FitBgNbd(_) => Ok(None),
         }
     });
     // Background tasks (database flushes) get a bounded time to finish.

@@ -151,7 +151,10 @@ impl Store {
     }
 
     /// The summaries `viewer`'s dashboards count (see [`in_dashboard_scope`]).
-    pub async fn dashboard_summaries(&self, viewer: &Viewer) -> Result<Vec<Arc<CustomerSummary>>, StoreError> {
+    pub async fn dashboard_summaries(
+        &self,
+        viewer: &Viewer,
+    ) -> Result<Vec<Arc<CustomerSummary>>, StoreError> {
         let (_, all) = self.summaries().await?;
         Ok(all.into_iter().filter(|s| in_dashboard_scope(viewer, s)).collect())
     }
@@ -184,7 +187,12 @@ impl Store {
     /// A scoring run over every archive as of `today`, RFM over `window_days`.
     /// A recent run is reused while it is younger than five minutes, even if
     /// the data moved since; `fresh` forces a new one.
-    pub async fn scoring(&self, today: Date, window_days: i64, fresh: bool) -> Result<Arc<ScoringRun>, StoreError> {
+    pub async fn scoring(
+        &self,
+        today: Date,
+        window_days: i64,
+        fresh: bool,
+    ) -> Result<Arc<ScoringRun>, StoreError> {
         let _one_at_a_time = self.analytics.scoring.lock().await;
         let (version, summaries, previous) = {
             let mut cache = self.analytics.cache.lock().await;
@@ -195,7 +203,8 @@ impl Store {
         if let Some(run) = previous.filter(|run| {
             run.scoring.today == today
                 && run.scoring.window.days == window_days
-                && (run.version == version || (!fresh && crate::now_millis() - run.finished_at < SCORING_REUSE_MS))
+                && (run.version == version
+                    || (!fresh && crate::now_millis() - run.finished_at < SCORING_REUSE_MS))
         }) {
             return Ok(run);
         }
@@ -203,7 +212,12 @@ impl Store {
             let started = Instant::now();
             let refs: Vec<&CustomerSummary> = summaries.iter().map(|s| s.as_ref()).collect();
             let scoring = score_all(&refs, today, window_days);
-            ScoringRun { scoring, version, finished_at: crate::now_millis(), took_ms: started.elapsed().as_millis() as u64 }
+            ScoringRun {
+                scoring,
+                version,
+                finished_at: crate::now_millis(),
+                took_ms: started.elapsed().as_millis() as u64,
+            }
         })
         .await
         .map_err(|error| {
@@ -260,7 +274,8 @@ mod tests {
         let mut fields = Fields::named(CustomerName::parse("孙八").unwrap());
         fields.owner = None;
         let id = CustomerId::new();
-        let create = client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(1_700_000_000_000));
+        let create =
+            client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(1_700_000_000_000));
         store.push(&admin, client.client, &[create], crate::today()).await.unwrap();
         // As a database from before summaries would be.
         store.db.query("DELETE summary").await.unwrap();

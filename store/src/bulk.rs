@@ -14,15 +14,21 @@ impl Store {
     /// Writes `archives` (each with its keeper's team) as they are, with
     /// their analytics summaries, and moves the version counter past them.
     /// No mutation log, audit or item projections: for benchmarks only.
-    pub async fn bulk_load_for_benchmark(&self, archives: &[(Customer, Option<String>)]) -> Result<(), StoreError> {
+    pub async fn bulk_load_for_benchmark(
+        &self,
+        archives: &[(Customer, Option<String>)],
+    ) -> Result<(), StoreError> {
         let mut highest = 0;
         for chunk in archives.chunks(BATCH) {
             let mut customers = Vec::with_capacity(chunk.len());
             let mut summaries = Vec::with_capacity(chunk.len());
             for (customer, team) in chunk {
                 let key = customer.id.to_string();
-                customers.push(json!({ "key": key, "row": crate::sync::customer_row(customer, team.as_deref()) }));
-                summaries.push(json!({ "key": key, "row": crate::analytics::summary_row(customer, team.as_deref()) }));
+                customers
+                    .push(json!({ "key": key, "row": crate::sync::customer_row(customer, team.as_deref()) }));
+                summaries.push(
+                    json!({ "key": key, "row": crate::analytics::summary_row(customer, team.as_deref()) }),
+                );
                 highest = highest.max(customer.version);
             }
             self.db

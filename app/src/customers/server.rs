@@ -5,6 +5,7 @@ use domain::views::{ConflictView, CustomerListItem, CustomerQuery};
 
 use super::CustomerDetail;
 use crate::auth::signed_in;
+use crate::csv::csv_document;
 use crate::error::{AppError, answer};
 
 pub(super) async fn list(query: CustomerQuery) -> Result<Vec<CustomerListItem>, AppError> {
@@ -40,7 +41,9 @@ pub(super) async fn export() -> Result<String, AppError> {
     let (state, user) = signed_in().await?;
     let viewer = user.viewer();
     let archives = answer(state.store.export_customers(&viewer).await)?;
-    let mut csv = String::from("\u{feff}id,name,stage,category,city,owner,phones,emails\r\n");
+    let header: Vec<String> =
+        ["id", "name", "stage", "category", "city", "owner", "phones", "emails"].map(String::from).into();
+    let mut rows = Vec::with_capacity(archives.len());
     for (customer, _) in &archives {
         let f = &customer.fields;
         let cells = [
@@ -53,31 +56,11 @@ pub(super) async fn export() -> Result<String, AppError> {
             f.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>().join(" "),
             f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" "),
         ];
-        csv.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        csv.push_str("\r\n");
+        rows.push(cells.into());
     }
+    let csv = csv_document(&header, &rows);
     let detail = format!("{{\"rows\":{}}}", archives.len());
     answer(state.store.record_audit(&viewer, "export", None, Some(detail)).await)?;
     tracing::info!(user = %viewer.user, rows = archives.len(), "customers exported");
     Ok(csv)
-}
-
-/// Quotes a CSV cell when it must be, and defuses cells a spreadsheet would
-/// run as a formula.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn cells_with_commas_quotes_or_formulas_are_made_safe() {
-        assert_eq!(csv_cell("张三"), "张三");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
-    }
 }

@@ -265,7 +265,30 @@ pub fn simulate(p: &Params, count: usize, ages: (f64, f64), seed: u64) -> Vec<Hi
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Whatever the parameters and history: a probability, falling the
+        /// longer a customer stays silent, and expectations that are numbers.
+        #[test]
+        fn probabilities_stay_probabilities_and_silence_lowers_them(
+            r in 0.05f64..5.0, alpha in 0.5f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+            x in 1u32..40, recency in 0.0f64..100.0, silence in 0.0f64..100.0,
+        ) {
+            let p = Params { r, alpha, a, b };
+            let h = History { frequency: f64::from(x), recency, age: recency + silence };
+            let later = History { age: h.age + 10.0, ..h };
+            let (now, then) = (probability_alive(&p, &h), probability_alive(&p, &later));
+            prop_assert!((0.0..=1.0).contains(&now) && (0.0..=1.0).contains(&then));
+            prop_assert!(then <= now + 1e-12);
+            if let Some(e) = expected_purchases(&p, &h, 13.0) {
+                prop_assert!(e.is_finite() && e >= 0.0);
+            }
+            prop_assert!(log_likelihood_one(&p, &h).is_finite());
+        }
+    }
 
     /// The parameters the paper reports for the CDNOW cohort.
     const CDNOW: Params = Params { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

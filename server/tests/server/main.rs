@@ -3,6 +3,7 @@
 mod admin;
 mod crash;
 mod customers;
+mod dashboard;
 mod http;
 mod matrix;
 mod process;

@@ -139,7 +139,12 @@ impl Session {
 
     /// Pushes one change; returns the outcome (`{"status": "applied", ...}`).
     pub async fn push(&mut self, customer: CustomerId, change: Change) -> Value {
-        let mutation = self.sequencer.next(customer, change, Timestamp(1_700_000_000_000));
+        self.push_at(customer, change, Timestamp(1_700_000_000_000)).await
+    }
+
+    /// Pushes one change made at `time` on the device's clock.
+    pub async fn push_at(&mut self, customer: CustomerId, change: Change, time: Timestamp) -> Value {
+        let mutation = self.sequencer.next(customer, change, time);
         let response =
             self.json("sync/push", json!({ "client": self.sequencer.client, "mutations": [mutation] })).await;
         assert_eq!(response.status(), 200);

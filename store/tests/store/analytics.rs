@@ -1,12 +1,12 @@
 //! Analytics summaries: kept by every push, equal to a recomputation from
 //! the archives, seen by each viewer only for what they may see.
 
+use domain::Change;
 use domain::analytics::summary::CustomerSummary;
 use domain::archive::{Interaction, InteractionKind, Order};
 use domain::ids::{CustomerId, ItemId, UserId};
 use domain::money::{Currency, Money};
 use domain::time::{Date, Timestamp};
-use domain::Change;
 use store::Outcome;
 
 use crate::support::{World, today};
@@ -53,7 +53,8 @@ async fn the_summaries_kept_by_pushes_equal_a_recomputation_from_the_archives() 
     };
     world.push_one("a", first, Change::PutInteraction { id: ItemId::new(), interaction: visit, base }).await;
     let base = world.version(second).await;
-    let moved = world.push_one("root", second, Change::Reassign { owner: Some(UserId("a".into())), base }).await;
+    let moved =
+        world.push_one("root", second, Change::Reassign { owner: Some(UserId("a".into())), base }).await;
     assert!(matches!(moved, Outcome::Applied { .. }), "{moved:?}");
     let base = world.version(second).await;
     let deleted = world.push_one("a", second, Change::Delete { base }).await;
@@ -72,8 +73,11 @@ async fn the_summaries_kept_by_pushes_equal_a_recomputation_from_the_archives() 
 #[tokio::test]
 async fn each_viewer_counts_only_what_their_dashboards_cover() {
     let mut world = World::new().await;
-    let ids: Vec<(CustomerId, &str)> =
-        vec![(world.create("a", "甲").await, "a"), (world.create("b", "乙").await, "b"), (world.create("c", "丙").await, "c")];
+    let ids: Vec<(CustomerId, &str)> = vec![
+        (world.create("a", "甲").await, "a"),
+        (world.create("b", "乙").await, "b"),
+        (world.create("c", "丙").await, "c"),
+    ];
     let seen = |who: &'static str| {
         let store = world.store.clone();
         let viewer = world.viewer(who);
@@ -99,7 +103,9 @@ async fn a_scoring_run_is_reused_until_the_data_moves_and_fresh_is_asked() {
     assert!(std::sync::Arc::ptr_eq(&first, &again));
     assert!(first.scoring.fit.is_err(), "one customer cannot be fitted");
     let base = world.version(id).await;
-    world.push_one("a", id, Change::PutOrder { id: ItemId::new(), order: order(5, "2026-11-01"), base }).await;
+    world
+        .push_one("a", id, Change::PutOrder { id: ItemId::new(), order: order(5, "2026-11-01"), base })
+        .await;
     let reused = world.store.scoring(today(), 365, false).await.unwrap();
     assert!(std::sync::Arc::ptr_eq(&first, &reused), "reused for a while after a change");
     let fresh = world.store.scoring(today(), 365, true).await.unwrap();

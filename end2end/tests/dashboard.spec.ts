@@ -1,0 +1,168 @@
+// The manager's dashboards on a tablet in portrait: figures from the team's
+// archives, charts with their tables, a CSV export, the churn and value
+// pages; and on a 360 px phone, the same pages fit without sideways scroll.
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { E2E_PASSWORD, E2E_USER, REPS, REP_PASSWORD } from "../support/global-setup";
+import { baseUrl, ready, signIn, unique } from "../support/app";
+
+const MANAGER = "maria";
+const MANAGER_PASSWORD = "manager-password-42";
+
+async function signInApi(request: APIRequestContext, user: string, password: string) {
+  const response = await request.post(`${baseUrl()}/api/auth/sign_in`, {
+    headers: { origin: baseUrl() },
+    form: { username: user, password },
+  });
+  expect(response.ok()).toBe(true);
+}
+
+/** The north team's manager, made once by the admin. */
+async function ensureManager(request: APIRequestContext) {
+  await signInApi(request, E2E_USER, E2E_PASSWORD);
+  const created = await request.post(`${baseUrl()}/api/admin/users/create`, {
+    headers: { origin: baseUrl() },
+    form: { username: MANAGER, display_name: "玛丽亚", role: "manager", team: "north", password: MANAGER_PASSWORD },
+  });
+  expect([200, 409]).toContain(created.status());
+}
+
+/** Bob's customer with two orders and an open complaint, pushed as his phone would. */
+async function seedCustomer(request: APIRequestContext, name: string) {
+  await signInApi(request, REPS.bob, REP_PASSWORD);
+  const client = crypto.randomUUID();
+  const customer = crypto.randomUUID();
+  const today = new Date().toISOString().slice(0, 10);
+  let seq = 0;
+  const mutation = (change: object) => ({
+    id: crypto.randomUUID(),
+    client,
+    seq: ++seq,
+    author: REPS.bob,
+    client_time: Date.now(),
+    customer,
+    change,
+  });
+  const order = (yuan: number) => ({
+    type: "put_order",
+    id: crypto.randomUUID(),
+    base: 0,
+    order: { product: "净水器", quantity: 1, amount: { minor: yuan * 100, currency: "CNY" }, date: today, channel: null },
+  });
+  const mutations = [
+    mutation({
+      type: "create",
+      fields: {
+        kind: "person",
+        name,
+        phones: [],
+        emails: [],
+        address: {},
+        source: "rep_entry",
+        category: "vip",
+        stage: "active",
+        preferences: { brands: [], colours: [], notes: {} },
+        consent: { marketing: false },
+        owner: REPS.bob,
+        shared_with: [],
+      },
+    }),
+    mutation(order(1200)),
+    mutation(order(300)),
+    mutation({
+      type: "put_feedback",
+      id: crypto.randomUUID(),
+      base: 0,
+      feedback: {
+        kind: "complaint",
+        content: "安装延误",
+        status: "open",
+        resolution: null,
+        satisfaction: 2,
+        received_at: Date.now() - 2 * 86_400_000,
+      },
+    }),
+  ];
+  const pushed = await request.post(`${baseUrl()}/api/sync/push`, {
+    headers: { origin: baseUrl() },
+    data: { client, mutations },
+  });
+  expect(pushed.ok(), await pushed.text()).toBe(true);
+  const reply = await pushed.json();
+  expect(reply.results.map((r: { outcome: { status: string } }) => r.outcome.status)).toEqual([
+    "applied",
+    "applied",
+    "applied",
+    "applied",
+  ]);
+}
+
+test("a manager reads the team dashboards on a tablet and exports a table", async ({ page, playwright }, info) => {
+  test.skip(info.project.name !== "tablet", "the dashboards are checked on the tablet; the phone fit below");
+  const admin = await playwright.request.newContext();
+  await ensureManager(admin);
+  const bob = await playwright.request.newContext();
+  const name = unique("看板", info.project.name);
+  await seedCustomer(bob, name);
+
+  await signIn(page, MANAGER, MANAGER_PASSWORD);
+  await page.goto(`${baseUrl()}/dashboard`);
+  await ready(page);
+  const viewport = page.viewportSize()!;
+  expect(viewport.height).toBeGreaterThan(viewport.width);
+
+  const customers = Number(await page.locator('[data-figure="customers"] .figure-value').textContent());
+  expect(customers).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('[data-figure="complaints_open"] .figure-value')).not.toHaveText("0");
+  const complaints = page.locator('[data-panel="complaints"]');
+  await expect(complaints.locator("table")).toContainText(name);
+  await expect(complaints.locator("table")).toContainText("bob");
+  // Every chart has its table beside it.
+  const panels = page.locator(".panel");
+  expect(await panels.count()).toBeGreaterThanOrEqual(6);
+  for (const panel of await panels.all()) {
+    await expect(panel.locator("svg.chart")).toHaveCount(1);
+    await expect(panel.locator("table.figure-table")).toHaveCount(1);
+  }
+  const revenue = page.locator('[data-panel="revenue_per_rep"] table');
+  await expect(revenue).toContainText("bob");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // The export arrives as a CSV download Excel can open.
+  await complaints.locator('button[data-export="complaints"]').click();
+  const link = complaints.locator("a.export-link");
+  await expect(link).toBeVisible();
+  expect(await link.getAttribute("download")).toBe("complaints.csv");
+  const csv = decodeURIComponent((await link.getAttribute("href"))!.replace(/^data:text\/csv;charset=utf-8,/, ""));
+  expect(csv.startsWith("\ufeff客户,业务员,已等待天数\r\n")).toBe(true);
+  expect(csv).toContain(`${name},bob,2`);
+
+  // Churn warning and customer value come from the scoring run.
+  await page.locator(".dashboard-tabs a", { hasText: "流失预警" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/churn$/);
+  await expect(page.locator("p.model")).toBeVisible();
+  await page.locator(".dashboard-tabs a", { hasText: "客户价值" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/value$/);
+  await expect(page.locator('[data-panel="segments"] table')).toContainText("重要价值");
+  await expect(page.locator('[data-panel="segment_customers"] table')).toContainText(name);
+});
+
+test("the dashboards fit a 360 px phone with 44 px targets", async ({ page }, info) => {
+  test.skip(info.project.name !== "phone", "the phone layout");
+  await page.setViewportSize({ width: 360, height: 740 });
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  for (const path of ["/dashboard", "/dashboard/churn", "/dashboard/value"]) {
+    await page.goto(`${baseUrl()}${path}`);
+    await ready(page);
+    await expect(page.locator(".dashboard h1")).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll("main button, main a.button, main a.tab, main a.filter-chip, .bottom-nav a")]
+        .filter((e) => (e as HTMLElement).offsetParent !== null)
+        .map((e) => ({ what: e.outerHTML.slice(0, 80), height: e.getBoundingClientRect().height }))
+        .filter((e) => e.height < 44),
+    );
+    expect(small, path).toEqual([]);
+  }
+});
