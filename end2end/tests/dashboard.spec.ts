@@ -166,3 +166,77 @@ test("the dashboards fit a 360 px phone with 44 px targets", async ({ page }, in
     expect(small, path).toEqual([]);
   }
 });
+
+/** Creates a user through the admin API (once per run). */
+async function ensureUser(request: APIRequestContext, user: string, role: string, team: string, password: string) {
+  await signInApi(request, E2E_USER, E2E_PASSWORD);
+  const created = await request.post(`${baseUrl()}/api/admin/users/create`, {
+    headers: { origin: baseUrl() },
+    form: { username: user, display_name: user, role, team, password },
+  });
+  expect([200, 409]).toContain(created.status());
+}
+
+/** A rep's customers with orders on the given days before today, pushed in one batch. */
+async function seedBuyers(request: APIRequestContext, rep: string, customers: { name: string; daysAgo: number[] }[]) {
+  const client = crypto.randomUUID();
+  let seq = 0;
+  const mutations: object[] = [];
+  for (const c of customers) {
+    const customer = crypto.randomUUID();
+    const push = (change: object) =>
+      mutations.push({ id: crypto.randomUUID(), client, seq: ++seq, author: rep, client_time: Date.now(), customer, change });
+    push({
+      type: "create",
+      fields: {
+        kind: "person", name: c.name, phones: [], emails: [], address: {}, source: "rep_entry", category: "regular",
+        stage: "active", preferences: { brands: [], colours: [], notes: {} }, consent: { marketing: false },
+        owner: rep, shared_with: [],
+      },
+    });
+    for (const days of c.daysAgo) {
+      const date = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+      push({
+        type: "put_order", id: crypto.randomUUID(), base: 0,
+        order: { product: "滤芯", quantity: 1, amount: { minor: 20_000, currency: "CNY" }, date, channel: null },
+      });
+    }
+  }
+  const pushed = await request.post(`${baseUrl()}/api/sync/push`, { headers: { origin: baseUrl() }, data: { client, mutations } });
+  expect(pushed.ok(), await pushed.text()).toBe(true);
+}
+
+test("a churn warning gets a follow-up with one tap and it reaches the server", async ({ page, playwright }, info) => {
+  test.skip(info.project.name !== "tablet", "once, on the tablet");
+  test.setTimeout(120_000);
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, "dave", "rep", "east", REP_PASSWORD);
+  await ensureUser(admin, "emma", "manager", "east", MANAGER_PASSWORD);
+  const dave = await playwright.request.newContext();
+  await signInApi(dave, "dave", REP_PASSWORD);
+  // Twenty who bought often and stopped long ago, twenty who keep buying.
+  const gone = Array.from({ length: 20 }, (_, i) => ({ name: unique(`沉寂${i}-`, ""), daysAgo: [720 + i, 690, 660, 630] }));
+  const active = Array.from({ length: 20 }, (_, i) => ({ name: unique(`常客${i}-`, ""), daysAgo: [300 + i, 200, 120, 40, 5] }));
+  await seedBuyers(dave, "dave", [...gone, ...active]);
+
+  await signIn(page, "emma", MANAGER_PASSWORD);
+  const badge = page.locator(".sync-badge");
+  await expect(badge).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
+  await page.goto(`${baseUrl()}/dashboard/churn?below=0.5`);
+  await ready(page);
+  // A run from before these customers existed may be reused for a while: ask for a fresh one.
+  await page.getByRole("button", { name: "重新评分" }).click();
+  await expect(page.locator("p.model")).toHaveAttribute("data-model", "true");
+  const row = page.locator(".warning-row", { hasText: gone[0].name });
+  await expect(row).toBeVisible();
+  await expect(page.locator(".warning-row", { hasText: active[0].name })).toHaveCount(0);
+  await expect(badge).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
+  await row.locator('button[data-action="follow-up"]').click();
+  await expect(row.locator(".row-status")).toHaveText("已安排跟进");
+  await expect(badge).toHaveAttribute("data-pending", "0", { timeout: 20_000 });
+
+  // The follow-up is an ordinary change: synced, and on the list for everyone.
+  await page.reload();
+  await ready(page);
+  await expect(page.locator(".warning-row", { hasText: gone[0].name })).toContainText("已有跟进");
+});

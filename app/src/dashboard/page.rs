@@ -91,7 +91,7 @@ fn ExportButton(
         <div class="export">
             <button
                 class="button"
-                data-export=store_name(table)
+                data-export=table_key(table)
                 disabled=move || export.pending().get()
                 on:click=move |_| {
                     export.dispatch(());
@@ -109,7 +109,8 @@ fn ExportButton(
     }
 }
 
-fn store_name(table: DashboardTable) -> String {
+/// The table's name on the wire, also used to mark its panel and button.
+fn table_key(table: DashboardTable) -> String {
     domain::archive::wire_name(&table)
 }
 
@@ -117,7 +118,7 @@ fn store_name(table: DashboardTable) -> String {
 #[component]
 fn Panel(title: String, chart: AnyView, table: Table, export: DashboardTable) -> impl IntoView {
     view! {
-        <section class="card panel" data-panel=store_name(export)>
+        <section class="card panel" data-panel=table_key(export)>
             <h2>{title}</h2>
             {chart}
             <FigureTable table />

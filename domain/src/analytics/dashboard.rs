@@ -176,9 +176,9 @@ pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
         LifecycleStage::Churned,
     ];
     let mut by_category: Vec<(Category, u32)> = by_category.into_iter().collect();
-    by_category.sort_by(|a, b| b.1.cmp(&a.1));
+    by_category.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut revenue_per_rep: Vec<(Option<UserId>, i64)> = revenue_per_rep.into_iter().collect();
-    revenue_per_rep.sort_by(|a, b| b.1.cmp(&a.1));
+    revenue_per_rep.sort_by_key(|r| std::cmp::Reverse(r.1));
     let contacts_per_rep: Vec<RepWeeks> =
         contacts.into_values().filter(|r| r.visits.iter().chain(&r.calls).any(|&n| n > 0)).collect();
     Overview {
