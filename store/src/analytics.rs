@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use domain::analytics::scoring::{Scoring, score_all};
+use domain::analytics::scoring::{Scoring, score_all, score_with};
 use domain::analytics::summary::{CustomerSummary, in_dashboard_scope, summarize};
 use domain::archive::Customer;
 use domain::ids::{CustomerId, UserId};
@@ -24,9 +24,9 @@ use serde_json::{Value, json};
 use crate::sync::{take_all, without_nulls};
 use crate::{Store, StoreError};
 
-/// A scoring run is reused for this long after the data changed, so a busy
-/// team does not refit the model on every page view.
-const SCORING_REUSE_MS: i64 = 5 * 60 * 1000;
+/// A fitted churn model serves this long before it is fitted again; the
+/// scores themselves follow every change.
+const REFIT_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// The summary row written next to an archive.
 pub(crate) fn summary_row(customer: &Customer, team: Option<&str>) -> Value {
@@ -49,6 +49,8 @@ pub struct ScoringRun {
     pub version: u64,
     /// When it finished (Unix milliseconds).
     pub finished_at: i64,
+    /// When the churn model it used was fitted.
+    pub fitted_at: i64,
     /// How long it took, in milliseconds.
     pub took_ms: u64,
 }
@@ -185,8 +187,9 @@ impl Store {
     }
 
     /// A scoring run over every archive as of `today`, RFM over `window_days`.
-    /// A recent run is reused while it is younger than five minutes, even if
-    /// the data moved since; `fresh` forces a new one.
+    /// Reused while nothing changed; after a change the customers are scored
+    /// again with the model fitted in the last five minutes, if there is one;
+    /// `fresh` fits the model again.
     pub async fn scoring(
         &self,
         today: Date,
@@ -200,24 +203,24 @@ impl Store {
             (cache.version, cache.summaries.values().cloned().collect::<Vec<_>>(), cache.scoring.clone())
         };
         let today = today.days_since_epoch();
-        if let Some(run) = previous.filter(|run| {
-            run.scoring.today == today
-                && run.scoring.window.days == window_days
-                && (run.version == version
-                    || (!fresh && crate::now_millis() - run.finished_at < SCORING_REUSE_MS))
-        }) {
-            return Ok(run);
+        let previous = previous.filter(|run| run.scoring.today == today);
+        if let Some(run) = previous
+            .as_ref()
+            .filter(|run| !fresh && run.version == version && run.scoring.window.days == window_days)
+        {
+            return Ok(run.clone());
         }
+        let reusable = previous.filter(|run| !fresh && crate::now_millis() - run.fitted_at < REFIT_AFTER_MS);
+        let fit = reusable.and_then(|run| Some((run.scoring.fit.clone().ok()?, run.fitted_at)));
         let run = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let refs: Vec<&CustomerSummary> = summaries.iter().map(|s| s.as_ref()).collect();
-            let scoring = score_all(&refs, today, window_days);
-            ScoringRun {
-                scoring,
-                version,
-                finished_at: crate::now_millis(),
-                took_ms: started.elapsed().as_millis() as u64,
-            }
+            let (scoring, fitted_at) = match fit {
+                Some((fit, fitted_at)) => (score_with(&refs, today, window_days, Ok(fit)), fitted_at),
+                None => (score_all(&refs, today, window_days), crate::now_millis()),
+            };
+            let took_ms = started.elapsed().as_millis() as u64;
+            ScoringRun { scoring, version, finished_at: crate::now_millis(), fitted_at, took_ms }
         })
         .await
         .map_err(|error| {

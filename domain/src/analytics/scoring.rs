@@ -66,27 +66,36 @@ pub struct Scoring {
 }
 
 /// Scores every customer in `customers` (deleted ones are skipped) as of
-/// `today`, with RFM over the `window_days` up to today.
+/// `today`, with RFM over the `window_days` up to today, fitting the churn
+/// model to them first.
 pub fn score_all(customers: &[&CustomerSummary], today: i64, window_days: i64) -> Scoring {
+    let live: Vec<&CustomerSummary> = customers.iter().copied().filter(|c| !c.deleted).collect();
+    let cohort: Vec<History> = live.iter().filter_map(|c| history(c, today)).collect();
+    score_with(&live, today, window_days, bgnbd::fit(&cohort))
+}
+
+/// Like [`score_all`] with a model fitted before: the fit describes the
+/// cohort and moves slowly, so a recent one serves while the individual
+/// scores follow every change.
+pub fn score_with(
+    customers: &[&CustomerSummary],
+    today: i64,
+    window_days: i64,
+    fit: Result<Fit, FitError>,
+) -> Scoring {
     let live: Vec<&CustomerSummary> = customers.iter().copied().filter(|c| !c.deleted).collect();
     let window = Window { end: today, days: window_days.max(1) };
     let rfm = rfm::score(&live, window);
-    let histories: Vec<Option<History>> = live
-        .iter()
-        .map(|c| History::from_purchase_days(&c.orders.iter().map(|o| o.day).collect::<Vec<_>>(), today))
-        .collect();
-    let cohort: Vec<History> = histories.iter().flatten().copied().collect();
-    let fit = bgnbd::fit(&cohort);
     let mut scores = HashMap::with_capacity(live.len());
-    for ((customer, rfm), history) in live.iter().zip(rfm).zip(&histories) {
-        let churn = match (history, &fit) {
+    for (customer, rfm) in live.iter().zip(rfm) {
+        let churn = match (history(customer, today), &fit) {
             (None, _) => Churn::NoPurchases,
             (Some(h), _) if h.frequency == 0.0 => {
                 Churn::SinglePurchase { days_since: (h.age * 7.0).round() as i64 }
             }
             (Some(h), Ok(fit)) => Churn::Scored {
-                p_alive: bgnbd::probability_alive(&fit.params, h),
-                expected: bgnbd::expected_purchases(&fit.params, h, NEXT_PERIOD_WEEKS),
+                p_alive: bgnbd::probability_alive(&fit.params, &h),
+                expected: bgnbd::expected_purchases(&fit.params, &h, NEXT_PERIOD_WEEKS),
             },
             (Some(_), Err(reason)) => Churn::ModelUnavailable { reason: reason.clone() },
         };
@@ -94,6 +103,10 @@ pub fn score_all(customers: &[&CustomerSummary], today: i64, window_days: i64) -
         scores.insert(customer.id, CustomerScore { rfm, churn, suggested });
     }
     Scoring { today, window, fit, scores }
+}
+
+fn history(customer: &CustomerSummary, today: i64) -> Option<History> {
+    History::from_purchase_days(&customer.orders.iter().map(|o| o.day).collect::<Vec<_>>(), today)
 }
 
 /// Below this probability of being active a customer is suggested churned.

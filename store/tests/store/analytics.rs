@@ -95,20 +95,22 @@ async fn each_viewer_counts_only_what_their_dashboards_cover() {
 }
 
 #[tokio::test]
-async fn a_scoring_run_is_reused_until_the_data_moves_and_fresh_is_asked() {
+async fn a_scoring_run_is_reused_until_the_data_moves_and_scores_follow_every_change() {
     let mut world = World::new().await;
     let id = world.create("a", "钱七").await;
     let first = world.store.scoring(today(), 365, false).await.unwrap();
     let again = world.store.scoring(today(), 365, false).await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing changed");
     assert!(first.scoring.fit.is_err(), "one customer cannot be fitted");
+    assert!(first.scoring.scores[&id].rfm.is_none());
     let base = world.version(id).await;
     world
         .push_one("a", id, Change::PutOrder { id: ItemId::new(), order: order(5, "2026-11-01"), base })
         .await;
-    let reused = world.store.scoring(today(), 365, false).await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(&first, &reused), "reused for a while after a change");
+    let moved = world.store.scoring(today(), 365, false).await.unwrap();
+    assert!(moved.version > first.version);
+    assert!(moved.scoring.scores[&id].rfm.is_some(), "the new order is scored at once");
     let fresh = world.store.scoring(today(), 365, true).await.unwrap();
-    assert!(fresh.version > first.version);
-    assert!(fresh.scoring.scores[&id].rfm.is_some());
+    assert!(!std::sync::Arc::ptr_eq(&moved, &fresh));
+    assert!(fresh.fitted_at >= moved.fitted_at);
 }
