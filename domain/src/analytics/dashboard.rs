@@ -39,6 +39,15 @@ impl Month {
         Self { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8 }
     }
 
+    /// The month after this one.
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { month: self.month + 1, ..self }
+        }
+    }
+
     /// The last `count` months up to and including the month of `today`, oldest first.
     pub fn last(count: usize, today: i64) -> Vec<Month> {
         let now = Self::of_day(today);
@@ -49,6 +58,32 @@ impl Month {
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Finds which of a run of consecutive months a day falls in, by the days
+/// the months start on (no calendar arithmetic per order).
+struct MonthIndex {
+    /// The first day of each month, then the first day after the last.
+    bounds: Vec<i64>,
+}
+
+impl MonthIndex {
+    fn new(months: &[Month]) -> Self {
+        let start = |m: Month| Date::new(m.year, m.month, 1).map_or(0, |d| d.days_since_epoch());
+        let mut bounds: Vec<i64> = months.iter().map(|m| start(*m)).collect();
+        if let Some(last) = months.last() {
+            bounds.push(start(last.next()));
+        }
+        Self { bounds }
+    }
+
+    fn of(&self, day: i64) -> Option<usize> {
+        match self.bounds.binary_search(&day) {
+            Ok(i) if i + 1 < self.bounds.len() => Some(i),
+            Err(i) if i > 0 && i < self.bounds.len() => Some(i - 1),
+            _ => None,
+        }
     }
 }
 
@@ -115,7 +150,7 @@ pub struct Overview {
 /// The overview of `customers` as of `today`.
 pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
     let months = Month::last(MONTHS, today);
-    let month_index: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let month_index = MonthIndex::new(&months);
     let this_week = week_start(today);
     let weeks: Vec<i64> = (0..WEEKS as i64).rev().map(|n| this_week - 7 * n).collect();
     let mut by_stage: BTreeMap<LifecycleStage, u32> = BTreeMap::new();
@@ -129,18 +164,20 @@ pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
     for c in customers.iter().filter(|c| !c.deleted) {
         *by_stage.entry(c.stage).or_default() += 1;
         *by_category.entry(c.category.clone()).or_default() += 1;
-        if let Some(&i) = month_index.get(&Month::of_day(c.created))
+        if let Some(i) = month_index.of(c.created)
             && c.created <= today
         {
             new_per_month[i] += 1;
         }
+        let mut spent = 0;
         for order in c.orders.iter().filter(|o| o.day <= today) {
-            if let (Some(&i), Some(amount)) =
-                (month_index.get(&Month::of_day(order.day)), order.base_amount())
-            {
+            if let (Some(i), Some(amount)) = (month_index.of(order.day), order.base_amount()) {
                 revenue_per_month[i] += amount;
-                *revenue_per_rep.entry(c.owner.clone()).or_default() += amount;
+                spent += amount;
             }
+        }
+        if spent != 0 {
+            *revenue_per_rep.entry(c.owner.clone()).or_default() += spent;
         }
         for contact in c.contacts.iter().filter(|t| t.day <= today && t.day >= weeks[0]) {
             let w = ((week_start(contact.day) - weeks[0]) / 7) as usize;
@@ -259,7 +296,7 @@ pub struct SatisfactionReport {
 /// The satisfaction report of `customers` as of `today`.
 pub fn satisfaction(customers: &[&CustomerSummary], today: i64) -> SatisfactionReport {
     let months = Month::last(MONTHS, today);
-    let month_index: HashMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let month_index = MonthIndex::new(&months);
     let mut overall = Average::default();
     let mut per_month = vec![Average::default(); MONTHS];
     let mut per_rep: BTreeMap<Option<UserId>, Average> = BTreeMap::new();
@@ -274,7 +311,7 @@ pub fn satisfaction(customers: &[&CustomerSummary], today: i64) -> SatisfactionR
             .filter_map(|t| Some((t.day, t.satisfaction?)))
             .chain(c.feedback.iter().filter_map(|f| Some((f.day, f.satisfaction?))));
         for (day, score) in scores {
-            let Some(&i) = month_index.get(&Month::of_day(day)).filter(|_| day <= today) else { continue };
+            let Some(i) = month_index.of(day).filter(|_| day <= today) else { continue };
             overall.add(score);
             per_month[i].add(score);
             per_rep.entry(c.owner.clone()).or_default().add(score);
@@ -626,6 +663,18 @@ mod tests {
         assert!(matches!(scoring.fit, Err(crate::analytics::bgnbd::FitError::TooFewCustomers { .. })));
         assert!(matches!(scoring.scores[&one.id].churn, Churn::ModelUnavailable { .. }));
         assert!(scoring.scores[&one.id].rfm.is_some());
+    }
+
+    #[test]
+    fn a_day_finds_its_month_and_days_outside_find_none() {
+        let months = Month::last(3, day("2026-01-15"));
+        let index = MonthIndex::new(&months);
+        assert_eq!(index.of(day("2025-10-31")), None);
+        assert_eq!(index.of(day("2025-11-01")), Some(0));
+        assert_eq!(index.of(day("2025-12-31")), Some(1));
+        assert_eq!(index.of(day("2026-01-01")), Some(2));
+        assert_eq!(index.of(day("2026-01-31")), Some(2));
+        assert_eq!(index.of(day("2026-02-01")), None);
     }
 
     #[test]
