@@ -155,5 +155,16 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
             }
         }
     }
+
+    // The analytics summaries the pushes kept agree with the archives.
+    let (_, kept) = store.summaries().await.map_err(|e| fail("summaries", e))?;
+    let kept: BTreeMap<_, _> = kept.iter().map(|s| (s.id, (**s).clone())).collect();
+    let fresh = store.recomputed_summaries().await.map_err(|e| fail("summaries", e))?;
+    let fresh: BTreeMap<_, _> = fresh.into_iter().map(|s| (s.id, s)).collect();
+    for id in kept.keys().chain(fresh.keys()).collect::<BTreeSet<_>>() {
+        if kept.get(id) != fresh.get(id) {
+            verdict.diverged.push(format!("the analytics summary of {id} differs from its archive"));
+        }
+    }
     Ok(verdict)
 }

@@ -9,7 +9,8 @@
 //! server restarts between a push and its answer. Then the network heals,
 //! everyone syncs until quiet, and [`check`] holds the result to the promise:
 //! no edit vanished, none took effect twice, every device holds what the
-//! server holds, and no cookie moved backwards.
+//! server holds, no cookie moved backwards, and the analytics summaries
+//! agree with the archives.
 
 mod check;
 pub mod rng;

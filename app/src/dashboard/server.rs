@@ -7,7 +7,7 @@ use std::sync::Arc;
 use domain::analytics::dashboard::{self as figures, MONTHS};
 use domain::analytics::rfm::{Segment, Window};
 use domain::analytics::summary::CustomerSummary;
-use domain::policy::Viewer;
+use domain::policy::{Role, Viewer};
 use store::{ScoringRun, Store};
 
 use super::api::{ChurnData, DashboardTable, ModelInfo, OverviewData, ValueData};
@@ -62,6 +62,9 @@ async fn churn_for(
     fresh: bool,
 ) -> Result<ChurnData, AppError> {
     let threshold = threshold.filter(|t| t.is_finite()).unwrap_or(DEFAULT_THRESHOLD).clamp(0.0, 1.0);
+    // Fitting the model reads every customer of the company: managers and
+    // admins may ask for it, a rep's request reuses the last fit.
+    let fresh = fresh && viewer.role != Role::Rep;
     let run = answer(store.scoring(store::today(), DEFAULT_WINDOW_DAYS, fresh).await)?;
     let summaries = answer(store.dashboard_summaries(viewer).await)?;
     Ok(ChurnData {
