@@ -1,9 +1,5 @@
 //! `server`: runs the customer archive, or one administration command.
 
-// The app's deepest views (the record page) outgrow the default limit
-// when the release build lays out their server-side render futures.
-#![recursion_limit = "256"]
-
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -2,7 +2,7 @@
 //! next to a raw SurrealDB batched insert of the same documents, all on the
 //! embedded SurrealKV engine in temporary directories.
 //!
-//! `cargo run --release --bin sync-bench [-- --customers N]`
+//! `cargo run --release -p server --bin sync-bench [-- --customers N]`
 
 use std::time::Instant;
 

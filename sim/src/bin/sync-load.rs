@@ -3,7 +3,8 @@
 //! errors and the server's peak memory. Not part of the test run.
 //!
 //! ```text
-//! cargo build --release --bin server --bin sync-load
+//! cargo build --release -p server --bin server
+//! cargo build --release -p sim --bin sync-load
 //! target/release/sync-load [--clients 1000] [--seconds 60] [--max-requests 500000]
 //!                          [--think-ms 5000] [--server target/release/server]
 //! ```
@@ -71,7 +72,7 @@ fn options() -> Result<Options, String> {
     }
     if !options.server.exists() {
         return Err(format!(
-            "no server binary at {}: build it with `cargo build --release --bin server` or pass --server",
+            "no server binary at {}: build it with `cargo build --release -p server --bin server` or pass --server",
             options.server.display()
         ));
     }

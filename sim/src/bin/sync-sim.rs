@@ -1,8 +1,8 @@
 //! `sync-sim`: runs the sync simulation over many seeds.
 //!
 //! ```text
-//! cargo run --release --bin sync-sim -- --seeds 10000 [--first-seed S] [--jobs J]
-//! cargo run --release --bin sync-sim -- --replay '<schedule as printed>'
+//! cargo run --release -p sim --bin sync-sim -- --seeds 10000 [--first-seed S] [--jobs J]
+//! cargo run --release -p sim --bin sync-sim -- --replay '<schedule as printed>'
 //! ```
 //!
 //! The last line is `sync-sim: runs=<n> faults=<n> edits=<n> lost=<n>
@@ -67,7 +67,7 @@ fn report_failure(schedule: &Schedule, outcome: &Result<Verdict, String>) {
     eprintln!("sync-sim: seed {} FAILED\n{why}", schedule.seed);
     let small = sim::shrunk(schedule, 300);
     eprintln!(
-        "sync-sim: seed {} shrunk from {} to {} steps; replay with\n  cargo run --release --bin sync-sim -- --replay '{small}'",
+        "sync-sim: seed {} shrunk from {} to {} steps; replay with\n  cargo run --release -p sim --bin sync-sim -- --replay '{small}'",
         schedule.seed,
         schedule.steps.len(),
         small.steps.len()
