@@ -15,5 +15,4 @@ pub use api::{
     OverviewData, ValueData, dashboard_churn, dashboard_overview, dashboard_value, export_dashboard,
 };
 pub use page::{ChurnPage, DashboardPage, ValuePage};
-pub use tables::Table;
-pub use texts::{DashboardTexts, dashboard_texts};
+pub use texts::dashboard_texts;

@@ -3,6 +3,7 @@
 //! boots in it too.
 
 use domain::FieldError;
+use domain::analytics::rfm::Segment;
 use domain::archive::{
     Category, FeedbackKind, FeedbackStatus, InteractionKind, LifecycleStage, PartyKind, PhoneLabel, TaskKind,
 };
@@ -766,6 +767,18 @@ labels!(LifecycleStage {
     Loyal => "忠诚", "Loyal";
     AtRisk => "流失风险", "At risk";
     Churned => "已流失", "Churned";
+});
+
+labels!(Segment {
+    Champions => "重要价值", "Champions";
+    Loyal => "忠诚客户", "Loyal";
+    New => "新客户", "New";
+    Promising => "潜力客户", "Promising";
+    NeedAttention => "需要关注", "Need attention";
+    AtRisk => "流失风险", "At risk";
+    CannotLose => "重要挽留", "Cannot lose";
+    Hibernating => "沉睡客户", "Hibernating";
+    Lost => "已流失", "Lost";
 });
 
 labels!(InteractionKind {

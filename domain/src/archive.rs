@@ -134,6 +134,18 @@ pub enum LifecycleStage {
     Churned,
 }
 
+impl LifecycleStage {
+    /// Every stage, from first contact to lost.
+    pub const ALL: [LifecycleStage; 6] = [
+        LifecycleStage::Lead,
+        LifecycleStage::New,
+        LifecycleStage::Active,
+        LifecycleStage::Loyal,
+        LifecycleStage::AtRisk,
+        LifecycleStage::Churned,
+    ];
+}
+
 /// How to reach the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

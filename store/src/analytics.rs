@@ -196,6 +196,29 @@ impl Store {
         window_days: i64,
         fresh: bool,
     ) -> Result<Arc<ScoringRun>, StoreError> {
+        Ok(self.scoring_over(today, window_days, fresh).await?.1)
+    }
+
+    /// The summaries `viewer`'s dashboards count with the scoring run they
+    /// were scored by, from one refresh of the cache (see [`Store::scoring`]).
+    pub async fn scored_for(
+        &self,
+        viewer: &Viewer,
+        today: Date,
+        window_days: i64,
+        fresh: bool,
+    ) -> Result<(Vec<Arc<CustomerSummary>>, Arc<ScoringRun>), StoreError> {
+        let (all, run) = self.scoring_over(today, window_days, fresh).await?;
+        Ok((all.into_iter().filter(|s| in_dashboard_scope(viewer, s)).collect(), run))
+    }
+
+    /// Every summary, brought up to date, and the scoring run over them.
+    async fn scoring_over(
+        &self,
+        today: Date,
+        window_days: i64,
+        fresh: bool,
+    ) -> Result<(Vec<Arc<CustomerSummary>>, Arc<ScoringRun>), StoreError> {
         let _one_at_a_time = self.analytics.scoring.lock().await;
         let (version, summaries, previous) = {
             let mut cache = self.analytics.cache.lock().await;
@@ -208,13 +231,15 @@ impl Store {
             .as_ref()
             .filter(|run| !fresh && run.version == version && run.scoring.window.days == window_days)
         {
-            return Ok(run.clone());
+            return Ok((summaries, run.clone()));
         }
         let reusable = previous.filter(|run| !fresh && crate::now_millis() - run.fitted_at < REFIT_AFTER_MS);
         let fit = reusable.and_then(|run| Some((run.scoring.fit.clone().ok()?, run.fitted_at)));
+        let summaries = Arc::new(summaries);
+        let scored = summaries.clone();
         let run = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let refs: Vec<&CustomerSummary> = summaries.iter().map(|s| s.as_ref()).collect();
+            let refs: Vec<&CustomerSummary> = scored.iter().map(|s| s.as_ref()).collect();
             let (scoring, fitted_at) = match fit {
                 Some((fit, fitted_at)) => (score_with(&refs, today, window_days, Ok(fit)), fitted_at),
                 None => (score_all(&refs, today, window_days), crate::now_millis()),
@@ -230,7 +255,7 @@ impl Store {
         tracing::info!(customers = run.scoring.scores.len(), took_ms = run.took_ms, version, "scoring run");
         let run = Arc::new(run);
         self.analytics.cache.lock().await.scoring = Some(run.clone());
-        Ok(run)
+        Ok((Arc::unwrap_or_clone(summaries), run))
     }
 
     /// Every summary computed afresh from the archives themselves: what the

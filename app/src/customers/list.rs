@@ -102,18 +102,7 @@ fn CustomerList() -> impl IntoView {
     });
 
     let stages: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
-        .chain(
-            [
-                LifecycleStage::Lead,
-                LifecycleStage::New,
-                LifecycleStage::Active,
-                LifecycleStage::Loyal,
-                LifecycleStage::AtRisk,
-                LifecycleStage::Churned,
-            ]
-            .iter()
-            .map(|s| (wire_name(s), s.label(locale))),
-        )
+        .chain(LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))))
         .collect();
     let categories: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
         .chain(

@@ -28,7 +28,7 @@ fn Tabs(active: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
         let current = href == active;
         view! {
-            <a class="tab" class:active=current href=href aria-current=current.then_some("page")>
+            <a class="tab" href=href aria-current=current.then_some("page")>
                 {label}
             </a>
         }
@@ -115,8 +115,7 @@ fn table_key(table: DashboardTable) -> String {
 }
 
 /// A chart with its table and export button.
-#[component]
-fn Panel(title: String, chart: AnyView, table: Table, export: DashboardTable) -> impl IntoView {
+fn panel(title: String, chart: AnyView, table: Table, export: DashboardTable) -> AnyView {
     view! {
         <section class="card panel" data-panel=table_key(export)>
             <h2>{title}</h2>
@@ -226,69 +225,48 @@ fn overview_view(
         .collect();
     // One boxed view per panel keeps the page's view type shallow.
     let panels: Vec<AnyView> = vec![
-        view! {
-            <Panel
-                    title=format!("{} · {}", t.by_stage, t.by_category)
-                    chart=view! { <BarChart title=t.by_stage.to_owned() bars=stage_bars /> }.into_any()
-                    table=tables::stages(data, locale)
-                    export=DashboardTable::Stages
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.new_per_month.to_owned()
-                    chart=view! { <ColumnChart title=t.new_per_month.to_owned() bars=new_bars /> }.into_any()
-                    table=tables::months(data, locale)
-                    export=DashboardTable::Months
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.revenue_per_month.to_owned()
-                    chart=view! { <ColumnChart title=t.revenue_per_month.to_owned() bars=revenue_bars /> }.into_any()
-                    table=tables::months(data, locale)
-                    export=DashboardTable::Months
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.revenue_per_rep.to_owned()
-                    chart=view! { <BarChart title=t.revenue_per_rep.to_owned() bars=rep_bars /> }.into_any()
-                    table=tables::revenue_per_rep(data, locale)
-                    export=DashboardTable::RevenuePerRep
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.contacts_per_rep.to_owned()
-                    chart=view! { <BarChart title=t.contacts_per_rep.to_owned() bars=this_week /> }.into_any()
-                    table=tables::contacts_per_rep(data, locale)
-                    export=DashboardTable::ContactsPerRep
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.complaints_open.to_owned()
-                    chart=view! { <BarChart title=t.days_open.to_owned() bars=complaint_bars /> }.into_any()
-                    table=tables::complaints(data, locale)
-                    export=DashboardTable::Complaints
-            />
-        }
-        .into_any(),
-        view! {
-            <Panel
-                    title=t.satisfaction_trend.to_owned()
-                    chart=view! { <ColumnChart title=t.satisfaction_trend.to_owned() bars=trend /> }.into_any()
-                    table=tables::satisfaction(data, locale)
-                    export=DashboardTable::Satisfaction
-            />
-        }
-        .into_any(),
+        panel(
+            format!("{} · {}", t.by_stage, t.by_category),
+            view! { <BarChart title=t.by_stage.to_owned() bars=stage_bars /> }.into_any(),
+            tables::stages(data, locale),
+            DashboardTable::Stages,
+        ),
+        panel(
+            t.new_per_month.to_owned(),
+            view! { <ColumnChart title=t.new_per_month.to_owned() bars=new_bars /> }.into_any(),
+            tables::months(data, locale),
+            DashboardTable::Months,
+        ),
+        panel(
+            t.revenue_per_month.to_owned(),
+            view! { <ColumnChart title=t.revenue_per_month.to_owned() bars=revenue_bars /> }.into_any(),
+            tables::months(data, locale),
+            DashboardTable::Months,
+        ),
+        panel(
+            t.revenue_per_rep.to_owned(),
+            view! { <BarChart title=t.revenue_per_rep.to_owned() bars=rep_bars /> }.into_any(),
+            tables::revenue_per_rep(data, locale),
+            DashboardTable::RevenuePerRep,
+        ),
+        panel(
+            t.contacts_per_rep.to_owned(),
+            view! { <BarChart title=t.contacts_per_rep.to_owned() bars=this_week /> }.into_any(),
+            tables::contacts_per_rep(data, locale),
+            DashboardTable::ContactsPerRep,
+        ),
+        panel(
+            t.complaints_open.to_owned(),
+            view! { <BarChart title=t.days_open.to_owned() bars=complaint_bars /> }.into_any(),
+            tables::complaints(data, locale),
+            DashboardTable::Complaints,
+        ),
+        panel(
+            t.satisfaction_trend.to_owned(),
+            view! { <ColumnChart title=t.satisfaction_trend.to_owned() bars=trend /> }.into_any(),
+            tables::satisfaction(data, locale),
+            DashboardTable::Satisfaction,
+        ),
     ];
     view! {
         <section class="card kpis">
@@ -526,12 +504,12 @@ pub fn ValuePage() -> impl IntoView {
                                         {figure(t.no_purchases, r.no_purchases.to_string(), "no_purchases")}
                                         <p class="muted">{t.window}</p>
                                     </section>
-                                    <Panel
-                                        title=t.segment.to_owned()
-                                        chart=view! { <BarChart title=t.segment.to_owned() bars /> }.into_any()
-                                        table=tables::segments(&data, locale)
-                                        export=DashboardTable::Segments
-                                    />
+                                    {panel(
+                                        t.segment.to_owned(),
+                                        view! { <BarChart title=t.segment.to_owned() bars /> }.into_any(),
+                                        tables::segments(&data, locale),
+                                        DashboardTable::Segments,
+                                    )}
                                     <section class="card panel" data-panel="segment_customers">
                                         <nav class="filter-chips">{chips}</nav>
                                         <FigureTable table=tables::segment_customers(&data, locale) />

@@ -65,8 +65,8 @@ async fn churn_for(
     // Fitting the model reads every customer of the company: managers and
     // admins may ask for it, a rep's request reuses the last fit.
     let fresh = fresh && viewer.role != Role::Rep;
-    let run = answer(store.scoring(store::today(), DEFAULT_WINDOW_DAYS, fresh).await)?;
-    let summaries = answer(store.dashboard_summaries(viewer).await)?;
+    let (summaries, run) =
+        answer(store.scored_for(viewer, store::today(), DEFAULT_WINDOW_DAYS, fresh).await)?;
     Ok(ChurnData {
         warnings: figures::churn_warnings(&refs(&summaries), &run.scoring.scores, threshold, LIST_LIMIT),
         threshold,
@@ -82,8 +82,7 @@ async fn value_for(
     window_days: Option<i64>,
 ) -> Result<ValueData, AppError> {
     let days = window_days.unwrap_or(DEFAULT_WINDOW_DAYS).clamp(7, 366 * 5);
-    let run = answer(store.scoring(store::today(), days, false).await)?;
-    let summaries = answer(store.dashboard_summaries(viewer).await)?;
+    let (summaries, run) = answer(store.scored_for(viewer, store::today(), days, false).await)?;
     let mine = refs(&summaries);
     let window = Window { end: run.scoring.today, days };
     Ok(ValueData {

@@ -1,8 +1,6 @@
 //! The dashboards' words, in zh-CN and English.
 
-use domain::analytics::rfm::Segment;
-
-use crate::i18n::{Label, Locale};
+use crate::i18n::Locale;
 
 /// Every string the dashboards show, in one language.
 #[derive(Debug)]
@@ -234,22 +232,5 @@ pub fn dashboard_texts(locale: Locale) -> &'static DashboardTexts {
     match locale {
         Locale::ZhCn => &ZH,
         Locale::En => &EN,
-    }
-}
-
-impl Label for Segment {
-    fn label(&self, locale: Locale) -> String {
-        let (zh, en) = match self {
-            Segment::Champions => ("重要价值", "Champions"),
-            Segment::Loyal => ("忠诚客户", "Loyal"),
-            Segment::New => ("新客户", "New"),
-            Segment::Promising => ("潜力客户", "Promising"),
-            Segment::NeedAttention => ("需要关注", "Need attention"),
-            Segment::AtRisk => ("流失风险", "At risk"),
-            Segment::CannotLose => ("重要挽留", "Cannot lose"),
-            Segment::Hibernating => ("沉睡客户", "Hibernating"),
-            Segment::Lost => ("已流失", "Lost"),
-        };
-        if locale == Locale::ZhCn { zh.into() } else { en.into() }
     }
 }

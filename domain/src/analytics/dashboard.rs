@@ -204,14 +204,6 @@ pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
         }
     }
     complaints_open.sort_by(|a, b| b.days_open.cmp(&a.days_open).then_with(|| a.name.cmp(&b.name)));
-    let stages = [
-        LifecycleStage::Lead,
-        LifecycleStage::New,
-        LifecycleStage::Active,
-        LifecycleStage::Loyal,
-        LifecycleStage::AtRisk,
-        LifecycleStage::Churned,
-    ];
     let mut by_category: Vec<(Category, u32)> = by_category.into_iter().collect();
     by_category.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut revenue_per_rep: Vec<(Option<UserId>, i64)> = revenue_per_rep.into_iter().collect();
@@ -221,7 +213,7 @@ pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
     Overview {
         today: Date::from_days_since_epoch(today),
         customers: customers.iter().filter(|c| !c.deleted).count() as u32,
-        by_stage: stages.iter().map(|s| (*s, by_stage.get(s).copied().unwrap_or(0))).collect(),
+        by_stage: LifecycleStage::ALL.iter().map(|s| (*s, by_stage.get(s).copied().unwrap_or(0))).collect(),
         by_category,
         months,
         new_per_month,

@@ -2,12 +2,14 @@
 //! keeps one summary per archive next to it, written in the same transaction,
 //! so dashboards never read the full archives.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{
-    Category, Customer, FeedbackKind, FeedbackStatus, InteractionKind, LifecycleStage, TaskKind,
+    Category, Customer, FeedbackKind, FeedbackStatus, InteractionKind, Item, LifecycleStage, TaskKind,
 };
-use crate::ids::{CustomerId, UserId};
+use crate::ids::{CustomerId, ItemId, UserId};
 use crate::money::Currency;
 use crate::policy::{Role, Viewer};
 use crate::portfolio::last_contact;
@@ -115,47 +117,35 @@ pub struct CustomerSummary {
 
 /// Summarises `customer`, whose keeper is in `team`.
 pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
-    let mut orders: Vec<OrderPoint> = customer
-        .orders
-        .values()
-        .filter(|i| !i.hidden())
-        .map(|i| {
-            let o = i.value();
-            let currency = (o.amount.currency != Currency::cny()).then(|| o.amount.currency.clone());
-            OrderPoint { day: o.date.days_since_epoch(), amount: o.amount.minor, currency }
-        })
-        .collect();
-    orders.sort_by_key(|o| o.day);
-    let mut contacts: Vec<ContactPoint> = customer
-        .interactions
-        .values()
-        .filter(|i| !i.hidden())
-        .map(|i| {
-            let v = i.value();
-            ContactPoint {
-                day: v.at.date_cst().days_since_epoch(),
-                kind: v.kind,
-                by: i.added_by.clone(),
-                satisfaction: v.satisfaction,
-            }
-        })
-        .collect();
-    contacts.sort_by_key(|c| c.day);
-    let mut feedback: Vec<FeedbackPoint> = customer
-        .feedback
-        .values()
-        .filter(|i| !i.hidden())
-        .map(|i| {
-            let v = i.value();
-            FeedbackPoint {
-                day: v.received_at.date_cst().days_since_epoch(),
-                kind: v.kind,
-                status: v.status,
-                satisfaction: v.satisfaction,
-            }
-        })
-        .collect();
-    feedback.sort_by_key(|f| f.day);
+    let orders = points(
+        &customer.orders,
+        |o, _| OrderPoint {
+            day: o.date.days_since_epoch(),
+            amount: o.amount.minor,
+            currency: (o.amount.currency != Currency::cny()).then(|| o.amount.currency.clone()),
+        },
+        |o| o.day,
+    );
+    let contacts = points(
+        &customer.interactions,
+        |v, by| ContactPoint {
+            day: v.at.date_cst().days_since_epoch(),
+            kind: v.kind,
+            by: by.clone(),
+            satisfaction: v.satisfaction,
+        },
+        |c| c.day,
+    );
+    let feedback = points(
+        &customer.feedback,
+        |v, _| FeedbackPoint {
+            day: v.received_at.date_cst().days_since_epoch(),
+            kind: v.kind,
+            status: v.status,
+            satisfaction: v.satisfaction,
+        },
+        |f| f.day,
+    );
 
     let last = last_contact(customer);
     let open_tasks = customer.tasks.values().filter(|t| !t.hidden() && !t.value().done).map(|t| t.value());
@@ -194,6 +184,19 @@ pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
         review_due: reviews.iter().min().map(|d| d.days_since_epoch()),
         last_contact: last.map(|d| d.days_since_epoch()),
     }
+}
+
+/// The items not removed, as points (made from the content and who added
+/// it), oldest first by `day`.
+fn points<T: Clone + PartialEq, P>(
+    items: &BTreeMap<ItemId, Item<T>>,
+    point: impl Fn(&T, &UserId) -> P,
+    day: fn(&P) -> i64,
+) -> Vec<P> {
+    let mut out: Vec<P> =
+        items.values().filter(|i| !i.hidden()).map(|i| point(i.value(), &i.added_by)).collect();
+    out.sort_by_key(day);
+    out
 }
 
 /// Whether `summary` counts in `viewer`'s dashboards: an admin's cover every

@@ -186,21 +186,25 @@ async fn main() -> Result<(), String> {
             let mut rows = 0;
             for _ in 0..5 {
                 let t = Instant::now();
-                let mine = store.dashboard_summaries(viewer).await.map_err(|e| e.to_string())?;
+                // The same store calls as the server functions make.
+                let (mine, run) = if query < 2 {
+                    (store.dashboard_summaries(viewer).await.map_err(|e| e.to_string())?, None)
+                } else {
+                    let (mine, run) =
+                        store.scored_for(viewer, today, 365, false).await.map_err(|e| e.to_string())?;
+                    (mine, Some(run))
+                };
                 let refs: Vec<&CustomerSummary> = mine.iter().map(|s| s.as_ref()).collect();
                 rows = refs.len();
-                match query {
-                    0 => drop(dashboard::overview(&refs, day)),
-                    1 => drop(dashboard::satisfaction(&refs, day)),
-                    2 => {
-                        let run = store.scoring(today, 365, false).await.map_err(|e| e.to_string())?;
-                        drop(dashboard::churn_warnings(&refs, &run.scoring.scores, 0.5, 500));
-                    }
-                    _ => {
-                        let run = store.scoring(today, 365, false).await.map_err(|e| e.to_string())?;
+                match (query, run) {
+                    (0, _) => drop(dashboard::overview(&refs, day)),
+                    (1, _) => drop(dashboard::satisfaction(&refs, day)),
+                    (2, Some(run)) => drop(dashboard::churn_warnings(&refs, &run.scoring.scores, 0.5, 500)),
+                    (_, Some(run)) => {
                         drop(dashboard::value_report(&refs, &run.scoring.scores, run.scoring.window));
                         drop(dashboard::segment_customers(&refs, &run.scoring.scores, None, 500));
                     }
+                    (_, None) => unreachable!("churn and value queries are scored"),
                 }
                 times.push(ms(t));
             }
