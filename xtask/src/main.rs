@@ -11,16 +11,25 @@ use std::time::{Duration, Instant};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  run     install what is missing, build (release) and serve on http://127.0.0.1:3000
-          with the embedded database under ./data
-  test    install what is missing and run every test: native, wasm build, browser
+  run [--release]
+          install what is missing, build and serve on http://127.0.0.1:3000 with the
+          embedded database under ./data. The site phones download is always the
+          release build; the server is the dev build the tests share (minutes on a
+          small machine), or with --release fully optimised (the production build,
+          about half an hour on two cores)
+  test    install what is missing and run every test: native, simulation, wasm build,
+          browser
   setup   only install what is missing";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
-        Some("run") => run(&root),
+        Some("run") => match args.get(1).map(String::as_str) {
+            None => run(&root, ServerBuild::Dev),
+            Some("--release") => run(&root, ServerBuild::Release),
+            Some(other) => Err(format!("unknown option `{other}`\n{USAGE}")),
+        },
         Some("test") => test(&root),
         Some("setup") => tools::ensure_all(&root).map(|_| ()),
         _ => {
@@ -41,27 +50,38 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
-/// Phases and how long each took, printed at the end.
-struct Timings(Vec<(String, Duration)>);
+/// Phases and how long each took, printed at the end. A phase run beside
+/// the others is timed from its start to its end, and the total is the wall
+/// clock, so overlapping phases are not counted twice.
+struct Timings {
+    started: Instant,
+    phases: Vec<(String, Duration)>,
+}
 
 impl Timings {
+    fn new() -> Self {
+        Self { started: Instant::now(), phases: Vec::new() }
+    }
+
     fn phase<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         eprintln!("\n==> {name}");
         let start = Instant::now();
         let result = f();
-        let took = start.elapsed();
-        eprintln!("==> {name}: {} in {}", if result.is_ok() { "done" } else { "FAILED" }, fmt(took));
-        self.0.push((name.to_owned(), took));
+        self.record(name, start.elapsed(), result.is_ok());
         result
+    }
+
+    fn record(&mut self, name: &str, took: Duration, ok: bool) {
+        eprintln!("==> {name}: {} in {}", if ok { "done" } else { "FAILED" }, fmt(took));
+        self.phases.push((name.to_owned(), took));
     }
 
     fn print(&self) {
         eprintln!("\nphase timings:");
-        let total: Duration = self.0.iter().map(|(_, d)| *d).sum();
-        for (name, took) in &self.0 {
-            eprintln!("  {:<34} {:>8}", name, fmt(*took));
+        for (name, took) in &self.phases {
+            eprintln!("  {:<44} {:>8}", name, fmt(*took));
         }
-        eprintln!("  {:<34} {:>8}", "total", fmt(total));
+        eprintln!("  {:<44} {:>8}", "total (wall clock)", fmt(self.started.elapsed()));
     }
 }
 
@@ -70,13 +90,98 @@ fn fmt(d: Duration) -> String {
     format!("{}m{:02}s", secs / 60, secs % 60)
 }
 
-fn run(root: &Path) -> Result<(), String> {
-    let tools = tools::ensure_all(root)?;
-    tools::run(
-        tools.cargo_leptos(root).args(["build", "--release", "--precompress"]),
-        "cargo leptos build --release --precompress",
-    )?;
-    let server = root.join("target/release/server");
+/// A build running beside the main line of phases, its output kept in a log
+/// file so it does not interleave with the phases in front.
+struct Beside {
+    name: String,
+    log: PathBuf,
+    started: Instant,
+    handle: std::thread::JoinHandle<Result<(), String>>,
+}
+
+impl Beside {
+    fn start(name: &str, log: PathBuf, mut command: Command) -> Result<Self, String> {
+        eprintln!("\n==> {name}: started beside the next phases (log: {})", log.display());
+        let file =
+            std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let err = file.try_clone().map_err(|e| e.to_string())?;
+        command.stdout(file).stderr(err);
+        let label = name.to_owned();
+        let handle = std::thread::spawn(move || tools::run(&mut command, &label));
+        Ok(Self { name: name.to_owned(), log, started: Instant::now(), handle })
+    }
+
+    /// Waits for the build; on failure shows the end of its log.
+    fn join(self, timings: &mut Timings) -> Result<(), String> {
+        eprintln!("\n==> waiting for: {}", self.name);
+        let result = self.handle.join().unwrap_or_else(|_| Err(format!("{} panicked", self.name)));
+        timings.record(&format!("{} (beside)", self.name), self.started.elapsed(), result.is_ok());
+        if result.is_err() {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(60).collect();
+            for line in tail.into_iter().rev() {
+                eprintln!("    {line}");
+            }
+        }
+        result
+    }
+}
+
+/// Which server `cargo xtask run` builds.
+#[derive(Clone, Copy, PartialEq)]
+enum ServerBuild {
+    /// The dev profile the tests build: dependencies that matter for speed
+    /// optimised, the database engine not. Ready in minutes.
+    Dev,
+    /// The release profile: everything optimised, for production.
+    Release,
+}
+
+/// The release build of the site (wasm, JS, CSS, icons, precompressed),
+/// which is what a phone downloads whichever server serves it.
+fn site_build(tools: &tools::Tools, root: &Path) -> Command {
+    let mut command = tools.cargo_leptos(root);
+    command.args(["build", "--release", "--precompress", "--frontend-only"]);
+    command
+}
+
+fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
+    let mut timings = Timings::new();
+    let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
+    let server = match build {
+        ServerBuild::Dev => {
+            let site = Beside::start(
+                "release build of the site",
+                root.join("target/xtask-site.log"),
+                site_build(&tools, root),
+            )?;
+            let server = timings.phase("server build (dev profile)", || {
+                tools::run(
+                    Command::new("cargo").current_dir(root).args([
+                        "build",
+                        "--package",
+                        "server",
+                        "--bin",
+                        "server",
+                    ]),
+                    "cargo build -p server",
+                )
+            });
+            site.join(&mut timings)?;
+            server?;
+            root.join("target/debug/server")
+        }
+        ServerBuild::Release => {
+            timings.phase("release build of the site and the server", || {
+                tools::run(
+                    tools.cargo_leptos(root).args(["build", "--release", "--precompress"]),
+                    "cargo leptos build --release --precompress",
+                )
+            })?;
+            root.join("target/release/server")
+        }
+    };
+    timings.print();
     if !root.join("data/crm.db").exists() {
         first_admin(root, &server)?;
     }
@@ -116,7 +221,7 @@ fn first_admin(root: &Path, server: &Path) -> Result<(), String> {
 }
 
 fn test(root: &Path) -> Result<(), String> {
-    let mut timings = Timings(Vec::new());
+    let mut timings = Timings::new();
     let result = test_phases(root, &mut timings);
     timings.print();
     result
@@ -124,55 +229,50 @@ fn test(root: &Path) -> Result<(), String> {
 
 fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
-    timings.phase("native tests (cargo test)", || {
+    // The browser downloads the release build, so that is what is measured
+    // and tested. Its wasm profile (size-optimised, one codegen unit, LTO)
+    // leaves a core idle for long stretches, and it locks other build
+    // directories than the native build: it runs beside the phases below.
+    let site = Beside::start(
+        "release build of the site",
+        root.join("target/xtask-site.log"),
+        site_build(&tools, root),
+    )?;
+    let native = timings.phase("native tests (cargo test)", || {
         tools::run(
             Command::new("cargo").current_dir(root).args(["test", "--workspace", "--exclude", "frontend"]),
             "cargo test",
         )
-    })?;
-    // The simulation plays hundreds of runs against the real database
-    // engine; optimised, 500 seeds take minutes where a debug build takes
-    // most of an hour.
-    timings.phase("sync simulation (500 seeds)", || {
-        tools::run(
-            Command::new("cargo").current_dir(root).args([
-                "run",
-                "--release",
-                "--quiet",
-                "--package",
-                "sim",
-                "--bin",
-                "sync-sim",
-                "--",
-                "--seeds",
-                "500",
-            ]),
-            "sync-sim --seeds 500",
-        )
-    })?;
-    timings.phase("wasm build of domain", || {
-        tools::run(
-            Command::new("cargo").current_dir(root).args([
-                "build",
-                "--package",
-                "domain",
-                "--target",
-                "wasm32-unknown-unknown",
-            ]),
-            "cargo build --target wasm32-unknown-unknown -p domain",
-        )
-    })?;
-    // The browser downloads the release build, so that is what is measured
-    // and tested. The server under the browser tests is the debug binary
-    // `cargo test` has just built (the integration tests run it): a release
-    // build of the server with SurrealDB takes far longer on two cores and
-    // tests nothing the debug one does not.
-    timings.phase("release build of the site", || {
-        tools::run(
-            tools.cargo_leptos(root).args(["build", "--release", "--precompress", "--frontend-only"]),
-            "cargo leptos build --release --frontend-only",
-        )
-    })?;
+    });
+    // The simulation runs from the binary `cargo test` has just built: the dev
+    // profile optimises the crates a run spends its time in (Cargo.toml), so
+    // the database engine is compiled once for every phase.
+    let simulation = native.and_then(|()| {
+        timings.phase("sync simulation (500 seeds)", || {
+            tools::run(
+                Command::new(built(root, "sync-sim")?).current_dir(root).args(["--seeds", "500"]),
+                "sync-sim --seeds 500",
+            )
+        })
+    });
+    let wasm = simulation.and_then(|()| {
+        timings.phase("wasm build of domain", || {
+            tools::run(
+                Command::new("cargo").current_dir(root).args([
+                    "build",
+                    "--package",
+                    "domain",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ]),
+                "cargo build --target wasm32-unknown-unknown -p domain",
+            )
+        })
+    });
+    // Joined whatever happened, so a failure never leaves a build running.
+    let site = site.join(timings);
+    wasm?;
+    site?;
     timings.phase("size report", || {
         tools::run(
             Command::new("cargo").current_dir(root).args([
@@ -186,10 +286,8 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
             "size-report",
         )
     })?;
-    let server = root.join("target/debug/server");
-    if !server.exists() {
-        return Err(format!("{} is missing: cargo test should have built it", server.display()));
-    }
+    // The server under the browser tests is the one the native tests ran.
+    let server = built(root, "server")?;
     timings.phase("browser tests (playwright)", || {
         tools::run(
             tools
@@ -201,4 +299,14 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
         )
     })?;
     Ok(())
+}
+
+/// A binary of the dev build, which `cargo test` builds for the integration tests.
+fn built(root: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = root.join("target/debug").join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!("{} is missing: cargo test should have built it", path.display()))
+    }
 }
