@@ -1,6 +1,6 @@
 //! The simulation in the test suite: corner cases written as schedules, then
 //! a sample of seeds. (`cargo xtask test` also runs 500 seeds through the
-//! optimised `sync-sim` binary.)
+//! `sync-sim` binary of the same build.)
 
 use sim::{Schedule, Verdict};
 
@@ -54,8 +54,8 @@ fn hand_written_corner_cases_keep_every_promise() {
     assert_eq!(raced.conflicts, 1, "{}", SCENARIOS[4].0);
 }
 
-/// A few seeds in the debug build (seed 3 runs on disk, with restarts); the
-/// 500-seed run uses the optimised binary, where a run takes a tenth of the time.
+/// A few seeds (seed 3 runs on disk, with restarts); `cargo xtask test` runs
+/// 500 more through the `sync-sim` binary.
 #[test]
 fn a_sample_of_seeds_keeps_every_promise() {
     for seed in 0..4 {

@@ -1,9 +1,12 @@
 //! `sync-sim`: runs the sync simulation over many seeds.
 //!
 //! ```text
-//! cargo run --release -p sim --bin sync-sim -- --seeds 10000 [--first-seed S] [--jobs J]
-//! cargo run --release -p sim --bin sync-sim -- --replay '<schedule as printed>'
+//! cargo run -p sim --bin sync-sim -- --seeds 10000 [--first-seed S] [--jobs J]
+//! cargo run -p sim --bin sync-sim -- --replay '<schedule as printed>'
 //! ```
+//!
+//! The dev build is the one the tests run (about 1.2 s a run on two cores);
+//! `--release` runs about four times faster once built, for long soaks.
 //!
 //! The last line is `sync-sim: runs=<n> faults=<n> edits=<n> lost=<n>
 //! diverged=<n>`; the exit code is non-zero when anything broke. A failing
@@ -67,7 +70,7 @@ fn report_failure(schedule: &Schedule, outcome: &Result<Verdict, String>) {
     eprintln!("sync-sim: seed {} FAILED\n{why}", schedule.seed);
     let small = sim::shrunk(schedule, 300);
     eprintln!(
-        "sync-sim: seed {} shrunk from {} to {} steps; replay with\n  cargo run --release -p sim --bin sync-sim -- --replay '{small}'",
+        "sync-sim: seed {} shrunk from {} to {} steps; replay with\n  cargo run -p sim --bin sync-sim -- --replay '{small}'",
         schedule.seed,
         schedule.steps.len(),
         small.steps.len()
