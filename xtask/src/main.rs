@@ -51,8 +51,8 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Phases and how long each took, printed at the end. A phase run beside
-/// the others is timed from its start to its end, and the total is the wall
-/// clock, so overlapping phases are not counted twice.
+/// the others is timed from its start to its own end, and the total is the
+/// wall clock, so overlapping phases are not counted twice.
 struct Timings {
     started: Instant,
     phases: Vec<(String, Duration)>,
@@ -95,34 +95,34 @@ fn fmt(d: Duration) -> String {
 struct Beside {
     name: String,
     log: PathBuf,
-    started: Instant,
-    handle: std::thread::JoinHandle<Result<(), String>>,
+    handle: std::thread::JoinHandle<(Result<(), String>, Duration)>,
 }
 
 impl Beside {
     fn start(name: &str, log: PathBuf, mut command: Command) -> Result<Self, String> {
-        eprintln!("\n==> {name}: started beside the next phases (log: {})", log.display());
+        eprintln!("\n==> {name}: runs beside the next phases (log: {})", log.display());
         let file =
             std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = file.try_clone().map_err(|e| e.to_string())?;
         command.stdout(file).stderr(err);
         let label = name.to_owned();
-        let handle = std::thread::spawn(move || tools::run(&mut command, &label));
-        Ok(Self { name: name.to_owned(), log, started: Instant::now(), handle })
+        let started = Instant::now();
+        let handle = std::thread::spawn(move || (tools::run(&mut command, &label), started.elapsed()));
+        Ok(Self { name: name.to_owned(), log, handle })
     }
 
-    /// Waits for the build; on failure shows the end of its log.
+    /// Waits for the work to end and shows the end of its log: its last
+    /// lines (a summary) when it passed, more when it failed.
     fn join(self, timings: &mut Timings) -> Result<(), String> {
         eprintln!("\n==> waiting for: {}", self.name);
-        let result = self.handle.join().unwrap_or_else(|_| Err(format!("{} panicked", self.name)));
-        timings.record(&format!("{} (beside)", self.name), self.started.elapsed(), result.is_ok());
-        if result.is_err() {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(60).collect();
-            for line in tail.into_iter().rev() {
-                eprintln!("    {line}");
-            }
+        let (result, took) =
+            self.handle.join().unwrap_or_else(|_| (Err(format!("{} panicked", self.name)), Duration::ZERO));
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(if result.is_ok() { 2 } else { 60 }).collect();
+        for line in tail.into_iter().rev() {
+            eprintln!("    {line}");
         }
+        timings.record(&format!("{} (beside)", self.name), took, result.is_ok());
         result
     }
 }
@@ -246,16 +246,15 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     });
     // The simulation runs from the binary `cargo test` has just built: the dev
     // profile optimises the crates a run spends its time in (Cargo.toml), so
-    // the database engine is compiled once for every phase.
+    // the database engine is compiled once for every phase. It runs beside the
+    // phases that leave cores idle (the browser tests wait on Chromium most of
+    // the time), at the lowest priority so it never slows them down.
     let simulation = native.and_then(|()| {
-        timings.phase("sync simulation (500 seeds)", || {
-            tools::run(
-                Command::new(built(root, "sync-sim")?).current_dir(root).args(["--seeds", "500"]),
-                "sync-sim --seeds 500",
-            )
-        })
+        let mut command = Command::new("nice");
+        command.current_dir(root).args(["-n", "19"]).arg(built(root, "sync-sim")?).args(["--seeds", "500"]);
+        Beside::start("sync simulation (500 seeds)", root.join("target/xtask-sim.log"), command)
     });
-    let wasm = simulation.and_then(|()| {
+    let wasm = simulation.as_ref().map_err(String::clone).and_then(|_| {
         timings.phase("wasm build of domain", || {
             tools::run(
                 Command::new("cargo").current_dir(root).args([
@@ -269,36 +268,37 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
             )
         })
     });
-    // Joined whatever happened, so a failure never leaves a build running.
+    // Joined whatever happened, so a failure never leaves work running.
     let site = site.join(timings);
-    wasm?;
-    site?;
-    timings.phase("size report", || {
-        tools::run(
-            Command::new("cargo").current_dir(root).args([
-                "run",
-                "--quiet",
-                "--package",
-                "xtask",
-                "--bin",
+    let browser = wasm.and(site).and_then(|()| {
+        timings.phase("size report", || {
+            tools::run(
+                Command::new("cargo").current_dir(root).args([
+                    "run",
+                    "--quiet",
+                    "--package",
+                    "xtask",
+                    "--bin",
+                    "size-report",
+                ]),
                 "size-report",
-            ]),
-            "size-report",
-        )
-    })?;
-    // The server under the browser tests is the one the native tests ran.
-    let server = built(root, "server")?;
-    timings.phase("browser tests (playwright)", || {
-        tools::run(
-            tools
-                .npx(root)
-                .args(["playwright", "test"])
-                .env("CRM_SERVER_BIN", &server)
-                .env("CRM_SITE_ROOT", root.join("target/site")),
-            "playwright test",
-        )
-    })?;
-    Ok(())
+            )
+        })?;
+        // The server under the browser tests is the one the native tests ran.
+        let server = built(root, "server")?;
+        timings.phase("browser tests (playwright)", || {
+            tools::run(
+                tools
+                    .npx(root)
+                    .args(["playwright", "test"])
+                    .env("CRM_SERVER_BIN", &server)
+                    .env("CRM_SITE_ROOT", root.join("target/site")),
+                "playwright test",
+            )
+        })
+    });
+    let simulation = simulation.and_then(|beside| beside.join(timings));
+    browser.and(simulation)
 }
 
 /// A binary of the dev build, which `cargo test` builds for the integration tests.
