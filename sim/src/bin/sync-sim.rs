@@ -6,7 +6,8 @@
 //! ```
 //!
 //! The dev build is the one the tests run (about 1.2 s a run on two cores);
-//! `--release` runs about four times faster once built, for long soaks.
+//! `--release` runs about five times faster once built (about 30 minutes of
+//! compiling on two cores), for long soaks.
 //!
 //! The last line is `sync-sim: runs=<n> faults=<n> edits=<n> lost=<n>
 //! diverged=<n>`; the exit code is non-zero when anything broke. A failing
