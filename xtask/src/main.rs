@@ -128,7 +128,7 @@ impl Beside {
 }
 
 /// Which server `cargo xtask run` builds.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum ServerBuild {
     /// The dev profile the tests build: dependencies that matter for speed
     /// optimised, the database engine not. Ready in minutes.
@@ -137,12 +137,15 @@ enum ServerBuild {
     Release,
 }
 
-/// The release build of the site (wasm, JS, CSS, icons, precompressed),
-/// which is what a phone downloads whichever server serves it.
-fn site_build(tools: &tools::Tools, root: &Path) -> Command {
+/// Starts the release build of the site (wasm, JS, CSS, icons,
+/// precompressed), which is what a phone downloads whichever server serves
+/// it. Its wasm profile (size-optimised, one codegen unit, LTO) leaves a core
+/// idle for long stretches and cargo-leptos gives it its own target directory
+/// (`target/front`), so it runs beside the native build without waiting on it.
+fn start_site_build(tools: &tools::Tools, root: &Path) -> Result<Beside, String> {
     let mut command = tools.cargo_leptos(root);
     command.args(["build", "--release", "--precompress", "--frontend-only"]);
-    command
+    Beside::start("release build of the site", root.join("target/xtask-site.log"), command)
 }
 
 fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
@@ -150,11 +153,7 @@ fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
     let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
     let server = match build {
         ServerBuild::Dev => {
-            let site = Beside::start(
-                "release build of the site",
-                root.join("target/xtask-site.log"),
-                site_build(&tools, root),
-            )?;
+            let site = start_site_build(&tools, root)?;
             let server = timings.phase("server build (dev profile)", || {
                 tools::run(
                     Command::new("cargo").current_dir(root).args([
@@ -230,14 +229,8 @@ fn test(root: &Path) -> Result<(), String> {
 fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
     // The browser downloads the release build, so that is what is measured
-    // and tested. Its wasm profile (size-optimised, one codegen unit, LTO)
-    // leaves a core idle for long stretches, and it locks other build
-    // directories than the native build: it runs beside the phases below.
-    let site = Beside::start(
-        "release build of the site",
-        root.join("target/xtask-site.log"),
-        site_build(&tools, root),
-    )?;
+    // and tested.
+    let site = start_site_build(&tools, root)?;
     let native = timings.phase("native tests (cargo test)", || {
         tools::run(
             Command::new("cargo").current_dir(root).args(["test", "--workspace", "--exclude", "frontend"]),
