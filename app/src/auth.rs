@@ -7,7 +7,7 @@ mod page;
 #[cfg(feature = "ssr")]
 mod server;
 
-pub use api::{Me, SignIn, SignOut, me, sign_in, sign_out};
+pub use api::{ChangePassword, Me, SignIn, SignOut, change_password, me, sign_in, sign_out};
 #[cfg(feature = "ssr")]
 pub use limiter::SignInLimiter;
 pub use page::{

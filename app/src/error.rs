@@ -133,8 +133,20 @@ impl AppError {
     pub fn respond(self) -> Self {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(self.status());
+            if let Some(seconds) = self.retry_after() {
+                response.insert_header(axum::http::header::RETRY_AFTER, seconds.into());
+            }
         }
         self
+    }
+
+    /// Seconds a client should wait before trying again, for errors that pass.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after } => Some((*retry_after).max(1)),
+            Self::Unavailable => Some(5),
+            _ => None,
+        }
     }
 }
 

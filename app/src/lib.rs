@@ -17,6 +17,8 @@ pub mod form;
 pub mod i18n;
 pub mod offline;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
 pub mod state;
 pub mod sync;
 pub mod today;
@@ -31,6 +33,8 @@ use crate::offline::Offline;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang=Locale::detect().html_lang()>

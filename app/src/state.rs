@@ -17,15 +17,15 @@ pub struct AppState {
     pub store: Store,
     /// How sessions are kept.
     pub sessions: SessionSettings,
-    /// Failed sign-ins, per account and per address.
+    /// Recent sign-in attempts, per account and per address.
     pub limiter: Arc<SignInLimiter>,
 }
 
 /// How long sessions last and how their cookie is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionSettings {
-    /// Lifetime without use, in milliseconds (renewed past half of it).
-    pub ttl_ms: i64,
+    /// Idle and absolute lifetimes.
+    pub limits: store::SessionLimits,
     /// Send the cookie only over TLS.
     pub secure: bool,
 }

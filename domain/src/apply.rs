@@ -295,6 +295,10 @@ fn change_existing(
         Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
             let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;
             let present = matches!(change, Change::AddTag { .. });
+            if present && !customer.tags.contains_key(&tag) && customer.tags.len() >= validate::MAX_TAGS {
+                let limit = validate::MAX_TAGS as u32;
+                return Err(Rejection::invalid(vec![FieldError::new("tags", "too_many").with_limit(limit)]));
+            }
             // Tags merge by "added wins": a conflict between add and remove
             // shows the tag, so it is not reported as one.
             match customer.tags.get_mut(&tag) {
@@ -310,21 +314,42 @@ fn change_existing(
             validate::contact(contact).map_err(Rejection::invalid)?;
             note(
                 Subject::Item(ItemKind::Contact, *id),
-                put(&mut customer.contacts, *id, contact.clone(), *base, stamp),
+                put(
+                    &mut customer.contacts,
+                    *id,
+                    contact.clone(),
+                    *base,
+                    stamp,
+                    ("contacts", validate::MAX_CONTACTS),
+                )?,
             );
         }
         Change::PutOrder { id, order, base } => {
             validate::order(order).map_err(Rejection::invalid)?;
             note(
                 Subject::Item(ItemKind::Order, *id),
-                put(&mut customer.orders, *id, order.clone(), *base, stamp),
+                put(
+                    &mut customer.orders,
+                    *id,
+                    order.clone(),
+                    *base,
+                    stamp,
+                    ("orders", validate::MAX_ORDERS),
+                )?,
             );
         }
         Change::PutInteraction { id, interaction, base } => {
             validate::interaction(interaction).map_err(Rejection::invalid)?;
             note(
                 Subject::Item(ItemKind::Interaction, *id),
-                put(&mut customer.interactions, *id, interaction.clone(), *base, stamp),
+                put(
+                    &mut customer.interactions,
+                    *id,
+                    interaction.clone(),
+                    *base,
+                    stamp,
+                    ("interactions", validate::MAX_INTERACTIONS),
+                )?,
             );
         }
         Change::PutFeedback { id, feedback, base } => {
@@ -338,14 +363,21 @@ fn change_existing(
             }
             note(
                 Subject::Item(ItemKind::Feedback, *id),
-                put(&mut customer.feedback, *id, feedback.clone(), *base, stamp),
+                put(
+                    &mut customer.feedback,
+                    *id,
+                    feedback.clone(),
+                    *base,
+                    stamp,
+                    ("feedback", validate::MAX_FEEDBACK),
+                )?,
             );
         }
         Change::PutTask { id, task, base } => {
             validate::task(task).map_err(Rejection::invalid)?;
             note(
                 Subject::Item(ItemKind::Task, *id),
-                put(&mut customer.tasks, *id, task.clone(), *base, stamp),
+                put(&mut customer.tasks, *id, task.clone(), *base, stamp, ("tasks", validate::MAX_TASKS))?,
             );
         }
         Change::RemoveItem { kind, id, base } => {
@@ -386,15 +418,24 @@ fn write_field(customer: &mut Customer, edit: &FieldEdit, stamp: &Stamp) -> Writ
     outcome
 }
 
+/// Writes an item; a new one is refused when the archive holds `limit.1`
+/// of its kind already (removed ones count: they stay in the history).
 fn put<T: Clone + PartialEq>(
     items: &mut BTreeMap<crate::ids::ItemId, Item<T>>,
     id: crate::ids::ItemId,
     value: T,
     base: u64,
     stamp: &Stamp,
-) -> WriteOutcome {
+    limit: (&str, usize),
+) -> Result<WriteOutcome, Rejection> {
+    let full = items.len() >= limit.1;
     match items.get_mut(&id) {
-        Some(item) => item.content.write(value, base, stamp.clone()),
+        Some(item) => Ok(item.content.write(value, base, stamp.clone())),
+        None if full => {
+            let error =
+                FieldError::new(limit.0, "too_many").with_limit(u32::try_from(limit.1).unwrap_or(u32::MAX));
+            Err(Rejection::invalid(vec![error]))
+        }
         None => {
             let stamp = Stamp { base, ..stamp.clone() };
             let item = Item {
@@ -403,7 +444,7 @@ fn put<T: Clone + PartialEq>(
                 removed: Register::new(false, stamp),
             };
             items.insert(id, item);
-            WriteOutcome::Settled
+            Ok(WriteOutcome::Settled)
         }
     }
 }

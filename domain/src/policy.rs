@@ -128,6 +128,13 @@ pub fn scope(viewer: &Viewer) -> Scope {
     }
 }
 
+/// Whether `viewer` may have the churn model fitted again on request. A fit
+/// reads every customer of the company: managers and admins may ask (the
+/// store still refits at most once a minute); a rep's request reuses the last fit.
+pub fn may_refit_model(viewer: &Viewer) -> bool {
+    viewer.role != Role::Rep
+}
+
 /// The fields only a viewer with [`Sight::Full`] sees and edits.
 pub const SENSITIVE: &[FieldName] = &[FieldName::IdNumber, FieldName::Phones, FieldName::Address];
 

@@ -13,12 +13,27 @@ use crate::FieldError;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// 1900-01-01T00:00:00Z, the earliest instant an archive holds.
+    pub const EARLIEST: Self = Self(-2_208_988_800_000);
+    /// 3000-01-01T00:00:00Z, past the latest one.
+    pub const END: Self = Self(32_503_680_000_000);
+
     /// The calendar date of this instant in UTC+8 (China Standard Time),
     /// the day a rep in China would name.
     pub fn date_cst(self) -> Date {
         const DAY_MS: i64 = 86_400_000;
         const CST_MS: i64 = 8 * 3_600_000;
-        Date::from_days_since_epoch((self.0 + CST_MS).div_euclid(DAY_MS))
+        Date::from_days_since_epoch(self.0.saturating_add(CST_MS).div_euclid(DAY_MS))
+    }
+
+    /// This instant, if it lies in the years dates may have (1900 to 2999);
+    /// `field.out_of_range` otherwise.
+    pub fn check(self, field: &str) -> Result<Self, FieldError> {
+        if (Self::EARLIEST..Self::END).contains(&self) {
+            Ok(self)
+        } else {
+            Err(FieldError::new(field, "out_of_range"))
+        }
     }
 }
 
@@ -87,7 +102,7 @@ impl Date {
 
     /// The date `days` after 1970-01-01.
     pub fn from_days_since_epoch(days: i64) -> Self {
-        let z = days + 719_468;
+        let z = days.saturating_add(719_468);
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

@@ -17,6 +17,28 @@ pub const MAX_CONTACT_POINTS: usize = 10;
 
 /// Most colleagues one archive is shared with.
 pub const MAX_SHARED: usize = 20;
+/// The largest amount of one order, in minor units: 10 billion yuan. Sums
+/// over a company's orders stay far from overflowing.
+pub const MAX_ORDER_MINOR: i64 = 1_000_000_000_000;
+/// The most pieces in one order.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
+// Most items of each kind one archive holds, removed ones included, so that
+// nobody an archive is shared with can bloat it past what a phone can carry.
+/// Contact people.
+pub const MAX_CONTACTS: usize = 100;
+/// Orders.
+pub const MAX_ORDERS: usize = 5_000;
+/// Calls, visits and other interactions.
+pub const MAX_INTERACTIONS: usize = 5_000;
+/// Pieces of feedback.
+pub const MAX_FEEDBACK: usize = 1_000;
+/// Tasks.
+pub const MAX_TASKS: usize = 1_000;
+/// Tags, removed ones included.
+pub const MAX_TAGS: usize = 100;
+/// Brands, colours or notes in the preferences, each.
+pub const MAX_PREFERENCE_ENTRIES: usize = 50;
 
 /// Checks one field value.
 pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
@@ -52,9 +74,27 @@ pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
             if too_long {
                 return Err(FieldError::new("preferences", "too_long").with_limit(MAX_SHORT_TEXT as u32));
             }
+            if p.notes.values().any(|t| t.chars().count() > MAX_LONG_TEXT) {
+                return Err(FieldError::new("preferences", "too_long").with_limit(MAX_LONG_TEXT as u32));
+            }
+            if [p.brands.len(), p.colours.len(), p.notes.len()]
+                .into_iter()
+                .any(|n| n > MAX_PREFERENCE_ENTRIES)
+            {
+                let limit = MAX_PREFERENCE_ENTRIES as u32;
+                return Err(FieldError::new("preferences", "too_many").with_limit(limit));
+            }
             short_text("preferences.contact_time", p.contact_time.as_deref())
         }
-        FieldValue::Consent(c) => short_text("consent.how", c.how.as_deref()),
+        FieldValue::Category(crate::archive::Category::Custom(name)) => {
+            limit("category", Some(name), MAX_TAG)
+        }
+        FieldValue::Consent(c) => {
+            if let Some(at) = c.at {
+                at.check("consent.at")?;
+            }
+            short_text("consent.how", c.how.as_deref())
+        }
         FieldValue::SharedWith(users) if users.len() > MAX_SHARED => {
             Err(FieldError::new("shared_with", "too_many").with_limit(MAX_SHARED as u32))
         }
@@ -84,15 +124,27 @@ pub fn order(order: &Order) -> Result<(), Vec<FieldError>> {
     collect([
         required("product", &order.product),
         short_text("product", Some(&order.product)),
-        if order.quantity == 0 { Err(FieldError::new("quantity", "not_positive")) } else { Ok(()) },
-        if order.amount.minor < 0 { Err(FieldError::new("amount", "negative")) } else { Ok(()) },
+        match order.quantity {
+            0 => Err(FieldError::new("quantity", "not_positive")),
+            n if n > MAX_QUANTITY => Err(FieldError::new("quantity", "too_large").with_limit(MAX_QUANTITY)),
+            _ => Ok(()),
+        },
+        match order.amount.minor {
+            m if m < 0 => Err(FieldError::new("amount", "negative")),
+            m if m > MAX_ORDER_MINOR => Err(FieldError::new("amount", "too_large")),
+            _ => Ok(()),
+        },
         short_text("channel", order.channel.as_deref()),
     ])
 }
 
 /// An interaction: a summary, and satisfaction from 1 to 5 if given.
 pub fn interaction(interaction: &Interaction) -> Result<(), Vec<FieldError>> {
-    collect([long_text("summary", Some(&interaction.summary)), satisfaction(interaction.satisfaction)])
+    collect([
+        long_text("summary", Some(&interaction.summary)),
+        satisfaction(interaction.satisfaction),
+        interaction.at.check("at").map(drop),
+    ])
 }
 
 /// Feedback: what was said, and satisfaction from 1 to 5 if given.
@@ -102,6 +154,7 @@ pub fn feedback(feedback: &Feedback) -> Result<(), Vec<FieldError>> {
         long_text("content", Some(&feedback.content)),
         long_text("resolution", feedback.resolution.as_deref()),
         satisfaction(feedback.satisfaction),
+        feedback.received_at.check("received_at").map(drop),
     ])
 }
 
@@ -149,4 +202,64 @@ fn count(field: &str, n: usize) -> Result<(), FieldError> {
 fn collect<const N: usize>(checks: [Result<(), FieldError>; N]) -> Result<(), Vec<FieldError>> {
     let errors: Vec<FieldError> = checks.into_iter().filter_map(Result::err).collect();
     if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{InteractionKind, Preferences};
+    use crate::money::{Currency, Money};
+    use crate::time::Timestamp;
+
+    fn order(minor: i64, quantity: u32) -> Order {
+        Order {
+            product: "空调".into(),
+            quantity,
+            amount: Money { minor, currency: Currency::cny() },
+            date: Date::new(2026, 1, 2).unwrap(),
+            channel: None,
+        }
+    }
+
+    fn codes(result: Result<(), Vec<FieldError>>) -> Vec<String> {
+        result.err().unwrap_or_default().into_iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn order_amounts_and_quantities_have_sane_bounds() {
+        assert!(super::order(&order(MAX_ORDER_MINOR, MAX_QUANTITY)).is_ok());
+        assert_eq!(codes(super::order(&order(i64::MAX, 1))), ["amount.too_large"]);
+        assert_eq!(codes(super::order(&order(-1, 1))), ["amount.negative"]);
+        assert_eq!(codes(super::order(&order(1, u32::MAX))), ["quantity.too_large"]);
+    }
+
+    #[test]
+    fn instants_outside_the_years_of_dates_are_refused() {
+        let at = |ms| Interaction {
+            kind: InteractionKind::Call,
+            at: Timestamp(ms),
+            summary: "回访".into(),
+            satisfaction: None,
+            next_follow_up: None,
+        };
+        assert!(interaction(&at(1_700_000_000_000)).is_ok());
+        assert_eq!(codes(interaction(&at(i64::MAX))), ["at.out_of_range"]);
+        assert_eq!(codes(interaction(&at(i64::MIN))), ["at.out_of_range"]);
+        // And the date of any instant is computed without overflow.
+        assert!(Timestamp(i64::MAX).date_cst().year() > 2999);
+    }
+
+    #[test]
+    fn preferences_are_bounded_in_entries_and_length() {
+        let mut p = Preferences::default();
+        p.brands = (0..=MAX_PREFERENCE_ENTRIES).map(|i| format!("品牌{i}")).collect();
+        let today = Date::new(2026, 1, 2).unwrap();
+        assert_eq!(
+            field(&FieldValue::Preferences(p.clone()), today).unwrap_err().code,
+            "preferences.too_many"
+        );
+        p.brands.clear();
+        p.notes.insert("备注".into(), "长".repeat(MAX_LONG_TEXT + 1));
+        assert_eq!(field(&FieldValue::Preferences(p), today).unwrap_err().code, "preferences.too_long");
+    }
 }

@@ -1,7 +1,8 @@
 // The manager's dashboards on a tablet in portrait: figures from the team's
 // archives, charts with their tables, a CSV export, the churn and value
 // pages; and on a 360 px phone, the same pages fit without sideways scroll.
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
+import type { APIRequestContext } from "@playwright/test";
 import { E2E_PASSWORD, E2E_USER, REPS, REP_PASSWORD } from "../support/global-setup";
 import { baseUrl, ready, signIn, unique } from "../support/app";
 

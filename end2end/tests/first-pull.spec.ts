@@ -3,7 +3,7 @@
 // and what one cached customer takes of the browser's storage. Only the
 // phone project runs it; the figures are printed, never asserted against a
 // speed.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { REPS, REP_PASSWORD } from "../support/global-setup";
 import { RepApp, baseUrl, ready } from "../support/app";
 

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, guard, test } from "../support/fixtures";
 import { REPS, REP_PASSWORD } from "../support/global-setup";
 import { RepApp, baseUrl, ready, signIn, unique } from "../support/app";
 
@@ -52,6 +52,7 @@ test("edits made offline survive reloads and a new page, then reach the server",
 
   // The server has every edit: a fresh browser signs in and looks.
   const fresh = await browser.newContext({ ...info.project.use, serviceWorkers: "block" });
+  const refused = guard(fresh);
   const check = await fresh.newPage();
   await signIn(check, REPS.alice, REP_PASSWORD);
   await check.goto(`${baseUrl()}${path}`);
@@ -83,6 +84,7 @@ test("a bad phone number is explained offline and nothing is queued", async ({ p
 test("two reps edit one field offline; the conflict shows, is settled with one tap, and both agree", async ({ browser }, info) => {
   const aliceContext = await browser.newContext(info.project.use);
   const bobContext = await browser.newContext(info.project.use);
+  const refused = [guard(aliceContext), guard(bobContext)];
   const alicePage = await aliceContext.newPage();
   const bobPage = await bobContext.newPage();
   const alice = new RepApp(alicePage);
@@ -136,6 +138,7 @@ test("two reps edit one field offline; the conflict shows, is settled with one t
   await expect(alicePage.locator(".conflicts")).toHaveCount(0);
   await expect(alicePage.locator(".facts").first()).toContainText("西区");
   await expect(bobPage.locator(".facts").first()).toContainText("西区");
+  expect(refused.flat(), "content security policy violations").toEqual([]);
   await aliceContext.close();
   await bobContext.close();
 });

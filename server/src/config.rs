@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long a session lasts without use, in days (sliding).
     pub session_days: u32,
+    /// How long a session lasts at most after sign-in, in days, however active.
+    pub session_max_days: u32,
     /// Mark the session cookie `Secure` (set when served over TLS).
     pub secure_cookies: bool,
 }
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Settings {
             .field("site_root", &self.site_root)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("session_days", &self.session_days)
+            .field("session_max_days", &self.session_max_days)
             .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
@@ -57,6 +60,7 @@ impl Default for Settings {
             site_root: PathBuf::from("target/site"),
             max_body_bytes: 2 * 1024 * 1024,
             session_days: 30,
+            session_max_days: 90,
             secure_cookies: false,
         }
     }
@@ -102,6 +106,7 @@ struct FileSettings {
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
     session_days: Option<u32>,
+    session_max_days: Option<u32>,
     secure_cookies: Option<bool>,
 }
 
@@ -114,6 +119,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("CRM_SITE_ROOT", "site_root"),
     ("CRM_MAX_BODY_BYTES", "max_body_bytes"),
     ("CRM_SESSION_DAYS", "session_days"),
+    ("CRM_SESSION_MAX_DAYS", "session_max_days"),
     ("CRM_SECURE_COOKIES", "secure_cookies"),
 ];
 const CONFIG_ENV: &str = "CRM_CONFIG";
@@ -170,6 +176,12 @@ impl Settings {
                 reason: format!("'{v}' is not a whole number of days"),
             })?);
         }
+        if let Some(v) = from_env("CRM_SESSION_MAX_DAYS") {
+            file.session_max_days = Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "CRM_SESSION_MAX_DAYS".into(),
+                reason: format!("'{v}' is not a whole number of days"),
+            })?);
+        }
         if let Some(v) = from_env("CRM_SECURE_COOKIES") {
             file.secure_cookies = Some(v.parse().map_err(|_| ConfigError::Invalid {
                 name: "CRM_SECURE_COOKIES".into(),
@@ -183,6 +195,15 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 name: setting_name(env, "CRM_SESSION_DAYS", "session_days"),
                 reason: format!("{session_days} days is out of range; use 1 to 365"),
+            });
+        }
+        let session_max_days = file.session_max_days.unwrap_or(defaults.session_max_days.max(session_days));
+        if !(session_days..=3650).contains(&session_max_days) {
+            return Err(ConfigError::Invalid {
+                name: setting_name(env, "CRM_SESSION_MAX_DAYS", "session_max_days"),
+                reason: format!(
+                    "{session_max_days} days is out of range; use {session_days} (the idle lifetime) to 3650"
+                ),
             });
         }
         let database_url =
@@ -215,6 +236,7 @@ impl Settings {
             site_root: cwd.join(file.site_root.unwrap_or(defaults.site_root)),
             max_body_bytes,
             session_days,
+            session_max_days,
             secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
         })
     }

@@ -31,6 +31,9 @@ fn shell_files(output_name: &str) -> Vec<String> {
 pub struct Pwa {
     worker: String,
     shell: String,
+    /// The shell's content security policy, naming its one inline script by
+    /// hash. The worker caches the header with the page, so it holds offline too.
+    shell_policy: String,
 }
 
 impl Pwa {
@@ -54,7 +57,8 @@ impl Pwa {
             .replace("__VERSION__", &version)
             .replace("__PRECACHE__", &serde_json::to_string(&precache).unwrap_or_default());
         let shell = SHELL.replace("__NAME__", &name).replace("__VERSION__", &version);
-        Self { worker, shell }
+        let shell_policy = app::security::content_security_policy(Some(&script_hash(&shell)));
+        Self { worker, shell, shell_policy }
     }
 
     /// `GET /sw.js`.
@@ -73,11 +77,27 @@ impl Pwa {
     /// `GET /offline-shell`.
     pub fn shell(&self) -> impl IntoResponse + use<> {
         (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (header::CACHE_CONTROL, "no-cache".to_owned()),
+                (header::CONTENT_SECURITY_POLICY, self.shell_policy.clone()),
+            ],
             self.shell.clone(),
         )
     }
 }
+
+/// The CSP source (`'sha256-…'`) of the one inline script in `page`.
+fn script_hash(page: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let start = page.find(SCRIPT_OPEN).map_or(0, |i| i + SCRIPT_OPEN.len());
+    let end = page[start..].find("</script>").map_or(start, |i| start + i);
+    let digest = Sha256::digest(page[start..end].as_bytes());
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+}
+
+const SCRIPT_OPEN: &str = r#"<script type="module">"#;
 
 /// A page with no data: the browser entry sees `data-shell` and mounts the
 /// app, whose router renders whatever path the person opened, from the

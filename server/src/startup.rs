@@ -11,7 +11,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method, Request, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
@@ -75,16 +75,19 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// The state every request sees, for these settings.
 pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Settings) -> AppState {
-    let sessions = SessionSettings {
-        ttl_ms: i64::from(settings.session_days) * 24 * 3600 * 1000,
-        secure: settings.secure_cookies,
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let limits = store::SessionLimits {
+        idle_ms: i64::from(settings.session_days) * DAY_MS,
+        absolute_ms: i64::from(settings.session_max_days) * DAY_MS,
     };
+    let sessions = SessionSettings { limits, secure: settings.secure_cookies };
     AppState { leptos_options, store, sessions, limiter: Arc::new(app::auth::SignInLimiter::default()) }
 }
 
 /// The whole application as an axum router: pages, server functions, static
 /// files, health check, and the layers every request passes through.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let secure = state.sessions.secure;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let pwa = std::sync::Arc::new(crate::pwa::Pwa::new(&options));
@@ -96,6 +99,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(client_errors_are_4xx))
+        .layer(axum::middleware::from_fn(move |request, next| security_headers(secure, request, next)))
         .layer(axum::middleware::from_fn(same_origin_writes))
         .with_state(state);
 
@@ -134,6 +138,34 @@ async fn client_errors_are_4xx(response: Response) -> Response {
         parts.status = StatusCode::BAD_REQUEST;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Headers every answer carries. Pages set their own content security
+/// policy (it names their nonce); everything else gets the strict default.
+/// Pages and API answers can hold a user's data: no cache may keep them.
+async fn security_headers(secure: bool, request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&app::security::content_security_policy(None))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if (api || html) && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if secure {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }
 
 /// Refuses state-changing requests sent from another site's page. The

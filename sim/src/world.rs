@@ -32,7 +32,8 @@ const BATCH: usize = 25;
 /// Changes per pull page, small so that pulls span pages and faults land mid-pull.
 const PAGE: u32 = 6;
 /// Session lifetime: long; sessions end only when the schedule says so.
-const SESSION_MS: i64 = 30 * 24 * 3_600_000;
+const SESSION: store::SessionLimits =
+    store::SessionLimits { idle_ms: 30 * 24 * 3_600_000, absolute_ms: 90 * 24 * 3_600_000 };
 /// Every request and every change happens on this day.
 fn today() -> Date {
     Date::new(2026, 11, 23).expect("a valid date")
@@ -109,7 +110,7 @@ impl Server {
 
     async fn handle(&self, token: &str, request: &Request) -> Result<Answer, Failure> {
         let store = self.store();
-        let session = store.session(token, SESSION_MS).await.map_err(|e| Failure::Server(e.to_string()))?;
+        let session = store.session(token, SESSION).await.map_err(|e| Failure::Server(e.to_string()))?;
         let Some(session) = session else { return Err(Failure::SignedOut) };
         let viewer = session.user.viewer();
         match request {
@@ -210,7 +211,7 @@ impl World {
             };
             let json = serde_json::to_string(&outbox).map_err(|e| e.to_string())?;
             shelf.write(&format!("crm/{user}/outbox"), &json).map_err(|e| e.to_string())?;
-            let (token, _) = store.create_session(&user, SESSION_MS).await.map_err(|e| e.to_string())?;
+            let (token, _) = store.create_session(&user, SESSION).await.map_err(|e| e.to_string())?;
             devices.push(Device {
                 replica: Replica::open(shelf, &user),
                 user,
@@ -348,7 +349,7 @@ impl World {
         if self.devices[d].token.is_none() {
             let (token, _) = self
                 .store()
-                .create_session(&self.devices[d].user, SESSION_MS)
+                .create_session(&self.devices[d].user, SESSION)
                 .await
                 .map_err(|e| e.to_string())?;
             self.devices[d].token = Some(token);

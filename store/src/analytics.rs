@@ -27,6 +27,9 @@ use crate::{Store, StoreError};
 /// A fitted churn model serves this long before it is fitted again; the
 /// scores themselves follow every change.
 const REFIT_AFTER_MS: i64 = 5 * 60 * 1000;
+/// A refit asked for explicitly happens at most this often per server:
+/// each reads every customer of the company, and anyone may press the button.
+pub const MIN_REFIT_INTERVAL_MS: i64 = 60 * 1000;
 
 /// The summary row written next to an archive.
 pub(crate) fn summary_row(customer: &Customer, team: Option<&str>) -> Value {
@@ -227,6 +230,10 @@ impl Store {
         };
         let today = today.days_since_epoch();
         let previous = previous.filter(|run| run.scoring.today == today);
+        let fresh = fresh
+            && previous
+                .as_ref()
+                .is_none_or(|run| crate::now_millis() - run.fitted_at >= MIN_REFIT_INTERVAL_MS);
         if let Some(run) = previous
             .as_ref()
             .filter(|run| !fresh && run.version == version && run.scoring.window.days == window_days)

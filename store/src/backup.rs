@@ -34,7 +34,17 @@ impl Store {
         self.db.import(file).await.map_err(|error| {
             tracing::error!(%error, file = %file.display(), "restore failed");
             StoreError::Unavailable(format!("cannot restore from {}: {error}", file.display()))
-        })
+        })?;
+        // Devices may have pulled changes made after the backup, under
+        // version numbers the restored counter will hand out again. A new
+        // epoch makes every device start its pull over instead of silently
+        // skipping what reuses those numbers.
+        self.db
+            .query("UPDATE counter:sync SET epoch = <string> rand::uuid::v7()")
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
     }
 }
 

@@ -32,6 +32,19 @@ pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
     }
 }
 
+/// The part of a scope where [`policy::sight`] is `Full`: the same archives
+/// without those reached only by sharing (a shared archive is masked for
+/// everyone but its keeper, the keeper's manager and admins). Sensitive
+/// values may be matched only here, or a search would reveal them digit by
+/// digit.
+pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::All => "true",
+        Scope::Team { .. } => "(team = $team OR owner = NONE OR owner = $user)",
+        Scope::Own { .. } => "owner = $user",
+    }
+}
+
 impl Store {
     /// The archives `viewer` may see that match `query`, most recently changed first.
     pub async fn list_customers(
@@ -46,12 +59,17 @@ impl Store {
             .as_deref()
             .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|d| d.len() >= 3);
+        let text_filter;
         if text.is_some() {
-            filters.push(if digits.is_some() {
-                "(string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text) OR string::contains(array::join(phones, ' '), $digits))"
-            } else {
-                "(string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text))"
-            });
+            let by_name = "string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text)";
+            text_filter = match digits {
+                Some(_) => format!(
+                    "({by_name} OR ({} AND string::contains(array::join(phones, ' '), $digits)))",
+                    full_sight_filter(&scope)
+                ),
+                None => format!("({by_name})"),
+            };
+            filters.push(&text_filter);
         }
         if query.stage.is_some() {
             filters.push("stage = $stage");

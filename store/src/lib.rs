@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-pub use accounts::{NewUser, SessionInfo, User, parse_username};
+pub use accounts::{NewUser, SessionInfo, SessionLimits, User, parse_username};
 pub use analytics::ScoringRun;
 pub use audit::AuditEntry;
 pub use conflicts::{CandidateView, ConflictView, conflicts_of};
@@ -52,6 +52,8 @@ pub struct Store {
     pushing: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// This process's cache of analytics summaries and its last scoring run.
     analytics: std::sync::Arc<analytics::Analytics>,
+    /// Turns to hash passwords, so sign-in bursts cannot exhaust memory.
+    hashing: std::sync::Arc<accounts::HashGate>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -102,7 +104,13 @@ impl Store {
             })?;
         }
         db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
-        Ok(Self { db, dir, pushing: Default::default(), analytics: Default::default() })
+        Ok(Self {
+            db,
+            dir,
+            pushing: Default::default(),
+            analytics: Default::default(),
+            hashing: Default::default(),
+        })
     }
 
     /// Connects and brings the schema up to date: what a server does at start.
@@ -138,7 +146,7 @@ impl Store {
 }
 
 /// The server clock in Unix milliseconds (sessions; never used to order changes).
-pub(crate) fn now_millis() -> i64 {
+pub fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

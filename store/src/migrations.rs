@@ -44,6 +44,15 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX summary_version ON summary FIELDS version;
     "#,
     },
+    // Sessions end a fixed time after sign-in however active they are.
+    // Older sessions have no start and are judged by their expiry.
+    Migration {
+        version: 4,
+        name: "session start",
+        sql: r#"
+        DEFINE FIELD started_at ON session TYPE option<int>;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

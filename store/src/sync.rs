@@ -792,6 +792,9 @@ fn parse_cookie(cookie: &str) -> Option<(String, u64)> {
     Some((epoch.to_owned(), version.parse().ok()?))
 }
 
+/// The largest sequence number a client may use (2^53 - 1).
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
 fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), StoreError> {
     let bad = |code: &str, message: String| Err(StoreError::BadRequest { code: code.into(), message });
     if mutations.is_empty() {
@@ -805,6 +808,17 @@ fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), Sto
     }
     if mutations[0].seq == 0 {
         return bad("sync.sequence_order", "sequence numbers start at 1".into());
+    }
+    // Sequence numbers are stored as signed 64-bit integers and read by
+    // JavaScript: beyond 2^53 neither holds them exactly.
+    if let Some(m) = mutations.iter().find(|m| m.seq > MAX_SEQ) {
+        return bad("sync.sequence_order", format!("sequence {} is beyond the largest, {MAX_SEQ}", m.seq));
+    }
+    if let Some(m) = mutations.iter().find(|m| m.client_time.check("client_time").is_err()) {
+        return bad(
+            "sync.client_time",
+            format!("mutation {} carries a time outside the years 1900 to 2999", m.id),
+        );
     }
     if let Some(pair) = mutations.windows(2).find(|w| w[1].seq != w[0].seq + 1) {
         return bad(

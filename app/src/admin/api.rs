@@ -28,3 +28,9 @@ pub async fn create_user(
 pub async fn set_user_disabled(username: String, disabled: bool) -> Result<User, AppError> {
     super::server::set_disabled(username, disabled).await
 }
+
+/// Sets a new password for a user; every session of theirs ends.
+#[server(prefix = "/api", endpoint = "admin/users/reset_password")]
+pub async fn reset_password(username: String, password: String) -> Result<(), AppError> {
+    super::server::reset_password(username, password).await
+}

@@ -37,6 +37,8 @@ pub(super) async fn create(
     let new = NewUser { username, display_name, role, team, password };
     let user = answer(state.store.create_user(&new).await)?;
     tracing::info!(admin = %admin.id, user = %user.id, role = role.as_str(), "user created");
+    let detail = serde_json::json!({ "user": user.id.0, "role": role.as_str(), "team": user.team });
+    audit(&state, &admin, "user_created", detail).await?;
     Ok(user)
 }
 
@@ -48,5 +50,25 @@ pub(super) async fn set_disabled(username: String, disabled: bool) -> Result<Use
     }
     let user = answer(state.store.set_user_disabled(&id, disabled).await)?;
     tracing::info!(admin = %admin.id, user = %user.id, disabled, "user access changed");
+    let action = if disabled { "user_disabled" } else { "user_enabled" };
+    audit(&state, &admin, action, serde_json::json!({ "user": user.id.0 })).await?;
     Ok(user)
+}
+
+pub(super) async fn reset_password(username: String, password: String) -> Result<(), AppError> {
+    let (state, admin) = admin().await?;
+    let id = store::parse_username(&username).map_err(|e| AppError::invalid(e).respond())?;
+    answer(state.store.set_password(&id, &password, None).await)?;
+    tracing::info!(admin = %admin.id, user = %id, "password reset");
+    audit(&state, &admin, "password_reset", serde_json::json!({ "user": id.0 })).await
+}
+
+/// Admin actions are audit entries like any change to the archive.
+async fn audit(
+    state: &AppState,
+    admin: &User,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    answer(state.store.record_audit(&admin.viewer(), action, None, Some(detail.to_string())).await)
 }

@@ -18,6 +18,13 @@ pub async fn sign_out() -> Result<(), AppError> {
     super::server::sign_out().await
 }
 
+/// Sets a new password after checking the current one; the user's other
+/// sessions end.
+#[server(prefix = "/api", endpoint = "auth/change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    super::server::change_password(current, new).await
+}
+
 /// Who is signed in, if anyone.
 #[server(prefix = "/api", endpoint = "auth/me")]
 pub async fn me() -> Result<Option<User>, AppError> {

@@ -86,6 +86,9 @@ pub fn SignInPage() -> impl IntoView {
     let error = move || {
         sign_in.value().get().and_then(Result::err).map(|error| match error {
             AppError::SignedOut => texts.wrong_credentials.to_owned(),
+            AppError::BadRequest { reason, .. } if reason.starts_with("username.") => {
+                texts.username_format.to_owned()
+            }
             other => app_error_message(locale, &other),
         })
     };

@@ -29,6 +29,10 @@ fn token_from(parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+fn presented_token() -> Option<String> {
+    use_context::<Parts>().as_ref().and_then(token_from)
+}
+
 fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) {
     let secure = if state.sessions.secure { "; Secure" } else { "" };
     let cookie =
@@ -38,40 +42,78 @@ fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) {
     }
 }
 
+fn cookie_age_secs(expires_at: i64) -> i64 {
+    ((expires_at - store::now_millis()) / 1000).max(0)
+}
+
 /// The signed-in user, or `SignedOut` (401). Renews the cookie when the
 /// session was extended.
 pub async fn signed_in() -> Result<(AppState, User), AppError> {
     let state = use_state()?;
-    let token =
-        use_context::<Parts>().as_ref().and_then(token_from).ok_or_else(|| AppError::SignedOut.respond())?;
-    let session = answer(state.store.session(&token, state.sessions.ttl_ms).await)?
+    let token = presented_token().ok_or_else(|| AppError::SignedOut.respond())?;
+    let session = answer(state.store.session(&token, state.sessions.limits).await)?
         .ok_or_else(|| AppError::SignedOut.respond())?;
     if session.renewed {
-        set_cookie(&state, &token, state.sessions.ttl_ms / 1000);
+        set_cookie(&state, &token, cookie_age_secs(session.expires_at));
     }
     Ok((state, session.user))
 }
 
+/// The checks run in this order so that nothing costly or unbounded happens
+/// for a request that will be refused: the name's form (cheap, and nothing
+/// unchecked is kept in memory or logs), then the limiter, which counts the
+/// attempt before the slow hash, then the hash itself, which waits for one
+/// of a few turns.
 pub(super) async fn sign_in(username: String, password: String) -> Result<User, AppError> {
     let state = use_state()?;
-    let account = username.trim().to_lowercase();
+    let account = store::parse_username(&username).map_err(|error| {
+        tracing::info!(name = %bounded(&username), "sign-in with a malformed user name");
+        AppError::BadRequest {
+            reason: error.code,
+            message: "a user name is 1 to 32 of a-z, 0-9, '.', '_' and '-'".into(),
+        }
+        .respond()
+    })?;
     let address = use_context::<Parts>()
         .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
         .unwrap_or_else(|| "unknown".into());
-    if let Err(wait) = state.limiter.check(&account, &address, Instant::now()) {
-        tracing::warn!(%account, %address, "sign-in held after repeated failures");
-        return Err(AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond());
-    }
-    let Some(user) = answer(state.store.check_credentials(&username, &password).await)? else {
-        state.limiter.failed(&account, &address, Instant::now());
+    let attempt = match state.limiter.reserve(&account.0, &address, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(%account, %address, "sign-in held after repeated failures");
+            return Err(AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond());
+        }
+    };
+    let Some(user) = answer(state.store.check_credentials(&account.0, &password).await)? else {
         tracing::info!(%account, %address, "sign-in failed");
         return Err(AppError::SignedOut.respond());
     };
-    state.limiter.succeeded(&account);
-    let (token, _) = answer(state.store.create_session(&user.id, state.sessions.ttl_ms).await)?;
-    set_cookie(&state, &token, state.sessions.ttl_ms / 1000);
+    state.limiter.succeeded(attempt);
+    // Whatever session this browser had (another user's, on a shared
+    // device) ends here, so it cannot come back.
+    if let Some(previous) = presented_token() {
+        answer(state.store.delete_session(&previous).await)?;
+    }
+    let (token, expires_at) = answer(state.store.create_session(&user.id, state.sessions.limits).await)?;
+    set_cookie(&state, &token, cookie_age_secs(expires_at));
     tracing::info!(user = %user.id, "signed in");
     Ok(user)
+}
+
+/// A user sets a new password; their sessions on other devices end.
+pub(super) async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    let (state, user) = signed_in().await?;
+    let token = presented_token().ok_or_else(|| AppError::SignedOut.respond())?;
+    answer(state.store.change_own_password(&user.id, &current, &new, &token).await)?;
+    let viewer = user.viewer();
+    answer(state.store.record_audit(&viewer, "password_changed", None, None).await)?;
+    tracing::info!(user = %user.id, "password changed");
+    Ok(())
+}
+
+/// At most 64 characters of what someone typed, for a log line.
+fn bounded(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 pub(super) async fn sign_out() -> Result<(), AppError> {

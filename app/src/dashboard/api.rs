@@ -32,7 +32,7 @@ pub struct ModelInfo {
     pub finished_at: i64,
     /// How long it took.
     pub took_ms: u64,
-    /// Customers it scored (the whole company, not only this view).
+    /// Customers of this view it scored.
     pub scored: usize,
 }
 

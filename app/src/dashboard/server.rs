@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::analytics::dashboard::{self as figures, MONTHS};
-use domain::analytics::rfm::{Segment, Window};
+use domain::analytics::rfm::{self, Segment, Window};
 use domain::analytics::summary::CustomerSummary;
-use domain::policy::{Role, Viewer};
+use domain::policy::{self, Viewer};
 use store::{ScoringRun, Store};
 
 use super::api::{ChurnData, DashboardTable, ModelInfo, OverviewData, ValueData};
@@ -23,8 +23,25 @@ const DEFAULT_THRESHOLD: f64 = 0.5;
 /// Rows a list shows at most.
 const LIST_LIMIT: usize = 500;
 
-async fn names(store: &Store) -> Result<BTreeMap<String, String>, AppError> {
-    Ok(answer(store.display_names().await)?.into_iter().map(|(id, name)| (id.0, name)).collect())
+/// Display names of the people the figures name: the keepers and the reps
+/// who logged contacts in `mine`, and the viewer. Nobody else's name or id
+/// leaves the server.
+async fn names(
+    store: &Store,
+    viewer: &Viewer,
+    mine: &[&CustomerSummary],
+) -> Result<BTreeMap<String, String>, AppError> {
+    let mut named: std::collections::BTreeSet<&str> =
+        std::collections::BTreeSet::from([viewer.user.0.as_str()]);
+    for summary in mine {
+        named.extend(summary.owner.as_ref().map(|o| o.0.as_str()));
+        named.extend(summary.contacts.iter().map(|c| c.by.0.as_str()));
+    }
+    Ok(answer(store.display_names().await)?
+        .into_iter()
+        .filter(|(id, _)| named.contains(id.0.as_str()))
+        .map(|(id, name)| (id.0, name))
+        .collect())
 }
 
 fn refs(summaries: &[Arc<CustomerSummary>]) -> Vec<&CustomerSummary> {
@@ -42,16 +59,16 @@ async fn overview_for(store: &Store, viewer: &Viewer) -> Result<OverviewData, Ap
     Ok(OverviewData {
         overview: figures::overview(&mine, today),
         satisfaction: figures::satisfaction(&mine, today),
-        names: names(store).await?,
+        names: names(store, viewer, &mine).await?,
     })
 }
 
-fn model_info(run: &ScoringRun) -> ModelInfo {
+fn model_info(run: &ScoringRun, mine: &[&CustomerSummary]) -> ModelInfo {
     ModelInfo {
         fit: run.scoring.fit.clone(),
         finished_at: run.finished_at,
         took_ms: run.took_ms,
-        scored: run.scoring.scores.len(),
+        scored: mine.iter().filter(|s| run.scoring.scores.contains_key(&s.id)).count(),
     }
 }
 
@@ -62,16 +79,15 @@ async fn churn_for(
     fresh: bool,
 ) -> Result<ChurnData, AppError> {
     let threshold = threshold.filter(|t| t.is_finite()).unwrap_or(DEFAULT_THRESHOLD).clamp(0.0, 1.0);
-    // Fitting the model reads every customer of the company: managers and
-    // admins may ask for it, a rep's request reuses the last fit.
-    let fresh = fresh && viewer.role != Role::Rep;
+    let fresh = fresh && policy::may_refit_model(viewer);
     let (summaries, run) =
         answer(store.scored_for(viewer, store::today(), DEFAULT_WINDOW_DAYS, fresh).await)?;
+    let mine = refs(&summaries);
     Ok(ChurnData {
-        warnings: figures::churn_warnings(&refs(&summaries), &run.scoring.scores, threshold, LIST_LIMIT),
+        warnings: figures::churn_warnings(&mine, &run.scoring.scores, threshold, LIST_LIMIT),
         threshold,
-        model: model_info(&run),
-        names: names(store).await?,
+        model: model_info(&run, &mine),
+        names: names(store, viewer, &mine).await?,
     })
 }
 
@@ -81,7 +97,11 @@ async fn value_for(
     segment: Option<Segment>,
     window_days: Option<i64>,
 ) -> Result<ValueData, AppError> {
-    let days = window_days.unwrap_or(DEFAULT_WINDOW_DAYS).clamp(7, 366 * 5);
+    let days = window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
+    if !rfm::WINDOW_DAYS.contains(&days) {
+        let message = format!("the window is one of {:?} days", rfm::WINDOW_DAYS);
+        return Err(AppError::BadRequest { reason: "dashboard.window".into(), message }.respond());
+    }
     let (summaries, run) = answer(store.scored_for(viewer, store::today(), days, false).await)?;
     let mine = refs(&summaries);
     let window = Window { end: run.scoring.today, days };
@@ -89,7 +109,7 @@ async fn value_for(
         report: figures::value_report(&mine, &run.scoring.scores, window),
         segment,
         customers: figures::segment_customers(&mine, &run.scoring.scores, segment, LIST_LIMIT),
-        names: names(store).await?,
+        names: names(store, viewer, &mine).await?,
     })
 }
 

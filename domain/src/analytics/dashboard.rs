@@ -169,15 +169,18 @@ pub fn overview(customers: &[&CustomerSummary], today: i64) -> Overview {
         {
             new_per_month[i] += 1;
         }
-        let mut spent = 0;
+        let mut spent: i64 = 0;
         for order in c.orders.iter().filter(|o| o.day <= today) {
             if let (Some(i), Some(amount)) = (month_index.of(order.day), order.base_amount()) {
-                revenue_per_month[i] += amount;
-                spent += amount;
+                // Amounts are bounded by validation; saturate anyway, so no
+                // stored value can break a company-wide sum.
+                revenue_per_month[i] = revenue_per_month[i].saturating_add(amount);
+                spent = spent.saturating_add(amount);
             }
         }
         if spent != 0 {
-            *revenue_per_rep.entry(c.owner.clone()).or_default() += spent;
+            let total = revenue_per_rep.entry(c.owner.clone()).or_default();
+            *total = total.saturating_add(spent);
         }
         for contact in c.contacts.iter().filter(|t| t.day <= today && t.day >= weeks[0]) {
             let w = ((week_start(contact.day) - weeks[0]) / 7) as usize;
@@ -440,8 +443,8 @@ pub fn value_report(
             Some(rfm) => {
                 let share = shares.get_mut(&rfm.segment).expect("every segment is listed");
                 share.customers += 1;
-                share.revenue += rfm.monetary;
-                total_revenue += rfm.monetary;
+                share.revenue = share.revenue.saturating_add(rfm.monetary);
+                total_revenue = i64::saturating_add(total_revenue, rfm.monetary);
                 high_value += u32::from(rfm.high_value);
             }
             None => no_purchases += 1,

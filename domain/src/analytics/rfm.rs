@@ -60,6 +60,10 @@ pub fn segment(r: u8, f: u8) -> Segment {
     }
 }
 
+/// The RFM windows a report may ask for, in days. A fixed set, so that
+/// odd windows cannot be used to make the server score everyone again and again.
+pub const WINDOW_DAYS: [i64; 5] = [90, 180, 365, 730, 1095];
+
 /// The period RFM looks at: the `days` days up to and including `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
@@ -129,7 +133,9 @@ pub fn score(customers: &[&CustomerSummary], window: Window) -> Vec<Option<RfmSc
             continue;
         };
         let inside = customer.orders.iter().filter(|o| window.contains(o.day));
-        let (count, spent) = inside.fold((0u32, 0i64), |(n, s), o| (n + 1, s + o.base_amount().unwrap_or(0)));
+        let (count, spent) = inside.fold((0u32, 0i64), |(n, s), o| {
+            (n.saturating_add(1), s.saturating_add(o.base_amount().unwrap_or(0)))
+        });
         scored.push(index);
         recency.push(window.end - last);
         frequency.push(i64::from(count));

@@ -135,6 +135,20 @@ async fn nobody_sees_figures_of_archives_out_of_their_reach() {
     let churn: Value = c.form("dashboard/churn", &[]).await.json().await.unwrap();
     assert!(churn["model"]["fit"]["Err"]["code"] == "too_few_customers", "{churn}");
     assert_eq!(churn["warnings"], json!([]));
+    // A rep's answers name only the people of the rep's own figures, and
+    // count only the rep's own customers.
+    assert_eq!(churn["model"]["scored"], 1, "not the company's three");
+    for answer in [mine.clone(), churn] {
+        let names: Vec<&String> = answer["names"].as_object().unwrap().keys().collect();
+        assert!(names.iter().all(|n| ["a", "c"].contains(&n.as_str())), "{names:?}");
+        assert!(!names.iter().any(|n| ["b", "m", "n", "root"].contains(&n.as_str())), "{names:?}");
+    }
+    let root_names = overview(&app.sign_in("root").await).await["names"].as_object().unwrap().len();
+    assert!(root_names >= 3, "an admin's figures name every keeper");
+    // RFM windows come from a fixed set.
+    let odd = a.form("dashboard/value", &[("window_days", "8")]).await;
+    assert_eq!(odd.status(), 400);
+    assert_eq!(a.form("dashboard/value", &[("window_days", "180")]).await.status(), 200);
     let signed_out = app.client.post(app.url("/api/dashboard/overview")).send().await.unwrap();
     assert_eq!(signed_out.status(), 401);
 }

@@ -52,3 +52,45 @@ async fn an_unknown_page_answers_404_with_a_page_a_person_can_read() {
     let html = response.text().await.unwrap();
     assert!(html.contains("页面不存在"), "{html}");
 }
+
+#[tokio::test]
+async fn pages_and_api_answers_carry_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let page = app.client.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    let policy = headers["content-security-policy"].to_str().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    // The hydration script runs by the nonce the policy names; nothing else inline does.
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the nonce");
+    for directive in ["frame-ancestors 'none'", "object-src 'none'", "'wasm-unsafe-eval'"] {
+        assert!(policy.contains(directive), "{directive} missing from {policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    let another = app.client.get(app.url("/signin")).send().await.unwrap();
+    assert_ne!(another.headers()["content-security-policy"].to_str().unwrap(), policy, "a nonce per page");
+
+    let session = app.sign_in("a").await;
+    let api = session.json("auth/me", serde_json::json!({})).await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert!(api.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+
+    // The offline shell names its one inline script by hash: the service
+    // worker keeps the header with the page, so the policy holds offline.
+    let shell = app.client.get(app.url("/offline-shell")).send().await.unwrap();
+    let policy = shell.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("'sha256-"), "{policy}");
+    assert_eq!(shell.headers()["cache-control"], "no-cache");
+}
+
+#[tokio::test]
+async fn a_server_with_secure_cookies_tells_browsers_to_keep_to_https() {
+    let app = TestApp::spawn_with(|settings| settings.secure_cookies = true).await;
+    let page = app.client.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000");
+}

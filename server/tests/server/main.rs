@@ -7,5 +7,6 @@ mod dashboard;
 mod http;
 mod matrix;
 mod process;
+mod signin;
 mod support;
 mod sync;

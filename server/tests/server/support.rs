@@ -27,10 +27,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with_body_limit(64 * 1024).await
+        Self::spawn_with(|_| {}).await
     }
 
     pub async fn spawn_with_body_limit(max_body_bytes: usize) -> Self {
+        Self::spawn_with(|settings| settings.max_body_bytes = max_body_bytes).await
+    }
+
+    /// A server whose settings `adjust` changes from the test defaults.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         let (store, _) = Store::open("mem://", None).await.expect("open store");
         for (user, role, team) in PEOPLE {
             store
@@ -46,8 +51,13 @@ impl TestApp {
         }
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
-        let settings =
-            Settings { database_url: "mem://".into(), addr, max_body_bytes, ..Settings::default() };
+        let mut settings = Settings {
+            database_url: "mem://".into(),
+            addr,
+            max_body_bytes: 64 * 1024,
+            ..Settings::default()
+        };
+        adjust(&mut settings);
         let (stop, stopped) = oneshot::channel::<()>();
         let served = store;
         tokio::spawn(async move {

@@ -70,7 +70,8 @@ async fn a_backup_restored_into_an_empty_store_holds_identical_data() {
     let id = world.create("a", "周九").await;
     let base = world.version(id).await;
     world.push_one("m", id, domain::Change::AddTag { tag: "VIP".into(), base }).await;
-    world.store.create_session(&domain::ids::UserId("a".into()), 60_000).await.unwrap();
+    let limits = store::SessionLimits { idle_ms: 60_000, absolute_ms: 60_000 };
+    world.store.create_session(&domain::ids::UserId("a".into()), limits).await.unwrap();
     let before = world.store.snapshot().await.unwrap();
     assert!(before["customer"].len() == 1 && !before["audit"].is_empty() && !before["mutation"].is_empty());
 
@@ -78,11 +79,22 @@ async fn a_backup_restored_into_an_empty_store_holds_identical_data() {
     let file = dir.path().join("backup.surql");
     world.store.backup(&file).await.unwrap();
     let (restored, _) = Store::open("mem://", None).await.unwrap();
+    // A device pulled before the backup was restored.
+    let pulled = world.store.pull(&world.viewer("a"), None, 10).await.unwrap();
     restored.restore(&file).await.unwrap();
-    assert_eq!(restored.snapshot().await.unwrap(), before);
-    // And it works as a store: the restored archive can be pulled.
+    let mut after = restored.snapshot().await.unwrap();
+    // Everything is as it was but the sync epoch, which is new.
+    let (old_epoch, new_epoch) = (&before["counter"][0]["epoch"], &after["counter"][0]["epoch"]);
+    assert_ne!(old_epoch, new_epoch, "a restore starts a new sync epoch");
+    after.get_mut("counter").unwrap()[0]["epoch"] = old_epoch.clone();
+    assert_eq!(after, before);
+    // And it works as a store: the restored archive can be pulled, and a
+    // device holding a cookie from before starts over from the beginning.
     let page = restored.pull(&world.viewer("a"), None, 10).await.unwrap();
     assert_eq!(page.changes.len(), 1);
+    let again = restored.pull(&world.viewer("a"), Some(&pulled.cookie), 10).await.unwrap();
+    assert!(again.reset, "the old cookie is from another epoch");
+    assert_eq!(again.changes.len(), 1);
     // A second restore over data is refused rather than mixing two databases.
     assert!(matches!(restored.restore(&file).await, Err(StoreError::Conflict(_))));
 }
