@@ -280,6 +280,30 @@ pub fn masked_value(value: FieldValue) -> FieldValue {
     }
 }
 
+/// What a read shows of an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The archive itself (a record page, a pulled copy).
+    Archive,
+    /// Only the competing values of its open conflicts.
+    Conflicts,
+}
+
+/// Whether showing `customer`, as `sight` lets `viewer` see it, is a
+/// sensitive view for the audit trail: someone other than its keeper sees
+/// sensitive values in full. Every read path asks this, so they agree.
+pub fn view_is_audited(viewer: &Viewer, customer: &Customer, sight: Sight, shown: Shown) -> bool {
+    if sight != Sight::Full || customer.fields.owner.as_ref() == Some(&viewer.user) {
+        return false;
+    }
+    match shown {
+        Shown::Archive => has_sensitive_values(customer),
+        Shown::Conflicts => SENSITIVE
+            .iter()
+            .any(|name| customer.field_meta.get(name).is_some_and(|meta| !meta.rivals.is_empty())),
+    }
+}
+
 /// True when `customer` holds a sensitive value a masked viewer would not see.
 pub fn has_sensitive_values(customer: &Customer) -> bool {
     SENSITIVE.iter().any(|&name| {
@@ -442,6 +466,19 @@ mod tests {
         };
         customer = apply(Some(&customer), &rival_edit, &ApplyContext { version: 2, today }).unwrap().0;
         assert!(customer.has_conflicts());
+
+        // Who reading it is a sensitive view: one rule for every path.
+        customer.fields.owner = Some(UserId("a".into()));
+        let manager = viewer("m", Role::Manager, Some("north"));
+        let keeper = viewer("a", Role::Rep, Some("north"));
+        for shown in [Shown::Archive, Shown::Conflicts] {
+            assert!(view_is_audited(&manager, &customer, Sight::Full, shown), "{shown:?}");
+            assert!(!view_is_audited(&keeper, &customer, Sight::Full, shown), "the keeper's own: {shown:?}");
+            assert!(!view_is_audited(&manager, &customer, Sight::Masked, shown), "nothing seen: {shown:?}");
+        }
+        let mut settled = customer.clone();
+        settled.field_meta.values_mut().for_each(|meta| meta.rivals.clear());
+        assert!(!view_is_audited(&manager, &settled, Sight::Full, Shown::Conflicts), "no rival values shown");
 
         mask(&mut customer);
         assert_eq!(customer.fields.id_number.as_deref(), Some(MASK));

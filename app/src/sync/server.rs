@@ -2,7 +2,7 @@
 
 use domain::Mutation;
 use domain::ids::ClientId;
-use domain::policy::{self, Role};
+use domain::policy::{self, Shown, Sight};
 use domain::sync::{PullPage, Pulled, PushReply};
 
 use crate::auth::signed_in;
@@ -24,24 +24,21 @@ pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<P
     let page = answer(state.store.pull(&viewer, cookie.as_deref(), limit.unwrap_or(PAGE)).await)?;
     // Sensitive fields of archives kept by others, seen in full by their
     // manager or an admin, are logged: one entry per page.
-    if viewer.role != Role::Rep {
-        let seen: Vec<String> = page
-            .changes
-            .iter()
-            .filter_map(|c| match c {
-                Pulled::Put { customer, masked: false, .. }
-                    if customer.fields.owner.as_ref() != Some(&viewer.user)
-                        && policy::has_sensitive_values(customer) =>
-                {
-                    Some(customer.id.to_string())
-                }
-                _ => None,
-            })
-            .collect();
-        if !seen.is_empty() {
-            let detail = serde_json::to_string(&seen).unwrap_or_default();
-            answer(state.store.record_audit(&viewer, "view_sensitive", None, Some(detail)).await)?;
-        }
+    let seen: Vec<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Pulled::Put { customer, masked, .. } => {
+                let sight = if *masked { Sight::Masked } else { Sight::Full };
+                policy::view_is_audited(&viewer, customer, sight, Shown::Archive)
+                    .then(|| customer.id.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    if !seen.is_empty() {
+        let detail = serde_json::to_string(&seen).unwrap_or_default();
+        answer(state.store.record_audit(&viewer, "view_sensitive", None, Some(detail)).await)?;
     }
     Ok(page)
 }
