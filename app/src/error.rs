@@ -89,7 +89,14 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Request { message: value.to_string() }
+        // The message can quote the whole request (a 100 KB field that did
+        // not decode): answer with its start only.
+        const MAX_CHARS: usize = 300;
+        let mut message: String = value.to_string().chars().take(MAX_CHARS).collect();
+        if message.chars().count() == MAX_CHARS {
+            message.push('…');
+        }
+        Self::Request { message }
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod commands;
 pub mod config;
+mod hang_up;
 mod health;
 pub mod pwa;
 pub mod startup;

@@ -146,11 +146,15 @@ async fn client_errors_are_4xx(response: Response) -> Response {
 async fn security_headers(secure: bool, request: Request<Body>, next: axum::middleware::Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    let html = headers
+    let html = response
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        response = crate::hang_up::finish_even_if_abandoned(response);
+    }
+    let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(value) = HeaderValue::from_str(&app::security::content_security_policy(None))
     {

@@ -15,6 +15,7 @@
 mod check;
 pub mod rng;
 pub mod schedule;
+pub mod server_process;
 mod shrink;
 mod world;
 

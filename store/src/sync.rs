@@ -738,6 +738,10 @@ impl Store {
         viewer: &Viewer,
         id: &str,
     ) -> Result<Option<(Customer, Sight)>, StoreError> {
+        // Only a well-formed id can name an archive (and reach the query).
+        if id.parse::<CustomerId>().is_err() {
+            return Ok(None);
+        }
         let mut response = self
             .db
             .query("SELECT record::id(id) AS id, doc, version, team FROM type::record('customer', $id)")

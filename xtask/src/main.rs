@@ -249,7 +249,21 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
             )
         })
     });
-    let wasm = simulation.and_then(|()| {
+    // Every door of the real server, as anonymous, rep, manager and admin,
+    // with generated and mutated requests: no 5xx, no panic, nothing slow.
+    let fuzz = simulation.and_then(|()| {
+        timings.phase("http fuzzing (2,000 cases)", || {
+            let server = built(root, "server")?;
+            tools::run(
+                Command::new(built(root, "fuzz-http")?)
+                    .current_dir(root)
+                    .args(["--cases", "2000", "--server"])
+                    .arg(&server),
+                "fuzz-http --cases 2000",
+            )
+        })
+    });
+    let wasm = fuzz.and_then(|()| {
         timings.phase("wasm build of domain", || {
             tools::run(
                 Command::new("cargo").current_dir(root).args([

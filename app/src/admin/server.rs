@@ -1,7 +1,6 @@
 //! The server side of administration: admins only.
 
 use domain::FieldError;
-use domain::ids::UserId;
 use domain::policy::Role;
 use domain::views::User;
 use store::NewUser;
@@ -44,7 +43,7 @@ pub(super) async fn create(
 
 pub(super) async fn set_disabled(username: String, disabled: bool) -> Result<User, AppError> {
     let (state, admin) = admin().await?;
-    let id = UserId(username.trim().to_lowercase());
+    let id = store::parse_username(&username).map_err(|e| AppError::invalid(e).respond())?;
     if id == admin.id && disabled {
         return Err(AppError::Forbidden { reason: "self_disable".into() }.respond());
     }

@@ -19,8 +19,6 @@
 //! server at the end. Nothing leaves the machine.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -31,6 +29,7 @@ use domain::mutation::Sequencer;
 use domain::time::Timestamp;
 use domain::{Change, CustomerName};
 use serde_json::{Value, json};
+use sim::server_process::ServerProcess;
 use tokio::sync::Mutex;
 
 const USAGE: &str =
@@ -77,65 +76,6 @@ fn options() -> Result<Options, String> {
         ));
     }
     Ok(options)
-}
-
-/// The server process and the address it listens on.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(binary: &std::path::Path, url: &str) -> Result<Self, String> {
-        let mut admin = Command::new(binary)
-            .args(["create-admin", "root"])
-            .env("CRM_DATABASE_URL", url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-        writeln!(admin.stdin.take().ok_or("no stdin")?, "{PASSWORD}").map_err(|e| e.to_string())?;
-        if !admin.wait().map_err(|e| e.to_string())?.success() {
-            return Err("create-admin failed".into());
-        }
-        let mut child = Command::new(binary)
-            .env("CRM_DATABASE_URL", url)
-            .env("CRM_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "warn,server=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let Some(Ok(line)) = lines.next() else {
-                return Err("the server exited before it listened".into());
-            };
-            if let Some(addr) = line.split("listening on ").nth(1) {
-                break addr.trim().to_owned();
-            }
-        };
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        Ok(Self { child, base })
-    }
-
-    /// Peak resident memory so far (VmHWM), in MiB.
-    fn peak_mib(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> Result<String, String> {
@@ -268,7 +208,7 @@ async fn run() -> Result<(), String> {
     let options = options()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
-    let server = Server::start(&options.server, &url)?;
+    let server = ServerProcess::start(&options.server, &url, PASSWORD, "warn,server=info")?;
     let base = server.base.clone();
     // One connection per device, as a thousand phones would open.
     let http = reqwest::Client::builder()

@@ -1,0 +1,94 @@
+//! The real `server` binary as a child process on 127.0.0.1, for the load
+//! and fuzz commands: an admin is created first, the log is drained (and
+//! panics in it counted), and the process is killed when dropped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A running server and the address it listens on.
+pub struct ServerProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    panics: Arc<AtomicU64>,
+}
+
+impl ServerProcess {
+    /// Creates the admin `root` with `password` in the database at `url`,
+    /// then starts `binary` on it with the log filter `log` and waits until
+    /// it listens.
+    pub fn start(binary: &Path, url: &str, password: &str, log: &str) -> Result<Self, String> {
+        let mut admin = Command::new(binary)
+            .args(["create-admin", "root"])
+            .env("CRM_DATABASE_URL", url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        writeln!(admin.stdin.take().ok_or("no stdin")?, "{password}").map_err(|e| e.to_string())?;
+        if !admin.wait().map_err(|e| e.to_string())?.success() {
+            return Err("create-admin failed".into());
+        }
+        let mut child = Command::new(binary)
+            .env("CRM_DATABASE_URL", url)
+            .env("CRM_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", log)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let Some(Ok(line)) = lines.next() else {
+                return Err("the server exited before it listened".into());
+            };
+            if let Some(addr) = line.split("listening on ").nth(1) {
+                break addr.trim().to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        let panics = Arc::new(AtomicU64::new(0));
+        let counted = panics.clone();
+        std::thread::spawn(move || {
+            // A panic's message and the top of its backtrace follow "panicked at".
+            let mut show = 0;
+            for line in lines.map_while(Result::ok) {
+                if line.contains("panicked at") {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                    show = 24;
+                }
+                if show > 0 {
+                    eprintln!("server: {line}");
+                    show -= 1;
+                }
+            }
+        });
+        Ok(Self { child, base, panics })
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    /// Panics the server has logged so far.
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
