@@ -11,7 +11,8 @@ pub use api::{ChangePassword, Me, SignIn, SignOut, change_password, me, sign_in,
 #[cfg(feature = "ssr")]
 pub use limiter::SignInLimiter;
 pub use page::{
-    CurrentUser, SignInPage, SignOutButton, SignedIn, current_user, remember_user, use_current_user,
+    CurrentUser, SignInPage, SignOutButton, SignedIn, current_user, owes_sign_out, remember_user,
+    settle_sign_out, use_current_user,
 };
 #[cfg(feature = "ssr")]
 pub use server::{SESSION_COOKIE, signed_in};

@@ -69,6 +69,11 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser, after hydration (or after mounting the
     // offline shell): open the signed-in user's replica there.
     Effect::new(move |_| {
+        // A sign-out made offline is finished before anyone's archive opens.
+        if auth::owes_sign_out() {
+            auth::settle_sign_out();
+            return;
+        }
         if let Some(Ok(Some(user))) = user.get() {
             auth::remember_user(&user);
             offline.start(&user.id);

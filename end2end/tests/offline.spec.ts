@@ -168,3 +168,66 @@ test("an expired session asks for a new sign-in and keeps the outbox", async ({ 
   await ready(page);
   await app.expectSynced();
 });
+
+test("signing out leaves nothing of the rep on the device; with changes waiting it asks first", async ({ page }, info) => {
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  const app = new RepApp(page);
+  const name = unique("退出前客户", info.project.name);
+  await app.createCustomer(name, "13800138000");
+  await app.expectSynced();
+  await app.installed();
+  const storedKeys = () => page.evaluate(() => Object.keys(localStorage));
+  // Her archive, outbox and sync state, and the device remembering her.
+  const alicesKeys = () =>
+    page.evaluate(
+      (alice) =>
+        Object.keys(localStorage).filter(
+          (k) => k.startsWith(`crm/${alice}/`) || (k === "crm/user" && localStorage.getItem(k)!.includes(`"${alice}"`)),
+        ),
+      REPS.alice,
+    );
+  expect((await alicesKeys()).length).toBeGreaterThan(0);
+
+  // Offline, with a change waiting: signing out asks first.
+  await app.context.setOffline(true);
+  await app.editBasics();
+  await page.locator("#edit-phones").fill("139 1234 5678");
+  await app.save();
+  await app.expectPending(1);
+  const signOut = page.getByRole("button", { name: "退出登录" });
+  await signOut.click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId("sign-out-pending")).toContainText("1 条修改");
+  await dialog.getByRole("button", { name: "取消" }).click();
+  await expect(dialog).toBeHidden();
+  await app.expectPending(1);
+
+  await signOut.click();
+  await page.getByRole("dialog").getByRole("button", { name: "放弃修改并退出" }).click();
+  await page.waitForURL(`${baseUrl()}/signin`);
+  await ready(page);
+  expect(await alicesKeys()).toEqual([]);
+  expect(await storedKeys()).toContain("crm/sign-out-owed");
+
+  // At the next contact the session ends before anything else happens.
+  await app.context.setOffline(false);
+  await page.reload();
+  await ready(page);
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("crm/sign-out-owed")), { timeout: 15_000 }).toBeNull();
+  const me = await page.evaluate(async () => {
+    const response = await fetch("/api/auth/me", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
+    return response.json();
+  });
+  expect(me).toBeNull();
+
+  // The next person on this device finds nothing of the last one.
+  await signIn(page, REPS.bob, REP_PASSWORD);
+  expect(await alicesKeys()).toEqual([]);
+  await expect(page.locator(".signed-in")).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem("crm/user"))).toContain(`"${REPS.bob}"`);
+});

@@ -6,15 +6,36 @@ use leptos::prelude::*;
 
 use domain::views::User;
 
-use super::{SignIn, SignOut, me};
+use super::{SignIn, me, sign_out};
 use crate::error::AppError;
 use crate::i18n::{Locale, app_error_message, use_texts};
+use crate::offline::use_offline;
 
 /// Who is signed in, asked once per page load and shared by every part of it.
 pub type CurrentUser = Resource<Result<Option<User>, AppError>>;
 
 /// Where the browser remembers who last signed in on it.
 const REMEMBERED_USER: &str = "crm/user";
+/// Set when a sign-out could not reach the server. At the next contact the
+/// session is ended first, so whoever uses the device next is never signed
+/// in as the previous person.
+const SIGN_OUT_OWED: &str = "crm/sign-out-owed";
+
+/// Whether this device still owes the server a sign-out (browser only).
+pub fn owes_sign_out() -> bool {
+    cfg!(target_arch = "wasm32") && LocalStorage::raw().get_item(SIGN_OUT_OWED).ok().flatten().is_some()
+}
+
+/// Ends the session this device still holds, then shows the sign-in page.
+/// Offline it tries again at the next page load.
+pub fn settle_sign_out() {
+    leptos::task::spawn_local(async {
+        if sign_out().await.is_ok() {
+            LocalStorage::delete(SIGN_OUT_OWED);
+            let _ = window().location().set_href("/signin");
+        }
+    });
+}
 
 /// Asks the server who is signed in; the app provides the answer as context.
 /// A device that cannot reach the server takes the user who last signed in
@@ -46,7 +67,10 @@ pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
     view! {
         <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
             {move || {
-                user.get()
+                // `try_get`: nothing to show once the page is disposed (the
+                // client hung up while the server was still rendering).
+                user.try_get()
+                    .flatten()
                     .map(|result| match result {
                         Ok(Some(_)) => children().into_any(),
                         _ => {
@@ -79,6 +103,8 @@ pub fn SignInPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     Effect::new(move |_| {
         if matches!(sign_in.value().get(), Some(Ok(_))) {
+            // The server ended the session this browser held, if any.
+            LocalStorage::delete(SIGN_OUT_OWED);
             // A full load, so every part of the app starts as this user.
             let _ = window().location().set_href("/");
         }
@@ -118,21 +144,40 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignOutButton() -> impl IntoView {
     let texts = use_texts();
     let user = use_current_user();
-    let sign_out = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
-            LocalStorage::delete(REMEMBERED_USER);
+    let offline = use_offline();
+    let asking = RwSignal::new(false);
+    // Nothing of the user stays on the device: a shared phone or tablet
+    // must not show the next person the last one's customers.
+    let leave = move || {
+        offline.forget();
+        LocalStorage::delete(REMEMBERED_USER);
+        leptos::task::spawn_local(async {
+            if sign_out().await.is_err() {
+                let _ = LocalStorage::set(SIGN_OUT_OWED, true);
+            }
             let _ = window().location().set_href("/signin");
+        });
+    };
+    let start = move |_| {
+        if offline.status().get_untracked().pending > 0 {
+            asking.set(true);
+        } else {
+            leave();
         }
-    });
+    };
+    let sync_first = move |_| {
+        asking.set(false);
+        offline.sync_now();
+    };
+    let pending = move || offline.status().get().pending;
     view! {
         <Transition fallback=|| ()>
             {move || {
-                user.get().and_then(Result::ok).flatten().map(|user| {
+                user.try_get().flatten().and_then(Result::ok).flatten().map(|user| {
                     view! {
                         <span class="signed-in">
                             <span class="muted">{user.display_name}</span>
-                            <button class="button link" on:click=move |_| { sign_out.dispatch(SignOut {}); }>
+                            <button class="button link" on:click=start>
                                 {texts.sign_out}
                             </button>
                         </span>
@@ -140,5 +185,26 @@ pub fn SignOutButton() -> impl IntoView {
                 })
             }}
         </Transition>
+        <Show when=move || asking.get()>
+            <div class="dialog-backdrop">
+                <section class="card dialog" role="dialog" aria-modal="true" aria-labelledby="sign-out-title">
+                    <h2 id="sign-out-title">{texts.sign_out}</h2>
+                    <p data-testid="sign-out-pending">
+                        {move || crate::i18n::fill(texts.sign_out_pending, &[("n", &pending().to_string())])}
+                    </p>
+                    <div class="actions">
+                        <button class="button primary" on:click=sync_first>
+                            {texts.sign_out_sync_first}
+                        </button>
+                        <button class="button danger" on:click=move |_| leave()>
+                            {texts.sign_out_discard}
+                        </button>
+                        <button class="button" on:click=move |_| asking.set(false)>
+                            {texts.cancel}
+                        </button>
+                    </div>
+                </section>
+            </div>
+        </Show>
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use domain::ids::{CustomerId, MutationId, UserId};
-use domain::replica::{Cached, RecordError, Replica};
+use domain::replica::{Cached, RecordError, Replica, Shelf};
 use domain::time::{Date, Timestamp};
 use domain::{Change, Mutation};
 use gloo_storage::{LocalStorage, Storage};
@@ -88,9 +88,11 @@ pub struct Offline {
     state: StoredValue<LoopState>,
 }
 
-/// The app's [`Offline`], from context.
+/// The app's [`Offline`], from context. A page the server is still
+/// rendering for a client that hung up has lost its context: it gets an
+/// empty one, which shows nothing and syncs nothing.
 pub fn use_offline() -> Offline {
-    use_context::<Offline>().expect("the app provides Offline")
+    use_context::<Offline>().unwrap_or_default()
 }
 
 /// Milliseconds since the epoch: the browser's clock there, the system's
@@ -186,6 +188,23 @@ impl Offline {
             }
         });
         set_interval(move || self.tick(), TICK);
+    }
+
+    /// Closes the replica and removes everything of its user from this
+    /// device: cached archives, outbox, refused changes, sync state. After
+    /// this nothing writes the user's storage again (the loop finds no
+    /// replica). For signing out; pending changes are lost.
+    pub fn forget(self) {
+        let user = self.state.try_update_value(|s| s.started.take()).flatten();
+        self.replica.set_value(None);
+        let Some(user) = user else { return };
+        let mut shelf = LocalShelf;
+        for key in shelf.keys(&format!("crm/{}/", user.0)) {
+            shelf.delete(&key);
+        }
+        shelf.delete(LEASE_KEY);
+        self.status.set(SyncStatus::default());
+        self.revision.update(|r| *r += 1);
     }
 
     /// Reads the replica, tracking changes to it. None before it is open.
