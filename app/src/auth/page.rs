@@ -2,6 +2,7 @@
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::form::ActionForm;
+use leptos::portal::Portal;
 use leptos::prelude::*;
 
 use domain::views::User;
@@ -185,7 +186,10 @@ pub fn SignOutButton() -> impl IntoView {
                 })
             }}
         </Transition>
+        // In a portal: inside the top bar the dialog would take its colours
+        // and sit under the bottom navigation.
         <Show when=move || asking.get()>
+            <Portal>
             <div class="dialog-backdrop">
                 <section class="card dialog" role="dialog" aria-modal="true" aria-labelledby="sign-out-title">
                     <h2 id="sign-out-title">{texts.sign_out}</h2>
@@ -205,6 +209,7 @@ pub fn SignOutButton() -> impl IntoView {
                     </div>
                 </section>
             </div>
+            </Portal>
         </Show>
     }
 }
