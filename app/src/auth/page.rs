@@ -190,25 +190,25 @@ pub fn SignOutButton() -> impl IntoView {
         // and sit under the bottom navigation.
         <Show when=move || asking.get()>
             <Portal>
-            <div class="dialog-backdrop">
-                <section class="card dialog" role="dialog" aria-modal="true" aria-labelledby="sign-out-title">
-                    <h2 id="sign-out-title">{texts.sign_out}</h2>
-                    <p data-testid="sign-out-pending">
-                        {move || crate::i18n::fill(texts.sign_out_pending, &[("n", &pending().to_string())])}
-                    </p>
-                    <div class="actions">
-                        <button class="button primary" on:click=sync_first>
-                            {texts.sign_out_sync_first}
-                        </button>
-                        <button class="button danger" on:click=move |_| leave()>
-                            {texts.sign_out_discard}
-                        </button>
-                        <button class="button" on:click=move |_| asking.set(false)>
-                            {texts.cancel}
-                        </button>
-                    </div>
-                </section>
-            </div>
+                <div class="dialog-backdrop">
+                    <section class="card dialog" role="dialog" aria-modal="true" aria-labelledby="sign-out-title">
+                        <h2 id="sign-out-title">{texts.sign_out}</h2>
+                        <p data-testid="sign-out-pending">
+                            {move || crate::i18n::fill(texts.sign_out_pending, &[("n", &pending().to_string())])}
+                        </p>
+                        <div class="actions">
+                            <button class="button primary" on:click=sync_first>
+                                {texts.sign_out_sync_first}
+                            </button>
+                            <button class="button danger" on:click=move |_| leave()>
+                                {texts.sign_out_discard}
+                            </button>
+                            <button class="button" on:click=move |_| asking.set(false)>
+                                {texts.cancel}
+                            </button>
+                        </div>
+                    </section>
+                </div>
             </Portal>
         </Show>
     }
