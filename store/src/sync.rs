@@ -513,7 +513,9 @@ impl Store {
                 Outcome::Applied { version } => ("applied", Some(*version)),
                 Outcome::Conflict { version, .. } => ("conflict", Some(*version)),
                 Outcome::Rejected { code, .. } => {
-                    tracing::info!(mutation = %mutation.id, %code, "mutation rejected");
+                    // What was refused, bounded: a client decides how long its values are.
+                    let body: String = json_string(mutation).chars().take(LOGGED_BODY_CHARS).collect();
+                    tracing::info!(mutation = %mutation.id, %code, %body, "mutation rejected");
                     ("rejected", None)
                 }
             };
@@ -795,6 +797,9 @@ fn parse_cookie(cookie: &str) -> Option<(String, u64)> {
     let (epoch, version) = cookie.rsplit_once('.')?;
     Some((epoch.to_owned(), version.parse().ok()?))
 }
+
+/// How much of a refused mutation the log keeps.
+const LOGGED_BODY_CHARS: usize = 500;
 
 /// The largest sequence number a client may use (2^53 - 1).
 pub const MAX_SEQ: u64 = (1 << 53) - 1;

@@ -10,10 +10,24 @@ use crate::error::{AppError, answer};
 
 /// The default pull page.
 const PAGE: u32 = 500;
+/// How much of a refused push the log keeps: enough to see what it was,
+/// never a client's whole 2 MB body.
+const LOGGED_BODY_CHARS: usize = 500;
 
 pub(super) async fn push(client: ClientId, mutations: Vec<Mutation>) -> Result<PushReply, AppError> {
     let (state, user) = signed_in().await?;
-    let reply = answer(state.store.push(&user.viewer(), client, &mutations, store::today()).await)?;
+    let reply = match state.store.push(&user.viewer(), client, &mutations, store::today()).await {
+        Ok(reply) => reply,
+        Err(error) => {
+            let body: String = serde_json::to_string(&mutations)
+                .unwrap_or_default()
+                .chars()
+                .take(LOGGED_BODY_CHARS)
+                .collect();
+            tracing::info!(user = %user.id, %client, %error, %body, "push refused");
+            return Err(AppError::from(error).respond());
+        }
+    };
     tracing::info!(user = %user.id, %client, mutations = mutations.len(), last_seq = reply.last_seq, "push");
     Ok(reply)
 }

@@ -143,3 +143,45 @@ fn an_address_in_use_exits_with_one_line() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_push_is_logged_with_a_bounded_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    let server = start_binary(&env);
+    let mut root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    let id = root.create("root", "日志客户").await;
+    // A mutation refused for what it carries: a 300,000-character summary.
+    let huge = domain::archive::Interaction {
+        kind: domain::archive::InteractionKind::Call,
+        at: domain::time::Timestamp(1_700_000_000_000),
+        summary: "长".repeat(300_000),
+        satisfaction: None,
+        next_follow_up: None,
+    };
+    let change =
+        domain::Change::PutInteraction { id: domain::ids::ItemId::new(), interaction: huge, base: 0 };
+    let outcome = root.push(id, change).await;
+    assert_eq!(outcome["status"], "rejected", "{outcome}");
+    // A push refused as a whole: it skips sequence numbers.
+    let mut skipped = root.sequencer.next(
+        id,
+        domain::Change::AddTag { tag: "x".repeat(20), base: 0 },
+        domain::time::Timestamp(0),
+    );
+    skipped.seq += 5;
+    let response =
+        root.json("sync/push", json!({ "client": root.sequencer.client, "mutations": [skipped] })).await;
+    assert_eq!(response.status(), 409);
+
+    let (_, log) = server.terminate();
+    let rejected =
+        log.iter().find(|l| l.contains("mutation rejected")).expect("the rejected mutation is logged");
+    let refused = log.iter().find(|l| l.contains("push refused")).expect("the refused push is logged");
+    for line in [rejected, refused] {
+        assert!(line.contains("body="), "{line}");
+        assert!(line.chars().count() < 2_000, "a log line of {} characters", line.chars().count());
+    }
+}
