@@ -86,6 +86,56 @@ impl ServerProcess {
     }
 }
 
+/// Signs `user` in with `password`; the `cookie` header value of the session.
+pub async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> Result<String, String> {
+    let response = http
+        .post(format!("{base}/api/auth/sign_in"))
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| format!("sign-in of {user}: {e}"))?;
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("crm_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or(format!("sign-in of {user} gave no session"))
+}
+
+/// A new user with `password`, created through the admin API with the
+/// admin's `cookie`; `role` is `rep`, `manager` or `admin`.
+pub async fn create_user(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    (username, role, team): (&str, &str, &str),
+    password: &str,
+) -> Result<(), String> {
+    let form = [
+        ("username", username),
+        ("display_name", username),
+        ("role", role),
+        ("team", team),
+        ("password", password),
+    ];
+    let response = http
+        .post(format!("{base}/api/admin/users/create"))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status() == 200 { Ok(()) } else { Err(format!("creating {username}: {}", response.status())) }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -80,7 +80,7 @@ type HashJob = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 pub(crate) struct HashGate {
     turns: tokio::sync::Semaphore,
-    workers: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>>,
+    workers: std::sync::OnceLock<std::sync::mpsc::Sender<HashJob>>,
 }
 
 impl Default for HashGate {
@@ -105,12 +105,12 @@ impl HashGate {
         let job: HashJob = Box::new(move || {
             let _ = done.send(work());
         });
-        self.workers().lock().unwrap_or_else(|e| e.into_inner()).send(job).map_err(|_| StoreError::Other)?;
+        self.workers().send(job).map_err(|_| StoreError::Other)?;
         result.await.map_err(|_| StoreError::Other)
     }
 
     /// Starts the hashing threads on first use; they end when the store does.
-    fn workers(&self) -> &std::sync::Mutex<std::sync::mpsc::Sender<HashJob>> {
+    fn workers(&self) -> &std::sync::mpsc::Sender<HashJob> {
         self.workers.get_or_init(|| {
             let (send, receive) = std::sync::mpsc::channel::<HashJob>();
             let receive = std::sync::Arc::new(std::sync::Mutex::new(receive));
@@ -130,7 +130,7 @@ impl HashGate {
                     tracing::error!(%error, "cannot start a password hashing thread");
                 }
             }
-            std::sync::Mutex::new(send)
+            send
         })
     }
 }

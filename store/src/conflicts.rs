@@ -2,12 +2,9 @@
 
 use domain::archive::{Customer, FieldValue, Item, ItemKind, Subject};
 use domain::merge::{Register, Stamp};
-use domain::policy::Viewer;
 pub use domain::views::{CandidateView, ConflictView};
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::{Store, StoreError};
 
 fn candidate<V: Serialize>(value: &V, stamp: &Stamp) -> CandidateView {
     CandidateView {
@@ -66,16 +63,4 @@ pub fn conflicts_of(customer: &Customer) -> Vec<ConflictView> {
             }
         })
         .collect()
-}
-
-impl Store {
-    /// The open conflicts of an archive `viewer` may see.
-    pub async fn open_conflicts(
-        &self,
-        viewer: &Viewer,
-        customer: &str,
-    ) -> Result<Vec<ConflictView>, StoreError> {
-        let (customer, _) = self.customer_for(viewer, customer).await?.ok_or(StoreError::NotFound)?;
-        Ok(conflicts_of(&customer))
-    }
 }

@@ -509,13 +509,14 @@ impl Store {
                     }
                 }
             };
+            let body = json_string(mutation);
             let (status, applied_version) = match &outcome {
                 Outcome::Applied { version } => ("applied", Some(*version)),
                 Outcome::Conflict { version, .. } => ("conflict", Some(*version)),
                 Outcome::Rejected { code, .. } => {
                     // What was refused, bounded: a client decides how long its values are.
-                    let body: String = json_string(mutation).chars().take(LOGGED_BODY_CHARS).collect();
-                    tracing::info!(mutation = %mutation.id, %code, %body, "mutation rejected");
+                    let logged: String = body.chars().take(LOGGED_BODY_CHARS).collect();
+                    tracing::info!(mutation = %mutation.id, %code, body = %logged, "mutation rejected");
                     ("rejected", None)
                 }
             };
@@ -524,7 +525,7 @@ impl Store {
                 "mutation": mutation.id.to_string(), "client": client.to_string(), "seq": mutation.seq,
                 "author": mutation.author.0, "customer": mutation.customer.to_string(),
                 "kind": name_of_change(&mutation.change), "status": status, "outcome": json_string(&outcome),
-                "version": applied_version, "body": json_string(mutation),
+                "version": applied_version, "body": body,
             })));
             results.push(MutationResult { id: mutation.id, seq: mutation.seq, outcome });
         }

@@ -68,10 +68,7 @@ pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
     view! {
         <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
             {move || {
-                // `try_get`: nothing to show once the page is disposed (the
-                // client hung up while the server was still rendering).
-                user.try_get()
-                    .flatten()
+                user.get()
                     .map(|result| match result {
                         Ok(Some(_)) => children().into_any(),
                         _ => {
@@ -174,7 +171,7 @@ pub fn SignOutButton() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || {
-                user.try_get().flatten().and_then(Result::ok).flatten().map(|user| {
+                user.get().and_then(Result::ok).flatten().map(|user| {
                     view! {
                         <span class="signed-in">
                             <span class="muted">{user.display_name}</span>

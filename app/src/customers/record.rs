@@ -76,7 +76,7 @@ pub fn CustomerPage() -> impl IntoView {
     // The record is built once per archive: a pull that changes it updates
     // what is shown in place and never closes a form the rep is typing in.
     let shown = Memo::new(move |_| customer.get().map(|(c, _)| c.map(|c| c.id)));
-    move || match shown.try_get().flatten() {
+    move || match shown.get() {
         None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
         Some(None) => view! {
             <section class="card">

@@ -88,11 +88,9 @@ pub struct Offline {
     state: StoredValue<LoopState>,
 }
 
-/// The app's [`Offline`], from context. A page the server is still
-/// rendering for a client that hung up has lost its context: it gets an
-/// empty one, which shows nothing and syncs nothing.
+/// The app's [`Offline`], from context.
 pub fn use_offline() -> Offline {
-    use_context::<Offline>().unwrap_or_default()
+    use_context::<Offline>().expect("the app provides Offline")
 }
 
 /// Milliseconds since the epoch: the browser's clock there, the system's

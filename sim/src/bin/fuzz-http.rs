@@ -28,7 +28,7 @@ use domain::time::{Date, Timestamp};
 use domain::{Change, CustomerName};
 use serde_json::{Value, json};
 use sim::rng::Rng;
-use sim::server_process::ServerProcess;
+use sim::server_process::{ServerProcess, create_user, sign_in};
 
 const USAGE: &str = "usage: fuzz-http [--cases N] [--seed S] [--server PATH]";
 const PASSWORD: &str = "fuzz-test-password";
@@ -134,8 +134,7 @@ impl Fuzzer {
     }
 
     fn customer(&mut self) -> CustomerId {
-        let customers = self.customers.clone();
-        *self.pick(&customers)
+        self.customers[self.rng.below(self.customers.len() as u64) as usize]
     }
 
     /// Valid arguments for `door`, as `user` would send them.
@@ -278,14 +277,10 @@ impl Fuzzer {
         }
     }
 
-    /// One request; counts it, its time, and whether it failed.
-    async fn send(&mut self, caller: &Caller, what: &str, request: reqwest::RequestBuilder, shown: &str) {
-        self.send_or_leave(caller, what, request, shown, false).await;
-    }
-
-    /// Sends; with `leave`, hangs up after the headers, as a phone whose
-    /// rep closed the tab mid-load does.
-    async fn send_or_leave(
+    /// One request; counts it, its time, and whether it failed. With
+    /// `leave`, hangs up after the headers, as a phone whose rep closed the
+    /// tab mid-load does.
+    async fn send(
         &mut self,
         caller: &Caller,
         what: &str,
@@ -358,7 +353,7 @@ impl Fuzzer {
             (Encoding::Form, _) => self.http.post(&url).form(&form_fields(&body)),
             (Encoding::Json, _) => self.http.post(&url).json(&body),
         };
-        self.send(caller, door, request, &text).await;
+        self.send(caller, door, request, &text, false).await;
     }
 
     /// One page, sometimes with a mangled path or query.
@@ -378,7 +373,7 @@ impl Fuzzer {
         }
         let request = self.http.get(format!("{}{path}", self.base));
         let leave = self.rng.chance(1, 8);
-        self.send_or_leave(caller, "page", request, &path, leave).await;
+        self.send(caller, "page", request, &path, leave).await;
     }
 }
 
@@ -393,24 +388,6 @@ fn form_fields(body: &Value) -> Vec<(String, String)> {
     }
 }
 
-async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> Result<String, String> {
-    let response = http
-        .post(format!("{base}/api/auth/sign_in"))
-        .form(&[("username", user), ("password", PASSWORD)])
-        .send()
-        .await
-        .map_err(|e| format!("sign-in of {user}: {e}"))?;
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("crm_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .ok_or(format!("sign-in of {user} gave no session"))
-}
-
 async fn run(options: Options) -> Result<bool, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
@@ -422,32 +399,20 @@ async fn run(options: Options) -> Result<bool, String> {
         .map_err(|e| e.to_string())?;
     let base = server.base.clone();
 
-    let root = sign_in(&http, &base, "root").await?;
-    for (user, role, team) in
+    let root = sign_in(&http, &base, "root", PASSWORD).await?;
+    for user in
         [("a", "rep", "north"), ("b", "rep", "north"), ("c", "rep", "south"), ("m", "manager", "north")]
     {
-        let form = [
-            ("username", user),
-            ("display_name", user),
-            ("role", role),
-            ("team", team),
-            ("password", PASSWORD),
-        ];
-        let response = http
-            .post(format!("{base}/api/admin/users/create"))
-            .header("cookie", &root)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if response.status() != 200 {
-            return Err(format!("creating {user}: {}", response.status()));
-        }
+        create_user(&http, &base, &root, user, PASSWORD).await?;
     }
     let callers = vec![
         Caller { name: "anonymous", user: None, cookie: None },
-        Caller { name: "rep", user: Some("a"), cookie: Some(sign_in(&http, &base, "a").await?) },
-        Caller { name: "manager", user: Some("m"), cookie: Some(sign_in(&http, &base, "m").await?) },
+        Caller { name: "rep", user: Some("a"), cookie: Some(sign_in(&http, &base, "a", PASSWORD).await?) },
+        Caller {
+            name: "manager",
+            user: Some("m"),
+            cookie: Some(sign_in(&http, &base, "m", PASSWORD).await?),
+        },
         Caller { name: "admin", user: Some("root"), cookie: Some(root) },
     ];
     // A few archives for the requests to name.

@@ -29,7 +29,7 @@ use domain::mutation::Sequencer;
 use domain::time::Timestamp;
 use domain::{Change, CustomerName};
 use serde_json::{Value, json};
-use sim::server_process::ServerProcess;
+use sim::server_process::{ServerProcess, create_user, sign_in};
 use tokio::sync::Mutex;
 
 const USAGE: &str =
@@ -76,24 +76,6 @@ fn options() -> Result<Options, String> {
         ));
     }
     Ok(options)
-}
-
-async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> Result<String, String> {
-    let response = http
-        .post(format!("{base}/api/auth/sign_in"))
-        .form(&[("username", user), ("password", PASSWORD)])
-        .send()
-        .await
-        .map_err(|e| format!("sign-in of {user}: {e}"))?;
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("crm_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .ok_or(format!("sign-in of {user} gave no session"))
 }
 
 /// Latencies in microseconds and error counts, per request kind.
@@ -217,31 +199,16 @@ async fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
 
     let setup = Instant::now();
-    let root = sign_in(&http, &base, "root").await?;
+    let root = sign_in(&http, &base, "root", PASSWORD).await?;
     let reps = options.clients.div_ceil(DEVICES_PER_REP);
     for r in 0..reps {
-        let form = [
-            ("username", format!("load{r}")),
-            ("display_name", format!("Load {r}")),
-            ("role", "rep".into()),
-            ("team", format!("team{}", r % 10)),
-            ("password", PASSWORD.into()),
-        ];
-        let response = http
-            .post(format!("{base}/api/admin/users/create"))
-            .header("cookie", &root)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if response.status() != 200 {
-            return Err(format!("creating rep load{r}: {}", response.status()));
-        }
+        let (user, team) = (format!("load{r}"), format!("team{}", r % 10));
+        create_user(&http, &base, &root, (&user, "rep", &team), PASSWORD).await?;
     }
     let mut devices = Vec::with_capacity(options.clients);
     for c in 0..options.clients {
         let user = format!("load{}", c / DEVICES_PER_REP);
-        let cookie = sign_in(&http, &base, &user).await?;
+        let cookie = sign_in(&http, &base, &user, PASSWORD).await?;
         devices.push(Device {
             http: http.clone(),
             outbox: Vec::new(),
