@@ -5,5 +5,7 @@ mod page;
 #[cfg(feature = "ssr")]
 mod server;
 
-pub use api::{CreateUser, ListUsers, SetUserDisabled, create_user, list_users, set_user_disabled};
+pub use api::{
+    CreateUser, ListUsers, ResetPassword, SetUserDisabled, create_user, list_users, reset_password, set_user_disabled,
+};
 pub use page::UsersPage;

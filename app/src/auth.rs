@@ -1,5 +1,6 @@
 //! Signing in and out, and who is signed in.
 
+mod account;
 mod api;
 #[cfg(feature = "ssr")]
 mod limiter;
@@ -7,6 +8,7 @@ mod page;
 #[cfg(feature = "ssr")]
 mod server;
 
+pub use account::AccountPage;
 pub use api::{ChangePassword, Me, SignIn, SignOut, change_password, me, sign_in, sign_out};
 #[cfg(feature = "ssr")]
 pub use limiter::SignInLimiter;

@@ -94,6 +94,15 @@ pub struct Texts {
     pub sign_out_pending: &'static str,
     pub sign_out_sync_first: &'static str,
     pub sign_out_discard: &'static str,
+    pub account_title: &'static str,
+    pub current_password_label: &'static str,
+    pub new_password_label: &'static str,
+    pub repeat_password_label: &'static str,
+    pub passwords_differ: &'static str,
+    pub change_password: &'static str,
+    pub password_changed: &'static str,
+    pub reset_password: &'static str,
+    pub password_reset_done: &'static str,
     pub wrong_credentials: &'static str,
     pub username_format: &'static str,
     pub need_sign_in: &'static str,
@@ -280,6 +289,15 @@ const ZH_CN: Texts = Texts {
     sign_out_pending: "还有 {n} 条修改没有同步。退出会把这台设备上的数据全部删除，这些修改也会丢失。",
     sign_out_sync_first: "先同步",
     sign_out_discard: "放弃修改并退出",
+    account_title: "我的账户",
+    current_password_label: "当前密码",
+    new_password_label: "新密码",
+    repeat_password_label: "再次输入新密码",
+    passwords_differ: "两次输入的新密码不一致。",
+    change_password: "修改密码",
+    password_changed: "密码已修改。你在其他设备上的登录已结束。",
+    reset_password: "重设密码",
+    password_reset_done: "密码已重设，该用户的所有登录已结束。",
     wrong_credentials: "用户名或密码不正确。",
     username_format: "用户名由小写字母、数字、点、下划线或连字符组成，最多 32 个字符。",
     need_sign_in: "请先登录。",
@@ -466,6 +484,15 @@ const EN: Texts = Texts {
     sign_out_pending: "{n} changes have not been synced. Signing out removes everything from this device, and these changes with it.",
     sign_out_sync_first: "Sync first",
     sign_out_discard: "Discard changes and sign out",
+    account_title: "My account",
+    current_password_label: "Current password",
+    new_password_label: "New password",
+    repeat_password_label: "New password again",
+    passwords_differ: "The two new passwords differ.",
+    change_password: "Change password",
+    password_changed: "Password changed. You are signed out on your other devices.",
+    reset_password: "Reset password",
+    password_reset_done: "Password reset; every session of this user has ended.",
     wrong_credentials: "The user name or password is not right.",
     username_format: "A user name is up to 32 of the letters a-z, digits, '.', '_' and '-'.",
     need_sign_in: "Please sign in first.",
@@ -651,6 +678,17 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_owned(), |out, (name, value)| out.replace(&format!("{{{name}}}"), value))
 }
 
+/// What a role is called.
+pub fn role_name(locale: Locale, role: domain::policy::Role) -> &'static str {
+    use domain::policy::Role;
+    let t = texts(locale);
+    match role {
+        Role::Rep => t.role_rep,
+        Role::Manager => t.role_manager,
+        Role::Admin => t.role_admin,
+    }
+}
+
 /// What a field is called, for messages about it.
 fn field_label(locale: Locale, field: &str) -> &'static str {
     let t = texts(locale);
@@ -677,6 +715,9 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "industry" => t.industry_label,
         "address" => t.address_label,
         "preferences" => t.tab_preferences,
+        "password" => t.password_label,
+        "current_password" => t.current_password_label,
+        "username" => t.username_label,
         _ => "",
     }
 }
@@ -692,6 +733,10 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("required", false) => "{label}: required.",
         ("too_long", true) => "{label}最多 {limit} 个字。",
         ("too_long", false) => "{label}: at most {limit} characters.",
+        ("too_short", true) => "{label}至少 {limit} 个字符。",
+        ("too_short", false) => "{label}: at least {limit} characters.",
+        ("wrong", true) => "{label}不正确。",
+        ("wrong", false) => "{label}: not right.",
         ("invalid", true) => "{label}格式不正确。",
         ("invalid", false) => "{label}: not in a valid format.",
         ("in_future", true) => "{label}不能晚于今天。",

@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard/value") view=dashboard::ValuePage />
                     <Route path=path!("/sync") view=offline::SyncPage />
                     <Route path=path!("/signin") view=auth::SignInPage />
+                    <Route path=path!("/account") view=auth::AccountPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                 </Routes>
             </main>

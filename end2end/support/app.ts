@@ -1,4 +1,5 @@
-import { expect, type BrowserContext, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type BrowserContext, type Locator, type Page } from "@playwright/test";
+import { E2E_PASSWORD, E2E_USER } from "./global-setup";
 
 export function baseUrl(): string {
   const url = process.env.CRM_E2E_BASE_URL;
@@ -23,6 +24,39 @@ export async function signIn(page: Page, user: string, password: string): Promis
   await page.getByRole("button", { name: "登录", exact: true }).click();
   await page.waitForURL(`${baseUrl()}/`);
   await ready(page);
+}
+
+/** Signs `request` in as `user`, as a second device would. */
+export async function signInApi(request: APIRequestContext, user: string, password: string): Promise<void> {
+  const response = await request.post(`${baseUrl()}/api/auth/sign_in`, {
+    headers: { origin: baseUrl() },
+    form: { username: user, password },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+}
+
+/** Who `request` is signed in as, or null. */
+export async function whoAmI(request: APIRequestContext): Promise<string | null> {
+  const response = await request.post(`${baseUrl()}/api/auth/me`, { headers: { origin: baseUrl() } });
+  expect(response.ok()).toBe(true);
+  const user = await response.json();
+  return user ? user.id : null;
+}
+
+/** Creates a user through the admin API, signing `request` in as the admin (once per run). */
+export async function ensureUser(
+  request: APIRequestContext,
+  user: string,
+  role: string,
+  team: string,
+  password: string,
+): Promise<void> {
+  await signInApi(request, E2E_USER, E2E_PASSWORD);
+  const created = await request.post(`${baseUrl()}/api/admin/users/create`, {
+    headers: { origin: baseUrl() },
+    form: { username: user, display_name: user, role, team, password },
+  });
+  expect([200, 409]).toContain(created.status());
 }
 
 /** The app as a rep holds it: badge, customer forms, the record page. */

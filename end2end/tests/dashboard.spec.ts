@@ -4,18 +4,10 @@
 import { expect, test } from "../support/fixtures";
 import type { APIRequestContext } from "@playwright/test";
 import { E2E_PASSWORD, E2E_USER, REPS, REP_PASSWORD } from "../support/global-setup";
-import { baseUrl, ready, signIn, unique } from "../support/app";
+import { baseUrl, ensureUser, ready, signIn, signInApi, unique } from "../support/app";
 
 const MANAGER = "maria";
 const MANAGER_PASSWORD = "manager-password-42";
-
-async function signInApi(request: APIRequestContext, user: string, password: string) {
-  const response = await request.post(`${baseUrl()}/api/auth/sign_in`, {
-    headers: { origin: baseUrl() },
-    form: { username: user, password },
-  });
-  expect(response.ok()).toBe(true);
-}
 
 /** The north team's manager, made once by the admin. */
 async function ensureManager(request: APIRequestContext) {
@@ -167,16 +159,6 @@ test("the dashboards fit a 360 px phone with 44 px targets", async ({ page }, in
     expect(small, path).toEqual([]);
   }
 });
-
-/** Creates a user through the admin API (once per run). */
-async function ensureUser(request: APIRequestContext, user: string, role: string, team: string, password: string) {
-  await signInApi(request, E2E_USER, E2E_PASSWORD);
-  const created = await request.post(`${baseUrl()}/api/admin/users/create`, {
-    headers: { origin: baseUrl() },
-    form: { username: user, display_name: user, role, team, password },
-  });
-  expect([200, 409]).toContain(created.status());
-}
 
 /** A rep's customers with orders on the given days before today, pushed in one batch. */
 async function seedBuyers(request: APIRequestContext, rep: string, customers: { name: string; daysAgo: number[] }[]) {

@@ -50,7 +50,8 @@ pub fn parse_username(raw: &str) -> Result<UserId, FieldError> {
     Ok(UserId(name))
 }
 
-fn check_password(password: &str) -> Result<(), FieldError> {
+/// Whether `password` is acceptable as a new password (its length).
+pub fn check_password(password: &str) -> Result<(), FieldError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(FieldError::new("password", "too_short").with_limit(MIN_PASSWORD_CHARS as u32));

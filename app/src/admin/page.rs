@@ -3,10 +3,10 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{CreateUser, SetUserDisabled, list_users};
-use crate::i18n::{Locale, app_error_message, use_texts};
+use super::{CreateUser, ResetPassword, SetUserDisabled, list_users};
+use crate::i18n::{Locale, app_error_message, role_name, use_texts};
 
-/// Lists users, creates them, disables and enables them.
+/// Lists users, creates them, disables and enables them, resets passwords.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let texts = use_texts();
@@ -57,15 +57,16 @@ pub fn UsersPage() -> impl IntoView {
                                             .map(|user| {
                                                 let id = user.id.0.clone();
                                                 let disabled = user.disabled;
+                                                let reset_id = id.clone();
                                                 view! {
                                                     <li class="customer-row user-row">
                                                         <span>
                                                             {format!(
-                                                                "{} ({}) · {} · {}",
+                                                                "{} ({}) · {}{}",
                                                                 user.display_name,
                                                                 user.id,
-                                                                user.role.as_str(),
-                                                                user.team.unwrap_or_default(),
+                                                                role_name(locale, user.role),
+                                                                user.team.map(|team| format!(" · {team}")).unwrap_or_default(),
                                                             )}
                                                         </span>
                                                         <button
@@ -80,6 +81,7 @@ pub fn UsersPage() -> impl IntoView {
                                                         >
                                                             {if disabled { texts.enable } else { texts.disable }}
                                                         </button>
+                                                        <PasswordReset username=reset_id />
                                                     </li>
                                                 }
                                             })
@@ -96,5 +98,37 @@ pub fn UsersPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// A new password for one user, behind a disclosure so the list stays short.
+/// Every session of theirs ends: whoever knew the old password is out.
+#[component]
+fn PasswordReset(username: String) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let reset = ServerAction::<ResetPassword>::new();
+    let input_id = format!("reset-{username}");
+    let message = move || {
+        reset.value().get().map(|result| match result {
+            Ok(()) => view! { <p class="form-done" role="status">{texts.password_reset_done}</p> }.into_any(),
+            Err(error) => {
+                view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }.into_any()
+            }
+        })
+    };
+    view! {
+        <details class="password-reset">
+            <summary class="button">{texts.reset_password}</summary>
+            <ActionForm action=reset attr:class="stacked-form">
+                <input type="hidden" name="username" value=username />
+                <label for=input_id.clone()>{texts.new_password_label}</label>
+                <input id=input_id name="password" type="password" autocomplete="new-password" required />
+                {message}
+                <button type="submit" class="button danger" disabled=move || reset.pending().get()>
+                    {texts.reset_password}
+                </button>
+            </ActionForm>
+        </details>
     }
 }

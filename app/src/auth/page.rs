@@ -174,7 +174,9 @@ pub fn SignOutButton() -> impl IntoView {
                 user.get().and_then(Result::ok).flatten().map(|user| {
                     view! {
                         <span class="signed-in">
-                            <span class="muted">{user.display_name}</span>
+                            <a class="account-link" href="/account" title=texts.account_title>
+                                {user.display_name}
+                            </a>
                             <button class="button link" on:click=start>
                                 {texts.sign_out}
                             </button>

@@ -74,9 +74,7 @@ pub(super) async fn sign_in(username: String, password: String) -> Result<User, 
         }
         .respond()
     })?;
-    let address = use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into());
+    let address = client_address();
     let attempt = match state.limiter.reserve(&account.0, &address, Instant::now()) {
         Ok(attempt) => attempt,
         Err(wait) => {
@@ -100,15 +98,30 @@ pub(super) async fn sign_in(username: String, password: String) -> Result<User, 
     Ok(user)
 }
 
-/// A user sets a new password; their sessions on other devices end.
+/// A user sets a new password; their sessions on other devices end. The
+/// current password is a guess like a sign-in's and counts against the same
+/// limits: a stolen session cookie must not be a way to try passwords.
 pub(super) async fn change_password(current: String, new: String) -> Result<(), AppError> {
     let (state, user) = signed_in().await?;
     let token = presented_token().ok_or_else(|| AppError::SignedOut.respond())?;
+    store::check_password(&new).map_err(|error| AppError::Invalid { errors: vec![error] }.respond())?;
+    let attempt = match state.limiter.reserve(&user.id.0, &client_address(), Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => return Err(AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond()),
+    };
     answer(state.store.change_own_password(&user.id, &current, &new, &token).await)?;
+    state.limiter.succeeded(attempt);
     let viewer = user.viewer();
     answer(state.store.record_audit(&viewer, "password_changed", None, None).await)?;
     tracing::info!(user = %user.id, "password changed");
     Ok(())
+}
+
+/// The address the request came from, for the limiter.
+fn client_address() -> String {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// At most 64 characters of what someone typed, for a log line.

@@ -173,6 +173,24 @@ async fn changing_a_password_ends_the_other_sessions_and_is_audited() {
     assert_eq!(change["user"], "a");
 }
 
+/// Someone holding a stolen session cookie tries passwords through the
+/// change form: the current password is a guess, limited like a sign-in.
+#[tokio::test]
+async fn guessing_the_current_password_is_held_like_sign_in_guesses() {
+    let app = TestApp::spawn().await;
+    let thief = app.sign_in("a").await;
+    for guess in 0..5 {
+        let wrong = thief
+            .form("auth/change_password", &[("current", &format!("guess number {guess}")), ("new", "taken over 42")])
+            .await;
+        assert_eq!(wrong.status(), 422);
+    }
+    let held = thief.form("auth/change_password", &[("current", PASSWORD), ("new", "taken over 42")]).await;
+    assert_eq!(held.status(), 429, "the sixth try waits, even with the right password");
+    assert!(held.headers().contains_key("retry-after"));
+    Session::sign_in(&app.base, "b", PASSWORD).await;
+}
+
 #[tokio::test]
 async fn an_admin_resets_a_password_and_every_session_of_that_user_ends() {
     let app = TestApp::spawn().await;

@@ -1,0 +1,119 @@
+//! The account page: who is signed in, and changing one's own password.
+
+use leptos::prelude::*;
+
+use super::{ChangePassword, use_current_user};
+use crate::i18n::{Locale, app_error_message, use_texts};
+
+/// The signed-in user's details and a form to change their password. The
+/// new password is typed twice, and the server asks for the current one, so
+/// a phone left unlocked cannot be used to take the account over.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let user = use_current_user();
+    let change = ServerAction::<ChangePassword>::new();
+    let (current, new, repeat) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let differ = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if new.get_untracked() != repeat.get_untracked() {
+            differ.set(true);
+            return;
+        }
+        differ.set(false);
+        change.dispatch(ChangePassword { current: current.get_untracked(), new: new.get_untracked() });
+    };
+    // A changed password leaves nothing of itself in the form.
+    Effect::new(move |_| {
+        if matches!(change.value().get(), Some(Ok(()))) {
+            for field in [current, new, repeat] {
+                field.set(String::new());
+            }
+        }
+    });
+    let message = move || {
+        if differ.get() {
+            return Some((false, texts.passwords_differ.to_owned()));
+        }
+        change.value().get().map(|result| match result {
+            Ok(()) => (true, texts.password_changed.to_owned()),
+            Err(error) => (false, app_error_message(locale, &error)),
+        })
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>{texts.account_title}</h1>
+            <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
+                {move || {
+                    user.get().and_then(Result::ok).flatten().map(|user| {
+                        let is_admin = user.role == domain::policy::Role::Admin;
+                        view! {
+                            <dl class="facts account-facts">
+                                <dt>{texts.display_name_label}</dt>
+                                <dd>{user.display_name.clone()}</dd>
+                                <dt>{texts.username_label}</dt>
+                                <dd>{user.id.0.clone()}</dd>
+                                <dt>{texts.role_label}</dt>
+                                <dd>{crate::i18n::role_name(locale, user.role)}</dd>
+                                <dt>{texts.team_label}</dt>
+                                <dd>{user.team.clone().unwrap_or_default()}</dd>
+                            </dl>
+                            <Show when=move || is_admin>
+                                <a class="button" href="/admin/users">
+                                    {texts.users_title}
+                                </a>
+                            </Show>
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+        <section class="card narrow">
+            <h2>{texts.change_password}</h2>
+            <form class="stacked-form" on:submit=submit>
+                <label for="current-password">{texts.current_password_label}</label>
+                <input
+                    id="current-password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    prop:value=current
+                    on:input=move |e| current.set(event_target_value(&e))
+                />
+                <label for="new-password">{texts.new_password_label}</label>
+                <input
+                    id="new-password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    prop:value=new
+                    on:input=move |e| new.set(event_target_value(&e))
+                />
+                <label for="repeat-password">{texts.repeat_password_label}</label>
+                <input
+                    id="repeat-password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    prop:value=repeat
+                    on:input=move |e| repeat.set(event_target_value(&e))
+                />
+                {move || {
+                    message().map(|(done, text)| {
+                        view! {
+                            <p class=if done { "form-done" } else { "form-error" } role="status">
+                                {text}
+                            </p>
+                        }
+                    })
+                }}
+                <button type="submit" class="button primary" disabled=move || change.pending().get()>
+                    {texts.change_password}
+                </button>
+            </form>
+        </section>
+    }
+}
