@@ -8,6 +8,8 @@
 //! every change is written there before the caller may say "saved".
 
 mod packing;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::collections::BTreeMap;
 
@@ -20,7 +22,7 @@ use crate::dedup::SearchKeys;
 use crate::field_error::FieldError;
 use crate::ids::{CustomerId, MutationId, UserId};
 use crate::mutation::{Change, Mutation, Sequencer};
-use crate::sync::{Outcome, PullPage, Pulled, PushReply};
+use crate::sync::{Cookie, Outcome, PullPage, Pulled, PushReply};
 use crate::time::{Date, Timestamp};
 
 /// The layout of what a replica stores. A replica written under another
@@ -128,7 +130,7 @@ pub struct Meta {
     /// The storage layout it was written with.
     pub schema: u32,
     /// Where the next pull starts.
-    pub cookie: Option<String>,
+    pub cookie: Option<Cookie>,
     /// When the last complete pull ended (ms).
     pub last_synced: Option<i64>,
 }
@@ -696,83 +698,10 @@ fn to_json<T: Serialize>(value: &T) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::*;
     use super::*;
-    use crate::archive::{FieldValue, Fields, LabelledPhone, PhoneLabel};
-    use crate::mutation::FieldEdit;
-    use crate::sync::MutationResult;
-    use crate::{CustomerName, Phone};
-
-    fn rep() -> UserId {
-        UserId("rep".into())
-    }
-
-    fn today() -> Date {
-        Date::new(2026, 11, 23).unwrap()
-    }
-
-    fn create(name: &str) -> Change {
-        let mut fields = Fields::named(CustomerName::parse(name).unwrap());
-        fields.owner = Some(rep());
-        Change::Create { fields: Box::new(fields) }
-    }
-
-    fn phone_edit(number: &str, base: u64) -> Change {
-        let phone = LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(number).unwrap() };
-        Change::SetFields { edits: vec![FieldEdit { value: FieldValue::Phones(vec![phone]), base }] }
-    }
-
-    /// The server's side, reduced to what a replica sees: apply in order,
-    /// stamp versions, answer, and page out the archives that changed.
-    #[derive(Default)]
-    struct Server {
-        version: u64,
-        archives: BTreeMap<CustomerId, Customer>,
-        last_seq: u64,
-    }
-
-    impl Server {
-        fn push(&mut self, batch: &[Mutation]) -> PushReply {
-            let mut results = Vec::new();
-            for m in batch {
-                let outcome = if m.seq <= self.last_seq {
-                    Outcome::Applied { version: self.version }
-                } else {
-                    let ctx = ApplyContext { version: self.version + 1, today: today() };
-                    self.last_seq = m.seq;
-                    match apply(self.archives.get(&m.customer), m, &ctx) {
-                        Ok((archive, _)) => {
-                            self.version += 1;
-                            self.archives.insert(m.customer, archive);
-                            Outcome::Applied { version: self.version }
-                        }
-                        Err(r) => Outcome::Rejected { code: r.code, errors: r.errors },
-                    }
-                };
-                results.push(MutationResult { id: m.id, seq: m.seq, outcome });
-            }
-            PushReply { results, last_seq: self.last_seq }
-        }
-
-        fn pull(&self, since: u64) -> PullPage {
-            let changes = self
-                .archives
-                .values()
-                .filter(|c| c.version > since)
-                .map(|c| Pulled::Put {
-                    customer: Box::new(c.clone()),
-                    masked: false,
-                    keys: SearchKeys::default(),
-                })
-                .collect();
-            PullPage {
-                changes,
-                cookie: format!("e.{}", self.version),
-                more: false,
-                reset: false,
-                head: self.version,
-            }
-        }
-    }
+    use crate::CustomerName;
+    use crate::archive::Fields;
 
     #[test]
     fn a_recorded_change_shows_at_once_and_survives_a_reload() {
@@ -815,7 +744,7 @@ mod tests {
         assert!(replica.customer(&id).is_some(), "still shown between the push and the pull");
         replica.take_page(&server.pull(0), 10).unwrap();
         assert_eq!(replica.customer(&id), server.archives.get(&id));
-        assert_eq!(replica.meta().cookie.as_deref(), Some("e.1"));
+        assert_eq!(replica.meta().cookie, Some(Cookie { epoch: "e".into(), version: 1 }));
         assert_eq!(replica.meta().last_synced, Some(10));
     }
 

@@ -1,7 +1,15 @@
-//! The sync protocol's wire types: what a push answers and a pull returns.
-//! Shared by the browser and the server, so both read the same shapes.
+//! The sync protocol: its wire types (what a push answers and a pull
+//! returns), the pull cookie, and the steps of a device's sync round.
+//! Shared by the browser, the server and the simulation, so all three read
+//! the same shapes and devices everywhere run the same round.
+
+mod cookie;
+mod round;
 
 use serde::{Deserialize, Serialize};
+
+pub use cookie::Cookie;
+pub use round::{Answer, Problem, Progress, Request, Round};
 
 use crate::FieldError;
 use crate::archive::Customer;
@@ -87,7 +95,7 @@ pub struct PullPage {
     /// Changes in version order.
     pub changes: Vec<Pulled>,
     /// Where the next pull starts; never moves backwards.
-    pub cookie: String,
+    pub cookie: Cookie,
     /// More changes are waiting: pull again with the new cookie.
     pub more: bool,
     /// The cookie sent was unknown or from another database: the client

@@ -4,9 +4,9 @@
 //!
 //! The server side here is what `app/src/sync/server.rs` does per request:
 //! find the session, then call [`Store::push`] or [`Store::pull`]. The device
-//! side is what the browser's sync loop does: push the outbox a batch at a
-//! time, settle a sequence gap by renumbering, then pull pages until the
-//! server has nothing newer.
+//! side is the browser's own: a [`Round`] from the domain crate decides each
+//! request and takes each answer, exactly as the sync loop in the app does;
+//! the simulation only carries the requests, and breaks them.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -18,9 +18,9 @@ use domain::money::{Currency, Money};
 use domain::mutation::{FieldEdit, Sequencer};
 use domain::policy::Role;
 use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
-use domain::sync::{PullPage, PushReply};
+use domain::sync::{Answer, Cookie, Problem, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
-use domain::{Change, CustomerName, Mutation, Phone};
+use domain::{Change, CustomerName, Phone};
 use store::{NewUser, Store, StoreError};
 use uuid::Uuid;
 
@@ -37,36 +37,6 @@ const SESSION: store::SessionLimits =
 /// Every request and every change happens on this day.
 fn today() -> Date {
     Date::new(2026, 11, 23).expect("a valid date")
-}
-
-/// A request on the wire.
-#[derive(Debug, Clone)]
-enum Request {
-    Push { client: ClientId, batch: Vec<Mutation> },
-    Pull { cookie: Option<String> },
-}
-
-/// What came back.
-enum Answer {
-    Pushed(PushReply),
-    Pulled(PullPage),
-}
-
-/// Why a request failed, as the device sees it.
-enum Failure {
-    SignedOut,
-    Gap { expected: u64 },
-    Server(String),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::SignedOut => f.write_str("signed out"),
-            Failure::Gap { expected } => write!(f, "sequence gap: the server expects {expected}"),
-            Failure::Server(reason) => write!(f, "server error: {reason}"),
-        }
-    }
 }
 
 /// The server: a store that can be restarted when it lives on disk.
@@ -108,21 +78,27 @@ impl Server {
         Ok(())
     }
 
-    async fn handle(&self, token: &str, request: &Request) -> Result<Answer, Failure> {
+    async fn handle(&self, token: &str, request: &Request) -> Answer {
         let store = self.store();
-        let session = store.session(token, SESSION).await.map_err(|e| Failure::Server(e.to_string()))?;
-        let Some(session) = session else { return Err(Failure::SignedOut) };
+        let failed = |error: StoreError| Answer::Failed(Problem::Server(error.to_string()));
+        let session = match store.session(token, SESSION).await {
+            Ok(Some(session)) => session,
+            Ok(None) => return Answer::Failed(Problem::SignedOut),
+            Err(error) => return failed(error),
+        };
         let viewer = session.user.viewer();
         match request {
             Request::Push { client, batch } => match store.push(&viewer, *client, batch, today()).await {
-                Ok(reply) => Ok(Answer::Pushed(reply)),
-                Err(StoreError::SequenceGap { expected, .. }) => Err(Failure::Gap { expected }),
-                Err(error) => Err(Failure::Server(error.to_string())),
+                Ok(reply) => Answer::Pushed(reply),
+                Err(StoreError::SequenceGap { expected, .. }) => Answer::SequenceGap { expected },
+                Err(error) => failed(error),
             },
-            Request::Pull { cookie } => match store.pull(&viewer, cookie.as_deref(), PAGE).await {
-                Ok(page) => Ok(Answer::Pulled(page)),
-                Err(error) => Err(Failure::Server(error.to_string())),
-            },
+            Request::Pull { cookie } => {
+                match store.pull(&viewer, cookie.as_ref().map(ToString::to_string).as_deref(), PAGE).await {
+                    Ok(page) => Answer::Pulled(page),
+                    Err(error) => failed(error),
+                }
+            }
         }
     }
 }
@@ -134,8 +110,10 @@ pub(crate) struct Device {
     online: bool,
     token: Option<String>,
     fault: Option<Fault>,
-    /// The newest cookie taken, as (epoch, version).
-    cookie: Option<(String, u64)>,
+    /// The round under way, if any; each exchange is one of its requests.
+    round: Option<Round>,
+    /// The newest cookie a pull answered with.
+    cookie: Option<Cookie>,
 }
 
 /// A request the network held or copied, to arrive later.
@@ -218,6 +196,7 @@ impl World {
                 online: true,
                 token: Some(token),
                 fault: None,
+                round: None,
                 cookie: None,
             });
         }
@@ -331,7 +310,7 @@ impl World {
                     let held = self.held.remove(pick as usize % self.held.len());
                     self.faults += 1;
                     // Whatever it answers goes nowhere: the device stopped waiting.
-                    let _ = self.server.handle(&held.token, &held.request).await;
+                    self.server.handle(&held.token, &held.request).await;
                 }
             }
             Step::Restart => {
@@ -424,19 +403,15 @@ impl World {
         }
     }
 
-    /// Device `d` makes its next request, meeting whatever fault is armed.
+    /// Device `d` makes the next request of its round, meeting whatever
+    /// fault is armed.
     async fn exchange(&mut self, d: usize) -> Result<(), String> {
         let device = &mut self.devices[d];
         if !device.online {
             return Ok(());
         }
         let Some(token) = device.token.clone() else { return Ok(()) };
-        let batch = device.replica.outgoing(BATCH);
-        let request = if batch.is_empty() {
-            Request::Pull { cookie: device.replica.meta().cookie.clone() }
-        } else {
-            Request::Push { client: device.replica.sequencer().client, batch }
-        };
+        let request = device.round.get_or_insert_with(|| Round::new(BATCH, PAGE)).next(&device.replica);
         let fault = device.fault.take();
         if fault.is_some() {
             self.faults += 1;
@@ -470,35 +445,38 @@ impl World {
             }
             _ => {}
         }
+        self.take(d, &request, answer).map(|_| ())
+    }
+
+    /// Device `d` takes the answer to `request` into its round. Ok(true)
+    /// when the round is over; a failed round ends, to start again later.
+    fn take(&mut self, d: usize, request: &Request, answer: Answer) -> Result<bool, String> {
         let now = self.clock;
         let device = &mut self.devices[d];
-        match (answer, &request) {
-            (Ok(Answer::Pushed(reply)), _) => {
-                device.replica.acknowledge(&reply).map_err(|e| e.to_string())?;
+        if let Answer::Pulled(page) = &answer {
+            if let Some(old) = &device.cookie
+                && page.cookie.is_before(old)
+            {
+                self.backwards.push(format!("device {d}: cookie went from {old} back to {}", page.cookie));
             }
-            (Ok(Answer::Pulled(page)), _) => {
-                if let Some((epoch, version)) = page
-                    .cookie
-                    .rsplit_once('.')
-                    .and_then(|(e, v)| Some((e.to_owned(), v.parse::<u64>().ok()?)))
-                {
-                    if let Some((old_epoch, old)) = &device.cookie
-                        && *old_epoch == epoch
-                        && version < *old
-                    {
-                        self.backwards.push(format!("device {d}: cookie went from {old} back to {version}"));
-                    }
-                    device.cookie = Some((epoch, version));
-                }
-                device.replica.take_page(&page, now).map_err(|e| e.to_string())?;
-            }
-            (Err(Failure::SignedOut), _) => device.token = None,
-            (Err(Failure::Gap { expected }), Request::Push { batch, .. }) if expected < batch[0].seq => {
-                device.replica.renumber_from(expected).map_err(|e| e.to_string())?;
-            }
-            (Err(_), _) => {}
+            device.cookie = Some(page.cookie.clone());
         }
-        Ok(())
+        let round = device.round.get_or_insert_with(|| Round::new(BATCH, PAGE));
+        match round.take(&mut device.replica, request, answer, now) {
+            Ok(Progress::Continue) => Ok(false),
+            Ok(Progress::Done) => {
+                device.round = None;
+                Ok(true)
+            }
+            Err(Problem::Full) => Err(format!("device {d}: storage full")),
+            Err(problem) => {
+                device.round = None;
+                if problem == Problem::SignedOut {
+                    device.token = None;
+                }
+                Ok(true)
+            }
+        }
     }
 
     /// The network heals: every device is online and signed in, held
@@ -513,20 +491,12 @@ impl World {
         while !self.held.is_empty() {
             self.play(&Step::Late { pick: 0 }).await?;
         }
-        // Arriving late may have signed nobody out, but a held request can
-        // not have changed anything a device must know without a pull.
+        // One device's push reaches the others at their next pull: rounds
+        // for everyone until a whole pass pushes nothing.
         for _pass in 0..20 {
             let mut pushed = false;
             for d in 0..self.devices.len() {
-                let mut tries = 0;
-                while !self.devices[d].replica.pending().is_empty() && tries < 200 {
-                    self.exchange(d).await?;
-                    pushed = true;
-                    tries += 1;
-                }
-            }
-            for d in 0..self.devices.len() {
-                self.pull_all(d).await?;
+                pushed |= self.settle(d).await?;
             }
             if !pushed {
                 return Ok(());
@@ -535,23 +505,25 @@ impl World {
         Err("the devices never went quiet after the network healed".into())
     }
 
-    async fn pull_all(&mut self, d: usize) -> Result<(), String> {
-        for _ in 0..1_000 {
+    /// A whole round for device `d` on a healed network; whether it pushed.
+    async fn settle(&mut self, d: usize) -> Result<bool, String> {
+        // Whatever round a fault cut short starts afresh.
+        self.devices[d].round = None;
+        let mut pushed = false;
+        for _ in 0..10_000 {
             let token = self.devices[d].token.clone().ok_or("signed out while healing")?;
-            let request = Request::Pull { cookie: self.devices[d].replica.meta().cookie.clone() };
-            let page = match self.server.handle(&token, &request).await {
-                Ok(Answer::Pulled(page)) => page,
-                Ok(Answer::Pushed(_)) => return Err("a pull was answered as a push".into()),
-                Err(failure) => return Err(format!("device {d} could not pull while healing: {failure}")),
-            };
-            let more = page.more;
-            let now = self.clock;
-            self.devices[d].replica.take_page(&page, now).map_err(|e| e.to_string())?;
-            if !more {
-                return Ok(());
+            let device = &mut self.devices[d];
+            let request = device.round.get_or_insert_with(|| Round::new(BATCH, PAGE)).next(&device.replica);
+            pushed |= matches!(request, Request::Push { .. });
+            let answer = self.server.handle(&token, &request).await;
+            if let Answer::Failed(problem) = &answer {
+                return Err(format!("device {d} could not sync while healing: {problem:?}"));
+            }
+            if self.take(d, &request, answer)? {
+                return Ok(pushed);
             }
         }
-        Err(format!("device {d}'s pull never ended"))
+        Err(format!("device {d}'s round never ended"))
     }
 
     /// Everything `d`'s user may see now, straight from the server.
@@ -564,9 +536,8 @@ impl World {
         let mut seen = BTreeMap::new();
         loop {
             let page = match self.server.handle(&token, &Request::Pull { cookie }).await {
-                Ok(Answer::Pulled(page)) => page,
-                Ok(Answer::Pushed(_)) => return Err("a pull was answered as a push".into()),
-                Err(failure) => return Err(format!("the check's pull failed: {failure}")),
+                Answer::Pulled(page) => page,
+                other => return Err(format!("the check's pull failed: {other:?}")),
             };
             for change in page.changes {
                 match change {

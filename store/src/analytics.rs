@@ -21,7 +21,7 @@ use domain::time::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::sync::{take_all, without_nulls};
+use crate::query::{take_all, without_nulls};
 use crate::{Store, StoreError};
 
 /// A fitted churn model serves this long before it is fitted again; the

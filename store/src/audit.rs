@@ -6,7 +6,7 @@ use domain::policy::{Role, Viewer};
 pub use domain::views::AuditEntry;
 use serde_json::json;
 
-use crate::sync::take_all;
+use crate::query::take_all;
 use crate::{Store, StoreError};
 
 impl Store {
@@ -25,7 +25,7 @@ impl Store {
             "team": customer.and_then(|(_, team)| team).or(viewer.team.as_deref()),
             "new": detail,
         });
-        let entry = crate::sync::without_nulls(entry);
+        let entry = crate::query::without_nulls(entry);
         self.db
             .query("CREATE audit CONTENT $entry")
             .bind(("entry", entry))

@@ -5,7 +5,8 @@ use domain::policy::{self, Placement, Scope, Sight, Viewer};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
-use crate::sync::{PullRow, seen_by, take_all};
+use crate::query::take_all;
+use crate::sync::{PullRow, seen_by};
 use crate::{Store, StoreError};
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@ use domain::archive::Customer;
 use domain::ids::{ClientId, MutationId};
 use serde::Deserialize;
 
-use crate::sync::{take_all, take_one};
+use crate::query::{take_all, take_one};
 use crate::{Store, StoreError};
 
 /// One row of the mutation log: what became of one pushed mutation.

@@ -13,7 +13,7 @@ use domain::time::{Date, Timestamp};
 use domain::{Change, CustomerName};
 use serde::Deserialize;
 
-use crate::sync::{take_all, take_one};
+use crate::query::{take_all, take_one};
 use crate::{Store, StoreError};
 
 /// The author of changes the server makes itself.

@@ -17,6 +17,7 @@ mod inspect;
 mod legacy;
 mod lock;
 mod migrations;
+mod query;
 mod sync;
 
 use std::path::PathBuf;

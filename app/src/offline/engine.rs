@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use domain::ids::{CustomerId, MutationId, UserId};
 use domain::replica::{Cached, RecordError, Replica, Shelf};
+pub use domain::sync::Problem;
+use domain::sync::{Answer, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
 use domain::{Change, Mutation};
 use gloo_storage::{LocalStorage, Storage};
@@ -30,19 +32,6 @@ const MAX_BACKOFF_MS: i64 = 120_000;
 /// Which tab syncs, and until when, as `<tab>|<ms>`.
 const LEASE_KEY: &str = "crm/sync-lease";
 const LEASE_MS: i64 = 15_000;
-
-/// Why syncing stopped short.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// The server cannot be reached.
-    Offline,
-    /// The session ended: sign in again; the outbox is kept.
-    SignedOut,
-    /// Storage is full even after evicting what could go.
-    Full,
-    /// The server answered with an error code.
-    Server(String),
-}
 
 /// What the sync badge shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -394,55 +383,43 @@ impl Offline {
         self.state.with_value(|s| take_lease(&s.tab, now_ms()));
     }
 
-    /// Sends the outbox, then pulls until the server has nothing newer.
+    /// One sync round (see [`Round`]): the outbox, then every new page.
     async fn round(self) -> Result<(), Problem> {
+        let mut round = Round::new(BATCH, PAGE);
+        let first_pull = self.replica.with_value(|r| r.as_ref().is_some_and(|r| r.meta().cookie.is_none()));
         loop {
-            let Some((client, batch)) =
-                self.replica.with_value(|r| r.as_ref().map(|r| (r.sequencer().client, r.outgoing(BATCH))))
-            else {
+            let Some(request) = self.replica.with_value(|r| r.as_ref().map(|r| round.next(r))) else {
                 return Ok(());
             };
-            if batch.is_empty() {
-                break;
-            }
             self.renew_lease();
-            let first = batch[0].seq;
-            match push(client, batch).await {
-                Ok(reply) => {
-                    let stored = self.replica.try_update_value(|r| r.as_mut().map(|r| r.acknowledge(&reply)));
-                    if matches!(stored, Some(Some(Err(_)))) {
-                        return Err(Problem::Full);
+            let answer = match &request {
+                Request::Push { client, batch } => match push(*client, batch.clone()).await {
+                    Ok(reply) => Answer::Pushed(reply),
+                    Err(AppError::SequenceGap { expected, .. }) => Answer::SequenceGap { expected },
+                    Err(error) => Answer::Failed(problem(error)),
+                },
+                Request::Pull { cookie } => {
+                    match pull(cookie.as_ref().map(ToString::to_string), Some(round.page())).await {
+                        Ok(page) => {
+                            if first_pull {
+                                self.status.update(|s| s.first_pull = Some((page.cookie.version, page.head)));
+                            }
+                            Answer::Pulled(page)
+                        }
+                        Err(error) => Answer::Failed(problem(error)),
                     }
                 }
-                // The server lost track of earlier numbers (its data was
-                // restored): carry on from the number it expects.
-                Err(AppError::SequenceGap { expected, .. }) if expected < first => {
-                    self.replica.update_value(|r| {
-                        if let Some(r) = r {
-                            let _ = r.renumber_from(expected);
-                        }
-                    });
-                }
-                Err(error) => return Err(problem(error)),
-            }
+            };
+            let taken = self
+                .replica
+                .try_update_value(|r| r.as_mut().map(|r| round.take(r, &request, answer, now_ms())));
             self.changed();
-        }
-        loop {
-            let cookie = self.replica.with_value(|r| r.as_ref().and_then(|r| r.meta().cookie.clone()));
-            let first = cookie.is_none();
-            self.renew_lease();
-            let page = pull(cookie, Some(PAGE)).await.map_err(problem)?;
-            if first || self.status.with_untracked(|s| s.first_pull.is_some()) {
-                let done = page.cookie.rsplit_once('.').and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-                self.status.update(|s| s.first_pull = Some((done, page.head)));
-            }
-            let stored = self.replica.try_update_value(|r| r.as_mut().map(|r| r.take_page(&page, now_ms())));
-            if matches!(stored, Some(Some(Err(_)))) {
-                return Err(Problem::Full);
-            }
-            self.changed();
-            if !page.more {
-                return Ok(());
+            match taken.flatten() {
+                // Signed out or closed meanwhile: nothing more to do.
+                None => return Ok(()),
+                Some(Ok(Progress::Continue)) => {}
+                Some(Ok(Progress::Done)) => return Ok(()),
+                Some(Err(problem)) => return Err(problem),
             }
         }
     }

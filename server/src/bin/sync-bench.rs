@@ -101,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 documents.push(customer);
             }
         }
-        cookie = Some(page.cookie);
+        cookie = Some(page.cookie.to_string());
         if !page.more {
             break;
         }

@@ -92,7 +92,7 @@ async fn a_backup_restored_into_an_empty_store_holds_identical_data() {
     // device holding a cookie from before starts over from the beginning.
     let page = restored.pull(&world.viewer("a"), None, 10).await.unwrap();
     assert_eq!(page.changes.len(), 1);
-    let again = restored.pull(&world.viewer("a"), Some(&pulled.cookie), 10).await.unwrap();
+    let again = restored.pull(&world.viewer("a"), Some(&pulled.cookie.to_string()), 10).await.unwrap();
     assert!(again.reset, "the old cookie is from another epoch");
     assert_eq!(again.changes.len(), 1);
     // A second restore over data is refused rather than mixing two databases.

@@ -1,0 +1,214 @@
+//! Answering a pull: what changed after a cookie, as the viewer may see it.
+
+use std::collections::BTreeSet;
+
+use domain::archive::Customer;
+use domain::dedup::SearchKeys;
+use domain::ids::CustomerId;
+use domain::policy::{self, Scope, Sight, Viewer};
+use serde::Deserialize;
+
+use super::rows::placement;
+use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
+use crate::customers::scope_filter;
+use crate::query::{take_all, take_one};
+use crate::{Store, StoreError};
+use domain::sync::Cookie;
+
+impl Store {
+    /// Everything `viewer` may see that changed after `cookie`, at most
+    /// `limit` changes (capped at [`MAX_PULL_PAGE`]), with the next cookie.
+    pub async fn pull(
+        &self,
+        viewer: &Viewer,
+        cookie: Option<&str>,
+        limit: u32,
+    ) -> Result<PullPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PULL_PAGE);
+        let scope = policy::scope(viewer);
+        let scope_sql = scope_filter(&scope);
+        let revocation_sql = match scope {
+            Scope::All => "false",
+            Scope::Team { .. } => "(teams CONTAINS $team OR from_pool = true OR users CONTAINS $user)",
+            Scope::Own { .. } => "users CONTAINS $user",
+        };
+        let parsed = cookie.filter(|c| !c.is_empty()).map(Cookie::parse);
+        let since = parsed.as_ref().and_then(|p| p.as_ref().map(|c| c.version)).unwrap_or(0);
+        let columns = "record::id(id) AS id, doc, version, team, pinyin, initials";
+        let mut response = self
+            .db
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 SELECT current, epoch FROM counter:sync;
+                 SELECT {columns} FROM customer WHERE version > $since AND {scope_sql} ORDER BY version LIMIT $limit;
+                 SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
+                 COMMIT TRANSACTION;"
+            ))
+            .bind(("since", since as i64))
+            .bind(("limit", i64::from(limit)))
+            .bind(("team", viewer.team.clone().unwrap_or_default()))
+            .bind(("user", viewer.user.0.clone()))
+            .await
+            .map_err(StoreError::from_db)?;
+        // BEGIN is statement 0.
+        let counter: CounterRow = take_one(&mut response, 1)?.ok_or(StoreError::Other)?;
+        let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
+        let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
+        // A cookie that does not parse, is from another database, or is from
+        // after a restore put this one back: start over from nothing.
+        let reset = match &parsed {
+            None => false,
+            Some(None) => true,
+            Some(Some(sent)) => sent.epoch != counter.epoch || (counter.current as u64) < since,
+        };
+        if reset && since > 0 {
+            return Box::pin(self.pull(viewer, None, limit)).await.map(|p| PullPage { reset: true, ..p });
+        }
+
+        // A full page ends at the lowest "last version" of the two lists; the
+        // changes sharing that version (a merge writes two archives) are
+        // completed so that the next page can start strictly after it.
+        let full = |len: usize| len as u32 >= limit;
+        let mut upper = counter.current as u64;
+        if full(rows.len()) {
+            upper = upper.min(rows.last().map_or(upper, |r| r.version as u64));
+        }
+        if full(revoked.len()) {
+            upper = upper.min(revoked.last().map_or(upper, |r| r.version as u64));
+        }
+        let more = upper < counter.current as u64;
+        let cut = full(rows.len()) || full(revoked.len());
+        rows.retain(|r| r.version as u64 <= upper);
+        let mut revoked: Vec<RevokedRow> =
+            revoked.into_iter().filter(|r| r.version as u64 <= upper).collect();
+        if cut {
+            let mut rest = self
+                .db
+                .query(format!(
+                    "SELECT {columns} FROM customer WHERE version = $upper AND {scope_sql};
+                     SELECT customer, version FROM revocation WHERE version = $upper AND {revocation_sql};"
+                ))
+                .bind(("upper", upper as i64))
+                .bind(("team", viewer.team.clone().unwrap_or_default()))
+                .bind(("user", viewer.user.0.clone()))
+                .await
+                .map_err(StoreError::from_db)?;
+            let extra_rows: Vec<PullRow> = take_all(&mut rest, 0)?;
+            let extra_revoked: Vec<RevokedRow> = take_all(&mut rest, 1)?;
+            for extra in extra_rows {
+                if !rows.iter().any(|r| r.id == extra.id) {
+                    rows.push(extra);
+                }
+            }
+            for extra in extra_revoked {
+                if !revoked.iter().any(|r| r.customer == extra.customer && r.version == extra.version) {
+                    revoked.push(extra);
+                }
+            }
+        }
+
+        let mut changes: Vec<(u64, Pulled)> = Vec::with_capacity(rows.len() + revoked.len());
+        let mut visible: BTreeSet<String> = BTreeSet::new();
+        for row in rows {
+            let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
+                tracing::error!(%error, customer = %row.id, "stored archive does not parse");
+                StoreError::Other
+            })?;
+            let sight = policy::sight(viewer, placement(&customer, row.team.as_deref()));
+            let version = row.version as u64;
+            match sight {
+                Sight::Hidden => {}
+                _ if customer.deleted() => {
+                    changes.push((version, Pulled::Delete { id: customer.id, version }))
+                }
+                sight => {
+                    let masked = sight == Sight::Masked;
+                    if masked {
+                        policy::mask(&mut customer);
+                    }
+                    visible.insert(row.id);
+                    let keys = SearchKeys { pinyin: row.pinyin, initials: row.initials };
+                    changes.push((version, Pulled::Put { customer: Box::new(customer), masked, keys }));
+                }
+            }
+        }
+        for revoked in revoked {
+            if visible.contains(&revoked.customer) || self.visible_to(viewer, &revoked.customer).await? {
+                continue;
+            }
+            let Ok(id) = revoked.customer.parse() else { continue };
+            changes.push((revoked.version as u64, Pulled::Delete { id, version: revoked.version as u64 }));
+        }
+        changes.sort_by_key(|(version, _)| *version);
+        Ok(PullPage {
+            changes: changes.into_iter().map(|(_, c)| c).collect(),
+            cookie: Cookie { epoch: counter.epoch, version: upper },
+            more,
+            reset,
+            head: counter.current as u64,
+        })
+    }
+
+    /// Whether `viewer` can currently see the archive `id`.
+    async fn visible_to(&self, viewer: &Viewer, id: &str) -> Result<bool, StoreError> {
+        Ok(self.customer_for(viewer, id).await?.is_some())
+    }
+
+    /// The archive `id` as `viewer` may see it (masked when they must not see
+    /// sensitive fields), or `None` when it does not exist for them.
+    pub async fn customer_for(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+    ) -> Result<Option<(Customer, Sight)>, StoreError> {
+        // Only a well-formed id can name an archive (and reach the query).
+        if id.parse::<CustomerId>().is_err() {
+            return Ok(None);
+        }
+        let mut response = self
+            .db
+            .query("SELECT record::id(id) AS id, doc, version, team FROM type::record('customer', $id)")
+            .bind(("id", id.to_owned()))
+            .await
+            .map_err(StoreError::from_db)?;
+        let Some(row): Option<PullRow> = take_one(&mut response, 0)? else { return Ok(None) };
+        seen_by(viewer, &row)
+    }
+}
+
+/// The archive in `row` as `viewer` may see it: masked when they must not
+/// see sensitive fields, `None` when it is deleted or hidden from them.
+pub(crate) fn seen_by(viewer: &Viewer, row: &PullRow) -> Result<Option<(Customer, Sight)>, StoreError> {
+    let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
+        tracing::error!(%error, customer = %row.id, "stored archive does not parse");
+        StoreError::Other
+    })?;
+    let sight = policy::sight(viewer, placement(&customer, row.team.as_deref()));
+    match sight {
+        Sight::Hidden => Ok(None),
+        _ if customer.deleted() => Ok(None),
+        Sight::Masked => {
+            policy::mask(&mut customer);
+            Ok(Some((customer, sight)))
+        }
+        Sight::Full => Ok(Some((customer, sight))),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PullRow {
+    id: String,
+    doc: String,
+    version: i64,
+    team: Option<String>,
+    #[serde(default)]
+    pinyin: String,
+    #[serde(default)]
+    initials: String,
+}
+
+#[derive(Deserialize)]
+struct RevokedRow {
+    customer: String,
+    version: i64,
+}

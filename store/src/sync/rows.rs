@@ -1,0 +1,247 @@
+//! The rows a push writes besides the archive itself: its columns for
+//! queries, the item projections, audit entries and revocations.
+
+use std::collections::BTreeSet;
+
+use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind, wire_name};
+use domain::ids::ItemId;
+use domain::policy::Placement;
+use domain::{Change, Mutation};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::query::without_nulls;
+
+/// The placement of an archive: its keeper's team is looked up at write time.
+pub(crate) fn placement<'a>(customer: &'a Customer, team: Option<&'a str>) -> Placement<'a> {
+    Placement { owner: customer.fields.owner.as_ref(), team, shared_with: &customer.fields.shared_with }
+}
+
+pub(super) fn json_string<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The customer row: the archive document and the columns queries use.
+pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
+    let keys = domain::dedup::search_keys(customer.fields.name.as_str());
+    without_nulls(json!({
+        "doc": json_string(customer),
+        "version": customer.version,
+        "owner": customer.fields.owner.as_ref().map(|u| u.0.clone()),
+        "team": team,
+        "shared_with": customer.fields.shared_with.iter().map(|u| u.0.clone()).collect::<Vec<_>>(),
+        "deleted": customer.deleted(),
+        "conflicted": customer.has_conflicts(),
+        "name": customer.fields.name.as_str(),
+        "pinyin": keys.pinyin,
+        "initials": keys.initials,
+        "phones": customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
+        "emails": customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>(),
+        "stage": wire_name(&customer.fields.stage),
+        "category": wire_name(&customer.fields.category),
+        "city": customer.fields.address.city.clone(),
+        "created_at": customer.created_at.0,
+        "updated_at": customer.updated_at.0,
+    }))
+}
+
+/// The projection rows of items that changed between `before` and `after`.
+pub(super) fn item_rows(before: Option<&Customer>, after: &Customer, out: &mut Vec<Value>) {
+    fn changed<T: Clone + PartialEq + Serialize>(
+        before: Option<&std::collections::BTreeMap<ItemId, Item<T>>>,
+        after: &std::collections::BTreeMap<ItemId, Item<T>>,
+        customer: &Customer,
+        table: &str,
+        columns: impl Fn(&T) -> Value,
+        out: &mut Vec<Value>,
+    ) {
+        for (id, item) in after {
+            if before.and_then(|b| b.get(id)) == Some(item) {
+                continue;
+            }
+            let mut fields = columns(item.value());
+            if let Value::Object(map) = &mut fields {
+                map.insert("customer".into(), json!(customer.id.to_string()));
+                map.insert("version".into(), json!(customer.version));
+                map.insert("removed".into(), json!(item.hidden()));
+                map.insert("doc".into(), json!(json_string(item)));
+            }
+            out.push(json!({ "tb": table, "key": id.to_string(), "row": without_nulls(fields) }));
+        }
+    }
+    let b = before;
+    changed(
+        b.map(|c| &c.contacts),
+        &after.contacts,
+        after,
+        "contact",
+        |c| {
+            json!({
+                "name": c.name.as_str(),
+                "phones": c.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.orders),
+        &after.orders,
+        after,
+        "sale_order",
+        |o| {
+            json!({
+                "product": o.product, "amount": o.amount.minor, "currency": o.amount.currency.as_str(),
+                "date": o.date.to_string(),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.interactions),
+        &after.interactions,
+        after,
+        "interaction",
+        |i| {
+            json!({
+                "kind": wire_name(&i.kind), "at": i.at.0, "satisfaction": i.satisfaction,
+                "follow_up": i.next_follow_up.map(|d| d.to_string()),
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.feedback),
+        &after.feedback,
+        after,
+        "feedback",
+        |f| {
+            json!({
+                "kind": wire_name(&f.kind), "status": wire_name(&f.status), "received_at": f.received_at.0,
+            })
+        },
+        out,
+    );
+    changed(
+        b.map(|c| &c.tasks),
+        &after.tasks,
+        after,
+        "task",
+        |t| {
+            json!({
+                "kind": wire_name(&t.kind), "due": t.due.to_string(), "done": t.done,
+            })
+        },
+        out,
+    );
+}
+
+/// Audit entries for one applied mutation: one per changed field, tag and
+/// item, with old and new values; at least one even when only a rival value
+/// joined a conflict.
+pub(super) fn audit_rows(
+    mutation: &Mutation,
+    before: Option<&Customer>,
+    after: &Customer,
+    team: Option<&str>,
+    out: &mut Vec<Value>,
+) {
+    let action = name_of_change(&mutation.change);
+    let entry = |subject: Option<String>, old: Option<String>, new: Option<String>| {
+        without_nulls(json!({
+            "version": after.version, "user": mutation.author.0, "client": mutation.client.to_string(),
+            "customer": after.id.to_string(), "team": team, "mutation": mutation.id.to_string(),
+            "action": action, "subject": subject, "old": old, "new": new,
+        }))
+    };
+    let start = out.len();
+    match before {
+        None => out.push(entry(None, None, Some(json_string(&after.fields)))),
+        Some(before) => {
+            for &name in FieldName::ALL {
+                let (old, new) =
+                    (FieldValue::read(&before.fields, name), FieldValue::read(&after.fields, name));
+                if old != new {
+                    out.push(entry(
+                        Some(format!("field:{}", name.as_str())),
+                        Some(json_string(&old)),
+                        Some(json_string(&new)),
+                    ));
+                }
+            }
+            let tags: BTreeSet<&String> = before.tags.keys().chain(after.tags.keys()).collect();
+            for tag in tags {
+                let shown = |c: &Customer| c.tags.get(tag).is_some_and(|r| r.candidates().any(|c| *c.value));
+                if shown(before) != shown(after) {
+                    out.push(entry(
+                        Some(format!("tag:{tag}")),
+                        Some(shown(before).to_string()),
+                        Some(shown(after).to_string()),
+                    ));
+                }
+            }
+            fn items<T: Clone + PartialEq + Serialize>(
+                kind: ItemKind,
+                before: &std::collections::BTreeMap<ItemId, Item<T>>,
+                after: &std::collections::BTreeMap<ItemId, Item<T>>,
+                push: &mut dyn FnMut(String, Option<String>, Option<String>),
+            ) {
+                for (id, item) in after {
+                    let old = before.get(id);
+                    if old == Some(item) {
+                        continue;
+                    }
+                    let shown = |i: &Item<T>| (!i.hidden()).then(|| json_string(i.value()));
+                    push(format!("{}:{id}", kind.as_str()), old.and_then(shown), shown(item));
+                }
+            }
+            let mut push = |s: String, o: Option<String>, n: Option<String>| out.push(entry(Some(s), o, n));
+            items(ItemKind::Contact, &before.contacts, &after.contacts, &mut push);
+            items(ItemKind::Order, &before.orders, &after.orders, &mut push);
+            items(ItemKind::Interaction, &before.interactions, &after.interactions, &mut push);
+            items(ItemKind::Feedback, &before.feedback, &after.feedback, &mut push);
+            items(ItemKind::Task, &before.tasks, &after.tasks, &mut push);
+            if before.deleted() != after.deleted() {
+                out.push(entry(
+                    Some("deletion".into()),
+                    Some(before.deleted().to_string()),
+                    Some(after.deleted().to_string()),
+                ));
+            }
+        }
+    }
+    if out.len() == start {
+        out.push(entry(None, None, Some(json_string(&mutation.change))));
+    }
+}
+
+pub(super) fn name_of_change(change: &Change) -> String {
+    serde_json::to_value(change)
+        .ok()
+        .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Who (other than admins) can see an archive placed like this.
+fn audience(customer: &Customer, team: Option<&str>) -> (BTreeSet<String>, BTreeSet<String>, bool) {
+    let users =
+        customer.fields.owner.iter().chain(&customer.fields.shared_with).map(|u| u.0.clone()).collect();
+    let teams = team.map(str::to_owned).into_iter().collect();
+    (users, teams, customer.fields.owner.is_none())
+}
+
+/// A tombstone for whoever lost sight of the archive between `before` and `after`.
+pub(super) fn revocation_row(
+    before: &Customer,
+    before_team: Option<&str>,
+    after: &Customer,
+    team: Option<&str>,
+) -> Option<Value> {
+    let (old_users, old_teams, old_pool) = audience(before, before_team);
+    let (new_users, new_teams, new_pool) = audience(after, team);
+    let users: Vec<&String> = old_users.difference(&new_users).collect();
+    let teams: Vec<&String> = old_teams.difference(&new_teams).collect();
+    let from_pool = old_pool && !new_pool;
+    (!users.is_empty() || !teams.is_empty() || from_pool).then(|| {
+        json!({ "customer": after.id.to_string(), "version": after.version, "users": users, "teams": teams, "from_pool": from_pool })
+    })
+}
