@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use domain::FieldError;
 
 /// What can go wrong in storage, in terms the layers above can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The record asked for does not exist (or is not visible).
     #[error("not found")]

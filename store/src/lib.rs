@@ -34,7 +34,9 @@ pub use error::StoreError;
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
-pub use sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply, wire_name};
+pub use sync::{
+    MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushGroups, PushReply, wire_name,
+};
 
 /// The namespace and database the archive lives in.
 const NAMESPACE: &str = "crm";
@@ -46,11 +48,11 @@ pub struct Store {
     db: Surreal<Any>,
     /// The embedded engine's directory, if any: `close` waits for it.
     dir: Option<PathBuf>,
-    /// Pushes from this process take turns. Every push advances the one
-    /// version counter, so two at once cannot both commit; letting them race
-    /// makes the loser redo its work, and under load most of the work is
-    /// redone. Pushes from other app servers still race, and retry.
-    pushing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Pushes reaching this process, committed in groups, one group at a
+    /// time. Every commit advances the one version counter, so two at once
+    /// cannot both commit; letting them race makes the loser redo its work.
+    /// Pushes from other app servers still race, and retry.
+    pushes: std::sync::Arc<sync::PushQueue>,
     /// This process's cache of analytics summaries and its last scoring run.
     analytics: std::sync::Arc<analytics::Analytics>,
     /// Turns to hash passwords, so sign-in bursts cannot exhaust memory.
@@ -108,7 +110,7 @@ impl Store {
         Ok(Self {
             db,
             dir,
-            pushing: Default::default(),
+            pushes: Default::default(),
             analytics: Default::default(),
             hashing: Default::default(),
         })

@@ -327,7 +327,10 @@ async fn concurrent_pushes_get_unique_versions_and_pulls_skip_nothing() {
                 }
                 let upper = page.cookie.version;
                 if let Some(previous) = &cookie {
-                    assert!(!page.cookie.is_before(&Cookie::parse(previous).unwrap()), "cookie moved backwards");
+                    assert!(
+                        !page.cookie.is_before(&Cookie::parse(previous).unwrap()),
+                        "cookie moved backwards"
+                    );
                 }
                 history.push((upper, seen.clone()));
                 cookie = Some(page.cookie.to_string());
@@ -379,4 +382,83 @@ async fn a_merge_writes_two_archives_at_one_version_and_a_small_page_keeps_them_
     assert!(page.changes.iter().any(|c| matches!(c, Pulled::Delete { id, .. } if *id == from)));
     let next = world.store.pull(&a, Some(&page.cookie.to_string()), 1).await.unwrap();
     assert!(next.changes.is_empty() && !next.more);
+}
+
+/// Forty devices push at once: the server commits them in a few shared
+/// transactions, yet each push gets its own answer. A push from a stolen
+/// client id and one with a gap are refused in the middle of the crowd
+/// without holding the others back, and a batch sent twice at once (a
+/// retry racing the original) is taken once and answered the same twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pushes_arriving_together_share_transactions_and_keep_their_own_answers() {
+    let mut world = World::new().await;
+    let victim = world.create("a", "被盗客户端").await;
+    let stolen_client = world.client("a").client;
+    let store = world.store.clone();
+    let before = store.push_groups();
+
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let user = if n % 2 == 0 { "a" } else { "b" };
+        let (store, viewer) = (store.clone(), world.viewer(user));
+        let mut client = Sequencer::new(UserId(user.into()));
+        let id = CustomerId::new();
+        let mut fields =
+            domain::archive::Fields::named(domain::CustomerName::parse(&format!("客户{n}")).unwrap());
+        fields.owner = Some(UserId(user.into()));
+        let batch = vec![
+            client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(0)),
+            client.next(id, region(&format!("区{n}"), 0), Timestamp(0)),
+        ];
+        tasks.push(tokio::spawn(
+            async move { (id, store.push(&viewer, client.client, &batch, today()).await) },
+        ));
+    }
+    let (store_b, viewer_b) = (store.clone(), world.viewer("b"));
+    let mut thief = Sequencer { client: stolen_client, author: UserId("b".into()), last_seq: 1 };
+    let stolen = thief.next(victim, region("偷改", 0), Timestamp(0));
+    let theft = tokio::spawn(async move { store_b.push(&viewer_b, stolen_client, &[stolen], today()).await });
+    let (store_gap, viewer_a) = (store.clone(), world.viewer("a"));
+    let mut skipping = Sequencer::new(UserId("a".into()));
+    skipping.last_seq = 9;
+    let skipped = skipping.next(victim, region("跳号", 0), Timestamp(0));
+    let gap =
+        tokio::spawn(async move { store_gap.push(&viewer_a, skipping.client, &[skipped], today()).await });
+    let twice = {
+        let mut client = Sequencer::new(UserId("a".into()));
+        let id = CustomerId::new();
+        let mut fields = domain::archive::Fields::named(domain::CustomerName::parse("重发").unwrap());
+        fields.owner = Some(UserId("a".into()));
+        let batch = vec![client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(0))];
+        let send = |batch: Vec<domain::Mutation>| {
+            let (store, viewer, client) = (store.clone(), world.viewer("a"), client.client);
+            tokio::spawn(async move { store.push(&viewer, client, &batch, today()).await.unwrap() })
+        };
+        [send(batch.clone()), send(batch)]
+    };
+
+    let mut versions = BTreeSet::new();
+    for task in tasks {
+        let (id, reply) = task.await.unwrap();
+        let reply = reply.unwrap();
+        assert_eq!(reply.last_seq, 2);
+        for result in &reply.results {
+            let Outcome::Applied { version } = result.outcome else { panic!("{id}: {:?}", result.outcome) };
+            assert!(versions.insert(version), "version {version} given twice");
+        }
+    }
+    assert!(matches!(theft.await.unwrap(), Err(StoreError::Forbidden(code)) if code == "client.foreign"));
+    assert!(matches!(gap.await.unwrap(), Err(StoreError::SequenceGap { expected: 1, got: 10 })));
+    let [first, second] = twice;
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+    assert_eq!(first, second, "a retry racing the original gets the same answer");
+
+    let groups = store.push_groups();
+    let (commits, pushes) = (groups.commits - before.commits, groups.pushes - before.pushes);
+    println!("{pushes} pushes in {commits} transactions");
+    assert!(pushes >= 41, "forty devices and the batch sent twice, at least once in a commit: {pushes}");
+    assert!(commits * 4 <= pushes, "{pushes} pushes took {commits} transactions");
+    let admin = world.viewer("root");
+    let (changes, _) = pull_all(&store, &admin, None).await;
+    assert_eq!(put_ids(&changes).len(), 42, "the victim, forty new archives and the one sent twice");
 }
