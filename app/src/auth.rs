@@ -17,4 +17,4 @@ pub use page::{
     settle_sign_out, use_current_user,
 };
 #[cfg(feature = "ssr")]
-pub use server::{SESSION_COOKIE, signed_in};
+pub use server::{SESSION_COOKIE, session_token, signed_in};

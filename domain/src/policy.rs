@@ -128,6 +128,42 @@ pub fn scope(viewer: &Viewer) -> Scope {
     }
 }
 
+/// Who, besides admins, sees an archive placed somewhere: its keeper and
+/// the colleagues it is shared with, the keeper's team, and, for an archive
+/// with no keeper, the managers who run the pool.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Audience {
+    /// The keeper and the colleagues it is shared with.
+    pub users: BTreeSet<UserId>,
+    /// The keeper's team.
+    pub teams: BTreeSet<String>,
+    /// It has no keeper.
+    pub pool: bool,
+}
+
+impl Audience {
+    /// The audience of an archive placed at `placement`.
+    pub fn of(placement: Placement<'_>) -> Self {
+        Self {
+            users: placement.owner.into_iter().chain(placement.shared_with).cloned().collect(),
+            teams: placement.team.map(str::to_owned).into_iter().collect(),
+            pool: placement.owner.is_none(),
+        }
+    }
+}
+
+/// Whether `viewer` is told of a change to an archive with `audience` (live
+/// updates): exactly when a pull of theirs would bring it, or take it away.
+pub fn is_told(viewer: &Viewer, audience: &Audience) -> bool {
+    match scope(viewer) {
+        Scope::All => true,
+        Scope::Team { team, user } => {
+            audience.teams.contains(&team) || audience.pool || audience.users.contains(&user)
+        }
+        Scope::Own { user } => audience.users.contains(&user),
+    }
+}
+
 /// Whether `viewer` may have the churn model fitted again on request. A fit
 /// reads every customer of the company: managers and admins may ask (the
 /// store still refits at most once a minute); a rep's request reuses the last fit.
@@ -341,6 +377,36 @@ mod tests {
             _ => return None,
         };
         Some(Colleague { team: Some(team.into()), active: true })
+    }
+
+    /// A live notice reaches exactly those who see the archive: the rule
+    /// for who is told agrees with the rule for who sees, everywhere.
+    #[test]
+    fn whoever_sees_an_archive_is_told_of_its_changes_and_nobody_else() {
+        let (a, b, c) = (UserId("a".into()), UserId("b".into()), UserId("c".into()));
+        let none = BTreeSet::new();
+        let with_c: BTreeSet<UserId> = [c.clone()].into();
+        let placements = [
+            place(Some(&a), Some("north"), &none),
+            place(Some(&a), Some("north"), &with_c),
+            place(Some(&b), Some("north"), &none),
+            place(Some(&c), Some("south"), &none),
+            place(None, None, &none),
+            place(None, None, &with_c),
+        ];
+        let viewers = [
+            viewer("a", Role::Rep, Some("north")),
+            viewer("c", Role::Rep, Some("south")),
+            viewer("m", Role::Manager, Some("north")),
+            viewer("n", Role::Manager, Some("south")),
+            viewer("root", Role::Admin, None),
+        ];
+        for placement in placements {
+            for v in &viewers {
+                let sees = sight(v, placement) != Sight::Hidden;
+                assert_eq!(is_told(v, &Audience::of(placement)), sees, "{} and {placement:?}", v.user);
+            }
+        }
     }
 
     fn mutation(author: &str, change: Change) -> Mutation {

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 mod hang_up;
 mod health;
+mod live;
 pub mod pwa;
 pub mod startup;
 pub mod telemetry;

@@ -35,7 +35,8 @@ pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
 pub use sync::{
-    MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushGroups, PushReply, wire_name,
+    MAX_BATCH, MAX_PULL_PAGE, MutationResult, Notice, Outcome, PullPage, Pulled, PushGroups, PushReply,
+    wire_name,
 };
 
 /// The namespace and database the archive lives in.

@@ -20,8 +20,8 @@ use serde::Deserialize;
 pub use domain::archive::wire_name;
 pub use domain::sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub(crate) use pull::{PullRow, seen_by};
-pub use push::PushGroups;
 pub(crate) use push::PushQueue;
+pub use push::{Notice, PushGroups};
 pub(crate) use rows::customer_row;
 
 /// The sync counter: the last version given out, in this life of the database.

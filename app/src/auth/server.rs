@@ -17,9 +17,9 @@ use crate::state::{AppState, use_state};
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "crm_session";
 
-fn token_from(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The session token a request presents in its cookie, if any.
+pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -30,7 +30,7 @@ fn token_from(parts: &Parts) -> Option<String> {
 }
 
 fn presented_token() -> Option<String> {
-    use_context::<Parts>().as_ref().and_then(token_from)
+    use_context::<Parts>().and_then(|parts| session_token(&parts.headers))
 }
 
 fn set_cookie(state: &AppState, token: &str, max_age_secs: i64) {
@@ -131,7 +131,7 @@ fn bounded(text: &str) -> String {
 
 pub(super) async fn sign_out() -> Result<(), AppError> {
     let state = use_state()?;
-    if let Some(token) = use_context::<Parts>().as_ref().and_then(token_from) {
+    if let Some(token) = use_context::<Parts>().and_then(|parts| session_token(&parts.headers)) {
         answer(state.store.delete_session(&token).await)?;
     }
     set_cookie(&state, "", 0);

@@ -170,5 +170,5 @@ pub(super) async fn export(
     });
     answer(store.record_audit(&viewer, "export_dashboard", None, Some(detail.to_string())).await)?;
     tracing::info!(user = %viewer.user, table = %store::wire_name(&table), rows = built.rows.len(), "dashboard exported");
-    Ok(built.to_csv())
+    Ok(crate::csv::csv_document(&built.header, &built.rows))
 }

@@ -27,11 +27,6 @@ impl Table {
     fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
-
-    /// The table as a CSV document.
-    pub fn to_csv(&self) -> String {
-        crate::csv::csv_document(&self.header, &self.rows)
-    }
 }
 
 /// A user's display name, the pool for none.

@@ -1,7 +1,8 @@
 //! The replica in the page, and the loop that syncs it: at start, when the
-//! browser comes online, every few seconds while there is work, and when
-//! the rep asks. Only one tab at a time syncs (a lease in localStorage);
-//! the others follow through storage events.
+//! browser comes online, every few seconds while there is work, when the
+//! server announces a change this user sees, and when the rep asks. Only
+//! one tab at a time syncs (a lease in localStorage); the others follow
+//! through storage events.
 
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ const TICK: Duration = Duration::from_secs(5);
 const PULL_EVERY_MS: i64 = 30_000;
 /// Retries back off from 2 s doubling up to this.
 const MAX_BACKOFF_MS: i64 = 120_000;
+/// Where the server announces changes as they happen.
+const LIVE_URL: &str = "/api/sync/live";
 /// Which tab syncs, and until when, as `<tab>|<ms>`.
 const LEASE_KEY: &str = "crm/sync-lease";
 const LEASE_MS: i64 = 15_000;
@@ -175,6 +178,30 @@ impl Offline {
             }
         });
         set_interval(move || self.tick(), TICK);
+        self.hear_live_changes();
+    }
+
+    /// Opens the server's live stream: when a colleague's change reaches an
+    /// archive this user sees, sync now instead of at the next poll. The
+    /// browser reopens the stream by itself after a drop or a time offline.
+    fn hear_live_changes(self) {
+        use leptos::wasm_bindgen::{JsCast, JsValue, closure::Closure};
+        let get = |target: &JsValue, name: &str| js_sys::Reflect::get(target, &name.into()).ok();
+        let Some(constructor) = get(&window(), "EventSource").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        else {
+            return;
+        };
+        let Ok(source) = js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&LIVE_URL.into())) else {
+            return;
+        };
+        let Some(listen) = get(&source, "addEventListener").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        else {
+            return;
+        };
+        // Lives as long as the page, like the stream it listens to.
+        let changed = Closure::<dyn Fn()>::new(move || self.sync_soon());
+        let _ = listen.call2(&source, &"changed".into(), changed.as_ref());
+        changed.forget();
     }
 
     /// Closes the replica and removes everything of its user from this

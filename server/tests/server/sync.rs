@@ -1,5 +1,7 @@
 //! Push and pull over HTTP: retries, bad input, sessions, other origins.
 
+use std::time::Duration;
+
 use domain::Change;
 use domain::archive::FieldValue;
 use domain::ids::UserId;
@@ -178,4 +180,74 @@ async fn repeated_wrong_passwords_are_held_and_the_cookie_is_http_only() {
         .unwrap();
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+/// An open live stream and what has arrived of it.
+struct Live {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Live {
+    async fn open(session: &Session) -> Self {
+        let response = session
+            .client
+            .get(format!("{}/api/sync/live", session.base))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let kind = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("text/event-stream"), "{kind}");
+        let mut live = Self { response, buffer: String::new() };
+        assert_eq!(live.next(Duration::from_secs(5)).await.map(|(name, _)| name).as_deref(), Some("ready"));
+        live
+    }
+
+    /// The next event's name and data, if one comes within `wait`.
+    async fn next(&mut self, wait: Duration) -> Option<(String, String)> {
+        tokio::time::timeout(wait, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    let field = |name: &str| {
+                        block.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+                    };
+                    // Keep-alive comments carry no event.
+                    if let Some(event) = field("event:") {
+                        return Some((event, field("data:").unwrap_or_default()));
+                    }
+                    continue;
+                }
+                let chunk = self.response.chunk().await.ok()??;
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+}
+
+/// Live updates reach those who see the changed archive, at once, and
+/// nobody else: a's manager hears of a's new customer, a rep of the same
+/// team and a rep of another team hear nothing. Without a session, 401.
+#[tokio::test]
+async fn a_change_is_announced_live_to_whoever_sees_it_and_to_nobody_else() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    let (m, b, c) = (app.sign_in("m").await, app.sign_in("b").await, app.sign_in("c").await);
+    let (mut manager, mut colleague, mut stranger) =
+        (Live::open(&m).await, Live::open(&b).await, Live::open(&c).await);
+
+    a.create("a", "实时客户").await;
+    let (event, version) = manager.next(Duration::from_secs(5)).await.expect("the manager is told");
+    assert_eq!(event, "changed");
+    assert!(version.parse::<u64>().unwrap() > 0, "{version}");
+    assert_eq!(colleague.next(Duration::from_millis(500)).await, None, "b does not see a's customer");
+    assert_eq!(stranger.next(Duration::from_millis(500)).await, None, "nor does c, in another team");
+
+    let anonymous = app.client.get(app.url("/api/sync/live")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
 }

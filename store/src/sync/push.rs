@@ -16,14 +16,14 @@ use std::time::Duration;
 use domain::apply::{Applied, ApplyContext, Rejection, apply, apply_merge, server_checks};
 use domain::archive::Customer;
 use domain::ids::{ClientId, CustomerId, UserId};
-use domain::policy::{self, Colleague, Viewer};
+use domain::policy::{self, Audience, Colleague, Viewer};
 use domain::time::Date;
 use domain::{Change, Mutation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::rows::{
-    audit_rows, customer_row, item_rows, json_string, name_of_change, placement, revocation_row,
+    audience, audit_rows, customer_row, item_rows, json_string, name_of_change, placement, revocation_row,
 };
 use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
 use crate::query::{take_all, take_one, without_nulls};
@@ -82,13 +82,42 @@ struct Waiting {
 }
 
 /// The pushes reaching this process, and the turn to commit them.
-#[derive(Default)]
 pub(crate) struct PushQueue {
     waiting: std::sync::Mutex<VecDeque<Waiting>>,
     turn: Arc<tokio::sync::Mutex<()>>,
     /// Transactions committed, and the pushes they carried.
     commits: AtomicU64,
     committed_pushes: AtomicU64,
+    /// Told of every commit, for live updates to signed-in devices.
+    live: tokio::sync::broadcast::Sender<Arc<Notice>>,
+}
+
+impl Default for PushQueue {
+    fn default() -> Self {
+        Self {
+            waiting: Default::default(),
+            turn: Default::default(),
+            commits: Default::default(),
+            committed_pushes: Default::default(),
+            // A listener this far behind is told "something changed" once.
+            live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
+        }
+    }
+}
+
+/// Notices a slow listener may fall behind by before it is told it lagged.
+const LIVE_BACKLOG: usize = 256;
+
+/// A commit, as live updates tell it: up to which version, and who sees
+/// the archives it changed (before and after, so that whoever lost sight of
+/// one is told too). It names no archive and carries no data; a device told
+/// of it pulls, through the usual checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The counter after the commit.
+    pub version: u64,
+    /// Who sees the archives it changed.
+    pub audiences: Vec<Audience>,
 }
 
 /// How pushes on this server were grouped so far.
@@ -146,6 +175,13 @@ struct Seen {
 }
 
 impl Store {
+    /// Every commit of this server from now on, for live updates. Decide who
+    /// is told with [`domain::policy::is_told`]. Commits of other servers on
+    /// the same database are not heard here.
+    pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Notice>> {
+        self.pushes.live.subscribe()
+    }
+
     /// How pushes on this server were grouped so far.
     pub fn push_groups(&self) -> PushGroups {
         PushGroups {
@@ -349,6 +385,16 @@ impl Store {
         if rows.mutations.is_empty() {
             return Ok(Some(answers));
         }
+        let team_of = |c: &Customer| {
+            c.fields.owner.as_ref().and_then(|o| colleagues.get(o)).and_then(|c| c.team.clone())
+        };
+        let audiences: Vec<Audience> = archives
+            .values()
+            .filter(|l| l.current.as_ref().map(|c| c.version) != l.original.as_ref().map(|c| c.version))
+            .flat_map(|l| [l.original.as_ref(), l.current.as_ref()])
+            .flatten()
+            .map(|c| audience(c, team_of(c).as_deref()))
+            .collect();
         let checked = checking.elapsed();
         let committing = std::time::Instant::now();
         let mutations = rows.mutations.len();
@@ -392,6 +438,7 @@ impl Store {
         );
         match committed {
             Ok(_) => {
+                let _ = self.pushes.live.send(Arc::new(Notice { version, audiences }));
                 self.pushes.commits.fetch_add(1, Ordering::Relaxed);
                 self.pushes.committed_pushes.fetch_add(group.len() as u64, Ordering::Relaxed);
                 Ok(Some(answers))

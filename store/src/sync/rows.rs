@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind, wire_name};
 use domain::ids::ItemId;
-use domain::policy::Placement;
+use domain::policy::{Audience, Placement};
 use domain::{Change, Mutation};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -221,12 +221,9 @@ pub(super) fn name_of_change(change: &Change) -> String {
         .unwrap_or_default()
 }
 
-/// Who (other than admins) can see an archive placed like this.
-fn audience(customer: &Customer, team: Option<&str>) -> (BTreeSet<String>, BTreeSet<String>, bool) {
-    let users =
-        customer.fields.owner.iter().chain(&customer.fields.shared_with).map(|u| u.0.clone()).collect();
-    let teams = team.map(str::to_owned).into_iter().collect();
-    (users, teams, customer.fields.owner.is_none())
+/// Who (other than admins) can see an archive kept by a member of `team`.
+pub(super) fn audience(customer: &Customer, team: Option<&str>) -> Audience {
+    Audience::of(placement(customer, team))
 }
 
 /// A tombstone for whoever lost sight of the archive between `before` and `after`.
@@ -236,11 +233,10 @@ pub(super) fn revocation_row(
     after: &Customer,
     team: Option<&str>,
 ) -> Option<Value> {
-    let (old_users, old_teams, old_pool) = audience(before, before_team);
-    let (new_users, new_teams, new_pool) = audience(after, team);
-    let users: Vec<&String> = old_users.difference(&new_users).collect();
-    let teams: Vec<&String> = old_teams.difference(&new_teams).collect();
-    let from_pool = old_pool && !new_pool;
+    let (old, new) = (audience(before, before_team), audience(after, team));
+    let users: Vec<&str> = old.users.difference(&new.users).map(|u| u.0.as_str()).collect();
+    let teams: Vec<&String> = old.teams.difference(&new.teams).collect();
+    let from_pool = old.pool && !new.pool;
     (!users.is_empty() || !teams.is_empty() || from_pool).then(|| {
         json!({ "customer": after.id.to_string(), "version": after.version, "users": users, "teams": teams, "from_pool": from_pool })
     })
