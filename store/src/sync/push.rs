@@ -385,6 +385,7 @@ impl Store {
         if rows.mutations.is_empty() {
             return Ok(Some(answers));
         }
+        rows.written_once();
         let team_of = |c: &Customer| {
             c.fields.owner.as_ref().and_then(|o| colleagues.get(o)).and_then(|c| c.team.clone())
         };
@@ -506,6 +507,27 @@ struct Rows {
 }
 
 impl Rows {
+    /// Keeps only the last row written for each archive, item and summary:
+    /// when several pushes of a group touch one archive, its projections are
+    /// written once, as the last of them left it.
+    fn written_once(&mut self) {
+        fn last_per_key(rows: &mut Vec<Value>) {
+            let mut seen = HashSet::new();
+            let mut kept: Vec<Value> = Vec::with_capacity(rows.len());
+            for row in rows.drain(..).rev() {
+                let key = (row["tb"].as_str().map(str::to_owned), row["key"].as_str().map(str::to_owned));
+                if seen.insert(key) {
+                    kept.push(row);
+                }
+            }
+            kept.reverse();
+            *rows = kept;
+        }
+        last_per_key(&mut self.customers);
+        last_per_key(&mut self.items);
+        last_per_key(&mut self.summaries);
+    }
+
     /// Adds `later`'s rows after these; an archive written twice ends as
     /// the later one left it.
     fn extend(&mut self, later: Rows) {
@@ -792,8 +814,12 @@ mod tests {
         assert_eq!(second.reply.results[0].outcome, Outcome::Applied { version: 9 });
         let stored = archives[&customer].current.as_ref().unwrap();
         assert_eq!((stored.version, stored.fields.phones.len()), (9, 1));
-        // The group writes the archive twice; the later row is the final state.
-        assert_eq!(second.rows.customers.len(), 1);
+        // Together they write the archive's projections once, as the second left it.
+        let mut rows = first.rows;
+        rows.extend(second.rows);
+        rows.written_once();
+        assert_eq!((rows.customers.len(), rows.summaries.len(), rows.mutations.len()), (1, 1, 2));
+        assert_eq!(rows.customers[0]["row"]["version"], 9);
     }
 
     #[test]
