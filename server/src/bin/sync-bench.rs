@@ -3,6 +3,9 @@
 //! embedded SurrealKV engine in temporary directories.
 //!
 //! `cargo run --release -p server --bin sync-bench [-- --customers N]`
+//!
+//! Its last line: `sync-bench: push_per_s=… raw_per_s=… ratio=… pull_5k_ms=…
+//! concurrent_per_s=… concurrent_p95_ms=…`.
 
 use std::time::Instant;
 
@@ -113,6 +116,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     store.close(std::time::Duration::from_secs(30)).await?;
 
+    let (concurrent_per_s, concurrent_p95_ms) = concurrent_pushes().await?;
+
     // Raw: the same documents inserted straight into SurrealDB, 100 rows
     // per transaction, with no checks, no log, no audit, no projections.
     let raw_dir = tempfile::tempdir()?;
@@ -143,8 +148,78 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("raw: {total} rows in batches of {BATCH}: {raw_secs:.2} s, {raw_per_s:.0} rows/s");
 
     println!(
-        "sync-bench: push_per_s={push_per_s:.0} raw_per_s={raw_per_s:.0} ratio={:.2} pull_5k_ms={pull_ms}",
+        "sync-bench: push_per_s={push_per_s:.0} raw_per_s={raw_per_s:.0} ratio={:.2} pull_5k_ms={pull_ms} \
+         concurrent_per_s={concurrent_per_s:.0} concurrent_p95_ms={concurrent_p95_ms}",
         push_per_s / raw_per_s
     );
     Ok(())
+}
+
+/// Clients pushing at once, as a company's reps do: each of them sends
+/// pushes of five creates, one after another, all clients together. Returns
+/// mutations per second and the 95th percentile of a push's time.
+async fn concurrent_pushes() -> Result<(f64, u128), Box<dyn std::error::Error>> {
+    const CLIENTS: usize = 100;
+    const PUSHES: usize = 4;
+    const MUTATIONS: usize = 5;
+    let dir = tempfile::tempdir()?;
+    let (store, _) =
+        Store::open(&format!("surrealkv://{}", dir.path().join("crm.db").display()), None).await?;
+    let user = store
+        .create_user(&NewUser {
+            username: "crowd".into(),
+            display_name: "Crowd".into(),
+            role: Role::Rep,
+            team: Some("bench".into()),
+            password: "bench-password".into(),
+        })
+        .await?;
+    let today = Date::new(2026, 11, 23).expect("date");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let (store, user) = (store.clone(), user.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut client = Sequencer::new(user.id.clone());
+            let mut times = Vec::new();
+            for p in 0..PUSHES {
+                let batch: Vec<_> = (0..MUTATIONS)
+                    .map(|m| {
+                        let i = (c * PUSHES + p) * MUTATIONS + m;
+                        let change = Change::Create { fields: Box::new(fields(i, &user.id)) };
+                        client.next(CustomerId::new(), change, Timestamp(1_700_000_000_000))
+                    })
+                    .collect();
+                let timer = Instant::now();
+                let reply = store
+                    .push(&user.viewer(), client.client, &batch, today)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                times.push(timer.elapsed().as_millis());
+                if reply.results.iter().any(|r| !matches!(r.outcome, Outcome::Applied { .. })) {
+                    return Err("a concurrent push did not apply".to_owned());
+                }
+            }
+            Ok(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await??);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    times.sort_unstable();
+    let p95 = times[times.len() * 95 / 100];
+    let groups = store.push_groups();
+    let total = CLIENTS * PUSHES * MUTATIONS;
+    println!(
+        "concurrent: {CLIENTS} clients x {PUSHES} pushes of {MUTATIONS}: {secs:.2} s, {:.0} mutations/s, \
+         push p50 {} ms p95 {p95} ms, {} pushes in {} transactions",
+        total as f64 / secs,
+        times[times.len() / 2],
+        groups.pushes,
+        groups.commits
+    );
+    store.close(std::time::Duration::from_secs(30)).await?;
+    Ok((total as f64 / secs, p95))
 }
