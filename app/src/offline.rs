@@ -8,6 +8,7 @@
 mod badge;
 mod describe;
 mod engine;
+mod js;
 mod page;
 mod shelf;
 mod worker;

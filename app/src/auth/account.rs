@@ -14,7 +14,8 @@ pub fn AccountPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let user = use_current_user();
     let change = ServerAction::<ChangePassword>::new();
-    let (current, new, repeat) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (current, new, repeat) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let differ = RwSignal::new(false);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -74,32 +75,23 @@ pub fn AccountPage() -> impl IntoView {
         <section class="card narrow">
             <h2>{texts.change_password}</h2>
             <form class="stacked-form" on:submit=submit>
-                <label for="current-password">{texts.current_password_label}</label>
-                <input
+                <PasswordField
                     id="current-password"
-                    type="password"
+                    label=texts.current_password_label
                     autocomplete="current-password"
-                    required
-                    prop:value=current
-                    on:input=move |e| current.set(event_target_value(&e))
+                    value=current
                 />
-                <label for="new-password">{texts.new_password_label}</label>
-                <input
+                <PasswordField
                     id="new-password"
-                    type="password"
+                    label=texts.new_password_label
                     autocomplete="new-password"
-                    required
-                    prop:value=new
-                    on:input=move |e| new.set(event_target_value(&e))
+                    value=new
                 />
-                <label for="repeat-password">{texts.repeat_password_label}</label>
-                <input
+                <PasswordField
                     id="repeat-password"
-                    type="password"
+                    label=texts.repeat_password_label
                     autocomplete="new-password"
-                    required
-                    prop:value=repeat
-                    on:input=move |e| repeat.set(event_target_value(&e))
+                    value=repeat
                 />
                 {move || {
                     message().map(|(done, text)| {
@@ -115,5 +107,26 @@ pub fn AccountPage() -> impl IntoView {
                 </button>
             </form>
         </section>
+    }
+}
+
+/// A labelled password input bound to `value`.
+#[component]
+fn PasswordField(
+    id: &'static str,
+    label: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="password"
+            autocomplete=autocomplete
+            required
+            prop:value=value
+            on:input=move |e| value.set(event_target_value(&e))
+        />
     }
 }

@@ -16,6 +16,7 @@ use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::js::{function, property};
 use super::shelf::{LocalShelf, RECORD_BUDGET};
 use crate::error::AppError;
 use crate::sync::{pull, push};
@@ -101,9 +102,8 @@ pub fn today() -> Date {
 }
 
 fn browser_online() -> bool {
-    let navigator = js_sys::Reflect::get(&window(), &"navigator".into()).ok();
-    navigator
-        .and_then(|n| js_sys::Reflect::get(&n, &"onLine".into()).ok())
+    property(&window(), "navigator")
+        .and_then(|n| property(&n, "onLine"))
         .and_then(|v| v.as_bool())
         .unwrap_or(true)
 }
@@ -185,19 +185,13 @@ impl Offline {
     /// archive this user sees, sync now instead of at the next poll. The
     /// browser reopens the stream by itself after a drop or a time offline.
     fn hear_live_changes(self) {
-        use leptos::wasm_bindgen::{JsCast, JsValue, closure::Closure};
-        let get = |target: &JsValue, name: &str| js_sys::Reflect::get(target, &name.into()).ok();
-        let Some(constructor) = get(&window(), "EventSource").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        use leptos::wasm_bindgen::closure::Closure;
+        let Some(constructor) = function(&window(), "EventSource") else { return };
+        let Ok(source) = js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&LIVE_URL.into()))
         else {
             return;
         };
-        let Ok(source) = js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&LIVE_URL.into())) else {
-            return;
-        };
-        let Some(listen) = get(&source, "addEventListener").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        else {
-            return;
-        };
+        let Some(listen) = function(&source, "addEventListener") else { return };
         // Lives as long as the page, like the stream it listens to.
         let changed = Closure::<dyn Fn()>::new(move || self.sync_soon());
         let _ = listen.call2(&source, &"changed".into(), changed.as_ref());

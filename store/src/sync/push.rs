@@ -167,6 +167,11 @@ impl PushQueue {
     }
 }
 
+/// The team of `customer`'s keeper, as the archive is placed by it.
+fn team_of(colleagues: &HashMap<UserId, Colleague>, customer: &Customer) -> Option<String> {
+    customer.fields.owner.as_ref().and_then(|o| colleagues.get(o)).and_then(|c| c.team.clone())
+}
+
 /// What one push found stored: how far its client got, and how the
 /// numbers it resends ended the first time.
 struct Seen {
@@ -386,16 +391,18 @@ impl Store {
             return Ok(Some(answers));
         }
         rows.written_once();
-        let team_of = |c: &Customer| {
-            c.fields.owner.as_ref().and_then(|o| colleagues.get(o)).and_then(|c| c.team.clone())
+        // Worked out only when some device is listening.
+        let audiences: Vec<Audience> = if self.pushes.live.receiver_count() == 0 {
+            Vec::new()
+        } else {
+            archives
+                .values()
+                .filter(|l| l.current.as_ref().map(|c| c.version) != l.original.as_ref().map(|c| c.version))
+                .flat_map(|l| [l.original.as_ref(), l.current.as_ref()])
+                .flatten()
+                .map(|c| audience(c, team_of(&colleagues, c).as_deref()))
+                .collect()
         };
-        let audiences: Vec<Audience> = archives
-            .values()
-            .filter(|l| l.current.as_ref().map(|c| c.version) != l.original.as_ref().map(|c| c.version))
-            .flat_map(|l| [l.original.as_ref(), l.current.as_ref()])
-            .flatten()
-            .map(|c| audience(c, team_of(c).as_deref()))
-            .collect();
         let checked = checking.elapsed();
         let committing = std::time::Instant::now();
         let mutations = rows.mutations.len();
@@ -572,9 +579,7 @@ fn plan(
     today: Date,
 ) -> Plan {
     let colleague = |user: &UserId| colleagues.get(user).cloned();
-    let team_of = |owner: Option<&UserId>| -> Option<String> {
-        owner.and_then(|o| colleagues.get(o)).and_then(|c: &Colleague| c.team.clone())
-    };
+    let team_of = |customer: &Customer| team_of(colleagues, customer);
     let Seen { last_seq, logged } = seen;
     let loaded = archives;
     let mut version = version;
@@ -598,9 +603,7 @@ fn plan(
         let result = (|| -> Result<(Vec<Written>, Applied), Rejection> {
             server_checks(mutation)?;
             let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
-            let sight_of = |c: &Customer| {
-                policy::sight(viewer, placement(c, team_of(c.fields.owner.as_ref()).as_deref()))
-            };
+            let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c).as_deref()));
             let from = match &mutation.change {
                 Change::Merge { from, .. } => loaded.get(from).and_then(|l| l.current.as_ref()),
                 _ => None,
@@ -624,10 +627,10 @@ fn plan(
             Ok((archives, Applied::Done { conflicts })) => {
                 version += 1;
                 for (after, before) in archives {
-                    let team = team_of(after.fields.owner.as_ref());
+                    let team = team_of(&after);
                     audit_rows(mutation, before.as_ref(), &after, team.as_deref(), &mut audit);
                     if let Some(before) = &before {
-                        let before_team = team_of(before.fields.owner.as_ref());
+                        let before_team = team_of(before);
                         revocations.extend(revocation_row(
                             before,
                             before_team.as_deref(),
@@ -689,7 +692,7 @@ fn plan(
     for id in &touched {
         let entry = &loaded[id];
         let Some(after) = entry.current.as_ref() else { continue };
-        let team = team_of(after.fields.owner.as_ref());
+        let team = team_of(&after);
         customers.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
         summaries.push(
             json!({ "key": id.to_string(), "row": crate::analytics::summary_row(after, team.as_deref()) }),
