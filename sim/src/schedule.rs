@@ -98,7 +98,8 @@ pub enum Step {
     Fault { d: usize, fault: Fault },
     /// A request the network held or copied reaches the server now.
     Late { pick: u32 },
-    /// The server restarts (on-disk runs only).
+    /// An app server restarts (runs whose data outlives one: on disk, or
+    /// on a database server).
     Restart,
     /// Device `d`'s user signs in again.
     SignIn { d: usize },
@@ -114,6 +115,9 @@ pub struct Schedule {
     pub seed: u64,
     /// The server keeps its data on disk (SurrealKV) and can restart.
     pub disk: bool,
+    /// How many app servers take the devices' requests, in turn. With more
+    /// than one they share a SurrealDB server process, and each can restart.
+    pub servers: usize,
     /// Which user each device belongs to (an index into [`USERS`]).
     pub devices: Vec<usize>,
     /// The steps, in order.
@@ -122,10 +126,14 @@ pub struct Schedule {
 
 impl Schedule {
     /// The schedule for `seed`. One seed in eight runs on disk, with
-    /// restarts; the rest run in memory, where a run is much faster.
+    /// restarts; one in sixteen on two or three app servers sharing a
+    /// SurrealDB server process, with restarts (about three times the cost
+    /// of a run in memory); the rest run in memory, where a run is fastest.
     pub fn generate(seed: u64) -> Self {
         let mut rng = Rng::new(seed);
         let disk = seed % 8 == 3;
+        let servers = if seed % 16 == 5 { 2 + (seed / 16 % 2) as usize } else { 1 };
+        let restarts = disk || servers > 1;
         // Every user has a device; some have two, which race each other.
         let mut devices = vec![0, 1, 2];
         for _ in 0..rng.below(3) {
@@ -162,7 +170,7 @@ impl Schedule {
                 }
                 69..=73 => Step::Network { d, online: roll.is_multiple_of(2) },
                 74..=88 => {
-                    let choices: &[Fault] = if disk {
+                    let choices: &[Fault] = if restarts {
                         &[
                             Fault::Drop,
                             Fault::LoseAnswer,
@@ -178,13 +186,13 @@ impl Schedule {
                     Step::Fault { d, fault: choices[rng.below(choices.len() as u64) as usize] }
                 }
                 89..=93 => Step::Late { pick },
-                94 if disk => Step::Restart,
+                94 if restarts => Step::Restart,
                 95..=96 => Step::SignIn { d },
                 _ => Step::Sync { d },
             };
             steps.push(step);
         }
-        Self { seed, disk, devices, steps }
+        Self { seed, disk, servers, devices, steps }
     }
 
     /// How many steps inject a fault.
@@ -275,10 +283,15 @@ impl FromStr for Step {
 }
 
 impl fmt::Display for Schedule {
-    /// `seed=7 disk=0 devices=0,1,2 | d0:create:12:1 d1:sync ...`
+    /// `seed=7 disk=0 devices=0,1,2 | d0:create:12:1 d1:sync ...`, with
+    /// `servers=N` after `disk` when there are several.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let devices: Vec<String> = self.devices.iter().map(usize::to_string).collect();
-        write!(f, "seed={} disk={} devices={} |", self.seed, u8::from(self.disk), devices.join(","))?;
+        write!(f, "seed={} disk={}", self.seed, u8::from(self.disk))?;
+        if self.servers > 1 {
+            write!(f, " servers={}", self.servers)?;
+        }
+        write!(f, " devices={} |", devices.join(","))?;
         for step in &self.steps {
             write!(f, " {step}")?;
         }
@@ -291,11 +304,15 @@ impl FromStr for Schedule {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let (head, body) = text.split_once('|').ok_or("a schedule is `<settings> | <steps>`")?;
-        let mut schedule = Schedule { seed: 0, disk: false, devices: Vec::new(), steps: Vec::new() };
+        let mut schedule = Schedule { seed: 0, disk: false, servers: 1, devices: Vec::new(), steps: Vec::new() };
         for setting in head.split_whitespace() {
             match setting.split_once('=') {
                 Some(("seed", v)) => schedule.seed = v.parse().map_err(|_| format!("bad seed `{v}`"))?,
                 Some(("disk", v)) => schedule.disk = v == "1",
+                Some(("servers", v)) => {
+                    schedule.servers =
+                        v.parse().ok().filter(|n| (1..=8).contains(n)).ok_or(format!("bad servers `{v}`"))?
+                }
                 Some(("devices", v)) => {
                     schedule.devices = v
                         .split(',')

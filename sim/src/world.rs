@@ -8,6 +8,7 @@
 //! request and takes each answer, exactly as the sync loop in the app does;
 //! the simulation only carries the requests, and breaks them.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use domain::sync::{Answer, Cookie, Problem, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
 use domain::{Change, CustomerName, Phone};
 use store::{NewUser, Store, StoreError};
+use surreal_process::{DatabaseProcess, ROOT_PASSWORD, ROOT_USER, Storage};
 use uuid::Uuid;
 
 use crate::rng::Rng;
@@ -39,47 +41,89 @@ fn today() -> Date {
     Date::new(2026, 11, 23).expect("a valid date")
 }
 
-/// The server: a store that can be restarted when it lives on disk.
+/// The app servers of a run and the database they share. One app server
+/// runs the engine in its own process (in memory or on disk); several reach
+/// a SurrealDB server process over the network, as a company's servers do.
 struct Server {
-    store: Option<Store>,
+    /// Each app server's store; `None` only while one restarts.
+    stores: Vec<Option<Store>>,
     url: String,
-    /// The data directory of an on-disk server, removed when the run ends.
+    credentials: Option<store::Credentials>,
+    /// The data directory of an embedded on-disk engine, removed when the run ends.
     dir: Option<tempfile::TempDir>,
+    /// The database server several app servers share; stopped when the run ends.
+    database: Option<DatabaseProcess>,
+    /// Requests so far: each goes to the next app server in turn, so a
+    /// device's consecutive requests land on different servers.
+    turn: Cell<usize>,
+    /// Restarts so far: each restarts the next app server in turn.
+    restarts: usize,
 }
 
 impl Server {
-    async fn start(disk: bool) -> Result<Self, String> {
-        let (url, dir) = if disk {
+    async fn start(disk: bool, servers: usize) -> Result<Self, String> {
+        let (url, credentials, dir, database) = if servers > 1 {
+            let storage = if disk { Storage::Disk } else { Storage::Memory };
+            let database = DatabaseProcess::start(storage)?;
+            let root = store::Credentials { username: ROOT_USER.into(), password: ROOT_PASSWORD.into() };
+            (database.url.clone(), Some(root), None, Some(database))
+        } else if disk {
             let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-            (format!("surrealkv://{}", dir.path().join("crm.db").display()), Some(dir))
+            (format!("surrealkv://{}", dir.path().join("crm.db").display()), None, Some(dir), None)
         } else {
-            ("mem://".to_owned(), None)
+            ("mem://".to_owned(), None, None, None)
         };
-        let (store, _) = Store::open(&url, None).await.map_err(|e| format!("open {url}: {e}"))?;
-        Ok(Self { store: Some(store), url, dir })
+        let mut stores = Vec::with_capacity(servers);
+        for _ in 0..servers.max(1) {
+            let (store, _) =
+                Store::open(&url, credentials.as_ref()).await.map_err(|e| format!("open {url}: {e}"))?;
+            stores.push(Some(store));
+        }
+        Ok(Self { stores, url, credentials, dir, database, turn: Cell::new(0), restarts: 0 })
     }
 
+    /// An app server (the first), for what is not a device's request.
     fn store(&self) -> &Store {
-        self.store.as_ref().expect("the server is running")
+        self.stores[0].as_ref().expect("the server is running")
     }
 
-    /// Only an on-disk server can restart: a memory one would forget everything.
-    fn on_disk(&self) -> bool {
-        self.dir.is_some()
+    /// The app server the next device request reaches.
+    fn next(&self) -> &Store {
+        let turn = self.turn.get();
+        self.turn.set(turn + 1);
+        self.stores[turn % self.stores.len()].as_ref().expect("the server is running")
     }
 
-    /// Stops the engine, waits for it to release its directory, and opens it again.
+    /// Only a server whose data outlives it can restart: a memory engine in
+    /// the app server's own process would forget everything.
+    fn can_restart(&self) -> bool {
+        self.dir.is_some() || self.database.is_some()
+    }
+
+    /// Stops an app server (the next in turn), waits for it to release an
+    /// embedded engine's directory, and starts it again.
     async fn restart(&mut self) -> Result<(), String> {
-        if let Some(store) = self.store.take() {
+        let which = self.restarts % self.stores.len();
+        self.restarts += 1;
+        if let Some(store) = self.stores[which].take() {
             store.close(Duration::from_secs(30)).await.map_err(|e| format!("close: {e}"))?;
         }
-        let (store, _) = Store::open(&self.url, None).await.map_err(|e| format!("reopen: {e}"))?;
-        self.store = Some(store);
+        let (store, _) =
+            Store::open(&self.url, self.credentials.as_ref()).await.map_err(|e| format!("reopen: {e}"))?;
+        self.stores[which] = Some(store);
         Ok(())
     }
 
+    /// Stops every app server, then the database.
+    async fn stop(&mut self) {
+        for store in self.stores.iter_mut().filter_map(Option::take) {
+            let _ = store.close(Duration::from_secs(30)).await;
+        }
+        self.database = None;
+    }
+
     async fn handle(&self, token: &str, request: &Request) -> Answer {
-        let store = self.store();
+        let store = self.next();
         let failed = |error: StoreError| Answer::Failed(Problem::Server(error.to_string()));
         let session = match store.session(token, SESSION).await {
             Ok(Some(session)) => session,
@@ -161,7 +205,7 @@ fn item_id(n: u32) -> ItemId {
 
 impl World {
     pub(crate) async fn new(schedule: &Schedule) -> Result<Self, String> {
-        let server = Server::start(schedule.disk).await?;
+        let server = Server::start(schedule.disk, schedule.servers).await?;
         let store = server.store();
         for (i, name) in USERS.iter().enumerate() {
             store
@@ -314,7 +358,7 @@ impl World {
                 }
             }
             Step::Restart => {
-                if self.server.on_disk() {
+                if self.server.can_restart() {
                     self.faults += 1;
                     self.server.restart().await?;
                 }
@@ -423,7 +467,7 @@ impl World {
                 return Ok(());
             }
             Some(Fault::RestartBefore) => {
-                if self.server.on_disk() {
+                if self.server.can_restart() {
                     self.server.restart().await?;
                 }
                 return Ok(());
@@ -438,7 +482,7 @@ impl World {
         match fault {
             Some(Fault::LoseAnswer) => return Ok(()),
             Some(Fault::RestartAfter) => {
-                if self.server.on_disk() {
+                if self.server.can_restart() {
                     self.server.restart().await?;
                 }
                 return Ok(());
@@ -556,10 +600,8 @@ impl World {
         }
     }
 
-    /// Stops the server and releases its directory.
+    /// Stops the servers and releases what they held.
     pub(crate) async fn close(mut self) {
-        if let Some(store) = self.server.store.take() {
-            let _ = store.close(Duration::from_secs(30)).await;
-        }
+        self.server.stop().await;
     }
 }

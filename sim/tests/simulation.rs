@@ -30,6 +30,12 @@ const SCENARIOS: &[(&str, &str)] = &[
         "seed=0 disk=0 devices=0,1,2,0 | d0:create:10:0 d0:sync d0:sync d3:sync d0:offline d3:offline \
          d0:edit:0:region:1 d3:edit:0:region:2 d0:online d3:online d0:sync d3:sync",
     ),
+    (
+        "two app servers on one database: a device's requests alternate between them, one restarts \
+         after committing a push whose answer is lost, and the retry on the other is not applied again",
+        "seed=0 disk=0 servers=2 devices=0,1,2 | d0:create:1:1 d0:sync d0:sync d1:sync d1:sync \
+         d0:edit:0:job:2 d0:fault:restart-after d0:sync d0:sync d0:sync d1:sync d1:sync",
+    ),
 ];
 
 fn assert_passes(schedule: &Schedule) -> Verdict {
@@ -46,12 +52,13 @@ fn assert_passes(schedule: &Schedule) -> Verdict {
 fn hand_written_corner_cases_keep_every_promise() {
     let verdicts: Vec<Verdict> =
         SCENARIOS.iter().map(|(_, text)| assert_passes(&text.parse().unwrap())).collect();
-    let [restart, delayed, reassigned, expired, raced] = verdicts.as_slice() else { unreachable!() };
+    let [restart, delayed, reassigned, expired, raced, several] = verdicts.as_slice() else { unreachable!() };
     assert_eq!((restart.edits, restart.faults), (2, 1), "{}", SCENARIOS[0].0);
     assert_eq!(delayed.faults, 2, "{}", SCENARIOS[1].0);
     assert_eq!(reassigned.refused, 1, "{}", SCENARIOS[2].0);
     assert_eq!(expired.faults, 1, "{}", SCENARIOS[3].0);
     assert_eq!(raced.conflicts, 1, "{}", SCENARIOS[4].0);
+    assert_eq!((several.edits, several.faults), (2, 1), "{}", SCENARIOS[5].0);
 }
 
 /// A few seeds (seed 3 runs on disk, with restarts); `cargo xtask test` runs

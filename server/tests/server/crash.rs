@@ -1,5 +1,7 @@
 //! The real binary killed with SIGKILL while clients push: whatever it
-//! acknowledged is there after the restart, and nothing took effect twice.
+//! acknowledged is there after the restart, and nothing took effect twice;
+//! alone on its embedded engine, and as one of two app servers on a
+//! SurrealDB server.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -14,7 +16,9 @@ use domain::{Change, CustomerName, Mutation};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::support::{PASSWORD, run_command, start_binary};
+use surreal_process::{DatabaseProcess, ROOT_PASSWORD, ROOT_USER, Storage};
+
+use crate::support::{PASSWORD, ServerProcess, run_command, start_binary};
 
 /// A client that keeps its outbox until the server answers, like a browser.
 struct Pusher {
@@ -125,6 +129,48 @@ impl Pusher {
     }
 }
 
+/// A device that keeps pulling from its cookie while the servers take
+/// pushes and die: if a pull ever moved its cookie past a change committed
+/// later with a lower version, that change would never reach it.
+struct Puller {
+    http: reqwest::Client,
+    cookie: String,
+    sync_cookie: Value,
+    /// Each archive's version as the pulls left it; gone when pulled as deleted.
+    seen: HashMap<CustomerId, u64>,
+}
+
+impl Puller {
+    /// One page; false when the server did not answer with one.
+    async fn pull(&mut self, base: &str) -> bool {
+        let sent = self
+            .http
+            .post(format!("{base}/api/sync/pull"))
+            .header("cookie", &self.cookie)
+            .json(&json!({ "cookie": self.sync_cookie, "limit": 200 }))
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await;
+        let Ok(response) = sent else { return false };
+        if response.status() != 200 {
+            return false;
+        }
+        let Ok(page) = response.json::<domain::sync::PullPage>().await else { return false };
+        for change in page.changes {
+            match change {
+                domain::sync::Pulled::Put { customer, .. } => {
+                    self.seen.insert(customer.id, customer.version);
+                }
+                domain::sync::Pulled::Delete { id, .. } => {
+                    self.seen.remove(&id);
+                }
+            }
+        }
+        self.sync_cookie = serde_json::to_value(&page.cookie).unwrap();
+        page.more
+    }
+}
+
 /// A small deterministic generator for the kill times, seeded per run.
 fn next(state: &mut u64) -> u64 {
     *state ^= *state << 13;
@@ -135,15 +181,36 @@ fn next(state: &mut u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
+    push_through_kills(1).await;
+}
+
+/// Two app servers on one SurrealDB server: every client sends each push to
+/// the other server than the last, so the servers race for every version,
+/// and one of them at a time is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_app_servers_on_one_database_lose_nothing_when_one_is_killed() {
+    push_through_kills(2).await;
+}
+
+/// Clients push while an app server is killed with SIGKILL again and again;
+/// then whatever any server acknowledged must be in the database, once.
+/// One app server keeps the engine in its own process (SurrealKV); several
+/// share a SurrealDB server process, as a company's deployment does.
+async fn push_through_kills(app_servers: usize) {
     const CLIENTS: usize = 4;
     const KILLS: usize = 5;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
-    let (code, out) = run_command(
-        &["create-admin", "root"],
-        &[("CRM_DATABASE_URL", url.as_str())],
-        &format!("{PASSWORD}\n"),
-    );
+    let database = (app_servers > 1)
+        .then(|| DatabaseProcess::start(Storage::Disk).expect("the SurrealDB server starts"));
+    let url = match &database {
+        Some(database) => database.url.clone(),
+        None => format!("surrealkv://{}", dir.path().join("crm.db").display()),
+    };
+    let mut env = vec![("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    if database.is_some() {
+        env.extend([("CRM_DATABASE_USER", ROOT_USER), ("CRM_DATABASE_PASSWORD", ROOT_PASSWORD)]);
+    }
+    let (code, out) = run_command(&["create-admin", "root"], &env, &format!("{PASSWORD}\n"));
     assert_eq!(code, Some(0), "{out}");
     let seed =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
@@ -152,15 +219,21 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
 
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let mut pushers: Vec<Pusher> = Vec::new();
-    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    let mut servers: Vec<Option<ServerProcess>> = (0..app_servers).map(|_| None).collect();
+    let mut puller: Option<Puller> = None;
     let mut kills = 0;
     for round in 0..=KILLS {
-        let mut server = start_binary(&env);
-        let base = server.base.clone();
+        // Whichever server was killed starts again; the others kept serving.
+        for server in &mut servers {
+            if server.is_none() {
+                *server = Some(start_binary(&env));
+            }
+        }
+        let bases: Arc<Vec<String>> = Arc::new(servers.iter().flatten().map(|s| s.base.clone()).collect());
         if pushers.is_empty() {
             for _ in 0..CLIENTS {
                 let http = reqwest::Client::new();
-                let cookie = sign_in(&http, &base).await.expect("sign in");
+                let cookie = sign_in(&http, &bases[0]).await.expect("sign in");
                 let sequencer = Sequencer::new(domain::ids::UserId("root".into()));
                 pushers.push(Pusher {
                     http,
@@ -172,23 +245,43 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
                 });
             }
         }
+        if puller.is_none() {
+            let http = reqwest::Client::new();
+            let cookie = sign_in(&http, &bases[0]).await.expect("sign in");
+            puller = Some(Puller { http, cookie, sync_cookie: Value::Null, seen: HashMap::new() });
+        }
         let last = round == KILLS;
         let stop = Arc::new(AtomicBool::new(false));
+        let pulling = {
+            let (mut puller, bases, stop) = (puller.take().expect("made above"), bases.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut turn = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    if !puller.pull(&bases[turn % bases.len()]).await {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    turn += 1;
+                }
+                puller
+            })
+        };
         let mut tasks = Vec::new();
-        for mut pusher in pushers.drain(..) {
-            let (base, acked, stop) = (base.clone(), acked.clone(), stop.clone());
+        for (n, mut pusher) in pushers.drain(..).enumerate() {
+            let (bases, acked, stop) = (bases.clone(), acked.clone(), stop.clone());
             tasks.push(tokio::spawn(async move {
                 // The last round only drains what is left, so the check sees
                 // a quiet server; a server that refuses forever fails the
                 // outbox assertion below instead of hanging the test.
                 let give_up = std::time::Instant::now() + Duration::from_secs(120);
+                let mut turn = n;
                 while !stop.load(Ordering::Relaxed) {
                     if !last {
                         pusher.make();
                     } else if pusher.outbox.is_empty() || std::time::Instant::now() > give_up {
                         break;
                     }
-                    pusher.push(&base, &acked).await;
+                    pusher.push(&bases[turn % bases.len()], &acked).await;
+                    turn += 1;
                 }
                 pusher
             }));
@@ -197,24 +290,37 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
             for task in tasks {
                 pushers.push(task.await.unwrap());
             }
-            let (code, _) = server.terminate();
-            assert_eq!(code, Some(0));
+            stop.store(true, Ordering::Relaxed);
+            let mut caught_up = pulling.await.unwrap();
+            // Only from where its cookie stands: what it skipped stays skipped.
+            let give_up = std::time::Instant::now() + Duration::from_secs(60);
+            while caught_up.pull(&bases[0]).await && std::time::Instant::now() < give_up {}
+            puller = Some(caught_up);
+            for server in servers.iter_mut().filter_map(Option::take) {
+                let (code, log) = server.terminate();
+                assert_eq!(code, Some(0), "the server stops cleanly; its last words:\n{}", log.join("\n"));
+            }
             break;
         }
-        // Kill at a random moment while every client is pushing.
+        // Kill one server at a random moment while every client is pushing.
         tokio::time::sleep(Duration::from_millis(300 + next(&mut rng) % 1_500)).await;
-        server.child.kill().unwrap();
-        server.child.wait().unwrap();
+        let mut victim = servers[round % app_servers].take().expect("it was started");
+        victim.child.kill().unwrap();
+        victim.child.wait().unwrap();
         kills += 1;
         stop.store(true, Ordering::Relaxed);
         for task in tasks {
             pushers.push(task.await.unwrap());
         }
+        puller = Some(pulling.await.unwrap());
     }
     assert!(pushers.iter().all(|p| p.outbox.is_empty()), "every client drained its outbox");
 
-    // Read the directory the server left behind.
-    let (store, _) = store::Store::open(&url, None).await.unwrap();
+    // Read the database the servers left behind.
+    let root = database
+        .is_some()
+        .then(|| store::Credentials { username: ROOT_USER.into(), password: ROOT_PASSWORD.into() });
+    let (store, _) = store::Store::open(&url, root.as_ref()).await.unwrap();
     let log = store.mutation_log().await.unwrap();
     let stamps = store.audit_stamps().await.unwrap();
     let head = store.head().await.unwrap();
@@ -247,10 +353,16 @@ async fn acknowledged_pushes_survive_sigkill_and_none_takes_effect_twice() {
             "version {version} belongs to one mutation"
         );
     }
+    // The device that pulled all along holds every archive at its last version.
+    let pulled = puller.expect("it ran").seen;
+    for (id, archive) in &archives {
+        assert_eq!(pulled.get(id), Some(&archive.version), "the puller saw archive {id} at its last version");
+    }
+    assert_eq!(pulled.len(), archives.len(), "the puller holds no archive the database lacks");
     let applied = log.iter().filter(|r| r.status != "rejected").count() as u64;
     assert_eq!(applied, head, "one version per applied mutation");
     eprintln!(
-        "crash: kills={kills} acknowledged={} applied={applied} archives={} visits={} lost=0 twice=0",
+        "crash: app_servers={app_servers} kills={kills} acknowledged={} applied={applied} archives={} visits={} lost=0 twice=0",
         acked.outcomes.len(),
         acked.creates.len(),
         acked.visits.len()

@@ -60,6 +60,8 @@ struct Totals {
     diverged: u64,
     conflicts: u64,
     refused: u64,
+    /// Runs with several app servers on a SurrealDB server process.
+    several_servers: u64,
     failed: Vec<u64>,
 }
 
@@ -123,6 +125,7 @@ fn main() -> ExitCode {
                     let outcome = sim::run_blocking(&schedule);
                     let mut t = totals.lock().unwrap_or_else(|p| p.into_inner());
                     t.runs += 1;
+                    t.several_servers += u64::from(schedule.servers > 1);
                     match &outcome {
                         Ok(v) => {
                             t.faults += v.faults as u64;
@@ -151,11 +154,12 @@ fn main() -> ExitCode {
     });
     let t = totals.into_inner().unwrap_or_else(|p| p.into_inner());
     eprintln!(
-        "sync-sim: {:.1} s, {:.0} ms per run; conflicts={} refused={}; failing seeds: {:?}",
+        "sync-sim: {:.1} s, {:.0} ms per run; conflicts={} refused={} several_servers={}; failing seeds: {:?}",
         started.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64() * 1000.0 / t.runs.max(1) as f64,
         t.conflicts,
         t.refused,
+        t.several_servers,
         t.failed
     );
     // `diverged` counts every broken promise other than a lost edit: replicas
