@@ -49,6 +49,9 @@ pub struct Store {
     db: Surreal<Any>,
     /// The embedded engine's directory, if any: `close` waits for it.
     dir: Option<PathBuf>,
+    /// The database is a server other app servers may share: their commits
+    /// are heard by following the counter.
+    shared: bool,
     /// Pushes reaching this process, committed in groups, one group at a
     /// time. Every commit advances the one version counter, so two at once
     /// cannot both commit; letting them race makes the loser redo its work.
@@ -111,6 +114,7 @@ impl Store {
         Ok(Self {
             db,
             dir,
+            shared: on_a_database_server(url),
             pushes: Default::default(),
             analytics: Default::default(),
             hashing: Default::default(),
@@ -161,6 +165,12 @@ pub fn today() -> domain::time::Date {
 }
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.
+/// Whether `url` names a SurrealDB server (which several app servers may
+/// share) rather than an engine inside this process.
+fn on_a_database_server(url: &str) -> bool {
+    ["ws://", "wss://", "http://", "https://"].iter().any(|scheme| url.starts_with(scheme))
+}
+
 fn embedded_dir(url: &str) -> Option<PathBuf> {
     let path = url.strip_prefix("surrealkv://")?;
     // `surrealkv:///abs` keeps its leading slash; `surrealkv://rel` is relative.

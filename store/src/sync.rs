@@ -11,6 +11,7 @@
 //! so a pull, which reads the counter and the rows in one snapshot, never
 //! skips a change.
 
+mod follow;
 mod pull;
 mod push;
 mod rows;

@@ -37,18 +37,23 @@ impl TestApp {
     /// A server whose settings `adjust` changes from the test defaults.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         let (store, _) = Store::open("mem://", None).await.expect("open store");
-        for (user, role, team) in PEOPLE {
-            store
-                .create_user(&NewUser {
-                    username: (*user).into(),
-                    display_name: format!("User {user}"),
-                    role: *role,
-                    team: team.map(Into::into),
-                    password: PASSWORD.into(),
-                })
-                .await
-                .expect("create user");
-        }
+        create_people(&store).await;
+        Self::serve(store, adjust).await
+    }
+
+    /// Two app servers on one SurrealDB server, as a company runs them.
+    pub async fn pair_on(database: &surreal_process::DatabaseProcess) -> (Self, Self) {
+        let root = store::Credentials {
+            username: surreal_process::ROOT_USER.into(),
+            password: surreal_process::ROOT_PASSWORD.into(),
+        };
+        let (first, _) = Store::open(&database.url, Some(&root)).await.expect("open the first app server");
+        let (second, _) = Store::open(&database.url, Some(&root)).await.expect("open the second app server");
+        create_people(&first).await;
+        (Self::serve(first, |_| {}).await, Self::serve(second, |_| {}).await)
+    }
+
+    async fn serve(store: Store, adjust: impl FnOnce(&mut Settings)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let mut settings = Settings {
@@ -78,6 +83,21 @@ impl TestApp {
     /// Signs `user` in and returns their session.
     pub async fn sign_in(&self, user: &str) -> Session {
         Session::sign_in(&self.base, user, PASSWORD).await
+    }
+}
+
+async fn create_people(store: &Store) {
+    for (user, role, team) in PEOPLE {
+        store
+            .create_user(&NewUser {
+                username: (*user).into(),
+                display_name: format!("User {user}"),
+                role: *role,
+                team: team.map(Into::into),
+                password: PASSWORD.into(),
+            })
+            .await
+            .expect("create user");
     }
 }
 

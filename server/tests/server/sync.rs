@@ -251,3 +251,31 @@ async fn a_change_is_announced_live_to_whoever_sees_it_and_to_nobody_else() {
     let anonymous = app.client.get(app.url("/api/sync/live")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+/// With two app servers on one database, a device connected to one hears
+/// at once of a change pushed through the other, and only if it sees it.
+#[tokio::test]
+async fn a_change_taken_by_another_app_server_is_announced_too() {
+    let database = surreal_process::DatabaseProcess::start(surreal_process::Storage::Memory)
+        .expect("the SurrealDB server starts");
+    let (first, second) = TestApp::pair_on(&database).await;
+    let mut a = first.sign_in("a").await;
+    let (m, c) = (second.sign_in("m").await, second.sign_in("c").await);
+    let (mut manager, mut stranger) = (Live::open(&m).await, Live::open(&c).await);
+    // The manager's tablet, on the server that takes the push.
+    let mut tablet = Live::open(&first.sign_in("m").await).await;
+
+    let started = std::time::Instant::now();
+    a.create("a", "另一台服务器的客户").await;
+    let (event, version) =
+        manager.next(Duration::from_secs(5)).await.expect("the manager on the other server is told");
+    assert_eq!(event, "changed");
+    assert!(version.parse::<u64>().unwrap() > 0, "{version}");
+    eprintln!("live across servers: told after {} ms", started.elapsed().as_millis());
+    assert_eq!(stranger.next(Duration::from_millis(800)).await, None, "c, in another team, hears nothing");
+    assert_eq!(tablet.next(Duration::from_secs(5)).await.map(|(e, _)| e).as_deref(), Some("changed"));
+    // Neither server announces it twice: the one that took it does not
+    // hear its own commit again by following the counter.
+    assert_eq!(manager.next(Duration::from_millis(800)).await, None, "told once");
+    assert_eq!(tablet.next(Duration::from_millis(800)).await, None, "told once on the committing server");
+}

@@ -89,7 +89,12 @@ pub(crate) struct PushQueue {
     commits: AtomicU64,
     committed_pushes: AtomicU64,
     /// Told of every commit, for live updates to signed-in devices.
-    live: tokio::sync::broadcast::Sender<Arc<Notice>>,
+    pub(super) live: tokio::sync::broadcast::Sender<Arc<Notice>>,
+    /// Whether a task follows other servers' commits (see `follow.rs`).
+    pub(super) following: std::sync::atomic::AtomicBool,
+    /// The versions this server committed and announced while following,
+    /// so the follower does not announce them twice.
+    own: std::sync::Mutex<Vec<std::ops::RangeInclusive<u64>>>,
 }
 
 impl Default for PushQueue {
@@ -101,6 +106,8 @@ impl Default for PushQueue {
             committed_pushes: Default::default(),
             // A listener this far behind is told "something changed" once.
             live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
+            following: Default::default(),
+            own: Default::default(),
         }
     }
 }
@@ -130,6 +137,21 @@ pub struct PushGroups {
 }
 
 impl PushQueue {
+    /// Notes versions this server committed, if a follower needs to know.
+    fn committed(&self, versions: std::ops::RangeInclusive<u64>) {
+        if self.following.load(Ordering::SeqCst) {
+            self.own.lock().unwrap_or_else(|e| e.into_inner()).push(versions);
+        }
+    }
+
+    /// This server's commits up to `current`, forgotten once read.
+    pub(super) fn own_commits_up_to(&self, current: u64) -> Vec<std::ops::RangeInclusive<u64>> {
+        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        let (done, later): (Vec<_>, Vec<_>) = own.drain(..).partition(|r| *r.end() <= current);
+        *own = later;
+        done
+    }
+
     fn join(&self, push: Waiting) {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push_back(push);
     }
@@ -180,11 +202,13 @@ struct Seen {
 }
 
 impl Store {
-    /// Every commit of this server from now on, for live updates. Decide who
-    /// is told with [`domain::policy::is_told`]. Commits of other servers on
-    /// the same database are not heard here.
+    /// Every commit from now on, for live updates: this server's at once,
+    /// other servers' on the same database within a moment. Decide who is
+    /// told with [`domain::policy::is_told`]. Call it inside the runtime.
     pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Notice>> {
-        self.pushes.live.subscribe()
+        let changes = self.pushes.live.subscribe();
+        self.follow_other_servers();
+        changes
     }
 
     /// How pushes on this server were grouped so far.
@@ -450,6 +474,7 @@ impl Store {
         );
         match committed {
             Ok(_) => {
+                self.pushes.committed(start_version + 1..=version);
                 let _ = self.pushes.live.send(Arc::new(Notice { version, audiences }));
                 self.pushes.commits.fetch_add(1, Ordering::Relaxed);
                 self.pushes.committed_pushes.fetch_add(group.len() as u64, Ordering::Relaxed);
