@@ -7,6 +7,7 @@
 
 mod accounts;
 mod analytics;
+mod attempts;
 mod audit;
 mod backup;
 mod bulk;

@@ -53,6 +53,19 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD started_at ON session TYPE option<int>;
     "#,
     },
+    // Failed sign-ins, so that every app server on the database counts the
+    // same ones (`store/src/attempts.rs`).
+    Migration {
+        version: 5,
+        name: "failed sign-ins",
+        sql: r#"
+        DEFINE TABLE failed_attempt SCHEMAFULL;
+        DEFINE FIELD key ON failed_attempt TYPE string;
+        DEFINE FIELD at ON failed_attempt TYPE int;
+        DEFINE INDEX failed_attempt_key ON failed_attempt FIELDS key, at;
+        DEFINE INDEX failed_attempt_at ON failed_attempt FIELDS at;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -1,8 +1,10 @@
 //! Sign-in attempts are limited per account and per address, so a password
 //! cannot be guessed quickly. An attempt is counted *before* the password is
 //! hashed, so a burst of parallel guesses is refused up front instead of
-//! being checked all at once. Kept in memory and bounded: with several app
-//! servers each counts its own share, which still bounds guessing.
+//! being checked all at once. That count is kept in memory and bounded.
+//! Failures are also kept in the database ([`held_for`] reads them), so that
+//! with several app servers behind a load balancer every server counts the
+//! failures of all: spreading guesses over servers gains nothing.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -96,6 +98,27 @@ fn account_key(account: &str) -> String {
 
 fn address_key(address: &str) -> String {
     format!("addr:{address}")
+}
+
+impl Reservation {
+    /// The keys its failure is recorded under, each with its limit.
+    pub fn keys(&self) -> [(String, usize); 2] {
+        [(account_key(&self.account), PER_ACCOUNT), (address_key(&self.address), PER_ADDRESS)]
+    }
+
+    /// The account's key, whose failures a success forgives.
+    pub fn account_key(&self) -> String {
+        account_key(&self.account)
+    }
+}
+
+/// How long a key with failures at `times` (Unix ms, oldest first, all
+/// within the window) is held, if it has `limit` or more: until the oldest
+/// of its last `limit` failures leaves the window.
+pub fn held_for(times: &[i64], limit: usize, now_ms: i64) -> Option<Duration> {
+    let oldest = *times.len().checked_sub(limit).and_then(|i| times.get(i))?;
+    let left = WINDOW.as_millis() as i64 - (now_ms - oldest);
+    Some(Duration::from_millis(left.max(1_000) as u64))
 }
 
 fn forget_expired(times: &mut VecDeque<Instant>, now: Instant) {
@@ -193,5 +216,18 @@ mod tests {
             let _ = limiter.reserve(&format!("name{i}"), &address, now);
         }
         assert!(limiter.remembered() <= MAX_KEYS, "{}", limiter.remembered());
+    }
+
+    #[test]
+    fn failures_recorded_by_every_server_hold_the_account_until_the_window_passes() {
+        let now = 10_000_000;
+        let window = WINDOW.as_millis() as i64;
+        let four: Vec<i64> = (0..4).map(|i| now - 60_000 + i).collect();
+        assert_eq!(held_for(&four, PER_ACCOUNT, now), None, "four failures hold nobody");
+        let five: Vec<i64> = (0..5).map(|i| now - 60_000 + i * 1_000).collect();
+        let wait = held_for(&five, PER_ACCOUNT, now).expect("five hold the account");
+        assert_eq!(wait.as_millis() as i64, window - 60_000, "until the first of the five is out of the window");
+        let almost_out = [now - window + 10, now, now, now, now];
+        assert_eq!(held_for(&almost_out, PER_ACCOUNT, now), Some(Duration::from_secs(1)), "at least a second");
     }
 }

@@ -1,7 +1,7 @@
 //! The server side of sessions: the cookie, the lookup, sign-in and out.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
 use axum::http::HeaderValue;
@@ -11,6 +11,7 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use store::User;
 
+use super::limiter::{self, Reservation};
 use crate::error::{AppError, answer};
 use crate::state::{AppState, use_state};
 
@@ -75,18 +76,15 @@ pub(super) async fn sign_in(username: String, password: String) -> Result<User, 
         .respond()
     })?;
     let address = client_address();
-    let attempt = match state.limiter.reserve(&account.0, &address, Instant::now()) {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            tracing::warn!(%account, %address, "sign-in held after repeated failures");
-            return Err(AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond());
-        }
-    };
+    let attempt = admit(&state, &account.0, &address).await.inspect_err(|_| {
+        tracing::warn!(%account, %address, "sign-in held after repeated failures");
+    })?;
     let Some(user) = answer(state.store.check_credentials(&account.0, &password).await)? else {
         tracing::info!(%account, %address, "sign-in failed");
+        failed(&state, &attempt).await?;
         return Err(AppError::SignedOut.respond());
     };
-    state.limiter.succeeded(attempt);
+    succeeded(&state, attempt).await?;
     // Whatever session this browser had (another user's, on a shared
     // device) ends here, so it cannot come back.
     if let Some(previous) = presented_token() {
@@ -105,16 +103,50 @@ pub(super) async fn change_password(current: String, new: String) -> Result<(), 
     let (state, user) = signed_in().await?;
     let token = presented_token().ok_or_else(|| AppError::SignedOut.respond())?;
     store::check_password(&new).map_err(|error| AppError::Invalid { errors: vec![error] }.respond())?;
-    let attempt = match state.limiter.reserve(&user.id.0, &client_address(), Instant::now()) {
-        Ok(attempt) => attempt,
-        Err(wait) => return Err(AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond()),
-    };
-    answer(state.store.change_own_password(&user.id, &current, &new, &token).await)?;
-    state.limiter.succeeded(attempt);
+    let attempt = admit(&state, &user.id.0, &client_address()).await?;
+    let changed = state.store.change_own_password(&user.id, &current, &new, &token).await;
+    if matches!(&changed, Err(store::StoreError::Invalid(error)) if error.code == "wrong") {
+        failed(&state, &attempt).await?;
+    }
+    answer(changed)?;
+    succeeded(&state, attempt).await?;
     let viewer = user.viewer();
     answer(state.store.record_audit(&viewer, "password_changed", None, None).await)?;
     tracing::info!(user = %user.id, "password changed");
     Ok(())
+}
+
+/// Counts an attempt at a password against the limits: this server's
+/// memory first, so a burst is refused before anything is hashed, then the
+/// failures every app server recorded in the database.
+async fn admit(state: &AppState, account: &str, address: &str) -> Result<Reservation, AppError> {
+    let too_many = |wait: Duration| AppError::TooManyAttempts { retry_after: wait.as_secs() }.respond();
+    let attempt = state.limiter.reserve(account, address, Instant::now()).map_err(too_many)?;
+    let now = store::now_millis();
+    let keys = attempt.keys();
+    let names: Vec<String> = keys.iter().map(|(key, _)| key.clone()).collect();
+    let since = now - limiter::WINDOW.as_millis() as i64;
+    let failures = answer(state.store.failures_since(&names, since).await)?;
+    let wait =
+        keys.iter().zip(&failures).filter_map(|((_, limit), times)| limiter::held_for(times, *limit, now)).max();
+    match wait {
+        Some(wait) => Err(too_many(wait)),
+        None => Ok(attempt),
+    }
+}
+
+/// The password was wrong: every server counts it from now on.
+async fn failed(state: &AppState, attempt: &Reservation) -> Result<(), AppError> {
+    let now = store::now_millis();
+    let names: Vec<String> = attempt.keys().into_iter().map(|(key, _)| key).collect();
+    answer(state.store.record_failure(&names, now, now - limiter::WINDOW.as_millis() as i64).await)
+}
+
+/// The password was right: the account's failures are forgiven everywhere.
+async fn succeeded(state: &AppState, attempt: Reservation) -> Result<(), AppError> {
+    let key = attempt.account_key();
+    state.limiter.succeeded(attempt);
+    answer(state.store.forgive_failures(&key).await)
 }
 
 /// The address the request came from, for the limiter.

@@ -173,6 +173,27 @@ async fn changing_a_password_ends_the_other_sessions_and_is_audited() {
     assert_eq!(change["user"], "a");
 }
 
+/// Behind a load balancer, guesses spread over two app servers count
+/// together: after five failures in all, both hold the account.
+#[tokio::test]
+async fn guesses_spread_over_two_app_servers_are_counted_together() {
+    let database = surreal_process::DatabaseProcess::start(surreal_process::Storage::Memory)
+        .expect("the SurrealDB server starts");
+    let (first, second) = TestApp::pair_on(&database).await;
+    let servers = [&first, &second];
+    for guess in 0..5 {
+        let server = servers[guess % 2];
+        let answer = try_sign_in(&server.client, &server.base, "a", &format!("guess number {guess}")).await;
+        assert_eq!(answer.status(), 401, "guess {guess} is checked");
+    }
+    for server in servers {
+        let held = try_sign_in(&server.client, &server.base, "a", PASSWORD).await;
+        assert_eq!(held.status(), 429, "each server holds the account after five failures in all");
+    }
+    // Another account, from the same address, is not held.
+    second.sign_in("b").await;
+}
+
 /// Someone holding a stolen session cookie tries passwords through the
 /// change form: the current password is a guess, limited like a sign-in.
 #[tokio::test]
