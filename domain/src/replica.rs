@@ -164,6 +164,39 @@ impl Usage {
     }
 }
 
+/// Characters each cached archive takes, and their sum, kept as they
+/// change: summing thousands of entries for every archive a first pull
+/// stores made that pull quadratic.
+#[derive(Debug, Default)]
+struct Sizes {
+    each: BTreeMap<CustomerId, usize>,
+    total: usize,
+}
+
+impl Sizes {
+    fn insert(&mut self, id: CustomerId, size: usize) {
+        self.total += size;
+        if let Some(old) = self.each.insert(id, size) {
+            self.total -= old;
+        }
+    }
+
+    fn remove(&mut self, id: &CustomerId) -> Option<usize> {
+        let old = self.each.remove(id)?;
+        self.total -= old;
+        Some(old)
+    }
+
+    fn clear(&mut self) {
+        self.each.clear();
+        self.total = 0;
+    }
+
+    fn total(&self) -> usize {
+        self.total
+    }
+}
+
 /// One person's replica on one device.
 pub struct Replica<S: Shelf> {
     shelf: S,
@@ -174,7 +207,7 @@ pub struct Replica<S: Shelf> {
     records: BTreeMap<CustomerId, Cached>,
     views: BTreeMap<CustomerId, Customer>,
     /// Characters each cached archive's entry takes.
-    sizes: BTreeMap<CustomerId, usize>,
+    sizes: Sizes,
     /// Cached archives may take at most this many characters, so the outbox
     /// always has room next to them.
     budget: usize,
@@ -215,7 +248,7 @@ impl<S: Shelf> Replica<S> {
             refused,
             records: BTreeMap::new(),
             views: BTreeMap::new(),
-            sizes: BTreeMap::new(),
+            sizes: Sizes::default(),
             budget: usize::MAX,
         };
         replica.reload();
@@ -528,7 +561,7 @@ impl<S: Shelf> Replica<S> {
             .iter()
             .map(|k| self.shelf.read(&self.key(k)).map_or(0, |v| v.chars().count() + k.len()))
             .sum();
-        Usage { records: self.records.len(), record_chars: self.sizes.values().sum(), outbox_chars }
+        Usage { records: self.records.len(), record_chars: self.sizes.total(), outbox_chars }
     }
 
     /// Removes cached archives with no unconfirmed change, least recently
@@ -563,11 +596,11 @@ impl<S: Shelf> Replica<S> {
         // Over the budget, the least used archives make room; the one being
         // stored is the most recent, so it stays.
         let old = self.sizes.remove(&id).unwrap_or(0);
-        let total: usize = self.sizes.values().sum();
+        let total = self.sizes.total();
         if total + size > self.budget {
             self.evict(total + size - self.budget);
         }
-        if self.sizes.values().sum::<usize>() + size > self.budget {
+        if self.sizes.total() + size > self.budget {
             self.sizes.insert(id, old);
             return Err(ShelfFull);
         }

@@ -21,20 +21,34 @@ impl ServerProcess {
     /// then starts `binary` on it with the log filter `log` and waits until
     /// it listens.
     pub fn start(binary: &Path, url: &str, password: &str, log: &str) -> Result<Self, String> {
-        let mut admin = Command::new(binary)
-            .args(["create-admin", "root"])
-            .env("CRM_DATABASE_URL", url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-        writeln!(admin.stdin.take().ok_or("no stdin")?, "{password}").map_err(|e| e.to_string())?;
-        if !admin.wait().map_err(|e| e.to_string())?.success() {
-            return Err("create-admin failed".into());
+        Self::start_on(binary, &[("CRM_DATABASE_URL", url)], Some(password), log)
+    }
+
+    /// Starts `binary` with the database settings `database` (URL, and a
+    /// user and password for a database server), first creating the admin
+    /// `root` with `admin_password` if one is given.
+    pub fn start_on(
+        binary: &Path,
+        database: &[(&str, &str)],
+        admin_password: Option<&str>,
+        log: &str,
+    ) -> Result<Self, String> {
+        if let Some(password) = admin_password {
+            let mut admin = Command::new(binary)
+                .args(["create-admin", "root"])
+                .envs(database.iter().copied())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+            writeln!(admin.stdin.take().ok_or("no stdin")?, "{password}").map_err(|e| e.to_string())?;
+            if !admin.wait().map_err(|e| e.to_string())?.success() {
+                return Err("create-admin failed".into());
+            }
         }
         let mut child = Command::new(binary)
-            .env("CRM_DATABASE_URL", url)
+            .envs(database.iter().copied())
             .env("CRM_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", log)
             .env("RUST_BACKTRACE", "1")
@@ -74,16 +88,21 @@ impl ServerProcess {
 
     /// Peak resident memory so far (VmHWM), in MiB.
     pub fn peak_mib(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
+        peak_mib_of(self.child.id())
     }
 
     /// Panics the server has logged so far.
     pub fn panics(&self) -> u64 {
         self.panics.load(Ordering::Relaxed)
     }
+}
+
+/// Peak resident memory so far (VmHWM) of process `pid`, in MiB.
+pub fn peak_mib_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// Signs `user` in with `password`; the `cookie` header value of the session.

@@ -72,7 +72,12 @@ impl TestApp {
             .await
             .expect("serve");
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // Responses exactly as sent: the compression tests read the encoding.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .build()
+            .unwrap();
         Self { base: format!("http://{addr}"), client, stop: Some(stop) }
     }
 

@@ -7,6 +7,7 @@
 //! cargo build --release -p sim --bin sync-load
 //! target/release/sync-load [--clients 1000] [--seconds 60] [--max-requests 500000]
 //!                          [--think-ms 5000] [--server target/release/server]
+//!                          [--app-servers 1]
 //! ```
 //!
 //! Each device pushes a batch of five changes (resent until answered, as
@@ -16,7 +17,10 @@
 //!
 //! It starts its own server on 127.0.0.1 with a fresh SurrealKV directory,
 //! creates reps through the admin API (ten devices per rep), and stops the
-//! server at the end. Nothing leaves the machine.
+//! server at the end. Nothing leaves the machine. With `--app-servers N`
+//! (N > 1) it starts a SurrealDB server process (the workspace's `surreal`
+//! binary, beside this one) and N app servers on it; devices are spread
+//! over them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,11 +33,12 @@ use domain::mutation::Sequencer;
 use domain::time::Timestamp;
 use domain::{Change, CustomerName};
 use serde_json::{Value, json};
-use sim::server_process::{ServerProcess, create_user, sign_in};
+use sim::server_process::{ServerProcess, create_user, peak_mib_of, sign_in};
+use surreal_process::{DatabaseProcess, ROOT_PASSWORD, ROOT_USER, Storage};
 use tokio::sync::Mutex;
 
-const USAGE: &str =
-    "usage: sync-load [--clients N] [--seconds S] [--max-requests N] [--think-ms MS] [--server PATH]";
+const USAGE: &str = "usage: sync-load [--clients N] [--seconds S] [--max-requests N] [--think-ms MS] \
+                     [--server PATH] [--app-servers N]";
 const PASSWORD: &str = "load-test-password";
 /// Mutations per push: a rep's few edits since the last sync.
 const BATCH: usize = 5;
@@ -45,6 +50,7 @@ struct Options {
     max_requests: u64,
     think_ms: u64,
     server: std::path::PathBuf,
+    app_servers: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -55,6 +61,7 @@ fn options() -> Result<Options, String> {
         max_requests: 500_000,
         think_ms: 5000,
         server: here.with_file_name("server"),
+        app_servers: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +73,7 @@ fn options() -> Result<Options, String> {
             "--max-requests" => options.max_requests = number()?.max(1),
             "--think-ms" => options.think_ms = number()?,
             "--server" => options.server = value.into(),
+            "--app-servers" => options.app_servers = number()?.clamp(1, 8) as usize,
             _ => return Err(format!("unknown argument `{arg}`\n{USAGE}")),
         }
     }
@@ -189,9 +197,22 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> Result<(), String> {
     let options = options()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
-    let server = ServerProcess::start(&options.server, &url, PASSWORD, "warn,server=info")?;
-    let base = server.base.clone();
+    let database = if options.app_servers > 1 { Some(DatabaseProcess::start(Storage::Disk)?) } else { None };
+    let url = match &database {
+        Some(database) => database.url.clone(),
+        None => format!("surrealkv://{}", dir.path().join("crm.db").display()),
+    };
+    let mut env = vec![("CRM_DATABASE_URL", url.as_str())];
+    if database.is_some() {
+        env.extend([("CRM_DATABASE_USER", ROOT_USER), ("CRM_DATABASE_PASSWORD", ROOT_PASSWORD)]);
+    }
+    let mut servers = Vec::with_capacity(options.app_servers);
+    for n in 0..options.app_servers {
+        let admin = (n == 0).then_some(PASSWORD);
+        servers.push(ServerProcess::start_on(&options.server, &env, admin, "warn,server=info")?);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let base = bases[0].clone();
     // One connection per device, as a thousand phones would open.
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.clients)
@@ -208,7 +229,7 @@ async fn run() -> Result<(), String> {
     let mut devices = Vec::with_capacity(options.clients);
     for c in 0..options.clients {
         let user = format!("load{}", c / DEVICES_PER_REP);
-        let cookie = sign_in(&http, &base, &user, PASSWORD).await?;
+        let cookie = sign_in(&http, &bases[c % bases.len()], &user, PASSWORD).await?;
         devices.push(Device {
             http: http.clone(),
             outbox: Vec::new(),
@@ -233,7 +254,7 @@ async fn run() -> Result<(), String> {
     let deadline = started + Duration::from_secs(options.seconds);
     let mut tasks = Vec::new();
     for (i, mut device) in devices.into_iter().enumerate() {
-        let (base, figures, budget) = (base.clone(), figures.clone(), budget.clone());
+        let (base, figures, budget) = (bases[i % bases.len()].clone(), figures.clone(), budget.clone());
         let think = options.think_ms;
         tasks.push(tokio::spawn(async move {
             // Spread the first requests over one think time, as phones wake at different moments.
@@ -261,7 +282,9 @@ async fn run() -> Result<(), String> {
         let _ = task.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let peak = server.peak_mib();
+    // The busiest app server's peak, and the database server's if any.
+    let peak = servers.iter().filter_map(ServerProcess::peak_mib).reduce(f64::max);
+    let database_peak = database.as_ref().and_then(|d| peak_mib_of(d.id()));
     let mut figures = figures.lock().await;
     let mut requests = 0;
     for (kind, latencies) in figures.latencies.iter_mut() {
@@ -286,14 +309,16 @@ async fn run() -> Result<(), String> {
         all
     };
     println!(
-        "sync-load: clients={} seconds={elapsed:.1} requests={requests} req_per_s={:.0} mutations_per_s={:.0} p50_ms={:.1} p95_ms={:.1} p99_ms={:.1} errors={errors} server_peak_mib={}",
+        "sync-load: clients={} app_servers={} seconds={elapsed:.1} requests={requests} req_per_s={:.0} mutations_per_s={:.0} p50_ms={:.1} p95_ms={:.1} p99_ms={:.1} errors={errors} server_peak_mib={}{}",
         options.clients,
+        options.app_servers,
         requests as f64 / elapsed,
         figures.mutations as f64 / elapsed,
         percentile(&all, 0.50),
         percentile(&all, 0.95),
         percentile(&all, 0.99),
         peak.map_or("unknown".into(), |p| format!("{p:.0}")),
+        database_peak.map_or(String::new(), |p| format!(" database_peak_mib={p:.0}")),
     );
     Ok(())
 }

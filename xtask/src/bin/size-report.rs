@@ -1,17 +1,19 @@
 //! `cargo run --bin size-report`: what the app shell costs a phone to download.
 //!
 //! Reads the release site under `target/site/pkg` and prints each file's size
-//! raw, gzip (level 9) and brotli (quality 11), ending with one line tools can
-//! parse:
+//! raw, gzip and brotli, ending with one line tools can parse:
 //! `size-report: wasm_br=<bytes> js_br=<bytes> css_br=<bytes> total_br=<bytes>`.
+//! The compressed sizes are those of the `.gz` and `.br` files the release
+//! build wrote beside each file (brotli at quality 11): exactly what the
+//! server sends a phone, and nothing compressed a second time here.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const OUTPUT_NAME: &str = "crm";
-const BUILD_COMMAND: &str = "cargo leptos build --release --frontend-only";
+const BUILD_COMMAND: &str = "cargo leptos build --release --precompress --frontend-only";
 
+#[derive(Debug)]
 struct Sizes {
     raw: usize,
     gzip: usize,
@@ -46,7 +48,7 @@ fn report(pkg: &Path) -> Result<(), String> {
                 path.display()
             ));
         }
-        let sizes = measure(&bytes)?;
+        let sizes = measure(&path, &bytes)?;
         println!("{kind:<6} {:>10} {:>10} {:>10}  {}", sizes.raw, sizes.gzip, sizes.brotli, path.display());
         brotli.push(sizes.brotli);
     }
@@ -55,16 +57,21 @@ fn report(pkg: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(bytes: &[u8]) -> Result<Sizes, String> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes).map_err(|e| e.to_string())?;
-    let gzip = gz.finish().map_err(|e| e.to_string())?.len();
-    let mut br = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-        writer.write_all(bytes).map_err(|e| e.to_string())?;
-    }
-    Ok(Sizes { raw: bytes.len(), gzip, brotli: br.len() })
+/// The sizes of `path` (whose content is `bytes`) and of its precompressed copies.
+fn measure(path: &Path, bytes: &[u8]) -> Result<Sizes, String> {
+    let compressed = |extension: &str| {
+        let copy = PathBuf::from(format!("{}.{extension}", path.display()));
+        let size = std::fs::metadata(&copy).map(|m| m.len() as usize).map_err(|_| {
+            format!("{} is missing: build the site with `{BUILD_COMMAND}`", copy.display())
+        })?;
+        // A copy older than its file belongs to an earlier build.
+        let stale = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        if stale(&copy) < stale(path) {
+            return Err(format!("{} is older than the file: build again with `{BUILD_COMMAND}`", copy.display()));
+        }
+        Ok(size)
+    };
+    Ok(Sizes { raw: bytes.len(), gzip: compressed("gz")?, brotli: compressed("br")? })
 }
 
 /// True when the module has a `.debug_*` custom section, which release
@@ -134,9 +141,17 @@ mod tests {
     }
 
     #[test]
-    fn compression_makes_repetitive_input_smaller() {
-        let sizes = measure(&b"customer ".repeat(1000)).unwrap();
-        assert_eq!(sizes.raw, 9000);
-        assert!(sizes.gzip < 200 && sizes.brotli < 200);
+    fn the_sizes_are_those_of_the_precompressed_copies_and_a_missing_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("size-report-copies-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("crm.js");
+        std::fs::write(&file, b"customer ".repeat(1000)).unwrap();
+        std::fs::write(dir.join("crm.js.br"), [0u8; 40]).unwrap();
+        let missing = measure(&file, &std::fs::read(&file).unwrap()).unwrap_err();
+        assert!(missing.contains("crm.js.gz") && missing.contains("--precompress"), "{missing}");
+        std::fs::write(dir.join("crm.js.gz"), [0u8; 60]).unwrap();
+        let sizes = measure(&file, &std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!((sizes.raw, sizes.gzip, sizes.brotli), (9000, 60, 40));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
