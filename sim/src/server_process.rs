@@ -80,6 +80,9 @@ impl ServerProcess {
                 if show > 0 {
                     eprintln!("server: {line}");
                     show -= 1;
+                } else if line.contains(" ERROR ") {
+                    // What a 500 hides from the client is said here.
+                    eprintln!("server: {line}");
                 }
             }
         });

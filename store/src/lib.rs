@@ -47,7 +47,11 @@ const DATABASE: &str = "crm";
 /// A handle on the archive database. Cheap to clone; clones share one connection.
 #[derive(Clone)]
 pub struct Store {
-    db: Surreal<Any>,
+    /// One client session, shared by every clone: cloning a `Surreal`
+    /// handle opens a new session on the database, which on a SurrealDB
+    /// server means signing in again (a password hash) before its first
+    /// query, and under load queries raced that sign-in and were refused.
+    db: std::sync::Arc<Surreal<Any>>,
     /// The embedded engine's directory, if any: `close` waits for it.
     dir: Option<PathBuf>,
     /// The database is a server other app servers may share: their commits
@@ -113,7 +117,7 @@ impl Store {
         }
         db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
         Ok(Self {
-            db,
+            db: std::sync::Arc::new(db),
             dir,
             shared: on_a_database_server(url),
             pushes: Default::default(),
