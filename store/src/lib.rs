@@ -116,14 +116,16 @@ impl Store {
             })?;
         }
         db.use_ns(NAMESPACE).use_db(DATABASE).await.map_err(StoreError::from_db)?;
-        Ok(Self {
+        let store = Self {
             db: std::sync::Arc::new(db),
             dir,
             shared: on_a_database_server(url),
             pushes: Default::default(),
             analytics: Default::default(),
             hashing: Default::default(),
-        })
+        };
+        store.follow_other_servers();
+        Ok(store)
     }
 
     /// Connects and brings the schema up to date: what a server does at start.

@@ -91,7 +91,7 @@ pub(crate) struct PushQueue {
     /// Told of every commit, for live updates to signed-in devices.
     pub(super) live: tokio::sync::broadcast::Sender<Arc<Notice>>,
     /// Whether a task follows other servers' commits (see `follow.rs`).
-    pub(super) following: std::sync::atomic::AtomicBool,
+    pub(crate) following: std::sync::atomic::AtomicBool,
     /// The versions this server committed and announced while following,
     /// so the follower does not announce them twice.
     own: std::sync::Mutex<Vec<std::ops::RangeInclusive<u64>>>,
@@ -204,11 +204,9 @@ struct Seen {
 impl Store {
     /// Every commit from now on, for live updates: this server's at once,
     /// other servers' on the same database within a moment. Decide who is
-    /// told with [`domain::policy::is_told`]. Call it inside the runtime.
+    /// told with [`domain::policy::is_told`].
     pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Notice>> {
-        let changes = self.pushes.live.subscribe();
-        self.follow_other_servers();
-        changes
+        self.pushes.live.subscribe()
     }
 
     /// How pushes on this server were grouped so far.
