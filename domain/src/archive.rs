@@ -1,5 +1,7 @@
 //! The customer archive (客户档案): what a rep keeps about one customer.
 
+mod field_meta_wire;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -385,6 +387,7 @@ pub struct Customer {
     /// The scalar facts as they read now.
     pub fields: Fields,
     /// For each scalar fact, its write and any conflict.
+    #[serde(with = "field_meta_wire")]
     pub field_meta: BTreeMap<FieldName, FieldMeta>,
     /// Tags; a tag is shown when any surviving write added it.
     pub tags: BTreeMap<String, Register<bool>>,
