@@ -23,8 +23,10 @@ use crate::sync::{pull, push};
 
 /// Mutations per push.
 const BATCH: usize = 100;
-/// Changes per pull page.
-const PAGE: u32 = 500;
+/// Changes per pull page (the server's most): a first pull of 5,000
+/// archives took 2.4 s in pages of 500 and 1.8 to 1.95 s in pages of 1,000
+/// (each page costs a round trip and a refresh of what is on screen).
+const PAGE: u32 = 1000;
 /// How often the loop looks for work.
 const TICK: Duration = Duration::from_secs(5);
 /// How often it pulls when nothing is waiting to be sent.
