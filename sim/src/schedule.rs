@@ -126,13 +126,13 @@ pub struct Schedule {
 
 impl Schedule {
     /// The schedule for `seed`. One seed in eight runs on disk, with
-    /// restarts; one in sixteen on two or three app servers sharing a
+    /// restarts; one in thirty-two on two or three app servers sharing a
     /// SurrealDB server process, with restarts (about three times the cost
     /// of a run in memory); the rest run in memory, where a run is fastest.
     pub fn generate(seed: u64) -> Self {
         let mut rng = Rng::new(seed);
         let disk = seed % 8 == 3;
-        let servers = if seed % 16 == 5 { 2 + (seed / 16 % 2) as usize } else { 1 };
+        let servers = if seed % 32 == 5 { 2 + (seed / 32 % 2) as usize } else { 1 };
         let restarts = disk || servers > 1;
         // Every user has a device; some have two, which race each other.
         let mut devices = vec![0, 1, 2];

@@ -25,8 +25,8 @@ use super::rows::audience;
 use crate::query::{take_all, take_one};
 use crate::{Store, StoreError};
 
-/// How often the counter is read while devices listen: a colleague's
-/// change on another server is heard within about this long.
+/// How often the counter is read (one small query): a colleague's change
+/// on another server is heard within about this long.
 const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Deserialize)]
