@@ -11,7 +11,7 @@ mod packing;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,10 @@ pub struct Replica<S: Shelf> {
     prefix: String,
     meta: Meta,
     outbox: Outbox,
+    /// The outbox as this replica last read or wrote it, so a change made
+    /// here re-reads storage only when another tab has written since.
+    outbox_text: String,
+    outbox_parts: OutboxParts,
     refused: Vec<Refused>,
     records: BTreeMap<CustomerId, Cached>,
     views: BTreeMap<CustomerId, Customer>,
@@ -245,6 +249,8 @@ impl<S: Shelf> Replica<S> {
             prefix,
             meta,
             outbox,
+            outbox_text: String::new(),
+            outbox_parts: OutboxParts::default(),
             refused,
             records: BTreeMap::new(),
             views: BTreeMap::new(),
@@ -257,9 +263,7 @@ impl<S: Shelf> Replica<S> {
 
     /// Reads everything from storage again: another tab may have changed it.
     pub fn reload(&mut self) {
-        if let Some(outbox) = read_json(&self.shelf, &self.key("outbox")) {
-            self.outbox = outbox;
-        }
+        self.refresh_outbox();
         self.refused = read_json(&self.shelf, &self.key("refused")).unwrap_or_default();
         if let Some(meta) = read_json(&self.shelf, &self.key("meta")) {
             self.meta = meta;
@@ -358,9 +362,7 @@ impl<S: Shelf> Replica<S> {
         today: Date,
     ) -> Result<Mutation, RecordError> {
         // Another tab may have queued changes since this one last looked.
-        if let Some(outbox) = read_json::<Outbox>(&self.shelf, &self.key("outbox")) {
-            self.outbox = outbox;
-        }
+        self.refresh_outbox();
         let mut sequencer = self.outbox.sequencer.clone();
         let mutation = sequencer.next(customer, change, now);
         let current = self.views.get(&customer);
@@ -377,14 +379,17 @@ impl<S: Shelf> Replica<S> {
             vec![apply(current, &mutation, &ctx).map_err(RecordError::Refused)?.0]
         };
 
-        let mut outbox = self.outbox.clone();
-        outbox.sequencer = sequencer;
-        outbox.pending.push(mutation.clone());
-        let json = to_json(&outbox);
+        // Added in place (a copy of a long offline outbox per change made a
+        // burst of edits quadratic) and taken back if storage refuses it.
+        let before = std::mem::replace(&mut self.outbox.sequencer, sequencer);
+        self.outbox.pending.push(mutation.clone());
+        let json = self.outbox_parts.write(&self.outbox);
         if self.write_making_room(&self.key("outbox"), &json).is_err() {
+            self.outbox.pending.pop();
+            self.outbox.sequencer = before;
             return Err(RecordError::Full);
         }
-        self.outbox = outbox;
+        self.outbox_text = json;
         for archive in shown {
             self.views.insert(archive.id, archive);
         }
@@ -419,11 +424,13 @@ impl<S: Shelf> Replica<S> {
         outbox.sent.extend(taken);
         outbox.sequencer.last_seq = outbox.sequencer.last_seq.max(reply.last_seq);
         self.write_making_room(&self.key("refused"), &to_json(&refused))?;
-        self.write_making_room(&self.key("outbox"), &to_json(&outbox))?;
+        let json = self.outbox_parts.write(&outbox);
+        self.write_making_room(&self.key("outbox"), &json)?;
         // Each archive once: a long offline outbox names the same few many times.
         let touched: std::collections::BTreeSet<CustomerId> =
             self.outbox.pending.iter().map(|m| m.customer).collect();
         self.outbox = outbox;
+        self.outbox_text = json;
         self.refused = refused;
         for id in touched {
             self.rebuild(&id);
@@ -442,8 +449,10 @@ impl<S: Shelf> Replica<S> {
             seq += 1;
         }
         outbox.sequencer.last_seq = seq - 1;
-        self.write_making_room(&self.key("outbox"), &to_json(&outbox))?;
+        let json = self.outbox_parts.write(&outbox);
+        self.write_making_room(&self.key("outbox"), &json)?;
         self.outbox = outbox;
+        self.outbox_text = json;
         Ok(())
     }
 
@@ -496,7 +505,9 @@ impl<S: Shelf> Replica<S> {
                     }
                 }
                 self.outbox.sent.clear();
-                self.write_making_room(&self.key("outbox"), &to_json(&self.outbox))?;
+                let json = self.outbox_parts.write(&self.outbox);
+                self.write_making_room(&self.key("outbox"), &json)?;
+                self.outbox_text = json;
             }
         }
         self.write_making_room(&self.key("meta"), &to_json(&meta))?;
@@ -613,6 +624,19 @@ impl<S: Shelf> Replica<S> {
         Ok(())
     }
 
+    /// Takes the outbox from storage when it differs from what this replica
+    /// last read or wrote (another tab queued or confirmed changes). An
+    /// unreadable one is left alone: `open` has set it aside already.
+    fn refresh_outbox(&mut self) {
+        let Some(raw) = self.shelf.read(&self.key("outbox")) else { return };
+        if raw != self.outbox_text
+            && let Ok(outbox) = serde_json::from_str(&raw)
+        {
+            self.outbox = outbox;
+            self.outbox_text = raw;
+        }
+    }
+
     /// Writes, evicting cached archives (least recently used, none with an
     /// unconfirmed change) until the write fits or nothing is left to evict.
     fn write_making_room(&mut self, key: &str, value: &str) -> Result<(), ShelfFull> {
@@ -721,6 +745,42 @@ fn rebased(change: Change, base: u64) -> Change {
     }
 }
 
+/// Each queued change's JSON, kept between writes of the outbox: the outbox
+/// is one key, rewritten after every change, and serialising a long offline
+/// queue afresh each time made a burst of edits quadratic. Keyed by id and
+/// number, since renumbering is the only thing that changes a queued change.
+#[derive(Debug, Default)]
+struct OutboxParts {
+    parts: HashMap<(MutationId, u64), String>,
+}
+
+impl OutboxParts {
+    /// The same text as `serde_json::to_string(outbox)`.
+    fn write(&mut self, outbox: &Outbox) -> String {
+        let mut kept = HashMap::with_capacity(outbox.pending.len() + outbox.sent.len());
+        let mut out = String::from("{\"sequencer\":");
+        out.push_str(&to_json(&outbox.sequencer));
+        for (name, list) in [("pending", &outbox.pending), ("sent", &outbox.sent)] {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":[");
+            for (n, mutation) in list.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                let key = (mutation.id, mutation.seq);
+                let text = self.parts.remove(&key).unwrap_or_else(|| to_json(mutation));
+                out.push_str(&text);
+                kept.insert(key, text);
+            }
+            out.push(']');
+        }
+        out.push('}');
+        self.parts = kept;
+        out
+    }
+}
+
 fn read_json<T: DeserializeOwned>(shelf: &impl Shelf, key: &str) -> Option<T> {
     serde_json::from_str(&shelf.read(key)?).ok()
 }
@@ -748,6 +808,34 @@ mod tests {
         assert_eq!(reopened.pending().len(), 2);
         assert_eq!(reopened.customer(&id).unwrap().fields.name.as_str(), "张三");
         assert_eq!(reopened.sequencer().last_seq, 2);
+    }
+
+    #[test]
+    fn the_stored_outbox_is_exactly_what_serde_writes_through_changes_answers_and_renumbering() {
+        let mut replica = Replica::open(MemoryShelf::default(), &rep());
+        let stored = |replica: &Replica<MemoryShelf>| replica.shelf().read(&replica.key("outbox")).unwrap();
+        let id = CustomerId::new();
+        replica.record(id, create("张三"), Timestamp(1), today()).unwrap();
+        replica.record(id, phone_edit("13800138000", 0), Timestamp(2), today()).unwrap();
+        assert_eq!(stored(&replica), serde_json::to_string(&replica.outbox).unwrap());
+
+        // Another tab queues a change: this one picks it up before its own.
+        let mut other = Replica::open(replica.shelf().clone(), &rep());
+        other.record(id, phone_edit("13900139000", 0), Timestamp(3), today()).unwrap();
+        replica.shelf = other.shelf().clone();
+        replica.record(id, phone_edit("13700137000", 0), Timestamp(4), today()).unwrap();
+        assert_eq!(replica.pending().len(), 4);
+        assert_eq!(stored(&replica), serde_json::to_string(&replica.outbox).unwrap());
+
+        replica.renumber_from(7).unwrap();
+        assert_eq!(replica.pending()[0].seq, 7);
+        assert_eq!(stored(&replica), serde_json::to_string(&replica.outbox).unwrap());
+
+        let mut server = Server::default();
+        let reply = server.push(&replica.outgoing(2));
+        replica.acknowledge(&reply).unwrap();
+        assert_eq!(replica.outbox.sent.len(), 2);
+        assert_eq!(stored(&replica), serde_json::to_string(&replica.outbox).unwrap());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
 use domain::sync::{Answer, Cookie, Problem, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
 use domain::{Change, CustomerName, Phone};
-use store::{NewUser, Store, StoreError};
+use store::{HashedPassword, InitialPassword, NewUser, Store, StoreError};
 use surreal_process::{DatabaseProcess, ROOT_PASSWORD, ROOT_USER, Storage};
 use uuid::Uuid;
 
@@ -203,6 +203,13 @@ fn item_id(n: u32) -> ItemId {
     ItemId(Uuid::from_u64_pair(0x0173_0000_0000_7000, u64::from(n) | 0x8000_0000_0000_0000))
 }
 
+/// Every simulated user's password, hashed once per process: argon2 is slow
+/// on purpose and took a third of a seed's start.
+fn simulated_password() -> HashedPassword {
+    static HASH: std::sync::OnceLock<HashedPassword> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| HashedPassword::new("simulated-password").expect("a valid password")).clone()
+}
+
 impl World {
     pub(crate) async fn new(schedule: &Schedule) -> Result<Self, String> {
         let server = Server::start(schedule.disk, schedule.servers).await?;
@@ -214,7 +221,7 @@ impl World {
                     display_name: (*name).into(),
                     role: if i == 2 { Role::Manager } else { Role::Rep },
                     team: Some("north".into()),
-                    password: "simulated-password".into(),
+                    password: InitialPassword::Hashed(simulated_password()),
                 })
                 .await
                 .map_err(|e| format!("create user: {e}"))?;

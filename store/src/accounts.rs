@@ -34,7 +34,49 @@ pub struct NewUser {
     /// Team, created when it does not exist yet.
     pub team: Option<String>,
     /// The initial password.
-    pub password: String,
+    pub password: InitialPassword,
+}
+
+/// A new account's password: typed by a person, or hashed once beforehand
+/// so that many accounts sharing one password (test people, simulated
+/// users, a demo) do not each pay argon2's deliberate slowness.
+#[derive(Debug, Clone)]
+pub enum InitialPassword {
+    /// As typed: checked against the password rules, then hashed.
+    Plain(String),
+    /// Hashed already by [`HashedPassword::new`].
+    Hashed(HashedPassword),
+}
+
+impl From<&str> for InitialPassword {
+    fn from(password: &str) -> Self {
+        Self::Plain(password.to_owned())
+    }
+}
+
+impl From<String> for InitialPassword {
+    fn from(password: String) -> Self {
+        Self::Plain(password)
+    }
+}
+
+/// A password that passed the rules, hashed with argon2id (a PHC string).
+/// Only [`HashedPassword::new`] makes one, so the rules cannot be skipped.
+#[derive(Clone)]
+pub struct HashedPassword(String);
+
+impl HashedPassword {
+    /// Checks `password` against the rules and hashes it, on this thread.
+    pub fn new(password: &str) -> Result<Self, StoreError> {
+        check_password(password).map_err(StoreError::Invalid)?;
+        argon2id_hash(password.as_bytes()).map(Self)
+    }
+}
+
+impl std::fmt::Debug for HashedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedPassword(..)")
+    }
 }
 
 /// Checks a sign-in name and returns it lowercased.
@@ -281,8 +323,13 @@ impl Store {
         if team.as_ref().is_some_and(|t| t.chars().count() > 60) {
             return Err(StoreError::Invalid(FieldError::new("team", "too_long").with_limit(60)));
         }
-        check_password(&new.password).map_err(StoreError::Invalid)?;
-        let hash = self.hash_password(new.password.clone()).await?;
+        let hash = match &new.password {
+            InitialPassword::Plain(password) => {
+                check_password(password).map_err(StoreError::Invalid)?;
+                self.hash_password(password.clone()).await?
+            }
+            InitialPassword::Hashed(hashed) => hashed.0.clone(),
+        };
         let response = self
             .db
             .query(

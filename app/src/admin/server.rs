@@ -33,7 +33,7 @@ pub(super) async fn create(
     let role =
         Role::parse(&role).ok_or_else(|| AppError::invalid(FieldError::new("role", "unknown")).respond())?;
     let team = Some(team).filter(|t| !t.trim().is_empty());
-    let new = NewUser { username, display_name, role, team, password };
+    let new = NewUser { username, display_name, role, team, password: password.into() };
     let user = answer(state.store.create_user(&new).await)?;
     tracing::info!(admin = %admin.id, user = %user.id, role = role.as_str(), "user created");
     let detail = serde_json::json!({ "user": user.id.0, "role": role.as_str(), "team": user.team });

@@ -14,7 +14,7 @@ use domain::time::Timestamp;
 use domain::{Change, CustomerName};
 use serde_json::{Value, json};
 use server::config::Settings;
-use store::{NewUser, Store};
+use store::{HashedPassword, InitialPassword, NewUser, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -91,6 +91,13 @@ impl TestApp {
     }
 }
 
+/// [`PASSWORD`] hashed once for every test in this binary: argon2 is slow on
+/// purpose, and six people per test added up.
+fn hashed_password() -> HashedPassword {
+    static HASH: std::sync::OnceLock<HashedPassword> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| HashedPassword::new(PASSWORD).expect("a valid password")).clone()
+}
+
 async fn create_people(store: &Store) {
     for (user, role, team) in PEOPLE {
         store
@@ -99,7 +106,7 @@ async fn create_people(store: &Store) {
                 display_name: format!("User {user}"),
                 role: *role,
                 team: team.map(Into::into),
-                password: PASSWORD.into(),
+                password: InitialPassword::Hashed(hashed_password()),
             })
             .await
             .expect("create user");

@@ -8,7 +8,7 @@ use domain::mutation::Sequencer;
 use domain::policy::{Role, Viewer};
 use domain::time::{Date, Timestamp};
 use domain::{Change, CustomerName, Mutation};
-use store::{NewUser, Outcome, PushReply, Store};
+use store::{HashedPassword, InitialPassword, NewUser, Outcome, PushReply, Store};
 
 /// `a`, `b`: reps in north; `c`: rep in south; `m`: north's manager;
 /// `n`: south's manager; `root`: admin.
@@ -32,6 +32,13 @@ pub struct World {
     clients: HashMap<String, Sequencer>,
 }
 
+/// [`PASSWORD`] hashed once for every test in this binary: argon2 is slow on
+/// purpose, and six people per test added up.
+fn hashed_password() -> HashedPassword {
+    static HASH: std::sync::OnceLock<HashedPassword> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| HashedPassword::new(PASSWORD).expect("a valid password")).clone()
+}
+
 impl World {
     /// A fresh in-memory store with everyone in [`PEOPLE`].
     pub async fn new() -> Self {
@@ -49,7 +56,7 @@ impl World {
                     display_name: format!("User {user}"),
                     role: *role,
                     team: team.map(Into::into),
-                    password: PASSWORD.into(),
+                    password: InitialPassword::Hashed(hashed_password()),
                 })
                 .await
                 .unwrap();
