@@ -37,9 +37,6 @@ fn retryable(error: &surrealdb::Error) -> bool {
     text.contains("crm:stale") || text.contains("can be retried") || text.contains("already exists")
 }
 
-/// An archive as one mutation left it, with what it was before (none for a create).
-type Written = (Customer, Option<Customer>);
-
 /// An archive loaded for a push, with what it looked like before the batch.
 struct Loaded {
     original: Option<Customer>,
@@ -623,7 +620,7 @@ fn plan(
             continue;
         }
         let ctx = ApplyContext { version: version + 1, today };
-        let result = (|| -> Result<(Vec<Written>, Applied), Rejection> {
+        let result = (|| -> Result<(Vec<Customer>, Applied), Rejection> {
             server_checks(mutation)?;
             let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
             let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c).as_deref()));
@@ -635,12 +632,12 @@ fn plan(
             match (&mutation.change, current, from) {
                 (Change::Merge { .. }, Some(into), Some(from)) => {
                     let (merged, gone, applied) = apply_merge(into, from, mutation, &ctx)?;
-                    Ok((vec![(merged, Some(into.clone())), (gone, Some(from.clone()))], applied))
+                    Ok((vec![merged, gone], applied))
                 }
                 (Change::Merge { .. }, _, _) => Err(Rejection::new("customer.not_found")),
                 _ => {
                     let (after, applied) = apply(current, mutation, &ctx)?;
-                    Ok((vec![(after, current.cloned())], applied))
+                    Ok((vec![after], applied))
                 }
             }
         })();
@@ -649,7 +646,11 @@ fn plan(
             Ok((_, Applied::Duplicate)) => Outcome::Applied { version },
             Ok((archives, Applied::Done { conflicts })) => {
                 version += 1;
-                for (after, before) in archives {
+                for after in archives {
+                    // What it was, moved out rather than copied: an archive
+                    // with a long history is large, and this runs per change.
+                    let entry = loaded.entry(after.id).or_insert(Loaded { original: None, current: None });
+                    let before = entry.current.take();
                     let team = team_of(&after);
                     audit_rows(mutation, before.as_ref(), &after, team.as_deref(), &mut audit);
                     if let Some(before) = &before {
@@ -675,8 +676,8 @@ fn plan(
                     if !touched.contains(&after.id) {
                         touched.push(after.id);
                     }
-                    let entry = loaded.entry(after.id).or_insert(Loaded { original: None, current: None });
-                    entry.current = Some(after);
+                    let id = after.id;
+                    loaded.get_mut(&id).expect("entered above").current = Some(after);
                 }
                 if conflicts.is_empty() {
                     Outcome::Applied { version }
@@ -715,7 +716,7 @@ fn plan(
     for id in &touched {
         let entry = &loaded[id];
         let Some(after) = entry.current.as_ref() else { continue };
-        let team = team_of(&after);
+        let team = team_of(after);
         customers.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
         summaries.push(
             json!({ "key": id.to_string(), "row": crate::analytics::summary_row(after, team.as_deref()) }),
