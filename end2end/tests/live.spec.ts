@@ -1,8 +1,9 @@
 // Live updates: a change a colleague syncs reaches the screens of those who
 // see it within seconds, without waiting for the 30-second pull.
+import type { Page } from "@playwright/test";
 import { expect, guard, test } from "../support/fixtures";
 import { REPS, REP_PASSWORD } from "../support/global-setup";
-import { RepApp, ensureUser, signIn, unique } from "../support/app";
+import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
 
 const MANAGER = "lina";
 const MANAGER_PASSWORD = "manager-password-42";
@@ -42,4 +43,34 @@ test("a rep's new customer appears on the team manager's list within seconds, wi
   console.log(`live-update: n=${latencies.length} p50_ms=${latencies[2]} p95_ms=${p95} max_ms=${latencies[4]}`);
   expect(refused).toEqual([]);
   await phone.close();
+});
+
+test("one tab of a device holds the live stream; when it closes, another tab takes it over", async (
+  { page },
+  info,
+) => {
+  test.skip(info.project.name !== "tablet", "once: it is about tabs, not screens");
+  const context = page.context();
+  // Every live stream a tab of this device opens, by tab.
+  const streams = new Map<Page, number>();
+  const count = (tab: Page) =>
+    tab.on("request", (request) => {
+      if (request.url().endsWith("/api/sync/live")) streams.set(tab, (streams.get(tab) ?? 0) + 1);
+    });
+  count(page);
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  await new RepApp(page).expectSynced();
+  await expect.poll(() => streams.get(page) ?? 0).toBe(1);
+
+  const second = await context.newPage();
+  count(second);
+  await second.goto(`${baseUrl()}/customers`);
+  await ready(second);
+  await new RepApp(second).expectSynced();
+  // Past one tick of the second tab's loop (5 s): it saw the lease taken.
+  await second.waitForTimeout(6_000);
+  expect(streams.get(second) ?? 0).toBe(0);
+
+  await page.close();
+  await expect.poll(() => streams.get(second) ?? 0, { timeout: 12_000 }).toBe(1);
 });

@@ -2,7 +2,8 @@
 //! browser comes online, every few seconds while there is work, when the
 //! server announces a change this user sees, and when the rep asks. Only
 //! one tab at a time syncs (a lease in localStorage); the others follow
-//! through storage events.
+//! through storage events. Likewise one tab holds the live stream, so a rep
+//! with five tabs open costs the server one connection, not five.
 
 use std::time::Duration;
 
@@ -38,6 +39,18 @@ const LIVE_URL: &str = "/api/sync/live";
 /// Which tab syncs, and until when, as `<tab>|<ms>`.
 const LEASE_KEY: &str = "crm/sync-lease";
 const LEASE_MS: i64 = 15_000;
+/// Which tab holds the live stream, and until when, as `<tab>|<ms>`. The
+/// holder renews it every tick; when it closes, another tab takes over at
+/// its next tick.
+const LIVE_LEASE_KEY: &str = "crm/live-lease";
+const LIVE_LEASE_MS: i64 = 3 * TICK.as_millis() as i64;
+
+thread_local! {
+    /// This tab's live stream (an `EventSource`) and its listener, while the
+    /// tab holds the live lease.
+    static LIVE_STREAM: std::cell::RefCell<Option<(leptos::wasm_bindgen::JsValue, leptos::wasm_bindgen::closure::Closure<dyn Fn()>)>> =
+        const { std::cell::RefCell::new(None) };
+}
 
 /// What the sync badge shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -157,11 +170,16 @@ impl Offline {
         // A page left in the middle of a round must not keep the next page
         // (or another tab) from syncing until the lease runs out.
         let _ = window_event_listener(leptos::ev::pagehide, move |_| {
-            self.state.with_value(|s| release_lease(&s.tab));
+            self.state.with_value(|s| {
+                release_lease(LEASE_KEY, &s.tab);
+                release_lease(LIVE_LEASE_KEY, &s.tab);
+            });
+            close_live_stream();
         });
         // Another tab changed storage: read it again, at most twice a second.
         let _ = window_event_listener(leptos::ev::storage, move |event| {
-            let ours = event.key().is_none_or(|k| k.starts_with("crm/") && k != LEASE_KEY);
+            let ours =
+                event.key().is_none_or(|k| k.starts_with("crm/") && k != LEASE_KEY && k != LIVE_LEASE_KEY);
             let queued = self.state.with_value(|s| s.reload_queued);
             if ours && !queued {
                 self.state.update_value(|s| s.reload_queued = true);
@@ -180,7 +198,23 @@ impl Offline {
             }
         });
         set_interval(move || self.tick(), TICK);
-        self.hear_live_changes();
+        self.keep_live();
+    }
+
+    /// Holds the live stream while this tab holds the live lease, and lets
+    /// it go when another tab has taken the lease (after this one was
+    /// asleep in the background, say).
+    fn keep_live(self) {
+        let Some(tab) = self.state.with_value(|s| s.started.is_some().then(|| s.tab.clone())) else {
+            return;
+        };
+        if take_lease(LIVE_LEASE_KEY, &tab, now_ms(), LIVE_LEASE_MS) {
+            if LIVE_STREAM.with_borrow(Option::is_none) {
+                self.hear_live_changes();
+            }
+        } else {
+            close_live_stream();
+        }
     }
 
     /// Opens the server's live stream: when a colleague's change reaches an
@@ -194,10 +228,10 @@ impl Offline {
             return;
         };
         let Some(listen) = function(&source, "addEventListener") else { return };
-        // Lives as long as the page, like the stream it listens to.
+        // Kept beside the stream it listens to, and dropped with it.
         let changed = Closure::<dyn Fn()>::new(move || self.sync_soon());
         let _ = listen.call2(&source, &"changed".into(), changed.as_ref());
-        changed.forget();
+        LIVE_STREAM.with_borrow_mut(|live| *live = Some((source, changed)));
     }
 
     /// Closes the replica and removes everything of its user from this
@@ -213,6 +247,8 @@ impl Offline {
             shelf.delete(&key);
         }
         shelf.delete(LEASE_KEY);
+        shelf.delete(LIVE_LEASE_KEY);
+        close_live_stream();
         self.status.set(SyncStatus::default());
         self.revision.update(|r| *r += 1);
     }
@@ -320,6 +356,7 @@ impl Offline {
     }
 
     fn tick(self) {
+        self.keep_live();
         let (next_try, last_pull) = self.state.with_value(|s| (s.next_try, s.last_pull));
         let pending = self.status.with_untracked(|s| s.pending);
         let now = now_ms();
@@ -358,7 +395,7 @@ impl Offline {
                 s.again = true;
                 return false;
             }
-            if !take_lease(&s.tab, now) {
+            if !take_lease(LEASE_KEY, &s.tab, now, LEASE_MS) {
                 return false;
             }
             s.running = true;
@@ -397,13 +434,13 @@ impl Offline {
         }
         self.state.update_value(|s| {
             s.running = false;
-            release_lease(&s.tab);
+            release_lease(LEASE_KEY, &s.tab);
         });
     }
 
     /// A long first pull keeps the lease, so no other tab starts a second one.
     fn renew_lease(self) {
-        self.state.with_value(|s| take_lease(&s.tab, now_ms()));
+        self.state.with_value(|s| take_lease(LEASE_KEY, &s.tab, now_ms(), LEASE_MS));
     }
 
     /// One sync round (see [`Round`]): the outbox, then every new page.
@@ -461,26 +498,36 @@ fn problem(error: AppError) -> Problem {
     }
 }
 
-/// Takes or renews the sync lease for `tab`; false while another tab holds it.
-fn take_lease(tab: &str, now: i64) -> bool {
+/// Takes or renews the lease under `key` for `tab` for `ms`; false while
+/// another tab holds it.
+fn take_lease(key: &str, tab: &str, now: i64, ms: i64) -> bool {
     let storage = LocalStorage::raw();
-    if let Ok(Some(current)) = storage.get_item(LEASE_KEY)
+    if let Ok(Some(current)) = storage.get_item(key)
         && let Some((holder, until)) = current.split_once('|')
         && holder != tab
         && until.parse::<i64>().unwrap_or(0) > now
     {
         return false;
     }
-    let ours = format!("{tab}|{}", now + LEASE_MS);
-    let _ = storage.set_item(LEASE_KEY, &ours);
-    storage.get_item(LEASE_KEY).ok().flatten().as_deref() == Some(ours.as_str())
+    let ours = format!("{tab}|{}", now + ms);
+    let _ = storage.set_item(key, &ours);
+    storage.get_item(key).ok().flatten().as_deref() == Some(ours.as_str())
 }
 
-fn release_lease(tab: &str) {
+fn release_lease(key: &str, tab: &str) {
     let storage = LocalStorage::raw();
-    if let Ok(Some(current)) = storage.get_item(LEASE_KEY)
+    if let Ok(Some(current)) = storage.get_item(key)
         && current.starts_with(&format!("{tab}|"))
     {
-        let _ = storage.remove_item(LEASE_KEY);
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Closes this tab's live stream, if it has one.
+fn close_live_stream() {
+    if let Some((source, _listener)) = LIVE_STREAM.with_borrow_mut(Option::take)
+        && let Some(close) = function(&source, "close")
+    {
+        let _ = close.call0(&source);
     }
 }
