@@ -71,6 +71,6 @@ test("one tab of a device holds the live stream; when it closes, another tab tak
   await second.waitForTimeout(6_000);
   expect(streams.get(second) ?? 0).toBe(0);
 
-  await page.close();
+  await page.close({ runBeforeUnload: true });
   await expect.poll(() => streams.get(second) ?? 0, { timeout: 12_000 }).toBe(1);
 });

@@ -36,8 +36,9 @@ test("edits made offline survive reloads and a new page, then reach the server",
   await page.getByRole("tab", { name: "互动" }).click();
   await expect(page.locator(".timeline")).toContainText("地下室里拜访");
 
-  // A new page of the same install, still offline.
-  await page.close();
+  // A new page of the same install, still offline. The tab is closed as a
+  // person closes it (its page-hide handler lets go of the sync lease).
+  await page.close({ runBeforeUnload: true });
   const again = await app.context.newPage();
   await again.goto(`${baseUrl()}${path}`);
   await ready(again);
@@ -46,8 +47,10 @@ test("edits made offline survive reloads and a new page, then reach the server",
   await expect(again.getByTestId("order-count")).toHaveText("1");
   await second.expectPending(3);
 
-  // Back online: the outbox drains by itself.
+  // Back online: the outbox drains by itself, at once (the closed tab left
+  // no sync lease behind to wait out).
   await second.context.setOffline(false);
+  await expect(second.badge).toHaveAttribute("data-pending", "0", { timeout: 5_000 });
   await second.expectSynced();
 
   // The server has every edit: a fresh browser signs in and looks.

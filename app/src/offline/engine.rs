@@ -85,6 +85,10 @@ struct LoopState {
     last_pull: i64,
     tab: String,
     reload_queued: bool,
+    /// The page is going away (or into the back-forward cache): a round
+    /// started now would take the sync lease and never give it back,
+    /// keeping every other tab from syncing until the lease runs out.
+    hidden: bool,
 }
 
 /// The replica and its sync loop, shared by every page through context.
@@ -170,11 +174,18 @@ impl Offline {
         // A page left in the middle of a round must not keep the next page
         // (or another tab) from syncing until the lease runs out.
         let _ = window_event_listener(leptos::ev::pagehide, move |_| {
-            self.state.with_value(|s| {
+            self.state.update_value(|s| {
+                s.hidden = true;
                 release_lease(LEASE_KEY, &s.tab);
                 release_lease(LIVE_LEASE_KEY, &s.tab);
             });
             close_live_stream();
+        });
+        // Back from the back-forward cache: a tab like any other again.
+        let _ = window_event_listener(leptos::ev::pageshow, move |_| {
+            self.state.update_value(|s| s.hidden = false);
+            self.keep_live();
+            self.sync_now();
         });
         // Another tab changed storage: read it again, at most twice a second.
         let _ = window_event_listener(leptos::ev::storage, move |event| {
@@ -205,7 +216,7 @@ impl Offline {
     /// it go when another tab has taken the lease (after this one was
     /// asleep in the background, say).
     fn keep_live(self) {
-        let Some(tab) = self.state.with_value(|s| s.started.is_some().then(|| s.tab.clone())) else {
+        let Some(tab) = self.state.with_value(|s| (s.started.is_some() && !s.hidden).then(|| s.tab.clone())) else {
             return;
         };
         if take_lease(LIVE_LEASE_KEY, &tab, now_ms(), LIVE_LEASE_MS) {
@@ -388,7 +399,7 @@ impl Offline {
     async fn run(self) {
         let now = now_ms();
         let go = self.state.try_update_value(|s| {
-            if s.started.is_none() {
+            if s.started.is_none() || s.hidden {
                 return false;
             }
             if s.running {
