@@ -2,11 +2,12 @@
 //! a cookie, so the server renders the page in it and the offline shell
 //! boots in it too.
 
-use domain::FieldError;
 use domain::analytics::rfm::Segment;
 use domain::archive::{
-    Category, FeedbackKind, FeedbackStatus, InteractionKind, LifecycleStage, PartyKind, PhoneLabel, TaskKind,
+    Category, CompanySize, ContactChannel, FeedbackKind, FeedbackStatus, Gender, InteractionKind,
+    LifecycleStage, PartyKind, PhoneLabel, SourceChannel, TaskKind,
 };
+use domain::{FieldError, Refusal};
 use leptos::prelude::*;
 
 /// The cookie that holds the chosen language.
@@ -198,6 +199,28 @@ pub struct Texts {
     pub next_review_label: &'static str,
     pub owner_label: &'static str,
     pub occupation_label: &'static str,
+    pub id_number_label: &'static str,
+    pub gender_label: &'static str,
+    pub company_size_label: &'static str,
+    pub source_label: &'static str,
+    pub province_label: &'static str,
+    pub consent_label: &'static str,
+    pub id_fill_hint: &'static str,
+    pub id_fill: &'static str,
+    pub remove_item: &'static str,
+    pub remove_confirm: &'static str,
+    pub colours_label: &'static str,
+    pub preference_notes_label: &'static str,
+    pub preference_notes_hint: &'static str,
+    pub list_hint: &'static str,
+    pub marketing_label: &'static str,
+    pub consent_how_label: &'static str,
+    pub consent_at_label: &'static str,
+    pub consent_how_hint: &'static str,
+    pub edit_preferences: &'static str,
+    pub edit_consent: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
     pub industry_label: &'static str,
     pub product_label: &'static str,
     pub quantity_label: &'static str,
@@ -260,6 +283,8 @@ pub struct Texts {
     pub history_created: &'static str,
     pub history_field: &'static str,
     pub history_item: &'static str,
+    pub history_item_edited: &'static str,
+    pub history_item_removed: &'static str,
     pub shared_with_label: &'static str,
     pub shared_with_hint: &'static str,
     pub history_local: &'static str,
@@ -393,6 +418,28 @@ const ZH_CN: Texts = Texts {
     next_review_label: "下次复核",
     owner_label: "建档人",
     occupation_label: "职业",
+    id_number_label: "证件号码",
+    gender_label: "性别",
+    company_size_label: "企业规模",
+    source_label: "来源",
+    province_label: "省份",
+    consent_label: "营销授权",
+    id_fill_hint: "证件号码显示：生日 {birthday}，性别 {gender}。",
+    id_fill: "填入",
+    remove_item: "删除",
+    remove_confirm: "确认删除",
+    colours_label: "喜欢的颜色",
+    preference_notes_label: "其他偏好",
+    preference_notes_hint: "每行一项，如：口味：少糖",
+    list_hint: "用逗号或顿号分隔",
+    marketing_label: "同意接收营销信息",
+    consent_how_label: "授权方式",
+    consent_at_label: "授权时间",
+    consent_how_hint: "如：纸质签字、网页勾选",
+    edit_preferences: "编辑偏好",
+    edit_consent: "编辑授权",
+    yes: "是",
+    no: "否",
     industry_label: "行业",
     product_label: "产品",
     quantity_label: "数量",
@@ -455,6 +502,8 @@ const ZH_CN: Texts = Texts {
     history_created: "{who} 创建了档案",
     history_field: "{who} 修改了{field}",
     history_item: "{who} 添加了{kind}",
+    history_item_edited: "{who} 修改了{kind}",
+    history_item_removed: "{who} 删除了{kind}",
     shared_with_label: "共享给同事",
     shared_with_hint: "同事的用户名，用逗号分隔",
     history_local: "本机修改，尚未同步",
@@ -588,6 +637,28 @@ const EN: Texts = Texts {
     next_review_label: "Next review",
     owner_label: "Record keeper",
     occupation_label: "Occupation",
+    id_number_label: "ID number",
+    gender_label: "Gender",
+    company_size_label: "Company size",
+    source_label: "Source",
+    province_label: "Province",
+    consent_label: "Marketing consent",
+    id_fill_hint: "The ID number says: born {birthday}, {gender}.",
+    id_fill: "Fill in",
+    remove_item: "Delete",
+    remove_confirm: "Confirm delete",
+    colours_label: "Favourite colours",
+    preference_notes_label: "Other preferences",
+    preference_notes_hint: "One per line, e.g. taste: less sugar",
+    list_hint: "Separate with commas",
+    marketing_label: "Agrees to marketing messages",
+    consent_how_label: "How consent was given",
+    consent_at_label: "Consent recorded",
+    consent_how_hint: "e.g. signed form, web checkbox",
+    edit_preferences: "Edit preferences",
+    edit_consent: "Edit consent",
+    yes: "Yes",
+    no: "No",
     industry_label: "Industry",
     product_label: "Product",
     quantity_label: "Quantity",
@@ -650,6 +721,8 @@ const EN: Texts = Texts {
     history_created: "{who} created the record",
     history_field: "{who} changed {field}",
     history_item: "{who} added {kind}",
+    history_item_edited: "{who} changed {kind}",
+    history_item_removed: "{who} removed {kind}",
     shared_with_label: "Shared with colleagues",
     shared_with_hint: "Colleagues' user names, separated by commas",
     history_local: "Changed here, not yet synced",
@@ -712,6 +785,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "due" => t.due_label,
         "region" => t.region_label,
         "occupation" => t.occupation_label,
+        "id_number" => t.id_number_label,
         "industry" => t.industry_label,
         "address" => t.address_label,
         "preferences" => t.tab_preferences,
@@ -737,8 +811,18 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("too_short", false) => "{label}: at least {limit} characters.",
         ("wrong", true) => "{label}不正确。",
         ("wrong", false) => "{label}: not right.",
-        ("invalid", true) => "{label}格式不正确。",
-        ("invalid", false) => "{label}: not in a valid format.",
+        ("invalid" | "format", true) => "{label}格式不正确。",
+        ("invalid" | "format", false) => "{label}: not in a valid format.",
+        ("length", true) => "{label}应为 {limit} 位。",
+        ("length", false) => "{label}: must have {limit} characters.",
+        ("check_digit", true) => "{label}的校验位对不上，有一位数字输错了，请逐位核对。",
+        ("check_digit", false) => "{label}: the check digit does not match, so a digit is mistyped.",
+        ("check_character", true) => "{label}的校验码对不上，有一位输错了，请逐位核对。",
+        ("check_character", false) => {
+            "{label}: the check character does not match, so a character is mistyped."
+        }
+        ("birth_date", true) => "{label}里的出生日期不存在或晚于今天。",
+        ("birth_date", false) => "{label}: the date of birth in it does not exist or is in the future.",
         ("in_future", true) => "{label}不能晚于今天。",
         ("in_future", false) => "{label}: cannot be in the future.",
         ("negative", true) => "{label}不能为负数。",
@@ -778,28 +862,67 @@ pub fn app_error_message(locale: Locale, error: &crate::error::AppError) -> Stri
     }
 }
 
-/// A refusal code from the server or the replica, for people.
+/// What a refused change means, for the person who made it. Field errors
+/// speak for themselves; a code this version does not know is shown as is.
 pub fn refusal_message(locale: Locale, code: &str, errors: &[FieldError]) -> String {
     if !errors.is_empty() {
         return errors.iter().map(|e| field_error_message(locale, e)).collect::<Vec<_>>().join(" ");
     }
-    let zh = locale == Locale::ZhCn;
-    let known = match code.split('.').next().unwrap_or_default() {
-        "forbidden" => Some(texts(locale).error_forbidden),
-        "customer" if code.ends_with("not_found") => Some(if zh {
-            "这位客户已不存在或你无法访问。"
-        } else {
-            "This customer no longer exists or is out of your reach."
-        }),
-        "customer" if code.ends_with("exists") => {
-            Some(if zh { "这位客户已存在。" } else { "This customer exists already." })
-        }
-        _ => None,
-    };
-    match known {
-        Some(text) => format!("{text} ({code})"),
+    match Refusal::parse(code) {
+        Some(refusal) => refusal_text(locale, refusal).to_owned(),
         None => format!("{} ({code})", texts(locale).rejected),
     }
+}
+
+/// The message for each refusal; the match is exhaustive, so a new code
+/// cannot reach people without one.
+pub fn refusal_text(locale: Locale, refusal: Refusal) -> &'static str {
+    use Refusal::*;
+    let (zh, en) = match refusal {
+        Invalid => (
+            "有内容不符合要求，请检查后再保存。",
+            "Something does not meet the rules; check it and save again.",
+        ),
+        CustomerExists => ("这位客户已存在。", "This customer exists already."),
+        CustomerMismatch => ("这项修改不属于这份档案。", "This change belongs to another record."),
+        CustomerNotFound => {
+            ("这位客户已不存在或你无法访问。", "This customer no longer exists or is out of your reach.")
+        }
+        EditsEmpty => ("没有要保存的修改。", "There is nothing to save."),
+        Forbidden => (texts(Locale::ZhCn).error_forbidden, texts(Locale::En).error_forbidden),
+        ForbiddenAuthor => {
+            ("这项修改不是以你的身份做出的，请重新登录。", "This change was not made as you; sign in again.")
+        }
+        ForbiddenOwner => {
+            ("只有建档人或其主管可以这样做。", "Only the record keeper or their manager may do this.")
+        }
+        ForbiddenSensitive => {
+            ("你无权修改这份档案的敏感信息。", "You may not change this record's sensitive details.")
+        }
+        ItemNotFound => ("这条记录已不存在。", "This entry no longer exists."),
+        MergeDeleted => ("要合并的档案已被删除。", "One of the records to merge has been deleted."),
+        MergeNeedsBothArchives => (
+            "合并需要两份档案都在手边，请联网后再试。",
+            "A merge needs both records at hand; try again online.",
+        ),
+        MergeNotAMerge => ("这项修改不是合并。", "This change is not a merge."),
+        MergeSameArchive => ("不能把档案合并到它自己。", "A record cannot be merged into itself."),
+        OwnerUnknown => ("新的建档人不是在职的同事。", "The new record keeper is not an active colleague."),
+        RefusedNotFound => {
+            ("这项被拒绝的修改已经处理过了。", "This refused change has been dealt with already.")
+        }
+        ReplicaClosed => {
+            ("本机存储未打开，请重新登录。", "This device's storage is not open; sign in again.")
+        }
+        SharedWithUnknown => {
+            ("只能共享给在职的同事。", "An archive can be shared only with active colleagues.")
+        }
+        SyncUnknownOutcome => (
+            "服务器没有这项修改的结果，请重新同步。",
+            "The server lost the outcome of this change; sync again.",
+        ),
+    };
+    if locale == Locale::ZhCn { zh } else { en }
 }
 
 /// Names of the choices in the archive, by locale.
@@ -876,6 +999,36 @@ labels!(PartyKind {
     Company => "企业", "Company";
 });
 
+labels!(Gender {
+    Male => "男", "Male";
+    Female => "女", "Female";
+    Other => "其他", "Other";
+});
+
+labels!(CompanySize {
+    Micro => "20 人以下", "Under 20 people";
+    Small => "20–99 人", "20–99 people";
+    Medium => "100–999 人", "100–999 people";
+    Large => "1000 人及以上", "1,000 people or more";
+});
+
+labels!(SourceChannel {
+    RepEntry => "业务员录入", "Entered by a rep";
+    WebForm => "网页登记", "Web form";
+    Import => "导入", "Import";
+    Referral => "老客户介绍", "Referral";
+    Event => "展会活动", "Event or fair";
+    ECommerce => "电商订单", "Online shop";
+});
+
+labels!(ContactChannel {
+    Phone => "电话", "Phone";
+    Sms => "短信", "Text message";
+    Wechat => "微信", "WeChat";
+    Email => "邮件", "Email";
+    Visit => "上门", "Visit";
+});
+
 labels!(PhoneLabel {
     Mobile => "手机", "Mobile";
     Work => "工作", "Work";
@@ -933,6 +1086,31 @@ mod tests {
             for locale in [Locale::ZhCn, Locale::En] {
                 let message = field_error_message(locale, &error);
                 assert!(!message.contains(&error.code), "{locale:?} lacks text for {code}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_refusal_has_a_message_in_both_languages_and_no_raw_code() {
+        for refusal in Refusal::ALL {
+            let zh = refusal_message(Locale::ZhCn, refusal.code(), &[]);
+            let en = refusal_message(Locale::En, refusal.code(), &[]);
+            assert_ne!(zh, en, "{refusal:?}");
+            for message in [&zh, &en] {
+                assert!(!message.contains(refusal.code()), "{refusal:?}: {message}");
+            }
+        }
+        assert!(refusal_message(Locale::En, "no.such_code", &[]).contains("no.such_code"));
+    }
+
+    #[test]
+    fn every_id_number_error_is_explained_in_both_languages() {
+        for code in ["format", "length", "check_digit", "check_character", "birth_date"] {
+            let error = FieldError::new("id_number", code).with_limit(18);
+            for locale in [Locale::ZhCn, Locale::En] {
+                let message = field_error_message(locale, &error);
+                assert!(!message.contains(&error.code), "{locale:?} lacks text for {code}: {message}");
+                assert!(message.contains(texts(locale).id_number_label), "{message}");
             }
         }
     }

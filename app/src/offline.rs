@@ -14,7 +14,10 @@ mod shelf;
 mod worker;
 
 pub use badge::SyncBadge;
-pub use describe::{change_summary, describe_value, field_label, item_label};
+pub use describe::{
+    change_summary, consent_summary, describe_value, field_label, item_label, preferences_summary,
+};
 pub use engine::{Offline, Problem, SyncStatus, now_ms, today, use_offline};
+pub use js::{function, property};
 pub use page::SyncPage;
 pub use worker::register_service_worker;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::Refusal;
 use crate::archive::{Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject};
 use crate::merge::{Register, Stamp, WriteOutcome};
 use crate::mutation::{Change, FieldEdit, Mutation};
@@ -45,13 +46,18 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// A rejection with a code and no field errors.
-    pub fn new(code: &str) -> Self {
-        Self { code: code.into(), errors: Vec::new() }
+    /// A rejection for `refusal`, with no field errors.
+    pub fn new(refusal: Refusal) -> Self {
+        Self { code: refusal.code().into(), errors: Vec::new() }
     }
 
     fn invalid(errors: Vec<FieldError>) -> Self {
-        Self { code: "invalid".into(), errors }
+        Self { code: Refusal::Invalid.code().into(), errors }
+    }
+
+    /// The refusal its code names, if this version knows it.
+    pub fn refusal(&self) -> Option<Refusal> {
+        Refusal::parse(&self.code)
     }
 }
 
@@ -64,7 +70,7 @@ pub fn apply(
 ) -> Result<(Customer, Applied), Rejection> {
     if let Some(customer) = current {
         if customer.id != mutation.customer {
-            return Err(Rejection::new("customer.mismatch"));
+            return Err(Rejection::new(Refusal::CustomerMismatch));
         }
         let last = customer.applied_seq.get(&mutation.client).copied().unwrap_or(0);
         if mutation.seq <= last {
@@ -82,8 +88,8 @@ pub fn apply(
 
     let (mut customer, conflicts) = match (&mutation.change, current) {
         (Change::Create { fields }, None) => (create(mutation, fields, &stamp, ctx)?, Vec::new()),
-        (Change::Create { .. }, Some(_)) => return Err(Rejection::new("customer.exists")),
-        (_, None) => return Err(Rejection::new("customer.not_found")),
+        (Change::Create { .. }, Some(_)) => return Err(Rejection::new(Refusal::CustomerExists)),
+        (_, None) => return Err(Rejection::new(Refusal::CustomerNotFound)),
         (change, Some(existing)) => {
             let mut customer = existing.clone();
             let conflicts = change_existing(&mut customer, change, &stamp, ctx)?;
@@ -107,19 +113,19 @@ pub fn apply_merge(
     ctx: &ApplyContext,
 ) -> Result<(Customer, Customer, Applied), Rejection> {
     let Change::Merge { from: from_id, base } = &mutation.change else {
-        return Err(Rejection::new("merge.not_a_merge"));
+        return Err(Rejection::new(Refusal::MergeNotAMerge));
     };
     if into.id != mutation.customer || from.id != *from_id {
-        return Err(Rejection::new("customer.mismatch"));
+        return Err(Rejection::new(Refusal::CustomerMismatch));
     }
     if into.id == from.id {
-        return Err(Rejection::new("merge.same_archive"));
+        return Err(Rejection::new(Refusal::MergeSameArchive));
     }
     if into.applied_seq.get(&mutation.client).is_some_and(|&seq| mutation.seq <= seq) {
         return Ok((into.clone(), from.clone(), Applied::Duplicate));
     }
     if into.deleted() || from.deleted() {
-        return Err(Rejection::new("merge.deleted"));
+        return Err(Rejection::new(Refusal::MergeDeleted));
     }
     let stamp = Stamp {
         version: ctx.version,
@@ -228,10 +234,11 @@ fn create(
     stamp: &Stamp,
     ctx: &ApplyContext,
 ) -> Result<Customer, Rejection> {
-    let errors: Vec<FieldError> = FieldName::ALL
+    let mut errors: Vec<FieldError> = FieldName::ALL
         .iter()
         .filter_map(|&name| validate::field(&FieldValue::read(fields, name), ctx.today).err())
         .collect();
+    errors.extend(validate::id_number(fields.kind, fields.id_number.as_deref(), ctx.today).err());
     if !errors.is_empty() {
         return Err(Rejection::invalid(errors));
     }
@@ -272,13 +279,26 @@ fn change_existing(
         }
     };
     match change {
-        Change::Create { .. } => return Err(Rejection::new("customer.exists")),
+        Change::Create { .. } => return Err(Rejection::new(Refusal::CustomerExists)),
         Change::SetFields { edits } | Change::ResolveConflict { edits } => {
             if edits.is_empty() {
-                return Err(Rejection::new("edits.empty"));
+                return Err(Rejection::new(Refusal::EditsEmpty));
             }
-            let errors: Vec<FieldError> =
+            let mut errors: Vec<FieldError> =
                 edits.iter().filter_map(|e| validate::field(&e.value, ctx.today).err()).collect();
+            // An ID number is read by the kind the archive has after this change.
+            let kind = edits
+                .iter()
+                .find_map(|e| match &e.value {
+                    FieldValue::Kind(kind) => Some(*kind),
+                    _ => None,
+                })
+                .unwrap_or(customer.fields.kind);
+            for edit in edits {
+                if let FieldValue::IdNumber(number) = &edit.value {
+                    errors.extend(validate::id_number(kind, number.as_deref(), ctx.today).err());
+                }
+            }
             if !errors.is_empty() {
                 return Err(Rejection::invalid(errors));
             }
@@ -390,12 +410,12 @@ fn change_existing(
                 ItemKind::Feedback => remove(&mut customer.feedback, *id, *base, stamp),
                 ItemKind::Task => remove(&mut customer.tasks, *id, *base, stamp),
             }
-            .ok_or_else(|| Rejection::new("item.not_found"))?;
+            .ok_or_else(|| Rejection::new(Refusal::ItemNotFound))?;
         }
         Change::Delete { base } => {
             customer.deletion.write(true, *base, stamp.clone());
         }
-        Change::Merge { .. } => return Err(Rejection::new("merge.needs_both_archives")),
+        Change::Merge { .. } => return Err(Rejection::new(Refusal::MergeNeedsBothArchives)),
         Change::Restore { base } => {
             customer.deletion.write(false, *base, stamp.clone());
         }
@@ -579,6 +599,36 @@ mod tests {
         assert_eq!(err.code, "invalid");
         assert_eq!(err.errors[0].code, "birthday.in_future");
         assert_eq!(server.get(), &before);
+    }
+
+    #[test]
+    fn an_id_number_is_checked_by_the_kind_the_archive_has_after_the_change() {
+        use crate::archive::PartyKind;
+        let id_number = |n: &str| FieldValue::IdNumber(Some(n.into()));
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let typo = server.push(&a.make(id, set(id_number("110105194912310021"), 1))).unwrap_err();
+        assert_eq!(typo.errors[0].code, "id_number.check_digit");
+        server.push(&a.make(id, set(id_number("11010519491231002X"), 1))).unwrap();
+
+        // The same edit turning the archive into a company reads a credit code.
+        let edits = |code: &str| {
+            vec![
+                FieldEdit { value: FieldValue::Kind(PartyKind::Company), base: 1 },
+                FieldEdit { value: id_number(code), base: 3 },
+            ]
+        };
+        let wrong =
+            server.push(&a.make(id, Change::SetFields { edits: edits("91350100M000100Y44") })).unwrap_err();
+        assert_eq!(wrong.errors[0].code, "id_number.check_character");
+        server.push(&a.make(id, Change::SetFields { edits: edits("91350100M000100Y43") })).unwrap();
+        assert_eq!(server.get().fields.kind, PartyKind::Company);
+
+        let mut fields = Fields::named(CustomerName::parse("李四").unwrap());
+        fields.id_number = Some("4403041990030712".into());
+        let short =
+            Server::new().push(&a.make(CustomerId::new(), Change::Create { fields: Box::new(fields) }));
+        assert_eq!(short.unwrap_err().errors[0].code, "id_number.length");
     }
 
     #[test]

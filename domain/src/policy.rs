@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Refusal;
 use crate::apply::Rejection;
 use crate::archive::{Customer, FieldName, FieldValue, PhoneLabel};
 use crate::ids::UserId;
@@ -196,17 +197,18 @@ pub fn check_mutation(
     colleague: &dyn Fn(&UserId) -> Option<Colleague>,
 ) -> Result<(), Rejection> {
     if mutation.author != viewer.user {
-        return Err(Rejection::new("forbidden.author"));
+        return Err(Rejection::new(Refusal::ForbiddenAuthor));
     }
     let new_owner_allowed = |owner: Option<&UserId>| -> Result<(), Rejection> {
         let Some(owner) = owner else {
             return if viewer.role == Role::Rep && mutation_is_create(mutation) {
-                Err(Rejection::new("forbidden.owner"))
+                Err(Rejection::new(Refusal::ForbiddenOwner))
             } else {
                 Ok(())
             };
         };
-        let target = colleague(owner).filter(|c| c.active).ok_or_else(|| Rejection::new("owner.unknown"))?;
+        let target =
+            colleague(owner).filter(|c| c.active).ok_or_else(|| Rejection::new(Refusal::OwnerUnknown))?;
         let allowed = match viewer.role {
             Role::Admin => true,
             Role::Manager => *owner == viewer.user || (target.team.is_some() && target.team == viewer.team),
@@ -216,13 +218,13 @@ pub fn check_mutation(
                     || (!mutation_is_create(mutation) && target.team.is_some() && target.team == viewer.team)
             }
         };
-        if allowed { Ok(()) } else { Err(Rejection::new("forbidden.owner")) }
+        if allowed { Ok(()) } else { Err(Rejection::new(Refusal::ForbiddenOwner)) }
     };
     let shared_allowed = |users: &BTreeSet<UserId>| -> Result<(), Rejection> {
         if users.iter().all(|u| colleague(u).is_some_and(|c| c.active)) {
             Ok(())
         } else {
-            Err(Rejection::new("shared_with.unknown"))
+            Err(Rejection::new(Refusal::SharedWithUnknown))
         }
     };
 
@@ -232,14 +234,14 @@ pub fn check_mutation(
                 new_owner_allowed(fields.owner.as_ref())?;
                 shared_allowed(&fields.shared_with)
             }
-            _ => Err(Rejection::new("customer.not_found")),
+            _ => Err(Rejection::new(Refusal::CustomerNotFound)),
         };
     };
     if sight == Sight::Hidden {
-        return Err(Rejection::new("customer.not_found"));
+        return Err(Rejection::new(Refusal::CustomerNotFound));
     }
     let full = sight == Sight::Full;
-    let forbidden = || Err(Rejection::new("forbidden"));
+    let forbidden = || Err(Rejection::new(Refusal::Forbidden));
     match &mutation.change {
         Change::Create { .. } => Ok(()),
         Change::SetFields { edits } | Change::ResolveConflict { edits } => {
@@ -248,7 +250,7 @@ pub fn check_mutation(
                 if !full
                     && (SENSITIVE.contains(&name) || matches!(name, FieldName::Owner | FieldName::SharedWith))
                 {
-                    return Err(Rejection::new("forbidden.sensitive"));
+                    return Err(Rejection::new(Refusal::ForbiddenSensitive));
                 }
                 match &edit.value {
                     FieldValue::Owner(owner) => new_owner_allowed(owner.as_ref())?,
@@ -507,7 +509,7 @@ mod tests {
     #[test]
     fn masking_hides_sensitive_values_and_competing_ones_too() {
         let mut fields = Fields::named(CustomerName::parse("李四").unwrap());
-        fields.id_number = Some("110101199003071234".into());
+        fields.id_number = Some("110101199003071233".into());
         fields.phones = vec![
             LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13800138000").unwrap() },
             LabelledPhone { label: PhoneLabel::Work, number: Phone::parse("01062345678").unwrap() },
@@ -553,7 +555,7 @@ mod tests {
         assert_eq!(customer.fields.address.detail.as_deref(), Some(MASK));
         let json = serde_json::to_string(&customer).unwrap();
         assert!(
-            !json.contains("199003071234") && !json.contains("199003079999") && !json.contains("朝阳路"),
+            !json.contains("199003071233") && !json.contains("199003079999") && !json.contains("朝阳路"),
             "{json}"
         );
         assert!(!has_sensitive_values(&customer));

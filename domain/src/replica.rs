@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::Refusal;
 use crate::apply::{ApplyContext, Rejection, apply, apply_merge};
 use crate::archive::Customer;
 use crate::dedup::SearchKeys;
@@ -370,9 +371,11 @@ impl<S: Shelf> Replica<S> {
         // What the person will see: the view with this change on top, the
         // same as replaying the whole outbox but without the cost of it.
         let shown: Vec<Customer> = if let Change::Merge { from, .. } = &mutation.change {
-            let from =
-                self.views.get(from).ok_or(RecordError::Refused(Rejection::new("customer.not_found")))?;
-            let into = current.ok_or(RecordError::Refused(Rejection::new("customer.not_found")))?;
+            let from = self
+                .views
+                .get(from)
+                .ok_or(RecordError::Refused(Rejection::new(Refusal::CustomerNotFound)))?;
+            let into = current.ok_or(RecordError::Refused(Rejection::new(Refusal::CustomerNotFound)))?;
             let (merged, gone, _) = apply_merge(into, from, &mutation, &ctx).map_err(RecordError::Refused)?;
             vec![merged, gone]
         } else {
@@ -557,7 +560,7 @@ impl<S: Shelf> Replica<S> {
     /// device sees now; it leaves the refused list once it is queued.
     pub fn resend(&mut self, id: &MutationId, now: Timestamp, today: Date) -> Result<Mutation, RecordError> {
         let Some(refused) = self.refused.iter().find(|r| r.mutation.id == *id).cloned() else {
-            return Err(RecordError::Refused(Rejection::new("refused.not_found")));
+            return Err(RecordError::Refused(Rejection::new(Refusal::RefusedNotFound)));
         };
         let customer = refused.mutation.customer;
         let change = rebased(refused.mutation.change, self.base(&customer));

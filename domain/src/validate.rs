@@ -3,7 +3,7 @@
 //! by construction; what is left are ranges, lengths and dates relative to today.
 
 use crate::FieldError;
-use crate::archive::{Contact, Feedback, FieldValue, Interaction, Order, Task};
+use crate::archive::{Contact, Feedback, FieldValue, Interaction, Order, PartyKind, Task};
 use crate::time::Date;
 
 /// Longest free text in a short field (occupation, region, ...), in characters.
@@ -99,6 +99,15 @@ pub fn field(value: &FieldValue, today: Date) -> Result<(), FieldError> {
             Err(FieldError::new("shared_with", "too_many").with_limit(MAX_SHARED as u32))
         }
         _ => Ok(()),
+    }
+}
+
+/// An ID number on an archive of `kind`: see [`crate::identity::check`].
+/// Empty is fine; the length limit is [`field`]'s.
+pub fn id_number(kind: PartyKind, number: Option<&str>, today: Date) -> Result<(), FieldError> {
+    match number.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(number) => crate::identity::check(kind, number, today),
+        None => Ok(()),
     }
 }
 

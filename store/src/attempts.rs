@@ -31,7 +31,12 @@ impl Store {
 
     /// Records a failure at `at` under each of `keys`, and forgets every
     /// failure from before `forget_before` (so the table holds one window).
-    pub async fn record_failure(&self, keys: &[String], at: i64, forget_before: i64) -> Result<(), StoreError> {
+    pub async fn record_failure(
+        &self,
+        keys: &[String],
+        at: i64,
+        forget_before: i64,
+    ) -> Result<(), StoreError> {
         self.db
             .query(
                 "DELETE failed_attempt WHERE at < $cutoff;

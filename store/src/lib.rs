@@ -26,7 +26,10 @@ use std::path::PathBuf;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
-pub use accounts::{HashedPassword, InitialPassword, NewUser, SessionInfo, SessionLimits, User, check_password, parse_username};
+pub use accounts::{
+    HashedPassword, InitialPassword, NewUser, SessionInfo, SessionLimits, User, check_password,
+    parse_username,
+};
 pub use analytics::ScoringRun;
 pub use audit::AuditEntry;
 pub use conflicts::{CandidateView, ConflictView, conflicts_of};

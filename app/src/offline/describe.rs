@@ -2,73 +2,37 @@
 //! list of what waits to sync.
 
 use domain::Mutation;
-use domain::archive::{Customer, FieldName, FieldValue, ItemKind};
+use domain::archive::{Consent, Customer, FieldName, FieldValue, ItemKind, Preferences};
 use domain::mutation::Change;
 use domain::replica::{Replica, Shelf};
+use domain::standard;
 
 use crate::i18n::{Label, Locale, texts};
 
 /// What a field is called.
 pub fn field_label(locale: Locale, name: FieldName) -> String {
     let t = texts(locale);
-    let zh = locale == Locale::ZhCn;
     let text = match name {
         FieldName::Kind => t.kind_label,
         FieldName::Name => t.name_label,
-        FieldName::Gender => {
-            if zh {
-                "性别"
-            } else {
-                "Gender"
-            }
-        }
+        FieldName::Gender => t.gender_label,
         FieldName::Birthday => t.birthday_label,
         FieldName::Occupation => t.occupation_label,
         FieldName::Industry => t.industry_label,
-        FieldName::CompanySize => {
-            if zh {
-                "企业规模"
-            } else {
-                "Company size"
-            }
-        }
+        FieldName::CompanySize => t.company_size_label,
         FieldName::Phones => t.phones_label,
         FieldName::Emails => t.email_label,
         FieldName::Address => t.address_label,
         FieldName::Region => t.region_label,
-        FieldName::Source => {
-            if zh {
-                "来源"
-            } else {
-                "Source"
-            }
-        }
+        FieldName::Source => t.source_label,
         FieldName::Category => t.category_label,
         FieldName::Stage => t.stage_label,
         FieldName::Preferences => t.tab_preferences,
-        FieldName::Consent => {
-            if zh {
-                "营销授权"
-            } else {
-                "Marketing consent"
-            }
-        }
+        FieldName::Consent => t.consent_label,
         FieldName::Owner => t.owner_label,
         FieldName::NextReviewAt => t.next_review_label,
-        FieldName::IdNumber => {
-            if zh {
-                "证件号"
-            } else {
-                "ID number"
-            }
-        }
-        FieldName::SharedWith => {
-            if zh {
-                "共享给"
-            } else {
-                "Shared with"
-            }
-        }
+        FieldName::IdNumber => t.id_number_label,
+        FieldName::SharedWith => t.shared_with_label,
     };
     text.to_owned()
 }
@@ -121,10 +85,10 @@ pub fn describe_value(locale: Locale, value: &FieldValue) -> String {
         FieldValue::Birthday(day) | FieldValue::NextReviewAt(day) => {
             day.map_or_else(not_set, |d| d.to_string())
         }
-        FieldValue::Occupation(v)
-        | FieldValue::Industry(v)
-        | FieldValue::Region(v)
-        | FieldValue::IdNumber(v) => opt(v),
+        FieldValue::Occupation(v) | FieldValue::Region(v) | FieldValue::IdNumber(v) => opt(v),
+        FieldValue::Industry(v) => v.as_deref().map_or_else(not_set, |industry| {
+            standard::display(standard::INDUSTRIES, industry, locale == Locale::ZhCn).to_owned()
+        }),
         FieldValue::Phones(phones) if phones.is_empty() => not_set(),
         FieldValue::Phones(phones) => phones
             .iter()
@@ -145,7 +109,11 @@ pub fn describe_value(locale: Locale, value: &FieldValue) -> String {
         FieldValue::Stage(s) => s.label(locale),
         FieldValue::Owner(owner) => owner.as_ref().map_or_else(not_set, |o| o.0.clone()),
         FieldValue::SharedWith(users) => users.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join("，"),
-        other => domain::archive::wire_name(other),
+        FieldValue::Gender(gender) => gender.map_or_else(not_set, |g| g.label(locale)),
+        FieldValue::CompanySize(size) => size.map_or_else(not_set, |s| s.label(locale)),
+        FieldValue::Source(source) => source.label(locale),
+        FieldValue::Consent(consent) => consent_summary(locale, consent),
+        FieldValue::Preferences(preferences) => preferences_summary(locale, preferences),
     }
 }
 
@@ -192,4 +160,33 @@ pub fn change_summary<S: Shelf>(locale: Locale, replica: &Replica<S>, mutation: 
         Change::Merge { .. } => (if zh { "合并" } else { "merge" }).to_owned(),
     };
     format!("{name}：{what}")
+}
+
+/// Whether marketing is allowed, by which channel, when and how it was given.
+pub fn consent_summary(locale: Locale, consent: &Consent) -> String {
+    let t = texts(locale);
+    let mut parts = vec![format!("{}：{}", t.marketing_label, if consent.marketing { t.yes } else { t.no })];
+    parts.extend(consent.channel.map(|c| c.label(locale)));
+    parts.extend(consent.at.map(|at| at.date_cst().to_string()));
+    parts.extend(consent.how.clone());
+    parts.join("，")
+}
+
+/// Brands, colours, channel, time and notes, those that are set.
+pub fn preferences_summary(locale: Locale, preferences: &Preferences) -> String {
+    let t = texts(locale);
+    let join = |set: &std::collections::BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join("、");
+    let mut parts = Vec::new();
+    if !preferences.brands.is_empty() {
+        parts.push(format!("{}：{}", t.brands_label, join(&preferences.brands)));
+    }
+    if !preferences.colours.is_empty() {
+        parts.push(format!("{}：{}", t.colours_label, join(&preferences.colours)));
+    }
+    parts.extend(
+        preferences.contact_channel.map(|c| format!("{}：{}", t.contact_channel_label, c.label(locale))),
+    );
+    parts.extend(preferences.contact_time.as_ref().map(|time| format!("{}：{time}", t.contact_time_label)));
+    parts.extend(preferences.notes.iter().map(|(k, v)| format!("{k}：{v}")));
+    if parts.is_empty() { t.not_set.to_owned() } else { parts.join("；") }
 }

@@ -216,7 +216,8 @@ impl Offline {
     /// it go when another tab has taken the lease (after this one was
     /// asleep in the background, say).
     fn keep_live(self) {
-        let Some(tab) = self.state.with_value(|s| (s.started.is_some() && !s.hidden).then(|| s.tab.clone())) else {
+        let Some(tab) = self.state.with_value(|s| (s.started.is_some() && !s.hidden).then(|| s.tab.clone()))
+        else {
             return;
         };
         if take_lease(LIVE_LEASE_KEY, &tab, now_ms(), LIVE_LEASE_MS) {
@@ -302,9 +303,11 @@ impl Offline {
             .replica
             .try_update_value(|r| match r {
                 Some(r) => r.record(customer, change, Timestamp(now_ms()), today()),
-                None => Err(RecordError::Refused(domain::Rejection::new("replica.closed"))),
+                None => Err(RecordError::Refused(domain::Rejection::new(domain::Refusal::ReplicaClosed))),
             })
-            .unwrap_or_else(|| Err(RecordError::Refused(domain::Rejection::new("replica.closed"))));
+            .unwrap_or_else(|| {
+                Err(RecordError::Refused(domain::Rejection::new(domain::Refusal::ReplicaClosed)))
+            });
         if result.is_ok() {
             self.changed();
             self.sync_soon();

@@ -45,7 +45,10 @@ impl Serialize for Entry<'_> {
 }
 
 /// Writes `meta` in the compact form.
-pub(super) fn serialize<S: Serializer>(meta: &BTreeMap<FieldName, FieldMeta>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(super) fn serialize<S: Serializer>(
+    meta: &BTreeMap<FieldName, FieldMeta>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let mut stamps: Vec<&Stamp> = Vec::new();
     let mut fields: BTreeMap<FieldName, Entry<'_>> = BTreeMap::new();
     for (name, field) in meta {
@@ -144,7 +147,10 @@ impl<'de> Visitor<'de> for MetaVisitor {
         let Some(fields) = fields else { return Ok(earlier_form) };
         let stamps = stamps.ok_or_else(|| de::Error::missing_field("stamps"))?;
         let stamp = |index: usize| {
-            stamps.get(index).cloned().ok_or_else(|| de::Error::custom(format!("no stamp at position {index}")))
+            stamps
+                .get(index)
+                .cloned()
+                .ok_or_else(|| de::Error::custom(format!("no stamp at position {index}")))
         };
         fields
             .into_iter()

@@ -19,7 +19,7 @@ enum Expect {
 }
 
 const MOBILE: &str = "+8613800138000";
-const ID_NUMBER: &str = "110101199003071234";
+const ID_NUMBER: &str = "110101199003071233";
 
 #[tokio::test]
 async fn every_path_answers_each_user_as_the_policy_says() {

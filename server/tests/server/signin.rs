@@ -202,7 +202,10 @@ async fn guessing_the_current_password_is_held_like_sign_in_guesses() {
     let thief = app.sign_in("a").await;
     for guess in 0..5 {
         let wrong = thief
-            .form("auth/change_password", &[("current", &format!("guess number {guess}")), ("new", "taken over 42")])
+            .form(
+                "auth/change_password",
+                &[("current", &format!("guess number {guess}")), ("new", "taken over 42")],
+            )
             .await;
         assert_eq!(wrong.status(), 422);
     }

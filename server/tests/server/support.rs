@@ -73,11 +73,8 @@ impl TestApp {
             .expect("serve");
         });
         // Responses exactly as sent: the compression tests read the encoding.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_gzip()
-            .build()
-            .unwrap();
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_gzip().build().unwrap();
         Self { base: format!("http://{addr}"), client, stop: Some(stop) }
     }
 

@@ -613,7 +613,7 @@ fn plan(
     for mutation in mutations {
         if mutation.seq <= last_seq {
             let outcome = logged.get(&mutation.seq).cloned().unwrap_or_else(|| Outcome::Rejected {
-                code: "sync.unknown_outcome".into(),
+                code: domain::Refusal::SyncUnknownOutcome.code().into(),
                 errors: Vec::new(),
             });
             results.push(MutationResult { id: mutation.id, seq: mutation.seq, outcome });
@@ -634,7 +634,7 @@ fn plan(
                     let (merged, gone, applied) = apply_merge(into, from, mutation, &ctx)?;
                     Ok((vec![merged, gone], applied))
                 }
-                (Change::Merge { .. }, _, _) => Err(Rejection::new("customer.not_found")),
+                (Change::Merge { .. }, _, _) => Err(Rejection::new(domain::Refusal::CustomerNotFound)),
                 _ => {
                     let (after, applied) = apply(current, mutation, &ctx)?;
                     Ok((vec![after], applied))
