@@ -6,6 +6,7 @@ mod page;
 mod server;
 
 pub use api::{
-    CreateUser, ListUsers, ResetPassword, SetUserDisabled, create_user, list_users, reset_password, set_user_disabled,
+    CreateUser, ListUsers, ResetPassword, SetUserDisabled, create_user, list_users, reset_password,
+    set_user_disabled,
 };
 pub use page::UsersPage;

@@ -2,10 +2,13 @@
 //! edit archives (as mutations through the replica), conflicts, and the
 //! server functions for reading and exporting.
 
+mod address;
 mod api;
+mod basics;
 mod conflicts;
 mod forms;
 mod list;
+mod preferences;
 mod record;
 #[cfg(feature = "ssr")]
 mod server;

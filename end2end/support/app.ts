@@ -111,7 +111,8 @@ export class RepApp {
   /** Opens the basics form on the record page. */
   async editBasics(): Promise<void> {
     await this.page.getByRole("tab", { name: "基本信息" }).click();
-    await this.page.getByRole("button", { name: "编辑" }).click();
+    // The first section's button: contacts and reminders below have their own.
+    await this.page.locator(".section-head").first().getByRole("button", { name: "编辑", exact: true }).click();
   }
 
   async save(): Promise<void> {

@@ -23,6 +23,8 @@ fn shell_files(output_name: &str) -> Vec<String> {
         "favicon.svg".into(),
         "icons/icon-192.png".into(),
         "icons/icon-512.png".into(),
+        // Loaded only by the address fields, and kept for them offline.
+        "regions.json".into(),
     ]
 }
 

@@ -304,7 +304,8 @@ impl FromStr for Schedule {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let (head, body) = text.split_once('|').ok_or("a schedule is `<settings> | <steps>`")?;
-        let mut schedule = Schedule { seed: 0, disk: false, servers: 1, devices: Vec::new(), steps: Vec::new() };
+        let mut schedule =
+            Schedule { seed: 0, disk: false, servers: 1, devices: Vec::new(), steps: Vec::new() };
         for setting in head.split_whitespace() {
             match setting.split_once('=') {
                 Some(("seed", v)) => schedule.seed = v.parse().map_err(|_| format!("bad seed `{v}`"))?,

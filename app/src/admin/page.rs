@@ -113,7 +113,8 @@ fn PasswordReset(username: String) -> impl IntoView {
         reset.value().get().map(|result| match result {
             Ok(()) => view! { <p class="form-done" role="status">{texts.password_reset_done}</p> }.into_any(),
             Err(error) => {
-                view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }.into_any()
+                view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }
+                    .into_any()
             }
         })
     };

@@ -226,8 +226,16 @@ mod tests {
         assert_eq!(held_for(&four, PER_ACCOUNT, now), None, "four failures hold nobody");
         let five: Vec<i64> = (0..5).map(|i| now - 60_000 + i * 1_000).collect();
         let wait = held_for(&five, PER_ACCOUNT, now).expect("five hold the account");
-        assert_eq!(wait.as_millis() as i64, window - 60_000, "until the first of the five is out of the window");
+        assert_eq!(
+            wait.as_millis() as i64,
+            window - 60_000,
+            "until the first of the five is out of the window"
+        );
         let almost_out = [now - window + 10, now, now, now, now];
-        assert_eq!(held_for(&almost_out, PER_ACCOUNT, now), Some(Duration::from_secs(1)), "at least a second");
+        assert_eq!(
+            held_for(&almost_out, PER_ACCOUNT, now),
+            Some(Duration::from_secs(1)),
+            "at least a second"
+        );
     }
 }

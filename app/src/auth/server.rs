@@ -127,8 +127,11 @@ async fn admit(state: &AppState, account: &str, address: &str) -> Result<Reserva
     let names: Vec<String> = keys.iter().map(|(key, _)| key.clone()).collect();
     let since = now - limiter::WINDOW.as_millis() as i64;
     let failures = answer(state.store.failures_since(&names, since).await)?;
-    let wait =
-        keys.iter().zip(&failures).filter_map(|((_, limit), times)| limiter::held_for(times, *limit, now)).max();
+    let wait = keys
+        .iter()
+        .zip(&failures)
+        .filter_map(|((_, limit), times)| limiter::held_for(times, *limit, now))
+        .max();
     match wait {
         Some(wait) => Err(too_many(wait)),
         None => Ok(attempt),

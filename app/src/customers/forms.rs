@@ -3,14 +3,13 @@
 //! the replica: stored on the device first, sent when there is signal.
 
 use domain::archive::{
-    Address, Category, Contact, Customer, Feedback, FeedbackKind, FeedbackStatus, FieldValue, Fields,
-    Interaction, InteractionKind, LabelledPhone, LifecycleStage, Order, PartyKind, PhoneLabel, Task,
-    TaskKind, wire_name,
+    Address, Category, Contact, Customer, Feedback, FeedbackKind, FeedbackStatus, Fields, Interaction,
+    InteractionKind, ItemKind, LabelledPhone, LifecycleStage, Order, PartyKind, PhoneLabel, Task, TaskKind,
+    wire_name,
 };
 use domain::dedup::{DuplicateReason, duplicates};
 use domain::ids::{ClientId, CustomerId, ItemId, MutationId};
 use domain::money::{Currency, Money};
-use domain::mutation::FieldEdit;
 use domain::phone::PhoneKind;
 use domain::time::{Date, Timestamp};
 use domain::{ApplyContext, Change, CustomerName, Email, FieldError, Mutation, Phone, apply, validate};
@@ -23,7 +22,7 @@ use crate::offline::{now_ms, today, use_offline};
 
 /// Reads the phone list as typed: numbers separated by commas, 、 or spaces
 /// around them; a mobile number is labelled mobile, any other work.
-fn parse_phones(text: &str) -> Result<Vec<LabelledPhone>, FieldError> {
+pub(super) fn parse_phones(text: &str) -> Result<Vec<LabelledPhone>, FieldError> {
     text.split([',', '，', '、', ';', '；'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -36,23 +35,23 @@ fn parse_phones(text: &str) -> Result<Vec<LabelledPhone>, FieldError> {
         .collect()
 }
 
-fn parse_date(text: &str, field: &str) -> Result<Option<Date>, FieldError> {
+pub(super) fn parse_date(text: &str, field: &str) -> Result<Option<Date>, FieldError> {
     if text.trim().is_empty() { Ok(None) } else { Date::parse_field(text, field).map(Some) }
 }
 
-fn stage_options(locale: Locale) -> Vec<(String, String)> {
+pub(super) fn stage_options(locale: Locale) -> Vec<(String, String)> {
     use LifecycleStage::*;
     [Lead, New, Active, Loyal, AtRisk, Churned].iter().map(|s| (wire_name(s), s.label(locale))).collect()
 }
 
-fn category_options(locale: Locale) -> Vec<(String, String)> {
+pub(super) fn category_options(locale: Locale) -> Vec<(String, String)> {
     [Category::Vip, Category::Regular, Category::Churned]
         .iter()
         .map(|c| (wire_name(c), c.label(locale)))
         .collect()
 }
 
-fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+pub(super) fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
@@ -203,144 +202,30 @@ pub fn NewCustomerPage() -> impl IntoView {
     }
 }
 
-/// Edits the basic facts of `customer`. Sensitive fields hidden from this
-/// user (`masked`) are not offered.
-#[component]
-pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
-    let texts = use_texts();
-    let locale = use_locale();
-    let offline = use_offline();
-    let id = customer.id;
-    let f = customer.fields.clone();
-    let phone_text = f.phones.iter().map(|p| p.number.national()).collect::<Vec<_>>().join(", ");
-    let name = RwSignal::new(f.name.as_str().to_owned());
-    let phones = RwSignal::new(phone_text);
-    let email = RwSignal::new(f.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default());
-    let stage = RwSignal::new(wire_name(&f.stage));
-    let category = RwSignal::new(wire_name(&f.category));
-    let city = RwSignal::new(f.address.city.clone().unwrap_or_default());
-    let district = RwSignal::new(f.address.district.clone().unwrap_or_default());
-    let detail = RwSignal::new(f.address.detail.clone().unwrap_or_default());
-    let birthday = RwSignal::new(f.birthday.map(|d| d.to_string()).unwrap_or_default());
-    let region = RwSignal::new(f.region.clone().unwrap_or_default());
-    let review = RwSignal::new(f.next_review_at.map(|d| d.to_string()).unwrap_or_default());
-    let shared = RwSignal::new(f.shared_with.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join(", "));
-    // Only the record keeper shares an archive; the server checks that too.
-    let keeper = f.owner.is_some() && f.owner == offline.user();
-    let failure = RwSignal::new(None::<String>);
-
-    let name_error = Signal::derive(move || {
-        CustomerName::parse(&name.get()).err().map(|e| field_error_message(locale, &e))
-    });
-    let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
-    let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
-    let birthday_error = Signal::derive(move || {
-        let day = parse_date(&birthday.get(), "birthday").map_err(|e| field_error_message(locale, &e)).err();
-        day.or_else(|| {
-            let value = FieldValue::Birthday(parse_date(&birthday.get(), "birthday").ok().flatten());
-            validate::field(&value, today()).err().map(|e| field_error_message(locale, &e))
-        })
-    });
-    let review_error = Signal::derive(move || check(locale, &review.get(), |s| Date::parse_field(s, "date")));
-
-    let original = f.clone();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let values = (|| -> Result<Vec<FieldValue>, FieldError> {
-            let mut out = vec![
-                FieldValue::Name(CustomerName::parse(&name.get_untracked())?),
-                FieldValue::Stage(from_wire(&stage.get_untracked()).unwrap_or_default()),
-                FieldValue::Category(from_wire(&category.get_untracked()).unwrap_or_default()),
-                FieldValue::Birthday(parse_date(&birthday.get_untracked(), "birthday")?),
-                FieldValue::Region(optional(&region.get_untracked())),
-                FieldValue::NextReviewAt(parse_date(&review.get_untracked(), "date")?),
-                FieldValue::Emails(match optional(&email.get_untracked()) {
-                    Some(e) => vec![Email::parse(&e)?],
-                    None => Vec::new(),
-                }),
-            ];
-            if !masked {
-                let mut address = original.address.clone();
-                address.city = optional(&city.get_untracked());
-                address.district = optional(&district.get_untracked());
-                address.detail = optional(&detail.get_untracked());
-                out.push(FieldValue::Address(address));
-                out.push(FieldValue::Phones(parse_phones(&phones.get_untracked())?));
-            }
-            if keeper {
-                let users = shared
-                    .get_untracked()
-                    .split([',', '，', '、', ' '])
-                    .map(str::trim)
-                    .filter(|u| !u.is_empty())
-                    .map(|u| domain::ids::UserId(u.to_owned()))
-                    .collect();
-                out.push(FieldValue::SharedWith(users));
-            }
-            Ok(out)
-        })();
-        let values = match values {
-            Ok(values) => values,
-            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
-        };
-        let base = offline.base(&id);
-        let edits: Vec<FieldEdit> = values
-            .into_iter()
-            .filter(|v| *v != FieldValue::read(&original, v.name()))
-            .map(|value| FieldEdit { value, base })
-            .collect();
-        if edits.is_empty() {
-            return on_done.run(());
-        }
-        match offline.record(id, Change::SetFields { edits }) {
-            Ok(_) => on_done.run(()),
-            Err(error) => failure.set(Some(record_error_message(locale, &error))),
-        }
-    };
-
-    view! {
-        <form class="stacked-form" novalidate on:submit=save>
-            <Field id="edit-name" label=texts.name_label value=name error=name_error />
-            {(!masked).then(|| view! {
-                <Field id="edit-phones" label=texts.phones_label value=phones error=phone_error kind="tel" inputmode="tel" />
-            })}
-            <Field id="edit-email" label=texts.email_label value=email error=email_error kind="email" />
-            <Choice id="edit-stage" label=texts.stage_label value=stage options=stage_options(locale) />
-            <Choice id="edit-category" label=texts.category_label value=category options=category_options(locale) />
-            // The address as a whole is sensitive: only those who see it in full edit it.
-            {(!masked).then(|| view! {
-                <Field id="edit-city" label=texts.city_label value=city />
-                <Field id="edit-district" label=texts.district_label value=district />
-                <Field id="edit-detail" label=texts.address_label value=detail />
-            })}
-            <Field id="edit-birthday" label=texts.birthday_label value=birthday error=birthday_error kind="date" />
-            <Field id="edit-region" label=texts.region_label value=region />
-            <Field id="edit-review" label=texts.next_review_label value=review error=review_error kind="date" />
-            {keeper.then(|| view! { <Field id="edit-shared" label=texts.shared_with_label value=shared placeholder=texts.shared_with_hint /> })}
-            <p class="form-error" role="alert">{move || failure.get()}</p>
-            <div class="button-row">
-                <button type="submit" class="button primary">{texts.save}</button>
-                <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
-            </div>
-        </form>
-    }
+/// The id a saved item gets: its own when it is edited, a new one when added.
+fn item_id<T>(existing: &Option<(ItemId, T)>) -> ItemId {
+    existing.as_ref().map_or_else(ItemId::new, |(id, _)| *id)
 }
 
-/// Logs a call, visit or other contact.
+/// Logs a call, visit or other contact, or corrects one (`existing`).
 #[component]
 pub fn InteractionForm(
     customer: CustomerId,
     kind: InteractionKind,
     summary: &'static str,
+    #[prop(optional)] existing: Option<(ItemId, Interaction)>,
     #[prop(into)] on_done: Callback<()>,
 ) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let kind_value = RwSignal::new(wire_name(&kind));
-    let summary = RwSignal::new(summary.to_owned());
-    let satisfaction = RwSignal::new(String::new());
-    let follow_up = RwSignal::new(String::new());
+    let was = existing.as_ref().map(|(_, i)| i.clone());
+    let kind_value = RwSignal::new(wire_name(&was.as_ref().map_or(kind, |i| i.kind)));
+    let summary = RwSignal::new(was.as_ref().map_or_else(|| summary.to_owned(), |i| i.summary.clone()));
+    let satisfaction =
+        RwSignal::new(was.as_ref().and_then(|i| i.satisfaction).map(|s| s.to_string()).unwrap_or_default());
+    let follow_up =
+        RwSignal::new(was.as_ref().and_then(|i| i.next_follow_up).map(|d| d.to_string()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     let follow_up_error =
         Signal::derive(move || check(locale, &follow_up.get(), |s| Date::parse_field(s, "date")));
@@ -351,11 +236,13 @@ pub fn InteractionForm(
             .map(|k| (wire_name(k), k.label(locale)))
             .collect()
     };
+    let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let interaction = Interaction {
             kind: from_wire(&kind_value.get_untracked()).unwrap_or(kind),
-            at: Timestamp(now_ms()),
+            // A correction keeps when it happened.
+            at: was.as_ref().map_or(Timestamp(now_ms()), |i| i.at),
             summary: summary.get_untracked().trim().to_owned(),
             satisfaction: satisfaction.get_untracked().parse().ok(),
             next_follow_up: match parse_date(&follow_up.get_untracked(), "date") {
@@ -366,19 +253,20 @@ pub fn InteractionForm(
         if let Err(errors) = validate::interaction(&interaction) {
             return failure.set(message_for(locale, &errors, &errors[0].field));
         }
-        let change = Change::PutInteraction { id: ItemId::new(), interaction, base: offline.base(&customer) };
+        let change = Change::PutInteraction { id: item, interaction, base: offline.base(&customer) };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
         }
     };
+    let remove = existing.map(|(id, _)| (customer, ItemKind::Interaction, id));
     view! {
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="interaction">
             <Choice id="interaction-kind" label=texts.kind_label value=kind_value options=kinds />
             <TextArea id="interaction-summary" label=texts.summary_label value=summary />
             <Choice id="interaction-satisfaction" label=texts.satisfaction_label value=satisfaction options=satisfaction_options() />
             <Field id="interaction-follow-up" label=texts.next_follow_up_label value=follow_up error=follow_up_error kind="date" />
-            <FormButtons failure on_done />
+            <FormButtons failure on_done remove />
         </form>
     }
 }
@@ -389,39 +277,78 @@ fn satisfaction_options() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Save and cancel, with the message of a failed save above them.
+/// Save and cancel, with the message of a failed save above them; for an
+/// item being edited, a delete that asks once more before it records.
 #[component]
-fn FormButtons(failure: RwSignal<Option<String>>, on_done: Callback<()>) -> impl IntoView {
+pub(super) fn FormButtons(
+    failure: RwSignal<Option<String>>,
+    on_done: Callback<()>,
+    /// The item this form edits, which may be removed.
+    #[prop(optional_no_strip)]
+    remove: Option<(CustomerId, ItemKind, ItemId)>,
+) -> impl IntoView {
     let texts = use_texts();
+    let locale = use_locale();
+    let offline = use_offline();
+    let confirming = RwSignal::new(false);
+    let remove_button = remove.map(|(customer, kind, id)| {
+        let remove = move |_| {
+            if !confirming.get_untracked() {
+                return confirming.set(true);
+            }
+            match offline.record(customer, Change::RemoveItem { kind, id, base: offline.base(&customer) }) {
+                Ok(_) => on_done.run(()),
+                Err(error) => failure.set(Some(record_error_message(locale, &error))),
+            }
+        };
+        view! {
+            <button type="button" class="button danger" data-testid="remove-item" on:click=remove>
+                {move || if confirming.get() { texts.remove_confirm } else { texts.remove_item }}
+            </button>
+        }
+    });
     view! {
         <p class="form-error" role="alert">{move || failure.get()}</p>
         <div class="button-row">
             <button type="submit" class="button primary">{texts.save}</button>
             <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
+            {remove_button}
         </div>
     }
 }
 
-/// Adds an order.
+/// Adds an order, or corrects one (`existing`).
 #[component]
-pub fn OrderForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn OrderForm(
+    customer: CustomerId,
+    #[prop(optional)] existing: Option<(ItemId, Order)>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let product = RwSignal::new(String::new());
-    let quantity = RwSignal::new("1".to_owned());
-    let amount = RwSignal::new(String::new());
-    let date = RwSignal::new(today().to_string());
-    let channel = RwSignal::new(String::new());
+    let was = existing.as_ref().map(|(_, o)| o);
+    let product = RwSignal::new(was.map(|o| o.product.clone()).unwrap_or_default());
+    let quantity = RwSignal::new(was.map_or(1, |o| o.quantity).to_string());
+    let amount = RwSignal::new(
+        was.map(|o| format!("{}.{:02}", o.amount.minor / 100, o.amount.minor % 100)).unwrap_or_default(),
+    );
+    // A correction keeps the order's currency.
+    let currency = was.map_or_else(Currency::cny, |o| o.amount.currency.clone());
+    let date = RwSignal::new(was.map_or_else(today, |o| o.date).to_string());
+    let channel = RwSignal::new(was.and_then(|o| o.channel.clone()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
-    let amount_error =
-        Signal::derive(move || check(locale, &amount.get(), |s| Money::parse(s, Currency::cny())));
+    let amount_error = Signal::derive({
+        let currency = currency.clone();
+        move || check(locale, &amount.get(), |s| Money::parse(s, currency.clone()))
+    });
     let quantity_error = Signal::derive(move || match quantity.get().trim().parse::<u32>() {
         Ok(0) => Some(field_error_message(locale, &FieldError::new("quantity", "not_positive"))),
         Ok(_) => None,
         Err(_) => Some(field_error_message(locale, &FieldError::new("quantity", "invalid"))),
     });
     let date_error = Signal::derive(move || check(locale, &date.get(), |s| Date::parse_field(s, "date")));
+    let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let order = (|| -> Result<Order, FieldError> {
@@ -432,7 +359,7 @@ pub fn OrderForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> i
                     .trim()
                     .parse()
                     .map_err(|_| FieldError::new("quantity", "invalid"))?,
-                amount: Money::parse(&amount.get_untracked(), Currency::cny())?,
+                amount: Money::parse(&amount.get_untracked(), currency.clone())?,
                 date: Date::parse_field(&date.get_untracked(), "date")?,
                 channel: optional(&channel.get_untracked()),
             })
@@ -444,12 +371,13 @@ pub fn OrderForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> i
         if let Err(errors) = validate::order(&order) {
             return failure.set(message_for(locale, &errors, &errors[0].field));
         }
-        let change = Change::PutOrder { id: ItemId::new(), order, base: offline.base(&customer) };
+        let change = Change::PutOrder { id: item, order, base: offline.base(&customer) };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
         }
     };
+    let remove = existing.map(|(id, _)| (customer, ItemKind::Order, id));
     view! {
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="order">
             <Field id="order-product" label=texts.product_label value=product />
@@ -457,21 +385,27 @@ pub fn OrderForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> i
             <Field id="order-amount" label=texts.amount_label value=amount error=amount_error inputmode="decimal" />
             <Field id="order-date" label=texts.date_label value=date error=date_error kind="date" />
             <Field id="order-channel" label=texts.channel_label value=channel />
-            <FormButtons failure on_done />
+            <FormButtons failure on_done remove />
         </form>
     }
 }
 
-/// Adds a reminder: a follow-up, maintenance date or review.
+/// Adds a reminder (a follow-up, maintenance date or review), or corrects one.
 #[component]
-pub fn TaskForm(customer: CustomerId, kind: TaskKind, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn TaskForm(
+    customer: CustomerId,
+    kind: TaskKind,
+    #[prop(optional)] existing: Option<(ItemId, Task)>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let kind_value = RwSignal::new(wire_name(&kind));
+    let was = existing.as_ref().map(|(_, t)| t.clone());
+    let kind_value = RwSignal::new(wire_name(&was.as_ref().map_or(kind, |t| t.kind)));
     let in_three_days = Date::from_days_since_epoch(today().days_since_epoch() + 3);
-    let due = RwSignal::new(in_three_days.to_string());
-    let note = RwSignal::new(String::new());
+    let due = RwSignal::new(was.as_ref().map_or(in_three_days, |t| t.due).to_string());
+    let note = RwSignal::new(was.as_ref().and_then(|t| t.note.clone()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     let due_error = Signal::derive(move || check(locale, &due.get(), |s| Date::parse_field(s, "due")));
     let kinds: Vec<(String, String)> =
@@ -479,6 +413,7 @@ pub fn TaskForm(customer: CustomerId, kind: TaskKind, #[prop(into)] on_done: Cal
             .iter()
             .map(|k| (wire_name(k), k.label(locale)))
             .collect();
+    let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let due = match Date::parse_field(&due.get_untracked(), "due") {
@@ -489,81 +424,101 @@ pub fn TaskForm(customer: CustomerId, kind: TaskKind, #[prop(into)] on_done: Cal
             kind: from_wire(&kind_value.get_untracked()).unwrap_or(kind),
             due,
             note: optional(&note.get_untracked()),
-            done: false,
+            done: was.as_ref().is_some_and(|t| t.done),
         };
-        let change = Change::PutTask { id: ItemId::new(), task, base: offline.base(&customer) };
+        let change = Change::PutTask { id: item, task, base: offline.base(&customer) };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
         }
     };
+    let remove = existing.map(|(id, _)| (customer, ItemKind::Task, id));
     view! {
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="task">
             <Choice id="task-kind" label=texts.kind_label value=kind_value options=kinds />
             <Field id="task-due" label=texts.due_label value=due error=due_error kind="date" />
             <Field id="task-note" label=texts.note_label value=note />
-            <FormButtons failure on_done />
+            <FormButtons failure on_done remove />
         </form>
     }
 }
 
-/// Records a complaint, suggestion or praise.
+/// Records a complaint, suggestion or praise, or corrects one.
 #[component]
-pub fn FeedbackForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn FeedbackForm(
+    customer: CustomerId,
+    #[prop(optional)] existing: Option<(ItemId, Feedback)>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let kind = RwSignal::new("complaint".to_owned());
-    let content = RwSignal::new(String::new());
-    let satisfaction = RwSignal::new(String::new());
+    let was = existing.as_ref().map(|(_, f)| f.clone());
+    let kind = RwSignal::new(was.as_ref().map_or_else(|| "complaint".to_owned(), |f| wire_name(&f.kind)));
+    let content = RwSignal::new(was.as_ref().map(|f| f.content.clone()).unwrap_or_default());
+    let satisfaction =
+        RwSignal::new(was.as_ref().and_then(|f| f.satisfaction).map(|s| s.to_string()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     let kinds: Vec<(String, String)> =
         [FeedbackKind::Complaint, FeedbackKind::Suggestion, FeedbackKind::Praise]
             .iter()
             .map(|k| (wire_name(k), k.label(locale)))
             .collect();
+    let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // A correction keeps its status, resolution and when it came in.
         let feedback = Feedback {
             kind: from_wire(&kind.get_untracked()).unwrap_or(FeedbackKind::Complaint),
             content: content.get_untracked().trim().to_owned(),
-            status: FeedbackStatus::Open,
-            resolution: None,
+            status: was.as_ref().map_or(FeedbackStatus::Open, |f| f.status),
+            resolution: was.as_ref().and_then(|f| f.resolution.clone()),
             satisfaction: satisfaction.get_untracked().parse().ok(),
-            received_at: Timestamp(now_ms()),
+            received_at: was.as_ref().map_or(Timestamp(now_ms()), |f| f.received_at),
         };
         if let Err(errors) = validate::feedback(&feedback) {
             return failure.set(message_for(locale, &errors, &errors[0].field));
         }
-        let change = Change::PutFeedback { id: ItemId::new(), feedback, base: offline.base(&customer) };
+        let change = Change::PutFeedback { id: item, feedback, base: offline.base(&customer) };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
         }
     };
+    let remove = existing.map(|(id, _)| (customer, ItemKind::Feedback, id));
     view! {
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="feedback">
             <Choice id="feedback-kind" label=texts.kind_label value=kind options=kinds />
             <TextArea id="feedback-content" label=texts.content_label value=content />
             <Choice id="feedback-satisfaction" label=texts.satisfaction_label value=satisfaction options=satisfaction_options() />
-            <FormButtons failure on_done />
+            <FormButtons failure on_done remove />
         </form>
     }
 }
 
-/// Adds a contact person at a company.
+/// Adds a contact person at a company, or corrects one.
 #[component]
-pub fn ContactForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn ContactForm(
+    customer: CustomerId,
+    #[prop(optional)] existing: Option<(ItemId, Contact)>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let name = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
-    let phones = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
+    let was = existing.as_ref().map(|(_, c)| c);
+    let name = RwSignal::new(was.map(|c| c.name.as_str().to_owned()).unwrap_or_default());
+    let role = RwSignal::new(was.and_then(|c| c.role.clone()).unwrap_or_default());
+    let phones = RwSignal::new(
+        was.map(|c| c.phones.iter().map(|p| p.number.national()).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
+    );
+    let email =
+        RwSignal::new(was.and_then(|c| c.email.as_ref()).map(|e| e.as_str().to_owned()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
     let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
+    let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let contact = (|| -> Result<Contact, FieldError> {
@@ -578,19 +533,20 @@ pub fn ContactForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
             Ok(contact) => contact,
             Err(error) => return failure.set(Some(field_error_message(locale, &error))),
         };
-        let change = Change::PutContact { id: ItemId::new(), contact, base: offline.base(&customer) };
+        let change = Change::PutContact { id: item, contact, base: offline.base(&customer) };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
         }
     };
+    let remove = existing.map(|(id, _)| (customer, ItemKind::Contact, id));
     view! {
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="contact">
             <Field id="contact-name" label=texts.contact_name_label value=name />
             <Field id="contact-role" label=texts.contact_role_label value=role />
             <Field id="contact-phones" label=texts.phones_label value=phones error=phone_error kind="tel" inputmode="tel" />
             <Field id="contact-email" label=texts.email_label value=email error=email_error kind="email" />
-            <FormButtons failure on_done />
+            <FormButtons failure on_done remove />
         </form>
     }
 }

@@ -3,7 +3,9 @@
 //! feedback, and history. Everything reads the replica, so it works offline.
 
 use domain::Change;
-use domain::archive::{Customer, FeedbackStatus, InteractionKind, ItemKind, Task, TaskKind, wire_name};
+use domain::archive::{
+    Customer, FeedbackStatus, FieldValue, InteractionKind, Item, ItemKind, PartyKind, Task, TaskKind,
+};
 use domain::derived::figures;
 use domain::ids::{CustomerId, ItemId};
 use domain::replica::Cached;
@@ -11,12 +13,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
+use super::basics::BasicsForm;
 use super::conflicts::ConflictPanel;
-use super::forms::{BasicsForm, ContactForm, FeedbackForm, InteractionForm, OrderForm, TagForm, TaskForm};
+use super::forms::{ContactForm, FeedbackForm, InteractionForm, OrderForm, TagForm, TaskForm};
 use super::get_customer;
+use super::preferences::{ConsentForm, PreferencesForm};
 use crate::form::record_error_message;
 use crate::i18n::{Label, Locale, fill, money, use_locale, use_texts};
-use crate::offline::{describe_value, field_label, item_label, now_ms, today, use_offline};
+use crate::offline::{consent_summary, describe_value, field_label, item_label, now_ms, today, use_offline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -38,6 +42,13 @@ enum Quick {
     Contact,
     Feedback,
     Task,
+    Preferences,
+    Consent,
+    EditContact(ItemId),
+    EditOrder(ItemId),
+    EditInteraction(ItemId),
+    EditTask(ItemId),
+    EditFeedback(ItemId),
 }
 
 /// `/customers/:id`.
@@ -147,7 +158,36 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
                         Some((customer, masked)) => view! { <BasicsForm customer masked on_done=close /> }.into_any(),
                         None => ().into_any(),
                     },
+                    Quick::Preferences => match current.get_untracked() {
+                        Some((customer, _)) => view! { <PreferencesForm customer on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::Consent => match current.get_untracked() {
+                        Some((customer, _)) => view! { <ConsentForm customer on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
                     Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
+                    // An item's form starts from the item as it was when opened.
+                    Quick::EditContact(item) => match item_of(current, item, |c| &c.contacts) {
+                        Some(contact) => view! { <ContactForm customer=id existing=(item, contact) on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::EditOrder(item) => match item_of(current, item, |c| &c.orders) {
+                        Some(order) => view! { <OrderForm customer=id existing=(item, order) on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::EditInteraction(item) => match item_of(current, item, |c| &c.interactions) {
+                        Some(i) => view! { <InteractionForm customer=id kind=i.kind summary="" existing=(item, i) on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::EditTask(item) => match item_of(current, item, |c| &c.tasks) {
+                        Some(task) => view! { <TaskForm customer=id kind=task.kind existing=(item, task) on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::EditFeedback(item) => match item_of(current, item, |c| &c.feedback) {
+                        Some(feedback) => view! { <FeedbackForm customer=id existing=(item, feedback) on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
                     Quick::Feedback => view! { <FeedbackForm customer=id on_done=close /> }.into_any(),
                 })}
             </section>
@@ -172,7 +212,7 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
                         Tab::Basics => view! { <Basics customer=c quick /> }.into_any(),
                         Tab::Orders => view! { <Orders customer=c quick /> }.into_any(),
                         Tab::Interactions => view! { <Interactions customer=c quick /> }.into_any(),
-                        Tab::Preferences => view! { <PreferencesAndTags customer=c /> }.into_any(),
+                        Tab::Preferences => view! { <PreferencesAndTags customer=c quick /> }.into_any(),
                         Tab::Feedback => view! { <FeedbackList customer=c quick /> }.into_any(),
                         Tab::History => view! { <History customer=c /> }.into_any(),
                     })
@@ -220,6 +260,27 @@ fn Summary(customer: Customer, masked: bool) -> impl IntoView {
     }
 }
 
+/// The current content of one item of the archive, if it is still shown.
+fn item_of<T: Clone + PartialEq>(
+    current: Current,
+    item: ItemId,
+    list: impl Fn(&Customer) -> &std::collections::BTreeMap<ItemId, Item<T>>,
+) -> Option<T> {
+    let (customer, _) = current.get_untracked()?;
+    list(&customer).get(&item).filter(|i| !i.hidden()).map(|i| i.value().clone())
+}
+
+/// A small button on a listed item that opens its form.
+fn edit_button(quick: RwSignal<Option<Quick>>, which: Quick) -> impl IntoView {
+    let texts = use_texts();
+    view! {
+        <button class="button link item-edit" data-testid="edit-item" on:click=move |_| {
+            quick.set(Some(which));
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }>{texts.edit}</button>
+    }
+}
+
 /// A button that opens one of the record's forms.
 fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str) -> impl IntoView {
     view! {
@@ -242,8 +303,12 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
         .iter()
         .map(|p| view! { <a class="phone-link" href=format!("tel:{}", p.number.e164())>{format!("{} {}", p.label.label(locale), p.number)}</a> })
         .collect_view();
-    let contacts: Vec<_> =
-        customer.contacts.iter().filter(|(_, c)| !c.hidden()).map(|(_, c)| c.value().clone()).collect();
+    let contacts: Vec<_> = customer
+        .contacts
+        .iter()
+        .filter(|(_, c)| !c.hidden())
+        .map(|(id, c)| (*id, c.value().clone()))
+        .collect();
     let tasks: Vec<(ItemId, Task)> = customer
         .tasks
         .iter()
@@ -251,19 +316,35 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
         .map(|(id, t)| (*id, t.value().clone()))
         .collect();
     let id = customer.id;
+    // A person's own facts, or a company's: those of the kind it is now.
+    let kind_facts = match f.kind {
+        PartyKind::Person => view! {
+            {fact(texts.gender_label, describe_value(locale, &FieldValue::Gender(f.gender)))}
+            {fact(texts.birthday_label, f.birthday.map_or_else(not_set, |d| d.to_string()))}
+            {fact(texts.occupation_label, f.occupation.clone().unwrap_or_else(not_set))}
+        }
+        .into_any(),
+        PartyKind::Company => view! {
+            {fact(texts.industry_label, describe_value(locale, &FieldValue::Industry(f.industry.clone())))}
+            {fact(texts.company_size_label, describe_value(locale, &FieldValue::CompanySize(f.company_size)))}
+        }
+        .into_any(),
+    };
     view! {
         <div class="section-head">
             <h2>{texts.tab_basics}</h2>
             {open_button(quick, Quick::Edit, texts.edit)}
         </div>
-        <dl class="facts">
+        <dl class="facts" data-testid="basics">
             {fact(texts.kind_label, f.kind.label(locale))}
+            {kind_facts}
+            {f.id_number.clone().map(|number| fact(texts.id_number_label, number))}
             <dt>{texts.phones_label}</dt>
             <dd data-testid="phones">{if f.phones.is_empty() { view! { <span>{not_set()}</span> }.into_any() } else { phones.into_any() }}</dd>
             {fact(texts.email_label, f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))}
-            {fact(texts.address_label, describe_value(locale, &domain::archive::FieldValue::Address(f.address.clone())))}
-            {fact(texts.birthday_label, f.birthday.map_or_else(not_set, |d| d.to_string()))}
+            {fact(texts.address_label, describe_value(locale, &FieldValue::Address(f.address.clone())))}
             {fact(texts.region_label, f.region.clone().unwrap_or_else(not_set))}
+            {fact(texts.source_label, f.source.label(locale))}
             {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| o.0.clone()))}
             {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
         </dl>
@@ -276,11 +357,14 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
         } else {
             view! {
                 <ul class="plain-list">
-                    {contacts.into_iter().map(|c| view! {
-                        <li>
-                            <strong>{c.name.as_str().to_owned()}</strong>
-                            {c.role.map(|r| format!(" · {r}"))}
-                            {c.phones.first().map(|p| view! { " · " <a href=format!("tel:{}", p.number.e164())>{p.number.to_string()}</a> })}
+                    {contacts.into_iter().map(|(item, c)| view! {
+                        <li class="item-row" data-testid="contact">
+                            <span>
+                                <strong>{c.name.as_str().to_owned()}</strong>
+                                {c.role.map(|r| format!(" · {r}"))}
+                                {c.phones.first().map(|p| view! { " · " <a href=format!("tel:{}", p.number.e164())>{p.number.to_string()}</a> })}
+                            </span>
+                            {edit_button(quick, Quick::EditContact(item))}
                         </li>
                     }).collect_view()}
                 </ul>
@@ -290,12 +374,16 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             <h2>{texts.tasks_title}</h2>
             {open_button(quick, Quick::Task, texts.add_task)}
         </div>
-        <TaskList customer=id tasks />
+        <TaskList customer=id tasks quick />
     }
 }
 
 #[component]
-fn TaskList(customer: CustomerId, tasks: Vec<(ItemId, Task)>) -> impl IntoView {
+fn TaskList(
+    customer: CustomerId,
+    tasks: Vec<(ItemId, Task)>,
+    quick: RwSignal<Option<Quick>>,
+) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
@@ -316,6 +404,7 @@ fn TaskList(customer: CustomerId, tasks: Vec<(ItemId, Task)>) -> impl IntoView {
                                 failure.set(Some(record_error_message(locale, &error)));
                             }
                         }>{texts.mark_done}</button>
+                        {edit_button(quick, Quick::EditTask(item))}
                     </li>
                 }
             }).collect_view()}
@@ -329,10 +418,10 @@ fn TaskList(customer: CustomerId, tasks: Vec<(ItemId, Task)>) -> impl IntoView {
 fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let texts = use_texts();
     let mut orders: Vec<_> =
-        customer.orders.values().filter(|o| !o.hidden()).map(|o| o.value().clone()).collect();
-    orders.sort_by_key(|o| std::cmp::Reverse(o.date));
+        customer.orders.iter().filter(|(_, o)| !o.hidden()).map(|(id, o)| (*id, o.value().clone())).collect();
+    orders.sort_by_key(|(_, o)| std::cmp::Reverse(o.date));
     let total: i64 =
-        orders.iter().filter(|o| o.amount.currency.as_str() == "CNY").map(|o| o.amount.minor).sum();
+        orders.iter().filter(|(_, o)| o.amount.currency.as_str() == "CNY").map(|(_, o)| o.amount.minor).sum();
     view! {
         <div class="section-head">
             <h2>{texts.tab_orders}</h2>
@@ -343,18 +432,19 @@ fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
         } else {
             view! {
                 <table class="data-table orders">
-                    <thead><tr><th>{texts.date_label}</th><th>{texts.product_label}</th><th>{texts.quantity_label}</th><th class="num">{texts.amount_label}</th></tr></thead>
+                    <thead><tr><th>{texts.date_label}</th><th>{texts.product_label}</th><th>{texts.quantity_label}</th><th class="num">{texts.amount_label}</th><th><span class="visually-hidden">{texts.edit}</span></th></tr></thead>
                     <tbody>
-                        {orders.into_iter().map(|o| view! {
-                            <tr>
+                        {orders.into_iter().map(|(item, o)| view! {
+                            <tr data-testid="order">
                                 <td>{o.date.to_string()}</td>
                                 <td>{o.product}{o.channel.map(|c| format!(" · {c}"))}</td>
                                 <td>{o.quantity}</td>
                                 <td class="num">{money(o.amount.minor, o.amount.currency.as_str())}</td>
+                                <td>{edit_button(quick, Quick::EditOrder(item))}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
-                    <tfoot><tr><th colspan="3">{texts.total_spent}</th><th class="num">{money(total, "CNY")}</th></tr></tfoot>
+                    <tfoot><tr><th colspan="3">{texts.total_spent}</th><th class="num">{money(total, "CNY")}</th><th></th></tr></tfoot>
                 </table>
             }.into_any()
         }}
@@ -365,9 +455,13 @@ fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
 fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
-    let mut items: Vec<_> =
-        customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().clone()).collect();
-    items.sort_by_key(|i| std::cmp::Reverse(i.at));
+    let mut items: Vec<_> = customer
+        .interactions
+        .iter()
+        .filter(|(_, i)| !i.hidden())
+        .map(|(id, i)| (*id, i.value().clone()))
+        .collect();
+    items.sort_by_key(|(_, i)| std::cmp::Reverse(i.at));
     view! {
         <div class="section-head">
             <h2>{texts.tab_interactions}</h2>
@@ -378,8 +472,9 @@ fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
         } else {
             view! {
                 <ol class="timeline">
-                    {items.into_iter().map(|i| view! {
-                        <li class="timeline-item">
+                    {items.into_iter().map(|(item, i)| view! {
+                        <li class="timeline-item" data-testid="interaction">
+                            {edit_button(quick, Quick::EditInteraction(item))}
                             <span class="timeline-when">{i.at.date_cst().to_string()}</span>
                             <strong>{i.kind.label(locale)}</strong>
                             <p>{i.summary}</p>
@@ -394,13 +489,14 @@ fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
 }
 
 #[component]
-fn PreferencesAndTags(customer: Customer) -> impl IntoView {
+fn PreferencesAndTags(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
     let id = customer.id;
     let failure = RwSignal::new(None::<String>);
     let prefs = customer.fields.preferences.clone();
+    let consent = consent_summary(locale, &customer.fields.consent);
     let tags: Vec<String> = customer.visible_tags().map(str::to_owned).collect();
     let join = |set: &std::collections::BTreeSet<String>| {
         if set.is_empty() {
@@ -429,13 +525,22 @@ fn PreferencesAndTags(customer: Customer) -> impl IntoView {
         </ul>
         <p class="form-error" role="alert">{move || failure.get()}</p>
         <TagForm customer=id />
-        <h2>{texts.tab_preferences}</h2>
-        <dl class="facts">
+        <div class="section-head">
+            <h2>{texts.tab_preferences}</h2>
+            {open_button(quick, Quick::Preferences, texts.edit_preferences)}
+        </div>
+        <dl class="facts" data-testid="preferences">
             <dt>{texts.brands_label}</dt><dd>{join(&prefs.brands)}</dd>
-            <dt>{texts.contact_channel_label}</dt><dd>{prefs.contact_channel.map_or_else(|| texts.not_set.to_owned(), |c| wire_name(&c))}</dd>
+            <dt>{texts.colours_label}</dt><dd>{join(&prefs.colours)}</dd>
+            <dt>{texts.contact_channel_label}</dt><dd>{prefs.contact_channel.map_or_else(|| texts.not_set.to_owned(), |c| c.label(locale))}</dd>
             <dt>{texts.contact_time_label}</dt><dd>{prefs.contact_time.unwrap_or_else(|| texts.not_set.to_owned())}</dd>
             {prefs.notes.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
         </dl>
+        <div class="section-head">
+            <h2>{texts.consent_label}</h2>
+            {open_button(quick, Quick::Consent, texts.edit_consent)}
+        </div>
+        <p data-testid="consent">{consent}</p>
     }
 }
 
@@ -470,6 +575,7 @@ fn FeedbackList(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
                                 <strong>{format!("{} · {}", fb.kind.label(locale), fb.status.label(locale))}</strong>
                                 <p>{fb.content.clone()}</p>
                                 <div class="button-row">
+                                    {edit_button(quick, Quick::EditFeedback(item))}
                                     {next.into_iter().map(|status| {
                                         let updated = domain::archive::Feedback { status, ..feedback.clone() };
                                         view! {
@@ -542,20 +648,39 @@ fn history(customer: &Customer, locale: Locale) -> Vec<(String, String)> {
             entries.push((meta.stamp.client_time.0, meta.stamp.version, line));
         }
     }
-    let mut items = |kind: ItemKind, stamps: Vec<(&domain::ids::UserId, &domain::merge::Stamp)>| {
-        for (who, stamp) in stamps {
-            let line = fill(t.history_item, &[("who", &who.0), ("kind", &item_label(locale, kind))]);
-            entries.push((stamp.client_time.0, stamp.version, line));
-        }
-    };
-    items(ItemKind::Order, customer.orders.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
-    items(
-        ItemKind::Interaction,
-        customer.interactions.values().map(|i| (&i.added_by, &i.content.stamp)).collect(),
-    );
-    items(ItemKind::Feedback, customer.feedback.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
-    items(ItemKind::Task, customer.tasks.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
-    items(ItemKind::Contact, customer.contacts.values().map(|i| (&i.added_by, &i.content.stamp)).collect());
+    // An item's `removed` register keeps its first stamp until it is
+    // removed, so an item reads as added, then maybe edited, or removed.
+    let mut items =
+        |kind: ItemKind,
+         list: Vec<(&domain::ids::UserId, &domain::merge::Stamp, &domain::merge::Stamp, bool)>| {
+            let what = item_label(locale, kind);
+            for (who, content, removed, hidden) in list {
+                let added = if hidden { content } else { removed };
+                entries.push((
+                    added.client_time.0,
+                    added.version,
+                    fill(t.history_item, &[("who", &who.0), ("kind", &what)]),
+                ));
+                if !hidden && content.version > removed.version {
+                    let line = fill(t.history_item_edited, &[("who", &content.author.0), ("kind", &what)]);
+                    entries.push((content.client_time.0, content.version, line));
+                }
+                if hidden {
+                    let line = fill(t.history_item_removed, &[("who", &removed.author.0), ("kind", &what)]);
+                    entries.push((removed.client_time.0, removed.version, line));
+                }
+            }
+        };
+    fn stamps<T: Clone + PartialEq>(
+        list: &std::collections::BTreeMap<ItemId, Item<T>>,
+    ) -> Vec<(&domain::ids::UserId, &domain::merge::Stamp, &domain::merge::Stamp, bool)> {
+        list.values().map(|i| (&i.added_by, &i.content.stamp, &i.removed.stamp, i.hidden())).collect()
+    }
+    items(ItemKind::Order, stamps(&customer.orders));
+    items(ItemKind::Interaction, stamps(&customer.interactions));
+    items(ItemKind::Feedback, stamps(&customer.feedback));
+    items(ItemKind::Task, stamps(&customer.tasks));
+    items(ItemKind::Contact, stamps(&customer.contacts));
     entries.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     entries.into_iter().map(|(ms, _, line)| (when(ms), line)).collect()
 }

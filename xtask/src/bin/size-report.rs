@@ -61,13 +61,16 @@ fn report(pkg: &Path) -> Result<(), String> {
 fn measure(path: &Path, bytes: &[u8]) -> Result<Sizes, String> {
     let compressed = |extension: &str| {
         let copy = PathBuf::from(format!("{}.{extension}", path.display()));
-        let size = std::fs::metadata(&copy).map(|m| m.len() as usize).map_err(|_| {
-            format!("{} is missing: build the site with `{BUILD_COMMAND}`", copy.display())
-        })?;
+        let size = std::fs::metadata(&copy)
+            .map(|m| m.len() as usize)
+            .map_err(|_| format!("{} is missing: build the site with `{BUILD_COMMAND}`", copy.display()))?;
         // A copy older than its file belongs to an earlier build.
         let stale = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         if stale(&copy) < stale(path) {
-            return Err(format!("{} is older than the file: build again with `{BUILD_COMMAND}`", copy.display()));
+            return Err(format!(
+                "{} is older than the file: build again with `{BUILD_COMMAND}`",
+                copy.display()
+            ));
         }
         Ok(size)
     };
