@@ -77,7 +77,7 @@ test("a rep fills every basic field of a person and a company offline, edits and
     职业: "中学教师",
     证件号码: RESIDENT_ID,
     邮箱: "li@example.com",
-    详细地址: "北京市 北京市 东城区 东四十条 8 号",
+    地址: "北京市 北京市 东城区 东四十条 8 号",
     销售区域: "华北",
     来源: "老客户介绍",
     下次复核: "2027-03-01",
@@ -180,4 +180,24 @@ test("a rep fills every basic field of a person and a company offline, edits and
   await expect.poll(() => rows(second, "order")).toEqual(orders);
   expect(refused).toEqual([]);
   await other.close();
+});
+
+test("switching the language to English changes the app, and back", async ({ page }, info) => {
+  test.skip(info.project.name !== "phone", "the texts are the same on every screen size");
+  await signIn(page, REPS.alice, REP_PASSWORD);
+  const app = new RepApp(page);
+  const path = await app.createCustomer(unique("语言", info.project.name));
+  await app.goto("/sync");
+  await page.getByRole("button", { name: "English" }).click();
+  await app.goto(path);
+  await expect(page.getByRole("tab", { name: "Basics" })).toBeVisible();
+  await expect(page.locator(".bottom-nav")).toContainText("Customers");
+  await expect.poll(() => facts(page)).toMatchObject({ Type: "Person", Source: "Entered by a rep" });
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+
+  await app.goto("/sync");
+  await page.getByRole("button", { name: "中文" }).click();
+  await app.goto(path);
+  await expect(page.getByRole("tab", { name: "基本信息" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
 });

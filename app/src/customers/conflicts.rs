@@ -9,7 +9,7 @@ use domain::mutation::FieldEdit;
 use leptos::prelude::*;
 
 use crate::form::record_error_message;
-use crate::i18n::{Label, Locale, ago, use_locale, use_texts};
+use crate::i18n::{Label, Locale, ago, texts, use_locale, use_texts};
 use crate::offline::{describe_value, field_label, item_label, now_ms, use_offline};
 
 /// One way to settle a conflict.
@@ -111,8 +111,7 @@ fn choices(customer: &Customer, subject: &Subject, base: u64, locale: Locale) ->
         }
         Subject::Tag(tag) => {
             let register = customer.tags.get(tag)?;
-            let on = if locale == Locale::ZhCn { "保留标签" } else { "Keep the tag" };
-            let off = if locale == Locale::ZhCn { "去掉标签" } else { "Drop the tag" };
+            let (on, off) = (texts(locale).keep_tag, texts(locale).drop_tag);
             let options = options_of(
                 register,
                 |v| (if *v { on } else { off }).to_owned(),

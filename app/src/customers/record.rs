@@ -341,8 +341,8 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             {f.id_number.clone().map(|number| fact(texts.id_number_label, number))}
             <dt>{texts.phones_label}</dt>
             <dd data-testid="phones">{if f.phones.is_empty() { view! { <span>{not_set()}</span> }.into_any() } else { phones.into_any() }}</dd>
-            {fact(texts.email_label, f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))}
-            {fact(texts.address_label, describe_value(locale, &FieldValue::Address(f.address.clone())))}
+            {fact(texts.email_label, describe_value(locale, &FieldValue::Emails(f.emails.clone())))}
+            {fact(texts.address_whole_label, describe_value(locale, &FieldValue::Address(f.address.clone())))}
             {fact(texts.region_label, f.region.clone().unwrap_or_else(not_set))}
             {fact(texts.source_label, f.source.label(locale))}
             {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| o.0.clone()))}
@@ -526,7 +526,7 @@ fn PreferencesAndTags(customer: Customer, quick: RwSignal<Option<Quick>>) -> imp
         <p class="form-error" role="alert">{move || failure.get()}</p>
         <TagForm customer=id />
         <div class="section-head">
-            <h2>{texts.tab_preferences}</h2>
+            <h2>{texts.preferences_title}</h2>
             {open_button(quick, Quick::Preferences, texts.edit_preferences)}
         </div>
         <dl class="facts" data-testid="preferences">

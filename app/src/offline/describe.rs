@@ -22,7 +22,7 @@ pub fn field_label(locale: Locale, name: FieldName) -> String {
         FieldName::CompanySize => t.company_size_label,
         FieldName::Phones => t.phones_label,
         FieldName::Emails => t.email_label,
-        FieldName::Address => t.address_label,
+        FieldName::Address => t.address_whole_label,
         FieldName::Region => t.region_label,
         FieldName::Source => t.source_label,
         FieldName::Category => t.category_label,
@@ -37,40 +37,15 @@ pub fn field_label(locale: Locale, name: FieldName) -> String {
     text.to_owned()
 }
 
-/// What a list of items is called.
+/// What one item of a list is called.
 pub fn item_label(locale: Locale, kind: ItemKind) -> String {
     let t = texts(locale);
-    let zh = locale == Locale::ZhCn;
     match kind {
-        ItemKind::Contact => t.contacts_title,
-        ItemKind::Order => {
-            if zh {
-                "订单"
-            } else {
-                "an order"
-            }
-        }
-        ItemKind::Interaction => {
-            if zh {
-                "互动记录"
-            } else {
-                "an interaction"
-            }
-        }
-        ItemKind::Feedback => {
-            if zh {
-                "反馈"
-            } else {
-                "feedback"
-            }
-        }
-        ItemKind::Task => {
-            if zh {
-                "提醒"
-            } else {
-                "a reminder"
-            }
-        }
+        ItemKind::Contact => t.item_contact,
+        ItemKind::Order => t.item_order,
+        ItemKind::Interaction => t.item_interaction,
+        ItemKind::Feedback => t.item_feedback,
+        ItemKind::Task => t.item_task,
     }
     .to_owned()
 }
@@ -119,14 +94,14 @@ pub fn describe_value(locale: Locale, value: &FieldValue) -> String {
 
 /// One line for a change: whose archive and what it does.
 pub fn change_summary<S: Shelf>(locale: Locale, replica: &Replica<S>, mutation: &Mutation) -> String {
-    let zh = locale == Locale::ZhCn;
+    let t = texts(locale);
     let name = replica
         .customer(&mutation.customer)
         .or_else(|| replica.cached(&mutation.customer).map(|c| &c.customer))
         .map(|c: &Customer| c.fields.name.as_str().to_owned())
         .unwrap_or_else(|| mutation.customer.to_string());
     let what = match &mutation.change {
-        Change::Create { .. } => (if zh { "新建档案" } else { "new record" }).to_owned(),
+        Change::Create { .. } => t.change_created.to_owned(),
         Change::SetFields { edits } | Change::ResolveConflict { edits } => edits
             .iter()
             .map(|e| {
@@ -155,9 +130,9 @@ pub fn change_summary<S: Shelf>(locale: Locale, replica: &Replica<S>, mutation: 
             field_label(locale, FieldName::Owner),
             owner.as_ref().map_or("—".to_owned(), |o| o.0.clone())
         ),
-        Change::Delete { .. } => (if zh { "删除" } else { "delete" }).to_owned(),
-        Change::Restore { .. } => (if zh { "恢复" } else { "restore" }).to_owned(),
-        Change::Merge { .. } => (if zh { "合并" } else { "merge" }).to_owned(),
+        Change::Delete { .. } => t.change_deleted.to_owned(),
+        Change::Restore { .. } => t.change_restored.to_owned(),
+        Change::Merge { .. } => t.change_merged.to_owned(),
     };
     format!("{name}：{what}")
 }
