@@ -419,6 +419,29 @@ pub struct Customer {
 }
 
 impl Customer {
+    /// Everyone the archive names: its keeper, who created it, who it is
+    /// shared with, and the author of every value and item it holds.
+    pub fn people(&self) -> BTreeSet<&UserId> {
+        fn items<'a, T: Clone + PartialEq>(
+            list: &'a BTreeMap<ItemId, Item<T>>,
+            into: &mut BTreeSet<&'a UserId>,
+        ) {
+            for item in list.values() {
+                into.extend([&item.added_by, &item.content.stamp.author, &item.removed.stamp.author]);
+            }
+        }
+        let mut people: BTreeSet<&UserId> = BTreeSet::from([&self.created_by]);
+        people.extend(self.fields.owner.as_ref());
+        people.extend(&self.fields.shared_with);
+        people.extend(self.field_meta.values().map(|m| &m.stamp.author));
+        items(&self.contacts, &mut people);
+        items(&self.orders, &mut people);
+        items(&self.interactions, &mut people);
+        items(&self.feedback, &mut people);
+        items(&self.tasks, &mut people);
+        people
+    }
+
     /// Deleted: hidden from lists, kept so it can be restored.
     pub fn deleted(&self) -> bool {
         self.deletion.candidates().any(|c| *c.value)

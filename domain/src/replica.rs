@@ -134,6 +134,9 @@ pub struct Meta {
     pub cookie: Option<Cookie>,
     /// When the last complete pull ended (ms).
     pub last_synced: Option<i64>,
+    /// Display names of the people the cached archives name, as pulls brought them.
+    #[serde(default)]
+    pub names: BTreeMap<UserId, String>,
 }
 
 /// Why a change could not be recorded. Nothing of it was kept.
@@ -308,6 +311,11 @@ impl<S: Shelf> Replica<S> {
     /// Sync bookkeeping: cookie and last complete pull.
     pub fn meta(&self) -> &Meta {
         &self.meta
+    }
+
+    /// The display name of `user`, when a pull has brought it; else the sign-in id.
+    pub fn name_of<'a>(&'a self, user: &'a UserId) -> &'a str {
+        self.meta.names.get(user).map_or(user.0.as_str(), String::as_str)
     }
 
     /// Changes waiting to be sent, oldest first.
@@ -487,6 +495,7 @@ impl<S: Shelf> Replica<S> {
         }
         let mut meta = self.meta.clone();
         meta.cookie = Some(page.cookie.clone());
+        meta.names.extend(page.names.iter().map(|(id, name)| (id.clone(), name.clone())));
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
         let mut touched: std::collections::BTreeSet<CustomerId> = page
@@ -811,6 +820,27 @@ mod tests {
         assert_eq!(reopened.pending().len(), 2);
         assert_eq!(reopened.customer(&id).unwrap().fields.name.as_str(), "张三");
         assert_eq!(reopened.sequencer().last_seq, 2);
+    }
+
+    #[test]
+    fn names_a_pull_brings_are_kept_and_read_back_after_a_reload() {
+        let mut replica = Replica::open(MemoryShelf::default(), &rep());
+        let li = UserId("li".into());
+        assert_eq!(replica.name_of(&li), "li", "the id until a pull names them");
+        let page = PullPage {
+            changes: Vec::new(),
+            cookie: Cookie { epoch: "e".into(), version: 1 },
+            more: false,
+            reset: false,
+            head: 1,
+            names: BTreeMap::from([(li.clone(), "李雷".to_owned())]),
+        };
+        replica.take_page(&page, 1).unwrap();
+        assert_eq!(replica.name_of(&li), "李雷");
+        let quiet = PullPage { names: BTreeMap::new(), ..page };
+        replica.take_page(&quiet, 2).unwrap();
+        let reopened = Replica::open(replica.shelf().clone(), &rep());
+        assert_eq!(reopened.name_of(&li), "李雷", "a quiet pull forgets nobody");
     }
 
     #[test]

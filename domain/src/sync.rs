@@ -6,6 +6,8 @@
 mod cookie;
 mod round;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use cookie::Cookie;
@@ -14,7 +16,7 @@ pub use round::{Answer, Problem, Progress, Request, Round};
 use crate::FieldError;
 use crate::archive::Customer;
 use crate::dedup::SearchKeys;
-use crate::ids::{CustomerId, MutationId};
+use crate::ids::{CustomerId, MutationId, UserId};
 
 /// Most mutations in one push.
 pub const MAX_BATCH: usize = 500;
@@ -105,4 +107,9 @@ pub struct PullPage {
     /// can show how far a long first pull has come.
     #[serde(default)]
     pub head: u64,
+    /// Display names of the people this page's archives name (keepers,
+    /// those shared with, authors of changes), so a device shows names, not
+    /// sign-in ids, offline too. Nobody else's name travels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<UserId, String>,
 }

@@ -50,11 +50,12 @@ export async function ensureUser(
   role: string,
   team: string,
   password: string,
+  displayName = user,
 ): Promise<void> {
   await signInApi(request, E2E_USER, E2E_PASSWORD);
   const created = await request.post(`${baseUrl()}/api/admin/users/create`, {
     headers: { origin: baseUrl() },
-    form: { username: user, display_name: user, role, team, password },
+    form: { username: user, display_name: displayName, role, team, password },
   });
   expect([200, 409]).toContain(created.status());
 }

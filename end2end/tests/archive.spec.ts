@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, guard, test } from "../support/fixtures";
 import { REPS, REP_PASSWORD } from "../support/global-setup";
-import { RepApp, baseUrl, ready, signIn, unique } from "../support/app";
+import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
 
 // A resident ID (the standard's own example) and a credit code, each valid,
 // and each with its last character mistyped.
@@ -200,4 +200,20 @@ test("switching the language to English changes the app, and back", async ({ pag
   await app.goto(path);
   await expect(page.getByRole("tab", { name: "基本信息" })).toBeVisible();
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+});
+
+test("the record names its keeper by name, offline too", async ({ page, request }, info) => {
+  test.skip(info.project.name !== "phone", "once");
+  await ensureUser(request, "lily", "rep", "north", REP_PASSWORD, "李丽");
+  await signIn(page, "lily", REP_PASSWORD);
+  const app = new RepApp(page);
+  await app.createCustomer(unique("建档人", info.project.name));
+  await app.expectSynced();
+  await app.installed();
+  await app.context.setOffline(true);
+  await page.reload();
+  await ready(page);
+  await expect.poll(() => facts(page)).toMatchObject({ 建档人: "李丽" });
+  await page.getByRole("tab", { name: "历史" }).click();
+  await expect(page.locator(".history")).toContainText("李丽 创建了档案");
 });

@@ -7,7 +7,7 @@ use domain::archive::{
     Customer, FeedbackStatus, FieldValue, InteractionKind, Item, ItemKind, PartyKind, Task, TaskKind,
 };
 use domain::derived::figures;
-use domain::ids::{CustomerId, ItemId};
+use domain::ids::{CustomerId, ItemId, UserId};
 use domain::replica::Cached;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,7 +20,9 @@ use super::get_customer;
 use super::preferences::{ConsentForm, PreferencesForm};
 use crate::form::record_error_message;
 use crate::i18n::{Label, Locale, fill, money, use_locale, use_texts};
-use crate::offline::{consent_summary, describe_value, field_label, item_label, now_ms, today, use_offline};
+use crate::offline::{
+    Offline, consent_summary, describe_value, field_label, item_label, now_ms, today, use_offline,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -281,6 +283,11 @@ fn edit_button(quick: RwSignal<Option<Quick>>, which: Quick) -> impl IntoView {
     }
 }
 
+/// What a colleague is called: their display name once a pull has brought it.
+fn name_of(offline: Offline, user: &UserId) -> String {
+    offline.read(|r| r.name_of(user).to_owned()).unwrap_or_else(|| user.0.clone())
+}
+
 /// A button that opens one of the record's forms.
 fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str) -> impl IntoView {
     view! {
@@ -295,6 +302,7 @@ fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str)
 fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
+    let offline = use_offline();
     let f = &customer.fields;
     let not_set = || texts.not_set.to_owned();
     let fact = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
@@ -345,7 +353,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             {fact(texts.address_whole_label, describe_value(locale, &FieldValue::Address(f.address.clone())))}
             {fact(texts.region_label, f.region.clone().unwrap_or_else(not_set))}
             {fact(texts.source_label, f.source.label(locale))}
-            {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| o.0.clone()))}
+            {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o)))}
             {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
         </dl>
         <div class="section-head">
@@ -615,7 +623,7 @@ fn History(customer: Customer) -> impl IntoView {
                 .collect()
         })
         .unwrap_or_default();
-    let entries = history(&customer, locale);
+    let entries = history(&customer, locale, |user| name_of(offline, user));
     view! {
         <h2>{texts.tab_history}</h2>
         <ol class="timeline history">
@@ -629,7 +637,7 @@ fn History(customer: Customer) -> impl IntoView {
     }
 }
 
-fn history(customer: &Customer, locale: Locale) -> Vec<(String, String)> {
+fn history(customer: &Customer, locale: Locale, person: impl Fn(&UserId) -> String) -> Vec<(String, String)> {
     let t = crate::i18n::texts(locale);
     let when = |ms: i64| domain::time::Timestamp(ms).date_cst().to_string();
     let mut entries: Vec<(i64, u64, String)> = Vec::new();
@@ -637,13 +645,13 @@ fn history(customer: &Customer, locale: Locale) -> Vec<(String, String)> {
     entries.push((
         customer.created_at.0,
         created,
-        fill(t.history_created, &[("who", &customer.created_by.0)]),
+        fill(t.history_created, &[("who", &person(&customer.created_by))]),
     ));
     for (name, meta) in &customer.field_meta {
         if meta.stamp.version > created {
             let line = fill(
                 t.history_field,
-                &[("who", &meta.stamp.author.0), ("field", &field_label(locale, *name))],
+                &[("who", &person(&meta.stamp.author)), ("field", &field_label(locale, *name))],
             );
             entries.push((meta.stamp.client_time.0, meta.stamp.version, line));
         }
@@ -659,14 +667,16 @@ fn history(customer: &Customer, locale: Locale) -> Vec<(String, String)> {
                 entries.push((
                     added.client_time.0,
                     added.version,
-                    fill(t.history_item, &[("who", &who.0), ("kind", &what)]),
+                    fill(t.history_item, &[("who", &person(who)), ("kind", &what)]),
                 ));
                 if !hidden && content.version > removed.version {
-                    let line = fill(t.history_item_edited, &[("who", &content.author.0), ("kind", &what)]);
+                    let line =
+                        fill(t.history_item_edited, &[("who", &person(&content.author)), ("kind", &what)]);
                     entries.push((content.client_time.0, content.version, line));
                 }
                 if hidden {
-                    let line = fill(t.history_item_removed, &[("who", &removed.author.0), ("kind", &what)]);
+                    let line =
+                        fill(t.history_item_removed, &[("who", &person(&removed.author)), ("kind", &what)]);
                     entries.push((removed.client_time.0, removed.version, line));
                 }
             }

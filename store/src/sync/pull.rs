@@ -1,10 +1,10 @@
 //! Answering a pull: what changed after a cookie, as the viewer may see it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use domain::archive::Customer;
 use domain::dedup::SearchKeys;
-use domain::ids::CustomerId;
+use domain::ids::{CustomerId, UserId};
 use domain::policy::{self, Scope, Sight, Viewer};
 use serde::Deserialize;
 
@@ -109,6 +109,7 @@ impl Store {
 
         let mut changes: Vec<(u64, Pulled)> = Vec::with_capacity(rows.len() + revoked.len());
         let mut visible: BTreeSet<String> = BTreeSet::new();
+        let mut named: BTreeSet<UserId> = BTreeSet::new();
         for row in rows {
             let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
                 tracing::error!(%error, customer = %row.id, "stored archive does not parse");
@@ -127,6 +128,7 @@ impl Store {
                         policy::mask(&mut customer);
                     }
                     visible.insert(row.id);
+                    named.extend(customer.people().into_iter().cloned());
                     let keys = SearchKeys { pinyin: row.pinyin, initials: row.initials };
                     changes.push((version, Pulled::Put { customer: Box::new(customer), masked, keys }));
                 }
@@ -140,12 +142,20 @@ impl Store {
             changes.push((revoked.version as u64, Pulled::Delete { id, version: revoked.version as u64 }));
         }
         changes.sort_by_key(|(version, _)| *version);
+        // A quiet pull reads no names; one that brings archives reads the
+        // names of the people they name, and only theirs.
+        let names = if named.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.display_names().await?.into_iter().filter(|(id, _)| named.contains(id)).collect()
+        };
         Ok(PullPage {
             changes: changes.into_iter().map(|(_, c)| c).collect(),
             cookie: Cookie { epoch: counter.epoch, version: upper },
             more,
             reset,
             head: counter.current as u64,
+            names,
         })
     }
 

@@ -72,6 +72,20 @@ async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {
 }
 
 #[tokio::test]
+async fn a_pull_that_brings_archives_names_their_people_and_nobody_else() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    world.push_one("m", id, region("华东", base)).await;
+    let page = world.store.pull(&world.viewer("m"), None, 100).await.unwrap();
+    let names: Vec<(&str, &str)> =
+        page.names.iter().map(|(id, name)| (id.0.as_str(), name.as_str())).collect();
+    assert_eq!(names, [("a", "User a"), ("m", "User m")], "the keeper and the author of an edit");
+    let quiet = world.store.pull(&world.viewer("m"), Some(&page.cookie.to_string()), 100).await.unwrap();
+    assert!(quiet.changes.is_empty() && quiet.names.is_empty(), "{:?}", quiet.names);
+}
+
+#[tokio::test]
 async fn a_retried_push_changes_nothing_and_answers_the_same() {
     let mut world = World::new().await;
     let id = world.create("a", "张三").await;
