@@ -28,6 +28,11 @@ fn standard_options(list: &'static [Standard], stored: &str, locale: Locale) -> 
     options
 }
 
+/// Reads the email list as typed: addresses separated by commas or spaces.
+fn parse_emails(text: &str) -> Result<Vec<Email>, FieldError> {
+    text.split([',', '，', '、', ';', '；', ' ']).filter(|s| !s.trim().is_empty()).map(Email::parse).collect()
+}
+
 /// Options for an optional enum field: none, then each value.
 fn optional_options<T: Label + serde::Serialize>(values: &[T], locale: Locale) -> Vec<(String, String)> {
     std::iter::once((String::new(), "—".to_owned()))
@@ -67,7 +72,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
     let size = RwSignal::new(f.company_size.map(|s| wire_name(&s)).unwrap_or_default());
     let id_number = RwSignal::new(text(&f.id_number));
     let phones = RwSignal::new(phone_text);
-    let email = RwSignal::new(f.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default());
+    let email = RwSignal::new(f.emails.iter().map(Email::as_str).collect::<Vec<_>>().join(", "));
     let province = RwSignal::new(text(&f.address.province));
     let city = RwSignal::new(text(&f.address.city));
     let district = RwSignal::new(text(&f.address.district));
@@ -88,7 +93,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
         CustomerName::parse(&name.get()).err().map(|e| field_error_message(locale, &e))
     });
     let phone_error = Signal::derive(move || check(locale, &phones.get(), parse_phones));
-    let email_error = Signal::derive(move || check(locale, &email.get(), Email::parse));
+    let email_error = Signal::derive(move || check(locale, &email.get(), parse_emails));
     let birthday_error = Signal::derive(move || {
         let day = parse_date(&birthday.get(), "birthday").map_err(|e| field_error_message(locale, &e)).err();
         day.or_else(|| {
@@ -134,10 +139,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
                 FieldValue::Category(from_wire(&category.get_untracked()).unwrap_or_default()),
                 FieldValue::Region(optional(&region.get_untracked())),
                 FieldValue::NextReviewAt(parse_date(&review.get_untracked(), "date")?),
-                FieldValue::Emails(match optional(&email.get_untracked()) {
-                    Some(e) => vec![Email::parse(&e)?],
-                    None => Vec::new(),
-                }),
+                FieldValue::Emails(parse_emails(&email.get_untracked())?),
             ];
             // The other kind's fields keep what they hold: switching a
             // person to a company and back loses nothing.
@@ -249,5 +251,19 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
                 <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_email_of_a_record_is_kept_when_its_basics_are_edited() {
+        let emails = parse_emails("li@example.com, Li.Lei@Example.com；work@example.cn").unwrap();
+        let emails: Vec<&str> = emails.iter().map(Email::as_str).collect();
+        assert_eq!(emails, ["li@example.com", "li.lei@example.com", "work@example.cn"]);
+        assert!(parse_emails("").unwrap().is_empty());
+        assert_eq!(parse_emails("li@example.com, nope").unwrap_err().code, "email.invalid");
     }
 }
