@@ -201,6 +201,7 @@ pub struct Texts {
     pub occupation_label: &'static str,
     pub id_number_label: &'static str,
     pub gender_label: &'static str,
+    pub currency_label: &'static str,
     pub item_contact: &'static str,
     pub item_order: &'static str,
     pub item_interaction: &'static str,
@@ -433,6 +434,7 @@ const ZH_CN: Texts = Texts {
     occupation_label: "职业",
     id_number_label: "证件号码",
     gender_label: "性别",
+    currency_label: "币种",
     item_contact: "联系人",
     item_order: "订单",
     item_interaction: "互动记录",
@@ -665,6 +667,7 @@ const EN: Texts = Texts {
     occupation_label: "Occupation",
     id_number_label: "ID number",
     gender_label: "Gender",
+    currency_label: "Currency",
     item_contact: "a contact",
     item_order: "an order",
     item_interaction: "an interaction",
@@ -831,6 +834,14 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "password" => t.password_label,
         "current_password" => t.current_password_label,
         "username" => t.username_label,
+        "display_name" => t.display_name_label,
+        "team" => t.team_label,
+        "status" => t.status_label,
+        "tags" => t.tags_title,
+        "shared_with" => t.shared_with_label,
+        "how" => t.consent_how_label,
+        "contact_time" => t.contact_time_label,
+        "currency" => t.currency_label,
         _ => "",
     }
 }
@@ -874,6 +885,13 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("too_large", false) => "{label}: larger than allowed.",
         ("too_many", true) => "{label}最多 {limit} 个。",
         ("too_many", false) => "{label}: at most {limit}.",
+        ("unknown", true) => "{label}不在可选范围内。",
+        ("unknown", false) => "{label}: not one of the choices.",
+        // A feedback status that cannot follow the current one (`closed_to_open`).
+        (transition, true) if transition.contains("_to_") => "{label}不能从当前状态改成这个状态。",
+        (transition, false) if transition.contains("_to_") => {
+            "{label}: cannot change from its current state to this one."
+        }
         (_, true) => "此项无效（{code}）。",
         (_, false) => "This value is not valid ({code}).",
     };
@@ -1125,6 +1143,73 @@ mod tests {
             for locale in [Locale::ZhCn, Locale::En] {
                 let message = field_error_message(locale, &error);
                 assert!(!message.contains(&error.code), "{locale:?} lacks text for {code}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_error_the_rules_produce_reads_as_a_sentence_with_the_fields_name() {
+        // Each field and each reason that `FieldError::new` is given in domain, store, app and server.
+        let fields = [
+            "amount",
+            "birthday",
+            "channel",
+            "consent.how",
+            "currency",
+            "current_password",
+            "date",
+            "display_name",
+            "email",
+            "emails",
+            "id_number",
+            "industry",
+            "name",
+            "occupation",
+            "password",
+            "phone",
+            "phones",
+            "preferences",
+            "preferences.contact_time",
+            "product",
+            "quantity",
+            "region",
+            "role",
+            "satisfaction",
+            "shared_with",
+            "status",
+            "tag",
+            "tags",
+            "team",
+            "username",
+        ];
+        let reasons = [
+            "format",
+            "in_future",
+            "invalid",
+            "length",
+            "negative",
+            "not_positive",
+            "out_of_range",
+            "required",
+            "too_large",
+            "too_long",
+            "too_many",
+            "too_short",
+            "unknown",
+            "wrong",
+            "check_digit",
+            "check_character",
+            "birth_date",
+            "closed_to_open",
+        ];
+        for locale in [Locale::ZhCn, Locale::En] {
+            for field in fields {
+                assert!(!field_label(locale, field).is_empty(), "{locale:?} has no name for {field}");
+            }
+            for reason in reasons {
+                let error = FieldError::new("status", reason).with_limit(5);
+                let message = field_error_message(locale, &error);
+                assert!(!message.contains(&error.code), "{locale:?} lacks text for {reason}: {message}");
             }
         }
     }
