@@ -2,10 +2,12 @@
 //! it, checked as the person types by the same domain rules the server runs.
 
 use domain::FieldError;
+use domain::archive::wire_name;
 use domain::replica::RecordError;
+use domain::standard::Standard;
 use leptos::prelude::*;
 
-use crate::i18n::{Locale, field_error_message, refusal_message, texts};
+use crate::i18n::{Label, Locale, field_error_message, refusal_message, texts};
 
 /// A labelled input bound to `value`, with `error` shown under it.
 #[component]
@@ -126,4 +128,48 @@ pub fn record_error_message(locale: Locale, error: &RecordError) -> String {
 pub fn optional(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Options (value, text) for a choice that may be left empty: none first,
+/// then the value stored today when `choices` lacks it (so saving an
+/// unrelated edit never loses it), then `choices`.
+pub fn options_keeping(
+    stored: &str,
+    choices: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String)> {
+    let choices: Vec<(String, String)> = choices.into_iter().collect();
+    let mut options = vec![(String::new(), "—".to_owned())];
+    if !stored.is_empty() && !choices.iter().any(|(value, _)| value == stored) {
+        options.push((stored.to_owned(), stored.to_owned()));
+    }
+    options.extend(choices);
+    options
+}
+
+/// Options for an optional enum field: none, then each value by name.
+pub fn optional_options<T: Label + serde::Serialize>(values: &[T], locale: Locale) -> Vec<(String, String)> {
+    options_keeping("", values.iter().map(|v| (wire_name(v), v.label(locale))))
+}
+
+/// Options for a field with a national standard list: stored in Chinese,
+/// shown in the interface's language.
+pub fn standard_options(list: &[Standard], stored: &str, locale: Locale) -> Vec<(String, String)> {
+    let chinese = locale == Locale::ZhCn;
+    options_keeping(
+        stored,
+        list.iter().map(|s| (s.zh.to_owned(), if chinese { s.zh } else { s.en }.to_owned())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_value_off_the_list_stays_a_choice() {
+        let names = || ["东城区", "西城区"].map(|n| (n.to_owned(), n.to_owned()));
+        let values: Vec<String> = options_keeping("老城区", names()).into_iter().map(|(v, _)| v).collect();
+        assert_eq!(values, ["", "老城区", "东城区", "西城区"]);
+        assert_eq!(options_keeping("西城区", names()).len(), 3);
+    }
 }

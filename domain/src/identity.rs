@@ -88,11 +88,8 @@ pub fn check(kind: PartyKind, raw: &str, today: Date) -> Result<(), FieldError> 
     let all_digits = number.bytes().all(|b| b.is_ascii_digit());
     match kind {
         PartyKind::Person if looks_resident(&number) => resident_id(&number, today).map(|_| ()),
-        PartyKind::Person if all_digits && (16..=17).contains(&number.len()) => {
-            Err(FieldError::new("id_number", "length").with_limit(18))
-        }
         PartyKind::Company if number.len() == 18 => credit_code(&number),
-        PartyKind::Company if all_digits && (16..=17).contains(&number.len()) => {
+        _ if all_digits && (16..=17).contains(&number.len()) => {
             Err(FieldError::new("id_number", "length").with_limit(18))
         }
         _ => Ok(()),

@@ -1,20 +1,28 @@
 //! Address fields chosen from the national administrative divisions:
 //! province, then one of its cities, then one of that city's districts.
 //! The list (`/regions.json`, about 50 KB) is fetched only when a form with
-//! an address opens, and the service worker keeps it for offline use; when
+//! an address first opens, and the service worker keeps it for offline use; when
 //! it cannot be read, city and district are typed instead.
+
+use std::cell::RefCell;
+use std::sync::Arc;
 
 use domain::standard::PROVINCES;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{JsCast, JsValue};
 
-use crate::form::{Choice, Field};
-use crate::i18n::{Locale, use_locale, use_texts};
+use crate::form::{Choice, Field, options_keeping, standard_options};
+use crate::i18n::{use_locale, use_texts};
 use crate::offline::{function, property};
 
 /// Each province with its cities, each city with its districts, in the
 /// order of their codes.
 type Regions = Vec<(String, Vec<(String, Vec<String>)>)>;
+
+thread_local! {
+    /// The list once read: the browser runs the app on one thread.
+    static LOADED: RefCell<Option<Arc<Regions>>> = const { RefCell::new(None) };
+}
 
 /// Reads `/regions.json`; none when the file cannot be fetched or read.
 async fn load_regions() -> Option<Regions> {
@@ -30,18 +38,6 @@ async fn load_regions() -> Option<Regions> {
     serde_json::from_str(&text).ok()
 }
 
-/// Options for a choice among `names`: none, the value stored today if the
-/// list lacks it (so saving never loses it), then the list.
-fn options(names: impl Iterator<Item = String>, stored: &str) -> Vec<(String, String)> {
-    let names: Vec<String> = names.collect();
-    let mut out = vec![(String::new(), "—".to_owned())];
-    if !stored.is_empty() && !names.iter().any(|n| n == stored) {
-        out.push((stored.to_owned(), stored.to_owned()));
-    }
-    out.extend(names.into_iter().map(|n| (n.clone(), n)));
-    out
-}
-
 /// Province, city, district and street address, as the basics form edits them.
 #[component]
 pub fn AddressFields(
@@ -52,11 +48,17 @@ pub fn AddressFields(
 ) -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
-    let regions = RwSignal::new(None::<std::sync::Arc<Regions>>);
+    let regions = RwSignal::new(LOADED.with_borrow(Clone::clone));
+    // Fetched and parsed once per page life, however often a form opens.
     Effect::new(move |_| {
+        if regions.get_untracked().is_some() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             if let Some(list) = load_regions().await {
-                regions.set(Some(std::sync::Arc::new(list)));
+                let list = Arc::new(list);
+                LOADED.set(Some(list.clone()));
+                regions.set(Some(list));
             }
         });
     });
@@ -76,18 +78,7 @@ pub fn AddressFields(
         }
         now
     });
-    let chinese = locale == Locale::ZhCn;
-    let provinces = options(PROVINCES.iter().map(|p| p.zh.to_owned()), &province.get_untracked())
-        .into_iter()
-        .map(|(value, text)| {
-            let shown = PROVINCES
-                .iter()
-                .find(|p| p.zh == value)
-                .filter(|_| !chinese)
-                .map_or(text, |p| p.en.to_owned());
-            (value, shown)
-        })
-        .collect::<Vec<_>>();
+    let provinces = standard_options(PROVINCES, &province.get_untracked(), locale);
     let cities = move || {
         let list = regions.get()?;
         let chosen = province.get();
@@ -105,13 +96,13 @@ pub fn AddressFields(
         <Choice id="edit-province" label=texts.province_label value=province options=provinces />
         {move || match cities() {
             Some(names) => view! {
-                <Choice id="edit-city" label=texts.city_label value=city options=options(names.into_iter(), &city.get_untracked()) />
+                <Choice id="edit-city" label=texts.city_label value=city options=options_keeping(&city.get_untracked(), names.into_iter().map(|n| (n.clone(), n))) />
             }.into_any(),
             None => view! { <Field id="edit-city" label=texts.city_label value=city /> }.into_any(),
         }}
         {move || match districts() {
             Some(names) => view! {
-                <Choice id="edit-district" label=texts.district_label value=district options=options(names.into_iter(), &district.get_untracked()) />
+                <Choice id="edit-district" label=texts.district_label value=district options=options_keeping(&district.get_untracked(), names.into_iter().map(|n| (n.clone(), n))) />
             }.into_any(),
             None => view! { <Field id="edit-district" label=texts.district_label value=district /> }.into_any(),
         }}
@@ -122,14 +113,6 @@ pub fn AddressFields(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stored_value_off_the_list_stays_a_choice() {
-        let names = || ["东城区".to_owned(), "西城区".to_owned()].into_iter();
-        let values: Vec<String> = options(names(), "老城区").into_iter().map(|(v, _)| v).collect();
-        assert_eq!(values, ["", "老城区", "东城区", "西城区"]);
-        assert_eq!(options(names(), "西城区").len(), 3);
-    }
 
     #[test]
     fn the_shipped_division_list_reads_and_names_every_province() {

@@ -5,39 +5,20 @@
 
 use domain::archive::{CompanySize, Customer, FieldValue, Gender, PartyKind, SourceChannel, wire_name};
 use domain::mutation::FieldEdit;
-use domain::standard::{INDUSTRIES, Standard};
+use domain::standard::INDUSTRIES;
 use domain::time::Date;
 use domain::{Change, CustomerName, Email, FieldError, identity, validate};
 use leptos::prelude::*;
 
 use super::address::AddressFields;
 use super::forms::{category_options, from_wire, parse_date, parse_phones, stage_options};
-use crate::form::{Choice, Field, check, optional, record_error_message};
-use crate::i18n::{Label, Locale, field_error_message, fill, use_locale, use_texts};
+use crate::form::{Choice, Field, check, optional, optional_options, record_error_message, standard_options};
+use crate::i18n::{Label, field_error_message, fill, use_locale, use_texts};
 use crate::offline::{today, use_offline};
-
-/// Options for a field with a standard list: none, the list, and the value
-/// stored today if it is not on the list (so saving never loses it).
-fn standard_options(list: &'static [Standard], stored: &str, locale: Locale) -> Vec<(String, String)> {
-    let chinese = locale == Locale::ZhCn;
-    let mut options = vec![(String::new(), "—".to_owned())];
-    if !stored.is_empty() && !list.iter().any(|s| s.zh == stored) {
-        options.push((stored.to_owned(), stored.to_owned()));
-    }
-    options.extend(list.iter().map(|s| (s.zh.to_owned(), if chinese { s.zh } else { s.en }.to_owned())));
-    options
-}
 
 /// Reads the email list as typed: addresses separated by commas or spaces.
 fn parse_emails(text: &str) -> Result<Vec<Email>, FieldError> {
     text.split([',', '，', '、', ';', '；', ' ']).filter(|s| !s.trim().is_empty()).map(Email::parse).collect()
-}
-
-/// Options for an optional enum field: none, then each value.
-fn optional_options<T: Label + serde::Serialize>(values: &[T], locale: Locale) -> Vec<(String, String)> {
-    std::iter::once((String::new(), "—".to_owned()))
-        .chain(values.iter().map(|v| (wire_name(v), v.label(locale))))
-        .collect()
 }
 
 const GENDERS: [Gender; 3] = [Gender::Male, Gender::Female, Gender::Other];

@@ -10,8 +10,8 @@ use domain::{Change, validate};
 use leptos::prelude::*;
 
 use super::forms::{FormButtons, from_wire};
-use crate::form::{Choice, Field, TextArea, optional, record_error_message};
-use crate::i18n::{Label, Locale, field_error_message, use_locale, use_texts};
+use crate::form::{Choice, Field, TextArea, optional, optional_options, record_error_message};
+use crate::i18n::{Locale, field_error_message, use_locale, use_texts};
 use crate::offline::{Offline, now_ms, today, use_offline};
 
 const CHANNELS: [ContactChannel; 5] = [
@@ -21,12 +21,6 @@ const CHANNELS: [ContactChannel; 5] = [
     ContactChannel::Email,
     ContactChannel::Visit,
 ];
-
-fn channel_options(locale: Locale) -> Vec<(String, String)> {
-    std::iter::once((String::new(), "—".to_owned()))
-        .chain(CHANNELS.iter().map(|c| (wire_name(c), c.label(locale))))
-        .collect()
-}
 
 /// A list typed as one line: items separated by commas or 、.
 fn parse_list(text: &str) -> BTreeSet<String> {
@@ -112,7 +106,7 @@ pub fn PreferencesForm(customer: Customer, #[prop(into)] on_done: Callback<()>) 
         <form class="stacked-form" novalidate on:submit=save data-form="preferences">
             <Field id="pref-brands" label=texts.brands_label value=brands placeholder=texts.list_hint />
             <Field id="pref-colours" label=texts.colours_label value=colours placeholder=texts.list_hint />
-            <Choice id="pref-channel" label=texts.contact_channel_label value=channel options=channel_options(locale) />
+            <Choice id="pref-channel" label=texts.contact_channel_label value=channel options=optional_options(&CHANNELS, locale) />
             <Field id="pref-time" label=texts.contact_time_label value=time />
             <TextArea id="pref-notes" label=texts.preference_notes_label value=notes />
             <p class="muted">{texts.preference_notes_hint}</p>
@@ -150,7 +144,7 @@ pub fn ConsentForm(customer: Customer, #[prop(into)] on_done: Callback<()>) -> i
     view! {
         <form class="stacked-form" novalidate on:submit=save data-form="consent">
             <Choice id="consent-marketing" label=texts.marketing_label value=marketing options=answers />
-            <Choice id="consent-channel" label=texts.contact_channel_label value=channel options=channel_options(locale) />
+            <Choice id="consent-channel" label=texts.contact_channel_label value=channel options=optional_options(&CHANNELS, locale) />
             <Field id="consent-how" label=texts.consent_how_label value=how placeholder=texts.consent_how_hint />
             <FormButtons failure on_done />
         </form>

@@ -656,41 +656,48 @@ fn history(customer: &Customer, locale: Locale, person: impl Fn(&UserId) -> Stri
             entries.push((meta.stamp.client_time.0, meta.stamp.version, line));
         }
     }
-    // An item's `removed` register keeps its first stamp until it is
-    // removed, so an item reads as added, then maybe edited, or removed.
-    let mut items =
-        |kind: ItemKind,
-         list: Vec<(&domain::ids::UserId, &domain::merge::Stamp, &domain::merge::Stamp, bool)>| {
-            let what = item_label(locale, kind);
-            for (who, content, removed, hidden) in list {
-                let added = if hidden { content } else { removed };
-                entries.push((
-                    added.client_time.0,
-                    added.version,
-                    fill(t.history_item, &[("who", &person(who)), ("kind", &what)]),
-                ));
-                if !hidden && content.version > removed.version {
-                    let line =
-                        fill(t.history_item_edited, &[("who", &person(&content.author)), ("kind", &what)]);
-                    entries.push((content.client_time.0, content.version, line));
-                }
-                if hidden {
-                    let line =
-                        fill(t.history_item_removed, &[("who", &person(&removed.author)), ("kind", &what)]);
-                    entries.push((removed.client_time.0, removed.version, line));
-                }
-            }
-        };
-    fn stamps<T: Clone + PartialEq>(
-        list: &std::collections::BTreeMap<ItemId, Item<T>>,
-    ) -> Vec<(&domain::ids::UserId, &domain::merge::Stamp, &domain::merge::Stamp, bool)> {
-        list.values().map(|i| (&i.added_by, &i.content.stamp, &i.removed.stamp, i.hidden())).collect()
-    }
-    items(ItemKind::Order, stamps(&customer.orders));
-    items(ItemKind::Interaction, stamps(&customer.interactions));
-    items(ItemKind::Feedback, stamps(&customer.feedback));
-    items(ItemKind::Task, stamps(&customer.tasks));
-    items(ItemKind::Contact, stamps(&customer.contacts));
+    entries.extend(item_lines(&customer.orders, &item_label(locale, ItemKind::Order), t, &person));
+    entries.extend(item_lines(
+        &customer.interactions,
+        &item_label(locale, ItemKind::Interaction),
+        t,
+        &person,
+    ));
+    entries.extend(item_lines(&customer.feedback, &item_label(locale, ItemKind::Feedback), t, &person));
+    entries.extend(item_lines(&customer.tasks, &item_label(locale, ItemKind::Task), t, &person));
+    entries.extend(item_lines(&customer.contacts, &item_label(locale, ItemKind::Contact), t, &person));
     entries.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     entries.into_iter().map(|(ms, _, line)| (when(ms), line)).collect()
+}
+
+/// History lines of one list's items (when, version, line): each added, then
+/// edited or removed. An item's `removed` register keeps the stamp of its
+/// adding until it is removed.
+fn item_lines<T: Clone + PartialEq>(
+    list: &std::collections::BTreeMap<ItemId, Item<T>>,
+    what: &str,
+    t: &crate::i18n::Texts,
+    person: &impl Fn(&UserId) -> String,
+) -> Vec<(i64, u64, String)> {
+    let line = |template: &str, who: &UserId| fill(template, &[("who", &person(who)), ("kind", what)]);
+    let mut lines = Vec::new();
+    for item in list.values() {
+        let (content, removed) = (&item.content.stamp, &item.removed.stamp);
+        let added = if item.hidden() { content } else { removed };
+        lines.push((added.client_time.0, added.version, line(t.history_item, &item.added_by)));
+        if item.hidden() {
+            lines.push((
+                removed.client_time.0,
+                removed.version,
+                line(t.history_item_removed, &removed.author),
+            ));
+        } else if content.version > removed.version {
+            lines.push((
+                content.client_time.0,
+                content.version,
+                line(t.history_item_edited, &content.author),
+            ));
+        }
+    }
+    lines
 }
