@@ -4,7 +4,7 @@
 //! several app servers can share them; the browser holds a random token and
 //! the database only its SHA-256, so a leaked backup holds no usable session.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -15,7 +15,6 @@ pub use domain::views::User;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::query::take_all;
 use crate::{Store, StoreError, now_millis};
 
 /// Shortest password accepted, in characters.
@@ -402,27 +401,6 @@ impl Store {
         rows.into_iter()
             .map(|row| serde_json::from_value::<UserRow>(row).map_err(|_| StoreError::Other)?.into_user())
             .collect()
-    }
-
-    /// Display names of `ids`, read by key; an id with no user is left out.
-    pub async fn display_names_of(
-        &self,
-        ids: &BTreeSet<UserId>,
-    ) -> Result<BTreeMap<UserId, String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Named {
-            id: String,
-            display_name: String,
-        }
-        let ids: Vec<String> = ids.iter().map(|id| id.0.clone()).collect();
-        let mut response = self
-            .db
-            .query("SELECT record::id(id) AS id, display_name FROM array::map($ids, |$i| type::record('user', $i))")
-            .bind(("ids", ids))
-            .await
-            .map_err(StoreError::from_db)?;
-        let rows: Vec<Named> = take_all(&mut response, 0)?;
-        Ok(rows.into_iter().map(|row| (UserId(row.id), row.display_name)).collect())
     }
 
     /// Whether there is any user yet (a fresh install has none).

@@ -144,7 +144,11 @@ impl Store {
         changes.sort_by_key(|(version, _)| *version);
         // A quiet pull reads no names; one that brings archives reads the
         // names of the people they name, and only theirs.
-        let names = if named.is_empty() { BTreeMap::new() } else { self.display_names_of(&named).await? };
+        let names = if named.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.display_names().await?.into_iter().filter(|(id, _)| named.contains(id)).collect()
+        };
         Ok(PullPage {
             changes: changes.into_iter().map(|(_, c)| c).collect(),
             cookie: Cookie { epoch: counter.epoch, version: upper },
