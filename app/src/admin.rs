@@ -1,12 +1,14 @@
-//! Administration: users and their roles.
+//! Administration: users and their roles, and the company's custom fields.
 
 mod api;
+mod fields;
 mod page;
 #[cfg(feature = "ssr")]
 mod server;
 
 pub use api::{
-    CreateUser, ListUsers, ResetPassword, SetUserDisabled, create_user, list_users, reset_password,
-    set_user_disabled,
+    CreateUser, ListCustomFields, ListUsers, ResetPassword, SaveCustomFields, SetUserDisabled, create_user,
+    list_custom_fields, list_users, reset_password, save_custom_fields, set_user_disabled,
 };
+pub use fields::FieldsPage;
 pub use page::UsersPage;

@@ -6,6 +6,7 @@ mod address;
 mod api;
 mod basics;
 mod conflicts;
+mod custom;
 mod forms;
 mod list;
 mod preferences;

@@ -161,6 +161,24 @@ pub struct Texts {
     pub never_contacted: &'static str,
     pub customer_count: &'static str,
     pub pick_customer: &'static str,
+    pub custom_fields_title: &'static str,
+    pub custom_fields_help: &'static str,
+    pub custom_fields_saved: &'static str,
+    pub custom_add: &'static str,
+    pub custom_label_zh: &'static str,
+    pub custom_label_en: &'static str,
+    pub custom_kind: &'static str,
+    pub kind_text: &'static str,
+    pub kind_number: &'static str,
+    pub kind_date: &'static str,
+    pub kind_choice: &'static str,
+    pub kind_multi_choice: &'static str,
+    pub custom_required: &'static str,
+    pub custom_retired: &'static str,
+    pub custom_retire: &'static str,
+    pub custom_restore: &'static str,
+    pub custom_choices: &'static str,
+    pub custom_new_choices: &'static str,
     pub unsynced: &'static str,
     pub tab_basics: &'static str,
     pub tab_orders: &'static str,
@@ -394,6 +412,24 @@ const ZH_CN: Texts = Texts {
     never_contacted: "未联系",
     customer_count: "共 {n} 位",
     pick_customer: "在左侧选择一位客户。",
+    custom_fields_title: "自定义字段",
+    custom_fields_help: "为客户档案增加公司需要的字段。字段一经创建，类型不能再改；停用的字段和选项不再出现在表单里，已存的值照常保留。",
+    custom_fields_saved: "已保存。各设备下次同步时会拿到新的字段。",
+    custom_add: "添加字段",
+    custom_label_zh: "名称（中文）",
+    custom_label_en: "名称（英文）",
+    custom_kind: "类型",
+    kind_text: "文本",
+    kind_number: "数字",
+    kind_date: "日期",
+    kind_choice: "单选",
+    kind_multi_choice: "多选",
+    custom_required: "必填",
+    custom_retired: "已停用",
+    custom_retire: "停用",
+    custom_restore: "恢复",
+    custom_choices: "选项",
+    custom_new_choices: "新增选项（每行一个，可写成“中文 | English”）",
     unsynced: "未同步",
     tab_basics: "基本信息",
     tab_orders: "订单",
@@ -627,6 +663,24 @@ const EN: Texts = Texts {
     never_contacted: "No contact yet",
     customer_count: "{n} customers",
     pick_customer: "Choose a customer on the left.",
+    custom_fields_title: "Custom fields",
+    custom_fields_help: "Add the fields your company needs to every customer record. A field's kind cannot change once it exists; a retired field or choice leaves the forms, and the values already stored stay.",
+    custom_fields_saved: "Saved. Devices get the new fields at their next sync.",
+    custom_add: "Add a field",
+    custom_label_zh: "Label (Chinese)",
+    custom_label_en: "Label (English)",
+    custom_kind: "Kind",
+    kind_text: "Text",
+    kind_number: "Number",
+    kind_date: "Date",
+    kind_choice: "Single choice",
+    kind_multi_choice: "Multiple choice",
+    custom_required: "Required",
+    custom_retired: "Retired",
+    custom_retire: "Retire",
+    custom_restore: "Restore",
+    custom_choices: "Choices",
+    custom_new_choices: "New choices (one per line, \"Chinese | English\" if you like)",
     unsynced: "Not synced",
     tab_basics: "Basics",
     tab_orders: "Orders",
@@ -842,14 +896,48 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "how" => t.consent_how_label,
         "contact_time" => t.contact_time_label,
         "currency" => t.currency_label,
+        "label" => t.custom_label_zh,
+        "label_en" => t.custom_label_en,
+        "kind" => t.custom_kind,
+        "choices" => t.custom_choices,
+        "fields" | "custom" | "key" => t.custom_fields_title,
+        "number" => t.kind_number,
         _ => "",
     }
+}
+
+thread_local! {
+    /// The custom field definitions the device last pulled, so messages
+    /// about a custom field (`custom.<key>`) name it as the admin labelled it.
+    static CUSTOM_FIELDS: std::cell::RefCell<domain::custom_field::CustomFields> = Default::default();
+}
+
+/// Makes `definitions` the ones messages name custom fields by.
+pub fn know_custom_fields(definitions: &domain::custom_field::CustomFields) {
+    CUSTOM_FIELDS.with_borrow_mut(|known| {
+        if known.version != definitions.version {
+            *known = definitions.clone();
+        }
+    });
+}
+
+/// What a custom field is called: its label, or a generic name for one
+/// this device has not heard of.
+fn custom_field_label(locale: Locale, key: &str) -> String {
+    CUSTOM_FIELDS.with_borrow(|known| match known.get(key) {
+        Some(field) => field.label(locale == Locale::En).to_owned(),
+        None => texts(locale).custom_fields_title.to_owned(),
+    })
 }
 
 /// A person-readable message for a field error, by its stable code.
 pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
     let limit = error.limit.unwrap_or_default().to_string();
-    let label = field_label(locale, &error.field);
+    let label = match error.field.strip_prefix("custom.") {
+        Some(key) => custom_field_label(locale, key),
+        None => field_label(locale, &error.field).to_owned(),
+    };
+    let label = label.as_str();
     let reason = error.code.rsplit('.').next().unwrap_or_default();
     let zh = locale == Locale::ZhCn;
     let template = match (reason, zh) {
@@ -887,6 +975,14 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("too_many", false) => "{label}: at most {limit}.",
         ("unknown", true) => "{label}不在可选范围内。",
         ("unknown", false) => "{label}: not one of the choices.",
+        ("retired", true) => "{label}已停用或不存在，请同步后再填写。",
+        ("retired", false) => "{label}: retired or not defined; sync and fill it in again.",
+        ("taken", true) => "{label}重复了。",
+        ("taken", false) => "{label}: used twice.",
+        ("removed", true) => "{label}不能删除，只能停用，已存的值才不会丢失。",
+        ("removed", false) => "{label}: cannot be deleted, only retired, so no stored value is lost.",
+        ("changed", true) => "{label}在字段创建后不能更改。",
+        ("changed", false) => "{label}: cannot change once the field exists.",
         // A feedback status that cannot follow the current one (`closed_to_open`).
         (transition, true) if transition.contains("_to_") => "{label}不能从当前状态改成这个状态。",
         (transition, false) if transition.contains("_to_") => {
@@ -1181,6 +1277,14 @@ mod tests {
             "tags",
             "team",
             "username",
+            "label",
+            "label_en",
+            "kind",
+            "choices",
+            "fields",
+            "custom",
+            "key",
+            "number",
         ];
         let reasons = [
             "format",
@@ -1201,6 +1305,10 @@ mod tests {
             "check_character",
             "birth_date",
             "closed_to_open",
+            "retired",
+            "taken",
+            "removed",
+            "changed",
         ];
         for locale in [Locale::ZhCn, Locale::En] {
             for field in fields {
@@ -1212,6 +1320,26 @@ mod tests {
                 assert!(!message.contains(&error.code), "{locale:?} lacks text for {reason}: {message}");
             }
         }
+    }
+
+    #[test]
+    fn an_error_about_a_custom_field_names_it_as_the_admin_labelled_it() {
+        use domain::custom_field::{CustomField, CustomFields, CustomKind};
+        let field = CustomField {
+            key: "plate".into(),
+            zh: "车牌号".into(),
+            en: "Plate number".into(),
+            kind: CustomKind::Text,
+            required: true,
+            choices: Vec::new(),
+            retired: false,
+        };
+        know_custom_fields(&CustomFields { version: 7, fields: vec![field] });
+        let error = FieldError::new("custom.plate", "required");
+        assert_eq!(field_error_message(Locale::ZhCn, &error), "请填写车牌号。");
+        assert_eq!(field_error_message(Locale::En, &error), "Plate number: required.");
+        let unknown = FieldError::new("custom.other", "unknown");
+        assert!(field_error_message(Locale::ZhCn, &unknown).starts_with("自定义字段"));
     }
 
     #[test]

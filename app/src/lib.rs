@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=auth::SignInPage />
                     <Route path=path!("/account") view=auth::AccountPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
+                    <Route path=path!("/admin/fields") view=admin::FieldsPage />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
 use crate::Refusal;
-use crate::archive::{Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject};
+use crate::archive::{
+    CustomMeta, Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject,
+};
+use crate::custom_field::CustomEdit;
 use crate::merge::{Register, Stamp, WriteOutcome};
 use crate::mutation::{Change, FieldEdit, Mutation};
 use crate::time::Date;
@@ -159,6 +162,12 @@ pub fn apply_merge(
             write_field(&mut merged, &FieldEdit { value, base: *base }, &stamp);
         }
     }
+    for (key, value) in &from.fields.custom {
+        if !into.fields.custom.contains_key(key) {
+            let edit = CustomEdit { key: key.clone(), value: Some(value.clone()), base: *base };
+            write_custom(&mut merged, &edit, &stamp);
+        }
+    }
     for (tag, register) in &from.tags {
         merged.tags.entry(tag.clone()).or_insert_with(|| register.clone());
     }
@@ -239,6 +248,7 @@ fn create(
         .filter_map(|&name| validate::field(&FieldValue::read(fields, name), ctx.today).err())
         .collect();
     errors.extend(validate::id_number(fields.kind, fields.id_number.as_deref(), ctx.today).err());
+    errors.extend(fields.custom.iter().filter_map(|(key, value)| value.check_shape(key).err()));
     if !errors.is_empty() {
         return Err(Rejection::invalid(errors));
     }
@@ -246,10 +256,16 @@ fn create(
         .iter()
         .map(|&name| (name, FieldMeta { stamp: stamp.clone(), rivals: Vec::new() }))
         .collect();
+    let custom_meta = fields
+        .custom
+        .keys()
+        .map(|key| (key.clone(), CustomMeta { stamp: stamp.clone(), rivals: Vec::new() }))
+        .collect();
     Ok(Customer {
         id: mutation.customer,
         fields: fields.clone(),
         field_meta,
+        custom_meta,
         tags: BTreeMap::new(),
         contacts: BTreeMap::new(),
         orders: BTreeMap::new(),
@@ -306,6 +322,21 @@ fn change_existing(
                 let name = edit.value.name();
                 let outcome = write_field(customer, edit, stamp);
                 note(Subject::Field(name), outcome);
+            }
+        }
+        Change::SetCustom { edits } => {
+            if edits.is_empty() {
+                return Err(Rejection::new(Refusal::EditsEmpty));
+            }
+            let errors: Vec<FieldError> = edits
+                .iter()
+                .filter_map(|e| e.value.as_ref().and_then(|v| v.check_shape(&e.key).err()))
+                .collect();
+            if !errors.is_empty() {
+                return Err(Rejection::invalid(errors));
+            }
+            for edit in edits {
+                note(Subject::Custom(edit.key.clone()), write_custom(customer, edit, stamp));
             }
         }
         Change::Reassign { owner, base } => {
@@ -438,6 +469,26 @@ fn write_field(customer: &mut Customer, edit: &FieldEdit, stamp: &Stamp) -> Writ
     outcome
 }
 
+/// Writes a custom field; one never written before starts from nothing
+/// (stamped at version 0, so any edit supersedes it).
+fn write_custom(customer: &mut Customer, edit: &CustomEdit, stamp: &Stamp) -> WriteOutcome {
+    let meta = customer
+        .custom_meta
+        .get(&edit.key)
+        .cloned()
+        .unwrap_or_else(|| CustomMeta { stamp: Stamp { version: 0, ..stamp.clone() }, rivals: Vec::new() });
+    let mut register = meta.register(customer.fields.custom.get(&edit.key).cloned());
+    let outcome = register.write(edit.value.clone(), edit.base, stamp.clone());
+    match register.value {
+        Some(value) => customer.fields.custom.insert(edit.key.clone(), value),
+        None => customer.fields.custom.remove(&edit.key),
+    };
+    customer
+        .custom_meta
+        .insert(edit.key.clone(), CustomMeta { stamp: register.stamp, rivals: register.rivals });
+    outcome
+}
+
 /// Writes an item; a new one is refused when the archive holds `limit.1`
 /// of its kind already (removed ones count: they stay in the history).
 fn put<T: Clone + PartialEq>(
@@ -567,6 +618,57 @@ mod tests {
         let once = server.get().clone();
         assert_eq!(server.push(&m).unwrap(), Applied::Duplicate);
         assert_eq!(server.get(), &once);
+    }
+
+    fn custom(key: &str, value: Option<&str>, base: u64) -> Change {
+        use crate::custom_field::{CustomEdit, CustomValue};
+        let value = value.map(|v| CustomValue::Text(v.into()));
+        Change::SetCustom { edits: vec![CustomEdit { key: key.into(), value, base }] }
+    }
+
+    #[test]
+    fn concurrent_edits_of_a_custom_field_are_a_conflict_and_a_later_write_settles_it() {
+        let (mut a, mut b) = (Client::new("a"), Client::new("b"));
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, custom("plate", Some("京A12345"), 1))).unwrap();
+        let Applied::Done { conflicts } =
+            server.push(&b.make(id, custom("plate", Some("京B54321"), 1))).unwrap()
+        else {
+            panic!("applied twice")
+        };
+        assert_eq!(conflicts, vec![Subject::Custom("plate".into())]);
+        assert!(server.get().has_conflicts());
+        // b's second word replaces its first; a's stays until someone who saw both writes.
+        server.push(&a.make(id, custom("plate", None, server.version))).unwrap();
+        let after = server.get();
+        assert!(!after.has_conflicts());
+        assert!(!after.fields.custom.contains_key("plate"), "emptying is a write like any other");
+    }
+
+    #[test]
+    fn a_custom_value_that_breaks_the_shape_rules_is_refused_without_definitions() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        let long = "长".repeat(crate::custom_field::MAX_TEXT + 1);
+        let refused = server.push(&a.make(id, custom("plate", Some(&long), 1))).unwrap_err();
+        assert_eq!(refused.errors[0].code, "custom.plate.too_long");
+        assert_eq!(server.push(&a.make(id, custom("Bad Key", Some("x"), 1))).unwrap_err().code, "invalid");
+    }
+
+    #[test]
+    fn merging_fills_custom_fields_the_kept_archive_lacks() {
+        let mut a = Client::new("a");
+        let (mut server, id) = created(&mut a);
+        server.push(&a.make(id, custom("plate", Some("京A12345"), 1))).unwrap();
+        let (mut other, other_id) = created(&mut a);
+        other.push(&a.make(other_id, custom("plate", Some("沪C00001"), 1))).unwrap();
+        other.push(&a.make(other_id, custom("colour", Some("白"), 2))).unwrap();
+        let merge = a.make(id, Change::Merge { from: other_id, base: 2 });
+        let ctx = ApplyContext { version: 9, today: today() };
+        let (kept, _, _) = apply_merge(server.get(), other.get(), &merge, &ctx).unwrap();
+        let text = |k: &str| kept.fields.custom.get(k).map(|v| v.text());
+        assert_eq!(text("plate").as_deref(), Some("京A12345"), "a filled field keeps its value");
+        assert_eq!(text("colour").as_deref(), Some("白"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::custom_field::CustomValue;
 use crate::ids::{ClientId, CustomerId, ItemId, UserId};
 use crate::merge::{Candidate, Register, Stamp};
 use crate::money::Money;
@@ -378,6 +379,29 @@ pub struct FieldMeta {
     pub rivals: Vec<Candidate<FieldValue>>,
 }
 
+/// A custom field's bookkeeping, as [`FieldMeta`] is a built-in one's. An
+/// empty value is a value too (`None`), so emptying a field merges like any edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomMeta {
+    /// The write of the current value.
+    pub stamp: Stamp,
+    /// Concurrent writes; an open conflict when any differs from the current value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rivals: Vec<Candidate<Option<CustomValue>>>,
+}
+
+impl CustomMeta {
+    /// The field's value and bookkeeping as one register, to write to.
+    pub fn register(&self, value: Option<CustomValue>) -> Register<Option<CustomValue>> {
+        Register { value, stamp: self.stamp.clone(), rivals: self.rivals.clone() }
+    }
+
+    /// Whether a concurrent write differs from `current`.
+    pub fn in_conflict(&self, current: Option<&CustomValue>) -> bool {
+        self.rivals.iter().any(|r| r.value.as_ref() != current)
+    }
+}
+
 /// One customer's archive: basic facts, contacts, orders, interactions,
 /// feedback and tasks, each value with the write that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +413,9 @@ pub struct Customer {
     /// For each scalar fact, its write and any conflict.
     #[serde(with = "field_meta_wire")]
     pub field_meta: BTreeMap<FieldName, FieldMeta>,
+    /// For each custom field ever written, its write and any conflict.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_meta: BTreeMap<String, CustomMeta>,
     /// Tags; a tag is shown when any surviving write added it.
     pub tags: BTreeMap<String, Register<bool>>,
     /// Contacts at a company.
@@ -434,6 +461,7 @@ impl Customer {
         people.extend(self.fields.owner.as_ref());
         people.extend(&self.fields.shared_with);
         people.extend(self.field_meta.values().map(|m| &m.stamp.author));
+        people.extend(self.custom_meta.values().map(|m| &m.stamp.author));
         items(&self.contacts, &mut people);
         items(&self.orders, &mut people);
         items(&self.interactions, &mut people);
@@ -458,7 +486,8 @@ impl Customer {
         self.field_meta.iter().any(|(name, m)| {
             let current = FieldValue::read(fields, *name);
             m.rivals.iter().any(|r| r.value != current)
-        }) || self.contacts.values().any(|i| i.content.in_conflict())
+        }) || self.custom_meta.iter().any(|(key, m)| m.in_conflict(self.fields.custom.get(key)))
+            || self.contacts.values().any(|i| i.content.in_conflict())
             || self.orders.values().any(|i| i.content.in_conflict())
             || self.interactions.values().any(|i| i.content.in_conflict())
             || self.feedback.values().any(|i| i.content.in_conflict())
@@ -477,6 +506,12 @@ impl Customer {
             })
             .map(|(name, _)| Subject::Field(*name))
             .collect();
+        subjects.extend(
+            self.custom_meta
+                .iter()
+                .filter(|(key, m)| m.in_conflict(self.fields.custom.get(*key)))
+                .map(|(key, _)| Subject::Custom(key.clone())),
+        );
         subjects
             .extend(self.tags.iter().filter(|(_, r)| r.in_conflict()).map(|(t, _)| Subject::Tag(t.clone())));
         fn items<T: Clone + PartialEq>(
@@ -517,6 +552,10 @@ impl Customer {
         for (name, meta) in &self.field_meta {
             let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
             writes.extend(stamps.map(|s| (Subject::Field(*name), s.clone())));
+        }
+        for (key, meta) in &self.custom_meta {
+            let stamps = std::iter::once(&meta.stamp).chain(meta.rivals.iter().map(|r| &r.stamp));
+            writes.extend(stamps.map(|s| (Subject::Custom(key.clone()), s.clone())));
         }
         for (tag, register) in &self.tags {
             writes.extend(register.candidates().map(|c| (Subject::Tag(tag.clone()), c.stamp)));
@@ -565,6 +604,8 @@ pub enum Subject {
     Field(FieldName),
     /// A tag.
     Tag(String),
+    /// A custom field, by its key.
+    Custom(String),
     /// An item, by its list and id.
     Item(ItemKind, ItemId),
     /// The archive's deleted flag.
@@ -577,6 +618,7 @@ impl Subject {
         match self {
             Self::Field(name) => format!("field:{}", name.as_str()),
             Self::Tag(tag) => format!("tag:{tag}"),
+            Self::Custom(key) => format!("custom:{key}"),
             Self::Item(kind, id) => format!("{}:{id}", kind.as_str()),
             Self::Deletion => "deletion".to_owned(),
         }
@@ -656,6 +698,10 @@ pub struct Fields {
     /// Colleagues the record keeper shares the archive with (they see it masked).
     #[serde(default)]
     pub shared_with: BTreeSet<UserId>,
+    /// The company's own fields, by key (see [`crate::custom_field`]); an
+    /// empty one is absent. Written through [`crate::Change::SetCustom`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom: BTreeMap<String, CustomValue>,
 }
 
 impl Fields {
@@ -682,6 +728,7 @@ impl Fields {
             next_review_at: None,
             id_number: None,
             shared_with: BTreeSet::new(),
+            custom: BTreeMap::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{Contact, Feedback, FieldValue, Fields, Interaction, ItemKind, Order, Task};
+use crate::custom_field::CustomEdit;
 use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
 use crate::time::Timestamp;
 
@@ -48,6 +49,11 @@ pub enum Change {
     SetFields {
         /// One edit per field.
         edits: Vec<FieldEdit>,
+    },
+    /// Edits custom fields (see [`crate::custom_field`]).
+    SetCustom {
+        /// One edit per field.
+        edits: Vec<CustomEdit>,
     },
     /// Settles conflicts by writing the chosen value with a base that covers
     /// every competing value. Applied like an edit; recorded as a resolution.

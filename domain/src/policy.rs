@@ -172,6 +172,12 @@ pub fn may_refit_model(viewer: &Viewer) -> bool {
     viewer.role != Role::Rep
 }
 
+/// Whether `viewer` may define the company's custom fields. They shape
+/// every archive of every team, so only admins; everyone reads them.
+pub fn may_define_fields(viewer: &Viewer) -> bool {
+    viewer.role == Role::Admin
+}
+
 /// The fields only a viewer with [`Sight::Full`] sees and edits.
 pub const SENSITIVE: &[FieldName] = &[FieldName::IdNumber, FieldName::Phones, FieldName::Address];
 
@@ -268,6 +274,7 @@ pub fn check_mutation(
         }
         Change::AddTag { .. }
         | Change::RemoveTag { .. }
+        | Change::SetCustom { .. }
         | Change::PutContact { .. }
         | Change::PutOrder { .. }
         | Change::PutInteraction { .. }

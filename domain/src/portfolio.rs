@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{Customer, FeedbackKind, FeedbackStatus, TaskKind, wire_name};
+use crate::custom_field::CustomValue;
 use crate::dedup::SearchKeys;
 use crate::ids::{CustomerId, ItemId};
 use crate::time::Date;
@@ -21,6 +22,8 @@ pub struct Filter {
     pub tag: String,
     /// A city, exactly.
     pub city: String,
+    /// A choice of a custom field, as `key=choice`.
+    pub custom: String,
 }
 
 /// Whether `customer` (with its search keys, when the server sent them)
@@ -31,7 +34,15 @@ pub fn matches(customer: &Customer, keys: Option<&SearchKeys>, filter: &Filter) 
         && (filter.category.is_empty() || wire_name(&fields.category) == filter.category)
         && (filter.tag.is_empty() || customer.visible_tags().any(|t| t == filter.tag))
         && (filter.city.is_empty() || fields.address.city.as_deref() == Some(filter.city.as_str()))
+        && custom_matches(customer, &filter.custom)
         && text_matches(customer, keys, filter.text.trim())
+}
+
+fn custom_matches(customer: &Customer, wanted: &str) -> bool {
+    match wanted.split_once('=') {
+        Some((key, choice)) => customer.fields.custom.get(key).is_some_and(|v| v.holds(choice)),
+        None => wanted.is_empty(),
+    }
 }
 
 fn text_matches(customer: &Customer, keys: Option<&SearchKeys>, text: &str) -> bool {
@@ -58,7 +69,14 @@ fn text_matches(customer: &Customer, keys: Option<&SearchKeys>, text: &str) -> b
     }
     let contact_names = customer.contacts.values().filter(|c| !c.hidden()).map(|c| c.value().name.as_str());
     let employer = [fields.occupation.as_deref(), fields.industry.as_deref()];
-    contact_names.chain(employer.into_iter().flatten()).any(|s| s.to_lowercase().contains(&text))
+    let custom_text = fields.custom.values().filter_map(|v| match v {
+        CustomValue::Text(text) => Some(text.as_str()),
+        _ => None,
+    });
+    contact_names
+        .chain(employer.into_iter().flatten())
+        .chain(custom_text)
+        .any(|s| s.to_lowercase().contains(&text))
 }
 
 /// The day of the last order or interaction, none when there was neither.
@@ -268,6 +286,26 @@ mod tests {
         assert!(!by(Filter { tag: "新".into(), ..Filter::default() }));
         assert!(!by(Filter { stage: "loyal".into(), ..Filter::default() }));
         assert!(!by(Filter { city: "上海".into(), ..Filter::default() }));
+    }
+
+    #[test]
+    fn a_custom_choice_narrows_the_list_and_custom_text_is_searched() {
+        use crate::custom_field::{CustomEdit, CustomValue};
+        let set = |key: &str, value: CustomValue| Change::SetCustom {
+            edits: vec![CustomEdit { key: key.into(), value: Some(value), base: 1 }],
+        };
+        let customer = archive(
+            "赵六",
+            vec![
+                set("colours", CustomValue::Choices(["red".to_owned(), "blue".to_owned()].into())),
+                set("plate", CustomValue::Text("京A12345".into())),
+            ],
+        );
+        let by =
+            |custom: &str| matches(&customer, None, &Filter { custom: custom.into(), ..Filter::default() });
+        assert!(by("colours=red") && by("colours=blue"));
+        assert!(!by("colours=green") && !by("level=gold"));
+        assert!(matches(&customer, None, &text("a123")), "custom text is searched");
     }
 
     #[test]

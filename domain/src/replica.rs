@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::Refusal;
 use crate::apply::{ApplyContext, Rejection, apply, apply_merge};
 use crate::archive::Customer;
+use crate::custom_field::{CustomFields, Writes};
 use crate::dedup::SearchKeys;
 use crate::field_error::FieldError;
 use crate::ids::{CustomerId, MutationId, UserId};
@@ -137,6 +138,10 @@ pub struct Meta {
     /// Display names of the people the cached archives name, as pulls brought them.
     #[serde(default)]
     pub names: BTreeMap<UserId, String>,
+    /// The company's custom field definitions, as the last pull that
+    /// changed them brought them.
+    #[serde(default)]
+    pub custom_fields: CustomFields,
 }
 
 /// Why a change could not be recorded. Nothing of it was kept.
@@ -372,6 +377,13 @@ impl<S: Shelf> Replica<S> {
     ) -> Result<Mutation, RecordError> {
         // Another tab may have queued changes since this one last looked.
         self.refresh_outbox();
+        // Custom values are checked against the definitions the last pull
+        // brought, as the server checks them against its own.
+        if let Some(writes) = Writes::of(&change) {
+            self.meta.custom_fields.check_writes(writes).map_err(|errors| {
+                RecordError::Refused(Rejection { code: Refusal::Invalid.code().into(), errors })
+            })?;
+        }
         let mut sequencer = self.outbox.sequencer.clone();
         let mutation = sequencer.next(customer, change, now);
         let current = self.views.get(&customer);
@@ -496,6 +508,9 @@ impl<S: Shelf> Replica<S> {
         let mut meta = self.meta.clone();
         meta.cookie = Some(page.cookie.clone());
         meta.names.extend(page.names.iter().map(|(id, name)| (id.clone(), name.clone())));
+        if let Some(definitions) = &page.custom_fields {
+            meta.custom_fields = definitions.clone();
+        }
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
         let mut touched: std::collections::BTreeSet<CustomerId> = page
@@ -741,6 +756,9 @@ fn rebased(change: Change, base: u64) -> Change {
         ResolveConflict { edits } => ResolveConflict {
             edits: edits.into_iter().map(|e| crate::mutation::FieldEdit { base, ..e }).collect(),
         },
+        SetCustom { edits } => SetCustom {
+            edits: edits.into_iter().map(|e| crate::custom_field::CustomEdit { base, ..e }).collect(),
+        },
         Reassign { owner, .. } => Reassign { owner, base },
         AddTag { tag, .. } => AddTag { tag, base },
         RemoveTag { tag, .. } => RemoveTag { tag, base },
@@ -834,6 +852,7 @@ mod tests {
             reset: false,
             head: 1,
             names: BTreeMap::from([(li.clone(), "李雷".to_owned())]),
+            custom_fields: None,
         };
         replica.take_page(&page, 1).unwrap();
         assert_eq!(replica.name_of(&li), "李雷");

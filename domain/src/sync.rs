@@ -15,6 +15,7 @@ pub use round::{Answer, Problem, Progress, Request, Round};
 
 use crate::FieldError;
 use crate::archive::Customer;
+use crate::custom_field::CustomFields;
 use crate::dedup::SearchKeys;
 use crate::ids::{CustomerId, MutationId, UserId};
 
@@ -112,4 +113,9 @@ pub struct PullPage {
     /// sign-in ids, offline too. Nobody else's name travels.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<UserId, String>,
+    /// The company's custom field definitions, when they changed after the
+    /// cookie sent (or on a first pull), so devices check and show custom
+    /// values offline with the definitions the server uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<CustomFields>,
 }

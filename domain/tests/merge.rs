@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use domain::archive::{Customer, FieldName, FieldValue, Fields, ItemKind, LifecycleStage, Order, Subject};
+use domain::custom_field::{CustomEdit, CustomValue};
 use domain::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
 use domain::money::{Currency, Money};
 use domain::time::{Date, Timestamp};
@@ -31,6 +32,8 @@ enum Op {
     Delete,
     Restore,
     FutureBirthday,
+    /// A custom choice field set to a choice, or emptied (none).
+    Custom(Option<u8>),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -45,6 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Delete),
         Just(Op::Restore),
         Just(Op::FutureBirthday),
+        prop::option::of(0u8..3).prop_map(Op::Custom),
     ]
 }
 
@@ -114,6 +118,13 @@ fn log(snapshot: &Snapshot, user: usize, ops: &[Op]) -> Vec<Mutation> {
                 Op::Delete => Change::Delete { base },
                 Op::Restore => Change::Restore { base },
                 Op::FutureBirthday => set(FieldValue::Birthday(Some(Date::new(2030, 1, 1).unwrap()))),
+                Op::Custom(choice) => Change::SetCustom {
+                    edits: vec![CustomEdit {
+                        key: "level".into(),
+                        value: choice.map(|n| CustomValue::Choice(format!("c{n}"))),
+                        base,
+                    }],
+                },
             };
             Mutation {
                 id: MutationId::new(),
@@ -175,6 +186,7 @@ fn deliver(
 #[derive(Debug, PartialEq, Eq)]
 struct Canonical {
     fields: BTreeMap<FieldName, BTreeSet<String>>,
+    custom: BTreeMap<String, BTreeSet<String>>,
     tags: BTreeSet<String>,
     orders: BTreeMap<ItemId, BTreeSet<String>>,
     hidden_orders: BTreeSet<ItemId>,
@@ -201,8 +213,18 @@ fn canonical(c: &Customer) -> Canonical {
         .iter()
         .map(|(id, item)| (*id, item.content.candidates().map(|cand| json(cand.value)).collect()))
         .collect();
+    let custom = c
+        .custom_meta
+        .iter()
+        .map(|(key, meta)| {
+            let mut values: BTreeSet<String> = meta.rivals.iter().map(|r| json(&r.value)).collect();
+            values.insert(json(&c.fields.custom.get(key)));
+            (key.clone(), values)
+        })
+        .collect();
     Canonical {
         fields,
+        custom,
         tags: c.visible_tags().map(str::to_owned).collect(),
         orders,
         hidden_orders: c.orders.iter().filter(|(_, i)| i.hidden()).map(|(id, _)| *id).collect(),
@@ -232,6 +254,7 @@ fn assert_nothing_vanished(
             }
             let subject = match &m.change {
                 Change::SetFields { edits } => Subject::Field(edits[0].value.name()),
+                Change::SetCustom { edits } => Subject::Custom(edits[0].key.clone()),
                 Change::AddTag { tag, .. } | Change::RemoveTag { tag, .. } => Subject::Tag(tag.clone()),
                 Change::PutOrder { id, .. } | Change::RemoveItem { id, .. } => {
                     Subject::Item(ItemKind::Order, *id)
@@ -245,6 +268,9 @@ fn assert_nothing_vanished(
             match (&subject, &m.change) {
                 (Subject::Field(name), Change::SetFields { edits }) => {
                     assert!(canon.fields[name].contains(&json(&edits[0].value)), "edit {m:?} vanished");
+                }
+                (Subject::Custom(key), Change::SetCustom { edits }) => {
+                    assert!(canon.custom[key].contains(&json(&edits[0].value)), "edit {m:?} vanished");
                 }
                 (Subject::Tag(tag), Change::AddTag { .. }) => {
                     assert!(canon.tags.contains(tag), "tag add {m:?} vanished")

@@ -41,6 +41,11 @@ pub fn conflicts_of(customer: &Customer) -> Vec<ConflictView> {
                     all
                 }
                 Subject::Tag(tag) => customer.tags.get(tag).map(register_candidates).unwrap_or_default(),
+                Subject::Custom(key) => customer
+                    .custom_meta
+                    .get(key)
+                    .map(|m| register_candidates(&m.register(customer.fields.custom.get(key).cloned())))
+                    .unwrap_or_default(),
                 Subject::Item(kind, id) => match kind {
                     ItemKind::Contact => item_candidates(customer.contacts.get(id)),
                     ItemKind::Order => item_candidates(customer.orders.get(id)),

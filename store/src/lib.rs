@@ -12,6 +12,7 @@ mod audit;
 mod backup;
 mod bulk;
 mod conflicts;
+mod custom_fields;
 mod customers;
 mod error;
 mod inspect;

@@ -66,6 +66,17 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX failed_attempt_at ON failed_attempt FIELDS at;
     "#,
     },
+    // Company settings, one record each; first the custom field definitions
+    // (`store/src/custom_fields.rs`).
+    Migration {
+        version: 6,
+        name: "settings",
+        sql: r#"
+        DEFINE TABLE setting SCHEMAFULL;
+        DEFINE FIELD doc ON setting TYPE string;
+        DEFINE FIELD version ON setting TYPE int;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

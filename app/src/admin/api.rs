@@ -1,7 +1,9 @@
 //! Server functions for admins.
 
+use domain::custom_field::{CustomField, CustomFields};
 use domain::views::User;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 
@@ -33,4 +35,18 @@ pub async fn set_user_disabled(username: String, disabled: bool) -> Result<User,
 #[server(prefix = "/api", endpoint = "admin/users/reset_password")]
 pub async fn reset_password(username: String, password: String) -> Result<(), AppError> {
     super::server::reset_password(username, password).await
+}
+
+/// The custom field definitions, for the admin page that edits them
+/// (devices get them with their pull).
+#[server(prefix = "/api", endpoint = "admin/fields")]
+pub async fn list_custom_fields() -> Result<CustomFields, AppError> {
+    super::server::custom_fields().await
+}
+
+/// Replaces the custom field definitions. Nothing defined before may go
+/// (retire it instead) and no kind may change, so no stored value is lost.
+#[server(prefix = "/api", endpoint = "admin/fields/save", input = Json)]
+pub async fn save_custom_fields(fields: Vec<CustomField>) -> Result<CustomFields, AppError> {
+    super::server::save_custom_fields(fields).await
 }

@@ -1,6 +1,7 @@
 //! The server side of administration: admins only.
 
 use domain::FieldError;
+use domain::custom_field::{CustomField, CustomFields};
 use domain::policy::Role;
 use domain::views::User;
 use store::NewUser;
@@ -15,6 +16,16 @@ async fn admin() -> Result<(AppState, User), AppError> {
         return Err(AppError::Forbidden { reason: "admin_only".into() }.respond());
     }
     Ok((state, user))
+}
+
+pub(super) async fn custom_fields() -> Result<CustomFields, AppError> {
+    let (state, _) = admin().await?;
+    answer(state.store.custom_fields().await)
+}
+
+pub(super) async fn save_custom_fields(fields: Vec<CustomField>) -> Result<CustomFields, AppError> {
+    let (state, admin) = admin().await?;
+    answer(state.store.save_custom_fields(&admin.viewer(), fields).await)
 }
 
 pub(super) async fn list() -> Result<Vec<User>, AppError> {

@@ -63,9 +63,14 @@ pub fn AccountPage() -> impl IntoView {
                                 <dd>{user.team.clone().unwrap_or_default()}</dd>
                             </dl>
                             <Show when=move || is_admin>
-                                <a class="button" href="/admin/users">
-                                    {texts.users_title}
-                                </a>
+                                <div class="button-row">
+                                    <a class="button" href="/admin/users">
+                                        {texts.users_title}
+                                    </a>
+                                    <a class="button" href="/admin/fields">
+                                        {texts.custom_fields_title}
+                                    </a>
+                                </div>
                             </Show>
                         }
                     })

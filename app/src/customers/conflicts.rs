@@ -3,6 +3,7 @@
 
 use domain::Change;
 use domain::archive::{Customer, FieldValue, Item, ItemKind, Subject};
+use domain::custom_field::{CustomEdit, CustomFields};
 use domain::ids::ItemId;
 use domain::merge::{Candidate, Register};
 use domain::mutation::FieldEdit;
@@ -30,8 +31,12 @@ pub fn ConflictPanel(customer: Customer) -> impl IntoView {
     let id = customer.id;
     let base = offline.base(&id);
     let failure = RwSignal::new(None::<String>);
-    let groups: Vec<(String, Vec<Pick>)> =
-        customer.conflicts().into_iter().filter_map(|s| choices(&customer, &s, base, locale)).collect();
+    let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
+    let groups: Vec<(String, Vec<Pick>)> = customer
+        .conflicts()
+        .into_iter()
+        .filter_map(|s| choices(&customer, &definitions, &s, base, locale))
+        .collect();
     let now = now_ms();
     view! {
         <section class="card conflicts" role="region" aria-label=texts.conflict_title>
@@ -95,7 +100,13 @@ fn item_options<T: Clone + PartialEq>(
     Some(options_of(&item.content, describe, |v| keep(*id, v)))
 }
 
-fn choices(customer: &Customer, subject: &Subject, base: u64, locale: Locale) -> Option<(String, Vec<Pick>)> {
+fn choices(
+    customer: &Customer,
+    definitions: &CustomFields,
+    subject: &Subject,
+    base: u64,
+    locale: Locale,
+) -> Option<(String, Vec<Pick>)> {
     match subject {
         Subject::Field(name) => {
             let meta = customer.field_meta.get(name)?;
@@ -108,6 +119,21 @@ fn choices(customer: &Customer, subject: &Subject, base: u64, locale: Locale) ->
                 |value| Change::ResolveConflict { edits: vec![FieldEdit { value, base }] },
             );
             Some((field_label(locale, *name), options))
+        }
+        Subject::Custom(key) => {
+            let register = customer.custom_meta.get(key)?.register(customer.fields.custom.get(key).cloned());
+            let english = locale == Locale::En;
+            let field = definitions.get(key);
+            let options = options_of(
+                &register,
+                |v| match (v, field) {
+                    (None, _) => "—".to_owned(),
+                    (Some(v), Some(field)) => field.show(v, english),
+                    (Some(v), None) => v.text(),
+                },
+                |value| Change::SetCustom { edits: vec![CustomEdit { key: key.clone(), value, base }] },
+            );
+            Some((field.map_or(key.clone(), |f| f.label(english).to_owned()), options))
         }
         Subject::Tag(tag) => {
             let register = customer.tags.get(tag)?;

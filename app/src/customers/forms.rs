@@ -16,6 +16,7 @@ use domain::{ApplyContext, Change, CustomerName, Email, FieldError, Mutation, Ph
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::custom::{CustomInputs, read_drafts};
 use crate::form::{Choice, Field, TextArea, check, optional, record_error_message};
 use crate::i18n::{Label, Locale, field_error_message, use_locale, use_texts};
 use crate::offline::{now_ms, today, use_offline};
@@ -91,6 +92,8 @@ pub fn NewCustomerPage() -> impl IntoView {
     let category = RwSignal::new("regular".to_owned());
     let failure = RwSignal::new(None::<String>);
     let submitted = RwSignal::new(false);
+    let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
+    let drafts = RwSignal::new(std::collections::BTreeMap::new());
 
     let name_error = Signal::derive(move || {
         let text = name.get();
@@ -139,10 +142,15 @@ pub fn NewCustomerPage() -> impl IntoView {
         })
     });
 
+    let custom_definitions = definitions.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        let Some(fields) = fields() else { return };
+        let Some(mut fields) = fields() else { return };
+        match read_drafts(&definitions, &drafts.get_untracked()) {
+            Ok(values) => fields.custom = values.into_iter().filter_map(|(k, v)| Some((k, v?))).collect(),
+            Err(error) => return failure.set(Some(field_error_message(locale, &error))),
+        }
         let id = CustomerId::new();
         match offline.record(id, Change::Create { fields: Box::new(fields) }) {
             Ok(_) => navigate(&format!("/customers/{id}"), Default::default()),
@@ -169,6 +177,7 @@ pub fn NewCustomerPage() -> impl IntoView {
                 <Field id="customer-city" label=texts.city_label value=city />
                 <Choice id="customer-stage" label=texts.stage_label value=stage options=stage_options(locale) />
                 <Choice id="customer-category" label=texts.category_label value=category options=category_options(locale) />
+                <CustomInputs definitions=custom_definitions drafts checked=submitted />
                 {move || {
                     dupes
                         .get()

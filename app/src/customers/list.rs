@@ -112,6 +112,28 @@ fn CustomerList() -> impl IntoView {
         )
         .collect();
     let set = move |f: fn(&mut Filter, String)| move |ev| filter.update(|x| f(x, event_target_value(&ev)));
+    // Each choice of each custom choice field in use, as `key=choice`.
+    let custom_choices = Memo::new(move |_| {
+        let english = locale == crate::i18n::Locale::En;
+        offline
+            .read(|r| {
+                r.meta()
+                    .custom_fields
+                    .active()
+                    .filter(|f| f.kind.has_choices())
+                    .map(|f| {
+                        let choices: Vec<(String, String)> = f
+                            .choices
+                            .iter()
+                            .filter(|c| !c.retired)
+                            .map(|c| (format!("{}={}", f.key, c.key), c.label(english).to_owned()))
+                            .collect();
+                        (f.label(english).to_owned(), choices)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
 
     view! {
         <section class="card list-card">
@@ -143,6 +165,19 @@ fn CustomerList() -> impl IntoView {
                     <option value="">{format!("{}: {}", texts.filter_city, texts.all)}</option>
                     {move || choices.get().1.into_iter().map(|c| { let v = c.clone(); view! { <option value=v>{c}</option> } }).collect_view()}
                 </select>
+                {move || {
+                    let groups = custom_choices.get();
+                    (!groups.is_empty()).then(|| view! {
+                        <select aria-label=texts.custom_fields_title data-testid="custom-filter" on:change=set(|f, v| f.custom = v)>
+                            <option value="">{format!("{}: {}", texts.custom_fields_title, texts.all)}</option>
+                            {groups.into_iter().map(|(label, options)| view! {
+                                <optgroup label=label>
+                                    {options.into_iter().map(|(v, t)| view! { <option value=v>{t}</option> }).collect_view()}
+                                </optgroup>
+                            }).collect_view()}
+                        </select>
+                    })
+                }}
             </div>
             {move || match rows.get() {
                 None => view! { <p class="muted">{texts.loading}</p> }.into_any(),

@@ -15,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::basics::BasicsForm;
 use super::conflicts::ConflictPanel;
+use super::custom::{CustomFacts, CustomForm};
 use super::forms::{ContactForm, FeedbackForm, InteractionForm, OrderForm, TagForm, TaskForm};
 use super::get_customer;
 use super::preferences::{ConsentForm, PreferencesForm};
@@ -46,6 +47,7 @@ enum Quick {
     Task,
     Preferences,
     Consent,
+    Custom,
     EditContact(ItemId),
     EditOrder(ItemId),
     EditInteraction(ItemId),
@@ -166,6 +168,10 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
                     },
                     Quick::Consent => match current.get_untracked() {
                         Some((customer, _)) => view! { <ConsentForm customer on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::Custom => match current.get_untracked() {
+                        Some((customer, _)) => view! { <CustomForm customer on_done=close /> }.into_any(),
                         None => ().into_any(),
                     },
                     Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
@@ -304,6 +310,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let locale = use_locale();
     let offline = use_offline();
     let f = &customer.fields;
+    let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
     let not_set = || texts.not_set.to_owned();
     let fact = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
     let phones = f
@@ -356,6 +363,13 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o)))}
             {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
         </dl>
+        {(definitions.active().next().is_some() || !f.custom.is_empty()).then(|| view! {
+            <div class="section-head">
+                <h2>{texts.custom_fields_title}</h2>
+                {open_button(quick, Quick::Custom, texts.edit)}
+            </div>
+            <CustomFacts values=f.custom.clone() definitions />
+        })}
         <div class="section-head">
             <h2>{texts.contacts_title}</h2>
             {open_button(quick, Quick::Contact, texts.add_contact)}

@@ -47,8 +47,11 @@ pub(super) async fn export() -> Result<String, AppError> {
     let (state, user) = signed_in().await?;
     let viewer = user.viewer();
     let archives = answer(state.store.export_customers(&viewer).await)?;
-    let header: Vec<String> =
+    let definitions = answer(state.store.custom_fields().await)?;
+    let mut header: Vec<String> =
         ["id", "name", "stage", "category", "city", "owner", "phones", "emails"].map(String::from).into();
+    // Every custom field, retired ones too: their values are still kept.
+    header.extend(definitions.fields.iter().map(|d| d.zh.clone()));
     let mut rows = Vec::with_capacity(archives.len());
     for (customer, _) in &archives {
         let f = &customer.fields;
@@ -62,7 +65,14 @@ pub(super) async fn export() -> Result<String, AppError> {
             f.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>().join(" "),
             f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" "),
         ];
-        rows.push(cells.into());
+        let mut cells: Vec<String> = cells.into();
+        cells.extend(
+            definitions
+                .fields
+                .iter()
+                .map(|d| f.custom.get(&d.key).map(|v| d.show(v, false)).unwrap_or_default()),
+        );
+        rows.push(cells);
     }
     let csv = csv_document(&header, &rows);
     let detail = format!("{{\"rows\":{}}}", archives.len());

@@ -109,6 +109,24 @@ pub fn change_summary<S: Shelf>(locale: Locale, replica: &Replica<S>, mutation: 
             })
             .collect::<Vec<_>>()
             .join("；"),
+        Change::SetCustom { edits } => {
+            let definitions = &replica.meta().custom_fields;
+            edits
+                .iter()
+                .map(|e| {
+                    let english = locale == Locale::En;
+                    let field = definitions.get(&e.key);
+                    let label = field.map_or(e.key.as_str(), |f| f.label(english));
+                    let value = match (&e.value, field) {
+                        (None, _) => "—".to_owned(),
+                        (Some(value), Some(field)) => field.show(value, english),
+                        (Some(value), None) => value.text(),
+                    };
+                    format!("{label} → {value}")
+                })
+                .collect::<Vec<_>>()
+                .join("；")
+        }
         Change::PutOrder { order, .. } => {
             format!("{}: {}", item_label(locale, ItemKind::Order), order.product)
         }

@@ -383,6 +383,7 @@ impl Offline {
     fn changed(&self) {
         let figures = self.replica.with_value(|r| {
             r.as_ref().map(|r| {
+                crate::i18n::know_custom_fields(&r.meta().custom_fields);
                 let conflicts = r.customers().filter(|c| c.has_conflicts()).count();
                 (r.pending().len(), r.refused().len(), conflicts, r.meta().last_synced)
             })

@@ -87,6 +87,7 @@ impl Server {
             more,
             reset: false,
             head: self.version,
+            custom_fields: None,
             names: Default::default(),
         }
     }

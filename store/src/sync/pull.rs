@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
+use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
 use crate::customers::scope_filter;
 use crate::query::{take_all, take_one};
 use crate::{Store, StoreError};
@@ -42,6 +43,7 @@ impl Store {
                  SELECT current, epoch FROM counter:sync;
                  SELECT {columns} FROM customer WHERE version > $since AND {scope_sql} ORDER BY version LIMIT $limit;
                  SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
+                 {READ_CUSTOM_FIELDS};
                  COMMIT TRANSACTION;"
             ))
             .bind(("since", since as i64))
@@ -54,6 +56,7 @@ impl Store {
         let counter: CounterRow = take_one(&mut response, 1)?.ok_or(StoreError::Other)?;
         let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
         let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
+        let definitions: Option<SettingRow> = take_one(&mut response, 4)?;
         // A cookie that does not parse, is from another database, or is from
         // after a restore put this one back: start over from nothing.
         let reset = match &parsed {
@@ -156,6 +159,11 @@ impl Store {
             reset,
             head: counter.current as u64,
             names,
+            // Only to a device that has not seen this list yet.
+            custom_fields: definitions
+                .filter(|d| d.version as u64 > since)
+                .map(|d| d.custom_fields())
+                .transpose()?,
         })
     }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use domain::apply::{Applied, ApplyContext, Rejection, apply, apply_merge, server_checks};
 use domain::archive::Customer;
+use domain::custom_field::{CustomFields, Writes};
 use domain::ids::{ClientId, CustomerId, UserId};
 use domain::policy::{self, Audience, Colleague, Viewer};
 use domain::time::Date;
@@ -26,6 +27,7 @@ use super::rows::{
     audience, audit_rows, customer_row, item_rows, json_string, name_of_change, placement, revocation_row,
 };
 use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
+use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
 use crate::query::{take_all, take_one, without_nulls};
 use crate::{Store, StoreError};
 
@@ -321,7 +323,7 @@ impl Store {
         // The ids are formatted UUIDs (hex and dashes), so naming them in the
         // query text is safe, and lets the engine fetch each record by key.
         let targets: Vec<String> = ids.iter().map(|id| format!("type::record('customer', '{id}')")).collect();
-        let mut text = String::from("SELECT current, epoch FROM counter:sync;\n");
+        let mut text = format!("SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n");
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
         for n in 0..group.len() {
             text.push_str(&format!(
@@ -339,11 +341,13 @@ impl Store {
         }
         let mut response = query.await.map_err(StoreError::from_db)?;
         let counter: CounterRow = take_one(&mut response, 0)?.ok_or(StoreError::Other)?;
-        let docs: Vec<DocRow> = take_all(&mut response, 1)?;
+        let definitions: Option<SettingRow> = take_one(&mut response, 1)?;
+        let definitions = definitions.map_or_else(|| Ok(CustomFields::default()), |d| d.custom_fields())?;
+        let docs: Vec<DocRow> = take_all(&mut response, 2)?;
         let mut seen = Vec::with_capacity(group.len());
         for (n, push) in group.iter().enumerate() {
-            let client_row: Option<ClientRow> = take_one(&mut response, 2 + 2 * n)?;
-            let logged: Vec<LoggedRow> = take_all(&mut response, 3 + 2 * n)?;
+            let client_row: Option<ClientRow> = take_one(&mut response, 3 + 2 * n)?;
+            let logged: Vec<LoggedRow> = take_all(&mut response, 4 + 2 * n)?;
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
@@ -395,6 +399,7 @@ impl Store {
                 &mut archives,
                 version,
                 &colleagues,
+                &definitions,
                 push.today,
             );
             version = plan.version;
@@ -596,6 +601,7 @@ fn plan(
     archives: &mut HashMap<CustomerId, Loaded>,
     version: u64,
     colleagues: &HashMap<UserId, Colleague>,
+    definitions: &CustomFields,
     today: Date,
 ) -> Plan {
     let colleague = |user: &UserId| colleagues.get(user).cloned();
@@ -622,6 +628,11 @@ fn plan(
         let ctx = ApplyContext { version: version + 1, today };
         let result = (|| -> Result<(Vec<Customer>, Applied), Rejection> {
             server_checks(mutation)?;
+            if let Some(writes) = Writes::of(&mutation.change) {
+                definitions
+                    .check_writes(writes)
+                    .map_err(|errors| Rejection { code: domain::Refusal::Invalid.code().into(), errors })?;
+            }
             let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
             let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c).as_deref()));
             let from = match &mutation.change {
@@ -800,7 +811,17 @@ mod tests {
             mutation(client, 4, "a", mine, phone("13900139000", 0)),
         ];
         let mut archives = HashMap::new();
-        let plan = plan(&rep("a"), client, &batch, fresh_client(), &mut archives, 40, &colleagues(), today());
+        let plan = plan(
+            &rep("a"),
+            client,
+            &batch,
+            fresh_client(),
+            &mut archives,
+            40,
+            &colleagues(),
+            &CustomFields::default(),
+            today(),
+        );
 
         let outcomes: Vec<&Outcome> = plan.reply.results.iter().map(|r| &r.outcome).collect();
         assert_eq!(outcomes[0], &Outcome::Applied { version: 41 });
@@ -828,8 +849,17 @@ mod tests {
         let customer = CustomerId::new();
         let mut archives = HashMap::new();
         let created = [mutation(first_client, 1, "a", customer, create("a"))];
-        let first =
-            plan(&rep("a"), first_client, &created, fresh_client(), &mut archives, 7, &colleagues(), today());
+        let first = plan(
+            &rep("a"),
+            first_client,
+            &created,
+            fresh_client(),
+            &mut archives,
+            7,
+            &colleagues(),
+            &CustomFields::default(),
+            today(),
+        );
         assert_eq!(first.version, 8);
         let edit = [mutation(second_client, 1, "a", customer, phone("13800138000", 8))];
         let second = plan(
@@ -840,6 +870,7 @@ mod tests {
             &mut archives,
             first.version,
             &colleagues(),
+            &CustomFields::default(),
             today(),
         );
         assert_eq!(second.reply.results[0].outcome, Outcome::Applied { version: 9 });
@@ -862,13 +893,32 @@ mod tests {
             mutation(client, 2, "a", customer, phone("13800138000", 0)),
         ];
         let mut archives = HashMap::new();
-        let first = plan(&rep("a"), client, &batch, fresh_client(), &mut archives, 0, &colleagues(), today());
+        let first = plan(
+            &rep("a"),
+            client,
+            &batch,
+            fresh_client(),
+            &mut archives,
+            0,
+            &colleagues(),
+            &CustomFields::default(),
+            today(),
+        );
         let logged: HashMap<u64, Outcome> =
             first.reply.results.iter().map(|r| (r.seq, r.outcome.clone())).collect();
 
         let again = Seen { last_seq: 2, logged };
-        let retried =
-            plan(&rep("a"), client, &batch, again, &mut archives, first.version, &colleagues(), today());
+        let retried = plan(
+            &rep("a"),
+            client,
+            &batch,
+            again,
+            &mut archives,
+            first.version,
+            &colleagues(),
+            &CustomFields::default(),
+            today(),
+        );
         assert_eq!(retried.reply, first.reply, "the same answer as the first time");
         let rows = &retried.rows;
         assert!(rows.mutations.is_empty() && rows.customers.is_empty() && rows.audit.is_empty());

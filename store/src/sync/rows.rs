@@ -168,6 +168,15 @@ pub(super) fn audit_rows(
                     ));
                 }
             }
+            let keys: BTreeSet<&String> =
+                before.fields.custom.keys().chain(after.fields.custom.keys()).collect();
+            for key in keys {
+                let (old, new) = (before.fields.custom.get(key), after.fields.custom.get(key));
+                if old != new {
+                    let text = |v: Option<&domain::custom_field::CustomValue>| v.map(json_string);
+                    out.push(entry(Some(format!("custom:{key}")), text(old), text(new)));
+                }
+            }
             let tags: BTreeSet<&String> = before.tags.keys().chain(after.tags.keys()).collect();
             for tag in tags {
                 let shown = |c: &Customer| c.tags.get(tag).is_some_and(|r| r.candidates().any(|c| *c.value));

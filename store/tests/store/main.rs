@@ -3,5 +3,6 @@
 mod accounts;
 mod analytics;
 mod basics;
+mod custom_fields;
 mod support;
 mod sync;
