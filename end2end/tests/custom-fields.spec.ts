@@ -48,14 +48,25 @@ test("an admin defines a choice field, a rep fills it offline and filters the li
   await expect(page.getByTestId("custom-fields")).toContainText(`${label}金卡`);
   await app.expectPending(1);
 
+  // A new customer gets the field in its form, offline too.
+  const silver = unique("银卡客户", info.project.name);
+  await app.goto("/customers/new");
+  await page.locator("#customer-name").fill(silver);
+  await page.locator(`#custom-${key}`).selectOption({ label: "银卡" });
+  await app.save();
+  await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("custom-fields")).toContainText(`${label}银卡`);
+  await app.expectPending(2);
+
   // The list filters by the field's choices, offline.
   await app.goto("/customers");
   const filter = page.getByTestId("custom-filter");
-  await filter.selectOption({ label: "金卡" });
+  await filter.selectOption({ label: `${label}: 金卡` });
   await expect(page.locator(".customer-row", { hasText: name })).toHaveCount(1);
   await expect(page.locator(".customer-row", { hasText: other })).toHaveCount(0);
-  await filter.selectOption({ label: "银卡" });
+  await filter.selectOption({ label: `${label}: 银卡` });
   await expect(page.locator(".customer-row", { hasText: name })).toHaveCount(0);
+  await expect(page.locator(".customer-row", { hasText: silver })).toHaveCount(1);
 
   // Back online, the value reaches the server, as another device reads it.
   await app.context.setOffline(false);

@@ -90,6 +90,10 @@ pub fn FieldsPage() -> impl IntoView {
             }
         });
     };
+    let open = move |which: Editing| {
+        editing.set(Some(which));
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    };
     let toggle_retired = move |index: usize| {
         if let Some(mut list) = fields.get_untracked().map(|f| f.fields) {
             list[index].retired = !list[index].retired;
@@ -98,6 +102,15 @@ pub fn FieldsPage() -> impl IntoView {
     };
 
     view! {
+        // The editor opens at the top, where the tap that opened it can see it.
+        {move || editing.get().and_then(|which| {
+            let list = fields.get_untracked()?.fields;
+            let field = match which {
+                Editing::New => None,
+                Editing::Field(index) => Some(list.get(index)?.clone()),
+            };
+            Some(view! { <FieldEditor list field on_save=save on_cancel=move || editing.set(None) /> })
+        })}
         <section class="card">
             <h1>{texts.custom_fields_title}</h1>
             <p class="muted">{texts.custom_fields_help}</p>
@@ -127,7 +140,7 @@ pub fn FieldsPage() -> impl IntoView {
                                         {(!choices.is_empty()).then(|| view! { <br /><span class="muted">{choices}</span> })}
                                     </span>
                                     <span class="button-row">
-                                        <button type="button" class="button" on:click=move |_| editing.set(Some(Editing::Field(index)))>{texts.edit}</button>
+                                        <button type="button" class="button" on:click=move |_| open(Editing::Field(index))>{texts.edit}</button>
                                         <button type="button" class="button" on:click=move |_| toggle_retired(index)>
                                             {if field.retired { texts.custom_restore } else { texts.custom_retire }}
                                         </button>
@@ -138,18 +151,10 @@ pub fn FieldsPage() -> impl IntoView {
                     </ul>
                 }.into_any(),
             }}
-            <button type="button" class="button primary" on:click=move |_| editing.set(Some(Editing::New))>
+            <button type="button" class="button primary" on:click=move |_| open(Editing::New)>
                 {texts.custom_add}
             </button>
         </section>
-        {move || editing.get().and_then(|which| {
-            let list = fields.get_untracked()?.fields;
-            let field = match which {
-                Editing::New => None,
-                Editing::Field(index) => Some(list.get(index)?.clone()),
-            };
-            Some(view! { <FieldEditor list field on_save=save on_cancel=move || editing.set(None) /> })
-        })}
     }
 }
 
@@ -206,7 +211,7 @@ fn FieldEditor(
     let kinds = CustomKind::ALL;
     view! {
         <section class="card">
-            <h2>{if is_new { texts.custom_add } else { texts.edit }}</h2>
+            <h2>{if is_new { texts.custom_add.to_owned() } else { format!("{}：{}", texts.edit, start.zh) }}</h2>
             <form class="stacked-form" novalidate on:submit=submit data-form="custom-field">
                 <label for="field-zh">{texts.custom_label_zh}</label>
                 <input id="field-zh" type="text" prop:value=move || zh.get() on:input=move |ev| zh.set(event_target_value(&ev)) />

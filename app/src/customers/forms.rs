@@ -92,7 +92,9 @@ pub fn NewCustomerPage() -> impl IntoView {
     let category = RwSignal::new("regular".to_owned());
     let failure = RwSignal::new(None::<String>);
     let submitted = RwSignal::new(false);
-    let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
+    // The replica opens after the page: the fields appear once it has.
+    let definitions =
+        Memo::new(move |_| offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default());
     let drafts = RwSignal::new(std::collections::BTreeMap::new());
 
     let name_error = Signal::derive(move || {
@@ -142,12 +144,11 @@ pub fn NewCustomerPage() -> impl IntoView {
         })
     });
 
-    let custom_definitions = definitions.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
         let Some(mut fields) = fields() else { return };
-        match read_drafts(&definitions, &drafts.get_untracked()) {
+        match read_drafts(&definitions.get_untracked(), &drafts.get_untracked()) {
             Ok(values) => fields.custom = values.into_iter().filter_map(|(k, v)| Some((k, v?))).collect(),
             Err(error) => return failure.set(Some(field_error_message(locale, &error))),
         }
@@ -177,7 +178,7 @@ pub fn NewCustomerPage() -> impl IntoView {
                 <Field id="customer-city" label=texts.city_label value=city />
                 <Choice id="customer-stage" label=texts.stage_label value=stage options=stage_options(locale) />
                 <Choice id="customer-category" label=texts.category_label value=category options=category_options(locale) />
-                <CustomInputs definitions=custom_definitions drafts checked=submitted />
+                {move || view! { <CustomInputs definitions=definitions.get() drafts checked=submitted /> }}
                 {move || {
                     dupes
                         .get()

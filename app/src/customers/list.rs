@@ -126,7 +126,12 @@ fn CustomerList() -> impl IntoView {
                             .choices
                             .iter()
                             .filter(|c| !c.retired)
-                            .map(|c| (format!("{}={}", f.key, c.key), c.label(english).to_owned()))
+                            .map(|c| {
+                                (
+                                    format!("{}={}", f.key, c.key),
+                                    format!("{}: {}", f.label(english), c.label(english)),
+                                )
+                            })
                             .collect();
                         (f.label(english).to_owned(), choices)
                     })
