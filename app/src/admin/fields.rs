@@ -183,6 +183,7 @@ fn FieldEditor(
     let required = RwSignal::new(start.required);
     let choices = RwSignal::new(start.choices.clone());
     let new_choices = RwSignal::new(String::new());
+    let title = if is_new { texts.custom_add.to_owned() } else { format!("{}：{}", texts.edit, start.zh) };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut list = list.clone();
@@ -211,7 +212,7 @@ fn FieldEditor(
     let kinds = CustomKind::ALL;
     view! {
         <section class="card">
-            <h2>{if is_new { texts.custom_add.to_owned() } else { format!("{}：{}", texts.edit, start.zh) }}</h2>
+            <h2>{title}</h2>
             <form class="stacked-form" novalidate on:submit=submit data-form="custom-field">
                 <label for="field-zh">{texts.custom_label_zh}</label>
                 <input id="field-zh" type="text" prop:value=move || zh.get() on:input=move |ev| zh.set(event_target_value(&ev)) />

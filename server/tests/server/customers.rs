@@ -65,6 +65,36 @@ async fn the_start_page_is_rendered_on_the_server_with_the_hydration_script() {
 }
 
 #[tokio::test]
+async fn an_admin_defines_custom_fields_over_http_and_exports_carry_them() {
+    let app = TestApp::spawn().await;
+    let field = json!({
+        "key": "plate", "zh": "车牌号", "en": "Plate number", "kind": "text", "required": false,
+    });
+    let rep = app.sign_in("a").await;
+    let refused = rep.json("admin/fields/save", json!({ "fields": [field.clone()] })).await;
+    assert_eq!(refused.status(), 403);
+    let root = app.sign_in("root").await;
+    let saved = root.json("admin/fields/save", json!({ "fields": [field] })).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    // Dropping it again is refused with a reason a person can act on.
+    let dropped = root.json("admin/fields/save", json!({ "fields": [] })).await;
+    assert_eq!(dropped.status(), 422);
+    let body: Value = dropped.json().await.unwrap();
+    assert!(body.to_string().contains("fields.removed"), "{body}");
+
+    let mut a = rep;
+    let id = a.create("a", "王五").await;
+    let value = domain::custom_field::CustomValue::Text("京A12345".into());
+    let edit = domain::custom_field::CustomEdit { key: "plate".into(), value: Some(value), base: 1 };
+    let outcome = a.push(id, Change::SetCustom { edits: vec![edit] }).await;
+    assert_eq!(outcome["status"], "applied", "{outcome}");
+    let csv: String = a.form("customers/export", &[]).await.json().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",车牌号"), "{csv}");
+    assert!(lines.any(|l| l.contains("王五") && l.ends_with(",京A12345")), "{csv}");
+}
+
+#[tokio::test]
 async fn an_export_is_utf8_csv_with_a_bom_and_is_audited() {
     let app = TestApp::spawn().await;
     let mut a = app.sign_in("a").await;
