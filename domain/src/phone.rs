@@ -108,6 +108,19 @@ impl Phone {
     pub fn search_digits(&self) -> String {
         self.national().chars().filter(char::is_ascii_digit).collect()
     }
+
+    /// Whether [`Self::search_digits`] holds `digits`, without building it:
+    /// this runs for every number of every cached archive as a rep types.
+    pub fn digits_contain(&self, digits: &str) -> bool {
+        match self.0.strip_prefix("+86") {
+            // A landline reads with its trunk 0 in front; others as stored.
+            Some(n) if self.kind() == PhoneKind::Landline => {
+                n.contains(digits) || digits.strip_prefix('0').is_some_and(|rest| n.starts_with(rest))
+            }
+            Some(n) if self.kind() != PhoneKind::International => n.contains(digits),
+            _ => self.search_digits().contains(digits),
+        }
+    }
 }
 
 string_form!(Phone);
@@ -189,6 +202,20 @@ mod tests {
             "１３８００１３８０００",
         ] {
             assert_eq!(e164(raw), "+8613800138000", "{raw}");
+        }
+    }
+
+    #[test]
+    fn searching_digits_in_place_finds_what_the_spelled_out_digits_hold() {
+        let numbers = ["13800138000", "010-65529988", "0571-8765432", "400-810-8888", "+44 20 7946 0958"];
+        let queries =
+            ["138", "0013", "010", "0106", "1065", "6552", "0571", "4008", "4420", "999", "00138000"];
+        for raw in numbers {
+            let phone = Phone::parse(raw).unwrap();
+            for query in queries {
+                let spelled = phone.search_digits().contains(query);
+                assert_eq!(phone.digits_contain(query), spelled, "{raw} / {query}");
+            }
         }
     }
 

@@ -29,13 +29,73 @@ pub struct Filter {
 /// Whether `customer` (with its search keys, when the server sent them)
 /// matches `filter`.
 pub fn matches(customer: &Customer, keys: Option<&SearchKeys>, filter: &Filter) -> bool {
-    let fields = &customer.fields;
-    (filter.stage.is_empty() || wire_name(&fields.stage) == filter.stage)
-        && (filter.category.is_empty() || wire_name(&fields.category) == filter.category)
-        && (filter.tag.is_empty() || customer.visible_tags().any(|t| t == filter.tag))
-        && (filter.city.is_empty() || fields.address.city.as_deref() == Some(filter.city.as_str()))
-        && custom_matches(customer, &filter.custom)
-        && text_matches(customer, keys, filter.text.trim())
+    Search::new(filter).matches(customer, keys)
+}
+
+/// A filter made ready to run over a whole portfolio: the typed text is
+/// lower-cased, compacted and reduced to its digits once, not once per
+/// archive, so a keystroke over thousands of archives allocates almost nothing.
+#[derive(Debug, Clone)]
+pub struct Search<'f> {
+    filter: &'f Filter,
+    text: String,
+    compact: String,
+    digits: String,
+}
+
+impl<'f> Search<'f> {
+    /// Prepares `filter`.
+    pub fn new(filter: &'f Filter) -> Self {
+        let text = filter.text.trim().to_lowercase();
+        let compact = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = text.chars().filter(char::is_ascii_digit).collect();
+        Self { filter, text, compact, digits }
+    }
+
+    /// Whether `customer` (with its search keys, when the server sent them) matches.
+    pub fn matches(&self, customer: &Customer, keys: Option<&SearchKeys>) -> bool {
+        let (filter, fields) = (self.filter, &customer.fields);
+        (filter.stage.is_empty() || wire_name(&fields.stage) == filter.stage)
+            && (filter.category.is_empty() || wire_name(&fields.category) == filter.category)
+            && (filter.tag.is_empty() || customer.visible_tags().any(|t| t == filter.tag))
+            && (filter.city.is_empty() || fields.address.city.as_deref() == Some(filter.city.as_str()))
+            && custom_matches(customer, &filter.custom)
+            && self.text_matches(customer, keys)
+    }
+
+    fn text_matches(&self, customer: &Customer, keys: Option<&SearchKeys>) -> bool {
+        let text = self.text.as_str();
+        if text.is_empty() {
+            return true;
+        }
+        let fields = &customer.fields;
+        if contains_folded(fields.name.as_str(), text) {
+            return true;
+        }
+        if let Some(keys) = keys {
+            if keys.initials.starts_with(&self.compact) || keys.pinyin.contains(&self.compact) {
+                return true;
+            }
+        }
+        if self.digits.len() >= 3 {
+            let mut phones =
+                fields.phones.iter().chain(customer.contacts.values().flat_map(|c| &c.value().phones));
+            if phones.any(|p| p.number.digits_contain(&self.digits)) {
+                return true;
+            }
+        }
+        let contact_names =
+            customer.contacts.values().filter(|c| !c.hidden()).map(|c| c.value().name.as_str());
+        let employer = [fields.occupation.as_deref(), fields.industry.as_deref()];
+        let custom_text = fields.custom.values().filter_map(|v| match v {
+            CustomValue::Text(text) => Some(text.as_str()),
+            _ => None,
+        });
+        contact_names
+            .chain(employer.into_iter().flatten())
+            .chain(custom_text)
+            .any(|s| contains_folded(s, text))
+    }
 }
 
 fn custom_matches(customer: &Customer, wanted: &str) -> bool {
@@ -45,38 +105,14 @@ fn custom_matches(customer: &Customer, wanted: &str) -> bool {
     }
 }
 
-fn text_matches(customer: &Customer, keys: Option<&SearchKeys>, text: &str) -> bool {
-    if text.is_empty() {
-        return true;
+/// Whether `haystack` holds `needle` (already lower case), ignoring case.
+/// Most names are Chinese, with no case at all: those are not copied.
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    if haystack.chars().any(char::is_uppercase) {
+        haystack.to_lowercase().contains(needle)
+    } else {
+        haystack.contains(needle)
     }
-    let text = text.to_lowercase();
-    let fields = &customer.fields;
-    if fields.name.as_str().to_lowercase().contains(&text) {
-        return true;
-    }
-    if let Some(keys) = keys {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        if keys.initials.starts_with(&compact) || keys.pinyin.contains(&compact) {
-            return true;
-        }
-    }
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() >= 3 {
-        let phones = fields.phones.iter().chain(customer.contacts.values().flat_map(|c| &c.value().phones));
-        if phones.map(|p| p.number.search_digits()).any(|d| d.contains(&digits)) {
-            return true;
-        }
-    }
-    let contact_names = customer.contacts.values().filter(|c| !c.hidden()).map(|c| c.value().name.as_str());
-    let employer = [fields.occupation.as_deref(), fields.industry.as_deref()];
-    let custom_text = fields.custom.values().filter_map(|v| match v {
-        CustomValue::Text(text) => Some(text.as_str()),
-        _ => None,
-    });
-    contact_names
-        .chain(employer.into_iter().flatten())
-        .chain(custom_text)
-        .any(|s| s.to_lowercase().contains(&text))
 }
 
 /// The day of the last order or interaction, none when there was neither.
@@ -89,7 +125,23 @@ pub fn last_contact(customer: &Customer) -> Option<Date> {
 /// Sorts for the list: most recently contacted first, never contacted last,
 /// then by name so the order is stable.
 pub fn sort_by_last_contact(customers: &mut [&Customer]) {
-    customers.sort_by_cached_key(|c| (std::cmp::Reverse(last_contact(c)), c.fields.name.as_str().to_owned()));
+    let shown = customers.len();
+    first_by_last_contact(customers, shown);
+}
+
+/// Puts the first `n` of the list's order at the front, sorted; the rest
+/// follow in no particular order. A list that shows a page of a long
+/// portfolio sorts only that page.
+pub fn first_by_last_contact<'a>(customers: &mut [&'a Customer], n: usize) {
+    let key = |c: &&'a Customer| (std::cmp::Reverse(last_contact(c)), c.fields.name.as_str());
+    if n == 0 {
+        return;
+    }
+    if n < customers.len() {
+        customers.select_nth_unstable_by_key(n - 1, key);
+    }
+    let first = n.min(customers.len());
+    customers[..first].sort_by_cached_key(key);
 }
 
 /// Why an archive is on today's list.
@@ -306,6 +358,32 @@ mod tests {
         assert!(by("colours=red") && by("colours=blue"));
         assert!(!by("colours=green") && !by("level=gold"));
         assert!(matches(&customer, None, &text("a123")), "custom text is searched");
+    }
+
+    #[test]
+    fn the_first_rows_of_a_long_list_are_those_a_full_sort_puts_first() {
+        let names = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"];
+        let archives: Vec<Customer> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let visits =
+                    if i % 3 == 0 { vec![] } else { vec![visit(&format!("2026-0{}-01", i % 9 + 1), None)] };
+                archive(n, visits)
+            })
+            .collect();
+        let mut full: Vec<&Customer> = archives.iter().collect();
+        sort_by_last_contact(&mut full);
+        for n in [0, 1, 3, 8, 20] {
+            let mut page: Vec<&Customer> = archives.iter().rev().collect();
+            first_by_last_contact(&mut page, n);
+            let first = n.min(page.len());
+            assert_eq!(
+                page[..first].iter().map(|c| c.id).collect::<Vec<_>>(),
+                full[..first].iter().map(|c| c.id).collect::<Vec<_>>(),
+                "first {n}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use domain::archive::{Category, LifecycleStage, wire_name};
-use domain::portfolio::{Filter, last_contact, matches, sort_by_last_contact};
+use domain::portfolio::{Filter, Search, first_by_last_contact, last_contact};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
@@ -14,8 +14,9 @@ use crate::auth::SignedIn;
 use crate::i18n::{Label, fill, use_locale, use_texts};
 use crate::offline::use_offline;
 
-/// Rows shown at once; typing narrows the rest.
-const SHOWN: usize = 200;
+/// Rows drawn at first, and how many more each "show more" adds: a phone
+/// screen holds about eight, and every drawn row costs each keystroke.
+const PAGE: usize = 30;
 
 /// `/customers` and everything under it: the list, and the record beside it.
 #[component]
@@ -43,7 +44,7 @@ pub fn NoSelection() -> impl IntoView {
     view! { <p class="muted pick-hint">{texts.pick_customer}</p> }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Row {
     id: String,
     name: String,
@@ -61,6 +62,7 @@ fn CustomerList() -> impl IntoView {
     let locale = use_locale();
     let offline = use_offline();
     let filter = RwSignal::new(Filter::default());
+    let shown = RwSignal::new(PAGE);
 
     // Tags and cities present in the portfolio, for the filter choices.
     let choices = Memo::new(move |_| {
@@ -78,14 +80,17 @@ fn CustomerList() -> impl IntoView {
     });
     let rows = Memo::new(move |_| {
         let filter = filter.get();
+        let shown = shown.get();
+        let search = Search::new(&filter);
         offline.read(|r| {
             let mut found: Vec<_> =
-                r.customers().filter(|c| matches(c, r.cached(&c.id).map(|x| &x.keys), &filter)).collect();
-            sort_by_last_contact(&mut found);
+                r.customers().filter(|c| search.matches(c, r.cached(&c.id).map(|x| &x.keys))).collect();
+            // Only the rows shown are put in order.
+            first_by_last_contact(&mut found, shown);
             let total = found.len();
             let rows: Vec<Row> = found
                 .into_iter()
-                .take(SHOWN)
+                .take(shown)
                 .map(|c| Row {
                     id: c.id.to_string(),
                     name: c.fields.name.as_str().to_owned(),
@@ -153,7 +158,10 @@ fn CustomerList() -> impl IntoView {
                 placeholder=texts.search_placeholder
                 autocomplete="off"
                 prop:value=move || filter.get().text
-                on:input=set(|f, v| f.text = v)
+                on:input=move |ev| {
+                    shown.set(PAGE);
+                    filter.update(|f| f.text = event_target_value(&ev));
+                }
             />
             <div class="filters">
                 <select aria-label=texts.filter_stage on:change=set(|f, v| f.stage = v)>
@@ -190,39 +198,51 @@ fn CustomerList() -> impl IntoView {
                     view! { <p class="muted">{texts.no_customers}</p> }.into_any()
                 }
                 Some((0, _)) => view! { <p class="muted">{texts.no_match}</p> }.into_any(),
-                Some((total, rows)) => {
-                    view! {
-                        <p class="muted count">{fill(texts.customer_count, &[("n", &total.to_string())])}</p>
-                        <ul class="customer-list">
-                            {rows
-                                .into_iter()
-                                .map(|row| {
-                                    view! {
-                                        <li class="customer-row">
-                                            <a href=format!("/customers/{}", row.id)>
-                                                <span class="row-main">
-                                                    <span class="row-name">{row.name}</span>
-                                                    {row.conflicted.then(|| view! { <span class="chip warn">"!"</span> })}
-                                                    {row.pending.then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
-                                                </span>
-                                                <span class="row-meta">
-                                                    {format!(
-                                                        "{} · {}{} · {}",
-                                                        row.stage,
-                                                        row.category,
-                                                        row.city.map(|c| format!(" · {c}")).unwrap_or_default(),
-                                                        row.last_contact.unwrap_or_else(|| texts.never_contacted.to_owned()),
-                                                    )}
-                                                </span>
-                                            </a>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
+                Some((total, _)) => {
+                    view! { <p class="muted count">{fill(texts.customer_count, &[("n", &total.to_string())])}</p> }
                         .into_any()
                 }
+            }}
+            // Keyed by the whole row: a keystroke that keeps a row keeps its
+            // DOM, and only rows that appear, go or change are drawn.
+            <ul class="customer-list">
+                <For
+                    each=move || rows.get().map(|(_, rows)| rows).unwrap_or_default()
+                    key=|row| row.clone()
+                    children=move |row| {
+                        view! {
+                            <li class="customer-row">
+                                <a href=format!("/customers/{}", row.id)>
+                                    <span class="row-main">
+                                        <span class="row-name">{row.name}</span>
+                                        {row.conflicted.then(|| view! { <span class="chip warn">"!"</span> })}
+                                        {row.pending.then(|| view! { <span class="chip pending">{texts.unsynced}</span> })}
+                                    </span>
+                                    <span class="row-meta">
+                                        {format!(
+                                            "{} · {}{} · {}",
+                                            row.stage,
+                                            row.category,
+                                            row.city.map(|c| format!(" · {c}")).unwrap_or_default(),
+                                            row.last_contact.unwrap_or_else(|| texts.never_contacted.to_owned()),
+                                        )}
+                                    </span>
+                                </a>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            {move || {
+                let (total, drawn) = rows.get().map(|(t, r)| (t, r.len())).unwrap_or_default();
+                (total > drawn).then(|| {
+                    let rest = (total - drawn).to_string();
+                    view! {
+                        <button type="button" class="button more" on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {fill(texts.show_more, &[("n", &rest)])}
+                        </button>
+                    }
+                })
             }}
         </section>
     }
