@@ -154,10 +154,22 @@ impl CustomField {
         Ok(())
     }
 
-    /// Checks `value` as a new write of this field.
+    /// Checks `value` as a new write of this field: it fits the kind and
+    /// picks only choices still offered.
     pub fn check_value(&self, value: &CustomValue) -> Result<(), FieldError> {
+        self.check_fit(value, false)
+    }
+
+    /// Checks `value` as one that may have been written under an older
+    /// version of this definition: it fits the kind and names choices the
+    /// field has, offered or retired.
+    pub fn check_kept(&self, value: &CustomValue) -> Result<(), FieldError> {
+        self.check_fit(value, true)
+    }
+
+    fn check_fit(&self, value: &CustomValue, retired_too: bool) -> Result<(), FieldError> {
         let field = self.error_field();
-        let picked = |key: &String| self.choice(key).is_some_and(|c| !c.retired);
+        let picked = |key: &String| self.choice(key).is_some_and(|c| retired_too || !c.retired);
         let fits = match (self.kind, value) {
             (CustomKind::Text, CustomValue::Text(_))
             | (CustomKind::Number, CustomValue::Number(_))
@@ -222,18 +234,38 @@ impl CustomFields {
         Ok(())
     }
 
-    /// Checks the custom values a change writes against these definitions:
-    /// each names a field in use, fits its kind and choices, and a required
-    /// field is neither left out of a new archive nor emptied. `Ok` for
-    /// changes that write no custom value.
-    pub fn check_writes(&self, writes: Writes<'_>) -> Result<(), Vec<FieldError>> {
+    /// Checks the custom values a change writes against these definitions.
+    /// An edit must name a field in use, fit its kind and offered choices,
+    /// and not empty a required field. A new archive is held only to what
+    /// no change of the definitions can alter (kinds never change and
+    /// choices are never deleted): a rep who created it offline, before a
+    /// field was added, made required or retired, must not see it refused,
+    /// with every later change of it refused in turn for want of it. The
+    /// forms ask for required fields; an archive that lacks one shows it empty.
+    /// `Ok` for changes that write no custom value.
+    /// `stored` is the archive's values before the change: a retired choice
+    /// it holds may stay in an edited multiple choice.
+    pub fn check_writes(
+        &self,
+        writes: Writes<'_>,
+        stored: Option<&BTreeMap<String, CustomValue>>,
+    ) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut check = |key: &str, value: Option<&CustomValue>| {
             let Some(field) = self.get(key).filter(|f| !f.retired) else {
                 errors.push(FieldError::new(&error_field(key), "retired"));
                 return;
             };
+            let held = |choice: &str| stored.and_then(|s| s.get(key)).is_some_and(|v| v.holds(choice));
+            let keeps_only_held = |value: &CustomValue| match value {
+                CustomValue::Choice(c) => field.choice(c).is_some_and(|c| !c.retired) || held(c),
+                CustomValue::Choices(cs) => {
+                    cs.iter().all(|c| field.choice(c).is_some_and(|c| !c.retired) || held(c))
+                }
+                _ => true,
+            };
             match value {
+                Some(value) if keeps_only_held(value) => errors.extend(field.check_kept(value).err()),
                 Some(value) => errors.extend(field.check_value(value).err()),
                 None if field.required => errors.push(FieldError::new(&field.error_field(), "required")),
                 None => {}
@@ -242,10 +274,9 @@ impl CustomFields {
         match writes {
             Writes::New(values) => {
                 for (key, value) in values {
-                    check(key, Some(value));
-                }
-                for field in self.active().filter(|f| f.required && !values.contains_key(&f.key)) {
-                    errors.push(FieldError::new(&field.error_field(), "required"));
+                    if let Some(field) = self.get(key) {
+                        errors.extend(field.check_kept(value).err());
+                    }
                 }
             }
             Writes::Edits(edits) => {
@@ -507,16 +538,34 @@ mod tests {
     }
 
     #[test]
-    fn a_new_archive_needs_its_required_fields_and_an_edit_may_not_empty_them() {
-        let defs = fields();
-        let missing = defs.check_writes(Writes::New(&BTreeMap::new())).unwrap_err();
-        assert_eq!(missing[0].code, "custom.level.required");
-        let given = BTreeMap::from([("level".to_owned(), CustomValue::Choice("gold".into()))]);
-        assert!(defs.check_writes(Writes::New(&given)).is_ok());
+    fn an_edit_may_not_empty_a_required_field_but_an_archive_made_before_it_was_required_is_taken() {
+        let mut defs = fields();
+        assert!(defs.check_writes(Writes::New(&BTreeMap::new()), None).is_ok(), "made offline, before");
+        let given = BTreeMap::from([("level".to_owned(), CustomValue::Choice("silver".into()))]);
+        defs.fields[0].choices[1].retired = true;
+        assert!(defs.check_writes(Writes::New(&given), None).is_ok(), "picked before the choice was retired");
+        let wrong = BTreeMap::from([("level".to_owned(), CustomValue::Text("silver".into()))]);
+        assert_eq!(defs.check_writes(Writes::New(&wrong), None).unwrap_err()[0].code, "custom.level.unknown");
         let empty = [CustomEdit { key: "level".into(), value: None, base: 1 }];
-        assert_eq!(defs.check_writes(Writes::Edits(&empty)).unwrap_err()[0].code, "custom.level.required");
+        assert_eq!(
+            defs.check_writes(Writes::Edits(&empty), None).unwrap_err()[0].code,
+            "custom.level.required"
+        );
         let optional = [CustomEdit { key: "area".into(), value: None, base: 1 }];
-        assert!(defs.check_writes(Writes::Edits(&optional)).is_ok());
+        assert!(defs.check_writes(Writes::Edits(&optional), None).is_ok());
+    }
+
+    #[test]
+    fn a_retired_choice_already_held_may_stay_in_an_edited_multiple_choice() {
+        let mut field = level();
+        field.kind = CustomKind::MultiChoice;
+        field.choices[1].retired = true;
+        let defs = CustomFields { version: 1, fields: vec![field] };
+        let both = |keys: [&str; 2]| CustomValue::Choices(keys.map(str::to_owned).into());
+        let stored = BTreeMap::from([("level".to_owned(), both(["gold", "silver"]))]);
+        let edit = [CustomEdit { key: "level".into(), value: Some(both(["silver", "gold"])), base: 1 }];
+        assert!(defs.check_writes(Writes::Edits(&edit), Some(&stored)).is_ok());
+        assert!(defs.check_writes(Writes::Edits(&edit), None).is_err(), "newly picked, it is refused");
     }
 
     #[test]
@@ -530,11 +579,11 @@ mod tests {
             }]
         };
         assert_eq!(
-            defs.check_writes(Writes::Edits(&edit("nope"))).unwrap_err()[0].code,
+            defs.check_writes(Writes::Edits(&edit("nope")), None).unwrap_err()[0].code,
             "custom.nope.retired"
         );
         defs.fields[1].retired = true;
-        assert!(defs.check_writes(Writes::Edits(&edit("area"))).is_err());
+        assert!(defs.check_writes(Writes::Edits(&edit("area")), None).is_err());
     }
 
     #[test]

@@ -380,7 +380,8 @@ impl<S: Shelf> Replica<S> {
         // Custom values are checked against the definitions the last pull
         // brought, as the server checks them against its own.
         if let Some(writes) = Writes::of(&change) {
-            self.meta.custom_fields.check_writes(writes).map_err(|errors| {
+            let stored = self.views.get(&customer).map(|c| &c.fields.custom);
+            self.meta.custom_fields.check_writes(writes, stored).map_err(|errors| {
                 RecordError::Refused(Rejection { code: Refusal::Invalid.code().into(), errors })
             })?;
         }

@@ -50,7 +50,9 @@ pub fn read_draft(field: &CustomField, text: &str) -> Result<Option<CustomValue>
             CustomValue::Choices(keys)
         }
     };
-    field.check_value(&value)?;
+    // The form offers a retired choice only where it is stored; the
+    // replica checks that it was (as the server will).
+    field.check_kept(&value)?;
     Ok(Some(value))
 }
 

@@ -628,12 +628,12 @@ fn plan(
         let ctx = ApplyContext { version: version + 1, today };
         let result = (|| -> Result<(Vec<Customer>, Applied), Rejection> {
             server_checks(mutation)?;
+            let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
             if let Some(writes) = Writes::of(&mutation.change) {
                 definitions
-                    .check_writes(writes)
+                    .check_writes(writes, current.map(|c| &c.fields.custom))
                     .map_err(|errors| Rejection { code: domain::Refusal::Invalid.code().into(), errors })?;
             }
-            let current = loaded.get(&mutation.customer).and_then(|l| l.current.as_ref());
             let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c).as_deref()));
             let from = match &mutation.change {
                 Change::Merge { from, .. } => loaded.get(from).and_then(|l| l.current.as_ref()),
