@@ -8,11 +8,11 @@ mod page;
 #[cfg(feature = "ssr")]
 mod server;
 mod tables;
-mod texts;
+pub(crate) mod texts;
 
 pub use api::{
     ChurnData, DashboardChurn, DashboardOverview, DashboardTable, DashboardValue, ExportDashboard, ModelInfo,
     OverviewData, ValueData, dashboard_churn, dashboard_overview, dashboard_value, export_dashboard,
 };
 pub use page::{ChurnPage, DashboardPage, ValuePage};
-pub use texts::dashboard_texts;
+pub use texts::DashboardTexts;

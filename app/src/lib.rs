@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod import;
 pub mod offline;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -114,13 +115,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=auth::AccountPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                     <Route path=path!("/admin/fields") view=admin::FieldsPage />
+                    <Route path=path!("/import") view=import::ImportPage />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>
                 <a href="/">{texts.nav_today}</a>
                 <a href="/customers">{texts.nav_customers}</a>
                 <a href="/customers/new">{texts.nav_new}</a>
-                <a href="/dashboard">{dashboard::dashboard_texts(Locale::detect()).nav}</a>
+                <a href="/dashboard">{crate::i18n::texts(Locale::detect()).dashboard.nav}</a>
                 <a href="/sync">{texts.nav_sync}</a>
             </nav>
         </Router>

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 use super::api::{DashboardTable, dashboard_churn, dashboard_overview, dashboard_value, export_dashboard};
 use super::charts::{Bar, BarChart, ColumnChart};
 use super::tables::{self, Table, average, percent, who};
-use super::texts::{DashboardTexts, dashboard_texts};
+use super::texts::DashboardTexts;
 use crate::form::record_error_message;
 use crate::i18n::{Label, Locale, app_error_message, money};
 use crate::offline::{Offline, use_offline};
@@ -24,7 +24,7 @@ fn locale() -> Locale {
 /// The three dashboards' tabs.
 #[component]
 fn Tabs(active: &'static str) -> impl IntoView {
-    let t = dashboard_texts(locale());
+    let t = crate::i18n::texts(locale()).dashboard;
     let tab = move |href: &'static str, label: &'static str| {
         let current = href == active;
         view! {
@@ -70,7 +70,7 @@ fn ExportButton(
     #[prop(default = None)] segment: Option<Segment>,
 ) -> impl IntoView {
     let locale = locale();
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let export = Action::new(move |_: &()| export_dashboard(table, threshold, segment));
     let link = NodeRef::<leptos::html::A>::new();
     let href = RwSignal::new(String::new());
@@ -148,7 +148,7 @@ fn yuan(minor: i64) -> String {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let locale = locale();
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let data = Resource::new(|| (), |_| dashboard_overview());
     view! {
         <div class="dashboard">
@@ -296,7 +296,7 @@ fn record_on_device(
     id: CustomerId,
     change: impl FnOnce(u64) -> Change,
 ) -> Result<(), String> {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     if offline.read(|r| r.customer(&id).is_some()) != Some(true) {
         return Err(t.not_on_device.to_owned());
     }
@@ -307,7 +307,7 @@ fn record_on_device(
 #[component]
 pub fn ChurnPage() -> impl IntoView {
     let locale = locale();
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let query = use_query_map();
     let threshold = move || query.read().get("below").and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.5);
     let fresh = RwSignal::new(0u32);
@@ -453,7 +453,7 @@ pub fn ChurnPage() -> impl IntoView {
 #[component]
 pub fn ValuePage() -> impl IntoView {
     let locale = locale();
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let query = use_query_map();
     let segment = move || {
         query

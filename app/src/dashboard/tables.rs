@@ -7,7 +7,7 @@ use domain::analytics::dashboard::Average;
 use domain::ids::UserId;
 
 use super::api::{ChurnData, DashboardTable, OverviewData, ValueData};
-use super::texts::{DashboardTexts, dashboard_texts};
+use super::texts::DashboardTexts;
 use crate::i18n::{Label, Locale};
 
 /// A table: a header row and body rows, all text.
@@ -55,7 +55,7 @@ pub fn percent(p: f64) -> String {
 
 /// Archives per stage and per category.
 pub fn stages(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let mut table = Table::new(&[t.table, t.stage, t.count]);
     for (stage, n) in &data.overview.by_stage {
         table.row(vec![t.stage.into(), stage.label(locale), n.to_string()]);
@@ -68,7 +68,7 @@ pub fn stages(data: &OverviewData, locale: Locale) -> Table {
 
 /// New customers, revenue and satisfaction per month.
 pub fn months(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let o = &data.overview;
     let mut table = Table::new(&[t.month, t.new_customers, t.revenue, t.satisfaction_average]);
     for (i, month) in o.months.iter().enumerate() {
@@ -84,7 +84,7 @@ pub fn months(data: &OverviewData, locale: Locale) -> Table {
 
 /// Revenue per record keeper.
 pub fn revenue_per_rep(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let mut table = Table::new(&[t.rep, t.revenue]);
     for (rep, revenue) in &data.overview.revenue_per_rep {
         table.row(vec![who(&data.names, rep.as_ref(), t), decimal(*revenue)]);
@@ -94,7 +94,7 @@ pub fn revenue_per_rep(data: &OverviewData, locale: Locale) -> Table {
 
 /// Calls and visits per rep and week.
 pub fn contacts_per_rep(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let o = &data.overview;
     let mut table = Table::new(&[t.rep, t.week, t.visits, t.calls]);
     for rep in &o.contacts_per_rep {
@@ -112,7 +112,7 @@ pub fn contacts_per_rep(data: &OverviewData, locale: Locale) -> Table {
 
 /// Open complaints, longest waiting first.
 pub fn complaints(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let mut table = Table::new(&[t.customer, t.rep, t.days_open]);
     for c in &data.overview.complaints_open {
         table.row(vec![c.name.clone(), who(&data.names, c.owner.as_ref(), t), c.days_open.to_string()]);
@@ -122,7 +122,7 @@ pub fn complaints(data: &OverviewData, locale: Locale) -> Table {
 
 /// Satisfaction per rep and team, and the least satisfied customers.
 pub fn satisfaction(data: &OverviewData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let s = &data.satisfaction;
     let mut table = Table::new(&[t.table, t.customer, t.average, t.scores]);
     for (rep, a) in &s.per_rep {
@@ -145,7 +145,7 @@ pub fn satisfaction(data: &OverviewData, locale: Locale) -> Table {
 
 /// The churn warning list.
 pub fn churn(data: &ChurnData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let mut table =
         Table::new(&[t.customer, t.rep, t.last_contact, t.p_alive, t.expected, t.current_stage, t.suggested]);
     for w in &data.warnings {
@@ -164,7 +164,7 @@ pub fn churn(data: &ChurnData, locale: Locale) -> Table {
 
 /// Counts and revenue share per RFM segment.
 pub fn segments(data: &ValueData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let r = &data.report;
     let mut table = Table::new(&[t.segment, t.customers, t.revenue, t.revenue_share]);
     for s in &r.segments {
@@ -176,7 +176,7 @@ pub fn segments(data: &ValueData, locale: Locale) -> Table {
 
 /// The customers drilled into.
 pub fn segment_customers(data: &ValueData, locale: Locale) -> Table {
-    let t = dashboard_texts(locale);
+    let t = crate::i18n::texts(locale).dashboard;
     let mut table = Table::new(&[
         t.customer,
         t.rep,

@@ -1,6 +1,5 @@
-//! The dashboards' words, in zh-CN and English.
-
-use crate::i18n::Locale;
+//! The dashboards' words, in zh-CN and English: their part of the app's one
+//! table of texts ([`crate::i18n::Texts::dashboard`]), kept beside the feature.
 
 /// Every string the dashboards show, in one language.
 #[derive(Debug)]
@@ -79,7 +78,7 @@ pub struct DashboardTexts {
     pub window: &'static str,
 }
 
-const ZH: DashboardTexts = DashboardTexts {
+pub(crate) const ZH: DashboardTexts = DashboardTexts {
     title: "团队看板",
     nav: "看板",
     tab_overview: "总览",
@@ -153,7 +152,7 @@ const ZH: DashboardTexts = DashboardTexts {
     window: "统计期：近 365 天",
 };
 
-const EN: DashboardTexts = DashboardTexts {
+pub(crate) const EN: DashboardTexts = DashboardTexts {
     title: "Team dashboard",
     nav: "Dashboard",
     tab_overview: "Overview",
@@ -226,11 +225,3 @@ const EN: DashboardTexts = DashboardTexts {
     follow_up_note: "Churn warning: contact soon",
     window: "Period: last 365 days",
 };
-
-/// The dashboards' words in `locale`.
-pub fn dashboard_texts(locale: Locale) -> &'static DashboardTexts {
-    match locale {
-        Locale::ZhCn => &ZH,
-        Locale::En => &EN,
-    }
-}
