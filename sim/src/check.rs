@@ -55,6 +55,8 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
     let log = store.mutation_log().await.map_err(|e| fail("mutation log", e))?;
     let stamps = store.audit_stamps().await.map_err(|e| fail("audit", e))?;
     let head = store.head().await.map_err(|e| fail("counter", e))?;
+    let settings: BTreeSet<u64> =
+        store.setting_versions().await.map_err(|e| fail("settings", e))?.into_iter().collect();
     let archives: HashMap<_, _> = store
         .raw_customers()
         .await
@@ -108,8 +110,9 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
         }
     }
 
-    // Every version was handed to exactly one mutation, and every mutation
-    // that took effect did so at exactly one version.
+    // Every version was handed to exactly one mutation (or to a change of
+    // the settings, and to no mutation), and every mutation that took effect
+    // did so at exactly one version.
     let mut by_version: BTreeMap<u64, BTreeSet<MutationId>> = BTreeMap::new();
     let mut by_mutation: BTreeMap<MutationId, BTreeSet<u64>> = BTreeMap::new();
     for stamp in &stamps {
@@ -118,7 +121,8 @@ pub(crate) async fn check(world: &World) -> Result<Verdict, String> {
     }
     for version in 1..=head {
         match by_version.get(&version).map_or(0, BTreeSet::len) {
-            1 => {}
+            0 if settings.contains(&version) => {}
+            1 if !settings.contains(&version) => {}
             n => verdict.twice.push(format!("version {version} was stamped by {n} mutations")),
         }
     }

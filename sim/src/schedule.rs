@@ -56,14 +56,18 @@ pub enum Field {
     Region,
     /// The phone list (sensitive: masked for some viewers).
     Phone,
+    /// A custom choice field the company defined (checked against the
+    /// definitions on the device and on the server).
+    Level,
 }
 
 impl Field {
-    const ALL: [(Field, &'static str); 4] = [
+    const ALL: [(Field, &'static str); 5] = [
         (Field::Name, "name"),
         (Field::Occupation, "job"),
         (Field::Region, "region"),
         (Field::Phone, "phone"),
+        (Field::Level, "level"),
     ];
 
     fn name(self) -> &'static str {
@@ -156,7 +160,7 @@ impl Schedule {
                 34..=49 => Step::Edit {
                     d,
                     pick,
-                    field: Field::ALL[rng.below(4) as usize].0,
+                    field: Field::ALL[rng.below(Field::ALL.len() as u64) as usize].0,
                     value: rng.below(6) as u32,
                 },
                 50..=59 => {

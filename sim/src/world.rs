@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use domain::archive::FieldValue;
 use domain::archive::{Fields, Interaction, InteractionKind, LabelledPhone, Order, PhoneLabel};
+use domain::custom_field::{Choice, CustomEdit, CustomField, CustomKind, CustomValue};
 use domain::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
 use domain::money::{Currency, Money};
 use domain::mutation::{FieldEdit, Sequencer};
-use domain::policy::Role;
+use domain::policy::{Role, Viewer};
 use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
 use domain::sync::{Answer, Cookie, Problem, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
@@ -37,6 +38,9 @@ const PAGE: u32 = 6;
 const SESSION: store::SessionLimits =
     store::SessionLimits { idle_ms: 30 * 24 * 3_600_000, absolute_ms: 90 * 24 * 3_600_000 };
 /// Every request and every change happens on this day.
+/// The choices of the custom field every run defines.
+const LEVELS: [&str; 5] = ["gold", "silver", "bronze", "iron", "wood"];
+
 fn today() -> Date {
     Date::new(2026, 11, 23).expect("a valid date")
 }
@@ -226,6 +230,26 @@ impl World {
                 .await
                 .map_err(|e| format!("create user: {e}"))?;
         }
+        // A custom choice field, so edits of it travel the whole road: the
+        // device checks them with the definitions its pull brought, the
+        // server with its own.
+        let admin = Viewer { user: UserId("admin".into()), role: Role::Admin, team: None };
+        let choices = LEVELS.iter().map(|k| Choice {
+            key: (*k).into(),
+            zh: (*k).into(),
+            en: String::new(),
+            retired: false,
+        });
+        let level = CustomField {
+            key: "level".into(),
+            zh: "等级".into(),
+            en: "Level".into(),
+            kind: CustomKind::Choice,
+            required: false,
+            choices: choices.collect(),
+            retired: false,
+        };
+        store.save_custom_fields(&admin, vec![level]).await.map_err(|e| format!("custom fields: {e}"))?;
         let mut devices = Vec::new();
         for (d, &u) in schedule.devices.iter().enumerate() {
             let user = user_id(u);
@@ -296,6 +320,13 @@ impl World {
                         label: PhoneLabel::Mobile,
                         number: Phone::parse(&format!("1380013{:04}", value)).map_err(|e| e.code)?,
                     }]),
+                    Field::Level => {
+                        // One value in six empties the field: emptying merges like any edit.
+                        let choice = LEVELS.get(value as usize).map(|c| CustomValue::Choice((*c).into()));
+                        let edit = CustomEdit { key: "level".into(), value: choice, base };
+                        self.record(d, id, Change::SetCustom { edits: vec![edit] }, None, "edit");
+                        return Ok(());
+                    }
                 };
                 let change = Change::SetFields { edits: vec![FieldEdit { value, base }] };
                 self.record(d, id, change, None, "edit");

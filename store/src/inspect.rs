@@ -89,6 +89,18 @@ impl Store {
             .collect()
     }
 
+    /// The versions taken by changes of the company's settings (custom field
+    /// definitions), not by a mutation: a pull brings the settings by them.
+    pub async fn setting_versions(&self) -> Result<Vec<u64>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT VALUE version FROM audit WHERE action = 'custom_fields' AND version != NONE")
+            .await
+            .map_err(StoreError::from_db)?;
+        let versions: Vec<i64> = take_all(&mut response, 0)?;
+        Ok(versions.into_iter().map(|v| v as u64).collect())
+    }
+
     /// The newest version handed out.
     pub async fn head(&self) -> Result<u64, StoreError> {
         #[derive(Deserialize)]
