@@ -38,6 +38,7 @@ pub mod email;
 pub mod field_error;
 pub mod identity;
 pub mod ids;
+pub mod import;
 pub mod merge;
 pub mod money;
 pub mod mutation;

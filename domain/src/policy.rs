@@ -178,6 +178,12 @@ pub fn may_define_fields(viewer: &Viewer) -> bool {
     viewer.role == Role::Admin
 }
 
+/// Whether `viewer` may import customers from a file: managers (into
+/// their own team; the push refuses a keeper outside it) and admins.
+pub fn may_import(viewer: &Viewer) -> bool {
+    viewer.role != Role::Rep
+}
+
 /// The fields only a viewer with [`Sight::Full`] sees and edits.
 pub const SENSITIVE: &[FieldName] = &[FieldName::IdNumber, FieldName::Phones, FieldName::Address];
 

@@ -51,6 +51,7 @@ pub fn AccountPage() -> impl IntoView {
                 {move || {
                     user.get().and_then(Result::ok).flatten().map(|user| {
                         let is_admin = user.role == domain::policy::Role::Admin;
+                        let may_import = domain::policy::may_import(&user.viewer());
                         view! {
                             <dl class="facts account-facts">
                                 <dt>{texts.display_name_label}</dt>
@@ -62,6 +63,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>{texts.team_label}</dt>
                                 <dd>{user.team.clone().unwrap_or_default()}</dd>
                             </dl>
+                            <Show when=move || may_import>
+                                <a class="button" href="/import">
+                                    {texts.import_nav}
+                                </a>
+                            </Show>
                             <Show when=move || is_admin>
                                 <div class="button-row">
                                     <a class="button" href="/admin/users">

@@ -5,6 +5,7 @@ mod crash;
 mod customers;
 mod dashboard;
 mod http;
+mod import;
 mod matrix;
 mod process;
 mod signin;

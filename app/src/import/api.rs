@@ -1,0 +1,107 @@
+//! The import's server functions: preview, check (a dry run) and commit.
+
+use domain::import::{Encoding, MatchKeys, Planned, Target};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A file sent for import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Its name, for its kind (`.xlsx`, `.csv`).
+    pub name: String,
+    /// Its bytes, in base64.
+    pub data: String,
+    /// The encoding the person picked for a CSV file; none: detected.
+    pub encoding: Option<Encoding>,
+}
+
+/// What a file holds, before anything is decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    /// How it was read.
+    pub encoding: Encoding,
+    /// Its headers.
+    pub headers: Vec<String>,
+    /// Its first rows.
+    pub sample: Vec<Vec<String>>,
+    /// How many data rows it has.
+    pub rows: usize,
+    /// What each column most likely is.
+    pub mapping: Vec<Option<Target>>,
+    /// Every custom field a column can be mapped to: key and label.
+    pub custom: Vec<(String, String)>,
+}
+
+/// Who keeps the customers an import creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "keeper", content = "user", rename_all = "snake_case")]
+pub enum KeeperChoice {
+    /// The person importing.
+    Me,
+    /// One rep, by user name.
+    User(String),
+    /// Nobody: the public pool.
+    Pool,
+    /// The rep the file's keeper column names (the person importing when empty).
+    Column,
+}
+
+/// How to import a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// What each column is.
+    pub mapping: Vec<Option<Target>>,
+    /// Which values find an existing customer.
+    pub keys: MatchKeys,
+    /// Who keeps new customers.
+    pub keeper: KeeperChoice,
+}
+
+/// A dry run: every row's verdict; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRun {
+    /// Rows to create, update, skip, and rows in error.
+    pub counts: [usize; 4],
+    /// Each row (at most [`SHOWN_ROWS`]; errors first).
+    pub rows: Vec<Planned>,
+}
+
+/// Most rows a dry run sends back to show.
+pub const SHOWN_ROWS: usize = 500;
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Archives created.
+    pub created: usize,
+    /// Archives updated.
+    pub updated: usize,
+    /// Rows skipped (duplicates, unchanged).
+    pub skipped: usize,
+    /// Rows not imported because they break a rule.
+    pub errors: usize,
+    /// Changes the server refused when they were pushed (the archive changed
+    /// since the check, say), so their rows are not (fully) in.
+    pub refused: usize,
+}
+
+/// Reads a file and guesses what its columns are.
+#[server(prefix = "/api", endpoint = "import/preview", input = Json)]
+pub async fn import_preview(file: Upload) -> Result<Preview, AppError> {
+    super::server::preview(file).await
+}
+
+/// Every row's verdict, writing nothing.
+#[server(prefix = "/api", endpoint = "import/check", input = Json)]
+pub async fn import_check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
+    super::server::check(file, options).await
+}
+
+/// Imports the file: the changes the check showed, through the push path.
+#[server(prefix = "/api", endpoint = "import/commit", input = Json)]
+pub async fn import_commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
+    super::server::commit(file, options).await
+}

@@ -1,0 +1,39 @@
+import { expect, test } from "../support/fixtures";
+import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
+import { baseUrl, ready, signIn, unique } from "../support/app";
+
+test("an admin previews a spreadsheet, corrects a column, checks every row and imports", async ({ page }, info) => {
+  test.skip(info.project.name !== "tablet", "an admin's screen");
+  await signIn(page, E2E_USER, E2E_PASSWORD);
+  await page.goto(`${baseUrl()}/import`);
+  await ready(page);
+
+  const first = unique("导入甲", info.project.name);
+  const second = unique("导入乙", info.project.name);
+  // Headers as an old system wrote them; the third column's header is unknown.
+  const csv = `客户名称,联系电话,备注城市,客户等级\r\n${first},13512345678,杭州,VIP\r\n${second},12345,上海,普通\r\n`;
+  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+
+  const preview = page.getByTestId("import-preview");
+  await expect(preview).toContainText("共 2 行");
+  await expect(preview.locator("select[data-column='0']")).toHaveValue(JSON.stringify({ to: "name" }));
+  await expect(preview.locator("select[data-column='2']")).toHaveValue("");
+  // The person says what the unknown column is.
+  await preview.locator("select[data-column='2']").selectOption({ label: "城市" });
+  await page.getByRole("button", { name: "检查" }).click();
+
+  const check = page.getByTestId("import-check");
+  await expect(check.locator(".import-counts")).toHaveAttribute("data-create", "1");
+  await expect(check.locator(".import-counts")).toHaveAttribute("data-error", "1");
+  await expect(check.locator("[data-verdict=error]")).toContainText("第 3 行");
+  await expect(check.locator("[data-verdict=error]")).toContainText("「联系电话」");
+
+  await page.getByRole("button", { name: "导入 1 位客户" }).click();
+  await expect(page.getByTestId("import-report")).toContainText("新建 1 位");
+
+  // The imported customer is in the archive, with the column the person mapped.
+  await page.goto(`${baseUrl()}/customers`);
+  await ready(page);
+  await page.locator("#customer-search").fill(first);
+  await expect(page.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
+});

@@ -1,0 +1,126 @@
+//! Importing a spreadsheet over HTTP: preview, check, commit, as a manager
+//! and as an admin; a rep may not.
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+/// A CSV file as Excel in China saves it: GB18030, CRLF.
+fn gbk_csv(text: &str) -> String {
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn upload(data: &str) -> Value {
+    json!({ "name": "老系统导出.csv", "data": data, "encoding": null })
+}
+
+const FILE: &str = "客户名称,手机号码,邮箱,城市,客户等级,出生日期,负责人\r\n\
+    张三丰,138 0013 8000,zsf@example.com,杭州,VIP,1990/5/1,a\r\n\
+    李四,13900139000,,上海,普通,32874,b\r\n\
+    王五,13900139000,,北京,,,\r\n\
+    ,13700137000,,,,,\r\n\
+    赵六,13600136000,,,金牌,,\r\n\
+    钱七,1.38001E+10,,,,,\r\n";
+
+#[tokio::test]
+async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_check_said() {
+    let app = TestApp::spawn().await;
+    let m = app.sign_in("m").await;
+    let data = gbk_csv(FILE);
+
+    let preview: Value =
+        m.json("import/preview", json!({ "file": upload(&data) })).await.json().await.unwrap();
+    assert_eq!(preview["encoding"], "gb18030", "{preview}");
+    assert_eq!(preview["rows"], 6);
+    assert_eq!(preview["headers"][0], "客户名称");
+    let mapping = preview["mapping"].clone();
+    assert_eq!(mapping[0], json!({ "to": "name" }));
+    assert_eq!(mapping[1], json!({ "to": "phones" }));
+    assert_eq!(mapping[6], json!({ "to": "keeper" }));
+
+    let options = json!({
+        "mapping": mapping,
+        "keys": { "phone": true, "email": true, "name_city": false },
+        "keeper": { "keeper": "column" },
+    });
+    let check = m.json("import/check", json!({ "file": upload(&data), "options": options })).await;
+    assert_eq!(check.status(), 200);
+    let check: Value = check.json().await.unwrap();
+    assert_eq!(check["counts"], json!([2, 0, 1, 3]), "{check}");
+    let verdict =
+        |line: u64| check["rows"].as_array().unwrap().iter().find(|r| r["line"] == line).unwrap().clone();
+    assert_eq!(verdict(4)["verdict"], json!({ "verdict": "skip", "reason": "duplicate", "of": "3" }));
+    let codes = |line: u64| -> Vec<String> {
+        verdict(line)["verdict"]["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["error"]["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(5), ["name.required"]);
+    assert_eq!(codes(6), ["category.unknown"]);
+    assert_eq!(codes(7), ["phone.excel_number"]);
+    assert_eq!(
+        verdict(3)["notes"][0]["error"]["code"],
+        "birthday.converted",
+        "an Excel date serial, read and said so"
+    );
+
+    // Nothing was written by the check.
+    assert!(m.pull_all().await.is_empty());
+
+    let report: Value = m
+        .json("import/commit", json!({ "file": upload(&data), "options": options }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report, json!({ "created": 2, "updated": 0, "skipped": 1, "errors": 3, "refused": 0 }));
+    // The keepers the file named have them, and the rep's device pulls them.
+    let b = app.sign_in("b").await;
+    let pulled = b.pull_all().await;
+    let names: Vec<&str> = pulled.iter().filter_map(|c| c["customer"]["fields"]["name"].as_str()).collect();
+    assert_eq!(names, ["李四"]);
+    assert_eq!(pulled[0]["customer"]["fields"]["birthday"], "1990-01-01");
+    assert_eq!(pulled[0]["customer"]["fields"]["source"], "import");
+
+    // The same file again: the two customers are found by phone and left alone.
+    let again: Value = m
+        .json("import/check", json!({ "file": upload(&data), "options": options }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["counts"], json!([0, 0, 3, 3]), "{again}");
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "import"), "{audit}");
+}
+
+#[tokio::test]
+async fn a_manager_cannot_import_into_another_team_and_a_rep_cannot_import() {
+    let app = TestApp::spawn().await;
+    let data = gbk_csv("姓名,业务员\r\n孙八,c\r\n");
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "keeper" }],
+        "keys": { "phone": true, "email": true, "name_city": false },
+        "keeper": { "keeper": "column" },
+    });
+    let m = app.sign_in("m").await;
+    let check: Value = m
+        .json("import/check", json!({ "file": upload(&data), "options": options }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["rows"][0]["verdict"]["issues"][0]["error"]["code"], "keeper.unknown", "c is in south");
+    let a = app.sign_in("a").await;
+    let refused = a.json("import/preview", json!({ "file": upload(&data) })).await;
+    assert_eq!(refused.status(), 403);
+    let garbage = m
+        .json("import/preview", json!({ "file": { "name": "x.xlsx", "data": "UEsDBAo=", "encoding": null } }))
+        .await;
+    assert_eq!(garbage.status(), 422, "a broken workbook is a clear error");
+}
