@@ -65,12 +65,9 @@ pub struct ImportOptions {
 pub struct DryRun {
     /// Rows to create, update, skip, and rows in error.
     pub counts: [usize; 4],
-    /// Each row (at most [`SHOWN_ROWS`]; errors first).
+    /// Each row, errors first (at most 500: the counts cover them all).
     pub rows: Vec<Planned>,
 }
-
-/// Most rows a dry run sends back to show.
-pub const SHOWN_ROWS: usize = 500;
 
 /// What a commit did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,13 +11,15 @@ use domain::time::Timestamp;
 use sheet::{FileError, Table, read_file};
 use store::MAX_BATCH;
 
-use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, SHOWN_ROWS, Upload};
+use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, Upload};
 use crate::auth::signed_in;
 use crate::error::{AppError, answer};
 use crate::state::AppState;
 
 /// Rows a preview shows.
 const SAMPLE_ROWS: usize = 5;
+/// Most rows a dry run sends back to show.
+const SHOWN_ROWS: usize = 500;
 
 async fn importer() -> Result<(AppState, Viewer), AppError> {
     let (state, user) = signed_in().await?;
