@@ -1024,6 +1024,21 @@ fn custom_field_label(locale: Locale, key: &str) -> String {
     })
 }
 
+/// What a changed subject is called: a field (`phones`), a custom field
+/// (`custom:plate`, by its label) or a tag (`tag:VIP`).
+pub fn subject_label(locale: Locale, subject: &str) -> String {
+    if let Some(key) = subject.strip_prefix("custom:") {
+        return custom_field_label(locale, key);
+    }
+    if let Some(tag) = subject.strip_prefix("tag:") {
+        return format!("# {tag}");
+    }
+    match field_label(locale, subject) {
+        "" => subject.to_owned(),
+        label => label.to_owned(),
+    }
+}
+
 /// A person-readable message for a field error, by its stable code.
 pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
     let limit = error.limit.unwrap_or_default().to_string();
@@ -1454,6 +1469,9 @@ mod tests {
         assert_eq!(field_error_message(Locale::En, &error), "Plate number: required.");
         let unknown = FieldError::new("custom.other", "unknown");
         assert!(field_error_message(Locale::ZhCn, &unknown).starts_with("自定义字段"));
+        assert_eq!(subject_label(Locale::ZhCn, "custom:plate"), "车牌号");
+        assert_eq!(subject_label(Locale::En, "tag:VIP"), "# VIP");
+        assert_eq!(subject_label(Locale::ZhCn, "region"), "销售区域");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use leptos::wasm_bindgen::closure::Closure;
 use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, Upload};
 use super::{import_check, import_commit, import_preview};
 use crate::auth::SignedIn;
-use crate::i18n::{Texts, app_error_message, field_error_message, fill, use_locale, use_texts};
+use crate::i18n::{
+    Texts, app_error_message, field_error_message, fill, subject_label, use_locale, use_texts,
+};
 
 /// The built-in targets a column can be mapped to, in the order offered.
 const TARGETS: [Target; 18] = [
@@ -336,7 +338,8 @@ fn row_view(texts: &'static Texts, locale: crate::i18n::Locale, headers: &[Strin
     let (kind, what) = match &row.verdict {
         Verdict::Create => ("create", texts.import_will_create.to_owned()),
         Verdict::Update { changes, .. } => {
-            ("update", fill(texts.import_will_update, &[("fields", &changes.join("、"))]))
+            let fields: Vec<String> = changes.iter().map(|c| subject_label(locale, c)).collect();
+            ("update", fill(texts.import_will_update, &[("fields", &fields.join("、"))]))
         }
         Verdict::Skip { reason, of } if reason == "duplicate" => {
             ("skip", fill(texts.import_duplicate, &[("line", of)]))
