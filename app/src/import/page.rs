@@ -188,8 +188,10 @@ pub fn ImportPage() -> impl IntoView {
             <section class="card">
                 <h1>{texts.import_title}</h1>
                 <p class="muted">{texts.import_help}</p>
-                <label for="import-file">{texts.import_file}</label>
-                <input id="import-file" type="file" accept=".csv,.txt,.xlsx,.xls,.xlsm,.xlsb,.ods" on:change=on_file />
+                <div class="stacked-form">
+                    <label for="import-file">{texts.import_file}</label>
+                    <input id="import-file" type="file" accept=".csv,.txt,.xlsx,.xls,.xlsm,.xlsb,.ods" on:change=on_file />
+                </div>
                 <p class="form-error" role="alert">{move || failure.get()}</p>
                 {move || busy.get().then(|| view! { <p class="muted" role="status">{texts.loading}</p> })}
             </section>
