@@ -11,7 +11,7 @@ use domain::{Change, CustomerName, Email, FieldError, identity, validate};
 use leptos::prelude::*;
 
 use super::address::AddressFields;
-use super::forms::{category_options, from_wire, parse_date, parse_phones, stage_options};
+use super::forms::{FormButtons, category_options, from_wire, parse_date, parse_phones, stage_options};
 use crate::form::{Choice, Field, check, optional, optional_options, record_error_message, standard_options};
 use crate::i18n::{Label, field_error_message, fill, use_locale, use_texts};
 use crate::offline::{today, use_offline};
@@ -226,11 +226,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
             <Choice id="edit-category" label=texts.category_label value=category options=category_options(locale) />
             <Field id="edit-review" label=texts.next_review_label value=review error=review_error kind="date" />
             {keeper.then(|| view! { <Field id="edit-shared" label=texts.shared_with_label value=shared placeholder=texts.shared_with_hint /> })}
-            <p class="form-error" role="alert">{move || failure.get()}</p>
-            <div class="button-row">
-                <button type="submit" class="button primary">{texts.save}</button>
-                <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
-            </div>
+            <FormButtons failure on_done />
         </form>
     }
 }

@@ -10,6 +10,7 @@ use domain::time::Date;
 use domain::{Change, FieldError};
 use leptos::prelude::*;
 
+use super::forms::FormButtons;
 use crate::form::record_error_message;
 use crate::i18n::{Locale, field_error_message, use_locale, use_texts};
 use crate::offline::use_offline;
@@ -217,7 +218,6 @@ pub fn CustomFacts(values: BTreeMap<String, CustomValue>, definitions: CustomFie
 /// the fields that differ.
 #[component]
 pub fn CustomForm(customer: domain::archive::Customer, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
-    let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
     let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
@@ -253,11 +253,7 @@ pub fn CustomForm(customer: domain::archive::Customer, #[prop(into)] on_done: Ca
     view! {
         <form class="stacked-form" novalidate on:submit=save data-form="custom">
             <CustomInputs definitions drafts checked />
-            <p class="form-error" role="alert">{move || failure.get()}</p>
-            <div class="button-row">
-                <button type="submit" class="button primary">{texts.save}</button>
-                <button type="button" class="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
-            </div>
+            <FormButtons failure on_done />
         </form>
     }
 }
