@@ -128,7 +128,7 @@ impl Store {
             analytics: Default::default(),
             hashing: Default::default(),
         };
-        store.follow_other_servers();
+        store.follow_other_servers().await;
         Ok(store)
     }
 

@@ -268,7 +268,7 @@ async fn a_change_taken_by_another_app_server_is_announced_too() {
     let started = std::time::Instant::now();
     a.create("a", "另一台服务器的客户").await;
     let (event, version) =
-        manager.next(Duration::from_secs(5)).await.expect("the manager on the other server is told");
+        manager.next(Duration::from_secs(10)).await.expect("the manager on the other server is told");
     assert_eq!(event, "changed");
     assert!(version.parse::<u64>().unwrap() > 0, "{version}");
     eprintln!("live across servers: told after {} ms", started.elapsed().as_millis());

@@ -51,19 +51,22 @@ struct RevokedRow {
 
 impl Store {
     /// Starts following other servers' commits, for a store on a database
-    /// server. From the start, not from the first listener: a device that
-    /// starts listening must hear of a commit that lands a moment later.
-    pub(crate) fn follow_other_servers(&self) {
+    /// server. From the counter as it stands now, before the store is
+    /// handed out, not from the follower's first tick: a commit that lands
+    /// a moment after the start must be heard, however late that tick runs.
+    pub(crate) async fn follow_other_servers(&self) {
         if self.shared && !self.pushes.following.swap(true, Ordering::SeqCst) {
-            tokio::spawn(follow(Arc::downgrade(&self.db), Arc::downgrade(&self.pushes)));
+            // Before migrations the counter may not exist yet: the first tick
+            // starts from whatever it reads then.
+            let followed = current(&self.db).await.ok();
+            tokio::spawn(follow(Arc::downgrade(&self.db), Arc::downgrade(&self.pushes), followed));
         }
     }
 }
 
 /// Runs as long as the store does (it holds no strong handle, so the store
 /// can close), reading the counter a few times a second.
-async fn follow(db: Weak<Surreal<Any>>, pushes: Weak<PushQueue>) {
-    let mut followed: Option<u64> = None;
+async fn follow(db: Weak<Surreal<Any>>, pushes: Weak<PushQueue>, mut followed: Option<u64>) {
     loop {
         tokio::time::sleep(FOLLOW_EVERY).await;
         let (Some(db), Some(pushes)) = (db.upgrade(), pushes.upgrade()) else { return };
@@ -72,32 +75,39 @@ async fn follow(db: Weak<Surreal<Any>>, pushes: Weak<PushQueue>) {
                 let _ = pushes.live.send(Arc::new(notice));
             }
             Ok(None) => {}
-            Err(error) => tracing::debug!(%error, "following other servers' commits failed; trying again"),
+            Err(error) => tracing::warn!(%error, "following other servers' commits failed; trying again"),
         }
     }
 }
 
+/// The version counter as committed now.
+async fn current(db: &Surreal<Any>) -> Result<u64, StoreError> {
+    let mut response = db.query("SELECT current FROM counter:sync").await.map_err(StoreError::from_db)?;
+    Ok(take_one::<CurrentRow>(&mut response, 0)?.map_or(0, |r| r.current as u64))
+}
+
 /// What other servers committed since `followed`, as a notice, if anything
-/// and anyone listens; moves `followed` to the counter.
+/// and anyone listens; moves `followed` to the counter only once that range
+/// has been read, so a failed read is tried again, not skipped.
 async fn commits_of_others(
     db: &Surreal<Any>,
     pushes: &PushQueue,
     followed: &mut Option<u64>,
 ) -> Result<Option<Notice>, StoreError> {
-    let mut response = db.query("SELECT current FROM counter:sync").await.map_err(StoreError::from_db)?;
-    let current = take_one::<CurrentRow>(&mut response, 0)?.map_or(0, |r| r.current as u64);
-    let own = pushes.own_commits_up_to(current);
+    let current = current(db).await?;
     let from = match *followed {
         // A restore can put the counter back: follow from there.
         Some(from) if from <= current => from,
         _ => {
+            pushes.own_commits_up_to(current);
             *followed = Some(current);
             return Ok(None);
         }
     };
-    *followed = Some(current);
     // Nothing new, or nobody to tell: only keep up with the counter.
     if current == from || pushes.live.receiver_count() == 0 {
+        pushes.own_commits_up_to(current);
+        *followed = Some(current);
         return Ok(None);
     }
     let mut response = db
@@ -111,14 +121,16 @@ async fn commits_of_others(
         .map_err(StoreError::from_db)?;
     let changed: Vec<ChangedRow> = take_all(&mut response, 0)?;
     let revoked: Vec<RevokedRow> = take_all(&mut response, 1)?;
+    let own = pushes.own_commits_up_to(current);
+    *followed = Some(current);
     let by_others = |version: i64| !own.iter().any(|range| range.contains(&(version as u64)));
     let mut audiences = Vec::new();
     for row in changed.into_iter().filter(|r| by_others(r.version)) {
-        let customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
-            tracing::error!(%error, "stored archive does not parse");
-            StoreError::Other
-        })?;
-        audiences.push(audience(&customer, row.team.as_deref()));
+        // One archive that does not parse must not stop every later notice.
+        match serde_json::from_str::<Customer>(&row.doc) {
+            Ok(customer) => audiences.push(audience(&customer, row.team.as_deref())),
+            Err(error) => tracing::error!(%error, version = row.version, "stored archive does not parse"),
+        }
     }
     for row in revoked.into_iter().filter(|r| by_others(r.version)) {
         audiences.push(Audience {
