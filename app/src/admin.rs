@@ -7,8 +7,9 @@ mod page;
 mod server;
 
 pub use api::{
-    CreateUser, ListCustomFields, ListUsers, ResetPassword, SaveCustomFields, SetUserDisabled, create_user,
-    list_custom_fields, list_users, reset_password, save_custom_fields, set_user_disabled,
+    CreateUser, ListCustomFields, ListUsers, ResetPassword, SaveCustomFields, SetRoleAndTeam,
+    SetUserDisabled, create_user, list_custom_fields, list_users, reset_password, save_custom_fields,
+    set_role_and_team, set_user_disabled,
 };
 pub use fields::FieldsPage;
 pub use page::UsersPage;

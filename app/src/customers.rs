@@ -10,6 +10,7 @@ mod custom;
 mod forms;
 mod list;
 mod preferences;
+mod reassign;
 mod record;
 #[cfg(feature = "ssr")]
 mod server;

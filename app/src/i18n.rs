@@ -74,6 +74,7 @@ impl Locale {
 pub struct Texts {
     /// The dashboards' part, kept in their folder.
     pub dashboard: &'static crate::dashboard::DashboardTexts,
+    pub team: &'static crate::team::TeamTexts,
     pub app_name: &'static str,
     pub customers_title: &'static str,
     pub new_customer: &'static str,
@@ -353,6 +354,7 @@ pub struct Texts {
 
 const ZH_CN: Texts = Texts {
     dashboard: &crate::dashboard::texts::ZH,
+    team: &crate::team::texts::ZH,
     app_name: "客户档案",
     customers_title: "客户",
     new_customer: "新建客户",
@@ -632,6 +634,7 @@ const ZH_CN: Texts = Texts {
 
 const EN: Texts = Texts {
     dashboard: &crate::dashboard::texts::EN,
+    team: &crate::team::texts::EN,
     app_name: "Customer Archive",
     customers_title: "Customers",
     new_customer: "New customer",
@@ -991,6 +994,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "category" => t.category_label,
         "stage" => t.stage_label,
         "keeper" => t.owner_label,
+        "reason" => t.team.reason_label,
         "province" => t.province_label,
         "city" => t.city_label,
         "district" => t.district_label,
@@ -1096,6 +1100,8 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("empty", false) => "{label}: empty.",
         ("retired", true) => "{label}已停用或不存在，请同步后再填写。",
         ("retired", false) => "{label}: retired or not defined; sync and fill it in again.",
+        ("same", true) => "{label}：移出和接收的是同一位。",
+        ("same", false) => "{label}: the same person gives and receives.",
         ("taken", true) => "{label}重复了。",
         ("taken", false) => "{label}: used twice.",
         ("removed", true) => "{label}不能删除，只能停用，已存的值才不会丢失。",
@@ -1408,6 +1414,7 @@ mod tests {
             "category",
             "stage",
             "keeper",
+            "reason",
             "address.province",
             "file",
             "row",

@@ -22,6 +22,7 @@ pub mod security;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod sync;
+pub mod team;
 pub mod today;
 
 use leptos::prelude::*;
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                     <Route path=path!("/admin/fields") view=admin::FieldsPage />
                     <Route path=path!("/import") view=import::ImportPage />
+                    <Route path=path!("/team") view=team::TeamPage />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>

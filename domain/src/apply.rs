@@ -339,7 +339,8 @@ fn change_existing(
                 note(Subject::Custom(edit.key.clone()), write_custom(customer, edit, stamp));
             }
         }
-        Change::Reassign { owner, base } => {
+        Change::Reassign { owner, base, reason } => {
+            validate::reason(reason.as_deref()).map_err(|e| Rejection::invalid(vec![e]))?;
             let edit = FieldEdit { value: FieldValue::Owner(owner.clone()), base: *base };
             note(Subject::Field(FieldName::Owner), write_field(customer, &edit, stamp));
         }

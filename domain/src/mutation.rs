@@ -67,6 +67,9 @@ pub enum Change {
         owner: Option<UserId>,
         /// The version the author had seen.
         base: u64,
+        /// Why, in the words of whoever moved it; the audit trail keeps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Adds a tag.
     AddTag {

@@ -184,6 +184,28 @@ pub fn may_import(viewer: &Viewer) -> bool {
     viewer.role != Role::Rep
 }
 
+/// A short stamp of what `viewer` may see (their scope), for the pull
+/// cookie: a device whose user changed role or team starts its archive over.
+/// FNV-1a, so the stamp is the same on every server and in every build.
+pub fn scope_stamp(viewer: &Viewer) -> String {
+    let text = match scope(viewer) {
+        Scope::All => "all".to_owned(),
+        Scope::Team { team, .. } => format!("team:{team}"),
+        Scope::Own { .. } => "own".to_owned(),
+    };
+    let hash = text
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{:08x}", hash as u32)
+}
+
+/// Whether `viewer` may move archives between keepers in bulk (a whole
+/// portfolio, or everything a filter selects): managers (within their
+/// team; the push refuses a keeper outside it) and admins.
+pub fn may_reassign(viewer: &Viewer) -> bool {
+    viewer.role != Role::Rep
+}
+
 /// The fields only a viewer with [`Sight::Full`] sees and edits.
 pub const SENSITIVE: &[FieldName] = &[FieldName::IdNumber, FieldName::Phones, FieldName::Address];
 

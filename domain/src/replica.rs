@@ -760,7 +760,7 @@ fn rebased(change: Change, base: u64) -> Change {
         SetCustom { edits } => SetCustom {
             edits: edits.into_iter().map(|e| crate::custom_field::CustomEdit { base, ..e }).collect(),
         },
-        Reassign { owner, .. } => Reassign { owner, base },
+        Reassign { owner, reason, .. } => Reassign { owner, base, reason },
         AddTag { tag, .. } => AddTag { tag, base },
         RemoveTag { tag, .. } => RemoveTag { tag, base },
         PutContact { id, contact, .. } => PutContact { id, contact, base },

@@ -185,6 +185,11 @@ fn required(field: &str, text: &str) -> Result<(), FieldError> {
     if text.trim().is_empty() { Err(FieldError::new(field, "required")) } else { Ok(()) }
 }
 
+/// Why an archive was moved: optional, one short line.
+pub fn reason(text: Option<&str>) -> Result<(), FieldError> {
+    short_text("reason", text)
+}
+
 fn short_text(field: &str, text: Option<&str>) -> Result<(), FieldError> {
     limit(field, text, MAX_SHORT_TEXT)
 }

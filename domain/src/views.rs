@@ -72,6 +72,9 @@ pub struct AuditEntry {
     pub old: Option<String>,
     /// The value after, as JSON.
     pub new: Option<String>,
+    /// Why, where the person gave a reason (a reassignment).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// One open conflict with every value competing in it.
@@ -111,11 +114,63 @@ pub struct User {
     pub team: Option<String>,
     /// Disabled users cannot sign in.
     pub disabled: bool,
+    /// When they last signed in (Unix milliseconds), if ever.
+    #[serde(default)]
+    pub last_sign_in: Option<i64>,
+    /// When one of their devices last synced (Unix milliseconds, to within
+    /// [`LAST_SYNC_GRAIN_MS`]), if ever.
+    #[serde(default)]
+    pub last_sync: Option<i64>,
 }
+
+/// How stale a user's "last synced" may get before a pull writes it again:
+/// every device pulls twice a minute, and a write per pull would cost more
+/// than the pull.
+pub const LAST_SYNC_GRAIN_MS: i64 = 5 * 60 * 1000;
 
 impl User {
     /// The policy's view of this user.
     pub fn viewer(&self) -> Viewer {
         Viewer { user: self.id.clone(), role: self.role, team: self.team.clone() }
     }
+}
+
+/// Which archives a bulk reassignment moves: everything one keeper keeps
+/// (or the public pool holds), narrowed by the list's filters, or exactly
+/// the archives named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Selection {
+    /// The keeper whose archives move; none: the public pool's.
+    pub keeper: Option<UserId>,
+    /// Only this lifecycle stage, snake_case.
+    pub stage: Option<String>,
+    /// Only this category, snake_case.
+    pub category: Option<String>,
+    /// Only this city, exactly.
+    pub city: Option<String>,
+    /// Exactly these archives (ids); when given, the filters above are not used.
+    pub ids: Vec<String>,
+}
+
+/// What a bulk reassignment did, or would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverReport {
+    /// Archives the selection found (that the person may hand over).
+    pub selected: u32,
+    /// Archives moved (zero for a preview).
+    pub moved: u32,
+    /// Archives the server refused to move, with the first reason.
+    pub refused: u32,
+    /// The first refusal's code, if any (`forbidden_owner`, ...).
+    pub refusal: Option<String>,
+}
+
+/// A team as the team page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    /// The team's name.
+    pub name: String,
+    /// Its members with the number of archives each keeps, managers first.
+    pub members: Vec<(User, u32)>,
 }

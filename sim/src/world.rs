@@ -353,7 +353,7 @@ impl World {
                 self.record(
                     d,
                     id,
-                    Change::Reassign { owner: Some(user_id(to % USERS.len())), base },
+                    Change::Reassign { owner: Some(user_id(to % USERS.len())), base, reason: None },
                     None,
                     "reassign",
                 );

@@ -270,6 +270,10 @@ struct UserRow {
     disabled: bool,
     #[serde(default)]
     password_hash: Option<String>,
+    #[serde(default)]
+    last_sign_in: Option<i64>,
+    #[serde(default)]
+    last_sync: Option<i64>,
 }
 
 impl UserRow {
@@ -281,11 +285,14 @@ impl UserRow {
             role,
             team: self.team,
             disabled: self.disabled,
+            last_sign_in: self.last_sign_in,
+            last_sync: self.last_sync,
         })
     }
 }
 
-const USER_COLUMNS: &str = "record::id(id) AS id, display_name, role, team, disabled";
+const USER_COLUMNS: &str =
+    "record::id(id) AS id, display_name, role, team, disabled, last_sign_in, last_sync";
 
 /// How long sessions last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +359,15 @@ impl Store {
             }
             return Err(StoreError::from_db(error));
         }
-        Ok(User { id, display_name: display_name.to_owned(), role: new.role, team, disabled: false })
+        Ok(User {
+            id,
+            display_name: display_name.to_owned(),
+            role: new.role,
+            team,
+            disabled: false,
+            last_sign_in: None,
+            last_sync: None,
+        })
     }
 
     /// Disables or re-enables a user; disabling ends their sessions.
@@ -375,6 +390,23 @@ impl Store {
             response.take(response.num_statements() - 1).map_err(StoreError::from_db)?;
         let row = rows.into_iter().next().ok_or(StoreError::NotFound)?;
         serde_json::from_value::<UserRow>(row).map_err(|_| StoreError::Other)?.into_user()
+    }
+
+    /// Notes that `user` just synced, unless the last note is recent enough
+    /// (see [`domain::views::LAST_SYNC_GRAIN_MS`]).
+    pub async fn note_sync(&self, user: &User) -> Result<(), StoreError> {
+        let now = now_millis();
+        if user.last_sync.is_some_and(|at| now - at < domain::views::LAST_SYNC_GRAIN_MS) {
+            return Ok(());
+        }
+        self.db
+            .query("UPDATE type::record('user', $id) SET last_sync = $now")
+            .bind(("id", user.id.0.clone()))
+            .bind(("now", now))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
     }
 
     /// One user.
@@ -514,7 +546,8 @@ impl Store {
         let expires_at = now + limits.idle_ms.min(limits.absolute_ms);
         self.db
             .query(
-                "CREATE type::record('session', $key) SET user = $user, expires_at = $expires_at, started_at = $now",
+                "CREATE type::record('session', $key) SET user = $user, expires_at = $expires_at, started_at = $now;
+                 UPDATE type::record('user', $user) SET last_sign_in = $now;",
             )
             .bind(("key", token_key(&token)))
             .bind(("user", user.0.clone()))

@@ -52,7 +52,7 @@ impl Store {
         let mut response = self
             .db
             .query(format!(
-                "SELECT <string> at AS at, version, user, client, customer, mutation, action, subject, old, new
+                "SELECT <string> at AS at, version, user, client, customer, mutation, action, subject, old, new, reason
                  FROM audit WHERE {scope} {narrow} ORDER BY at DESC LIMIT $limit"
             ))
             .bind(("team", viewer.team.clone().unwrap_or_default()))

@@ -77,6 +77,17 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD version ON setting TYPE int;
     "#,
     },
+    // Running the team: why an archive was moved, and when each user last
+    // signed in and synced (`store/src/accounts.rs`, `store/src/handover.rs`).
+    Migration {
+        version: 7,
+        name: "workbench",
+        sql: r#"
+        DEFINE FIELD reason ON audit TYPE option<string> READONLY;
+        DEFINE FIELD last_sign_in ON user TYPE option<int>;
+        DEFINE FIELD last_sync ON user TYPE option<int>;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

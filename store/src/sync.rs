@@ -15,6 +15,7 @@ mod follow;
 mod pull;
 mod push;
 mod rows;
+mod team_change;
 
 use serde::Deserialize;
 

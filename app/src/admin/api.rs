@@ -31,6 +31,14 @@ pub async fn set_user_disabled(username: String, disabled: bool) -> Result<User,
     super::server::set_disabled(username, disabled).await
 }
 
+/// Gives a user another role or team. Archives they keep follow them to
+/// the new team; their devices start over at the next sync when what they
+/// may see changed.
+#[server(prefix = "/api", endpoint = "admin/users/role_team")]
+pub async fn set_role_and_team(username: String, role: String, team: String) -> Result<User, AppError> {
+    super::server::set_role_and_team(username, role, team).await
+}
+
 /// Sets a new password for a user; every session of theirs ends.
 #[server(prefix = "/api", endpoint = "admin/users/reset_password")]
 pub async fn reset_password(username: String, password: String) -> Result<(), AppError> {

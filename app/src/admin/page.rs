@@ -3,7 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{CreateUser, ResetPassword, SetUserDisabled, list_users};
+use super::{CreateUser, ResetPassword, SetRoleAndTeam, SetUserDisabled, list_users};
 use crate::i18n::{Locale, app_error_message, role_name, use_texts};
 
 /// Lists users, creates them, disables and enables them, resets passwords.
@@ -13,7 +13,11 @@ pub fn UsersPage() -> impl IntoView {
     let locale = use_context::<Locale>().unwrap_or_default();
     let create = ServerAction::<CreateUser>::new();
     let toggle = ServerAction::<SetUserDisabled>::new();
-    let users = Resource::new(move || (create.version().get(), toggle.version().get()), |_| list_users());
+    let regroup = ServerAction::<SetRoleAndTeam>::new();
+    let users = Resource::new(
+        move || (create.version().get(), toggle.version().get(), regroup.version().get()),
+        |_| list_users(),
+    );
     let create_error =
         move || create.value().get().and_then(Result::err).map(|e| app_error_message(locale, &e));
 
@@ -58,6 +62,21 @@ pub fn UsersPage() -> impl IntoView {
                                                 let id = user.id.0.clone();
                                                 let disabled = user.disabled;
                                                 let reset_id = id.clone();
+                                                let seen = format!(
+                                                    "{} {} · {} {}",
+                                                    texts.team.last_sign_in,
+                                                    when(user.last_sign_in, texts.team.never),
+                                                    texts.team.last_sync,
+                                                    when(user.last_sync, texts.team.never),
+                                                );
+                                                let regroup_form = view! {
+                                                    <RoleTeamForm
+                                                        action=regroup
+                                                        username=id.clone()
+                                                        role=user.role
+                                                        team=user.team.clone().unwrap_or_default()
+                                                    />
+                                                };
                                                 view! {
                                                     <li class="customer-row user-row">
                                                         <span>
@@ -68,6 +87,8 @@ pub fn UsersPage() -> impl IntoView {
                                                                 role_name(locale, user.role),
                                                                 user.team.map(|team| format!(" · {team}")).unwrap_or_default(),
                                                             )}
+                                                            <br />
+                                                            <small class="muted">{seen}</small>
                                                         </span>
                                                         <button
                                                             class="button"
@@ -81,6 +102,7 @@ pub fn UsersPage() -> impl IntoView {
                                                         >
                                                             {if disabled { texts.enable } else { texts.disable }}
                                                         </button>
+                                                        {regroup_form}
                                                         <PasswordReset username=reset_id />
                                                     </li>
                                                 }
@@ -128,6 +150,63 @@ fn PasswordReset(username: String) -> impl IntoView {
                 {message}
                 <button type="submit" class="button danger" disabled=move || reset.pending().get()>
                     {texts.reset_password}
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// When something last happened, in China time to the minute.
+fn when(millis: Option<i64>, never: &'static str) -> String {
+    let Some(ms) = millis else { return never.to_owned() };
+    let date = domain::time::Timestamp(ms).date_cst();
+    let minutes = (ms / 60_000 + 8 * 60).rem_euclid(24 * 60);
+    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Another role or team for one user, behind a disclosure like the reset.
+#[component]
+fn RoleTeamForm(
+    action: ServerAction<SetRoleAndTeam>,
+    username: String,
+    role: domain::policy::Role,
+    team: String,
+) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_context::<Locale>().unwrap_or_default();
+    let (role_id, team_id) = (format!("role-{username}"), format!("team-{username}"));
+    let mine = username.clone();
+    let message = move || {
+        action.value().get().map(|result| match result {
+            Ok(user) if user.id.0 == mine => {
+                view! { <p class="form-done" role="status">{texts.team.role_team_saved}</p> }.into_any()
+            }
+            Ok(_) => ().into_any(),
+            Err(error) => {
+                view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }
+                    .into_any()
+            }
+        })
+    };
+    let option = move |value: domain::policy::Role| {
+        view! { <option value=value.as_str() selected=role == value>{role_name(locale, value)}</option> }
+    };
+    view! {
+        <details class="password-reset">
+            <summary class="button">{texts.team.change_role_team}</summary>
+            <ActionForm action attr:class="stacked-form">
+                <input type="hidden" name="username" value=username />
+                <label for=role_id.clone()>{texts.role_label}</label>
+                <select id=role_id name="role">
+                    {option(domain::policy::Role::Rep)}
+                    {option(domain::policy::Role::Manager)}
+                    {option(domain::policy::Role::Admin)}
+                </select>
+                <label for=team_id.clone()>{texts.team_label}</label>
+                <input id=team_id name="team" type="text" value=team />
+                {message}
+                <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                    {texts.save}
                 </button>
             </ActionForm>
         </details>

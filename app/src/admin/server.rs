@@ -65,6 +65,24 @@ pub(super) async fn set_disabled(username: String, disabled: bool) -> Result<Use
     Ok(user)
 }
 
+pub(super) async fn set_role_and_team(
+    username: String,
+    role: String,
+    team: String,
+) -> Result<User, AppError> {
+    let (state, admin) = admin().await?;
+    let id = store::parse_username(&username).map_err(|e| AppError::invalid(e).respond())?;
+    let role =
+        Role::parse(&role).ok_or_else(|| AppError::invalid(FieldError::new("role", "unknown")).respond())?;
+    // An admin cannot take away their own right to undo it.
+    if id == admin.id && role != Role::Admin {
+        return Err(AppError::Forbidden { reason: "self_demote".into() }.respond());
+    }
+    let user = answer(state.store.set_role_and_team(&admin.id, &id, role, Some(team.as_str())).await)?;
+    tracing::info!(admin = %admin.id, user = %user.id, role = role.as_str(), team = ?user.team, "role and team changed");
+    Ok(user)
+}
+
 pub(super) async fn reset_password(username: String, password: String) -> Result<(), AppError> {
     let (state, admin) = admin().await?;
     let id = store::parse_username(&username).map_err(|e| AppError::invalid(e).respond())?;

@@ -64,9 +64,14 @@ pub fn AccountPage() -> impl IntoView {
                                 <dd>{user.team.clone().unwrap_or_default()}</dd>
                             </dl>
                             <Show when=move || may_import>
-                                <a class="button" href="/import">
-                                    {texts.import_nav}
-                                </a>
+                                <div class="button-row">
+                                    <a class="button" href="/team">
+                                        {texts.team.nav}
+                                    </a>
+                                    <a class="button" href="/import">
+                                        {texts.import_nav}
+                                    </a>
+                                </div>
                             </Show>
                             <Show when=move || is_admin>
                                 <div class="button-row">

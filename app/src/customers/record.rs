@@ -48,6 +48,7 @@ enum Quick {
     Preferences,
     Consent,
     Custom,
+    Reassign,
     EditContact(ItemId),
     EditOrder(ItemId),
     EditInteraction(ItemId),
@@ -172,6 +173,12 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
                     },
                     Quick::Custom => match current.get_untracked() {
                         Some((customer, _)) => view! { <CustomForm customer on_done=close /> }.into_any(),
+                        None => ().into_any(),
+                    },
+                    Quick::Reassign => match current.get_untracked() {
+                        Some((customer, _)) => view! {
+                            <super::reassign::ReassignForm customer=id keeper=customer.fields.owner.clone() on_done=close />
+                        }.into_any(),
                         None => ().into_any(),
                     },
                     Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
@@ -313,6 +320,11 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
     let not_set = || texts.not_set.to_owned();
     let fact = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
+    // Managers and admins hand an archive over from here; the server checks it again.
+    let user = crate::auth::use_current_user();
+    let runs_team = move || {
+        user.get().and_then(Result::ok).flatten().is_some_and(|u| domain::policy::may_reassign(&u.viewer()))
+    };
     let phones = f
         .phones
         .iter()
@@ -360,7 +372,11 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             {fact(texts.address_whole_label, describe_value(locale, &FieldValue::Address(f.address.clone())))}
             {fact(texts.region_label, f.region.clone().unwrap_or_else(not_set))}
             {fact(texts.source_label, f.source.label(locale))}
-            {fact(texts.owner_label, f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o)))}
+            <dt>{texts.owner_label}</dt>
+            <dd data-testid="keeper">
+                {f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o))}
+                <Show when=runs_team>{open_button(quick, Quick::Reassign, texts.team.reassign)}</Show>
+            </dd>
             {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
         </dl>
         {(definitions.active().next().is_some() || !f.custom.is_empty()).then(|| view! {

@@ -36,6 +36,10 @@ pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<P
     let (state, user) = signed_in().await?;
     let viewer = user.viewer();
     let page = answer(state.store.pull(&viewer, cookie.as_deref(), limit.unwrap_or(PAGE)).await)?;
+    // Only for the users page: a failure here must not fail the pull.
+    if let Err(error) = state.store.note_sync(&user).await {
+        tracing::warn!(user = %user.id, %error, "could not note the sync time");
+    }
     // Sensitive fields of archives kept by others, seen in full by their
     // manager or an admin, are logged: one entry per page.
     let seen: Vec<String> = page

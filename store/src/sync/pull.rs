@@ -57,12 +57,15 @@ impl Store {
         let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
         let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
         let definitions: Option<SettingRow> = take_one(&mut response, 4)?;
+        // The database's life and what the viewer may see: when either
+        // changes (a restore; a new role or team), the device starts over.
+        let epoch = format!("{}~{}", counter.epoch, policy::scope_stamp(viewer));
         // A cookie that does not parse, is from another database, or is from
         // after a restore put this one back: start over from nothing.
         let reset = match &parsed {
             None => false,
             Some(None) => true,
-            Some(Some(sent)) => sent.epoch != counter.epoch || (counter.current as u64) < since,
+            Some(Some(sent)) => !same_life(&sent.epoch, &epoch) || (counter.current as u64) < since,
         };
         if reset && since > 0 {
             return Box::pin(self.pull(viewer, None, limit)).await.map(|p| PullPage { reset: true, ..p });
@@ -154,7 +157,7 @@ impl Store {
         };
         Ok(PullPage {
             changes: changes.into_iter().map(|(_, c)| c).collect(),
-            cookie: Cookie { epoch: counter.epoch, version: upper },
+            cookie: Cookie { epoch, version: upper },
             more,
             reset,
             head: counter.current as u64,
@@ -229,4 +232,11 @@ pub(crate) struct PullRow {
 struct RevokedRow {
     customer: String,
     version: i64,
+}
+
+/// Whether a cookie's epoch is the one a pull would give now. A cookie from
+/// before scopes were stamped carries the database's epoch alone: it stays
+/// good, so an upgrade does not make every device download everything again.
+fn same_life(sent: &str, now: &str) -> bool {
+    sent == now || now.split_once('~').is_some_and(|(database, _)| sent == database)
 }

@@ -34,7 +34,7 @@ use crate::{Store, StoreError};
 /// How often a push starts again after losing a race before giving up.
 const MAX_ATTEMPTS: u32 = 50;
 
-fn retryable(error: &surrealdb::Error) -> bool {
+pub(super) fn retryable(error: &surrealdb::Error) -> bool {
     let text = error.to_string();
     text.contains("crm:stale") || text.contains("can be retried") || text.contains("already exists")
 }
@@ -137,7 +137,7 @@ pub struct PushGroups {
 
 impl PushQueue {
     /// Notes versions this server committed, if a follower needs to know.
-    fn committed(&self, versions: std::ops::RangeInclusive<u64>) {
+    pub(super) fn committed(&self, versions: std::ops::RangeInclusive<u64>) {
         if self.following.load(Ordering::SeqCst) {
             self.own.lock().unwrap_or_else(|e| e.into_inner()).push(versions);
         }

@@ -146,11 +146,15 @@ pub(super) fn audit_rows(
     out: &mut Vec<Value>,
 ) {
     let action = name_of_change(&mutation.change);
+    let reason = match &mutation.change {
+        Change::Reassign { reason, .. } => reason.as_deref().map(str::trim).filter(|r| !r.is_empty()),
+        _ => None,
+    };
     let entry = |subject: Option<String>, old: Option<String>, new: Option<String>| {
         without_nulls(json!({
             "version": after.version, "user": mutation.author.0, "client": mutation.client.to_string(),
             "customer": after.id.to_string(), "team": team, "mutation": mutation.id.to_string(),
-            "action": action, "subject": subject, "old": old, "new": new,
+            "action": action, "subject": subject, "old": old, "new": new, "reason": reason,
         }))
     };
     let start = out.len();

@@ -6,3 +6,4 @@ mod basics;
 mod custom_fields;
 mod support;
 mod sync;
+mod workbench;

@@ -194,7 +194,9 @@ async fn a_reassigned_archive_leaves_the_old_keeper_as_a_tombstone() {
     assert!(b_changes.is_empty());
 
     let base = world.version(id).await;
-    let outcome = world.push_one("m", id, Change::Reassign { owner: Some(UserId("b".into())), base }).await;
+    let outcome = world
+        .push_one("m", id, Change::Reassign { owner: Some(UserId("b".into())), base, reason: None })
+        .await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 
     let (a_changes, _) = pull_all(&world.store, &a, Some(a_cookie)).await;

@@ -1,0 +1,177 @@
+//! Running the team: role and team changes, the handover selection, the
+//! team overview, the reason a reassignment carries, sign-in and sync times.
+
+use std::collections::BTreeSet;
+
+use domain::Change;
+use domain::ids::{CustomerId, UserId};
+use domain::policy::{Role, Viewer};
+use domain::sync::Pulled;
+use domain::views::Selection;
+use store::{Outcome, SessionLimits};
+
+use crate::support::World;
+
+async fn pull_all(world: &World, viewer: &Viewer, cookie: Option<String>) -> (Vec<Pulled>, String, bool) {
+    let mut cookie = cookie;
+    let (mut changes, mut reset) = (Vec::new(), false);
+    loop {
+        let page = world.store.pull(viewer, cookie.as_deref(), 50).await.unwrap();
+        changes.extend(page.changes);
+        reset |= page.reset;
+        cookie = Some(page.cookie.to_string());
+        if !page.more {
+            return (changes, cookie.unwrap(), reset);
+        }
+    }
+}
+
+fn puts(changes: &[Pulled]) -> BTreeSet<CustomerId> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Pulled::Put { customer, .. } => Some(customer.id),
+            Pulled::Delete { .. } => None,
+        })
+        .collect()
+}
+
+fn deletes(changes: &[Pulled]) -> BTreeSet<CustomerId> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Pulled::Delete { id, .. } => Some(*id),
+            Pulled::Put { .. } => None,
+        })
+        .collect()
+}
+
+fn user(name: &str) -> UserId {
+    UserId(name.into())
+}
+
+#[tokio::test]
+async fn a_rep_moved_to_another_team_takes_their_archives_and_the_old_team_drops_them() {
+    let mut world = World::new().await;
+    let (first, second) = (world.create("a", "张三").await, world.create("a", "李四").await);
+    let stays = world.create("b", "王五").await;
+    let (m, n) = (world.viewer("m"), world.viewer("n"));
+    let (seen_by_m, m_cookie, _) = pull_all(&world, &m, None).await;
+    assert_eq!(puts(&seen_by_m), [first, second, stays].into());
+    let (seen_by_n, n_cookie, _) = pull_all(&world, &n, None).await;
+    assert!(puts(&seen_by_n).is_empty());
+    let a_before = world.viewer("a");
+    let (_, a_cookie, _) = pull_all(&world, &a_before, None).await;
+
+    let moved =
+        world.store.set_role_and_team(&user("root"), &user("a"), Role::Rep, Some(" south ")).await.unwrap();
+    assert_eq!(moved.team.as_deref(), Some("south"));
+
+    // North's manager is told to drop both; south's gets them.
+    let (m_changes, _, m_reset) = pull_all(&world, &m, Some(m_cookie)).await;
+    assert!(!m_reset);
+    assert_eq!(deletes(&m_changes), [first, second].into());
+    let (n_changes, _, _) = pull_all(&world, &n, Some(n_cookie)).await;
+    assert_eq!(puts(&n_changes), [first, second].into());
+    // A rep sees their own archives in any team: no need to start over.
+    let a_after = Viewer { team: Some("south".into()), ..a_before };
+    let (a_changes, _, a_reset) = pull_all(&world, &a_after, Some(a_cookie)).await;
+    assert!(!a_reset, "a rep's scope did not change");
+    assert_eq!(puts(&a_changes), [first, second].into(), "the new versions reach a's devices");
+
+    // Edits after the move land in the new team.
+    let base = world.version(first).await;
+    let outcome = world.push_one("a", first, Change::AddTag { tag: "搬家".into(), base }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    let teams = world.store.teams(&world.viewer("root")).await.unwrap();
+    let south = teams.iter().find(|t| t.name == "south").unwrap();
+    let kept: Vec<(&str, u32)> = south.members.iter().map(|(u, n)| (u.id.0.as_str(), *n)).collect();
+    assert_eq!(kept, [("n", 0), ("a", 2), ("c", 0)], "managers first, then reps, with what each keeps");
+    let audit = world.store.list_audit(&world.viewer("root"), None, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "user_role_team" && e.user == "root"), "{audit:?}");
+}
+
+#[tokio::test]
+async fn a_manager_moved_to_another_team_starts_their_archive_over() {
+    let mut world = World::new().await;
+    let north = world.create("a", "张三").await;
+    let south = world.create("c", "赵六").await;
+    let m = world.viewer("m");
+    let (changes, cookie, _) = pull_all(&world, &m, None).await;
+    assert_eq!(puts(&changes), [north].into());
+
+    world.store.set_role_and_team(&user("root"), &user("m"), Role::Manager, Some("south")).await.unwrap();
+    let moved = Viewer { team: Some("south".into()), ..m };
+    let (changes, _, reset) = pull_all(&world, &moved, Some(cookie)).await;
+    assert!(reset, "what m may see changed: the device starts over");
+    assert_eq!(puts(&changes), [south].into());
+}
+
+#[tokio::test]
+async fn a_handover_selection_holds_only_what_the_runner_sees_in_full() {
+    let mut world = World::new().await;
+    let a1 = world.create("a", "甲一").await;
+    let a2 = world.create("a", "甲二").await;
+    world.create("b", "乙一").await;
+    let c1 = world.create("c", "丙一").await;
+    let ids = |found: Vec<(CustomerId, u64)>| found.into_iter().map(|(id, _)| id).collect::<BTreeSet<_>>();
+
+    let from_a = Selection { keeper: Some(user("a")), ..Selection::default() };
+    assert_eq!(
+        ids(world.store.select_for_handover(&world.viewer("m"), &from_a).await.unwrap()),
+        [a1, a2].into()
+    );
+    // South's manager does not reach north's archives, by keeper or by id.
+    assert!(world.store.select_for_handover(&world.viewer("n"), &from_a).await.unwrap().is_empty());
+    let by_id = Selection { ids: vec![a1.to_string(), c1.to_string()], ..Selection::default() };
+    assert_eq!(ids(world.store.select_for_handover(&world.viewer("n"), &by_id).await.unwrap()), [c1].into());
+    assert_eq!(
+        ids(world.store.select_for_handover(&world.viewer("root"), &by_id).await.unwrap()),
+        [a1, c1].into()
+    );
+    // A filter narrows it.
+    let vip = Selection { category: Some("vip".into()), ..from_a };
+    assert!(world.store.select_for_handover(&world.viewer("m"), &vip).await.unwrap().is_empty());
+    // Teams: a manager sees only their own.
+    let teams = world.store.teams(&world.viewer("m")).await.unwrap();
+    assert_eq!(teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["north"]);
+    assert!(world.store.teams(&world.viewer("a")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_reassignment_keeps_its_reason_in_the_audit_trail_and_a_long_one_is_refused() {
+    let mut world = World::new().await;
+    let id = world.create("a", "张三").await;
+    let base = world.version(id).await;
+    let too_long = Change::Reassign { owner: Some(user("b")), base, reason: Some("长".repeat(101)) };
+    let outcome = world.push_one("m", id, too_long).await;
+    assert!(
+        matches!(&outcome, Outcome::Rejected { errors, .. } if errors[0].code == "reason.too_long"),
+        "{outcome:?}"
+    );
+
+    let change = Change::Reassign { owner: Some(user("b")), base, reason: Some("离职交接".into()) };
+    let outcome = world.push_one("m", id, change).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    let audit = world.store.list_audit(&world.viewer("m"), Some(&id.to_string()), 10).await.unwrap();
+    let entry = audit.iter().find(|e| e.action == "reassign").expect("the reassignment is audited");
+    assert_eq!(entry.subject.as_deref(), Some("field:owner"));
+    assert_eq!(entry.reason.as_deref(), Some("离职交接"));
+    assert!(entry.new.as_deref().is_some_and(|new| new.contains("\"b\"")), "{entry:?}");
+}
+
+#[tokio::test]
+async fn sign_in_and_sync_times_are_noted_for_the_users_page() {
+    let world = World::new().await;
+    let a = world.store.user(&user("a")).await.unwrap();
+    assert_eq!((a.last_sign_in, a.last_sync), (None, None));
+    let limits = SessionLimits { idle_ms: 60_000, absolute_ms: 120_000 };
+    world.store.create_session(&user("a"), limits).await.unwrap();
+    world.store.note_sync(&a).await.unwrap();
+    let a = world.store.user(&user("a")).await.unwrap();
+    let (signed_in, synced) = (a.last_sign_in.expect("noted"), a.last_sync.expect("noted"));
+    assert!(signed_in <= synced);
+    // Within the grain a second pull writes nothing.
+    world.store.note_sync(&a).await.unwrap();
+    assert_eq!(world.store.user(&user("a")).await.unwrap().last_sync, Some(synced));
+}
