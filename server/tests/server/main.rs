@@ -11,3 +11,4 @@ mod process;
 mod signin;
 mod support;
 mod sync;
+mod team;

@@ -1,0 +1,91 @@
+// Running the team: a manager hands a rep's whole portfolio to a teammate
+// and both reps' phones follow; an admin moves a rep to another team and the
+// old team's manager no longer sees the rep's customers.
+import { devices } from "@playwright/test";
+import { expect, guard, test } from "../support/fixtures";
+import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
+import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
+
+const PASSWORD = "team-password-42";
+
+test("a manager hands a rep's portfolio to a teammate, both phones follow, and an admin's team change moves it out of sight", async (
+  { page, browser, playwright },
+  info,
+) => {
+  test.skip(info.project.name !== "tablet", "once: the manager on a tablet, the reps on phones");
+  test.setTimeout(120_000);
+  // A team of its own, so the counts are this test's alone.
+  const team = unique("东区", info.project.name);
+  const [giver, taker, manager] = ["dora", "emil", "fang"].map((n) => `${n}${Date.now() % 100_000}`);
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, giver, "rep", team, PASSWORD, "多拉");
+  await ensureUser(admin, taker, "rep", team, PASSWORD, "埃米尔");
+  await ensureUser(admin, manager, "manager", team, PASSWORD, "方经理");
+
+  const phone = (user: string) =>
+    browser.newContext({ ...devices["Pixel 7"] }).then(async (context) => {
+      const tab = await context.newPage();
+      await signIn(tab, user, PASSWORD);
+      return { context, app: new RepApp(tab), refused: guard(context) };
+    });
+  const dora = await phone(giver);
+  const names = [unique("移交甲", info.project.name), unique("移交乙", info.project.name)];
+  for (const name of names) await dora.app.createCustomer(name);
+  await dora.app.expectSynced();
+  const emil = await phone(taker);
+  await emil.app.goto("/customers");
+  await emil.app.expectSynced();
+  await expect(emil.app.page.locator(".customer-row", { hasText: names[0] })).toHaveCount(0);
+
+  // The manager finds the team, previews the handover, then confirms it.
+  await signIn(page, manager, PASSWORD);
+  await page.goto(`${baseUrl()}/team`);
+  await ready(page);
+  const giverRow = page.locator(".team-member", { hasText: "多拉" });
+  await expect(giverRow).toContainText("2 个客户");
+  await giverRow.getByRole("link", { name: "移交其客户" }).click();
+  await expect(page.locator("#handover-from")).toHaveValue(giver);
+  await page.locator("#handover-to").selectOption(taker);
+  await page.locator("#handover-reason").fill("离职交接");
+  const confirm = page.getByRole("button", { name: "确认移交" });
+  await expect(confirm).toBeDisabled();
+  await page.getByRole("button", { name: "预览" }).click();
+  await expect(page.locator("#handover [role=status]")).toHaveText("将移交 2 个客户。");
+  await confirm.click();
+  await expect(page.locator("#handover [role=status]")).toHaveText("已移交 2 个客户。");
+  await expect(page.locator(".team-member", { hasText: "埃米尔" })).toContainText("2 个客户");
+
+  // Both phones follow at their next sync.
+  await dora.app.syncNow();
+  await dora.app.goto("/customers");
+  await expect(dora.app.page.locator(".customer-row", { hasText: names[0] })).toHaveCount(0);
+  await emil.app.syncNow();
+  await emil.app.goto("/customers");
+  for (const name of names) await expect(emil.app.page.locator(".customer-row", { hasText: name })).toHaveCount(1);
+  // The record names the new keeper and the audit trail keeps the reason.
+  await emil.app.page.locator(".customer-row", { hasText: names[0] }).click();
+  await expect(emil.app.page.getByTestId("keeper")).toContainText("埃米尔");
+
+  // An admin moves the taker to another team: this manager loses sight.
+  const tablet = await browser.newContext(info.project.use);
+  const adminPage = await tablet.newPage();
+  await signIn(adminPage, E2E_USER, E2E_PASSWORD);
+  await adminPage.goto(`${baseUrl()}/admin/users`);
+  await ready(adminPage);
+  const row = adminPage.locator(".user-row", { hasText: `(${taker})` });
+  await expect(row).toContainText("最近同步");
+  await row.getByText("修改角色和团队").click();
+  await row.locator(`#team-${taker}`).fill(`${team}-西`);
+  await row.getByRole("button", { name: "保存" }).click();
+  await expect(adminPage.locator(".user-row", { hasText: `(${taker})` })).toContainText(`${team}-西`);
+
+  const managerApp = new RepApp(page);
+  await managerApp.goto("/customers");
+  await managerApp.syncNow();
+  await managerApp.goto("/customers");
+  await page.locator("#customer-search").fill(names[0]);
+  await expect(page.locator(".customer-row", { hasText: names[0] })).toHaveCount(0);
+  expect(dora.refused).toEqual([]);
+  expect(emil.refused).toEqual([]);
+  await Promise.all([dora.context.close(), emil.context.close(), tablet.close()]);
+});

@@ -1,0 +1,115 @@
+//! The team page over HTTP: only managers and admins run it, a manager
+//! only within their team, and a handover is a preview, then mutations.
+
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+async fn handover(
+    session: &crate::support::Session,
+    from: &str,
+    to: &str,
+    reason: &str,
+    commit: bool,
+) -> reqwest::Response {
+    let selection = json!({ "keeper": Some(from).filter(|f| !f.is_empty()) });
+    session
+        .json(
+            "team/handover",
+            json!({ "selection": selection, "to": to, "reason": reason, "commit": commit }),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_manager_hands_a_reps_portfolio_to_a_teammate_after_a_preview() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    for name in ["客户甲", "客户乙", "客户丙"] {
+        a.create("a", name).await;
+    }
+    let b = app.sign_in("b").await;
+    assert!(b.pull_all().await.is_empty());
+    let m = app.sign_in("m").await;
+
+    let preview: Value = handover(&m, "a", "b", "", false).await.json().await.unwrap();
+    assert_eq!((preview["selected"].as_u64(), preview["moved"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(a.pull_all().await.len(), 3, "a preview moves nothing");
+
+    let without_reason = handover(&m, "a", "b", "  ", true).await;
+    assert_eq!(without_reason.status(), 422);
+    let error: Value = without_reason.json().await.unwrap();
+    assert_eq!(error["errors"][0]["code"], "reason.required");
+
+    let done: Value = handover(&m, "a", "b", "离职交接", true).await.json().await.unwrap();
+    assert_eq!(
+        (done["selected"].as_u64(), done["moved"].as_u64(), done["refused"].as_u64()),
+        (Some(3), Some(3), Some(0))
+    );
+    assert_eq!(b.pull_all().await.len(), 3, "b's devices get the three");
+    let teams: Value = m.form("team/list", &[]).await.json().await.unwrap();
+    let north = &teams[0];
+    assert_eq!(north["name"], "north");
+    let kept = |user: &str| {
+        north["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0]["id"] == user)
+            .map(|p| p[1].as_u64().unwrap())
+    };
+    assert_eq!((kept("a"), kept("b")), (Some(0), Some(3)));
+
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    let entries = audit.as_array().unwrap();
+    assert!(entries.iter().any(|e| e["action"] == "reassign" && e["reason"] == "离职交接"), "{audit}");
+}
+
+#[tokio::test]
+async fn only_managers_and_admins_hand_over_and_never_beyond_their_reach() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    a.create("a", "客户甲").await;
+    let b = app.sign_in("b").await;
+    assert_eq!(b.form("team/list", &[]).await.status(), 403);
+    assert_eq!(handover(&b, "a", "b", "想要", false).await.status(), 403);
+
+    // South's manager reaches nothing of north's.
+    let n = app.sign_in("n").await;
+    let preview: Value = handover(&n, "a", "c", "跨组", false).await.json().await.unwrap();
+    assert_eq!(preview["selected"], 0);
+    // North's manager cannot give to south's rep: the push refuses each one.
+    let m = app.sign_in("m").await;
+    let refused: Value = handover(&m, "a", "c", "跨组", true).await.json().await.unwrap();
+    assert_eq!((refused["moved"].as_u64(), refused["refused"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(refused["refusal"], "forbidden.owner");
+    // The same person on both ends is not a handover.
+    let same = handover(&m, "a", "a", "无", true).await;
+    assert_eq!(same.status(), 422);
+    // To the pool is allowed for a manager.
+    let pooled: Value = handover(&m, "a", "", "无人跟进", true).await.json().await.unwrap();
+    assert_eq!(pooled["moved"], 1);
+}
+
+#[tokio::test]
+async fn an_admin_moves_a_rep_to_another_team_and_nobody_else_may() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    a.create("a", "客户甲").await;
+    let m = app.sign_in("m").await;
+    let fields = [("username", "a"), ("role", "rep"), ("team", "south")];
+    assert_eq!(m.form("admin/users/role_team", &fields).await.status(), 403);
+    assert_eq!(m.pull_all().await.len(), 1);
+
+    let root = app.sign_in("root").await;
+    let moved: Value = root.form("admin/users/role_team", &fields).await.json().await.unwrap();
+    assert_eq!(moved["team"], "south");
+    let n = app.sign_in("n").await;
+    assert_eq!(n.pull_all().await.len(), 1, "south's manager now sees a's archive");
+    let demote =
+        root.form("admin/users/role_team", &[("username", "root"), ("role", "rep"), ("team", "")]).await;
+    assert_eq!(demote.status(), 403, "an admin cannot demote themselves");
+    let users: Value = root.form("admin/users", &[]).await.json().await.unwrap();
+    let a_row = users.as_array().unwrap().iter().find(|u| u["id"] == "a").unwrap();
+    assert!(a_row["last_sign_in"].as_i64().is_some() && a_row["last_sync"].is_null(), "{a_row}");
+}
