@@ -43,7 +43,7 @@ test("a manager hands a rep's portfolio to a teammate, both phones follow, and a
   await ready(page);
   const giverRow = page.locator(".team-member", { hasText: "多拉" });
   await expect(giverRow).toContainText("2 个客户");
-  await giverRow.getByRole("link", { name: "移交其客户" }).click();
+  await giverRow.getByRole("button", { name: "移交其客户" }).click();
   await expect(page.locator("#handover-from")).toHaveValue(giver);
   await page.locator("#handover-to").selectOption(taker);
   await page.locator("#handover-reason").fill("离职交接");

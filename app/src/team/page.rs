@@ -19,6 +19,20 @@ pub fn TeamPage() -> impl IntoView {
     // The counts change after a handover.
     let teams = Resource::new(move || handover.version().get(), |_| list_teams());
     let from = RwSignal::new(String::new());
+    // The people to choose from, once the teams have loaded (an effect: the
+    // form sits outside the list's transition and must not wait for it).
+    let people = RwSignal::new(Vec::<(String, String)>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = teams.get() {
+            people.set(
+                list.into_iter()
+                    .flat_map(|team| team.members)
+                    .filter(|(user, _)| !user.disabled)
+                    .map(|(user, _)| (user.id.0, user.display_name))
+                    .collect(),
+            );
+        }
+    });
 
     view! {
         <section class="card">
@@ -43,21 +57,7 @@ pub fn TeamPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
-        <HandoverForm
-            action=handover
-            from
-            people=Signal::derive(move || {
-                teams
-                    .get()
-                    .and_then(Result::ok)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .flat_map(|team| team.members)
-                    .filter(|(user, _)| !user.disabled)
-                    .map(|(user, _)| (user.id.0, user.display_name))
-                    .collect::<Vec<_>>()
-            })
-        />
+        <HandoverForm action=handover from people=people.into() />
     }
 }
 
@@ -86,13 +86,18 @@ fn TeamCard(team: TeamView, from: RwSignal<String>) -> impl IntoView {
                                 {(kept > 0)
                                     .then(|| {
                                         view! {
-                                            <a
+                                            <button
+                                                type="button"
                                                 class="button"
-                                                href="#handover"
-                                                on:click=move |_| from.set(id.clone())
+                                                on:click=move |_| {
+                                                    from.set(id.clone());
+                                                    if let Some(form) = document().get_element_by_id("handover") {
+                                                        form.scroll_into_view();
+                                                    }
+                                                }
                                             >
                                                 {t.hand_over_from}
-                                            </a>
+                                            </button>
                                         }
                                     })}
                             </li>
