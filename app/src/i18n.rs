@@ -75,6 +75,7 @@ pub struct Texts {
     /// The dashboards' part, kept in their folder.
     pub dashboard: &'static crate::dashboard::DashboardTexts,
     pub team: &'static crate::team::TeamTexts,
+    pub audit: &'static crate::audit::AuditTexts,
     pub app_name: &'static str,
     pub customers_title: &'static str,
     pub new_customer: &'static str,
@@ -355,6 +356,7 @@ pub struct Texts {
 const ZH_CN: Texts = Texts {
     dashboard: &crate::dashboard::texts::ZH,
     team: &crate::team::texts::ZH,
+    audit: &crate::audit::texts::ZH,
     app_name: "客户档案",
     customers_title: "客户",
     new_customer: "新建客户",
@@ -635,6 +637,7 @@ const ZH_CN: Texts = Texts {
 const EN: Texts = Texts {
     dashboard: &crate::dashboard::texts::EN,
     team: &crate::team::texts::EN,
+    audit: &crate::audit::texts::EN,
     app_name: "Customer Archive",
     customers_title: "Customers",
     new_customer: "New customer",
@@ -1025,6 +1028,16 @@ fn custom_field_label(locale: Locale, key: &str) -> String {
     CUSTOM_FIELDS.with_borrow(|known| match known.get(key) {
         Some(field) => field.label(locale == Locale::En).to_owned(),
         None => texts(locale).custom_fields_title.to_owned(),
+    })
+}
+
+/// A custom field's value as people read it (`subject` is `custom:<key>`):
+/// by the definitions this device knows, else as stored.
+pub fn custom_value_text(locale: Locale, subject: &str, value: &domain::custom_field::CustomValue) -> String {
+    let key = subject.strip_prefix("custom:").unwrap_or(subject);
+    CUSTOM_FIELDS.with_borrow(|known| match known.get(key) {
+        Some(field) => field.show(value, locale == Locale::En),
+        None => value.text(),
     })
 }
 

@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/fields") view=admin::FieldsPage />
                     <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/team") view=team::TeamPage />
+                    <Route path=path!("/audit") view=audit::AuditPage />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>

@@ -174,3 +174,21 @@ pub struct TeamView {
     /// Its members with the number of archives each keeps, managers first.
     pub members: Vec<(User, u32)>,
 }
+
+/// What a reader of the audit trail asks for; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// One archive.
+    pub customer: Option<String>,
+    /// One person's actions.
+    pub user: Option<String>,
+    /// One kind of action (`reassign`, `export`, ...).
+    pub action: Option<String>,
+    /// From this day on (China time), inclusive.
+    pub from: Option<crate::time::Date>,
+    /// Up to this day (China time), inclusive.
+    pub to: Option<crate::time::Date>,
+    /// At most this many, newest first (capped by the server).
+    pub limit: u32,
+}

@@ -33,7 +33,7 @@ pub use accounts::{
     parse_username,
 };
 pub use analytics::ScoringRun;
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter, MAX_AUDIT_ROWS};
 pub use conflicts::{CandidateView, ConflictView, conflicts_of};
 pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
 pub use error::StoreError;

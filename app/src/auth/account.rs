@@ -68,6 +68,9 @@ pub fn AccountPage() -> impl IntoView {
                                     <a class="button" href="/team">
                                         {texts.team.nav}
                                     </a>
+                                    <a class="button" href="/audit">
+                                        {texts.audit.nav}
+                                    </a>
                                     <a class="button" href="/import">
                                         {texts.import_nav}
                                     </a>

@@ -653,17 +653,33 @@ fn History(customer: Customer) -> impl IntoView {
                 .collect()
         })
         .unwrap_or_default();
-    let entries = history(&customer, locale, |user| name_of(offline, user));
+    // Online, the server's trail: every change with its old and new value.
+    // Offline, what the archive itself remembers: who last changed what.
+    let trail = Resource::new(move || id.to_string(), crate::audit::customer_history);
+    let known = move || {
+        let entries = history(&customer, locale, |user| name_of(offline, user));
+        view! {
+            <p class="muted">{texts.audit.offline_history}</p>
+            <ol class="timeline history">
+                {entries.into_iter().map(|(when, line)| view! {
+                    <li class="timeline-item"><span class="timeline-when">{when}</span><p>{line}</p></li>
+                }).collect_view()}
+            </ol>
+        }
+    };
     view! {
         <h2>{texts.tab_history}</h2>
         <ol class="timeline history">
             {local.into_iter().map(|line| view! {
                 <li class="timeline-item local"><span class="timeline-when">{texts.history_local}</span><p>{line}</p></li>
             }).collect_view()}
-            {entries.into_iter().map(|(when, line)| view! {
-                <li class="timeline-item"><span class="timeline-when">{when}</span><p>{line}</p></li>
-            }).collect_view()}
         </ol>
+        <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
+            {move || trail.get().map(|result| match result {
+                Ok(entries) => view! { <crate::audit::AuditEntries entries /> }.into_any(),
+                Err(_) => known().into_any(),
+            })}
+        </Transition>
     }
 }
 

@@ -175,3 +175,84 @@ async fn sign_in_and_sync_times_are_noted_for_the_users_page() {
     world.store.note_sync(&a).await.unwrap();
     assert_eq!(world.store.user(&user("a")).await.unwrap().last_sync, Some(synced));
 }
+
+#[tokio::test]
+async fn a_records_history_has_old_and_new_values_and_stays_masked_for_a_colleague_it_is_shared_with() {
+    use domain::archive::{FieldValue, Fields, LabelledPhone, PhoneLabel};
+    use domain::mutation::FieldEdit;
+    use domain::{CustomerName, Phone};
+
+    let mut world = World::new().await;
+    let id = CustomerId::new();
+    let mut fields = Fields::named(CustomerName::parse("张三").unwrap());
+    fields.owner = Some(user("a"));
+    let mobile =
+        |n: &str| vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(n).unwrap() }];
+    fields.phones = mobile("13812345678");
+    let outcome = world.push_one("a", id, Change::Create { fields: Box::new(fields) }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    let edit = |value: FieldValue, base: u64| Change::SetFields { edits: vec![FieldEdit { value, base }] };
+    let base = world.version(id).await;
+    world.push_one("a", id, edit(FieldValue::SharedWith([user("b")].into()), base)).await;
+    let base = world.version(id).await;
+    world.push_one("a", id, edit(FieldValue::Phones(mobile("13987654321")), base)).await;
+    let base = world.version(id).await;
+    world.push_one("a", id, edit(FieldValue::Region(Some("华东".into())), base)).await;
+
+    let (full, audited) =
+        world.store.customer_history(&world.viewer("a"), &id.to_string()).await.unwrap().unwrap();
+    assert!(!audited, "the keeper reading their own archive is not a sensitive view");
+    assert_eq!(full[0].subject.as_deref(), Some("field:region"), "newest first");
+    let phones = full.iter().find(|e| e.subject.as_deref() == Some("field:phones")).unwrap();
+    assert!(
+        phones.old.as_deref().unwrap().contains("13812345678")
+            && phones.new.as_deref().unwrap().contains("13987654321")
+    );
+    assert_eq!(full.last().unwrap().action, "create");
+
+    // b sees the archive through sharing, masked: no number anywhere.
+    let (masked, _) =
+        world.store.customer_history(&world.viewer("b"), &id.to_string()).await.unwrap().unwrap();
+    assert_eq!(masked.len(), full.len());
+    let text = serde_json::to_string(&masked).unwrap();
+    assert!(!text.contains("1381234") && !text.contains("1398765"), "{text}");
+    assert!(text.contains("华东"), "what is not sensitive stays");
+    // c does not see it at all; the manager reads it in full, and is audited.
+    assert!(world.store.customer_history(&world.viewer("c"), &id.to_string()).await.unwrap().is_none());
+    let (_, audited) =
+        world.store.customer_history(&world.viewer("m"), &id.to_string()).await.unwrap().unwrap();
+    assert!(audited);
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_filtered_by_person_action_and_day() {
+    use domain::views::AuditFilter;
+    let mut world = World::new().await;
+    let first = world.create("a", "张三").await;
+    world.create("b", "李四").await;
+    let base = world.version(first).await;
+    world
+        .push_one("m", first, Change::Reassign { owner: Some(user("b")), base, reason: Some("调整".into()) })
+        .await;
+    let m = world.viewer("m");
+    let search = |filter: AuditFilter| {
+        let (store, m) = (&world.store, &m);
+        async move { store.search_audit(m, &filter).await.unwrap() }
+    };
+    let by_b = search(AuditFilter { user: Some("b".into()), ..AuditFilter::default() }).await;
+    assert!(!by_b.is_empty() && by_b.iter().all(|e| e.user == "b"));
+    let moves = search(AuditFilter { action: Some("reassign".into()), ..AuditFilter::default() }).await;
+    assert_eq!(moves.len(), 1);
+    assert_eq!(moves[0].reason.as_deref(), Some("调整"));
+    let today = domain::time::Timestamp(store::now_millis()).date_cst();
+    let yesterday = domain::time::Date::from_days_since_epoch(today.days_since_epoch() - 1);
+    let since_today = search(AuditFilter { from: Some(today), ..AuditFilter::default() }).await;
+    assert_eq!(since_today.len(), search(AuditFilter::default()).await.len());
+    assert!(search(AuditFilter { to: Some(yesterday), ..AuditFilter::default() }).await.is_empty());
+    assert_eq!(
+        search(AuditFilter { to: Some(today), ..AuditFilter::default() }).await.len(),
+        since_today.len()
+    );
+    // Reps read no audit trail.
+    assert!(world.store.search_audit(&world.viewer("a"), &AuditFilter::default()).await.is_err());
+}
