@@ -113,3 +113,30 @@ async fn an_admin_moves_a_rep_to_another_team_and_nobody_else_may() {
     let a_row = users.as_array().unwrap().iter().find(|u| u["id"] == "a").unwrap();
     assert!(a_row["last_sign_in"].as_i64().is_some() && a_row["last_sync"].is_null(), "{a_row}");
 }
+
+#[tokio::test]
+async fn a_records_history_answers_whoever_sees_it_and_nobody_else() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    let id = a.create("a", "历史客户").await.to_string();
+    let mine = a.form("audit/history", &[("id", &id)]).await;
+    assert_eq!(mine.status(), 200);
+    let entries: Value = mine.json().await.unwrap();
+    assert_eq!(entries[0]["action"], "create");
+    let c = app.sign_in("c").await;
+    assert_eq!(
+        c.form("audit/history", &[("id", &id)]).await.status(),
+        404,
+        "c does not see it, nor learns it exists"
+    );
+    let anonymous = app.client.post(app.url("/api/audit/history")).form(&[("id", &id)]).send().await.unwrap();
+    assert!(matches!(anonymous.status().as_u16(), 401 | 403), "{}", anonymous.status());
+
+    // The audit page's export: a CSV for managers, refused to reps.
+    let m = app.sign_in("m").await;
+    let csv = m.json("audit/export", json!({ "filter": { "action": "create" } })).await;
+    assert_eq!(csv.status(), 200);
+    let text: String = csv.json().await.unwrap();
+    assert!(text.starts_with("\u{feff}时间,用户,客户,操作") && text.contains("创建档案"), "{text}");
+    assert_eq!(a.json("audit/export", json!({ "filter": {} })).await.status(), 403);
+}

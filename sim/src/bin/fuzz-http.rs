@@ -85,6 +85,9 @@ const DOORS: &[(&str, Encoding)] = &[
     ("auth/change_password", Encoding::Form),
     ("auth/me", Encoding::Form),
     ("audit/list", Encoding::Form),
+    ("audit/search", Encoding::Json),
+    ("audit/export", Encoding::Json),
+    ("audit/history", Encoding::Form),
     ("customers/list", Encoding::Json),
     ("customers/get", Encoding::Form),
     ("customers/conflicts", Encoding::Form),
@@ -108,6 +111,7 @@ const PAGES: &[&str] = &[
     "/sync",
     "/admin/users",
     "/team",
+    "/audit",
     "/healthz",
     "/sw.js",
     "/offline-shell",
@@ -160,6 +164,10 @@ impl Fuzzer {
             "auth/sign_in" => json!({ "username": "c", "password": "not the password" }),
             "auth/change_password" => json!({ "current": "not the password", "new": "another password 1" }),
             "audit/list" => json!({ "customer": customer, "limit": "20" }),
+            "audit/search" | "audit/export" => {
+                json!({ "filter": { "action": "reassign", "from": "2026-01-01", "limit": 20 } })
+            }
+            "audit/history" => json!({ "id": customer }),
             "customers/list" => json!({ "query": { "text": "客", "limit": 20 } }),
             "customers/get" | "customers/conflicts" => json!({ "id": customer }),
             "sync/push" => self.push(user.unwrap_or("a")),
