@@ -115,7 +115,7 @@ pub fn apply_merge(
     mutation: &Mutation,
     ctx: &ApplyContext,
 ) -> Result<(Customer, Customer, Applied), Rejection> {
-    let Change::Merge { from: from_id, base } = &mutation.change else {
+    let Change::Merge { from: from_id, base, edits } = &mutation.change else {
         return Err(Rejection::new(Refusal::MergeNotAMerge));
     };
     if into.id != mutation.customer || from.id != *from_id {
@@ -129,6 +129,23 @@ pub fn apply_merge(
     }
     if into.deleted() || from.deleted() {
         return Err(Rejection::new(Refusal::MergeDeleted));
+    }
+    let kind = edits
+        .iter()
+        .find_map(|e| match &e.value {
+            FieldValue::Kind(kind) => Some(*kind),
+            _ => None,
+        })
+        .unwrap_or(into.fields.kind);
+    let mut errors: Vec<FieldError> =
+        edits.iter().filter_map(|e| validate::field(&e.value, ctx.today).err()).collect();
+    for edit in edits {
+        if let FieldValue::IdNumber(number) = &edit.value {
+            errors.extend(validate::id_number(kind, number.as_deref(), ctx.today).err());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Rejection::invalid(errors));
     }
     let stamp = Stamp {
         version: ctx.version,
@@ -160,6 +177,12 @@ pub fn apply_merge(
         };
         if value != FieldValue::read(&into.fields, name) {
             write_field(&mut merged, &FieldEdit { value, base: *base }, &stamp);
+        }
+    }
+    // What the person chose wins over what the merge would keep.
+    for edit in edits {
+        if edit.value != FieldValue::read(&merged.fields, edit.value.name()) {
+            write_field(&mut merged, &FieldEdit { value: edit.value.clone(), base: *base }, &stamp);
         }
     }
     for (key, value) in &from.fields.custom {
@@ -224,13 +247,15 @@ pub fn server_checks(mutation: &Mutation) -> Result<(), Rejection> {
     };
     let errors = match &mutation.change {
         Change::Create { fields } => check("phones", &fields.phones),
-        Change::SetFields { edits } | Change::ResolveConflict { edits } => edits
-            .iter()
-            .flat_map(|e| match &e.value {
-                FieldValue::Phones(phones) => check("phones", phones),
-                _ => Vec::new(),
-            })
-            .collect(),
+        Change::SetFields { edits } | Change::ResolveConflict { edits } | Change::Merge { edits, .. } => {
+            edits
+                .iter()
+                .flat_map(|e| match &e.value {
+                    FieldValue::Phones(phones) => check("phones", phones),
+                    _ => Vec::new(),
+                })
+                .collect()
+        }
         Change::PutContact { contact, .. } => check("contact.phones", &contact.phones),
         _ => Vec::new(),
     };
@@ -664,7 +689,7 @@ mod tests {
         let (mut other, other_id) = created(&mut a);
         other.push(&a.make(other_id, custom("plate", Some("沪C00001"), 1))).unwrap();
         other.push(&a.make(other_id, custom("colour", Some("白"), 2))).unwrap();
-        let merge = a.make(id, Change::Merge { from: other_id, base: 2 });
+        let merge = a.make(id, Change::Merge { from: other_id, base: 2, edits: Vec::new() });
         let ctx = ApplyContext { version: 9, today: today() };
         let (kept, _, _) = apply_merge(server.get(), other.get(), &merge, &ctx).unwrap();
         let text = |k: &str| kept.fields.custom.get(k).map(|v| v.text());
@@ -888,7 +913,7 @@ mod tests {
             )
             .unwrap();
 
-        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9 });
+        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9, edits: Vec::new() });
         let ctx = ApplyContext { version: 10, today: today() };
         let (merged, gone, _) = apply_merge(keep.get(), other.get(), &m, &ctx).unwrap();
         assert_eq!(merged.orders.len(), 2);
@@ -898,6 +923,17 @@ mod tests {
         assert!(gone.deleted());
         assert_eq!(gone.merged_into, Some(keep_id));
         assert_eq!(apply_merge(&merged, &gone, &m, &ctx).unwrap().2, Applied::Duplicate);
+
+        // A person's choices win over what the merge keeps; a bad one is refused whole.
+        let chosen = vec![FieldEdit { value: FieldValue::Region(Some("华南".into())), base: 0 }];
+        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9, edits: chosen });
+        let (merged, _, _) = apply_merge(keep.get(), other.get(), &m, &ctx).unwrap();
+        assert_eq!(merged.fields.region.as_deref(), Some("华南"));
+        assert_eq!(merged.orders.len(), 2, "and everything of both is still kept");
+        let wrong = vec![FieldEdit { value: FieldValue::Region(Some("区".repeat(200))), base: 0 }];
+        let m = a.make(keep_id, Change::Merge { from: other_id, base: 9, edits: wrong });
+        let err = apply_merge(keep.get(), other.get(), &m, &ctx).unwrap_err();
+        assert_eq!(err.refusal(), Some(Refusal::Invalid));
     }
 
     #[test]

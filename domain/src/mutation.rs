@@ -152,6 +152,10 @@ pub enum Change {
         from: CustomerId,
         /// The version the author had seen.
         base: u64,
+        /// Values the person chose field by field (say the other archive's
+        /// newer phone), written over what the merge would keep.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        edits: Vec<FieldEdit>,
     },
     /// Brings a deleted archive back.
     Restore {

@@ -295,7 +295,16 @@ pub fn check_mutation(
             Ok(())
         }
         Change::Reassign { owner, .. } if full => new_owner_allowed(owner.as_ref()),
-        Change::Merge { .. } if full && merged_from == Some(Sight::Full) => Ok(()),
+        Change::Merge { edits, .. } if full && merged_from == Some(Sight::Full) => {
+            for edit in edits {
+                match &edit.value {
+                    FieldValue::Owner(owner) => new_owner_allowed(owner.as_ref())?,
+                    FieldValue::SharedWith(users) => shared_allowed(users)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
         Change::Delete { .. } | Change::Restore { .. } if full => Ok(()),
         Change::Reassign { .. } | Change::Merge { .. } | Change::Delete { .. } | Change::Restore { .. } => {
             forbidden()

@@ -770,7 +770,7 @@ fn rebased(change: Change, base: u64) -> Change {
         PutTask { id, task, .. } => PutTask { id, task, base },
         RemoveItem { kind, id, .. } => RemoveItem { kind, id, base },
         Delete { .. } => Delete { base },
-        Merge { from, .. } => Merge { from, base },
+        Merge { from, edits, .. } => Merge { from, base, edits },
         Restore { .. } => Restore { base },
         create @ Create { .. } => create,
     }

@@ -389,7 +389,7 @@ async fn a_merge_writes_two_archives_at_one_version_and_a_small_page_keeps_them_
     let a = world.viewer("a");
     let (_, cookie) = pull_all(&world.store, &a, None).await;
     let base = world.version(from).await;
-    let outcome = world.push_one("a", into, Change::Merge { from, base }).await;
+    let outcome = world.push_one("a", into, Change::Merge { from, base, edits: Vec::new() }).await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 
     let page = world.store.pull(&a, Some(&cookie), 1).await.unwrap();
