@@ -12,6 +12,7 @@ pub mod auth;
 pub mod csv;
 pub mod customers;
 pub mod dashboard;
+pub mod duplicates;
 pub mod error;
 pub mod form;
 pub mod i18n;
@@ -119,6 +120,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/team") view=team::TeamPage />
                     <Route path=path!("/audit") view=audit::AuditPage />
+                    <Route path=path!("/duplicates") view=duplicates::DuplicatesPage />
+                    <Route path=path!("/duplicates/:key") view=duplicates::MergePage />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>

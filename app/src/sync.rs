@@ -5,3 +5,5 @@ mod api;
 mod server;
 
 pub use api::{Pull, Push, pull, push};
+#[cfg(feature = "ssr")]
+pub(crate) use server::check_duplicates;

@@ -220,7 +220,7 @@ pub fn apply_merge(
 }
 
 /// A field nobody has filled in: merging takes the other archive's value.
-fn is_empty(value: &FieldValue) -> bool {
+pub fn is_empty(value: &FieldValue) -> bool {
     match value {
         FieldValue::Gender(v) => v.is_none(),
         FieldValue::Birthday(v) | FieldValue::NextReviewAt(v) => v.is_none(),

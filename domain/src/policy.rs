@@ -184,6 +184,13 @@ pub fn may_import(viewer: &Viewer) -> bool {
     viewer.role != Role::Rep
 }
 
+/// Whether `viewer` works the duplicates queue (sweeps, merges, "not a
+/// duplicate"): managers within their team and admins. Each merge still
+/// needs full sight of both archives.
+pub fn may_merge(viewer: &Viewer) -> bool {
+    viewer.role != Role::Rep
+}
+
 /// A short stamp of what `viewer` may see (their scope), for the pull
 /// cookie: a device whose user changed role or team starts its archive over.
 /// FNV-1a, so the stamp is the same on every server and in every build.

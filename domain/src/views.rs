@@ -192,3 +192,19 @@ pub struct AuditFilter {
     /// At most this many, newest first (capped by the server).
     pub limit: u32,
 }
+
+/// A likely duplicate pair waiting in the queue, with both archives for
+/// the merge screen (only ever sent to someone who sees both in full).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePairView {
+    /// The pair's key, for merging or dismissing it.
+    pub key: String,
+    /// How likely (0 to 100).
+    pub score: u8,
+    /// Why, strongest first.
+    pub reasons: Vec<crate::dedup::DuplicateReason>,
+    /// One archive.
+    pub a: crate::archive::Customer,
+    /// The other.
+    pub b: crate::archive::Customer,
+}

@@ -77,6 +77,21 @@ pub async fn create_admin(
     }
 }
 
+/// Looks at every archive for likely duplicates and queues the pairs.
+pub async fn dedup_sweep(settings: &Settings) -> Result<String, CommandError> {
+    let store = open(settings).await?;
+    let started = std::time::Instant::now();
+    let result = store.dedup_sweep().await;
+    close(store).await;
+    let report = result?;
+    Ok(format!(
+        "dedup: scanned={} pairs={} seconds={:.1}",
+        report.scanned,
+        report.pairs,
+        started.elapsed().as_secs_f64()
+    ))
+}
+
 /// Writes everything to `file`.
 pub async fn backup(settings: &Settings, file: &Path) -> Result<String, CommandError> {
     let store = open(settings).await?;

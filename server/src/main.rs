@@ -12,6 +12,8 @@ const USAGE: &str = "usage:
   server create-admin USERNAME    create an admin; reads the password from the first line of stdin
   server backup FILE              write the whole database to FILE (SurrealQL)
   server restore FILE             load FILE into an empty database
+  server dedup-sweep              look at every archive for likely duplicates and queue the pairs;
+                                  last line: dedup: scanned=N pairs=N seconds=S
   server analytics bgnbd FILE     fit the BG/NBD churn model to a CSV of id,frequency,recency,T (weeks)
   server --help
 
@@ -35,6 +37,7 @@ enum Command {
     Backup(PathBuf),
     Restore(PathBuf),
     FitBgNbd(PathBuf),
+    DedupSweep,
 }
 
 fn parse(args: &[String]) -> Result<Option<Command>, String> {
@@ -45,6 +48,7 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         ["create-admin", name] => Ok(Some(Command::CreateAdmin((*name).into()))),
         ["backup", file] => Ok(Some(Command::Backup(file.into()))),
         ["restore", file] => Ok(Some(Command::Restore(file.into()))),
+        ["dedup-sweep"] => Ok(Some(Command::DedupSweep)),
         ["analytics", "bgnbd", file] => Ok(Some(Command::FitBgNbd(file.into()))),
         ["analytics", ..] => Err("'analytics' takes: bgnbd FILE".into()),
         [command @ ("create-admin" | "backup" | "restore"), ..] => {
@@ -135,6 +139,14 @@ fn main() -> ExitCode {
             Command::Backup(file) => refused(commands::backup(&settings, file).await),
             Command::Restore(file) => refused(commands::restore(&settings, file).await),
             Command::FitBgNbd(_) => Ok(None),
+            // Its figures are the last line as they are, for scripts to read.
+            Command::DedupSweep => match commands::dedup_sweep(&settings).await {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(None)
+                }
+                Err(error) => Err((error.to_string(), error.exit_code())),
+            },
         }
     });
     // Background tasks (database flushes) get a bounded time to finish.

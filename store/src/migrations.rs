@@ -88,6 +88,24 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD last_sync ON user TYPE option<int>;
     "#,
     },
+    // Likely duplicates found across the whole archive, and what a person
+    // decided about them (`store/src/dedup.rs`).
+    Migration {
+        version: 8,
+        name: "duplicate pairs",
+        sql: r#"
+        DEFINE TABLE duplicate_pair SCHEMAFULL;
+        DEFINE FIELD a ON duplicate_pair TYPE string;
+        DEFINE FIELD b ON duplicate_pair TYPE string;
+        DEFINE FIELD score ON duplicate_pair TYPE int;
+        DEFINE FIELD reasons ON duplicate_pair TYPE string;
+        DEFINE FIELD status ON duplicate_pair TYPE string ASSERT $value IN ["open", "dismissed", "merged"];
+        DEFINE FIELD found_at ON duplicate_pair TYPE int;
+        DEFINE FIELD decided_by ON duplicate_pair TYPE option<string>;
+        DEFINE FIELD decided_at ON duplicate_pair TYPE option<int>;
+        DEFINE INDEX duplicate_pair_status ON duplicate_pair FIELDS status, score;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

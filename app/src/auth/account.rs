@@ -71,6 +71,9 @@ pub fn AccountPage() -> impl IntoView {
                                     <a class="button" href="/audit">
                                         {texts.audit.nav}
                                     </a>
+                                    <a class="button" href="/duplicates">
+                                        {texts.duplicates.nav}
+                                    </a>
                                     <a class="button" href="/import">
                                         {texts.import_nav}
                                     </a>

@@ -120,6 +120,7 @@ pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<Impor
     let mut refused = 0;
     for batch in mutations.chunks(MAX_BATCH) {
         let reply = answer(state.store.push(&viewer, client.client, batch, today).await)?;
+        crate::sync::check_duplicates(&state, batch);
         refused +=
             reply.results.iter().filter(|r| matches!(r.outcome, store::Outcome::Rejected { .. })).count();
     }

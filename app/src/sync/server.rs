@@ -29,6 +29,7 @@ pub(super) async fn push(client: ClientId, mutations: Vec<Mutation>) -> Result<P
         }
     };
     tracing::info!(user = %user.id, %client, mutations = mutations.len(), last_seq = reply.last_seq, "push");
+    check_duplicates(&state, &mutations);
     Ok(reply)
 }
 
@@ -59,4 +60,35 @@ pub(super) async fn pull(cookie: Option<String>, limit: Option<u32>) -> Result<P
         answer(state.store.record_audit(&viewer, "view_sensitive", None, Some(detail)).await)?;
     }
     Ok(page)
+}
+
+/// Looks, in the background, for duplicates of the archives a push created
+/// or whose identifying facts it changed: the answer does not wait for it.
+pub(crate) fn check_duplicates(state: &crate::state::AppState, mutations: &[Mutation]) {
+    use domain::Change;
+    use domain::archive::FieldValue;
+    let identifying = |change: &Change| match change {
+        Change::Create { .. } => true,
+        Change::SetFields { edits } => edits.iter().any(|e| {
+            matches!(
+                e.value,
+                FieldValue::Name(_) | FieldValue::Phones(_) | FieldValue::Emails(_) | FieldValue::Address(_)
+            )
+        }),
+        _ => false,
+    };
+    let mut ids: Vec<_> = mutations.iter().filter(|m| identifying(&m.change)).map(|m| m.customer).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return;
+    }
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        match store.check_duplicates_of(&ids).await {
+            Ok(0) => {}
+            Ok(pairs) => tracing::info!(pairs, "likely duplicates queued"),
+            Err(error) => tracing::warn!(%error, "looking for duplicates after a push failed"),
+        }
+    });
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod analytics;
 mod basics;
 mod custom_fields;
+mod duplicates;
 mod support;
 mod sync;
 mod workbench;
