@@ -76,6 +76,23 @@ async fn a_backup_restored_into_a_new_directory_serves_the_same_archives() {
     restored.terminate();
 }
 
+#[tokio::test]
+async fn dedup_sweep_from_the_command_line_ends_with_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    let server = start_binary(&env);
+    let mut root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    root.create("root", "Acme Trading").await;
+    root.create("root", "Acme Trading").await;
+    server.terminate();
+    let (code, out) = run_command(&["dedup-sweep"], &env, "");
+    assert_eq!(code, Some(0), "{out}");
+    // stdout's last line (the helper puts stdout before the log on stderr).
+    assert!(out.lines().any(|l| l.starts_with("dedup: scanned=2 pairs=0 seconds=")), "{out}");
+}
+
 #[test]
 fn create_admin_refuses_a_short_password_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();

@@ -140,3 +140,43 @@ async fn a_records_history_answers_whoever_sees_it_and_nobody_else() {
     assert!(text.starts_with("\u{feff}时间,用户,客户,操作") && text.contains("创建档案"), "{text}");
     assert_eq!(a.json("audit/export", json!({ "filter": {} })).await.status(), 403);
 }
+
+#[tokio::test]
+async fn a_manager_merges_a_queued_pair_and_a_rep_reaches_no_part_of_the_queue() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    let mut b = app.sign_in("b").await;
+    a.create("a", "重复客户").await;
+    b.create("b", "重复客户").await;
+    assert_eq!(a.form("duplicates/queue", &[]).await.status(), 403);
+    assert_eq!(a.form("duplicates/sweep", &[]).await.status(), 403);
+
+    let m = app.sign_in("m").await;
+    let swept: Value = m.form("duplicates/sweep", &[]).await.json().await.unwrap();
+    assert_eq!(swept, json!([2, 0]), "the same person's name alone, in no city, is not enough");
+    // The same name in one city is.
+    let ids: Vec<String> =
+        m.pull_all().await.iter().map(|c| c["customer"]["id"].as_str().unwrap().to_owned()).collect();
+    for (session, id) in [(&mut a, &ids[0]), (&mut b, &ids[1])] {
+        let mut address = domain::archive::Address::default();
+        address.city = Some("杭州市".into());
+        let base =
+            session.pull_all().await.iter().find(|c| c["customer"]["id"] == id.as_str()).unwrap()["customer"]
+                ["version"]
+                .as_u64()
+                .unwrap();
+        let edit = domain::mutation::FieldEdit { value: domain::archive::FieldValue::Address(address), base };
+        session.push(id.parse().unwrap(), domain::Change::SetFields { edits: vec![edit] }).await;
+    }
+    let swept: Value = m.form("duplicates/sweep", &[]).await.json().await.unwrap();
+    assert_eq!(swept, json!([2, 1]));
+    let queue: Value = m.form("duplicates/queue", &[]).await.json().await.unwrap();
+    let key = queue[0]["key"].as_str().unwrap().to_owned();
+    let keep = queue[0]["a"]["id"].as_str().unwrap().to_owned();
+    let merged = m.json("duplicates/merge", json!({ "key": key, "keep": keep, "edits": [] })).await;
+    assert_eq!(merged.status(), 200);
+    let queue: Value = m.form("duplicates/queue", &[]).await.json().await.unwrap();
+    assert_eq!(queue, json!([]));
+    assert_eq!(m.pull_all().await.iter().filter(|c| c["op"] == "put").count(), 1, "one archive is left");
+    assert_eq!(m.form("duplicates/pair", &[("key", &key)]).await.status(), 404, "the pair is settled");
+}

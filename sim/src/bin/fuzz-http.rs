@@ -80,6 +80,10 @@ const DOORS: &[(&str, Encoding)] = &[
     ("admin/users/role_team", Encoding::Form),
     ("team/list", Encoding::Form),
     ("team/handover", Encoding::Json),
+    ("duplicates/queue", Encoding::Form),
+    ("duplicates/pair", Encoding::Form),
+    ("duplicates/dismiss", Encoding::Form),
+    ("duplicates/merge", Encoding::Json),
     ("auth/sign_in", Encoding::Form),
     ("auth/sign_out", Encoding::Form),
     ("auth/change_password", Encoding::Form),
@@ -112,6 +116,7 @@ const PAGES: &[&str] = &[
     "/admin/users",
     "/team",
     "/audit",
+    "/duplicates",
     "/healthz",
     "/sw.js",
     "/offline-shell",
@@ -168,6 +173,11 @@ impl Fuzzer {
                 json!({ "filter": { "action": "reassign", "from": "2026-01-01", "limit": 20 } })
             }
             "audit/history" => json!({ "id": customer }),
+            // No such pair: the answer must be a clean 404, never a change.
+            "duplicates/pair" | "duplicates/dismiss" => json!({ "key": format!("{customer}_{customer}") }),
+            "duplicates/merge" => {
+                json!({ "key": format!("{customer}_{customer}"), "keep": customer, "edits": [] })
+            }
             "customers/list" => json!({ "query": { "text": "客", "limit": 20 } }),
             "customers/get" | "customers/conflicts" => json!({ "id": customer }),
             "sync/push" => self.push(user.unwrap_or("a")),
