@@ -1,12 +1,20 @@
 // Running the team: a manager hands a rep's whole portfolio to a teammate
 // and both reps' phones follow; an admin moves a rep to another team and the
 // old team's manager no longer sees the rep's customers.
-import { devices } from "@playwright/test";
+import { type Browser, devices } from "@playwright/test";
 import { expect, guard, test } from "../support/fixtures";
 import { E2E_PASSWORD, E2E_USER, REPS, REP_PASSWORD } from "../support/global-setup";
 import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
 
 const PASSWORD = "team-password-42";
+
+/** A rep's phone: its own browser context, signed in. */
+async function phoneOf(browser: Browser, user: string) {
+  const context = await browser.newContext({ ...devices["Pixel 7"] });
+  const tab = await context.newPage();
+  await signIn(tab, user, PASSWORD);
+  return { context, app: new RepApp(tab), refused: guard(context) };
+}
 
 test("a manager hands a rep's portfolio to a teammate, both phones follow, and an admin's team change moves it out of sight", async (
   { page, browser, playwright },
@@ -22,12 +30,7 @@ test("a manager hands a rep's portfolio to a teammate, both phones follow, and a
   await ensureUser(admin, taker, "rep", team, PASSWORD, "埃米尔");
   await ensureUser(admin, manager, "manager", team, PASSWORD, "方经理");
 
-  const phone = (user: string) =>
-    browser.newContext({ ...devices["Pixel 7"] }).then(async (context) => {
-      const tab = await context.newPage();
-      await signIn(tab, user, PASSWORD);
-      return { context, app: new RepApp(tab), refused: guard(context) };
-    });
+  const phone = (user: string) => phoneOf(browser, user);
   const dora = await phone(giver);
   const names = [unique("移交甲", info.project.name), unique("移交乙", info.project.name)];
   for (const name of names) await dora.app.createCustomer(name);
@@ -115,4 +118,72 @@ test("the record's history shows each change with its old and new value", async 
   await expect(change).toContainText("销售区域");
   await expect(change).toContainText("华东 → 华北");
   await expect(page.locator(".audit-entries li[data-action=create]")).toContainText("创建档案");
+});
+
+test("two reps create one customer offline; after they sync a manager merges the pair and the phones converge", async (
+  { page, browser, playwright },
+  info,
+) => {
+  test.skip(info.project.name !== "tablet", "once: the manager on a tablet, the reps on phones");
+  test.setTimeout(120_000);
+  const team = unique("重复组", info.project.name);
+  const [first, second, manager] = ["gu", "he", "jin"].map((n) => `${n}${Date.now() % 100_000}`);
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, first, "rep", team, PASSWORD, "顾一");
+  await ensureUser(admin, second, "rep", team, PASSWORD, "何二");
+  await ensureUser(admin, manager, "manager", team, PASSWORD, "金经理");
+  const name = unique("同一客户", info.project.name);
+  const mobile = `135${String(Date.now() % 100_000_000).padStart(8, "0")}`;
+
+  const reps = [await phoneOf(browser, first), await phoneOf(browser, second)];
+  for (const [n, rep] of reps.entries()) {
+    await rep.app.goto("/customers");
+    await rep.app.expectSynced();
+    await rep.app.installed();
+    await rep.context.setOffline(true);
+    await rep.app.createCustomer(name, mobile);
+    if (n === 1) {
+      await rep.app.page.getByRole("button", { name: "记拜访" }).click();
+      await rep.app.page.locator("#interaction-summary").fill("二号的拜访");
+      await rep.app.save();
+    }
+  }
+  for (const rep of reps) {
+    await rep.context.setOffline(false);
+    await rep.app.syncNow();
+  }
+
+  // The pair reaches the queue once the second archive is pushed.
+  await signIn(page, manager, PASSWORD);
+  const pair = page.locator(".duplicate-pair", { hasText: name });
+  await expect(async () => {
+    await page.goto(`${baseUrl()}/duplicates`);
+    await ready(page);
+    await expect(pair).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(pair).toContainText("手机号相同");
+  await pair.getByRole("link", { name: "比较并合并" }).click();
+  await expect(page.getByTestId("merge-items")).toContainText("互动 1");
+  // The first rep keeps it, whichever record survives.
+  await page.locator("tr[data-field=owner] label", { hasText: first }).click();
+  await page.getByRole("button", { name: "合并", exact: true }).click();
+  await page.waitForURL(/\/duplicates$/);
+  await expect(page.locator(".duplicate-pair", { hasText: name })).toHaveCount(0);
+
+  const [keeper, other] = reps;
+  await keeper.app.syncNow();
+  await keeper.app.goto("/customers");
+  await keeper.app.page.locator("#customer-search").fill(name);
+  await expect(keeper.app.page.locator(".customer-row", { hasText: name })).toHaveCount(1);
+  await keeper.app.page.locator(".customer-row", { hasText: name }).click();
+  await keeper.app.page.getByRole("tab", { name: "互动" }).click();
+  await expect(keeper.app.page.locator(".timeline")).toContainText("二号的拜访");
+  await other.app.syncNow();
+  await other.app.goto("/customers");
+  await other.app.page.locator("#customer-search").fill(name);
+  await expect(other.app.page.locator(".customer-row", { hasText: name })).toHaveCount(0);
+  for (const rep of reps) {
+    expect(rep.refused).toEqual([]);
+    await rep.context.close();
+  }
 });

@@ -29,6 +29,7 @@ pub struct DuplicatesTexts {
     pub merged: &'static str,
     pub gone: &'static str,
     pub back: &'static str,
+    pub pool_keeper: &'static str,
 }
 
 pub(crate) const ZH: DuplicatesTexts = DuplicatesTexts {
@@ -56,6 +57,7 @@ pub(crate) const ZH: DuplicatesTexts = DuplicatesTexts {
     merged: "已合并。",
     gone: "这对档案已经处理过，或者你无权查看其中一份。",
     back: "返回重复客户",
+    pool_keeper: "公海",
 };
 
 pub(crate) const EN: DuplicatesTexts = DuplicatesTexts {
@@ -83,4 +85,5 @@ pub(crate) const EN: DuplicatesTexts = DuplicatesTexts {
     merged: "Merged.",
     gone: "This pair was settled already, or you may not see one of its records.",
     back: "Back to duplicates",
+    pool_keeper: "public pool",
 };
