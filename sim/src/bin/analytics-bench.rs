@@ -5,8 +5,12 @@
 //! Not part of the test run.
 //!
 //! ```text
-//! cargo run --release -p sim --bin analytics-bench -- [--customers N] [--engine surrealkv|mem]
+//! cargo run --release -p sim --bin analytics-bench -- [--customers N] [--engine surrealkv|mem] [--dedup-only]
 //! ```
+//!
+//! It also sweeps the archive for duplicates, as `server dedup-sweep` does:
+//! every archive has a name, a mobile and a city, and one in 200 is a second
+//! record of the one before it. `--dedup-only` seeds and sweeps, and stops.
 
 use std::time::Instant;
 
@@ -15,15 +19,15 @@ use domain::analytics::numeric::SeededRandom;
 use domain::analytics::summary::CustomerSummary;
 use domain::apply::{ApplyContext, apply};
 use domain::archive::{
-    Customer, Feedback, FeedbackKind, FeedbackStatus, Fields, Interaction, InteractionKind, Order, Task,
-    TaskKind,
+    Customer, Feedback, FeedbackKind, FeedbackStatus, Fields, Interaction, InteractionKind, LabelledPhone,
+    Order, PhoneLabel, Task, TaskKind,
 };
 use domain::ids::{CustomerId, ItemId, UserId};
 use domain::money::{Currency, Money};
 use domain::mutation::Sequencer;
 use domain::policy::{Role, Viewer};
 use domain::time::{Date, Timestamp};
-use domain::{Change, CustomerName};
+use domain::{Change, CustomerName, Phone};
 use store::Store;
 
 const REPS: usize = 100;
@@ -33,10 +37,11 @@ const DAY_MS: i64 = 86_400_000;
 struct Options {
     customers: usize,
     engine: String,
+    dedup_only: bool,
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options { customers: 100_000, engine: "surrealkv".into() };
+    let mut options = Options { customers: 100_000, engine: "surrealkv".into(), dedup_only: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -45,9 +50,10 @@ fn options() -> Result<Options, String> {
                 options.customers = value()?.parse().map_err(|_| "--customers takes a number")?
             }
             "--engine" => options.engine = value()?,
+            "--dedup-only" => options.dedup_only = true,
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; usage: analytics-bench [--customers N] [--engine surrealkv|mem]"
+                    "unknown argument `{other}`; usage: analytics-bench [--customers N] [--engine surrealkv|mem] [--dedup-only]"
                 ));
             }
         }
@@ -76,8 +82,12 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
         *current = Some(after);
     };
     let age_days = 28 + (random.uniform() * 1064.0) as i64;
-    let mut fields = Fields::named(CustomerName::parse(&format!("客户{i:06}")).expect("name"));
+    let (name, mobile, city) = identity(i);
+    let mut fields = Fields::named(CustomerName::parse(&name).expect("name"));
     fields.owner = Some(owner.clone());
+    fields.phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&mobile).expect("mobile") }];
+    fields.address.city = Some(city);
     step(Change::Create { fields: Box::new(fields) }, &mut current);
 
     if random.uniform() < 0.9 {
@@ -129,6 +139,51 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
     (current.expect("created"), team)
 }
 
+/// Archive `i`'s name, mobile and city, from `i` alone (the analytics
+/// draws stay as they were). One archive in 200 is a second record of the
+/// one before it: same name, mobile and city, as old spreadsheets hold them.
+fn identity(i: usize) -> (String, String, String) {
+    const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
+    const GIVEN: &str = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯丹玲晶燕云飞亮婷雪琳慧颖俊峰博晨宁海波林斌欣怡佳琪子涵梓轩宇航思远天佑嘉怡雨桐可馨梦瑶诗涵欣妍一诺";
+    const CITIES: &[&str] = &[
+        "北京市",
+        "上海市",
+        "广州市",
+        "深圳市",
+        "杭州市",
+        "南京市",
+        "苏州市",
+        "成都市",
+        "重庆市",
+        "武汉市",
+        "西安市",
+        "天津市",
+        "长沙市",
+        "郑州市",
+        "青岛市",
+        "宁波市",
+        "厦门市",
+        "合肥市",
+        "福州市",
+        "济南市",
+    ];
+    let i = if i % 200 == 199 { i - 1 } else { i };
+    // splitmix64: a well-spread number from the index.
+    let mut h = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    let (surnames, given): (Vec<char>, Vec<char>) = (SURNAMES.chars().collect(), GIVEN.chars().collect());
+    let pick = |set: &[char], n: u64| set[(n % set.len() as u64) as usize];
+    let mut name = String::from(pick(&surnames, h));
+    name.push(pick(&given, h >> 8));
+    if h >> 60 > 4 {
+        name.push(pick(&given, h >> 16));
+    }
+    let city = CITIES[((h >> 24) % CITIES.len() as u64) as usize];
+    (name, format!("139{:08}", i), city.to_owned())
+}
+
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
@@ -159,6 +214,19 @@ async fn main() -> Result<(), String> {
         ms(loading)
     );
     drop(archives);
+
+    // The duplicates sweep, as `server dedup-sweep` runs it.
+    let sweeping = Instant::now();
+    let report = store.dedup_sweep().await.map_err(|e| e.to_string())?;
+    println!(
+        "dedup: scanned={} pairs={} seconds={:.1}",
+        report.scanned,
+        report.pairs,
+        sweeping.elapsed().as_secs_f64()
+    );
+    if options.dedup_only {
+        return Ok(());
+    }
 
     // A server starts with an empty cache: the first dashboard reads every summary.
     let cold = Instant::now();
