@@ -208,3 +208,18 @@ pub struct DuplicatePairView {
     /// The other.
     pub b: crate::archive::Customer,
 }
+
+/// What the server tells a rep about a likely duplicate of what they are
+/// typing, found anywhere in the archive: why, and who keeps it. The
+/// archive itself is named only when the rep may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateHint {
+    /// The strongest reason (its value is what the rep typed).
+    pub reason: crate::dedup::DuplicateReason,
+    /// How likely (0 to 100).
+    pub score: u8,
+    /// The keeper's name; none for the public pool.
+    pub keeper: Option<String>,
+    /// The archive's id and name, when the rep may see it.
+    pub customer: Option<(String, String)>,
+}

@@ -12,7 +12,7 @@ use domain::archive::Customer;
 use domain::dedup::{DuplicateReason, SearchKeys, duplicates, search_keys};
 use domain::ids::CustomerId;
 use domain::policy::{Sight, Viewer};
-use domain::views::DuplicatePairView;
+use domain::views::{DuplicateHint, DuplicatePairView};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -123,6 +123,78 @@ impl Store {
             }
         }
         self.confirm_pairs(pairs).await
+    }
+
+    /// Likely duplicates of `draft` (an archive being created or edited)
+    /// anywhere in the archive, most likely first, as `viewer` may learn of
+    /// them: who keeps each, and which archive only when they may see it.
+    pub async fn duplicate_hints(
+        &self,
+        viewer: &Viewer,
+        draft: &Customer,
+    ) -> Result<Vec<DuplicateHint>, StoreError> {
+        let phones: Vec<String> = draft.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
+        let emails: Vec<String> = draft.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+        let keys = search_keys(draft.fields.name.as_str());
+        let mut response = self
+            .db
+            .query(
+                "SELECT record::id(id) AS id, doc, team FROM customer WHERE deleted = false AND (
+                    phones CONTAINSANY $phones OR emails CONTAINSANY $emails OR name = $name
+                    OR (city != NONE AND city = $city AND pinyin = $pinyin)) LIMIT $limit",
+            )
+            .bind(("phones", phones))
+            .bind(("emails", emails))
+            .bind(("name", draft.fields.name.as_str().to_owned()))
+            .bind(("city", draft.fields.address.city.clone().unwrap_or_default()))
+            .bind(("pinyin", keys.pinyin.clone()))
+            .bind(("limit", MAX_GROUP as i64))
+            .await
+            .map_err(StoreError::from_db)?;
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            doc: String,
+            team: Option<String>,
+        }
+        let mut others = Vec::new();
+        for row in take_all::<Row>(&mut response, 0)? {
+            if row.id == draft.id.to_string() {
+                continue;
+            }
+            match serde_json::from_str::<Customer>(&row.doc) {
+                Ok(customer) => {
+                    let other_keys = search_keys(customer.fields.name.as_str());
+                    others.push((customer, other_keys, row.team));
+                }
+                Err(error) => tracing::error!(%error, id = row.id, "stored archive does not parse"),
+            }
+        }
+        let found = duplicates(draft, others.iter().map(|(c, _, _)| c), |c| {
+            if c.id == draft.id {
+                Some(&keys)
+            } else {
+                others.iter().find(|(o, _, _)| o.id == c.id).map(|(_, k, _)| k)
+            }
+        });
+        let names = self.display_names().await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|candidate| {
+                let (other, _, team) = others.iter().find(|(o, _, _)| o.id == candidate.id)?;
+                let sight = domain::policy::sight(viewer, crate::sync::placement_of(other, team.as_deref()));
+                let keeper =
+                    other.fields.owner.as_ref().map(|o| names.get(o).cloned().unwrap_or_else(|| o.0.clone()));
+                let customer = (sight != Sight::Hidden)
+                    .then(|| (other.id.to_string(), other.fields.name.as_str().to_owned()));
+                Some(DuplicateHint {
+                    reason: candidate.reasons.into_iter().next()?,
+                    score: candidate.score,
+                    keeper,
+                    customer,
+                })
+            })
+            .collect())
     }
 
     /// Reads both archives of each candidate pair, keeps those the rules

@@ -24,6 +24,16 @@ pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerListItem
     super::server::list(query).await
 }
 
+/// Likely duplicates, anywhere in the archive, of a customer being typed
+/// in: why, who keeps each, and which archive only where the user may see
+/// it. The device checks its own cache as well; this finds the rest.
+#[server(prefix = "/api", endpoint = "customers/duplicate_hints", input = Json)]
+pub async fn duplicate_hints(
+    fields: domain::archive::Fields,
+) -> Result<Vec<domain::views::DuplicateHint>, AppError> {
+    super::server::duplicate_hints(fields).await
+}
+
 /// One archive.
 #[server(prefix = "/api", endpoint = "customers/get")]
 pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {

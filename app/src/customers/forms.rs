@@ -144,6 +144,61 @@ pub fn NewCustomerPage() -> impl IntoView {
         })
     });
 
+    // The whole archive, asked once typing settles (not per keystroke): a
+    // colleague may keep this customer already, out of this device's sight.
+    let settled = RwSignal::new(None::<Fields>);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let draft =
+            fields().filter(|f| !f.phones.is_empty() || !f.emails.is_empty() || f.address.city.is_some());
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+        let handle =
+            set_timeout_with_handle(move || settled.set(draft), std::time::Duration::from_millis(600));
+        timer.set_value(handle.ok());
+    });
+    let elsewhere = LocalResource::new(move || {
+        let draft = settled.get();
+        async move {
+            match draft {
+                // Offline the answer is an error: the device's own check stands alone.
+                Some(fields) => super::api::duplicate_hints(fields).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        }
+    });
+    let hints = move || {
+        let shown: Vec<String> = dupes.get().unwrap_or_default().into_iter().map(|(id, _, _)| id).collect();
+        elsewhere
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|h| h.customer.as_ref().is_none_or(|(id, _)| !shown.contains(id)))
+            .map(|hint| {
+                let why = match hint.reason {
+                    DuplicateReason::SamePhone(_) => texts.dup_same_phone,
+                    DuplicateReason::SameEmail(_) => texts.dup_same_email,
+                    DuplicateReason::SameCompanyName | DuplicateReason::SameNameSameCity(_) => {
+                        texts.dup_same_name
+                    }
+                    DuplicateReason::SimilarNameSameCity(_) => texts.dup_similar_name,
+                };
+                let keeper = hint.keeper.unwrap_or_else(|| texts.team.pool.to_owned());
+                match hint.customer {
+                    Some((id, name)) => view! {
+                        <li><a href=format!("/customers/{id}")>{name}</a>" · "{why}" · "{keeper}</li>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <li>{crate::i18n::fill(texts.dup_kept_by, &[("why", why), ("keeper", &keeper)])}</li>
+                    }
+                    .into_any(),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
@@ -201,6 +256,18 @@ pub fn NewCustomerPage() -> impl IntoView {
                                             })
                                             .collect_view()}
                                     </ul>
+                                </div>
+                            }
+                        })
+                }}
+                {move || {
+                    let list = hints();
+                    (!list.is_empty())
+                        .then(|| {
+                            view! {
+                                <div class="duplicates" role="status" data-testid="duplicates-elsewhere">
+                                    <strong>{texts.duplicates_elsewhere}</strong>
+                                    <ul class="plain-list">{list}</ul>
                                 </div>
                             }
                         })

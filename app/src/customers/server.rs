@@ -80,3 +80,21 @@ pub(super) async fn export() -> Result<String, AppError> {
     tracing::info!(user = %viewer.user, rows = archives.len(), "customers exported");
     Ok(csv)
 }
+
+pub(super) async fn duplicate_hints(
+    fields: domain::archive::Fields,
+) -> Result<Vec<domain::views::DuplicateHint>, AppError> {
+    use domain::apply::{ApplyContext, apply};
+    let (state, user) = signed_in().await?;
+    let viewer = user.viewer();
+    // The draft as it would be created (checked and normalised like any create).
+    let mut client = domain::mutation::Sequencer::new(viewer.user.clone());
+    let change = domain::Change::Create { fields: Box::new(fields) };
+    let mutation =
+        client.next(domain::ids::CustomerId::new(), change, domain::time::Timestamp(store::now_millis()));
+    let Ok((draft, _)) = apply(None, &mutation, &ApplyContext { version: 0, today: store::today() }) else {
+        // A draft that would not be saved has nothing to compare yet.
+        return Ok(Vec::new());
+    };
+    answer(state.store.duplicate_hints(&viewer, &draft).await)
+}

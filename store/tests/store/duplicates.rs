@@ -86,3 +86,29 @@ async fn not_a_duplicate_is_remembered_and_only_whoever_sees_both_may_say_so() {
         "but it stays closed"
     );
 }
+
+#[tokio::test]
+async fn a_rep_typing_a_colleagues_customer_hears_who_keeps_it_and_nothing_more() {
+    let mut world = World::new().await;
+    let kept = create_with_phone(&mut world, "a", "赵六", "13611112222", "华东").await;
+    let mut draft_fields = Fields::named(CustomerName::parse("赵先生").unwrap());
+    draft_fields.owner = Some(UserId("b".into()));
+    draft_fields.phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("136 1111 2222").unwrap() }];
+    let mut sequencer = domain::mutation::Sequencer::new(UserId("b".into()));
+    let mutation = sequencer.next(
+        CustomerId::new(),
+        Change::Create { fields: Box::new(draft_fields) },
+        domain::time::Timestamp(0),
+    );
+    let ctx = domain::ApplyContext { version: 0, today: crate::support::today() };
+    let (draft, _) = domain::apply(None, &mutation, &ctx).unwrap();
+
+    let for_b = world.store.duplicate_hints(&world.viewer("b"), &draft).await.unwrap();
+    assert_eq!(for_b.len(), 1);
+    assert_eq!(for_b[0].keeper.as_deref(), Some("User a"));
+    assert!(for_b[0].customer.is_none(), "b may not see a's archive: not even its name");
+    assert!(matches!(for_b[0].reason, domain::dedup::DuplicateReason::SamePhone(_)));
+    let for_m = world.store.duplicate_hints(&world.viewer("m"), &draft).await.unwrap();
+    assert_eq!(for_m[0].customer, Some((kept.to_string(), "赵六".to_owned())));
+}
