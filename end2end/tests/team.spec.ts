@@ -187,3 +187,24 @@ test("two reps create one customer offline; after they sync a manager merges the
     await rep.context.close();
   }
 });
+
+test("a rep typing a colleague's customer is told who keeps it, without seeing it", async ({ page, browser }, info) => {
+  test.skip(info.project.name !== "phone", "a rep's screen");
+  const mobile = `137${String(Date.now() % 100_000_000).padStart(8, "0")}`;
+  const carol = await browser.newContext(info.project.use);
+  const carolPage = await carol.newPage();
+  await signIn(carolPage, REPS.carol, REP_PASSWORD);
+  const kept = new RepApp(carolPage);
+  await kept.createCustomer(unique("卡罗的客户", info.project.name), mobile);
+  await kept.expectSynced();
+  await carol.close();
+
+  await signIn(page, REPS.bob, REP_PASSWORD);
+  const app = new RepApp(page);
+  await app.goto("/customers/new");
+  await page.locator("#customer-name").fill("新客户");
+  await page.locator("#customer-phones").fill(mobile);
+  const elsewhere = page.getByTestId("duplicates-elsewhere");
+  await expect(elsewhere).toContainText(`由 ${REPS.carol} 建档`);
+  await expect(elsewhere).not.toContainText("卡罗的客户");
+});

@@ -20,12 +20,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use domain::archive::{Fields, Interaction, InteractionKind, Order};
+use domain::archive::{Fields, Interaction, InteractionKind, LabelledPhone, Order, PhoneLabel};
 use domain::ids::{CustomerId, ItemId, UserId};
 use domain::money::{Currency, Money};
 use domain::mutation::{FieldEdit, Sequencer};
 use domain::time::{Date, Timestamp};
-use domain::{Change, CustomerName};
+use domain::{Change, CustomerName, Phone};
 use serde_json::{Value, json};
 use sim::rng::Rng;
 use sim::server_process::{ServerProcess, create_user, sign_in};
@@ -96,6 +96,7 @@ const DOORS: &[(&str, Encoding)] = &[
     ("customers/get", Encoding::Form),
     ("customers/conflicts", Encoding::Form),
     ("customers/export", Encoding::Form),
+    ("customers/duplicate_hints", Encoding::Json),
     ("sync/push", Encoding::Json),
     ("sync/pull", Encoding::Json),
     ("dashboard/overview", Encoding::Form),
@@ -173,6 +174,14 @@ impl Fuzzer {
                 json!({ "filter": { "action": "reassign", "from": "2026-01-01", "limit": 20 } })
             }
             "audit/history" => json!({ "id": customer }),
+            "customers/duplicate_hints" => {
+                let mut fields = Fields::named(CustomerName::parse("模糊客户").expect("a valid name"));
+                fields.phones = vec![LabelledPhone {
+                    label: PhoneLabel::Mobile,
+                    number: Phone::parse("13800138000").expect("a phone"),
+                }];
+                json!({ "fields": fields })
+            }
             // No such pair: the answer must be a clean 404, never a change.
             "duplicates/pair" | "duplicates/dismiss" => json!({ "key": format!("{customer}_{customer}") }),
             "duplicates/merge" => {
