@@ -26,6 +26,13 @@ impl Timestamp {
         Date::from_days_since_epoch(self.0.saturating_add(CST_MS).div_euclid(DAY_MS))
     }
 
+    /// This instant as a person in China reads it: `2026-12-05 06:42`
+    /// (UTC+8, to the minute).
+    pub fn cst_minute(self) -> String {
+        let minute = (self.0.div_euclid(60_000) + 8 * 60).rem_euclid(24 * 60);
+        format!("{} {:02}:{:02}", self.date_cst(), minute / 60, minute % 60)
+    }
+
     /// This instant, if it lies in the years dates may have (1900 to 2999);
     /// `field.out_of_range` otherwise.
     pub fn check(self, field: &str) -> Result<Self, FieldError> {
@@ -181,5 +188,6 @@ mod tests {
     fn a_timestamp_falls_on_the_china_date() {
         // 2026-11-23T16:30:00Z is already the 24th in Beijing.
         assert_eq!(Timestamp(1_795_451_400_000).date_cst(), Date::new(2026, 11, 24).unwrap());
+        assert_eq!(Timestamp(1_795_451_400_000).cst_minute(), "2026-11-24 00:30");
     }
 }

@@ -290,6 +290,9 @@ impl Store {
         viewer: &Viewer,
         key: &str,
     ) -> Result<Option<DuplicatePairView>, StoreError> {
+        if !is_pair_key(key) {
+            return Ok(None);
+        }
         let mut response = self
             .db
             .query(
@@ -326,7 +329,7 @@ impl Store {
     /// duplicate", remembered so no sweep opens it again), for which
     /// `viewer` must see both archives in full.
     pub async fn decide_pair(&self, viewer: &Viewer, key: &str, merged: bool) -> Result<(), StoreError> {
-        if !merged && self.duplicate_pair(viewer, key).await?.is_none() {
+        if !is_pair_key(key) || (!merged && self.duplicate_pair(viewer, key).await?.is_none()) {
             return Err(StoreError::NotFound);
         }
         self.db
@@ -352,6 +355,13 @@ fn records(ids: impl Iterator<Item = String>) -> String {
         .map(|id| format!("type::record('customer', '{id}')"))
         .collect();
     if named.is_empty() { "[]".into() } else { named.join(", ") }
+}
+
+/// Whether `key` names a pair as the queue writes them (`<id>_<id>`): only
+/// such a key reaches the database as a record id.
+fn is_pair_key(key: &str) -> bool {
+    key.split_once('_')
+        .is_some_and(|(a, b)| a.parse::<CustomerId>().is_ok() && b.parse::<CustomerId>().is_ok())
 }
 
 fn ordered(a: String, b: String) -> (String, String) {

@@ -158,10 +158,7 @@ fn PasswordReset(username: String) -> impl IntoView {
 
 /// When something last happened, in China time to the minute.
 fn when(millis: Option<i64>, never: &'static str) -> String {
-    let Some(ms) = millis else { return never.to_owned() };
-    let date = domain::time::Timestamp(ms).date_cst();
-    let minutes = (ms / 60_000 + 8 * 60).rem_euclid(24 * 60);
-    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+    millis.map_or_else(|| never.to_owned(), |ms| domain::time::Timestamp(ms).cst_minute())
 }
 
 /// Another role or team for one user, behind a disclosure like the reset.

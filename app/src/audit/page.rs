@@ -157,9 +157,8 @@ fn time_of(at: &str) -> Option<String> {
         }
         None => 0,
     };
-    let total = date.days_since_epoch() * 24 * 60 + hours * 60 + minutes - offset + 8 * 60;
-    let (day, minute) = (total.div_euclid(24 * 60), total.rem_euclid(24 * 60));
-    Some(format!("{} {:02}:{:02}", Date::from_days_since_epoch(day), minute / 60, minute % 60))
+    let minutes_utc = date.days_since_epoch() * 24 * 60 + hours * 60 + minutes - offset;
+    Some(domain::time::Timestamp(minutes_utc * 60_000).cst_minute())
 }
 
 /// Exports what the filter selects as CSV, handed to the browser as a download.

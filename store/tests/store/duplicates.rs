@@ -112,3 +112,16 @@ async fn a_rep_typing_a_colleagues_customer_hears_who_keeps_it_and_nothing_more(
     let for_m = world.store.duplicate_hints(&world.viewer("m"), &draft).await.unwrap();
     assert_eq!(for_m[0].customer, Some((kept.to_string(), "赵六".to_owned())));
 }
+
+#[tokio::test]
+async fn a_key_that_names_no_pair_is_not_found_whatever_it_holds() {
+    let world = World::new().await;
+    let root = world.viewer("root");
+    for key in ["", "_", "x_y", "⟨⟩", "01890a5d-ac96-774b-bcce-b302099a8057"] {
+        assert!(world.store.duplicate_pair(&root, key).await.unwrap().is_none(), "{key:?}");
+        assert!(
+            matches!(world.store.decide_pair(&root, key, false).await, Err(store::StoreError::NotFound)),
+            "{key:?}"
+        );
+    }
+}
