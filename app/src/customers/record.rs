@@ -669,7 +669,8 @@ fn History(customer: Customer) -> impl IntoView {
     };
     view! {
         <h2>{texts.tab_history}</h2>
-        <ol class="timeline history">
+        // Changes waiting to sync, above whichever history is shown.
+        <ol class="timeline pending-changes">
             {local.into_iter().map(|line| view! {
                 <li class="timeline-item local"><span class="timeline-when">{texts.history_local}</span><p>{line}</p></li>
             }).collect_view()}
