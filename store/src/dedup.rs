@@ -73,6 +73,10 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let rows: Vec<KeyRow> = take_all(&mut response, 0)?;
+        // The sweep also starts the key table over (after a restore, say).
+        for chunk in rows.chunks(5 * CHUNK) {
+            self.write_keys(chunk, false).await?;
+        }
         let pairs = candidate_pairs(&rows);
         let pairs = pairs.into_iter().map(|(i, j)| (rows[i].id.clone(), rows[j].id.clone())).collect();
         let found = self.confirm_pairs(pairs).await?;
@@ -80,8 +84,10 @@ impl Store {
     }
 
     /// Looks for duplicates of the archives `ids` (just pushed) among all
-    /// others: same phone, email or name, or a name that sounds the same in
-    /// the same city. Returns how many pairs are queued.
+    /// others: the same phone, email or name (found through indexes, so a
+    /// check costs the same in a small archive as in a large one). Names
+    /// that only sound alike are left to the sweep. Returns how many pairs
+    /// are queued.
     pub async fn check_duplicates_of(&self, ids: &[CustomerId]) -> Result<usize, StoreError> {
         if ids.is_empty() {
             return Ok(0);
@@ -95,34 +101,62 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let touched: Vec<KeyRow> = take_all(&mut response, 0)?;
+        self.write_keys(&touched, false).await?;
+        let keys: Vec<String> = touched.iter().flat_map(contact_keys).collect();
+        let names: Vec<String> = touched.iter().map(|r| r.name.clone()).collect();
+        let mut response = self
+            .db
+            .query(
+                "SELECT key, customer FROM dedup_key WHERE key IN $keys;
+                 SELECT name, record::id(id) AS customer FROM customer WHERE name IN $names AND deleted = false;",
+            )
+            .bind(("keys", keys))
+            .bind(("names", names))
+            .await
+            .map_err(StoreError::from_db)?;
+        #[derive(Deserialize)]
+        struct Match {
+            #[serde(alias = "name")]
+            key: String,
+            customer: String,
+        }
+        let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for found in take_all::<Match>(&mut response, 0)? {
+            groups.entry(found.key).or_default().insert(found.customer);
+        }
+        for found in take_all::<Match>(&mut response, 1)? {
+            groups.entry(format!("n:{}", found.key)).or_default().insert(found.customer);
+        }
         let mut pairs = BTreeSet::new();
         for row in &touched {
-            let mut response = self
-                .db
-                .query(
-                    "SELECT record::id(id) AS id FROM customer WHERE deleted = false AND (
-                        phones CONTAINSANY $phones OR emails CONTAINSANY $emails OR name = $name
-                        OR (city != NONE AND city = $city AND pinyin = $pinyin)) LIMIT $limit",
-                )
-                .bind(("phones", row.phones.clone()))
-                .bind(("emails", row.emails.clone()))
-                .bind(("name", row.name.clone()))
-                .bind(("city", row.city.clone().unwrap_or_default()))
-                .bind(("pinyin", row.pinyin.clone()))
-                .bind(("limit", MAX_GROUP as i64))
-                .await
-                .map_err(StoreError::from_db)?;
-            #[derive(Deserialize)]
-            struct IdRow {
-                id: String,
-            }
-            for other in take_all::<IdRow>(&mut response, 0)? {
-                if other.id != row.id {
-                    pairs.insert(ordered(row.id.clone(), other.id));
-                }
+            let mine = contact_keys(row).chain(std::iter::once(format!("n:{}", row.name)));
+            for key in mine {
+                let Some(members) = groups.get(&key).filter(|m| m.len() <= MAX_GROUP) else { continue };
+                pairs.extend(
+                    members.iter().filter(|m| **m != row.id).map(|m| ordered(row.id.clone(), m.clone())),
+                );
             }
         }
         self.confirm_pairs(pairs).await
+    }
+
+    /// Records the phone and email keys of `rows` (replacing what they had);
+    /// `all` when `rows` is every archive, to start the table over.
+    async fn write_keys(&self, rows: &[KeyRow], all: bool) -> Result<(), StoreError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let keys: Vec<Value> = rows
+            .iter()
+            .flat_map(|r| contact_keys(r).map(move |key| json!({ "key": key, "customer": r.id })))
+            .collect();
+        let clear = if all { "DELETE dedup_key;" } else { "DELETE dedup_key WHERE customer IN $ids;" };
+        self.db
+            .query(format!("BEGIN TRANSACTION; {clear} INSERT INTO dedup_key $keys; COMMIT TRANSACTION;"))
+            .bind(("ids", ids))
+            .bind(("keys", Value::Array(keys)))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
     }
 
     /// Likely duplicates of `draft` (an archive being created or edited)
@@ -139,15 +173,16 @@ impl Store {
         let mut response = self
             .db
             .query(
-                "SELECT record::id(id) AS id, doc, team FROM customer WHERE deleted = false AND (
-                    phones CONTAINSANY $phones OR emails CONTAINSANY $emails OR name = $name
-                    OR (city != NONE AND city = $city AND pinyin = $pinyin)) LIMIT $limit",
+                "LET $by_key = (SELECT VALUE customer FROM dedup_key WHERE key IN $keys LIMIT $limit);
+                 LET $by_name = (SELECT VALUE record::id(id) FROM customer WHERE name = $name LIMIT $limit);
+                 SELECT record::id(id) AS id, doc, team FROM array::map(array::union($by_key, $by_name), |$id| type::record('customer', $id))
+                 WHERE deleted = false;",
             )
-            .bind(("phones", phones))
-            .bind(("emails", emails))
+            .bind((
+                "keys",
+                phones.iter().map(|p| format!("p:{p}")).chain(emails.iter().map(|e| format!("e:{e}"))).collect::<Vec<_>>(),
+            ))
             .bind(("name", draft.fields.name.as_str().to_owned()))
-            .bind(("city", draft.fields.address.city.clone().unwrap_or_default()))
-            .bind(("pinyin", keys.pinyin.clone()))
             .bind(("limit", MAX_GROUP as i64))
             .await
             .map_err(StoreError::from_db)?;
@@ -158,7 +193,7 @@ impl Store {
             team: Option<String>,
         }
         let mut others = Vec::new();
-        for row in take_all::<Row>(&mut response, 0)? {
+        for row in take_all::<Row>(&mut response, 2)? {
             if row.id == draft.id.to_string() {
                 continue;
             }
@@ -364,6 +399,11 @@ fn is_pair_key(key: &str) -> bool {
         .is_some_and(|(a, b)| a.parse::<CustomerId>().is_ok() && b.parse::<CustomerId>().is_ok())
 }
 
+/// An archive's phone and email keys, as the key table holds them.
+fn contact_keys(row: &KeyRow) -> impl Iterator<Item = String> + '_ {
+    row.phones.iter().map(|p| format!("p:{p}")).chain(row.emails.iter().map(|e| format!("e:{e}")))
+}
+
 fn ordered(a: String, b: String) -> (String, String) {
     if a <= b { (a, b) } else { (b, a) }
 }
@@ -426,6 +466,27 @@ mod tests {
             emails: Vec::new(),
             city: city.map(str::to_owned),
         }
+    }
+
+    #[tokio::test]
+    async fn the_migration_gives_archives_already_stored_their_keys() {
+        let store = crate::Store::connect("mem://", None).await.unwrap();
+        store.migrate_to(7).await.unwrap();
+        store
+            .db
+            .query(
+                "CREATE customer:one SET doc = '{}', version = 1, shared_with = [], deleted = false,
+                     conflicted = false, name = '赵六', pinyin = 'zhaoliu', initials = 'zl',
+                     phones = ['+8613611112222'], emails = ['zl@example.com'], stage = 'lead',
+                     category = 'regular', created_at = 0, updated_at = 0",
+            )
+            .await
+            .and_then(crate::error::explain)
+            .unwrap();
+        store.migrate().await.unwrap();
+        let mut response = store.db.query("SELECT VALUE key FROM dedup_key ORDER BY key").await.unwrap();
+        let keys: Vec<String> = response.take(0).unwrap();
+        assert_eq!(keys, ["e:zl@example.com", "p:+8613611112222"]);
     }
 
     #[test]

@@ -104,6 +104,17 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD decided_by ON duplicate_pair TYPE option<string>;
         DEFINE FIELD decided_at ON duplicate_pair TYPE option<int>;
         DEFINE INDEX duplicate_pair_status ON duplicate_pair FIELDS status, score;
+        -- Phones and emails as single keys: the engine does not look inside
+        -- an array through an index, so the lookups go through this table.
+        DEFINE TABLE dedup_key SCHEMAFULL;
+        DEFINE FIELD key ON dedup_key TYPE string;
+        DEFINE FIELD customer ON dedup_key TYPE string;
+        DEFINE INDEX dedup_key_key ON dedup_key FIELDS key;
+        DEFINE INDEX dedup_key_customer ON dedup_key FIELDS customer;
+        FOR $c IN (SELECT record::id(id) AS id, phones, emails FROM customer WHERE deleted = false) {
+            FOR $p IN $c.phones { CREATE dedup_key SET key = 'p:' + $p, customer = $c.id; };
+            FOR $e IN $c.emails { CREATE dedup_key SET key = 'e:' + $e, customer = $c.id; };
+        };
     "#,
     },
 ];

@@ -34,6 +34,8 @@ async fn two_reps_creating_one_customer_meet_in_the_queue_and_a_merge_keeps_ever
     let first = create_with_phone(&mut world, "a", "张三", "13812345678", "华东").await;
     let second = create_with_phone(&mut world, "b", "张三丰", "13812345678", "华北").await;
     create_with_phone(&mut world, "c", "王五", "13900001111", "华南").await;
+    // As the server does after each push: the first finds nothing yet, the second its twin.
+    assert_eq!(world.store.check_duplicates_of(&[first]).await.unwrap(), 0);
     assert_eq!(world.store.check_duplicates_of(&[second]).await.unwrap(), 1);
 
     let m = world.viewer("m");
@@ -91,6 +93,7 @@ async fn not_a_duplicate_is_remembered_and_only_whoever_sees_both_may_say_so() {
 async fn a_rep_typing_a_colleagues_customer_hears_who_keeps_it_and_nothing_more() {
     let mut world = World::new().await;
     let kept = create_with_phone(&mut world, "a", "赵六", "13611112222", "华东").await;
+    world.store.check_duplicates_of(&[kept]).await.unwrap();
     let mut draft_fields = Fields::named(CustomerName::parse("赵先生").unwrap());
     draft_fields.owner = Some(UserId("b".into()));
     draft_fields.phones =
