@@ -272,7 +272,9 @@ impl Store {
             }));
         }
         let found = rows.len();
-        if found > 0 {
+        // In bounded writes: one statement over a sweep's every pair
+        // outgrew what the engine takes in one go at 100,000 archives.
+        for chunk in rows.chunks(CHUNK) {
             self.db
                 .query(
                     "FOR $p IN $pairs {
@@ -283,7 +285,7 @@ impl Store {
                         };
                     };",
                 )
-                .bind(("pairs", Value::Array(rows)))
+                .bind(("pairs", Value::Array(chunk.to_vec())))
                 .await
                 .and_then(crate::error::explain)
                 .map_err(StoreError::from_db)?;
