@@ -18,6 +18,36 @@ pub fn csv_cell(value: &str) -> String {
     if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
+/// A link that hands each new `csv` to the browser as a download (it clicks
+/// itself once the address is set), and stays to download it again.
+#[leptos::component]
+pub fn CsvDownload(
+    csv: leptos::prelude::Signal<Option<String>>,
+    #[prop(into)] file_name: String,
+    label: &'static str,
+) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let link = NodeRef::<leptos::html::A>::new();
+    let href = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(csv) = csv.get() {
+            let encoded: String = js_sys::encode_uri_component(&csv).into();
+            href.set(format!("data:text/csv;charset=utf-8,{encoded}"));
+            // Let the link take its new address, then open it.
+            request_animation_frame(move || {
+                if let Some(a) = link.get_untracked() {
+                    a.click();
+                }
+            });
+        }
+    });
+    view! {
+        <a node_ref=link class="export-link" href=move || href.get() download=file_name hidden=move || href.get().is_empty()>
+            {label}
+        </a>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

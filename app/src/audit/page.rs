@@ -167,19 +167,7 @@ fn AuditExport(filter: Signal<AuditFilter>) -> impl IntoView {
     let texts = use_texts();
     let locale = use_context::<Locale>().unwrap_or_default();
     let export = Action::new(move |f: &AuditFilter| export_audit(f.clone()));
-    let link = NodeRef::<leptos::html::A>::new();
-    let href = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(csv)) = export.value().get() {
-            let encoded: String = js_sys::encode_uri_component(&csv).into();
-            href.set(format!("data:text/csv;charset=utf-8,{encoded}"));
-            request_animation_frame(move || {
-                if let Some(a) = link.get_untracked() {
-                    a.click();
-                }
-            });
-        }
-    });
+    let csv = Signal::derive(move || export.value().get().and_then(Result::ok));
     let failure = move || export.value().get().and_then(Result::err).map(|e| app_error_message(locale, &e));
     view! {
         <button
@@ -193,9 +181,7 @@ fn AuditExport(filter: Signal<AuditFilter>) -> impl IntoView {
         >
             {move || if export.pending().get() { texts.dashboard.exporting } else { texts.dashboard.export_csv }}
         </button>
-        <a node_ref=link class="export-link" href=move || href.get() download="audit.csv" hidden=move || href.get().is_empty()>
-            {texts.dashboard.download}
-        </a>
+        <crate::csv::CsvDownload csv file_name="audit.csv" label=texts.dashboard.download />
         <p class="form-error" role="alert">{failure}</p>
     }
 }

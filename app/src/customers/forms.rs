@@ -41,8 +41,17 @@ pub(super) fn parse_date(text: &str, field: &str) -> Result<Option<Date>, FieldE
 }
 
 pub(super) fn stage_options(locale: Locale) -> Vec<(String, String)> {
-    use LifecycleStage::*;
-    [Lead, New, Active, Loyal, AtRisk, Churned].iter().map(|s| (wire_name(s), s.label(locale))).collect()
+    LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))).collect()
+}
+
+/// `options` for a filter: "all" (no value) first.
+pub(crate) fn with_all(all: &str, options: Vec<(String, String)>) -> Vec<(String, String)> {
+    std::iter::once((String::new(), all.to_owned())).chain(options).collect()
+}
+
+/// The stage and category filters' choices, "all" first.
+pub(crate) fn stage_and_category_filters(locale: Locale, all: &str) -> [Vec<(String, String)>; 2] {
+    [with_all(all, stage_options(locale)), with_all(all, category_options(locale))]
 }
 
 pub(super) fn category_options(locale: Locale) -> Vec<(String, String)> {

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use domain::archive::{Category, LifecycleStage, wire_name};
 use domain::portfolio::{Filter, Search, first_by_last_contact, last_contact};
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
@@ -106,16 +105,7 @@ fn CustomerList() -> impl IntoView {
         })
     });
 
-    let stages: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
-        .chain(LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))))
-        .collect();
-    let categories: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
-        .chain(
-            [Category::Vip, Category::Regular, Category::Churned]
-                .iter()
-                .map(|c| (wire_name(c), c.label(locale))),
-        )
-        .collect();
+    let [stages, categories] = super::forms::stage_and_category_filters(locale, texts.all);
     let set = move |f: fn(&mut Filter, String)| move |ev| filter.update(|x| f(x, event_target_value(&ev)));
     // Each choice of each custom choice field in use, as `key=choice`.
     let custom_choices = Memo::new(move |_| {

@@ -72,20 +72,7 @@ fn ExportButton(
     let locale = locale();
     let t = crate::i18n::texts(locale).dashboard;
     let export = Action::new(move |_: &()| export_dashboard(table, threshold, segment));
-    let link = NodeRef::<leptos::html::A>::new();
-    let href = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(csv)) = export.value().get() {
-            let encoded: String = js_sys::encode_uri_component(&csv).into();
-            href.set(format!("data:text/csv;charset=utf-8,{encoded}"));
-            // Let the link take its new address, then open it.
-            request_animation_frame(move || {
-                if let Some(a) = link.get_untracked() {
-                    a.click();
-                }
-            });
-        }
-    });
+    let csv = Signal::derive(move || export.value().get().and_then(Result::ok));
     let failure = move || export.value().get().and_then(Result::err).map(|e| app_error_message(locale, &e));
     view! {
         <div class="export">
@@ -99,9 +86,7 @@ fn ExportButton(
             >
                 {move || if export.pending().get() { t.exporting } else { t.export_csv }}
             </button>
-            <a node_ref=link class="export-link" href=move || href.get() download=tables::file_name(table) hidden=move || href.get().is_empty()>
-                {t.download}
-            </a>
+            <crate::csv::CsvDownload csv file_name=tables::file_name(table) label=t.download />
             <p class="form-error" role="alert">
                 {failure}
             </p>

@@ -1,13 +1,12 @@
 //! The team page: teams with their people and how many archives each keeps,
 //! and the handover of archives from one keeper to another.
 
-use domain::archive::{Category, LifecycleStage, wire_name};
 use domain::ids::UserId;
 use domain::views::{HandoverReport, Selection, TeamView};
 use leptos::prelude::*;
 
 use super::{Handover, list_teams};
-use crate::i18n::{Label, Locale, app_error_message, fill, role_name, use_texts};
+use crate::i18n::{Locale, app_error_message, fill, role_name, use_texts};
 
 /// Lists the teams the signed-in person runs and hands archives over.
 #[component]
@@ -178,16 +177,7 @@ fn HandoverForm(
                 .collect_view()
         }
     };
-    let stages: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
-        .chain(LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))))
-        .collect();
-    let categories: Vec<(String, String)> = std::iter::once((String::new(), texts.all.to_owned()))
-        .chain(
-            [Category::Vip, Category::Regular, Category::Churned]
-                .iter()
-                .map(|c| (wire_name(c), c.label(locale))),
-        )
-        .collect();
+    let [stages, categories] = crate::customers::stage_and_category_filters(locale, texts.all);
     let choose = |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
 
     view! {

@@ -116,3 +116,35 @@ impl World {
 pub fn log() {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
 }
+
+/// Every page `viewer` pulls after `cookie`, `limit` at a time: the changes,
+/// the last cookie, and whether the server told the device to start over.
+pub async fn pull_pages(
+    store: &Store,
+    viewer: &Viewer,
+    cookie: Option<String>,
+    limit: u32,
+) -> (Vec<domain::sync::Pulled>, String, bool) {
+    let mut cookie = cookie;
+    let (mut changes, mut reset) = (Vec::new(), false);
+    loop {
+        let page = store.pull(viewer, cookie.as_deref(), limit).await.unwrap();
+        changes.extend(page.changes);
+        reset |= page.reset;
+        cookie = Some(page.cookie.to_string());
+        if !page.more {
+            return (changes, cookie.unwrap(), reset);
+        }
+    }
+}
+
+/// The archives among pulled changes that arrived whole.
+pub fn put_ids(changes: &[domain::sync::Pulled]) -> std::collections::BTreeSet<CustomerId> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            domain::sync::Pulled::Put { customer, .. } => Some(customer.id),
+            domain::sync::Pulled::Delete { .. } => None,
+        })
+        .collect()
+}

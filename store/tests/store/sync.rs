@@ -22,27 +22,11 @@ async fn pull_all(
     viewer: &domain::policy::Viewer,
     cookie: Option<String>,
 ) -> (Vec<Pulled>, String) {
-    let mut cookie = cookie;
-    let mut changes = Vec::new();
-    loop {
-        let page = store.pull(viewer, cookie.as_deref(), 2).await.unwrap();
-        changes.extend(page.changes);
-        cookie = Some(page.cookie.to_string());
-        if !page.more {
-            return (changes, cookie.unwrap());
-        }
-    }
+    let (changes, cookie, _) = crate::support::pull_pages(store, viewer, cookie, 2).await;
+    (changes, cookie)
 }
 
-fn put_ids(changes: &[Pulled]) -> BTreeSet<CustomerId> {
-    changes
-        .iter()
-        .filter_map(|c| match c {
-            Pulled::Put { customer, .. } => Some(customer.id),
-            Pulled::Delete { .. } => None,
-        })
-        .collect()
-}
+use crate::support::put_ids;
 
 #[tokio::test]
 async fn a_pushed_edit_is_pulled_once_and_the_cookie_moves_forward() {

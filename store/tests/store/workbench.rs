@@ -13,28 +13,10 @@ use store::{Outcome, SessionLimits};
 use crate::support::World;
 
 async fn pull_all(world: &World, viewer: &Viewer, cookie: Option<String>) -> (Vec<Pulled>, String, bool) {
-    let mut cookie = cookie;
-    let (mut changes, mut reset) = (Vec::new(), false);
-    loop {
-        let page = world.store.pull(viewer, cookie.as_deref(), 50).await.unwrap();
-        changes.extend(page.changes);
-        reset |= page.reset;
-        cookie = Some(page.cookie.to_string());
-        if !page.more {
-            return (changes, cookie.unwrap(), reset);
-        }
-    }
+    crate::support::pull_pages(&world.store, viewer, cookie, 50).await
 }
 
-fn puts(changes: &[Pulled]) -> BTreeSet<CustomerId> {
-    changes
-        .iter()
-        .filter_map(|c| match c {
-            Pulled::Put { customer, .. } => Some(customer.id),
-            Pulled::Delete { .. } => None,
-        })
-        .collect()
-}
+use crate::support::put_ids as puts;
 
 fn deletes(changes: &[Pulled]) -> BTreeSet<CustomerId> {
     changes
