@@ -2,6 +2,7 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
+use domain::search::{SearchText, routes};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
@@ -55,11 +56,18 @@ impl Store {
     ) -> Result<Vec<CustomerListItem>, StoreError> {
         let scope = policy::scope(viewer);
         let mut filters = vec![scope_filter(&scope), "deleted = false"];
-        let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
-        let digits: Option<String> = text
-            .as_deref()
-            .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
-            .filter(|d| d.len() >= 3);
+        let search = query.text.as_deref().and_then(SearchText::parse);
+        let narrowing = match &search {
+            Some(search) => self.narrowing_keys(&routes(search)).await?,
+            None => None,
+        };
+        if narrowing.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let (text, digits) = match search {
+            Some(SearchText { text, digits }) => (Some(text), digits),
+            None => (None, None),
+        };
         let text_filter;
         if text.is_some() {
             let by_name = "string::contains(string::lowercase(name), $text) OR string::starts_with(initials, $text) OR string::contains(pinyin, $text)";
@@ -82,14 +90,26 @@ impl Store {
             filters.push("city = $city");
         }
         let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
+        const COLUMNS: &str = "record::id(id) AS id, name, initials, stage, category, city, owner, team, shared_with, version, conflicted";
+        // Through the index: only archives holding one of the chosen keys
+        // are read, then held to the same filters as a full read.
+        let source = match &narrowing {
+            Some(keys) => format!(
+                "(SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, shared_with, version, conflicted, deleted
+                  FROM customer WHERE {})",
+                (0..keys.len()).map(|i| format!("search_keys CONTAINS $n{i}")).collect::<Vec<_>>().join(" OR ")
+            ),
+            None => "customer".to_owned(),
+        };
         let sql = format!(
-            "SELECT record::id(id) AS id, name, initials, stage, category, city, owner, team, shared_with, version, conflicted
-             FROM customer WHERE {} ORDER BY version DESC LIMIT $limit",
+            "SELECT {COLUMNS} FROM {source} WHERE {} ORDER BY version DESC LIMIT $limit",
             filters.join(" AND ")
         );
-        let mut response = self
-            .db
-            .query(sql)
+        let mut statement = self.db.query(sql);
+        for (i, key) in narrowing.iter().flatten().enumerate() {
+            statement = statement.bind((format!("n{i}"), key.clone()));
+        }
+        let mut response = statement
             .bind(("team", viewer.team.clone().unwrap_or_default()))
             .bind(("user", viewer.user.0.clone()))
             .bind(("text", text.unwrap_or_default()))

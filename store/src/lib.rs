@@ -22,6 +22,7 @@ mod legacy;
 mod lock;
 mod migrations;
 mod query;
+mod search;
 mod sync;
 
 use std::path::PathBuf;
@@ -145,6 +146,7 @@ impl Store {
         let report = store.migrate().await?;
         store.adopt_legacy_customers(today()).await?;
         store.backfill_summaries().await?;
+        store.rebuild_search_keys().await?;
         Ok((store, report))
     }
 

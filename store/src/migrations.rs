@@ -117,6 +117,18 @@ const MIGRATIONS: &[Migration] = &[
         };
     "#,
     },
+    // Search through an index: pieces of each archive's name, pinyin,
+    // initials and phones that an exact index can look up
+    // (`domain/src/search.rs`). `Store::open` fills them for archives
+    // stored before (`store/src/search.rs`).
+    Migration {
+        version: 9,
+        name: "search keys",
+        sql: r#"
+        DEFINE FIELD search_keys ON customer TYPE option<array<string>>;
+        DEFINE INDEX customer_search_keys ON customer FIELDS search_keys.*;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind, wire_name};
 use domain::ids::ItemId;
 use domain::policy::{Audience, Placement};
+use domain::search::{Searchable, index_keys};
 use domain::{Change, Mutation};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,6 +25,20 @@ pub(super) fn json_string<T: Serialize>(value: &T) -> String {
 /// The customer row: the archive document and the columns queries use.
 pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
     let keys = domain::dedup::search_keys(customer.fields.name.as_str());
+    let phones: Vec<String> = customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
+    let emails: Vec<String> = customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+    // A deleted archive is found by nobody, so it holds no keys.
+    let search_keys = if customer.deleted() {
+        Vec::new()
+    } else {
+        index_keys(Searchable {
+            name: customer.fields.name.as_str(),
+            pinyin: &keys.pinyin,
+            initials: &keys.initials,
+            phones: &phones,
+            emails: &emails,
+        })
+    };
     without_nulls(json!({
         "doc": json_string(customer),
         "version": customer.version,
@@ -35,8 +50,9 @@ pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "name": customer.fields.name.as_str(),
         "pinyin": keys.pinyin,
         "initials": keys.initials,
-        "phones": customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect::<Vec<_>>(),
-        "emails": customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>(),
+        "phones": phones,
+        "emails": emails,
+        "search_keys": search_keys,
         "stage": wire_name(&customer.fields.stage),
         "category": wire_name(&customer.fields.category),
         "city": customer.fields.address.city.clone(),
