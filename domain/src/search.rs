@@ -105,6 +105,10 @@ pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     keys.extend(name.chars().filter(|c| !c.is_whitespace()).map(|c| format!("n1:{c}")));
     keys.extend(grams(&name, 2).map(|g| format!("n2:{g}")));
     keys.extend(grams(values.pinyin, 2).map(|g| format!("py:{g}")));
+    // Letters other than a-z and digits are rare in pinyin (a name's
+    // accented or unconverted letters): they are keys alone too, so one
+    // such letter is searched through the index.
+    keys.extend(values.pinyin.chars().filter(|c| !c.is_ascii_alphanumeric()).map(|c| format!("p1:{c}")));
     let initials: Vec<char> = values.initials.chars().take(INITIALS_PREFIX).collect();
     keys.extend((1..=initials.len()).map(|n| format!("in:{}", initials[..n].iter().collect::<String>())));
     for phone in values.phones {
@@ -150,16 +154,22 @@ pub fn routes(search: &SearchText) -> Vec<Route> {
         });
     }
     if word {
-        let keys = if length >= 2 { grams(text, 2).map(|g| format!("py:{g}")).collect() } else { vec![] };
+        let keys = match text.chars().next() {
+            _ if length >= 2 => grams(text, 2).map(|g| format!("py:{g}")).collect(),
+            Some(c) if !c.is_ascii_alphanumeric() => vec![format!("p1:{c}")],
+            // One of a-z or 0-9 is in most archives: read them in order.
+            _ => vec![],
+        };
         routes.push(Route { part: Part::Pinyin, keys });
     }
     if let Some(digits) = &search.digits {
         let keys = grams(digits, DIGIT_PIECE).map(|g| format!("ph:{g}")).collect();
         routes.push(Route { part: Part::Phone, keys });
     }
+    // In the order typed (the store prefers the last of equally rare keys).
     for route in &mut routes {
-        route.keys.sort();
-        route.keys.dedup();
+        let mut seen = BTreeSet::new();
+        route.keys.retain(|k| seen.insert(k.clone()));
     }
     routes
 }

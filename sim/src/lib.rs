@@ -13,6 +13,7 @@
 //! agree with the archives.
 
 mod check;
+pub mod company;
 pub mod rng;
 pub mod schedule;
 pub mod server_process;

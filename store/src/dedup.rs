@@ -12,6 +12,7 @@ use domain::archive::Customer;
 use domain::dedup::{DuplicateReason, SearchKeys, duplicates, search_keys};
 use domain::ids::CustomerId;
 use domain::policy::{Sight, Viewer};
+use domain::search::{email_key, phone_key};
 use domain::views::{DuplicateHint, DuplicatePairView};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -73,10 +74,6 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let rows: Vec<KeyRow> = take_all(&mut response, 0)?;
-        // The sweep also starts the key table over (after a restore, say).
-        for chunk in rows.chunks(5 * CHUNK) {
-            self.write_keys(chunk, false).await?;
-        }
         let pairs = candidate_pairs(&rows);
         let pairs = pairs.into_iter().map(|(i, j)| (rows[i].id.clone(), rows[j].id.clone())).collect();
         let found = self.confirm_pairs(pairs).await?;
@@ -101,31 +98,33 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let touched: Vec<KeyRow> = take_all(&mut response, 0)?;
-        self.write_keys(&touched, false).await?;
         let keys: Vec<String> = touched.iter().flat_map(contact_keys).collect();
         let names: Vec<String> = touched.iter().map(|r| r.name.clone()).collect();
+        let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for chunk in keys.chunks(KEYS_PER_QUERY) {
+            let mut response =
+                holding_any(&self.db, "record::id(id) AS id, name, phones, emails", chunk, None)
+                    .await
+                    .map_err(StoreError::from_db)?;
+            for found in take_all::<KeyRow>(&mut response, 0)? {
+                for key in contact_keys(&found).filter(|k| chunk.contains(k)) {
+                    groups.entry(key).or_default().insert(found.id.clone());
+                }
+            }
+        }
         let mut response = self
             .db
-            .query(
-                "SELECT key, customer FROM dedup_key WHERE key IN $keys;
-                 SELECT name, record::id(id) AS customer FROM customer WHERE name IN $names AND deleted = false;",
-            )
-            .bind(("keys", keys))
+            .query("SELECT name, record::id(id) AS customer FROM customer WHERE name IN $names AND deleted = false")
             .bind(("names", names))
             .await
             .map_err(StoreError::from_db)?;
         #[derive(Deserialize)]
-        struct Match {
-            #[serde(alias = "name")]
-            key: String,
+        struct Named {
+            name: String,
             customer: String,
         }
-        let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for found in take_all::<Match>(&mut response, 0)? {
-            groups.entry(found.key).or_default().insert(found.customer);
-        }
-        for found in take_all::<Match>(&mut response, 1)? {
-            groups.entry(format!("n:{}", found.key)).or_default().insert(found.customer);
+        for found in take_all::<Named>(&mut response, 0)? {
+            groups.entry(format!("n:{}", found.name)).or_default().insert(found.customer);
         }
         let mut pairs = BTreeSet::new();
         for row in &touched {
@@ -140,25 +139,6 @@ impl Store {
         self.confirm_pairs(pairs).await
     }
 
-    /// Records the phone and email keys of `rows` (replacing what they had);
-    /// `all` when `rows` is every archive, to start the table over.
-    async fn write_keys(&self, rows: &[KeyRow], all: bool) -> Result<(), StoreError> {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let keys: Vec<Value> = rows
-            .iter()
-            .flat_map(|r| contact_keys(r).map(move |key| json!({ "key": key, "customer": r.id })))
-            .collect();
-        let clear = if all { "DELETE dedup_key;" } else { "DELETE dedup_key WHERE customer IN $ids;" };
-        self.db
-            .query(format!("BEGIN TRANSACTION; {clear} INSERT INTO dedup_key $keys; COMMIT TRANSACTION;"))
-            .bind(("ids", ids))
-            .bind(("keys", Value::Array(keys)))
-            .await
-            .and_then(crate::error::explain)
-            .map_err(StoreError::from_db)?;
-        Ok(())
-    }
-
     /// Likely duplicates of `draft` (an archive being created or edited)
     /// anywhere in the archive, most likely first, as `viewer` may learn of
     /// them: who keeps each, and which archive only when they may see it.
@@ -170,30 +150,35 @@ impl Store {
         let phones: Vec<String> = draft.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
         let emails: Vec<String> = draft.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
         let keys = search_keys(draft.fields.name.as_str());
-        let mut response = self
-            .db
-            .query(
-                "LET $by_key = (SELECT VALUE customer FROM dedup_key WHERE key IN $keys LIMIT $limit);
-                 LET $by_name = (SELECT VALUE record::id(id) FROM customer WHERE name = $name LIMIT $limit);
-                 SELECT record::id(id) AS id, doc, team FROM array::map(array::union($by_key, $by_name), |$id| type::record('customer', $id))
-                 WHERE deleted = false;",
-            )
-            .bind((
-                "keys",
-                phones.iter().map(|p| format!("p:{p}")).chain(emails.iter().map(|e| format!("e:{e}"))).collect::<Vec<_>>(),
-            ))
-            .bind(("name", draft.fields.name.as_str().to_owned()))
-            .bind(("limit", MAX_GROUP as i64))
-            .await
-            .map_err(StoreError::from_db)?;
+        let contact: Vec<String> = phones
+            .iter()
+            .map(|p| phone_key(p))
+            .chain(emails.iter().map(|e| email_key(e)))
+            .take(KEYS_PER_QUERY)
+            .collect();
+        let mut response =
+            holding_any(&self.db, "record::id(id) AS id, doc, team", &contact, Some(MAX_GROUP))
+                .await
+                .map_err(StoreError::from_db)?;
         #[derive(Deserialize)]
         struct Row {
             id: String,
             doc: String,
             team: Option<String>,
         }
+        let mut rows = take_all::<Row>(&mut response, 0)?;
+        let mut response = self
+            .db
+            .query("SELECT record::id(id) AS id, doc, team FROM customer WHERE name = $name AND deleted = false LIMIT $limit")
+            .bind(("name", draft.fields.name.as_str().to_owned()))
+            .bind(("limit", MAX_GROUP as i64))
+            .await
+            .map_err(StoreError::from_db)?;
+        rows.extend(take_all::<Row>(&mut response, 0)?);
+        let mut seen = BTreeSet::new();
+        rows.retain(|row| seen.insert(row.id.clone()));
         let mut others = Vec::new();
-        for row in take_all::<Row>(&mut response, 2)? {
+        for row in rows {
             if row.id == draft.id.to_string() {
                 continue;
             }
@@ -401,9 +386,33 @@ fn is_pair_key(key: &str) -> bool {
         .is_some_and(|(a, b)| a.parse::<CustomerId>().is_ok() && b.parse::<CustomerId>().is_ok())
 }
 
-/// An archive's phone and email keys, as the key table holds them.
+/// An archive's whole phones and emails, as its search keys hold them.
 fn contact_keys(row: &KeyRow) -> impl Iterator<Item = String> + '_ {
-    row.phones.iter().map(|p| format!("p:{p}")).chain(row.emails.iter().map(|e| format!("e:{e}")))
+    row.phones.iter().map(|p| phone_key(p)).chain(row.emails.iter().map(|e| email_key(e)))
+}
+
+/// Keys looked up in one query (one index branch each).
+const KEYS_PER_QUERY: usize = 200;
+
+/// `columns` of the archives holding any of `keys` among their search keys
+/// (deleted archives hold none), through the index: one branch per key.
+async fn holding_any(
+    db: &surrealdb::Surreal<surrealdb::engine::any::Any>,
+    columns: &str,
+    keys: &[String],
+    limit: Option<usize>,
+) -> surrealdb::Result<surrealdb::IndexedResults> {
+    if keys.is_empty() {
+        return db.query("SELECT * FROM []").await;
+    }
+    let branches: Vec<String> = (0..keys.len()).map(|i| format!("search_keys CONTAINS $k{i}")).collect();
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let mut query =
+        db.query(format!("SELECT {columns} FROM customer WHERE {}{limit}", branches.join(" OR ")));
+    for (i, key) in keys.iter().enumerate() {
+        query = query.bind((format!("k{i}"), key.clone()));
+    }
+    query.await
 }
 
 fn ordered(a: String, b: String) -> (String, String) {
@@ -468,27 +477,6 @@ mod tests {
             emails: Vec::new(),
             city: city.map(str::to_owned),
         }
-    }
-
-    #[tokio::test]
-    async fn the_migration_gives_archives_already_stored_their_keys() {
-        let store = crate::Store::connect("mem://", None).await.unwrap();
-        store.migrate_to(7).await.unwrap();
-        store
-            .db
-            .query(
-                "CREATE customer:one SET doc = '{}', version = 1, shared_with = [], deleted = false,
-                     conflicted = false, name = '赵六', pinyin = 'zhaoliu', initials = 'zl',
-                     phones = ['+8613611112222'], emails = ['zl@example.com'], stage = 'lead',
-                     category = 'regular', created_at = 0, updated_at = 0",
-            )
-            .await
-            .and_then(crate::error::explain)
-            .unwrap();
-        store.migrate().await.unwrap();
-        let mut response = store.db.query("SELECT VALUE key FROM dedup_key ORDER BY key").await.unwrap();
-        let keys: Vec<String> = response.take(0).unwrap();
-        assert_eq!(keys, ["e:zl@example.com", "p:+8613611112222"]);
     }
 
     #[test]

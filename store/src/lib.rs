@@ -75,6 +75,8 @@ pub struct Store {
     analytics: std::sync::Arc<analytics::Analytics>,
     /// Turns to hash passwords, so sign-in bursts cannot exhaust memory.
     hashing: std::sync::Arc<accounts::HashGate>,
+    /// How common each search key is, estimated now and then.
+    key_frequencies: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<search::KeyFrequencies>>>>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -132,6 +134,7 @@ impl Store {
             pushes: Default::default(),
             analytics: Default::default(),
             hashing: Default::default(),
+            key_frequencies: Default::default(),
         };
         store.follow_other_servers().await;
         Ok(store)

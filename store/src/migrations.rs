@@ -127,6 +127,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: r#"
         DEFINE FIELD search_keys ON customer TYPE option<array<string>>;
         DEFINE INDEX customer_search_keys ON customer FIELDS search_keys.*;
+        -- Whole phones and emails are search keys too: duplicate checks
+        -- look them up there, always current, instead of in a table of
+        -- their own written after the fact.
+        REMOVE TABLE dedup_key;
     "#,
     },
 ];

@@ -12,9 +12,9 @@ use crate::{Store, StoreError};
 const REBUILD_BATCH: i64 = 1000;
 
 /// Above this many candidate archives, reading archives newest first and
-/// checking each is quicker than reading the candidates and sorting them
-/// (measured by `search-bench`: a dense search finds a page within a few
-/// hundred archives).
+/// checking each is quicker than reading the candidates and sorting them:
+/// so many matches fill a page within the first few thousand archives
+/// (measured by `search-bench`).
 const MOST_CANDIDATES: u64 = 4000;
 
 #[derive(Deserialize)]
@@ -105,48 +105,94 @@ impl Store {
     }
 
     /// The keys to read a search's candidates through: for each way it can
-    /// match, the key held by the fewest archives (the index counts them
-    /// without reading archives). `None` when some way cannot be narrowed,
-    /// or the candidates would be so many that reading newest first is
-    /// quicker.
+    /// match, the key the fewest archives hold by [`KeyFrequencies`]. `None`
+    /// when some way cannot be narrowed, or the candidates would be so many
+    /// that reading archives newest first is quicker.
     pub(crate) async fn narrowing_keys(&self, routes: &[Route]) -> Result<Option<Vec<String>>, StoreError> {
         if routes.iter().any(|r| r.keys.is_empty()) {
             return Ok(None);
         }
-        let mut keys: Vec<&String> = routes.iter().flat_map(|r| &r.keys).collect();
-        keys.sort();
-        keys.dedup();
-        let sql: String = (0..keys.len())
-            .map(|i| format!("SELECT count() FROM customer WHERE search_keys CONTAINS $k{i} GROUP ALL;"))
-            .collect();
-        let mut query = self.db.query(sql);
-        for (i, key) in keys.iter().enumerate() {
-            query = query.bind((format!("k{i}"), (*key).clone()));
-        }
-        let mut response = query.await.map_err(StoreError::from_db)?;
-        #[derive(Deserialize)]
-        struct Count {
-            count: u64,
-        }
-        let mut counts = std::collections::HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            let rows: Vec<Count> = take_all(&mut response, i)?;
-            counts.insert((*key).clone(), rows.first().map_or(0, |c| c.count));
-        }
+        let frequencies = self.key_frequencies().await?;
         let mut chosen = Vec::new();
         let mut candidates = 0;
         for route in routes {
-            let Some((key, count)) = route.keys.iter().map(|k| (k, counts[k])).min_by_key(|(_, c)| *c) else {
+            // The last of equally rare keys: for digits, the end of a number
+            // varies most.
+            let Some((key, count)) =
+                route.keys.iter().map(|k| (k, frequencies.estimate(k))).rev().min_by_key(|(_, c)| *c)
+            else {
                 return Ok(None);
             };
             candidates += count;
-            if count > 0 {
-                chosen.push(key.clone());
-            }
+            chosen.push(key.clone());
         }
         chosen.sort();
         chosen.dedup();
         Ok((candidates <= MOST_CANDIDATES).then_some(chosen))
+    }
+
+    /// This process's [`KeyFrequencies`], taken again when they are old.
+    async fn key_frequencies(&self) -> Result<std::sync::Arc<KeyFrequencies>, StoreError> {
+        let mut held = self.key_frequencies.lock().await;
+        if let Some(frequencies) = held.as_ref().filter(|f| f.taken.elapsed() < FREQUENCIES_LIFETIME) {
+            return Ok(frequencies.clone());
+        }
+        let mut response = self
+            .db
+            .query(
+                "SELECT count() FROM customer WHERE deleted = false GROUP ALL;
+                 SELECT VALUE search_keys FROM customer LIMIT $half;
+                 SELECT VALUE search_keys FROM customer ORDER BY version DESC LIMIT $half;",
+            )
+            .bind(("half", SAMPLE / 2))
+            .await
+            .map_err(StoreError::from_db)?;
+        #[derive(Deserialize)]
+        struct Count {
+            count: u64,
+        }
+        let total = take_all::<Count>(&mut response, 0)?.first().map_or(0, |c| c.count);
+        let mut sample: Vec<Option<Vec<String>>> = take_all(&mut response, 1)?;
+        sample.extend(take_all::<Option<Vec<String>>>(&mut response, 2)?);
+        let frequencies = std::sync::Arc::new(KeyFrequencies::of(total, sample.into_iter().flatten()));
+        *held = Some(frequencies.clone());
+        Ok(frequencies)
+    }
+}
+
+/// Archives whose keys are counted to estimate how common each key is.
+const SAMPLE: i64 = 2000;
+/// How long an estimate is used before a new sample is taken.
+const FREQUENCIES_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How common each search key is, estimated from a sample of archives (the
+/// oldest and the newest), so choosing the key to read a search through
+/// costs no query. Only the choice rests on it: a stale estimate makes a
+/// search slower, never wrong.
+pub(crate) struct KeyFrequencies {
+    total: u64,
+    sampled: u64,
+    counts: std::collections::HashMap<String, u32>,
+    taken: std::time::Instant,
+}
+
+impl KeyFrequencies {
+    fn of(total: u64, sample: impl Iterator<Item = Vec<String>>) -> Self {
+        let mut counts = std::collections::HashMap::new();
+        let mut sampled = 0;
+        for keys in sample {
+            sampled += 1;
+            for key in keys {
+                *counts.entry(key).or_insert(0) += 1;
+            }
+        }
+        Self { total, sampled, counts, taken: std::time::Instant::now() }
+    }
+
+    /// About how many archives hold `key`; a key the sample never met counts as none.
+    fn estimate(&self, key: &str) -> u64 {
+        let seen = u64::from(self.counts.get(key).copied().unwrap_or(0));
+        if self.sampled == 0 { 0 } else { seen * self.total.max(self.sampled) / self.sampled }
     }
 }
 

@@ -31,12 +31,12 @@ async fn create_with_phone(
 #[tokio::test]
 async fn two_reps_creating_one_customer_meet_in_the_queue_and_a_merge_keeps_everything() {
     let mut world = World::new().await;
-    let first = create_with_phone(&mut world, "a", "张三", "13812345678", "华东").await;
-    let second = create_with_phone(&mut world, "b", "张三丰", "13812345678", "华北").await;
-    create_with_phone(&mut world, "c", "王五", "13900001111", "华南").await;
     // As the server does after each push: the first finds nothing yet, the second its twin.
+    let first = create_with_phone(&mut world, "a", "张三", "13812345678", "华东").await;
     assert_eq!(world.store.check_duplicates_of(&[first]).await.unwrap(), 0);
+    let second = create_with_phone(&mut world, "b", "张三丰", "13812345678", "华北").await;
     assert_eq!(world.store.check_duplicates_of(&[second]).await.unwrap(), 1);
+    create_with_phone(&mut world, "c", "王五", "13900001111", "华南").await;
 
     let m = world.viewer("m");
     let queue = world.store.duplicate_queue(&m, 10).await.unwrap();
