@@ -47,6 +47,7 @@ pub mod policy;
 pub mod portfolio;
 pub mod refusal;
 pub mod replica;
+pub mod review;
 pub mod search;
 pub mod standard;
 pub mod sync;

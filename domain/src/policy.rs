@@ -178,6 +178,12 @@ pub fn may_define_fields(viewer: &Viewer) -> bool {
     viewer.role == Role::Admin
 }
 
+/// Whether `viewer` may set the company's review cycles and quiet spell:
+/// like custom fields, they apply to every team, so only admins.
+pub fn may_set_review_rules(viewer: &Viewer) -> bool {
+    viewer.role == Role::Admin
+}
+
 /// Whether `viewer` may import customers from a file: managers (into
 /// their own team; the push refuses a keeper outside it) and admins.
 pub fn may_import(viewer: &Viewer) -> bool {

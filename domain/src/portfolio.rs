@@ -172,6 +172,11 @@ pub enum Due {
         /// The day.
         due: Date,
     },
+    /// No change and no contact for longer than the review rules allow.
+    Quiet {
+        /// The last change or contact.
+        since: Date,
+    },
     /// A complaint not yet resolved.
     Complaint {
         /// The feedback item.
@@ -193,8 +198,13 @@ pub struct AgendaEntry {
 }
 
 /// What needs the rep today across `customers`, most urgent first within
-/// each kind: follow-ups, birthdays, maintenance, reviews, complaints.
-pub fn agenda<'a>(customers: impl IntoIterator<Item = &'a Customer>, today: Date) -> Vec<AgendaEntry> {
+/// each kind: follow-ups, birthdays, maintenance, reviews, archives gone
+/// quiet (by `rules`), complaints.
+pub fn agenda<'a>(
+    customers: impl IntoIterator<Item = &'a Customer>,
+    today: Date,
+    rules: &crate::review::ReviewRules,
+) -> Vec<AgendaEntry> {
     let week = Date::from_days_since_epoch(today.days_since_epoch() + 7);
     let mut out = Vec::new();
     for customer in customers.into_iter().filter(|c| !c.deleted()) {
@@ -237,6 +247,9 @@ pub fn agenda<'a>(customers: impl IntoIterator<Item = &'a Customer>, today: Date
         {
             push(Due::Review { due });
         }
+        if let Some(since) = rules.quiet_since(customer, today) {
+            push(Due::Quiet { since });
+        }
         for (id, feedback) in customer.feedback.iter().filter(|(_, f)| !f.hidden()) {
             let value = feedback.value();
             if value.kind == FeedbackKind::Complaint
@@ -252,7 +265,8 @@ pub fn agenda<'a>(customers: impl IntoIterator<Item = &'a Customer>, today: Date
         Due::Birthday { on } => (1, on.days_since_epoch()),
         Due::Maintenance { due, .. } => (2, due.days_since_epoch()),
         Due::Review { due } => (3, due.days_since_epoch()),
-        Due::Complaint { days_open, .. } => (4, -days_open),
+        Due::Quiet { since } => (4, since.days_since_epoch()),
+        Due::Complaint { days_open, .. } => (5, -days_open),
     };
     out.sort_by(|a, b| rank(&a.due).cmp(&rank(&b.due)).then_with(|| a.name.cmp(&b.name)));
     out
@@ -431,7 +445,9 @@ mod tests {
             archive("投诉", vec![complaint]),
             archive("复核", vec![task(TaskKind::Review, "2026-11-23")]),
         ];
-        let entries = agenda(&customers, today);
+        // These archives were made in 1970: not one of them counts as quiet here.
+        let rules = crate::review::ReviewRules { stale_after_days: u16::MAX, ..Default::default() };
+        let entries = agenda(&customers, today, &rules);
         let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
         assert!(matches!(seen[0], ("跟进", Due::FollowUp { task: None, .. })), "{seen:?}");
         assert!(matches!(seen[1], ("生日", Due::Birthday { on }) if *on == day("2026-11-27")));
@@ -439,6 +455,18 @@ mod tests {
         assert!(matches!(seen[3], ("复核", Due::Review { .. })));
         assert!(matches!(seen[4], ("投诉", Due::Complaint { days_open: 3, .. })));
         assert_eq!(seen.len(), 5, "a follow-up already done by a later visit is not listed: {seen:?}");
+    }
+
+    #[test]
+    fn archives_gone_quiet_are_listed_after_reviews_and_a_recent_contact_keeps_one_off() {
+        let today = day("2026-11-23");
+        let customers = [
+            archive("久未联系", vec![visit("2026-03-01", None)]),
+            archive("刚拜访", vec![visit("2026-11-01", None)]),
+        ];
+        let entries = agenda(&customers, today, &crate::review::ReviewRules::default());
+        let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
+        assert_eq!(seen, vec![("久未联系", &Due::Quiet { since: day("2026-03-01") })]);
     }
 
     #[test]

@@ -142,6 +142,10 @@ pub struct Meta {
     /// changed them brought them.
     #[serde(default)]
     pub custom_fields: CustomFields,
+    /// The company's review rules, as the last pull that changed them
+    /// brought them (the defaults until then).
+    #[serde(default)]
+    pub review_rules: crate::review::ReviewRules,
 }
 
 /// Why a change could not be recorded. Nothing of it was kept.
@@ -512,6 +516,9 @@ impl<S: Shelf> Replica<S> {
         if let Some(definitions) = &page.custom_fields {
             meta.custom_fields = definitions.clone();
         }
+        if let Some(rules) = &page.review_rules {
+            meta.review_rules = rules.clone();
+        }
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
         let mut touched: std::collections::BTreeSet<CustomerId> = page
@@ -854,6 +861,7 @@ mod tests {
             head: 1,
             names: BTreeMap::from([(li.clone(), "李雷".to_owned())]),
             custom_fields: None,
+            review_rules: None,
         };
         replica.take_page(&page, 1).unwrap();
         assert_eq!(replica.name_of(&li), "李雷");

@@ -118,4 +118,8 @@ pub struct PullPage {
     /// values offline with the definitions the server uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<CustomFields>,
+    /// The company's review rules, when they changed after the cookie sent
+    /// (or on a first pull), so "reviewed" and the quiet list work offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_rules: Option<crate::review::ReviewRules>,
 }

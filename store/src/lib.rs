@@ -22,6 +22,7 @@ mod legacy;
 mod lock;
 mod migrations;
 mod query;
+mod review;
 mod search;
 mod sync;
 

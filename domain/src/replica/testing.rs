@@ -88,6 +88,7 @@ impl Server {
             reset: false,
             head: self.version,
             custom_fields: None,
+            review_rules: None,
             names: Default::default(),
         }
     }

@@ -13,6 +13,7 @@ use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
 use crate::customers::scope_filter;
 use crate::query::{take_all, take_one};
+use crate::review::READ_REVIEW_RULES;
 use crate::{Store, StoreError};
 use domain::sync::Cookie;
 
@@ -44,6 +45,7 @@ impl Store {
                  SELECT {columns} FROM customer WHERE version > $since AND {scope_sql} ORDER BY version LIMIT $limit;
                  SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
                  {READ_CUSTOM_FIELDS};
+                 {READ_REVIEW_RULES};
                  COMMIT TRANSACTION;"
             ))
             .bind(("since", since as i64))
@@ -57,6 +59,7 @@ impl Store {
         let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
         let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
         let definitions: Option<SettingRow> = take_one(&mut response, 4)?;
+        let review: Option<SettingRow> = take_one(&mut response, 5)?;
         // The database's life and what the viewer may see: when either
         // changes (a restore; a new role or team), the device starts over.
         let epoch = format!("{}~{}", counter.epoch, policy::scope_stamp(viewer));
@@ -166,6 +169,11 @@ impl Store {
             custom_fields: definitions
                 .filter(|d| d.version as u64 > since)
                 .map(|d| d.custom_fields())
+                .transpose()?,
+            // The defaults need no travel: a device starts with them.
+            review_rules: review
+                .filter(|r| r.version as u64 > since)
+                .map(|r| r.review_rules())
                 .transpose()?,
         })
     }
