@@ -18,6 +18,7 @@ pub mod form;
 pub mod i18n;
 pub mod import;
 pub mod offline;
+pub mod review;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]

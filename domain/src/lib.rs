@@ -45,6 +45,7 @@ pub mod mutation;
 pub mod phone;
 pub mod policy;
 pub mod portfolio;
+pub mod quality;
 pub mod refusal;
 pub mod replica;
 pub mod review;

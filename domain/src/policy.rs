@@ -184,6 +184,12 @@ pub fn may_set_review_rules(viewer: &Viewer) -> bool {
     viewer.role == Role::Admin
 }
 
+/// Whether `viewer` may read how complete and how sound the archives are:
+/// managers (their team's) and admins (everyone's).
+pub fn may_check_quality(viewer: &Viewer) -> bool {
+    viewer.role != Role::Rep
+}
+
 /// Whether `viewer` may import customers from a file: managers (into
 /// their own team; the push refuses a keeper outside it) and admins.
 pub fn may_import(viewer: &Viewer) -> bool {

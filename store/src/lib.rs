@@ -21,6 +21,7 @@ mod inspect;
 mod legacy;
 mod lock;
 mod migrations;
+mod quality;
 mod query;
 mod review;
 mod search;

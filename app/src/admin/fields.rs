@@ -155,6 +155,8 @@ pub fn FieldsPage() -> impl IntoView {
                 {texts.custom_add}
             </button>
         </section>
+        // What every archive is held to, beside what every archive holds.
+        <crate::review::ReviewRulesCard />
     }
 }
 

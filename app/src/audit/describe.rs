@@ -119,6 +119,7 @@ pub fn action_label(locale: Locale, action: &str) -> String {
         "user_role_team" => ("修改角色和团队", "Role and team changed"),
         "password_reset" => ("重设密码", "Password reset"),
         "custom_fields" => ("修改自定义字段定义", "Custom fields defined"),
+        "review_rules" => ("修改复核周期", "Review rules changed"),
         other => return other.to_owned(),
     };
     if zh { zh_text } else { en_text }.to_owned()
@@ -153,6 +154,7 @@ pub const ACTIONS: &[&str] = &[
     "user_role_team",
     "password_reset",
     "custom_fields",
+    "review_rules",
 ];
 
 #[cfg(test)]

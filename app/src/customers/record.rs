@@ -377,7 +377,11 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
                 {f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o))}
                 <Show when=runs_team>{open_button(quick, Quick::Reassign, texts.team.reassign)}</Show>
             </dd>
-            {fact(texts.next_review_label, f.next_review_at.map_or_else(not_set, |d| d.to_string()))}
+            <dt>{texts.next_review_label}</dt>
+            <dd data-testid="next-review">
+                {f.next_review_at.map_or_else(not_set, |d| d.to_string())}
+                <crate::review::ReviewedButton customer=customer.id category=f.category.clone() />
+            </dd>
         </dl>
         {(definitions.active().next().is_some() || !f.custom.is_empty()).then(|| view! {
             <div class="section-head">

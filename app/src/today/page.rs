@@ -1,5 +1,5 @@
 //! Today: follow-ups due, birthdays this week, maintenance due, records due
-//! for review, open complaints. Computed on the device from the cache.
+//! for review, records gone quiet, open complaints. Computed on the device from the cache.
 
 use domain::portfolio::{Due, agenda};
 use leptos::prelude::*;
@@ -22,7 +22,8 @@ pub fn TodayPage() -> impl IntoView {
 fn Agenda() -> impl IntoView {
     let texts = use_texts();
     let offline = use_offline();
-    let entries = Memo::new(move |_| offline.read(|r| agenda(r.customers(), today())));
+    let entries =
+        Memo::new(move |_| offline.read(|r| agenda(r.customers(), today(), &r.meta().review_rules)));
     let section = move |title: &'static str, pick: fn(&Due) -> Option<String>| {
         move || {
             let rows: Vec<(String, String, String)> = entries
@@ -67,6 +68,7 @@ fn Agenda() -> impl IntoView {
         {section(texts.agenda_birthday, |d| match d { Due::Birthday { on } => Some(on.to_string()), _ => None })}
         {section(texts.agenda_maintenance, |d| match d { Due::Maintenance { due, .. } => Some(due.to_string()), _ => None })}
         {section(texts.agenda_review, |d| match d { Due::Review { due } => Some(due.to_string()), _ => None })}
+        {section(texts.review.agenda_quiet, |d| match d { Due::Quiet { since } => Some(since.to_string()), _ => None })}
         {move || {
             let rows: Vec<_> = entries
                 .get()

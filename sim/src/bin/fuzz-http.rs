@@ -80,6 +80,8 @@ const DOORS: &[(&str, Encoding)] = &[
     ("admin/users/role_team", Encoding::Form),
     ("team/list", Encoding::Form),
     ("team/handover", Encoding::Json),
+    ("review/rules", Encoding::Form),
+    ("review/rules/save", Encoding::Json),
     ("duplicates/queue", Encoding::Form),
     ("duplicates/pair", Encoding::Form),
     ("duplicates/dismiss", Encoding::Form),
@@ -167,6 +169,8 @@ impl Fuzzer {
             "team/handover" => json!({
                 "selection": { "keeper": "b" }, "to": "a", "reason": "模糊测试", "commit": false,
             }),
+            // The rules as they are: a fuzz run must not change what it tests.
+            "review/rules/save" => json!({ "rules": domain::review::ReviewRules::default() }),
             "auth/sign_in" => json!({ "username": "c", "password": "not the password" }),
             "auth/change_password" => json!({ "current": "not the password", "new": "another password 1" }),
             "audit/list" => json!({ "customer": customer, "limit": "20" }),

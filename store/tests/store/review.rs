@@ -52,3 +52,36 @@ async fn a_cycle_shorter_than_a_week_is_refused_and_nothing_changes() {
     assert!(matches!(&refused, Err(StoreError::Invalid(e)) if e.field == "vip"), "{refused:?}");
     assert_eq!(world.store.review_rules().await.unwrap(), ReviewRules::default());
 }
+
+#[tokio::test]
+async fn the_quality_report_finds_archives_a_new_required_field_leaves_failing_in_the_runners_scope_only() {
+    use domain::custom_field::{CustomField, CustomKind};
+    let mut world = World::new().await;
+    world.create("a", "北区甲").await;
+    world.create("b", "北区乙").await;
+    world.create("c", "南区丙").await;
+    let field = CustomField {
+        key: "contract_no".into(),
+        zh: "合同编号".into(),
+        en: "Contract number".into(),
+        kind: CustomKind::Text,
+        required: true,
+        choices: Vec::new(),
+        retired: false,
+    };
+    world.store.save_custom_fields(&world.viewer("root"), vec![field]).await.unwrap();
+
+    let north = world.store.data_quality(&world.viewer("m"), crate::support::today()).await.unwrap();
+    assert_eq!(north.iter().map(|t| t.team.as_deref()).collect::<Vec<_>>(), vec![Some("north")]);
+    assert_eq!(north[0].archives, 2);
+    let contract = north[0].fields.iter().find(|f| f.field == "custom.contract_no").unwrap();
+    assert_eq!((contract.applicable, contract.filled, contract.failing), (2, 0, 2));
+    let mut names: Vec<&str> = contract.examples.iter().map(|(_, n)| n.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["北区乙", "北区甲"]);
+
+    let all = world.store.data_quality(&world.viewer("root"), crate::support::today()).await.unwrap();
+    assert_eq!(all.iter().map(|t| t.archives).sum::<u32>(), 3);
+    let refused = world.store.data_quality(&world.viewer("a"), crate::support::today()).await;
+    assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+}
