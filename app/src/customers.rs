@@ -4,6 +4,7 @@
 
 mod address;
 mod api;
+mod archive_search;
 mod basics;
 mod conflicts;
 mod custom;

@@ -18,6 +18,7 @@ pub mod form;
 pub mod i18n;
 pub mod import;
 pub mod offline;
+pub mod quality;
 pub mod review;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/team") view=team::TeamPage />
                     <Route path=path!("/audit") view=audit::AuditPage />
+                    <Route path=path!("/quality") view=quality::QualityPage />
                     <Route path=path!("/duplicates") view=duplicates::DuplicatesPage />
                     <Route path=path!("/duplicates/:key") view=duplicates::MergePage />
                 </Routes>

@@ -45,6 +45,16 @@ pub struct TeamQuality {
     pub fields: Vec<FieldQuality>,
 }
 
+/// The report as the page shows it: per team, and the custom field
+/// definitions it names (the server's, which a device may not have pulled yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// Per team, by name, the pool last.
+    pub teams: Vec<TeamQuality>,
+    /// The definitions, for the custom fields' labels.
+    pub custom_fields: CustomFields,
+}
+
 /// The fields worth measuring: who keeps an archive and with whom it is
 /// shared are not facts about the customer, and a kind or a name is always set.
 fn measured(name: FieldName) -> bool {

@@ -18,7 +18,7 @@ test("an admin defines a choice field, a rep fills it offline and filters the li
   await admin.locator("#field-en").fill("Membership tier");
   await admin.locator("#field-kind").selectOption({ label: "单选" });
   await admin.locator("#field-new-choices").fill("金卡 | Gold\n银卡 | Silver");
-  await admin.getByRole("button", { name: "保存" }).click();
+  await admin.getByRole("button", { name: "保存", exact: true }).click();
   await expect(admin.getByRole("status")).toContainText("已保存");
   const row = admin.locator(".field-list li", { hasText: label });
   await expect(row).toContainText("单选");

@@ -23,7 +23,7 @@ test("an admin sets the VIP review cycle and a rep's 'reviewed' moves the next r
   const card = admin.getByTestId("review-rules");
   const setVip = async (days: string) => {
     await admin.locator("#cycle-vip").fill(days);
-    await card.getByRole("button", { name: "保存" }).click();
+    await card.getByRole("button", { name: "保存复核规则" }).click();
   };
   await expect(admin.locator("#cycle-vip")).toHaveValue("90");
   await setVip("3");

@@ -208,3 +208,38 @@ test("a rep typing a colleague's customer is told who keeps it, without seeing i
   await expect(elsewhere).toContainText(`由 ${REPS.carol} 建档`);
   await expect(elsewhere).not.toContainText("卡罗的客户");
 });
+
+test("a manager finds customers in the whole archive, ticks two and hands them to a teammate at once", async (
+  { page, playwright, browser },
+  info,
+) => {
+  test.skip(info.project.name !== "tablet", "the manager's screen");
+  test.setTimeout(90_000);
+  const team = unique("西区", info.project.name);
+  const [keeper, taker, manager] = ["gail", "hugo", "ivan"].map((n) => `${n}${Date.now() % 100_000}`);
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, keeper, "rep", team, PASSWORD, "盖尔");
+  await ensureUser(admin, taker, "rep", team, PASSWORD, "雨果");
+  await ensureUser(admin, manager, "manager", team, PASSWORD, "伊万经理");
+  const gail = await phoneOf(browser, keeper);
+  const prefix = unique("批量", info.project.name);
+  for (const n of ["一", "二", "三"]) await gail.app.createCustomer(`${prefix}${n}`);
+  await gail.app.expectSynced();
+  await gail.context.close();
+
+  await signIn(page, manager, PASSWORD);
+  await page.goto(`${baseUrl()}/customers`);
+  await ready(page);
+  await page.locator("#customer-search").fill(prefix);
+  const found = page.getByTestId("archive-search");
+  await expect(found.locator(".customer-row")).toHaveCount(3);
+  await found.getByRole("checkbox", { name: `${prefix}一` }).check();
+  await found.getByRole("checkbox", { name: `${prefix}二` }).check();
+  await expect(found.getByRole("heading", { name: "转交所选的 2 个客户" })).toBeVisible();
+  await page.locator("#selected-to").selectOption(taker);
+  await page.locator("#selected-reason").fill("重新分配");
+  await found.getByRole("button", { name: "确认移交" }).click();
+  await expect(found.getByRole("status")).toHaveText("已移交 2 个客户。");
+  await expect(found.locator(".customer-row", { hasText: taker })).toHaveCount(2);
+  await expect(found.locator(".customer-row", { hasText: keeper })).toHaveCount(1);
+});

@@ -48,11 +48,15 @@ impl Store {
             if selection.city.is_some() {
                 filters.push("city = $city");
             }
-        } else {
-            filters.push("record::id(id) IN $ids");
         }
+        // Named archives are read by id, not looked for among all.
+        let source = if selection.ids.is_empty() {
+            "customer"
+        } else {
+            "array::map($ids, |$id| type::record('customer', $id))"
+        };
         let sql = format!(
-            "SELECT record::id(id) AS id, version, name FROM customer WHERE {} ORDER BY name LIMIT $limit",
+            "SELECT record::id(id) AS id, version, name FROM {source} WHERE {} ORDER BY name LIMIT $limit",
             filters.join(" AND ")
         );
         let mut response = self

@@ -3,7 +3,7 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Viewer};
-use domain::quality::{TeamQuality, assess};
+use domain::quality::{QualityReport, assess};
 use domain::time::Date;
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ impl Store {
     /// values today's rules refuse. Managers see their team's archives and
     /// the pool's, admins everyone's; archives only shared with them are
     /// another team's to put right.
-    pub async fn data_quality(&self, viewer: &Viewer, today: Date) -> Result<Vec<TeamQuality>, StoreError> {
+    pub async fn data_quality(&self, viewer: &Viewer, today: Date) -> Result<QualityReport, StoreError> {
         if !policy::may_check_quality(viewer) {
             return Err(StoreError::Forbidden("quality.forbidden".into()));
         }
@@ -46,6 +46,7 @@ impl Store {
             archives.push((customer, row.team));
         }
         let definitions = self.custom_fields().await?;
-        Ok(assess(archives.iter().map(|(c, t)| (c, t.as_deref())), &definitions, today))
+        let teams = assess(archives.iter().map(|(c, t)| (c, t.as_deref())), &definitions, today);
+        Ok(QualityReport { teams, custom_fields: definitions })
     }
 }

@@ -74,6 +74,9 @@ pub fn AccountPage() -> impl IntoView {
                                     <a class="button" href="/duplicates">
                                         {texts.duplicates.nav}
                                     </a>
+                                    <a class="button" href="/quality">
+                                        {texts.quality.nav}
+                                    </a>
                                     <a class="button" href="/import">
                                         {texts.import_nav}
                                     </a>

@@ -62,6 +62,11 @@ fn CustomerList() -> impl IntoView {
     let offline = use_offline();
     let filter = RwSignal::new(Filter::default());
     let shown = RwSignal::new(PAGE);
+    // Managers and admins also search the whole archive on the server.
+    let user = crate::auth::use_current_user();
+    let runs_team = move || {
+        user.get().and_then(Result::ok).flatten().is_some_and(|u| domain::policy::may_reassign(&u.viewer()))
+    };
 
     // Tags and cities present in the portfolio, for the filter choices.
     let choices = Memo::new(move |_| {
@@ -223,6 +228,9 @@ fn CustomerList() -> impl IntoView {
                     }
                 />
             </ul>
+            <Show when=runs_team>
+                <super::archive_search::ArchiveSearch text=Signal::derive(move || filter.get().text) />
+            </Show>
             {move || {
                 let (total, drawn) = rows.get().map(|(t, r)| (t, r.len())).unwrap_or_default();
                 (total > drawn).then(|| {

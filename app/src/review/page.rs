@@ -111,7 +111,7 @@ pub fn ReviewRulesCard() -> impl IntoView {
                     Some(Err(text)) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
                     None => ().into_any(),
                 }}
-                <button type="submit" class="button primary" disabled=move || loaded.get().is_none()>{texts.save}</button>
+                <button type="submit" class="button primary" disabled=move || loaded.get().is_none()>{t.save}</button>
             </form>
         </section>
     }

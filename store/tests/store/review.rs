@@ -71,7 +71,7 @@ async fn the_quality_report_finds_archives_a_new_required_field_leaves_failing_i
     };
     world.store.save_custom_fields(&world.viewer("root"), vec![field]).await.unwrap();
 
-    let north = world.store.data_quality(&world.viewer("m"), crate::support::today()).await.unwrap();
+    let north = world.store.data_quality(&world.viewer("m"), crate::support::today()).await.unwrap().teams;
     assert_eq!(north.iter().map(|t| t.team.as_deref()).collect::<Vec<_>>(), vec![Some("north")]);
     assert_eq!(north[0].archives, 2);
     let contract = north[0].fields.iter().find(|f| f.field == "custom.contract_no").unwrap();
@@ -80,7 +80,7 @@ async fn the_quality_report_finds_archives_a_new_required_field_leaves_failing_i
     names.sort();
     assert_eq!(names, ["北区乙", "北区甲"]);
 
-    let all = world.store.data_quality(&world.viewer("root"), crate::support::today()).await.unwrap();
+    let all = world.store.data_quality(&world.viewer("root"), crate::support::today()).await.unwrap().teams;
     assert_eq!(all.iter().map(|t| t.archives).sum::<u32>(), 3);
     let refused = world.store.data_quality(&world.viewer("a"), crate::support::today()).await;
     assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
