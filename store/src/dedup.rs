@@ -420,8 +420,8 @@ fn ordered(a: String, b: String) -> (String, String) {
 }
 
 /// The pairs worth asking the rules about: archives that share a phone, an
-/// email, a name, or in one city a name that sounds the same or is one
-/// character apart. Grouping by keys keeps this linear in the archives: a
+/// email, a name, or in one city a name that sounds the same or (long
+/// names) is one character apart. Grouping by keys keeps this linear in the archives: a
 /// name's "one character apart" keys are itself and itself without each
 /// character (two names one edit apart share one of them).
 fn candidate_pairs(rows: &[KeyRow]) -> BTreeSet<(usize, usize)> {
@@ -436,7 +436,7 @@ fn candidate_pairs(rows: &[KeyRow]) -> BTreeSet<(usize, usize)> {
                 keys.insert(format!("c:{city}|py:{}", row.pinyin));
             }
             let chars: Vec<char> = row.name.chars().collect();
-            if chars.len() >= 2 {
+            if chars.len() >= domain::dedup::MIN_CHARS_FOR_SPELLING {
                 for skip in 0..chars.len() {
                     let shorter: String =
                         chars.iter().enumerate().filter(|(k, _)| *k != skip).map(|(_, c)| c).collect();
@@ -486,6 +486,8 @@ mod tests {
             row("2", "张叁", Some("杭州"), &[]),
             row("3", "李四", None, &["+8613812345678"]),
             row("4", "张三丰", Some("杭州"), &[]),
+            row("7", "杭州华为科技", Some("杭州"), &[]),
+            row("8", "杭州华为科技园", Some("杭州"), &[]),
             row("5", "王五", Some("宁波"), &[]),
             row("6", "张三", Some("宁波"), &[]),
         ];
@@ -493,8 +495,10 @@ mod tests {
             .into_iter()
             .map(|(i, j)| (rows[i].id.as_str(), rows[j].id.as_str()))
             .collect();
-        // Same phone; same-sounding name in a city; one character more; the same name anywhere.
-        assert!(pairs.contains(&("1", "3")) && pairs.contains(&("1", "2")) && pairs.contains(&("1", "4")));
+        // Same phone; same-sounding name in a city; a long name one
+        // character longer (a short one is another person); the same name anywhere.
+        assert!(pairs.contains(&("1", "3")) && pairs.contains(&("1", "2")) && pairs.contains(&("7", "8")));
+        assert!(!pairs.contains(&("1", "4")), "张三 and 张三丰 are two people");
         assert!(pairs.contains(&("1", "6")), "the same name is asked about; the rules decide");
         assert!(!pairs.iter().any(|(a, b)| *a == "5" || *b == "5"), "{pairs:?}");
     }

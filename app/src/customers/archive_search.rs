@@ -5,12 +5,15 @@
 
 use std::collections::BTreeSet;
 
+use domain::archive::{Category, LifecycleStage};
+use domain::ids::UserId;
 use domain::views::{CustomerListItem, CustomerQuery, Selection};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::api::list_customers;
-use crate::i18n::{app_error_message, fill, use_locale, use_texts};
+use super::forms::from_wire;
+use crate::i18n::{Label, app_error_message, fill, use_locale, use_texts};
 use crate::offline::use_offline;
 use crate::team::{handover, list_teams};
 
@@ -64,16 +67,27 @@ pub(super) fn ArchiveSearch(#[prop(into)] text: Signal<String>) -> impl IntoView
                 })
             }
         };
-        let keeper = item.owner.clone().unwrap_or_else(|| t.pool.to_owned());
+        // Words, not wire names: the stage and category as the list shows
+        // them, the keeper by name when this device knows it.
+        let stage = from_wire::<LifecycleStage>(&item.stage).map_or(item.stage.clone(), |s| s.label(locale));
+        let category =
+            from_wire::<Category>(&item.category).map_or(item.category.clone(), |c| c.label(locale));
+        let keeper_id = item.owner.clone().unwrap_or_default();
+        let keeper = match &item.owner {
+            Some(owner) => offline
+                .read(|r| r.name_of(&UserId(owner.clone())).to_owned())
+                .unwrap_or_else(|| owner.clone()),
+            None => t.pool.to_owned(),
+        };
         view! {
-            <li class="customer-row selectable" data-customer=id.clone()>
+            <li class="customer-row selectable" data-customer=id.clone() data-keeper=keeper_id>
                 <label class="row-pick">
                     <input type="checkbox" prop:checked=ticked on:change=toggle aria-label=item.name.clone() />
                 </label>
                 <a href=format!("/customers/{id}")>
                     <span class="row-main"><span class="row-name">{item.name}</span></span>
                     <span class="row-meta">
-                        {format!("{} · {}{} · {keeper}", item.stage, item.category, item.city.map(|c| format!(" · {c}")).unwrap_or_default())}
+                        {format!("{stage} · {category}{} · {keeper}", item.city.map(|c| format!(" · {c}")).unwrap_or_default())}
                     </span>
                 </a>
             </li>

@@ -1,0 +1,37 @@
+import { expect, test } from "../support/fixtures";
+import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
+import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
+
+test("screens", async ({ page, playwright }, info) => {
+  const request = await playwright.request.newContext();
+  const team = unique("样例组", info.project.name);
+  await ensureUser(request, `shot${info.project.name}`, "rep", team, "shot-password-42", "样例代表");
+  await signIn(page, `shot${info.project.name}`, "shot-password-42");
+  const app = new RepApp(page);
+  const record = await app.createCustomer(unique("王小明", info.project.name), "13800138000");
+  await app.editBasics();
+  await page.locator("#edit-category").selectOption("vip");
+  await app.save();
+  await page.getByRole("tab", { name: "基本信息" }).click();
+  await page.screenshot({ path: `/tmp/shot-record-${info.project.name}.png`, fullPage: true });
+  await app.createCustomer(unique("王小红", info.project.name));
+  await app.expectSynced();
+  await page.context().clearCookies();
+  await signIn(page, E2E_USER, E2E_PASSWORD);
+  await page.goto(`${baseUrl()}/quality`);
+  await ready(page);
+  await expect(page.locator(".quality-team").first()).toBeVisible();
+  await page.locator(`.quality-team[data-team="${team}"] tr[data-field=emails]`).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `/tmp/shot-quality-${info.project.name}.png`, fullPage: false });
+  await page.goto(`${baseUrl()}/admin/fields`);
+  await ready(page);
+  await page.getByTestId("review-rules").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `/tmp/shot-rules-${info.project.name}.png` });
+  await page.goto(`${baseUrl()}/customers`);
+  await ready(page);
+  await page.locator("#customer-search").fill("王小");
+  await expect(page.getByTestId("archive-search").locator(".customer-row").first()).toBeVisible();
+  await page.getByTestId("archive-search").getByRole("checkbox").first().check();
+  await page.getByTestId("archive-search").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `/tmp/shot-search-${info.project.name}.png`, fullPage: true });
+});
