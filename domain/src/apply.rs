@@ -10,6 +10,7 @@ use crate::archive::{
     CustomMeta, Customer, FieldMeta, FieldName, FieldValue, Fields, Item, ItemKind, Subject,
 };
 use crate::custom_field::CustomEdit;
+use crate::ids::UserId;
 use crate::merge::{Register, Stamp, WriteOutcome};
 use crate::mutation::{Change, FieldEdit, Mutation};
 use crate::time::Date;
@@ -46,16 +47,25 @@ pub struct Rejection {
     pub code: String,
     /// Per-field errors when the code is `invalid`.
     pub errors: Vec<FieldError>,
+    /// Who has the archive, when a claim came too late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<UserId>,
 }
 
 impl Rejection {
     /// A rejection for `refusal`, with no field errors.
     pub fn new(refusal: Refusal) -> Self {
-        Self { code: refusal.code().into(), errors: Vec::new() }
+        Self { code: refusal.code().into(), errors: Vec::new(), by: None }
     }
 
-    fn invalid(errors: Vec<FieldError>) -> Self {
-        Self { code: Refusal::Invalid.code().into(), errors }
+    /// A rejection for `refusal`, with the error that says why.
+    pub fn because(refusal: Refusal, error: FieldError) -> Self {
+        Self { code: refusal.code().into(), errors: vec![error], by: None }
+    }
+
+    /// A rejection for broken field rules.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        Self { code: Refusal::Invalid.code().into(), errors, by: None }
     }
 
     /// The refusal its code names, if this version knows it.
@@ -96,6 +106,7 @@ pub fn apply(
         (change, Some(existing)) => {
             let mut customer = existing.clone();
             let conflicts = change_existing(&mut customer, change, &stamp, ctx)?;
+            placed(existing, &mut customer, change, ctx.today);
             (customer, conflicts)
         }
     };
@@ -103,6 +114,20 @@ pub fn apply(
     customer.updated_at = mutation.client_time;
     customer.applied_seq.insert(mutation.client, mutation.seq);
     Ok((customer, Applied::Done { conflicts }))
+}
+
+/// Notes where `after` sits when its keeper changed: since when it is
+/// kept, or which pool took it.
+fn placed(before: &Customer, after: &mut Customer, change: &Change, today: Date) {
+    if after.fields.owner == before.fields.owner {
+        return;
+    }
+    after.kept_since = after.fields.owner.is_some().then_some(today);
+    after.pool = match change {
+        _ if after.fields.owner.is_some() => None,
+        Change::Reassign { pool, .. } | Change::Recycle { pool, .. } => pool.clone(),
+        _ => None,
+    };
 }
 
 /// Applies a [`Change::Merge`]: returns the archive merged into (`into`,
@@ -304,6 +329,8 @@ fn create(
         updated_at: mutation.client_time,
         version: ctx.version,
         applied_seq: BTreeMap::new(),
+        pool: None,
+        kept_since: fields.owner.is_some().then_some(ctx.today),
     })
 }
 
@@ -364,10 +391,30 @@ fn change_existing(
                 note(Subject::Custom(edit.key.clone()), write_custom(customer, edit, stamp));
             }
         }
-        Change::Reassign { owner, base, reason } => {
+        Change::Reassign { owner, base, reason, pool } => {
             validate::reason(reason.as_deref()).map_err(|e| Rejection::invalid(vec![e]))?;
+            if owner.is_some() && pool.is_some() {
+                return Err(Rejection::invalid(vec![FieldError::new("pool", "with_owner")]));
+            }
             let edit = FieldEdit { value: FieldValue::Owner(owner.clone()), base: *base };
             note(Subject::Field(FieldName::Owner), write_field(customer, &edit, stamp));
+        }
+        // A claim and a recycle check the keeper as it is now, so they are
+        // written as having seen it: no conflict with the move before them.
+        Change::Claim { .. } => {
+            if let Some(keeper) = &customer.fields.owner {
+                return Err(Rejection { by: Some(keeper.clone()), ..Rejection::new(Refusal::PoolClaimed) });
+            }
+            let edit =
+                FieldEdit { value: FieldValue::Owner(Some(stamp.author.clone())), base: customer.version };
+            write_field(customer, &edit, stamp);
+        }
+        Change::Recycle { keeper, .. } => {
+            if customer.fields.owner.as_ref() != Some(keeper) || customer.deleted() {
+                return Err(Rejection::new(Refusal::PoolMoved));
+            }
+            let edit = FieldEdit { value: FieldValue::Owner(None), base: customer.version };
+            write_field(customer, &edit, stamp);
         }
         Change::AddTag { tag, base } | Change::RemoveTag { tag, base } => {
             let tag = validate::tag(tag).map_err(|e| Rejection::invalid(vec![e]))?;

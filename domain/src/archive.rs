@@ -443,6 +443,14 @@ pub struct Customer {
     /// The last sequence number applied from each client, so a mutation
     /// delivered twice takes effect once.
     pub applied_seq: BTreeMap<ClientId, u64>,
+    /// With no keeper: the team whose pool holds it; none is the company
+    /// pool (see [`crate::pool`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// The server's day its keeper took it (created, claimed, assigned):
+    /// recycle windows never count from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_since: Option<Date>,
 }
 
 impl Customer {

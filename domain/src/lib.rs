@@ -44,6 +44,7 @@ pub mod money;
 pub mod mutation;
 pub mod phone;
 pub mod policy;
+pub mod pool;
 pub mod portfolio;
 pub mod quality;
 pub mod refusal;

@@ -70,6 +70,30 @@ pub enum Change {
         /// Why, in the words of whoever moved it; the audit trail keeps it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// With no new owner: the team whose pool takes it (none: the
+        /// company pool).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+    },
+    /// Takes the archive from the pool for its author, if nobody has it
+    /// yet and the pool's rules allow (see [`crate::pool::check_claim`]).
+    Claim {
+        /// The version the author had seen.
+        base: u64,
+    },
+    /// Sends an archive its keeper neglected back to the pool, by a recycle
+    /// rule; refused if it has another keeper by now or the rule no longer
+    /// holds (see [`crate::pool::recycle_date`]).
+    Recycle {
+        /// The keeper it is taken from.
+        keeper: UserId,
+        /// The team whose pool takes it (none: the company pool).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        /// The rule's place in its pool's list, for the reason shown.
+        rule: u32,
+        /// The version the run had seen.
+        base: u64,
     },
     /// Adds a tag.
     AddTag {

@@ -4,8 +4,10 @@
 //! push, pull, search, export, dashboards); the browser may call it too, but
 //! only to hide what the server would refuse anyway.
 //!
-//! - rep: the archives they keep, and those shared with them (masked);
-//! - manager: every archive kept by their team, and the public pool;
+//! - rep: the archives they keep, those shared with them (masked), and
+//!   those in the pools they may claim from (masked, only to claim);
+//! - manager: every archive kept by their team, their team's pool and the
+//!   company pool;
 //! - admin: everything.
 //!
 //! Sensitive fields (ID number, personal phones, home address detail) are
@@ -72,6 +74,8 @@ pub struct Placement<'a> {
     pub owner: Option<&'a UserId>,
     /// The record keeper's team.
     pub team: Option<&'a str>,
+    /// With no keeper: the team whose pool holds it (none: the company's).
+    pub pool: Option<&'a str>,
     /// Colleagues it is shared with.
     pub shared_with: &'a BTreeSet<UserId>,
 }
@@ -82,6 +86,8 @@ pub struct Placement<'a> {
 pub enum Sight {
     /// Nothing: for this viewer the archive does not exist.
     Hidden,
+    /// In a pool they may claim from: masked, and they may only claim it.
+    Pool,
     /// Everything but the sensitive fields; may edit the rest.
     Masked,
     /// Everything; may reassign, share, delete and merge.
@@ -91,12 +97,34 @@ pub enum Sight {
 /// How much of an archive placed at `place` `viewer` sees.
 pub fn sight(viewer: &Viewer, place: Placement<'_>) -> Sight {
     let same_team = place.team.is_some() && place.team == viewer.team.as_deref();
+    let in_their_pool = place.owner.is_none() && may_claim_from(viewer, place.pool);
     match viewer.role {
         Role::Admin => Sight::Full,
         _ if place.owner == Some(&viewer.user) => Sight::Full,
-        Role::Manager if same_team || place.owner.is_none() => Sight::Full,
+        Role::Manager if same_team || in_their_pool => Sight::Full,
         _ if place.shared_with.contains(&viewer.user) => Sight::Masked,
+        Role::Rep if in_their_pool => Sight::Pool,
         _ => Sight::Hidden,
+    }
+}
+
+/// Whether `viewer` may claim from (and sees) the pool of `team` (none:
+/// the company pool, which everyone may claim from). Admins run every pool.
+pub fn may_claim_from(viewer: &Viewer, team: Option<&str>) -> bool {
+    match team {
+        None => true,
+        Some(team) => viewer.role == Role::Admin || viewer.team.as_deref() == Some(team),
+    }
+}
+
+/// Whether `viewer` may assign archives out of the pool of `team` to
+/// others and set its rules: admins, and a team's managers for their
+/// team's pool (the company pool is the admins').
+pub fn runs_pool(viewer: &Viewer, team: Option<&str>) -> bool {
+    match viewer.role {
+        Role::Admin => true,
+        Role::Manager => team.is_some() && viewer.team.as_deref() == team,
+        Role::Rep => false,
     }
 }
 
@@ -106,17 +134,21 @@ pub fn sight(viewer: &Viewer, place: Placement<'_>) -> Sight {
 pub enum Scope {
     /// Every archive.
     All,
-    /// The team's archives, the public pool, and the viewer's own and shared ones.
+    /// The team's archives, the team's and the company's pools, and the
+    /// viewer's own and shared ones.
     Team {
         /// The team.
         team: String,
         /// The viewer.
         user: UserId,
     },
-    /// The viewer's own archives and those shared with them.
+    /// The viewer's own archives, those shared with them, and those in the
+    /// company pool and their team's.
     Own {
         /// The viewer.
         user: UserId,
+        /// Their team, whose pool they see.
+        team: Option<String>,
     },
 }
 
@@ -125,13 +157,13 @@ pub fn scope(viewer: &Viewer) -> Scope {
     match (viewer.role, &viewer.team) {
         (Role::Admin, _) => Scope::All,
         (Role::Manager, Some(team)) => Scope::Team { team: team.clone(), user: viewer.user.clone() },
-        _ => Scope::Own { user: viewer.user.clone() },
+        _ => Scope::Own { user: viewer.user.clone(), team: viewer.team.clone() },
     }
 }
 
 /// Who, besides admins, sees an archive placed somewhere: its keeper and
 /// the colleagues it is shared with, the keeper's team, and, for an archive
-/// with no keeper, the managers who run the pool.
+/// with no keeper, whoever may claim from its pool.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Audience {
     /// The keeper and the colleagues it is shared with.
@@ -140,6 +172,8 @@ pub struct Audience {
     pub teams: BTreeSet<String>,
     /// It has no keeper.
     pub pool: bool,
+    /// With no keeper: the team whose pool holds it (none: the company's).
+    pub pool_team: Option<String>,
 }
 
 impl Audience {
@@ -149,6 +183,7 @@ impl Audience {
             users: placement.owner.into_iter().chain(placement.shared_with).cloned().collect(),
             teams: placement.team.map(str::to_owned).into_iter().collect(),
             pool: placement.owner.is_none(),
+            pool_team: placement.pool.filter(|_| placement.owner.is_none()).map(str::to_owned),
         }
     }
 }
@@ -159,9 +194,14 @@ pub fn is_told(viewer: &Viewer, audience: &Audience) -> bool {
     match scope(viewer) {
         Scope::All => true,
         Scope::Team { team, user } => {
-            audience.teams.contains(&team) || audience.pool || audience.users.contains(&user)
+            audience.teams.contains(&team)
+                || (audience.pool && may_claim_from(viewer, audience.pool_team.as_deref()))
+                || audience.users.contains(&user)
         }
-        Scope::Own { user } => audience.users.contains(&user),
+        Scope::Own { user, .. } => {
+            audience.users.contains(&user)
+                || (audience.pool && may_claim_from(viewer, audience.pool_team.as_deref()))
+        }
     }
 }
 
@@ -293,6 +333,10 @@ pub fn check_mutation(
     if sight == Sight::Hidden {
         return Err(Rejection::new(Refusal::CustomerNotFound));
     }
+    // From a pool a rep may only claim; what else they may do comes with it.
+    if sight == Sight::Pool && !matches!(mutation.change, Change::Claim { .. }) {
+        return Err(Rejection::new(Refusal::Forbidden));
+    }
     let full = sight == Sight::Full;
     let forbidden = || Err(Rejection::new(Refusal::Forbidden));
     match &mutation.change {
@@ -313,7 +357,18 @@ pub fn check_mutation(
             }
             Ok(())
         }
+        Change::Reassign { owner: None, pool, .. } if full => {
+            if may_claim_from(viewer, pool.as_deref()) {
+                Ok(())
+            } else {
+                forbidden()
+            }
+        }
         Change::Reassign { owner, .. } if full => new_owner_allowed(owner.as_ref()),
+        // Whether it is still free, and the pool's rules, are checked as it applies.
+        Change::Claim { .. } => Ok(()),
+        // Recycles are the server's runs (an admin's, by their role).
+        Change::Recycle { .. } if viewer.role == Role::Admin => Ok(()),
         Change::Merge { edits, .. } if full && merged_from == Some(Sight::Full) => {
             for edit in edits {
                 match &edit.value {
@@ -325,9 +380,11 @@ pub fn check_mutation(
             Ok(())
         }
         Change::Delete { .. } | Change::Restore { .. } if full => Ok(()),
-        Change::Reassign { .. } | Change::Merge { .. } | Change::Delete { .. } | Change::Restore { .. } => {
-            forbidden()
-        }
+        Change::Reassign { .. }
+        | Change::Recycle { .. }
+        | Change::Merge { .. }
+        | Change::Delete { .. }
+        | Change::Restore { .. } => forbidden(),
         Change::AddTag { .. }
         | Change::RemoveTag { .. }
         | Change::SetCustom { .. }
@@ -432,7 +489,7 @@ mod tests {
         team: Option<&'a str>,
         shared: &'a BTreeSet<UserId>,
     ) -> Placement<'a> {
-        Placement { owner, team, shared_with: shared }
+        Placement { owner, team, pool: None, shared_with: shared }
     }
 
     fn team_of(user: &UserId) -> Option<Colleague> {
@@ -507,13 +564,59 @@ mod tests {
         assert_eq!(sight(&viewer("m", Role::Manager, Some("north")), owned_by_a), Sight::Full);
         assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), owned_by_a), Sight::Hidden);
         assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), place(None, None, &none)), Sight::Full);
-        assert_eq!(sight(&viewer("c", Role::Rep, Some("south")), place(None, None, &none)), Sight::Hidden);
+        assert_eq!(sight(&viewer("c", Role::Rep, Some("south")), place(None, None, &none)), Sight::Pool);
         assert_eq!(sight(&viewer("root", Role::Admin, None), owned_by_a), Sight::Full);
     }
 
     #[test]
+    fn a_team_pool_is_seen_by_its_team_and_the_company_pool_by_everyone() {
+        let none = BTreeSet::new();
+        let north_pool = Placement { owner: None, team: None, pool: Some("north"), shared_with: &none };
+        let company_pool = Placement { pool: None, ..north_pool };
+        assert_eq!(sight(&viewer("a", Role::Rep, Some("north")), north_pool), Sight::Pool);
+        assert_eq!(sight(&viewer("c", Role::Rep, Some("south")), north_pool), Sight::Hidden);
+        assert_eq!(sight(&viewer("c", Role::Rep, None), company_pool), Sight::Pool);
+        assert_eq!(sight(&viewer("m", Role::Manager, Some("north")), north_pool), Sight::Full);
+        assert_eq!(sight(&viewer("n", Role::Manager, Some("south")), north_pool), Sight::Hidden);
+        assert!(runs_pool(&viewer("m", Role::Manager, Some("north")), Some("north")));
+        assert!(!runs_pool(&viewer("m", Role::Manager, Some("north")), None));
+        let audience = Audience::of(north_pool);
+        assert!(is_told(&viewer("a", Role::Rep, Some("north")), &audience));
+        assert!(!is_told(&viewer("c", Role::Rep, Some("south")), &audience));
+    }
+
+    #[test]
+    fn from_a_pool_a_rep_may_only_claim() {
+        let rep = viewer("a", Role::Rep, Some("north"));
+        let claim = mutation("a", Change::Claim { base: 1 });
+        assert!(check_mutation(&rep, &claim, Some(Sight::Pool), None, &team_of).is_ok());
+        let edit = mutation("a", Change::AddTag { tag: "好客户".into(), base: 1 });
+        assert_eq!(
+            check_mutation(&rep, &edit, Some(Sight::Pool), None, &team_of).unwrap_err().refusal(),
+            Some(Refusal::Forbidden)
+        );
+        let recycle =
+            mutation("a", Change::Recycle { keeper: UserId("b".into()), pool: None, rule: 0, base: 1 });
+        assert!(check_mutation(&rep, &recycle, Some(Sight::Full), None, &team_of).is_err());
+    }
+
+    #[test]
+    fn a_keeper_releases_only_into_a_pool_they_may_claim_from() {
+        let rep = viewer("a", Role::Rep, Some("north"));
+        let release = |pool: Option<&str>| {
+            mutation("a", Change::Reassign { owner: None, base: 1, reason: None, pool: pool.map(Into::into) })
+        };
+        assert!(check_mutation(&rep, &release(Some("north")), Some(Sight::Full), None, &team_of).is_ok());
+        assert!(check_mutation(&rep, &release(None), Some(Sight::Full), None, &team_of).is_ok());
+        assert!(check_mutation(&rep, &release(Some("south")), Some(Sight::Full), None, &team_of).is_err());
+    }
+
+    #[test]
     fn a_manager_without_a_team_sees_only_their_own() {
-        assert_eq!(scope(&viewer("m", Role::Manager, None)), Scope::Own { user: UserId("m".into()) });
+        assert_eq!(
+            scope(&viewer("m", Role::Manager, None)),
+            Scope::Own { user: UserId("m".into()), team: None }
+        );
     }
 
     #[test]

@@ -72,6 +72,14 @@ refusals! {
     SharedWithUnknown => "shared_with.unknown",
     /// The server lost track of what became of this change.
     SyncUnknownOutcome => "sync.unknown_outcome",
+    /// Someone else claimed the archive first (the rejection names them).
+    PoolClaimed => "pool.claimed",
+    /// A claim the pool's rules do not allow now (the error says which).
+    PoolRules => "pool.rules",
+    /// The archive a recycle was for has another keeper by now, or is gone.
+    PoolMoved => "pool.moved",
+    /// The archive is not due to go back to the pool (any more).
+    PoolNotDue => "pool.not_due",
 }
 
 #[cfg(test)]

@@ -124,6 +124,9 @@ pub struct Refused {
     pub code: String,
     /// Per-field errors when the code is `invalid`.
     pub errors: Vec<FieldError>,
+    /// Who has the archive, when a claim came too late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<UserId>,
 }
 
 /// Sync bookkeeping.
@@ -385,9 +388,10 @@ impl<S: Shelf> Replica<S> {
         // brought, as the server checks them against its own.
         if let Some(writes) = Writes::of(&change) {
             let stored = self.views.get(&customer).map(|c| &c.fields.custom);
-            self.meta.custom_fields.check_writes(writes, stored).map_err(|errors| {
-                RecordError::Refused(Rejection { code: Refusal::Invalid.code().into(), errors })
-            })?;
+            self.meta
+                .custom_fields
+                .check_writes(writes, stored)
+                .map_err(|errors| RecordError::Refused(Rejection::invalid(errors)))?;
         }
         let mut sequencer = self.outbox.sequencer.clone();
         let mutation = sequencer.next(customer, change, now);
@@ -439,9 +443,12 @@ impl<S: Shelf> Replica<S> {
             let mutation = outbox.pending.remove(at);
             match &result.outcome {
                 Outcome::Applied { .. } | Outcome::Conflict { .. } => outbox.sent.push(mutation),
-                Outcome::Rejected { code, errors } => {
-                    refused.push(Refused { mutation, code: code.clone(), errors: errors.clone() })
-                }
+                Outcome::Rejected { code, errors, by } => refused.push(Refused {
+                    mutation,
+                    code: code.clone(),
+                    errors: errors.clone(),
+                    by: by.clone(),
+                }),
             }
         }
         // The server has taken every number up to `last_seq`: anything still
@@ -767,7 +774,9 @@ fn rebased(change: Change, base: u64) -> Change {
         SetCustom { edits } => SetCustom {
             edits: edits.into_iter().map(|e| crate::custom_field::CustomEdit { base, ..e }).collect(),
         },
-        Reassign { owner, reason, .. } => Reassign { owner, base, reason },
+        Reassign { owner, reason, pool, .. } => Reassign { owner, base, reason, pool },
+        Claim { .. } => Claim { base },
+        Recycle { keeper, pool, rule, .. } => Recycle { keeper, pool, rule, base },
         AddTag { tag, .. } => AddTag { tag, base },
         RemoveTag { tag, .. } => RemoveTag { tag, base },
         PutContact { id, contact, .. } => PutContact { id, contact, base },
@@ -969,7 +978,8 @@ mod tests {
         let orphan = replica.outgoing(1);
         server.push(&[]);
         let mut reply = server.push(&orphan);
-        reply.results[0].outcome = Outcome::Rejected { code: "forbidden.edit".into(), errors: vec![] };
+        reply.results[0].outcome =
+            Outcome::Rejected { code: "forbidden.edit".into(), errors: vec![], by: None };
         server.archives.clear();
         replica.acknowledge(&reply).unwrap();
         assert_eq!(replica.refused().len(), 1);

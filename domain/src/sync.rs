@@ -46,6 +46,9 @@ pub enum Outcome {
         code: String,
         /// Per-field errors when the code is `invalid`.
         errors: Vec<FieldError>,
+        /// Who has the archive, when a claim came too late.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<UserId>,
     },
 }
 

@@ -55,7 +55,7 @@ impl Server {
                         self.archives.insert(m.customer, archive);
                         Outcome::Applied { version: self.version }
                     }
-                    Err(r) => Outcome::Rejected { code: r.code, errors: r.errors },
+                    Err(r) => Outcome::Rejected { code: r.code, errors: r.errors, by: r.by },
                 }
             };
             results.push(MutationResult { id: m.id, seq: m.seq, outcome });
