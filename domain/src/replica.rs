@@ -149,6 +149,9 @@ pub struct Meta {
     /// brought them (the defaults until then).
     #[serde(default)]
     pub review_rules: crate::review::ReviewRules,
+    /// Every pool's rules, as the last pull that changed them brought them.
+    #[serde(default)]
+    pub pool_rules: crate::pool::PoolSettings,
 }
 
 /// Why a change could not be recorded. Nothing of it was kept.
@@ -526,6 +529,9 @@ impl<S: Shelf> Replica<S> {
         if let Some(rules) = &page.review_rules {
             meta.review_rules = rules.clone();
         }
+        if let Some(rules) = &page.pool_rules {
+            meta.pool_rules = rules.clone();
+        }
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
         let mut touched: std::collections::BTreeSet<CustomerId> = page
@@ -871,6 +877,7 @@ mod tests {
             names: BTreeMap::from([(li.clone(), "李雷".to_owned())]),
             custom_fields: None,
             review_rules: None,
+            pool_rules: None,
         };
         replica.take_page(&page, 1).unwrap();
         assert_eq!(replica.name_of(&li), "李雷");

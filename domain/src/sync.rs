@@ -125,4 +125,8 @@ pub struct PullPage {
     /// (or on a first pull), so "reviewed" and the quiet list work offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_rules: Option<crate::review::ReviewRules>,
+    /// Every pool's rules, when they changed after the cookie sent, so a
+    /// rep's Today warns of recycles offline with the server's numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_rules: Option<crate::pool::PoolSettings>,
 }

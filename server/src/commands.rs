@@ -92,6 +92,39 @@ pub async fn dedup_sweep(settings: &Settings) -> Result<String, CommandError> {
     ))
 }
 
+/// Sends archives due by the pools' recycle rules on `today` back to their
+/// pools (with `dry_run`, only lists them): one line per archive, then the
+/// figures.
+pub async fn recycle(
+    settings: &Settings,
+    dry_run: bool,
+    today: domain::time::Date,
+) -> Result<String, CommandError> {
+    let store = open(settings).await?;
+    let result = store.recycle(today, dry_run).await;
+    close(store).await;
+    let report = result?;
+    let mut out = String::new();
+    for (what, list) in [("due", &report.due), ("warned", &report.warned)] {
+        for c in list {
+            out.push_str(&format!(
+                "{what} {} {} keeper={} pool={} on={} rule={}\n",
+                c.customer,
+                c.name,
+                c.keeper,
+                c.pool.as_deref().unwrap_or("company"),
+                c.recycle.on,
+                c.recycle.rule + 1
+            ));
+        }
+    }
+    if !dry_run {
+        out.push_str(&format!("recycled={} spared={}\n", report.recycled, report.spared));
+    }
+    out.push_str(&format!("recycle: candidates={} warned={}", report.due.len(), report.warned.len()));
+    Ok(out)
+}
+
 /// Writes everything to `file`.
 pub async fn backup(settings: &Settings, file: &Path) -> Result<String, CommandError> {
     let store = open(settings).await?;

@@ -10,5 +10,6 @@ mod hang_up;
 mod health;
 mod live;
 pub mod pwa;
+mod schedule;
 pub mod startup;
 pub mod telemetry;

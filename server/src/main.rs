@@ -14,6 +14,9 @@ const USAGE: &str = "usage:
   server restore FILE             load FILE into an empty database
   server dedup-sweep              look at every archive for likely duplicates and queue the pairs;
                                   last line: dedup: scanned=N pairs=N seconds=S
+  server pool recycle [--dry-run] [--date YYYY-MM-DD]
+                                  send archives due by the pools' recycle rules back to their pools
+                                  (--dry-run: only list them); last line: recycle: candidates=N warned=N
   server analytics bgnbd FILE     fit the BG/NBD churn model to a CSV of id,frequency,recency,T (weeks)
   server --help
 
@@ -38,6 +41,7 @@ enum Command {
     Restore(PathBuf),
     FitBgNbd(PathBuf),
     DedupSweep,
+    Recycle { dry_run: bool, date: Option<domain::time::Date> },
 }
 
 fn parse(args: &[String]) -> Result<Option<Command>, String> {
@@ -49,6 +53,24 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         ["backup", file] => Ok(Some(Command::Backup(file.into()))),
         ["restore", file] => Ok(Some(Command::Restore(file.into()))),
         ["dedup-sweep"] => Ok(Some(Command::DedupSweep)),
+        ["pool", "recycle", options @ ..] => {
+            let (mut dry_run, mut date) = (false, None);
+            let mut options = options.iter();
+            while let Some(option) = options.next() {
+                match *option {
+                    "--dry-run" => dry_run = true,
+                    "--date" => {
+                        let raw = options.next().ok_or("'--date' takes a date, YYYY-MM-DD")?;
+                        let parsed = domain::time::Date::parse_field(raw, "date")
+                            .map_err(|_| format!("'{raw}' is not a date; write YYYY-MM-DD"))?;
+                        date = Some(parsed);
+                    }
+                    other => return Err(format!("'pool recycle' does not take '{other}'")),
+                }
+            }
+            Ok(Some(Command::Recycle { dry_run, date }))
+        }
+        ["pool", ..] => Err("'pool' takes: recycle [--dry-run] [--date YYYY-MM-DD]".into()),
         ["analytics", "bgnbd", file] => Ok(Some(Command::FitBgNbd(file.into()))),
         ["analytics", ..] => Err("'analytics' takes: bgnbd FILE".into()),
         [command @ ("create-admin" | "backup" | "restore"), ..] => {
@@ -140,6 +162,15 @@ fn main() -> ExitCode {
             Command::Restore(file) => refused(commands::restore(&settings, file).await),
             Command::FitBgNbd(_) => Ok(None),
             // Its figures are the last line as they are, for scripts to read.
+            Command::Recycle { dry_run, date } => {
+                match commands::recycle(&settings, *dry_run, date.unwrap_or_else(store::today)).await {
+                    Ok(lines) => {
+                        println!("{lines}");
+                        Ok(None)
+                    }
+                    Err(error) => Err((error.to_string(), error.exit_code())),
+                }
+            }
             Command::DedupSweep => match commands::dedup_sweep(&settings).await {
                 Ok(line) => {
                     println!("{line}");

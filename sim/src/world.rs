@@ -353,7 +353,12 @@ impl World {
                 self.record(
                     d,
                     id,
-                    Change::Reassign { owner: Some(user_id(to % USERS.len())), base, reason: None },
+                    Change::Reassign {
+                        pool: None,
+                        owner: Some(user_id(to % USERS.len())),
+                        base,
+                        reason: None,
+                    },
                     None,
                     "reassign",
                 );

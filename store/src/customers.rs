@@ -20,6 +20,8 @@ struct ListRow {
     city: Option<String>,
     owner: Option<String>,
     team: Option<String>,
+    #[serde(default)]
+    pool: Option<String>,
     shared_with: Vec<String>,
     version: i64,
     conflicted: bool,
@@ -29,8 +31,12 @@ struct ListRow {
 pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
     match scope {
         Scope::All => "true",
-        Scope::Team { .. } => "(team = $team OR owner = NONE OR owner = $user OR shared_with CONTAINS $user)",
-        Scope::Own { .. } => "(owner = $user OR shared_with CONTAINS $user)",
+        Scope::Team { .. } => {
+            "(team = $team OR (owner = NONE AND (pool = NONE OR pool = $team)) OR owner = $user OR shared_with CONTAINS $user)"
+        }
+        Scope::Own { .. } => {
+            "(owner = $user OR shared_with CONTAINS $user OR (owner = NONE AND (pool = NONE OR pool = $team)))"
+        }
     }
 }
 
@@ -42,7 +48,9 @@ pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
 pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
     match scope {
         Scope::All => "true",
-        Scope::Team { .. } => "(team = $team OR owner = NONE OR owner = $user)",
+        Scope::Team { .. } => {
+            "(team = $team OR (owner = NONE AND (pool = NONE OR pool = $team)) OR owner = $user)"
+        }
         Scope::Own { .. } => "owner = $user",
     }
 }
@@ -90,12 +98,12 @@ impl Store {
             filters.push("city = $city");
         }
         let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
-        const COLUMNS: &str = "record::id(id) AS id, name, initials, stage, category, city, owner, team, shared_with, version, conflicted";
+        const COLUMNS: &str = "record::id(id) AS id, name, initials, stage, category, city, owner, team, pool, shared_with, version, conflicted";
         // Through the index: only archives holding one of the chosen keys
         // are read, then held to the same filters as a full read.
         let source = match &narrowing {
             Some(keys) => format!(
-                "(SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, shared_with, version, conflicted, deleted
+                "(SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, pool, shared_with, version, conflicted, deleted
                   FROM customer WHERE {})",
                 (0..keys.len()).map(|i| format!("search_keys CONTAINS $n{i}")).collect::<Vec<_>>().join(" OR ")
             ),
@@ -126,8 +134,12 @@ impl Store {
             .filter(|row| {
                 let owner = row.owner.clone().map(domain::ids::UserId);
                 let shared = row.shared_with.iter().cloned().map(domain::ids::UserId).collect();
-                let place =
-                    Placement { owner: owner.as_ref(), team: row.team.as_deref(), shared_with: &shared };
+                let place = Placement {
+                    owner: owner.as_ref(),
+                    team: row.team.as_deref(),
+                    pool: row.pool.as_deref(),
+                    shared_with: &shared,
+                };
                 policy::sight(viewer, place) != Sight::Hidden
             })
             .map(|row| CustomerListItem {

@@ -21,6 +21,7 @@ mod inspect;
 mod legacy;
 mod lock;
 mod migrations;
+mod pool;
 mod quality;
 mod query;
 mod review;
@@ -46,6 +47,7 @@ pub use handover::MAX_HANDOVER;
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
+pub use pool::{JobTurn, RecycleCandidate, RecycleReport};
 pub use sync::{
     MAX_BATCH, MAX_PULL_PAGE, MutationResult, Notice, Outcome, PullPage, Pulled, PushGroups, PushReply,
     wire_name,

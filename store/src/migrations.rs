@@ -133,6 +133,31 @@ const MIGRATIONS: &[Migration] = &[
         REMOVE TABLE dedup_key;
     "#,
     },
+    // Pools (`store/src/pool.rs`): which pool an archive without a keeper
+    // sits in (none: the company's), and every move in or out of a pool,
+    // which the claim rules count. Archives in the pool so far stay in the
+    // company pool.
+    Migration {
+        version: 10,
+        name: "pools",
+        sql: r#"
+        DEFINE FIELD pool ON customer TYPE option<string>;
+        DEFINE FIELD pool ON revocation TYPE option<string>;
+        DEFINE TABLE pool_move SCHEMAFULL;
+        DEFINE FIELD customer ON pool_move TYPE string;
+        DEFINE FIELD user ON pool_move TYPE string;
+        DEFINE FIELD kind ON pool_move TYPE string ASSERT $value IN ['claim', 'release', 'recycle', 'assign'];
+        DEFINE FIELD day ON pool_move TYPE string;
+        DEFINE FIELD version ON pool_move TYPE int;
+        DEFINE INDEX pool_move_user_day ON pool_move FIELDS user, day;
+        DEFINE INDEX pool_move_customer ON pool_move FIELDS customer;
+        DEFINE TABLE job SCHEMAFULL;
+        DEFINE FIELD holder ON job TYPE option<string>;
+        DEFINE FIELD lease_until ON job TYPE int;
+        DEFINE FIELD last_done ON job TYPE option<string>;
+        DEFINE FIELD last_report ON job TYPE option<string>;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

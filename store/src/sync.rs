@@ -22,8 +22,8 @@ use serde::Deserialize;
 pub use domain::archive::wire_name;
 pub use domain::sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub(crate) use pull::{PullRow, seen_by};
-pub(crate) use push::PushQueue;
 pub use push::{Notice, PushGroups};
+pub(crate) use push::{PushQueue, retryable};
 pub(crate) use rows::{customer_row, placement as placement_of};
 
 /// The sync counter: the last version given out, in this life of the database.

@@ -42,7 +42,7 @@ pub(super) fn ReassignForm(
             return failure.set(Some(field_error_message(locale, &error)));
         }
         let owner = Some(target).filter(|t| !t.is_empty()).map(UserId);
-        let change = Change::Reassign { owner, base: offline.base(&customer), reason: Some(why) };
+        let change = Change::Reassign { owner, base: offline.base(&customer), reason: Some(why), pool: None };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),

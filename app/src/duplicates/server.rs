@@ -60,7 +60,7 @@ pub(super) async fn merge(key: String, keep: String, edits: Vec<FieldEdit>) -> R
     let change = Change::Merge { from: from.id, base: into.version, edits };
     let mutation = client.next(into.id, change, Timestamp(store::now_millis()));
     let reply = answer(state.store.push(&viewer, client.client, &[mutation], store::today()).await)?;
-    if let Some(store::Outcome::Rejected { code, errors }) =
+    if let Some(store::Outcome::Rejected { code, errors, .. }) =
         reply.results.into_iter().next().map(|r| r.outcome)
     {
         return Err(if errors.is_empty() {

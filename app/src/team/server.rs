@@ -58,7 +58,12 @@ pub(super) async fn handover(
     let mutations: Vec<_> = selected
         .iter()
         .map(|(id, version)| {
-            let change = Change::Reassign { owner: to.clone(), base: *version, reason: Some(reason.clone()) };
+            let change = Change::Reassign {
+                pool: None,
+                owner: to.clone(),
+                base: *version,
+                reason: Some(reason.clone()),
+            };
             client.next(*id, change, now)
         })
         .collect();

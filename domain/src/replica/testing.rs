@@ -89,6 +89,7 @@ impl Server {
             head: self.version,
             custom_fields: None,
             review_rules: None,
+            pool_rules: None,
             names: Default::default(),
         }
     }

@@ -46,6 +46,8 @@ struct RevokedRow {
     users: Vec<String>,
     teams: Vec<String>,
     from_pool: bool,
+    #[serde(default)]
+    pool: Option<String>,
     version: i64,
 }
 
@@ -113,7 +115,7 @@ async fn commits_of_others(
     let mut response = db
         .query(
             "SELECT doc, team, version FROM customer WHERE version > $from AND version <= $to;
-             SELECT users, teams, from_pool, version FROM revocation WHERE version > $from AND version <= $to;",
+             SELECT users, teams, from_pool, pool, version FROM revocation WHERE version > $from AND version <= $to;",
         )
         .bind(("from", from as i64))
         .bind(("to", current as i64))
@@ -137,6 +139,7 @@ async fn commits_of_others(
             users: row.users.into_iter().map(UserId).collect(),
             teams: row.teams.into_iter().collect(),
             pool: row.from_pool,
+            pool_team: row.pool,
         });
     }
     Ok((!audiences.is_empty()).then_some(Notice { version: current, audiences }))

@@ -12,6 +12,7 @@ use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
 use crate::customers::scope_filter;
+use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
 use crate::{Store, StoreError};
@@ -31,8 +32,12 @@ impl Store {
         let scope_sql = scope_filter(&scope);
         let revocation_sql = match scope {
             Scope::All => "false",
-            Scope::Team { .. } => "(teams CONTAINS $team OR from_pool = true OR users CONTAINS $user)",
-            Scope::Own { .. } => "users CONTAINS $user",
+            Scope::Team { .. } => {
+                "(users CONTAINS $user OR teams CONTAINS $team OR (from_pool = true AND (pool = NONE OR pool = $team)))"
+            }
+            Scope::Own { .. } => {
+                "(users CONTAINS $user OR (from_pool = true AND (pool = NONE OR pool = $team)))"
+            }
         };
         let parsed = cookie.filter(|c| !c.is_empty()).map(Cookie::parse);
         let since = parsed.as_ref().and_then(|p| p.as_ref().map(|c| c.version)).unwrap_or(0);
@@ -46,6 +51,7 @@ impl Store {
                  SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
                  {READ_CUSTOM_FIELDS};
                  {READ_REVIEW_RULES};
+                 {READ_POOL_SETTINGS};
                  COMMIT TRANSACTION;"
             ))
             .bind(("since", since as i64))
@@ -60,6 +66,7 @@ impl Store {
         let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
         let definitions: Option<SettingRow> = take_one(&mut response, 4)?;
         let review: Option<SettingRow> = take_one(&mut response, 5)?;
+        let pools: Option<SettingRow> = take_one(&mut response, 6)?;
         // The database's life and what the viewer may see: when either
         // changes (a restore; a new role or team), the device starts over.
         let epoch = format!("{}~{}", counter.epoch, policy::scope_stamp(viewer));
@@ -132,7 +139,7 @@ impl Store {
                     changes.push((version, Pulled::Delete { id: customer.id, version }))
                 }
                 sight => {
-                    let masked = sight == Sight::Masked;
+                    let masked = sight < Sight::Full;
                     if masked {
                         policy::mask(&mut customer);
                     }
@@ -175,6 +182,7 @@ impl Store {
                 .filter(|r| r.version as u64 > since)
                 .map(|r| r.review_rules())
                 .transpose()?,
+            pool_rules: pools.filter(|r| r.version as u64 > since).map(|r| r.pool_settings()).transpose()?,
         })
     }
 
@@ -216,7 +224,7 @@ pub(crate) fn seen_by(viewer: &Viewer, row: &PullRow) -> Result<Option<(Customer
     match sight {
         Sight::Hidden => Ok(None),
         _ if customer.deleted() => Ok(None),
-        Sight::Masked => {
+        Sight::Pool | Sight::Masked => {
             policy::mask(&mut customer);
             Ok(Some((customer, sight)))
         }

@@ -17,7 +17,8 @@ use domain::apply::{Applied, ApplyContext, Rejection, apply, apply_merge, server
 use domain::archive::Customer;
 use domain::custom_field::{CustomFields, Writes};
 use domain::ids::{ClientId, CustomerId, UserId};
-use domain::policy::{self, Audience, Colleague, Viewer};
+use domain::policy::{self, Audience, Colleague, Role, Viewer};
+use domain::pool::PoolSettings;
 use domain::time::Date;
 use domain::{Change, Mutation};
 use serde::Deserialize;
@@ -28,13 +29,14 @@ use super::rows::{
 };
 use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
+use crate::pool::{Holdings, READ_POOL_SETTINGS};
 use crate::query::{take_all, take_one, without_nulls};
 use crate::{Store, StoreError};
 
 /// How often a push starts again after losing a race before giving up.
 const MAX_ATTEMPTS: u32 = 50;
 
-pub(super) fn retryable(error: &surrealdb::Error) -> bool {
+pub(crate) fn retryable(error: &surrealdb::Error) -> bool {
     let text = error.to_string();
     text.contains("crm:stale") || text.contains("can be retried") || text.contains("already exists")
 }
@@ -323,7 +325,9 @@ impl Store {
         // The ids are formatted UUIDs (hex and dashes), so naming them in the
         // query text is safe, and lets the engine fetch each record by key.
         let targets: Vec<String> = ids.iter().map(|id| format!("type::record('customer', '{id}')")).collect();
-        let mut text = format!("SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n");
+        let mut text = format!(
+            "SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n{READ_POOL_SETTINGS};\n"
+        );
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
         for n in 0..group.len() {
             text.push_str(&format!(
@@ -343,11 +347,13 @@ impl Store {
         let counter: CounterRow = take_one(&mut response, 0)?.ok_or(StoreError::Other)?;
         let definitions: Option<SettingRow> = take_one(&mut response, 1)?;
         let definitions = definitions.map_or_else(|| Ok(CustomFields::default()), |d| d.custom_fields())?;
-        let docs: Vec<DocRow> = take_all(&mut response, 2)?;
+        let pools: Option<SettingRow> = take_one(&mut response, 2)?;
+        let pools = pools.map_or_else(|| Ok(PoolSettings::default()), |p| p.pool_settings())?;
+        let docs: Vec<DocRow> = take_all(&mut response, 3)?;
         let mut seen = Vec::with_capacity(group.len());
         for (n, push) in group.iter().enumerate() {
-            let client_row: Option<ClientRow> = take_one(&mut response, 3 + 2 * n)?;
-            let logged: Vec<LoggedRow> = take_all(&mut response, 4 + 2 * n)?;
+            let client_row: Option<ClientRow> = take_one(&mut response, 4 + 2 * n)?;
+            let logged: Vec<LoggedRow> = take_all(&mut response, 5 + 2 * n)?;
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
@@ -368,6 +374,15 @@ impl Store {
 
         let checking = std::time::Instant::now();
         let colleagues = self.colleagues().await?;
+        // Read after the counter: if another server commits in between, the
+        // counter check at commit sends this attempt round again.
+        let claims: Vec<(UserId, CustomerId)> = group
+            .iter()
+            .flat_map(|p| p.mutations.iter())
+            .filter(|m| matches!(m.change, Change::Claim { .. }))
+            .map(|m| (m.author.clone(), m.customer))
+            .collect();
+        let mut holdings = self.holdings(&claims, group[0].today).await?;
         let mut archives: HashMap<CustomerId, Loaded> = HashMap::new();
         for doc in docs {
             let customer: Customer = serde_json::from_str(&doc.doc).map_err(|error| {
@@ -400,6 +415,8 @@ impl Store {
                 version,
                 &colleagues,
                 &definitions,
+                &pools,
+                &mut holdings,
                 push.today,
             );
             version = plan.version;
@@ -447,6 +464,7 @@ impl Store {
                  INSERT INTO summary array::map($summaries, |$r| object::extend($r.row, { id: $r.key }));
                  INSERT INTO mutation $mutations;
                  INSERT INTO audit $audit;
+                 INSERT INTO pool_move $pool_moves;
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
                  FOR $r IN $closed { UPDATE type::record('conflict', $r.key) SET open = false, closed_version = $r.version, closed_by = $r.by; };
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
@@ -463,6 +481,7 @@ impl Store {
             .bind(("opened", Value::Array(rows.opened)))
             .bind(("closed", Value::Array(rows.closed)))
             .bind(("revocations", Value::Array(rows.revocations)))
+            .bind(("pool_moves", Value::Array(rows.pool_moves)))
             .await
             .and_then(crate::error::explain);
         tracing::debug!(
@@ -540,6 +559,7 @@ struct Rows {
     opened: Vec<Value>,
     closed: Vec<Value>,
     revocations: Vec<Value>,
+    pool_moves: Vec<Value>,
 }
 
 impl Rows {
@@ -575,6 +595,7 @@ impl Rows {
         self.opened.extend(later.opened);
         self.closed.extend(later.closed);
         self.revocations.extend(later.revocations);
+        self.pool_moves.extend(later.pool_moves);
     }
 }
 
@@ -602,6 +623,8 @@ fn plan(
     version: u64,
     colleagues: &HashMap<UserId, Colleague>,
     definitions: &CustomFields,
+    pools: &PoolSettings,
+    holdings: &mut HashMap<UserId, Holdings>,
     today: Date,
 ) -> Plan {
     let colleague = |user: &UserId| colleagues.get(user).cloned();
@@ -615,12 +638,14 @@ fn plan(
     let mut revocations = Vec::new();
     let mut opened = Vec::new();
     let mut closed = Vec::new();
+    let mut pool_moves = Vec::new();
     let mut touched: Vec<CustomerId> = Vec::new();
     for mutation in mutations {
         if mutation.seq <= last_seq {
             let outcome = logged.get(&mutation.seq).cloned().unwrap_or_else(|| Outcome::Rejected {
                 code: domain::Refusal::SyncUnknownOutcome.code().into(),
                 errors: Vec::new(),
+                by: None,
             });
             results.push(MutationResult { id: mutation.id, seq: mutation.seq, outcome });
             continue;
@@ -632,7 +657,7 @@ fn plan(
             if let Some(writes) = Writes::of(&mutation.change) {
                 definitions
                     .check_writes(writes, current.map(|c| &c.fields.custom))
-                    .map_err(|errors| Rejection { code: domain::Refusal::Invalid.code().into(), errors })?;
+                    .map_err(Rejection::invalid)?;
             }
             let sight_of = |c: &Customer| policy::sight(viewer, placement(c, team_of(c).as_deref()));
             let from = match &mutation.change {
@@ -640,6 +665,17 @@ fn plan(
                 _ => None,
             };
             policy::check_mutation(viewer, mutation, current.map(sight_of), from.map(sight_of), &colleague)?;
+            if let Some(current) = current {
+                check_pool_rules(
+                    viewer,
+                    mutation,
+                    current,
+                    team_of(current).as_deref(),
+                    pools,
+                    holdings,
+                    today,
+                )?;
+            }
             match (&mutation.change, current, from) {
                 (Change::Merge { .. }, Some(into), Some(from)) => {
                     let (merged, gone, applied) = apply_merge(into, from, mutation, &ctx)?;
@@ -653,7 +689,9 @@ fn plan(
             }
         })();
         let outcome = match result {
-            Err(rejection) => Outcome::Rejected { code: rejection.code, errors: rejection.errors },
+            Err(rejection) => {
+                Outcome::Rejected { code: rejection.code, errors: rejection.errors, by: rejection.by }
+            }
             Ok((_, Applied::Duplicate)) => Outcome::Applied { version },
             Ok((archives, Applied::Done { conflicts })) => {
                 version += 1;
@@ -664,6 +702,12 @@ fn plan(
                     let before = entry.current.take();
                     let team = team_of(&after);
                     audit_rows(mutation, before.as_ref(), &after, team.as_deref(), &mut audit);
+                    if let Some(before) = &before {
+                        pool_moves.extend(pool_move_rows(mutation, before, &after, version, today));
+                        if matches!(mutation.change, Change::Claim { .. }) {
+                            holdings.entry(mutation.author.clone()).or_default().claimed(&after);
+                        }
+                    }
                     if let Some(before) = &before {
                         let before_team = team_of(before);
                         revocations.extend(revocation_row(
@@ -746,8 +790,71 @@ fn plan(
             opened,
             closed,
             revocations,
+            pool_moves,
         },
     }
+}
+
+/// The pool's rules for a claim by a rep (managers and admins run pools,
+/// so their claims are not capped), and for a recycle: still due today.
+fn check_pool_rules(
+    viewer: &Viewer,
+    mutation: &Mutation,
+    current: &Customer,
+    keeper_team: Option<&str>,
+    pools: &PoolSettings,
+    holdings: &HashMap<UserId, Holdings>,
+    today: Date,
+) -> Result<(), Rejection> {
+    match &mutation.change {
+        Change::Claim { .. } if viewer.role == Role::Rep && current.fields.owner.is_none() => {
+            let rules = pools.rules(current.pool.as_deref());
+            let facts = holdings.get(&viewer.user).map(|h| h.facts(&rules, current)).unwrap_or_default();
+            domain::pool::check_claim(&rules, &facts, current, today)
+                .map_err(|refusal| Rejection::because(domain::Refusal::PoolRules, refusal.error()))
+        }
+        Change::Recycle { keeper, .. } if current.fields.owner.as_ref() == Some(keeper) => {
+            let due = domain::pool::recycle_date(&pools.rules(keeper_team), current)
+                .is_some_and(|r| r.is_due(today));
+            if due { Ok(()) } else { Err(Rejection::new(domain::Refusal::PoolNotDue)) }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Rows for `pool_move` when a change moved an archive between a keeper
+/// and a pool: who lost it and how, who took it and how.
+fn pool_move_rows(
+    mutation: &Mutation,
+    before: &Customer,
+    after: &Customer,
+    version: u64,
+    today: Date,
+) -> Vec<Value> {
+    let (was, now) = (before.fields.owner.as_ref(), after.fields.owner.as_ref());
+    if was == now {
+        return Vec::new();
+    }
+    let row = |user: &UserId, kind: &str| {
+        json!({
+            "customer": after.id.to_string(), "user": user.0, "kind": kind,
+            "day": today.to_string(), "version": version,
+        })
+    };
+    let mut rows = Vec::new();
+    if let Some(was) = was {
+        let kind = match mutation.change {
+            Change::Recycle { .. } => "recycle",
+            _ if now.is_none() => "release",
+            _ => "assign",
+        };
+        rows.push(row(was, kind));
+    }
+    if let Some(now) = now {
+        let kind = if matches!(mutation.change, Change::Claim { .. }) { "claim" } else { "assign" };
+        rows.push(row(now, kind));
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -820,6 +927,8 @@ mod tests {
             40,
             &colleagues(),
             &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
             today(),
         );
 
@@ -858,6 +967,8 @@ mod tests {
             7,
             &colleagues(),
             &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
             today(),
         );
         assert_eq!(first.version, 8);
@@ -871,6 +982,8 @@ mod tests {
             first.version,
             &colleagues(),
             &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
             today(),
         );
         assert_eq!(second.reply.results[0].outcome, Outcome::Applied { version: 9 });
@@ -902,6 +1015,8 @@ mod tests {
             0,
             &colleagues(),
             &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
             today(),
         );
         let logged: HashMap<u64, Outcome> =
@@ -917,6 +1032,8 @@ mod tests {
             first.version,
             &colleagues(),
             &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
             today(),
         );
         assert_eq!(retried.reply, first.reply, "the same answer as the first time");

@@ -15,7 +15,12 @@ use crate::query::without_nulls;
 
 /// The placement of an archive: its keeper's team is looked up at write time.
 pub(crate) fn placement<'a>(customer: &'a Customer, team: Option<&'a str>) -> Placement<'a> {
-    Placement { owner: customer.fields.owner.as_ref(), team, shared_with: &customer.fields.shared_with }
+    Placement {
+        owner: customer.fields.owner.as_ref(),
+        team,
+        pool: customer.pool.as_deref(),
+        shared_with: &customer.fields.shared_with,
+    }
 }
 
 pub(super) fn json_string<T: Serialize>(value: &T) -> String {
@@ -44,6 +49,7 @@ pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "version": customer.version,
         "owner": customer.fields.owner.as_ref().map(|u| u.0.clone()),
         "team": team,
+        "pool": customer.pool.as_deref().filter(|_| customer.fields.owner.is_none()),
         "shared_with": customer.fields.shared_with.iter().map(|u| u.0.clone()).collect::<Vec<_>>(),
         "deleted": customer.deleted(),
         "conflicted": customer.has_conflicts(),
@@ -265,8 +271,12 @@ pub(super) fn revocation_row(
     let (old, new) = (audience(before, before_team), audience(after, team));
     let users: Vec<&str> = old.users.difference(&new.users).map(|u| u.0.as_str()).collect();
     let teams: Vec<&String> = old.teams.difference(&new.teams).collect();
-    let from_pool = old.pool && !new.pool;
+    // Out of one pool and into another counts as leaving the first.
+    let from_pool = old.pool && (!new.pool || old.pool_team != new.pool_team);
     (!users.is_empty() || !teams.is_empty() || from_pool).then(|| {
-        json!({ "customer": after.id.to_string(), "version": after.version, "users": users, "teams": teams, "from_pool": from_pool })
+        without_nulls(json!({
+            "customer": after.id.to_string(), "version": after.version, "users": users, "teams": teams,
+            "from_pool": from_pool, "pool": old.pool_team.filter(|_| from_pool),
+        }))
     })
 }

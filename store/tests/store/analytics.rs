@@ -54,7 +54,11 @@ async fn the_summaries_kept_by_pushes_equal_a_recomputation_from_the_archives() 
     world.push_one("a", first, Change::PutInteraction { id: ItemId::new(), interaction: visit, base }).await;
     let base = world.version(second).await;
     let moved = world
-        .push_one("root", second, Change::Reassign { owner: Some(UserId("a".into())), base, reason: None })
+        .push_one(
+            "root",
+            second,
+            Change::Reassign { pool: None, owner: Some(UserId("a".into())), base, reason: None },
+        )
         .await;
     assert!(matches!(moved, Outcome::Applied { .. }), "{moved:?}");
     let base = world.version(second).await;

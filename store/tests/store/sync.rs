@@ -97,7 +97,7 @@ async fn a_rejected_mutation_does_not_block_the_ones_after_it() {
     let batch =
         vec![world.mutation("a", id, region(&too_long, base)), world.mutation("a", id, region("西南", base))];
     let reply = world.push("a", &batch).await;
-    let Outcome::Rejected { code, errors } = &reply.results[0].outcome else { panic!("{reply:?}") };
+    let Outcome::Rejected { code, errors, .. } = &reply.results[0].outcome else { panic!("{reply:?}") };
     assert_eq!(code, "invalid");
     assert_eq!(errors[0].code, "region.too_long");
     assert!(matches!(reply.results[1].outcome, Outcome::Applied { .. }));
@@ -179,7 +179,11 @@ async fn a_reassigned_archive_leaves_the_old_keeper_as_a_tombstone() {
 
     let base = world.version(id).await;
     let outcome = world
-        .push_one("m", id, Change::Reassign { owner: Some(UserId("b".into())), base, reason: None })
+        .push_one(
+            "m",
+            id,
+            Change::Reassign { pool: None, owner: Some(UserId("b".into())), base, reason: None },
+        )
         .await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
 

@@ -1,0 +1,97 @@
+//! Work the server does by itself: daily jobs (the pools' recycle run, and
+//! whatever joins it), each run once a day by one server among several.
+//!
+//! Every few minutes each server asks the store for a job's turn. The
+//! store's lease picks one server; the day it last finished is kept, so a
+//! restart does not run a day twice, and a server that was down at the
+//! hour catches up at its next look, the same day.
+
+use std::time::Duration;
+
+use domain::time::{Date, Timestamp};
+use store::{JobTurn, Store, StoreError};
+
+/// How often a server looks for due jobs.
+const TICK: Duration = Duration::from_secs(5 * 60);
+/// The first look, a moment after start.
+const FIRST_LOOK: Duration = Duration::from_secs(20);
+/// How long a lease lasts: longer than any run, so a live runner keeps it;
+/// a runner that died frees the job this long after it took it.
+const LEASE_MS: i64 = 30 * 60 * 1000;
+
+/// A job run once a day from an hour on (China Standard Time).
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    /// The pools' recycle run.
+    Recycle,
+}
+
+impl Job {
+    const ALL: [Job; 1] = [Job::Recycle];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Recycle => "pool.recycle",
+        }
+    }
+
+    /// From which hour of the day it runs: at night, before reps start.
+    fn from_hour(self) -> i64 {
+        match self {
+            Self::Recycle => 2,
+        }
+    }
+
+    async fn run(self, store: &Store, today: Date) -> Result<String, StoreError> {
+        match self {
+            Self::Recycle => {
+                let report = store.recycle(today, false).await?;
+                Ok(format!(
+                    "recycle: candidates={} warned={} recycled={}",
+                    report.due.len(),
+                    report.warned.len(),
+                    report.recycled
+                ))
+            }
+        }
+    }
+}
+
+/// Starts looking for due jobs; the task ends when the returned handle is aborted.
+pub fn start(store: Store) -> tokio::task::JoinHandle<()> {
+    // Names this process to the lease; a restart is another holder.
+    let holder = uuid::Uuid::now_v7().to_string();
+    tokio::spawn(async move {
+        tokio::time::sleep(FIRST_LOOK).await;
+        loop {
+            let now = store::now_millis();
+            let hour = (now.div_euclid(3_600_000) + 8).rem_euclid(24);
+            let today = Timestamp(now).date_cst();
+            for job in Job::ALL.into_iter().filter(|job| hour >= job.from_hour()) {
+                look(&store, job, &holder, today).await;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+    })
+}
+
+async fn look(store: &Store, job: Job, holder: &str, today: Date) {
+    match store.take_job(job.name(), holder, LEASE_MS, today).await {
+        Ok(JobTurn::Run) => {}
+        Ok(JobTurn::Busy | JobTurn::DoneToday) => return,
+        Err(error) => {
+            tracing::warn!(%error, job = job.name(), "cannot take a job's turn");
+            return;
+        }
+    }
+    match job.run(store, today).await {
+        Ok(report) => {
+            tracing::info!(job = job.name(), %report, "job done");
+            if let Err(error) = store.finish_job(job.name(), holder, today, &report).await {
+                tracing::warn!(%error, job = job.name(), "cannot record a finished job");
+            }
+        }
+        // Not marked done: the next look (here or elsewhere) tries again.
+        Err(error) => tracing::error!(%error, job = job.name(), "job failed"),
+    }
+}
