@@ -124,7 +124,9 @@ fn placed(before: &Customer, after: &mut Customer, change: &Change, today: Date)
     }
     after.kept_since = after.fields.owner.is_some().then_some(today);
     after.pool = match change {
-        _ if after.fields.owner.is_some() => None,
+        // Kept now: the pool it was taken from stays noted, so a claim that
+        // comes too late is told who took it.
+        _ if after.fields.owner.is_some() => before.pool.clone(),
         Change::Reassign { pool, .. } | Change::Recycle { pool, .. } => pool.clone(),
         _ => None,
     };

@@ -443,8 +443,8 @@ pub struct Customer {
     /// The last sequence number applied from each client, so a mutation
     /// delivered twice takes effect once.
     pub applied_seq: BTreeMap<ClientId, u64>,
-    /// With no keeper: the team whose pool holds it; none is the company
-    /// pool (see [`crate::pool`]).
+    /// With no keeper: the team whose pool holds it, none being the company
+    /// pool (see [`crate::pool`]); with a keeper, the pool it was last in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
     /// The server's day its keeper took it (created, claimed, assigned):

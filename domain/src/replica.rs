@@ -364,6 +364,31 @@ impl<S: Shelf> Replica<S> {
         self.views.values().filter(|c| !c.deleted())
     }
 
+    /// The archives someone keeps (this person's, their team's, shared
+    /// ones): the list and Today. The pool's are [`Replica::pooled`].
+    pub fn kept(&self) -> impl Iterator<Item = &Customer> {
+        self.customers().filter(|c| c.fields.owner.is_some())
+    }
+
+    /// The archives in a pool this person sees (masked for a rep until
+    /// they claim one).
+    pub fn pooled(&self) -> impl Iterator<Item = &Customer> {
+        self.customers().filter(|c| c.fields.owner.is_none())
+    }
+
+    /// Archives this device claimed that are not confirmed yet: the claim
+    /// waits to be sent, or the server took it and the next pull brings
+    /// the archive whole.
+    pub fn claims_waiting(&self) -> Vec<CustomerId> {
+        self.outbox
+            .pending
+            .iter()
+            .chain(&self.outbox.sent)
+            .filter(|m| matches!(m.change, Change::Claim { .. }))
+            .map(|m| m.customer)
+            .collect()
+    }
+
     /// Whether `id` has a change of this device not yet confirmed.
     pub fn has_pending(&self, id: &CustomerId) -> bool {
         self.outbox.pending.iter().chain(&self.outbox.sent).any(|m| touches(m, id))

@@ -16,7 +16,10 @@ async function facts(page: Page): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     const terms = Array.from(list.querySelectorAll("dt"));
     for (const term of terms) {
-      out[term.textContent?.trim() ?? ""] = term.nextElementSibling?.textContent?.trim() ?? "";
+      // The value as read: the actions beside it (reviewed, release) are not part of it.
+      const value = term.nextElementSibling?.cloneNode(true) as Element | undefined;
+      value?.querySelectorAll("button, .form-error").forEach((action) => action.remove());
+      out[term.textContent?.trim() ?? ""] = value?.textContent?.trim() ?? "";
     }
     return out;
   });

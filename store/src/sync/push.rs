@@ -17,7 +17,7 @@ use domain::apply::{Applied, ApplyContext, Rejection, apply, apply_merge, server
 use domain::archive::Customer;
 use domain::custom_field::{CustomFields, Writes};
 use domain::ids::{ClientId, CustomerId, UserId};
-use domain::policy::{self, Audience, Colleague, Role, Viewer};
+use domain::policy::{self, Audience, Colleague, Role, Sight, Viewer};
 use domain::pool::PoolSettings;
 use domain::time::Date;
 use domain::{Change, Mutation};
@@ -664,6 +664,17 @@ fn plan(
                 Change::Merge { from, .. } => loaded.get(from).and_then(|l| l.current.as_ref()),
                 _ => None,
             };
+            if let (Change::Claim { .. }, Some(taken)) = (&mutation.change, current)
+                && let Some(keeper) = &taken.fields.owner
+                && sight_of(taken) == Sight::Hidden
+                && policy::may_claim_from(viewer, taken.pool.as_deref())
+            {
+                // Someone was quicker: say who, not "not found".
+                return Err(Rejection {
+                    by: Some(keeper.clone()),
+                    ..Rejection::new(domain::Refusal::PoolClaimed)
+                });
+            }
             policy::check_mutation(viewer, mutation, current.map(sight_of), from.map(sight_of), &colleague)?;
             if let Some(current) = current {
                 check_pool_rules(
