@@ -78,6 +78,7 @@ pub struct Texts {
     pub audit: &'static crate::audit::AuditTexts,
     pub duplicates: &'static crate::duplicates::DuplicatesTexts,
     pub review: &'static crate::review::ReviewTexts,
+    pub pool: &'static crate::pool::PoolTexts,
     pub quality: &'static crate::quality::QualityTexts,
     pub app_name: &'static str,
     pub customers_title: &'static str,
@@ -368,6 +369,7 @@ const ZH_CN: Texts = Texts {
     audit: &crate::audit::texts::ZH,
     duplicates: &crate::duplicates::texts::ZH,
     review: &crate::review::texts::ZH,
+    pool: &crate::pool::texts::ZH,
     quality: &crate::quality::texts::ZH,
     app_name: "客户档案",
     customers_title: "客户",
@@ -658,6 +660,7 @@ const EN: Texts = Texts {
     audit: &crate::audit::texts::EN,
     duplicates: &crate::duplicates::texts::EN,
     review: &crate::review::texts::EN,
+    pool: &crate::pool::texts::EN,
     quality: &crate::quality::texts::EN,
     app_name: "Customer Archive",
     customers_title: "Customers",
@@ -1094,6 +1097,12 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
     let reason = error.code.rsplit('.').next().unwrap_or_default();
     let zh = locale == Locale::ZhCn;
     let template = match (reason, zh) {
+        ("daily_cap", true) => "今天的认领次数已用完（每天 {limit} 个），明天再来。",
+        ("daily_cap", false) => "You have used today's claims ({limit} a day); try again tomorrow.",
+        ("hold_limit", true) => "你名下的客户已达上限（{limit} 个），先退回一些再认领。",
+        ("hold_limit", false) => "You keep as many customers as allowed ({limit}); release some first.",
+        ("cooldown", true) => "你不久前退回或失去了这位客户，还要等 {limit} 天才能再认领。",
+        ("cooldown", false) => "You released or lost this customer recently; wait {limit} more days.",
         ("required", true) => "请填写{label}。",
         ("required", false) => "{label}: required.",
         ("too_long", true) => "{label}最多 {limit} 个字。",
@@ -1239,6 +1248,12 @@ pub fn refusal_text(locale: Locale, refusal: Refusal) -> &'static str {
             "服务器没有这项修改的结果，请重新同步。",
             "The server lost the outcome of this change; sync again.",
         ),
+        PoolClaimed => ("这位客户已被同事认领。", "A colleague claimed this customer first."),
+        PoolRules => ("公海规则不允许这次认领。", "The pool's rules do not allow this claim."),
+        PoolMoved => {
+            ("这位客户已换了负责人，没有退回公海。", "This customer has another keeper now; it stayed.")
+        }
+        PoolNotDue => ("这位客户还没到退回公海的时候。", "This customer is not due to go back to the pool."),
     };
     if locale == Locale::ZhCn { zh } else { en }
 }

@@ -18,6 +18,7 @@ pub mod form;
 pub mod i18n;
 pub mod import;
 pub mod offline;
+pub mod pool;
 pub mod quality;
 pub mod review;
 #[cfg(feature = "ssr")]
@@ -123,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team") view=team::TeamPage />
                     <Route path=path!("/audit") view=audit::AuditPage />
                     <Route path=path!("/quality") view=quality::QualityPage />
+                    <Route path=path!("/pool") view=pool::PoolPage />
                     <Route path=path!("/duplicates") view=duplicates::DuplicatesPage />
                     <Route path=path!("/duplicates/:key") view=duplicates::MergePage />
                 </Routes>

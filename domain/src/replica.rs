@@ -487,6 +487,12 @@ impl<S: Shelf> Replica<S> {
         outbox.sent.extend(taken);
         outbox.sequencer.last_seq = outbox.sequencer.last_seq.max(reply.last_seq);
         self.write_making_room(&self.key("refused"), &to_json(&refused))?;
+        if reply.names.iter().any(|(id, name)| self.meta.names.get(id) != Some(name)) {
+            let mut meta = self.meta.clone();
+            meta.names.extend(reply.names.iter().map(|(id, name)| (id.clone(), name.clone())));
+            self.write_making_room(&self.key("meta"), &to_json(&meta))?;
+            self.meta = meta;
+        }
         let json = self.outbox_parts.write(&outbox);
         self.write_making_room(&self.key("outbox"), &json)?;
         // Each archive once: a long offline outbox names the same few many times.

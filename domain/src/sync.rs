@@ -70,6 +70,10 @@ pub struct PushReply {
     pub results: Vec<MutationResult>,
     /// The highest sequence number of this client the server has taken.
     pub last_seq: u64,
+    /// Display names of the people refusals name (who claimed first), so
+    /// the device shows a name it may never have pulled.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<UserId, String>,
 }
 
 /// One change in a pull.

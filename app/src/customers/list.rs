@@ -74,7 +74,7 @@ fn CustomerList() -> impl IntoView {
             .read(|r| {
                 let mut tags = BTreeSet::new();
                 let mut cities = BTreeSet::new();
-                for c in r.customers() {
+                for c in r.kept() {
                     tags.extend(c.visible_tags().map(str::to_owned));
                     cities.extend(c.fields.address.city.clone());
                 }
@@ -88,7 +88,7 @@ fn CustomerList() -> impl IntoView {
         let search = Search::new(&filter);
         offline.read(|r| {
             let mut found: Vec<_> =
-                r.customers().filter(|c| search.matches(c, r.cached(&c.id).map(|x| &x.keys))).collect();
+                r.kept().filter(|c| search.matches(c, r.cached(&c.id).map(|x| &x.keys))).collect();
             // Only the rows shown are put in order.
             first_by_last_contact(&mut found, shown);
             let total = found.len();
@@ -144,6 +144,7 @@ fn CustomerList() -> impl IntoView {
         <section class="card list-card">
             <div class="list-head">
                 <h1>{texts.customers_title}</h1>
+                <a class="button" href="/pool">{texts.pool.nav}</a>
                 <a class="button primary" href="/customers/new">{texts.new_customer}</a>
             </div>
             <label class="visually-hidden" for="customer-search">{texts.search_label}</label>

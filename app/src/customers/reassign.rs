@@ -23,6 +23,7 @@ pub(super) fn ReassignForm(
     let t = texts.team;
     let locale = use_locale();
     let offline = use_offline();
+    let user = crate::auth::use_current_user();
     // The colleagues come from the server: choosing among them needs the network.
     let people = Resource::new(|| (), |_| list_teams());
     let current = keeper.as_ref().map(|k| k.0.clone()).unwrap_or_default();
@@ -42,7 +43,10 @@ pub(super) fn ReassignForm(
             return failure.set(Some(field_error_message(locale, &error)));
         }
         let owner = Some(target).filter(|t| !t.is_empty()).map(UserId);
-        let change = Change::Reassign { owner, base: offline.base(&customer), reason: Some(why), pool: None };
+        // To the pool: the one of the team whose manager hands it back.
+        let pool =
+            owner.is_none().then(|| user.get_untracked().and_then(Result::ok).flatten()?.team).flatten();
+        let change = Change::Reassign { owner, base: offline.base(&customer), reason: Some(why), pool };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),

@@ -49,6 +49,7 @@ enum Quick {
     Consent,
     Custom,
     Reassign,
+    Release,
     EditContact(ItemId),
     EditOrder(ItemId),
     EditInteraction(ItemId),
@@ -181,6 +182,7 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
                         }.into_any(),
                         None => ().into_any(),
                     },
+                    Quick::Release => view! { <crate::pool::ReleaseForm customer=id on_done=close /> }.into_any(),
                     Quick::Contact => view! { <ContactForm customer=id on_done=close /> }.into_any(),
                     // An item's form starts from the item as it was when opened.
                     Quick::EditContact(item) => match item_of(current, item, |c| &c.contacts) {
@@ -317,6 +319,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let locale = use_locale();
     let offline = use_offline();
     let f = &customer.fields;
+    let customer_id = customer.id;
     let definitions = offline.read(|r| r.meta().custom_fields.clone()).unwrap_or_default();
     let not_set = || texts.not_set.to_owned();
     let fact = |label: &'static str, value: String| view! { <dt>{label}</dt><dd>{value}</dd> };
@@ -324,6 +327,21 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let user = crate::auth::use_current_user();
     let runs_team = move || {
         user.get().and_then(Result::ok).flatten().is_some_and(|u| domain::policy::may_reassign(&u.viewer()))
+    };
+    // A rep keeping it may send it back to the pool; from the pool anyone may claim it.
+    let keeper = f.owner.clone();
+    let keeps_it = move || {
+        user.get().and_then(Result::ok).flatten().is_some_and(|u| Some(&u.id) == keeper.as_ref())
+            && !runs_team()
+    };
+    let in_pool = f.owner.is_none();
+    let claim_failure = RwSignal::new(None::<String>);
+    let claim = move |_| {
+        let change = domain::Change::Claim { base: offline.base(&customer_id) };
+        match offline.record(customer_id, change) {
+            Ok(_) => claim_failure.set(None),
+            Err(error) => claim_failure.set(Some(crate::form::record_error_message(locale, &error))),
+        }
     };
     let phones = f
         .phones
@@ -376,6 +394,11 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             <dd data-testid="keeper">
                 {f.owner.as_ref().map_or_else(not_set, |o| name_of(offline, o))}
                 <Show when=runs_team>{open_button(quick, Quick::Reassign, texts.team.reassign)}</Show>
+                <Show when=keeps_it>{open_button(quick, Quick::Release, texts.pool.release)}</Show>
+                {in_pool.then(|| view! {
+                    <button class="button primary" data-action="claim" on:click=claim>{texts.pool.claim}</button>
+                })}
+                {move || claim_failure.get().map(|m| view! { <p class="form-error">{m}</p> })}
             </dd>
             <dt>{texts.next_review_label}</dt>
             <dd data-testid="next-review">

@@ -148,6 +148,8 @@ pub fn change_summary<S: Shelf>(locale: Locale, replica: &Replica<S>, mutation: 
             field_label(locale, FieldName::Owner),
             owner.as_ref().map_or("—".to_owned(), |o| o.0.clone())
         ),
+        Change::Claim { .. } => t.pool.claim.to_owned(),
+        Change::Recycle { .. } => t.pool.warnings_title.to_owned(),
         Change::Delete { .. } => t.change_deleted.to_owned(),
         Change::Restore { .. } => t.change_restored.to_owned(),
         Change::Merge { .. } => t.change_merged.to_owned(),

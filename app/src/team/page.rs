@@ -57,6 +57,7 @@ pub fn TeamPage() -> impl IntoView {
             </Transition>
         </section>
         <HandoverForm action=handover from people=people.into() />
+        <crate::pool::PoolRulesCard />
     }
 }
 

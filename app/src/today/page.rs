@@ -22,8 +22,7 @@ pub fn TodayPage() -> impl IntoView {
 fn Agenda() -> impl IntoView {
     let texts = use_texts();
     let offline = use_offline();
-    let entries =
-        Memo::new(move |_| offline.read(|r| agenda(r.customers(), today(), &r.meta().review_rules)));
+    let entries = Memo::new(move |_| offline.read(|r| agenda(r.kept(), today(), &r.meta().review_rules)));
     let section = move |title: &'static str, pick: fn(&Due) -> Option<String>| {
         move || {
             let rows: Vec<(String, String, String)> = entries
@@ -64,6 +63,7 @@ fn Agenda() -> impl IntoView {
             Some(list) if list.is_empty() => Some(view! { <section class="card"><p class="muted">{texts.nothing_due}</p></section> }.into_any()),
             Some(_) => None,
         }}
+        <crate::pool::RecycleWarnings />
         {section(texts.agenda_follow_up, |d| match d { Due::FollowUp { due, .. } => Some(due.to_string()), _ => None })}
         {section(texts.agenda_birthday, |d| match d { Due::Birthday { on } => Some(on.to_string()), _ => None })}
         {section(texts.agenda_maintenance, |d| match d { Due::Maintenance { due, .. } => Some(due.to_string()), _ => None })}

@@ -60,7 +60,7 @@ impl Server {
             };
             results.push(MutationResult { id: m.id, seq: m.seq, outcome });
         }
-        PushReply { results, last_seq: self.last_seq }
+        PushReply { results, last_seq: self.last_seq, names: Default::default() }
     }
 
     pub(crate) fn pull(&self, since: u64) -> PullPage {

@@ -234,6 +234,30 @@ impl Store {
         mutations: &[Mutation],
         today: Date,
     ) -> Result<PushReply, StoreError> {
+        let mut reply = self.push_in_group(viewer, client, mutations, today).await?;
+        let named: BTreeSet<&UserId> = reply
+            .results
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Rejected { by: Some(by), .. } => Some(by),
+                _ => None,
+            })
+            .collect();
+        if !named.is_empty() {
+            let names = self.display_names().await?;
+            let names = named.into_iter().filter_map(|u| Some((u.clone(), names.get(u)?.clone()))).collect();
+            reply.names = names;
+        }
+        Ok(reply)
+    }
+
+    async fn push_in_group(
+        &self,
+        viewer: &Viewer,
+        client: ClientId,
+        mutations: &[Mutation],
+        today: Date,
+    ) -> Result<PushReply, StoreError> {
         check_batch_shape(client, mutations)?;
         let (answer, mut answered) = tokio::sync::oneshot::channel();
         self.pushes.join(Waiting {
@@ -775,7 +799,7 @@ fn plan(
         results.push(MutationResult { id: mutation.id, seq: mutation.seq, outcome });
     }
     let last = mutations.last().map_or(0, |m| m.seq);
-    let reply = PushReply { results, last_seq: last_seq.max(last) };
+    let reply = PushReply { results, last_seq: last_seq.max(last), names: Default::default() };
     let mut customers = Vec::new();
     let mut items = Vec::new();
     let mut summaries = Vec::new();

@@ -122,18 +122,20 @@ async fn twenty_reps_claiming_one_archive_at_once_leave_one_keeper_and_nineteen_
             let mut client = Sequencer::new(user);
             let claim = client.next(id, Change::Claim { base }, Timestamp(1_700_000_000_000));
             let reply = store.push(&viewer, client.client, &[claim], today()).await.unwrap();
-            (viewer.user, reply.results[0].outcome.clone())
+            (viewer.user, reply.results[0].outcome.clone(), reply.names)
         })
     });
     let mut outcomes = Vec::new();
     for claim in claims {
         outcomes.push(claim.await.unwrap());
     }
-    let winners: Vec<&UserId> = outcomes.iter().filter(|(_, o)| applied(o)).map(|(u, _)| u).collect();
+    let winners: Vec<&UserId> = outcomes.iter().filter(|(_, o, _)| applied(o)).map(|(u, _, _)| u).collect();
     assert_eq!(winners.len(), 1, "{outcomes:?}");
     let winner = winners[0].0.as_str();
-    for (_, outcome) in outcomes.iter().filter(|(_, o)| !applied(o)) {
+    let winner_name = format!("Rep {}", &winner[1..]);
+    for (_, outcome, names) in outcomes.iter().filter(|(_, o, _)| !applied(o)) {
         assert_eq!(refusal(outcome), ("pool.claimed", None, Some(winner)));
+        assert_eq!(names.get(winners[0]), Some(&winner_name), "the refusal brings the name to show");
     }
     let (kept, _) = world.store.customer_for(&world.viewer("root"), &id.to_string()).await.unwrap().unwrap();
     assert_eq!(kept.fields.owner.as_ref().map(|u| u.0.as_str()), Some(winner));

@@ -1,0 +1,287 @@
+//! The pool page, the release form on a record, and Today's warnings.
+
+use domain::Change;
+use domain::ids::CustomerId;
+use domain::pool::{Silence, recycle_date};
+use leptos::prelude::*;
+
+use crate::auth::{SignedIn, use_current_user};
+use crate::form::record_error_message;
+use crate::i18n::{Label, field_error_message, fill, refusal_message, use_locale, use_texts};
+use crate::offline::{today, use_offline};
+
+/// One archive of the pool as the list shows it.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    id: CustomerId,
+    name: String,
+    detail: String,
+    pool: String,
+}
+
+/// `/pool`.
+#[component]
+pub fn PoolPage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <PoolList />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn PoolList() -> impl IntoView {
+    let texts = use_texts();
+    let t = texts.pool;
+    let locale = use_locale();
+    let offline = use_offline();
+    let text = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let rows = Memo::new(move |_| {
+        let wanted = text.get().trim().to_lowercase();
+        offline.read(|r| {
+            let mut rows: Vec<Row> = r
+                .pooled()
+                .filter(|c| {
+                    let keys = r.cached(&c.id).map(|x| &x.keys);
+                    wanted.is_empty()
+                        || c.fields.name.as_str().to_lowercase().contains(&wanted)
+                        || keys.is_some_and(|k| k.pinyin.contains(&wanted) || k.initials.starts_with(&wanted))
+                })
+                .map(|c| Row {
+                    id: c.id,
+                    name: c.fields.name.as_str().to_owned(),
+                    detail: [
+                        c.fields.address.city.clone(),
+                        Some(c.fields.category.label(locale)),
+                        Some(c.fields.stage.label(locale)),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    pool: match &c.pool {
+                        Some(team) => fill(t.team_pool, &[("team", team)]),
+                        None => t.company_pool.to_owned(),
+                    },
+                })
+                .collect();
+            rows.sort_by(|a, b| a.name.cmp(&b.name));
+            rows
+        })
+    });
+    let waiting = Memo::new(move |_| {
+        offline
+            .read(|r| {
+                r.claims_waiting()
+                    .into_iter()
+                    .filter_map(|id| r.customer(&id).map(|c| (id, c.fields.name.as_str().to_owned())))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let refused = Memo::new(move |_| {
+        offline
+            .read(|r| {
+                r.refused()
+                    .iter()
+                    .filter(|x| matches!(x.mutation.change, Change::Claim { .. }))
+                    .map(|x| {
+                        let name = r
+                            .cached(&x.mutation.customer)
+                            .map(|c| c.customer.fields.name.as_str().to_owned());
+                        let why = match &x.by {
+                            Some(by) => fill(t.claimed_by, &[("name", r.name_of(by))]),
+                            None => refusal_message(locale, &x.code, &x.errors),
+                        };
+                        (x.mutation.id, name.unwrap_or_default(), why)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let claim = move |id: CustomerId| {
+        let change = Change::Claim { base: offline.base(&id) };
+        match offline.record(id, change) {
+            Ok(_) => failure.set(None),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <section class="card list-card" data-testid="pool">
+            <div class="list-head">
+                <h1>{t.title}</h1>
+            </div>
+            <p class="muted">{t.help}</p>
+            <label class="visually-hidden" for="pool-search">{t.search}</label>
+            <input
+                id="pool-search"
+                type="search"
+                placeholder=t.search
+                autocomplete="off"
+                on:input=move |ev| text.set(event_target_value(&ev))
+            />
+            {move || failure.get().map(|message| view! { <p class="form-error">{message}</p> })}
+            {move || match rows.get() {
+                None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
+                Some(rows) if rows.is_empty() => view! { <p class="muted">{t.empty}</p> }.into_any(),
+                Some(rows) => view! {
+                    <p class="muted count">{fill(t.count, &[("n", &rows.len().to_string())])}</p>
+                    <ul class="plain-list pool-list">
+                        {rows.into_iter().map(|row| {
+                            let id = row.id;
+                            view! {
+                                <li class="pool-row" data-customer=id.to_string()>
+                                    <a class="pool-name" href=format!("/customers/{id}")>
+                                        <span class="row-name">{row.name}</span>
+                                        <span class="muted">{row.detail}</span>
+                                        <span class="chip">{row.pool}</span>
+                                    </a>
+                                    <button class="button primary" data-action="claim" on:click=move |_| claim(id)>{t.claim}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+        {move || {
+            let waiting = waiting.get();
+            (!waiting.is_empty()).then(|| view! {
+                <section class="card" data-testid="claims-waiting">
+                    <h2>{t.requested_title}</h2>
+                    <ul class="plain-list">
+                        {waiting.into_iter().map(|(id, name)| view! {
+                            <li><a href=format!("/customers/{id}")>{name}</a>" · "<span class="muted">{t.requested}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })
+        }}
+        {move || {
+            let refused = refused.get();
+            (!refused.is_empty()).then(|| view! {
+                <section class="card" data-testid="claims-refused">
+                    <h2>{t.refused_title}</h2>
+                    <ul class="plain-list">
+                        {refused.into_iter().map(|(id, name, why)| view! {
+                            <li class="refused-item">
+                                <strong>{name}</strong>
+                                <p class="field-error">{why}</p>
+                                <button class="button" on:click=move |_| offline.discard(id)>{t.dismiss}</button>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })
+        }}
+    }
+}
+
+/// A keeper sends their archive back to their team's pool, with a reason.
+#[component]
+pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let texts = use_texts();
+    let t = texts.pool;
+    let locale = use_locale();
+    let offline = use_offline();
+    let user = use_current_user();
+    let reason = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let why = reason.get_untracked().trim().to_owned();
+        if why.is_empty() {
+            let error = domain::FieldError::new("reason", "required");
+            return failure.set(Some(field_error_message(locale, &error)));
+        }
+        let pool = user.get_untracked().and_then(Result::ok).flatten().and_then(|u| u.team);
+        let change = Change::Reassign { owner: None, base: offline.base(&customer), reason: Some(why), pool };
+        match offline.record(customer, change) {
+            Ok(_) => on_done.run(()),
+            Err(error) => failure.set(Some(record_error_message(locale, &error))),
+        }
+    };
+    view! {
+        <form class="stacked-form" novalidate on:submit=save data-form="release">
+            <p class="muted">{t.release_help}</p>
+            <label for="release-reason">{t.reason_label}</label>
+            <input
+                id="release-reason"
+                type="text"
+                maxlength="100"
+                placeholder=t.reason_placeholder
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            />
+            {move || failure.get().map(|message| view! { <p class="form-error">{message}</p> })}
+            <div class="button-row">
+                <button class="button primary" type="submit">{t.release}</button>
+                <button class="button" type="button" on:click=move |_| on_done.run(())>{texts.cancel}</button>
+            </div>
+        </form>
+    }
+}
+
+/// Today's list of the person's archives a recycle rule will send back to
+/// the pool within a week, with what keeps each; offline too, from the
+/// rules the last pull brought.
+#[component]
+pub fn RecycleWarnings() -> impl IntoView {
+    let t = use_texts().pool;
+    let offline = use_offline();
+    let user = use_current_user();
+    let rows = Memo::new(move |_| {
+        let Some(me) = user.get().and_then(Result::ok).flatten() else { return Vec::new() };
+        let today = today();
+        offline
+            .read(|r| {
+                let rules = r.meta().pool_rules.rules(me.team.as_deref());
+                let mut rows: Vec<(i64, String, String, String)> = r
+                    .kept()
+                    .filter(|c| c.fields.owner.as_ref() == Some(&me.id))
+                    .filter_map(|c| {
+                        let due = recycle_date(&rules, c)?;
+                        let left = due.days_left(today);
+                        (left <= i64::from(domain::pool::WARN_DAYS)).then(|| {
+                            let days = rules.recycle[due.rule].window(c).to_string();
+                            let n = left.max(0).to_string();
+                            let (warning, stop) = match due.silence {
+                                Silence::NoInteraction => (t.warning_interaction, t.stop_interaction),
+                                Silence::NoOrder => (t.warning_order, t.stop_order),
+                            };
+                            let text = fill(warning, &[("n", &n), ("days", &days)]);
+                            (
+                                left,
+                                c.id.to_string(),
+                                c.fields.name.as_str().to_owned(),
+                                format!("{text} · {stop}"),
+                            )
+                        })
+                    })
+                    .collect();
+                rows.sort();
+                rows
+            })
+            .unwrap_or_default()
+    });
+    move || {
+        let rows = rows.get();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <section class="card agenda-section" data-testid="recycle-warnings">
+                    <h2>{t.warnings_title}<span class="count-chip">{rows.len()}</span></h2>
+                    <ul class="plain-list agenda">
+                        {rows.into_iter().map(|(_, id, name, detail)| view! {
+                            <li>
+                                <a class="agenda-row" href=format!("/customers/{id}")>
+                                    <span class="row-name">{name}</span>
+                                    <span class="muted">{detail}</span>
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
+}

@@ -1,0 +1,104 @@
+// The public pool on reps' phones: a keeper releases a customer to the
+// team's pool; a teammate sees it with the mobile hidden, claims it while
+// offline and is refused at sync because a third rep claimed it first, who
+// then sees the whole record. An admin's recycle rule warns keepers on Today.
+import { type Browser, devices } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
+import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
+import { RepApp, baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
+
+const PASSWORD = "pool-password-42";
+
+async function phoneOf(browser: Browser, user: string) {
+  const context = await browser.newContext({ ...devices["Pixel 7"] });
+  const tab = await context.newPage();
+  await signIn(tab, user, PASSWORD);
+  return { context, app: new RepApp(tab) };
+}
+
+test("a released customer is claimed from the pool by one rep, another's offline claim is refused naming them, and a recycle rule warns on Today", async (
+  { page, browser, playwright },
+  info,
+) => {
+  test.skip(info.project.name !== "phone", "once: reps on phones, the admin beside them");
+  test.setTimeout(150_000);
+  // A team of its own: its pool and its rules are this test's alone.
+  const team = unique("公海组", info.project.name);
+  const [keeper, late, quick] = ["gao", "hu", "jin"].map((n) => `${n}${Date.now() % 100_000}`);
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, keeper, "rep", team, PASSWORD, "高原");
+  await ensureUser(admin, late, "rep", team, PASSWORD, "胡来迟");
+  await ensureUser(admin, quick, "rep", team, PASSWORD, "金快手");
+
+  // The admin gives the team's pool a rule: five days without follow-up.
+  await signIn(page, E2E_USER, E2E_PASSWORD);
+  await page.goto(`${baseUrl()}/team`);
+  await ready(page);
+  const rules = page.getByTestId("pool-rules");
+  await rules.locator("#rules-pool").selectOption(team);
+  await rules.locator("[data-action=add-rule]").click();
+  await rules.locator("#rule-0-days").fill("0");
+  await rules.getByRole("button", { name: "保存公海规则" }).click();
+  await expect(rules.getByRole("alert")).toHaveText("天数请填 1 到 3650 之间的整数");
+  await rules.locator("#rule-0-days").fill("5");
+  await rules.locator("[data-action=preview]").click();
+  await expect(rules.getByTestId("recycle-preview")).toContainText("现在会有 0 位客户退回公海");
+  await rules.getByRole("button", { name: "保存公海规则" }).click();
+  await expect(rules.getByRole("status")).toContainText("已保存");
+
+  const gao = await phoneOf(browser, keeper);
+  const kept = unique("保留客户", info.project.name);
+  const released = unique("退回客户", info.project.name);
+  await gao.app.createCustomer(kept);
+  const record = await gao.app.createCustomer(released, "13812345678");
+  // The keeper sends one back to the pool, with a reason.
+  await gao.app.page.getByRole("tab", { name: "基本信息" }).click();
+  await gao.app.page.getByTestId("keeper").getByRole("button", { name: "退回公海" }).click();
+  await gao.app.page.locator("#release-reason").fill("客户暂无需求");
+  await gao.app.page.locator("form[data-form=release]").getByRole("button", { name: "退回公海" }).click();
+  await gao.app.syncNow();
+  // The one kept is warned on Today, with what keeps it.
+  await gao.app.goto("/");
+  const warnings = gao.app.page.getByTestId("recycle-warnings");
+  await expect(warnings).toContainText(kept);
+  await expect(warnings).toContainText("5 天后退回公海");
+  await expect(warnings).toContainText("记录一次电话或拜访即可保留");
+  await expect(warnings).not.toContainText(released);
+
+  // A teammate sees it in the pool with the mobile hidden, and claims it offline.
+  const hu = await phoneOf(browser, late);
+  await hu.app.goto("/pool");
+  await hu.app.expectSynced();
+  const row = hu.app.page.locator(".pool-row", { hasText: released });
+  await expect(row).toContainText(`${team}公海`);
+  await hu.app.goto(record);
+  await hu.app.page.getByRole("tab", { name: "基本信息" }).click();
+  await expect(hu.app.page.getByTestId("phones")).not.toContainText("5678");
+  await hu.app.installed();
+  await hu.app.goto("/pool");
+  await hu.context.setOffline(true);
+  await row.locator("[data-action=claim]").click();
+  await expect(hu.app.page.getByTestId("claims-waiting")).toContainText(released);
+  await hu.app.expectPending(1);
+
+  // A third rep, online, is quicker.
+  const jin = await phoneOf(browser, quick);
+  await jin.app.goto("/pool");
+  await jin.app.expectSynced();
+  await jin.app.page.locator(".pool-row", { hasText: released }).locator("[data-action=claim]").click();
+  await jin.app.expectSynced();
+  await jin.app.goto(record);
+  await jin.app.page.getByRole("tab", { name: "基本信息" }).click();
+  await expect(jin.app.page.getByTestId("phones")).toContainText("5678");
+  await expect(jin.app.page.getByTestId("keeper")).toContainText("金快手");
+
+  // Back online, the late claim is refused, naming who was quicker.
+  await hu.context.setOffline(false);
+  await hu.app.syncNow();
+  await hu.app.goto("/pool");
+  await expect(hu.app.page.getByTestId("claims-refused")).toContainText("已被 金快手 认领");
+  await expect(hu.app.page.locator(".pool-row", { hasText: released })).toHaveCount(0);
+
+  for (const phone of [gao, hu, jin]) await phone.context.close();
+  await admin.dispose();
+});
