@@ -41,6 +41,8 @@ test("a released customer is claimed from the pool by one rep, another's offline
   await rules.getByRole("button", { name: "保存公海规则" }).click();
   await expect(rules.getByRole("alert")).toHaveText("天数请填 1 到 3650 之间的整数");
   await rules.locator("#rule-0-days").fill("5");
+  // No protection period: the rule's own five days decide.
+  await rules.locator("#rules-protection").fill("0");
   await rules.locator("[data-action=preview]").click();
   await expect(rules.getByTestId("recycle-preview")).toContainText("现在会有 0 位客户退回公海");
   await rules.getByRole("button", { name: "保存公海规则" }).click();
@@ -94,7 +96,10 @@ test("a released customer is claimed from the pool by one rep, another's offline
 
   // Back online, the late claim is refused, naming who was quicker.
   await hu.context.setOffline(false);
-  await hu.app.syncNow();
+  await hu.app.badge.click();
+  await hu.app.page.waitForURL(/\/sync$/);
+  await expect(hu.app.badge).toHaveAttribute("data-pending", "0", { timeout: 20_000 });
+  await expect(hu.app.badge).toHaveAttribute("data-state", "problem", { timeout: 20_000 });
   await hu.app.goto("/pool");
   await expect(hu.app.page.getByTestId("claims-refused")).toContainText("已被 金快手 认领");
   await expect(hu.app.page.locator(".pool-row", { hasText: released })).toHaveCount(0);

@@ -83,6 +83,9 @@ const DOORS: &[(&str, Encoding)] = &[
     ("review/rules", Encoding::Form),
     ("review/rules/save", Encoding::Json),
     ("quality/report", Encoding::Form),
+    ("pool/rules", Encoding::Form),
+    ("pool/rules/save", Encoding::Json),
+    ("pool/preview", Encoding::Json),
     ("duplicates/queue", Encoding::Form),
     ("duplicates/pair", Encoding::Form),
     ("duplicates/dismiss", Encoding::Form),
@@ -122,6 +125,7 @@ const PAGES: &[&str] = &[
     "/audit",
     "/duplicates",
     "/quality",
+    "/pool",
     "/admin/fields",
     "/healthz",
     "/sw.js",
@@ -174,6 +178,9 @@ impl Fuzzer {
             }),
             // The rules as they are: a fuzz run must not change what it tests.
             "review/rules/save" => json!({ "rules": domain::review::ReviewRules::default() }),
+            "pool/rules/save" | "pool/preview" => {
+                json!({ "team": "north", "rules": domain::pool::PoolRules::default() })
+            }
             "auth/sign_in" => json!({ "username": "c", "password": "not the password" }),
             "auth/change_password" => json!({ "current": "not the password", "new": "another password 1" }),
             "audit/list" => json!({ "customer": customer, "limit": "20" }),
