@@ -52,7 +52,7 @@ test("a manager hands a rep's portfolio to a teammate, both phones follow, and a
   await page.locator("#handover-reason").fill("离职交接");
   const confirm = page.getByRole("button", { name: "确认移交" });
   await expect(confirm).toBeDisabled();
-  await page.getByRole("button", { name: "预览" }).click();
+  await page.getByRole("button", { name: "预览", exact: true }).click();
   await expect(page.locator("#handover [role=status]")).toHaveText("将移交 2 个客户。");
   await confirm.click();
   await expect(page.locator("#handover [role=status]")).toHaveText("已移交 2 个客户。");

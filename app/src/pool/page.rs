@@ -7,8 +7,10 @@ use leptos::prelude::*;
 
 use crate::auth::{SignedIn, use_current_user};
 use crate::form::record_error_message;
+use crate::i18n::Locale;
 use crate::i18n::{Label, field_error_message, fill, refusal_message, use_locale, use_texts};
-use crate::offline::{today, use_offline};
+use crate::offline::{Offline, today, use_offline};
+use domain::views::User;
 
 /// One archive of the pool as the list shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,46 +224,56 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
     }
 }
 
-/// Today's list of the person's archives a recycle rule will send back to
-/// the pool within a week, with what keeps each; offline too, from the
-/// rules the last pull brought.
+/// The signed-in person's archives a recycle rule sends back to the pool
+/// within a week: days left, id, name, and what the rule is and what keeps
+/// it; offline too, from the rules the last pull brought.
+pub fn recycle_warnings(offline: Offline, me: &User, locale: Locale) -> Vec<(i64, String, String, String)> {
+    let t = crate::i18n::texts(locale).pool;
+    let today = today();
+    offline
+        .read(|r| {
+            let rules = r.meta().pool_rules.rules(me.team.as_deref());
+            let mut rows: Vec<(i64, String, String, String)> = r
+                .kept()
+                .filter(|c| c.fields.owner.as_ref() == Some(&me.id))
+                .filter_map(|c| {
+                    let due = recycle_date(&rules, c)?;
+                    let left = due.days_left(today);
+                    (left <= i64::from(domain::pool::WARN_DAYS)).then(|| {
+                        let days = rules.recycle[due.rule].window(c).to_string();
+                        let n = left.max(0).to_string();
+                        let (warning, stop) = match due.silence {
+                            Silence::NoInteraction => (t.warning_interaction, t.stop_interaction),
+                            Silence::NoOrder => (t.warning_order, t.stop_order),
+                        };
+                        let text = fill(warning, &[("n", &n), ("days", &days)]);
+                        (
+                            left,
+                            c.id.to_string(),
+                            c.fields.name.as_str().to_owned(),
+                            format!("{text} · {stop}"),
+                        )
+                    })
+                })
+                .collect();
+            rows.sort();
+            rows
+        })
+        .unwrap_or_default()
+}
+
+/// Today's list of [`recycle_warnings`].
 #[component]
 pub fn RecycleWarnings() -> impl IntoView {
     let t = use_texts().pool;
+    let locale = use_locale();
     let offline = use_offline();
     let user = use_current_user();
     let rows = Memo::new(move |_| {
-        let Some(me) = user.get().and_then(Result::ok).flatten() else { return Vec::new() };
-        let today = today();
-        offline
-            .read(|r| {
-                let rules = r.meta().pool_rules.rules(me.team.as_deref());
-                let mut rows: Vec<(i64, String, String, String)> = r
-                    .kept()
-                    .filter(|c| c.fields.owner.as_ref() == Some(&me.id))
-                    .filter_map(|c| {
-                        let due = recycle_date(&rules, c)?;
-                        let left = due.days_left(today);
-                        (left <= i64::from(domain::pool::WARN_DAYS)).then(|| {
-                            let days = rules.recycle[due.rule].window(c).to_string();
-                            let n = left.max(0).to_string();
-                            let (warning, stop) = match due.silence {
-                                Silence::NoInteraction => (t.warning_interaction, t.stop_interaction),
-                                Silence::NoOrder => (t.warning_order, t.stop_order),
-                            };
-                            let text = fill(warning, &[("n", &n), ("days", &days)]);
-                            (
-                                left,
-                                c.id.to_string(),
-                                c.fields.name.as_str().to_owned(),
-                                format!("{text} · {stop}"),
-                            )
-                        })
-                    })
-                    .collect();
-                rows.sort();
-                rows
-            })
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|me| recycle_warnings(offline, &me, locale))
             .unwrap_or_default()
     });
     move || {

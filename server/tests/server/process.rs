@@ -93,6 +93,46 @@ async fn dedup_sweep_from_the_command_line_ends_with_its_figures() {
     assert!(out.lines().any(|l| l.starts_with("dedup: scanned=2 pairs=0 seconds=")), "{out}");
 }
 
+#[tokio::test]
+async fn pool_recycle_from_the_command_line_lists_then_sends_back_what_is_due_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    let server = start_binary(&env);
+    let mut root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    root.create("root", "久未跟进").await;
+    let rules = json!({ "team": null, "rules": {
+        "protection_days": 0, "recycle": [{ "silence": "no_interaction", "days": 30 }],
+    }});
+    let saved = root.json("pool/rules/save", rules).await;
+    assert!(saved.status().is_success(), "{:?}", saved.text().await);
+    server.terminate();
+
+    let today = store::today();
+    let later = domain::time::Date::from_days_since_epoch(today.days_since_epoch() + 31).to_string();
+    let recycle = |extra: &[&str]| {
+        let mut args = vec!["pool", "recycle", "--date", later.as_str()];
+        args.extend_from_slice(extra);
+        run_command(&args, &env, "")
+    };
+    let (code, out) = recycle(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("due ") && l.contains("久未跟进") && l.contains("pool=company")),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l == "recycle: candidates=1 warned=0"), "{out}");
+    let (code, out) = recycle(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.lines().any(|l| l == "recycled=1 spared=0"), "{out}");
+    let (_, out) = recycle(&["--dry-run"]);
+    assert!(out.lines().any(|l| l == "recycle: candidates=0 warned=0"), "a second run finds nothing: {out}");
+    let (code, out) = run_command(&["pool", "recycle", "--date", "2026-02-30"], &env, "");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("is not a date"), "{out}");
+}
+
 #[test]
 fn create_admin_refuses_a_short_password_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
