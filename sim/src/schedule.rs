@@ -92,6 +92,14 @@ pub enum Step {
     Delete { d: usize, pick: u32 },
     /// Device `d` hands the `pick`-th archive it sees to user `to`.
     Reassign { d: usize, pick: u32, to: usize },
+    /// Device `d` sends the `pick`-th archive its user keeps to the team's pool.
+    Release { d: usize, pick: u32 },
+    /// Device `d` claims the `pick`-th archive it sees in a pool.
+    Claim { d: usize, pick: u32 },
+    /// The server's recycle run, as on the day `days` after today: archives
+    /// no one followed up for the team pool's window go back to the pool,
+    /// whatever their keepers are doing offline.
+    Recycle { days: u32 },
     /// Device `d` goes offline and records `count` changes drawn from `seed`.
     Burst { d: usize, count: u32, seed: u64 },
     /// Device `d` makes its next request: a push if anything waits, else a pull.
@@ -192,6 +200,9 @@ impl Schedule {
                 89..=93 => Step::Late { pick },
                 94 if restarts => Step::Restart,
                 95..=96 => Step::SignIn { d },
+                97 => Step::Release { d, pick },
+                98 => Step::Claim { d, pick },
+                99 if rng.chance(1, 2) => Step::Recycle { days: rng.below(8) as u32 },
                 _ => Step::Sync { d },
             };
             steps.push(step);
@@ -229,6 +240,9 @@ impl fmt::Display for Step {
             }
             Step::Delete { d, pick } => write!(f, "d{d}:delete:{pick}"),
             Step::Reassign { d, pick, to } => write!(f, "d{d}:reassign:{pick}:{to}"),
+            Step::Release { d, pick } => write!(f, "d{d}:release:{pick}"),
+            Step::Claim { d, pick } => write!(f, "d{d}:claim:{pick}"),
+            Step::Recycle { days } => write!(f, "recycle:{days}"),
             Step::Burst { d, count, seed } => write!(f, "d{d}:burst:{count}:{seed}"),
             Step::Sync { d } => write!(f, "d{d}:sync"),
             Step::Network { d, online } => write!(f, "d{d}:{}", if *online { "online" } else { "offline" }),
@@ -251,6 +265,7 @@ impl FromStr for Step {
         match parts.as_slice() {
             ["restart"] => return Ok(Step::Restart),
             ["late", _] => return Ok(Step::Late { pick: num(1)? as u32 }),
+            ["recycle", _] => return Ok(Step::Recycle { days: num(1)? as u32 }),
             _ => {}
         }
         let d: usize =
@@ -270,6 +285,8 @@ impl FromStr for Step {
             }
             Some("delete") => Step::Delete { d, pick: num(2)? as u32 },
             Some("reassign") => Step::Reassign { d, pick: num(2)? as u32, to: num(3)? as usize },
+            Some("release") => Step::Release { d, pick: num(2)? as u32 },
+            Some("claim") => Step::Claim { d, pick: num(2)? as u32 },
             Some("burst") => Step::Burst { d, count: num(2)? as u32, seed: num(3)? },
             Some("sync") => Step::Sync { d },
             Some("online") => Step::Network { d, online: true },
@@ -350,12 +367,14 @@ pub fn device_of(step: &Step) -> Option<usize> {
         | Step::Tag { d, .. }
         | Step::Delete { d, .. }
         | Step::Reassign { d, .. }
+        | Step::Release { d, .. }
+        | Step::Claim { d, .. }
         | Step::Burst { d, .. }
         | Step::Sync { d }
         | Step::Network { d, .. }
         | Step::Fault { d, .. }
         | Step::SignIn { d } => Some(*d),
-        Step::Late { .. } | Step::Restart => None,
+        Step::Late { .. } | Step::Restart | Step::Recycle { .. } => None,
     }
 }
 

@@ -19,6 +19,7 @@ use domain::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
 use domain::money::{Currency, Money};
 use domain::mutation::{FieldEdit, Sequencer};
 use domain::policy::{Role, Viewer};
+use domain::pool::{PoolRules, RecycleRule, Silence};
 use domain::replica::{MemoryShelf, Outbox, RecordError, Replica, Shelf};
 use domain::sync::{Answer, Cookie, Problem, Progress, Request, Round};
 use domain::time::{Date, Timestamp};
@@ -250,6 +251,24 @@ impl World {
             retired: false,
         };
         store.save_custom_fields(&admin, vec![level]).await.map_err(|e| format!("custom fields: {e}"))?;
+        // The team's pool takes back what nobody followed up for three days,
+        // so recycles meet keepers' offline edits; no cool-down, so released
+        // archives are claimed back and forth.
+        let recycle = RecycleRule {
+            silence: Silence::NoInteraction,
+            days: 3,
+            days_by_category: Default::default(),
+            stages: Default::default(),
+            categories: Default::default(),
+            tags: Default::default(),
+        };
+        let rules = PoolRules {
+            cooldown_days: 0,
+            protection_days: 1,
+            recycle: vec![recycle],
+            ..PoolRules::default()
+        };
+        store.save_pool_rules(&admin, Some("north"), &rules).await.map_err(|e| format!("pool rules: {e}"))?;
         let mut devices = Vec::new();
         for (d, &u) in schedule.devices.iter().enumerate() {
             let user = user_id(u);
@@ -363,6 +382,30 @@ impl World {
                     "reassign",
                 );
             }
+            Step::Release { d, pick } => {
+                let mine =
+                    |c: &domain::archive::Customer| c.fields.owner.as_ref() == Some(&self.devices[d].user);
+                let Some(id) = self.pick_where(d, pick, mine) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                let change = Change::Reassign {
+                    owner: None,
+                    base,
+                    reason: Some("模拟退回".into()),
+                    pool: Some("north".into()),
+                };
+                self.record(d, id, change, None, "release");
+            }
+            Step::Claim { d, pick } => {
+                let Some(id) = self.pick_where(d, pick, |c| c.fields.owner.is_none()) else { return Ok(()) };
+                let base = self.devices[d].replica.base(&id);
+                self.record(d, id, Change::Claim { base }, None, "claim");
+            }
+            Step::Recycle { days } => {
+                let today = store::today();
+                let on =
+                    domain::time::Date::from_days_since_epoch(today.days_since_epoch() + i64::from(days));
+                self.store().recycle(on, false).await.map_err(|e| format!("recycle: {e}"))?;
+            }
             Step::Burst { d, count, seed } => {
                 self.devices[d].online = false;
                 self.faults += 1;
@@ -425,7 +468,18 @@ impl World {
 
     /// The `pick`-th archive device `d` sees, in id order.
     fn pick(&self, d: usize, pick: u32) -> Option<CustomerId> {
-        let ids: Vec<CustomerId> = self.devices[d].replica.customers().map(|c| c.id).collect();
+        self.pick_where(d, pick, |_| true)
+    }
+
+    /// The `pick`-th archive device `d` sees that `wanted` holds for, in id order.
+    fn pick_where(
+        &self,
+        d: usize,
+        pick: u32,
+        wanted: impl Fn(&domain::archive::Customer) -> bool,
+    ) -> Option<CustomerId> {
+        let ids: Vec<CustomerId> =
+            self.devices[d].replica.customers().filter(|c| wanted(c)).map(|c| c.id).collect();
         (!ids.is_empty()).then(|| ids[pick as usize % ids.len()])
     }
 

@@ -36,6 +36,17 @@ const SCENARIOS: &[(&str, &str)] = &[
         "seed=0 disk=0 servers=2 devices=0,1,2 | d0:create:1:1 d0:sync d0:sync d1:sync d1:sync \
          d0:edit:0:job:2 d0:fault:restart-after d0:sync d0:sync d0:sync d1:sync d1:sync",
     ),
+    (
+        "two reps claim one released customer offline: one keeps it, the other's claim is refused \
+         with a reason",
+        "seed=0 disk=0 devices=0,1,2 | d0:create:20:0 d0:sync d0:sync d0:release:0 d0:sync d0:sync \
+         d1:sync d1:sync d0:offline d1:offline d0:claim:0 d1:claim:0 d0:online d1:online d1:sync d0:sync",
+    ),
+    (
+        "a recycle while the keeper edits offline: the edit is refused with a reason, every device converges",
+        "seed=0 disk=0 devices=0,1,2 | d0:create:21:0 d0:sync d0:sync d1:sync d0:offline \
+         d0:edit:0:job:1 recycle:5 d0:online d0:sync d0:sync d1:sync d2:sync",
+    ),
 ];
 
 fn assert_passes(schedule: &Schedule) -> Verdict {
@@ -52,13 +63,18 @@ fn assert_passes(schedule: &Schedule) -> Verdict {
 fn hand_written_corner_cases_keep_every_promise() {
     let verdicts: Vec<Verdict> =
         SCENARIOS.iter().map(|(_, text)| assert_passes(&text.parse().unwrap())).collect();
-    let [restart, delayed, reassigned, expired, raced, several] = verdicts.as_slice() else { unreachable!() };
+    let [restart, delayed, reassigned, expired, raced, several, claimed, recycled] = verdicts.as_slice()
+    else {
+        unreachable!()
+    };
     assert_eq!((restart.edits, restart.faults), (2, 1), "{}", SCENARIOS[0].0);
     assert_eq!(delayed.faults, 2, "{}", SCENARIOS[1].0);
     assert_eq!(reassigned.refused, 1, "{}", SCENARIOS[2].0);
     assert_eq!(expired.faults, 1, "{}", SCENARIOS[3].0);
     assert_eq!(raced.conflicts, 1, "{}", SCENARIOS[4].0);
     assert_eq!((several.edits, several.faults), (2, 1), "{}", SCENARIOS[5].0);
+    assert_eq!((claimed.edits, claimed.refused), (4, 1), "{}", SCENARIOS[6].0);
+    assert_eq!((recycled.edits, recycled.refused), (2, 1), "{}", SCENARIOS[7].0);
 }
 
 /// A few seeds (seed 3 runs on disk, with restarts); `cargo xtask test` runs

@@ -94,7 +94,7 @@ impl Store {
     pub async fn setting_versions(&self) -> Result<Vec<u64>, StoreError> {
         let mut response = self
             .db
-            .query("SELECT VALUE version FROM audit WHERE action = 'custom_fields' AND version != NONE")
+            .query("SELECT VALUE version FROM audit WHERE action IN ['custom_fields', 'review_rules', 'pool_rules'] AND version != NONE")
             .await
             .map_err(StoreError::from_db)?;
         let versions: Vec<i64> = take_all(&mut response, 0)?;
