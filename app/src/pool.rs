@@ -15,6 +15,6 @@ pub use api::{
     LoadPoolRules, PreviewRecycle, RecyclePreview, SavePoolRules, load_pool_rules, preview_recycle,
     save_pool_rules,
 };
-pub use page::{PoolPage, RecycleWarnings, ReleaseForm, recycle_warnings};
+pub use page::{PoolPage, RecycleWarnings, ReleaseForm, claim, use_recycle_warnings};
 pub use rules::PoolRulesCard;
 pub use texts::PoolTexts;

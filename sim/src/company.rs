@@ -18,12 +18,7 @@ pub const TEAMS: usize = 10;
 pub fn created_only(i: usize, today: Date) -> (Customer, Option<String>) {
     let rep = i % REPS;
     let owner = UserId(format!("rep-{rep:03}"));
-    let (name, mobile, city) = identity(i);
-    let mut fields = Fields::named(CustomerName::parse(&name).expect("name"));
-    fields.owner = Some(owner.clone());
-    fields.phones =
-        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&mobile).expect("mobile") }];
-    fields.address.city = Some(city);
+    let fields = identity_fields(i, &owner);
     let mutation = Sequencer::new(owner).next(
         CustomerId::new(),
         Change::Create { fields: Box::new(fields) },
@@ -32,6 +27,27 @@ pub fn created_only(i: usize, today: Date) -> (Customer, Option<String>) {
     let ctx = ApplyContext { version: i as u64 + 1, today };
     let (customer, _) = apply(None, &mutation, &ctx).expect("a valid seed change");
     (customer, Some(format!("team-{}", rep % TEAMS)))
+}
+
+/// Archive `i`'s facts as it is created: [`identity`], kept by `owner`.
+pub fn identity_fields(i: usize, owner: &UserId) -> Fields {
+    let (name, mobile, city) = identity(i);
+    let mut fields = Fields::named(CustomerName::parse(&name).expect("name"));
+    fields.owner = Some(owner.clone());
+    fields.phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&mobile).expect("mobile") }];
+    fields.address.city = Some(city);
+    fields
+}
+
+/// An empty store for a benchmark: in memory, or on disk in `dir`.
+pub async fn bench_store(engine: &str, dir: &std::path::Path) -> Result<store::Store, String> {
+    let url = match engine {
+        "mem" => "mem://".to_owned(),
+        _ => format!("surrealkv://{}", dir.join("crm.db").display()),
+    };
+    let (store, _) = store::Store::open(&url, None).await.map_err(|e| e.to_string())?;
+    Ok(store)
 }
 
 /// Archive `i`'s name, mobile and city, from `i` alone (the analytics

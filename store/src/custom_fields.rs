@@ -25,6 +25,56 @@ impl SettingRow {
     }
 }
 
+/// One change of a company setting, written by [`Store::save_setting`].
+pub(crate) struct SettingChange<'a> {
+    /// The setting record's key (`review`, `pools`).
+    pub(crate) key: &'static str,
+    /// Its new document.
+    pub(crate) doc: String,
+    /// The audit action, and what the audit entry names, old and new.
+    pub(crate) action: &'static str,
+    pub(crate) subject: Option<&'a str>,
+    pub(crate) old: String,
+    pub(crate) new: String,
+}
+
+impl Store {
+    /// Replaces a company setting as `user`: it takes the next sync version
+    /// (so every device's next pull brings it) and is audited, in one
+    /// transaction. Returns the setting as stored.
+    pub(crate) async fn save_setting(
+        &self,
+        user: &domain::ids::UserId,
+        change: SettingChange<'_>,
+    ) -> Result<SettingRow, StoreError> {
+        let record = format!("setting:{}", change.key);
+        let mut response = self
+            .db
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 LET $next = (SELECT VALUE current FROM counter:sync)[0] + 1;
+                 UPDATE counter:sync SET current = $next;
+                 UPSERT {record} CONTENT {{ doc: $doc, version: $next }};
+                 CREATE audit CONTENT object::extend($entry, {{ version: $next }});
+                 COMMIT TRANSACTION;
+                 SELECT doc, version FROM {record};"
+            ))
+            .bind((
+                "entry",
+                crate::query::without_nulls(serde_json::json!({
+                    "user": user.0, "action": change.action, "subject": change.subject,
+                    "old": change.old, "new": change.new,
+                })),
+            ))
+            .bind(("doc", change.doc))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        let last = response.num_statements() - 1;
+        take_one(&mut response, last)?.ok_or(StoreError::Other)
+    }
+}
+
 /// The statement that reads the definitions, for queries that read them
 /// with other things in one round trip.
 pub(crate) const READ_CUSTOM_FIELDS: &str = "SELECT doc, version FROM setting:custom_fields";

@@ -15,7 +15,7 @@ use domain::pool::{ClaimFacts, PoolRules, PoolSettings, Recycle, recycle_date};
 use domain::time::{Date, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::custom_fields::SettingRow;
+use crate::custom_fields::{SettingChange, SettingRow};
 use crate::legacy::SYSTEM_USER;
 use crate::query::{take_all, take_one};
 use crate::{Store, StoreError};
@@ -125,6 +125,23 @@ struct KeptRow {
     team: Option<String>,
 }
 
+impl KeptRow {
+    /// The archive as a candidate for `rules`, if one of them applies to it.
+    fn candidate(self, rules: &PoolRules) -> Option<RecycleCandidate> {
+        let Ok(customer) = serde_json::from_str::<Customer>(&self.doc) else {
+            tracing::error!(customer = %self.id, "stored archive does not parse");
+            return None;
+        };
+        Some(RecycleCandidate {
+            recycle: recycle_date(rules, &customer)?,
+            customer: customer.id,
+            name: customer.fields.name.as_str().to_owned(),
+            keeper: customer.fields.owner?,
+            pool: self.team,
+        })
+    }
+}
+
 impl Store {
     /// Every pool's rules (never saved: the defaults, at version 0).
     pub async fn pool_settings(&self) -> Result<PoolSettings, StoreError> {
@@ -153,29 +170,10 @@ impl Store {
         let doc = stored(&after).map_err(|_| StoreError::Other)?;
         let old = serde_json::to_string(&before.rules(team)).map_err(|_| StoreError::Other)?;
         let new = serde_json::to_string(rules).map_err(|_| StoreError::Other)?;
-        let mut response = self
-            .db
-            .query(
-                "BEGIN TRANSACTION;
-                 LET $next = (SELECT VALUE current FROM counter:sync)[0] + 1;
-                 UPDATE counter:sync SET current = $next;
-                 UPSERT setting:pools CONTENT { doc: $doc, version: $next };
-                 CREATE audit CONTENT { user: $user, action: 'pool_rules', subject: $pool, version: $next, old: $old, new: $new };
-                 COMMIT TRANSACTION;
-                 SELECT doc, version FROM setting:pools;",
-            )
-            .bind(("doc", doc))
-            .bind(("old", old))
-            .bind(("new", new))
-            .bind(("pool", team.unwrap_or("company").to_owned()))
-            .bind(("user", viewer.user.0.clone()))
-            .await
-            .and_then(crate::error::explain)
-            .map_err(StoreError::from_db)?;
-        let last = response.num_statements() - 1;
-        let row: SettingRow = take_one(&mut response, last)?.ok_or(StoreError::Other)?;
-        let saved = row.pool_settings()?;
-        tracing::info!(user = %viewer.user, pool = team.unwrap_or("company"), version = saved.version, "pool rules saved");
+        let pool = team.unwrap_or("company");
+        let change = SettingChange { key: "pools", doc, action: "pool_rules", subject: Some(pool), old, new };
+        let saved = self.save_setting(&viewer.user, change).await?.pool_settings()?;
+        tracing::info!(user = %viewer.user, pool, version = saved.version, "pool rules saved");
         Ok(saved)
     }
 
@@ -259,23 +257,9 @@ impl Store {
             after = last.id.clone();
             let full = rows.len() == RECYCLE_PAGE;
             for row in rows {
-                let Ok(customer) = serde_json::from_str::<Customer>(&row.doc) else {
-                    tracing::error!(customer = %row.id, "stored archive does not parse");
-                    continue;
-                };
                 let rules = settings.rules(row.team.as_deref());
-                let (Some(recycle), Some(keeper)) =
-                    (recycle_date(&rules, &customer), customer.fields.owner.clone())
-                else {
-                    continue;
-                };
-                let candidate = RecycleCandidate {
-                    customer: customer.id,
-                    name: customer.fields.name.as_str().to_owned(),
-                    keeper,
-                    pool: row.team,
-                    recycle,
-                };
+                let Some(candidate) = row.candidate(&rules) else { continue };
+                let recycle = candidate.recycle;
                 if recycle.is_due(today) {
                     report.due.push(candidate);
                 } else if recycle.warns(today) {
@@ -352,17 +336,7 @@ impl Store {
         let rows: Vec<KeptRow> = take_all(&mut response, 0)?;
         let mut due: Vec<RecycleCandidate> = rows
             .into_iter()
-            .filter_map(|row| {
-                let customer: Customer = serde_json::from_str(&row.doc).ok()?;
-                let recycle = recycle_date(rules, &customer).filter(|r| r.is_due(today))?;
-                Some(RecycleCandidate {
-                    customer: customer.id,
-                    name: customer.fields.name.as_str().to_owned(),
-                    keeper: customer.fields.owner.clone()?,
-                    pool: row.team,
-                    recycle,
-                })
-            })
+            .filter_map(|row| row.candidate(rules).filter(|c| c.recycle.is_due(today)))
             .collect();
         due.sort_by(|a, b| a.recycle.on.cmp(&b.recycle.on).then_with(|| a.name.cmp(&b.name)));
         Ok(due)

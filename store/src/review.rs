@@ -4,7 +4,7 @@
 use domain::policy::{self, Viewer};
 use domain::review::ReviewRules;
 
-use crate::custom_fields::SettingRow;
+use crate::custom_fields::{SettingChange, SettingRow};
 use crate::query::take_one;
 use crate::{Store, StoreError};
 
@@ -46,26 +46,15 @@ impl Store {
         let stored = |r: &ReviewRules| serde_json::to_string(&ReviewRules { version: 0, ..r.clone() });
         let doc = stored(rules).map_err(|_| StoreError::Other)?;
         let old = stored(&before).map_err(|_| StoreError::Other)?;
-        let mut response = self
-            .db
-            .query(
-                "BEGIN TRANSACTION;
-                 LET $next = (SELECT VALUE current FROM counter:sync)[0] + 1;
-                 UPDATE counter:sync SET current = $next;
-                 UPSERT setting:review CONTENT { doc: $doc, version: $next };
-                 CREATE audit CONTENT { user: $user, action: 'review_rules', version: $next, old: $old, new: $doc };
-                 COMMIT TRANSACTION;
-                 SELECT doc, version FROM setting:review;",
-            )
-            .bind(("doc", doc))
-            .bind(("old", old))
-            .bind(("user", viewer.user.0.clone()))
-            .await
-            .and_then(crate::error::explain)
-            .map_err(StoreError::from_db)?;
-        let last = response.num_statements() - 1;
-        let row: SettingRow = take_one(&mut response, last)?.ok_or(StoreError::Other)?;
-        let saved = row.review_rules()?;
+        let change = SettingChange {
+            key: "review",
+            new: doc.clone(),
+            doc,
+            action: "review_rules",
+            subject: None,
+            old,
+        };
+        let saved = self.save_setting(&viewer.user, change).await?.review_rules()?;
         tracing::info!(user = %viewer.user, version = saved.version, "review rules saved");
         Ok(saved)
     }

@@ -336,13 +336,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     };
     let in_pool = f.owner.is_none();
     let claim_failure = RwSignal::new(None::<String>);
-    let claim = move |_| {
-        let change = domain::Change::Claim { base: offline.base(&customer_id) };
-        match offline.record(customer_id, change) {
-            Ok(_) => claim_failure.set(None),
-            Err(error) => claim_failure.set(Some(crate::form::record_error_message(locale, &error))),
-        }
-    };
+    let claim = move |_| claim_failure.set(crate::pool::claim(offline, locale, customer_id).err());
     let phones = f
         .phones
         .iter()

@@ -102,13 +102,7 @@ fn PoolList() -> impl IntoView {
             })
             .unwrap_or_default()
     });
-    let claim = move |id: CustomerId| {
-        let change = Change::Claim { base: offline.base(&id) };
-        match offline.record(id, change) {
-            Ok(_) => failure.set(None),
-            Err(error) => failure.set(Some(record_error_message(locale, &error))),
-        }
-    };
+    let claim = move |id: CustomerId| failure.set(claim(offline, locale, id).err());
     view! {
         <section class="card list-card" data-testid="pool">
             <div class="list-head">
@@ -262,20 +256,31 @@ pub fn recycle_warnings(offline: Offline, me: &User, locale: Locale) -> Vec<(i64
         .unwrap_or_default()
 }
 
-/// Today's list of [`recycle_warnings`].
-#[component]
-pub fn RecycleWarnings() -> impl IntoView {
-    let t = use_texts().pool;
+/// [`recycle_warnings`] for the signed-in person, kept up to date.
+pub fn use_recycle_warnings() -> Memo<Vec<(i64, String, String, String)>> {
     let locale = use_locale();
     let offline = use_offline();
     let user = use_current_user();
-    let rows = Memo::new(move |_| {
+    Memo::new(move |_| {
         user.get()
             .and_then(Result::ok)
             .flatten()
             .map(|me| recycle_warnings(offline, &me, locale))
             .unwrap_or_default()
-    });
+    })
+}
+
+/// Claims `id` for the signed-in person, on the device first like any
+/// change; the message to show if it cannot be recorded.
+pub fn claim(offline: Offline, locale: Locale, id: CustomerId) -> Result<(), String> {
+    let change = Change::Claim { base: offline.base(&id) };
+    offline.record(id, change).map(|_| ()).map_err(|error| record_error_message(locale, &error))
+}
+
+/// Today's list of [`use_recycle_warnings`].
+#[component]
+pub fn RecycleWarnings(rows: Memo<Vec<(i64, String, String, String)>>) -> impl IntoView {
+    let t = use_texts().pool;
     move || {
         let rows = rows.get();
         (!rows.is_empty()).then(|| {

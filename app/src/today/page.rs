@@ -24,14 +24,7 @@ fn Agenda() -> impl IntoView {
     let offline = use_offline();
     let entries = Memo::new(move |_| offline.read(|r| agenda(r.kept(), today(), &r.meta().review_rules)));
     // Nothing due means nothing at all, warnings of a recycle included.
-    let user = crate::auth::use_current_user();
-    let locale = crate::i18n::use_locale();
-    let warned = Memo::new(move |_| {
-        user.get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|me| !crate::pool::recycle_warnings(offline, &me, locale).is_empty())
-    });
+    let warnings = crate::pool::use_recycle_warnings();
     let section = move |title: &'static str, pick: fn(&Due) -> Option<String>| {
         move || {
             let rows: Vec<(String, String, String)> = entries
@@ -69,10 +62,10 @@ fn Agenda() -> impl IntoView {
         <h1 class="page-title">{texts.today_title}" · "{move || today().to_string()}</h1>
         {move || match entries.get() {
             None => Some(view! { <p class="muted">{texts.loading}</p> }.into_any()),
-            Some(list) if list.is_empty() && !warned.get() => Some(view! { <section class="card"><p class="muted">{texts.nothing_due}</p></section> }.into_any()),
+            Some(list) if list.is_empty() && warnings.with(Vec::is_empty) => Some(view! { <section class="card"><p class="muted">{texts.nothing_due}</p></section> }.into_any()),
             Some(_) => None,
         }}
-        <crate::pool::RecycleWarnings />
+        <crate::pool::RecycleWarnings rows=warnings />
         {section(texts.agenda_follow_up, |d| match d { Due::FollowUp { due, .. } => Some(due.to_string()), _ => None })}
         {section(texts.agenda_birthday, |d| match d { Due::Birthday { on } => Some(on.to_string()), _ => None })}
         {section(texts.agenda_maintenance, |d| match d { Due::Maintenance { due, .. } => Some(due.to_string()), _ => None })}

@@ -14,23 +14,21 @@
 
 use std::time::Instant;
 
+use domain::Change;
 use domain::analytics::dashboard;
 use domain::analytics::numeric::SeededRandom;
 use domain::analytics::summary::CustomerSummary;
 use domain::apply::{ApplyContext, apply};
 use domain::archive::{
-    Customer, Feedback, FeedbackKind, FeedbackStatus, Fields, Interaction, InteractionKind, LabelledPhone,
-    Order, PhoneLabel, Task, TaskKind,
+    Customer, Feedback, FeedbackKind, FeedbackStatus, Interaction, InteractionKind, Order, Task, TaskKind,
 };
 use domain::ids::{CustomerId, ItemId, UserId};
 use domain::money::{Currency, Money};
 use domain::mutation::Sequencer;
 use domain::policy::{Role, Viewer};
 use domain::time::{Date, Timestamp};
-use domain::{Change, CustomerName, Phone};
-use store::Store;
 
-use sim::company::{REPS, TEAMS, created_only, identity};
+use sim::company::{REPS, TEAMS, bench_store, created_only, identity_fields};
 const DAY_MS: i64 = 86_400_000;
 
 struct Options {
@@ -81,13 +79,7 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
         *current = Some(after);
     };
     let age_days = 28 + (random.uniform() * 1064.0) as i64;
-    let (name, mobile, city) = identity(i);
-    let mut fields = Fields::named(CustomerName::parse(&name).expect("name"));
-    fields.owner = Some(owner.clone());
-    fields.phones =
-        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(&mobile).expect("mobile") }];
-    fields.address.city = Some(city);
-    step(Change::Create { fields: Box::new(fields) }, &mut current);
+    step(Change::Create { fields: Box::new(identity_fields(i, &owner)) }, &mut current);
 
     if random.uniform() < 0.9 {
         let rate = random.gamma(1.0) / 2.8; // purchases per week while active
@@ -147,11 +139,7 @@ async fn main() -> Result<(), String> {
     let options = options()?;
     let today = store::today();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = match options.engine.as_str() {
-        "mem" => "mem://".to_owned(),
-        _ => format!("surrealkv://{}", dir.path().join("crm.db").display()),
-    };
-    let (store, _) = Store::open(&url, None).await.map_err(|e| e.to_string())?;
+    let store = bench_store(&options.engine, dir.path()).await?;
 
     let started = Instant::now();
     let mut random = SeededRandom::new(2026);

@@ -16,8 +16,8 @@ use std::time::Instant;
 use domain::dedup::search_keys;
 use domain::ids::UserId;
 use domain::policy::{Role, Viewer};
-use sim::company::{TEAMS, created_only, identity};
-use store::{CustomerQuery, Store};
+use sim::company::{TEAMS, bench_store, created_only, identity};
+use store::CustomerQuery;
 
 struct Options {
     customers: usize,
@@ -70,11 +70,7 @@ async fn main() -> Result<(), String> {
     let options = options()?;
     let today = store::today();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = match options.engine.as_str() {
-        "mem" => "mem://".to_owned(),
-        _ => format!("surrealkv://{}", dir.path().join("crm.db").display()),
-    };
-    let (store, _) = Store::open(&url, None).await.map_err(|e| e.to_string())?;
+    let store = bench_store(&options.engine, dir.path()).await?;
     let seeding = Instant::now();
     let archives: Vec<_> = (0..options.customers).map(|i| created_only(i, today)).collect();
     store.bulk_load_for_benchmark(&archives).await.map_err(|e| e.to_string())?;
