@@ -294,6 +294,7 @@ pub struct Texts {
     pub amount_label: &'static str,
     pub date_label: &'static str,
     pub channel_label: &'static str,
+    pub ends_on_label: &'static str,
     pub summary_label: &'static str,
     pub satisfaction_label: &'static str,
     pub next_follow_up_label: &'static str,
@@ -585,6 +586,7 @@ const ZH_CN: Texts = Texts {
     amount_label: "金额（元）",
     date_label: "日期",
     channel_label: "渠道",
+    ends_on_label: "合同/服务到期",
     summary_label: "内容摘要",
     satisfaction_label: "满意度（1–5）",
     next_follow_up_label: "下次跟进",
@@ -876,6 +878,7 @@ const EN: Texts = Texts {
     amount_label: "Amount (CNY)",
     date_label: "Date",
     channel_label: "Channel",
+    ends_on_label: "Contract/service ends",
     summary_label: "Summary",
     satisfaction_label: "Satisfaction (1–5)",
     next_follow_up_label: "Next follow-up",
@@ -996,6 +999,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "tag" => t.tag_label,
         "role" => t.contact_role_label,
         "channel" => t.channel_label,
+        "ends_on" => t.ends_on_label,
         "note" => t.note_label,
         "resolution" => t.resolution_label,
         "date" => t.date_label,
@@ -1099,6 +1103,14 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
     let template = match (reason, zh) {
         ("daily_cap", true) => "今天的认领次数已用完（每天 {limit} 个），明天再来。",
         ("daily_cap", false) => "You have used today's claims ({limit} a day); try again tomorrow.",
+        ("no_reps", true) => "{label}里没有可以分配的销售。",
+        ("no_reps", false) => "{label}: nobody in it can take customers.",
+        ("over_hold_limit", true) => {
+            "接手人名下的客户已达上限（{limit} 个）。确需分配，请勾选“超出上限”并写明原因。"
+        }
+        ("over_hold_limit", false) => {
+            "The new keeper is at the hold limit ({limit}). To assign anyway, tick “past the limit” and give a reason."
+        }
         ("hold_limit", true) => "你名下的客户已达上限（{limit} 个），先退回一些再认领。",
         ("hold_limit", false) => "You keep as many customers as allowed ({limit}); release some first.",
         ("cooldown", true) => "你不久前退回或失去了这位客户，还要等 {limit} 天才能再认领。",
@@ -1123,6 +1135,8 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         }
         ("birth_date", true) => "{label}里的出生日期不存在或晚于今天。",
         ("birth_date", false) => "{label}: the date of birth in it does not exist or is in the future.",
+        ("before_start", true) => "{label}不能早于下单日期。",
+        ("before_start", false) => "{label}: cannot be before the order date.",
         ("in_future", true) => "{label}不能晚于今天。",
         ("in_future", false) => "{label}: cannot be in the future.",
         ("negative", true) => "{label}不能为负数。",
@@ -1447,6 +1461,7 @@ mod tests {
             "preferences",
             "preferences.contact_time",
             "product",
+            "ends_on",
             "quantity",
             "region",
             "role",
@@ -1492,6 +1507,9 @@ mod tests {
             "check_digit",
             "check_character",
             "birth_date",
+            "before_start",
+            "over_hold_limit",
+            "no_reps",
             "closed_to_open",
             "retired",
             "taken",

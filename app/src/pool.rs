@@ -5,6 +5,7 @@
 //! form for whoever runs a pool.
 
 mod api;
+mod assign;
 mod page;
 mod rules;
 #[cfg(feature = "ssr")]

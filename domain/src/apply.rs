@@ -393,8 +393,12 @@ fn change_existing(
                 note(Subject::Custom(edit.key.clone()), write_custom(customer, edit, stamp));
             }
         }
-        Change::Reassign { owner, base, reason, pool } => {
+        Change::Reassign { owner, base, reason, pool, over_limit } => {
             validate::reason(reason.as_deref()).map_err(|e| Rejection::invalid(vec![e]))?;
+            // Going past a hold limit is a decision someone answers for.
+            if *over_limit && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                return Err(Rejection::invalid(vec![FieldError::new("reason", "required")]));
+            }
             if owner.is_some() && pool.is_some() {
                 return Err(Rejection::invalid(vec![FieldError::new("pool", "with_owner")]));
             }
@@ -856,6 +860,7 @@ mod tests {
             amount: Money::parse(amount, Currency::cny()).unwrap(),
             date: today(),
             channel: None,
+            ends_on: None,
         };
         let first = Change::PutOrder { id: ItemId::new(), order: order("10"), base: 1 };
         let second = Change::PutOrder { id: ItemId::new(), order: order("20"), base: 1 };
@@ -874,6 +879,7 @@ mod tests {
             amount: Money { minor: -1, currency: Currency::cny() },
             date: today(),
             channel: None,
+            ends_on: None,
         };
         let err =
             server.push(&a.make(id, Change::PutOrder { id: ItemId::new(), order, base: 1 })).unwrap_err();
@@ -945,6 +951,7 @@ mod tests {
             amount: Money::parse("2999", Currency::cny()).unwrap(),
             date: today(),
             channel: None,
+            ends_on: None,
         };
         keep.push(&a.make(keep_id, Change::PutOrder { id: ItemId::new(), order: order.clone(), base: 1 }))
             .unwrap();

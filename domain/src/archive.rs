@@ -219,6 +219,10 @@ pub struct Order {
     pub date: Date,
     /// Where ("门店", "天猫").
     pub channel: Option<String>,
+    /// When the contract or service it sold ends (合同/服务到期), if it
+    /// does: a pool rule may send the archive back some days after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<Date>,
 }
 
 /// What kind of contact an interaction was.

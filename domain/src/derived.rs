@@ -118,6 +118,7 @@ mod tests {
                 amount: Money::parse(amount, Currency::cny()).unwrap(),
                 date: date(day),
                 channel: None,
+                ends_on: None,
             };
             self.change(Change::PutOrder { id, order, base: self.seq });
             id

@@ -74,6 +74,10 @@ pub enum Change {
         /// company pool).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pool: Option<String>,
+        /// Out of a pool: the author knowingly lets the new keeper hold
+        /// more than the pool's hold limit. Needs a reason; audited.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        over_limit: bool,
     },
     /// Takes the archive from the pool for its author, if nobody has it
     /// yet and the pool's rules allow (see [`crate::pool::check_claim`]).

@@ -117,6 +117,20 @@ pub fn may_claim_from(viewer: &Viewer, team: Option<&str>) -> bool {
     }
 }
 
+/// Whether `viewer` sees `customer` only as an entry of a pool: masked,
+/// and the one thing they may do with it is claim it. The device asks, to
+/// offer a claim instead of forms the server would refuse.
+pub fn only_claimable(viewer: &Viewer, customer: &Customer) -> bool {
+    // An archive in a pool has no keeper, so no keeper's team either.
+    let place = Placement {
+        owner: customer.fields.owner.as_ref(),
+        team: None,
+        pool: customer.pool.as_deref(),
+        shared_with: &customer.fields.shared_with,
+    };
+    sight(viewer, place) == Sight::Pool
+}
+
 /// Whether `viewer` may assign archives out of the pool of `team` to
 /// others and set its rules: admins, and a team's managers for their
 /// team's pool (the company pool is the admins').
@@ -604,7 +618,16 @@ mod tests {
     fn a_keeper_releases_only_into_a_pool_they_may_claim_from() {
         let rep = viewer("a", Role::Rep, Some("north"));
         let release = |pool: Option<&str>| {
-            mutation("a", Change::Reassign { owner: None, base: 1, reason: None, pool: pool.map(Into::into) })
+            mutation(
+                "a",
+                Change::Reassign {
+                    owner: None,
+                    base: 1,
+                    reason: None,
+                    pool: pool.map(Into::into),
+                    over_limit: false,
+                },
+            )
         };
         assert!(check_mutation(&rep, &release(Some("north")), Some(Sight::Full), None, &team_of).is_ok());
         assert!(check_mutation(&rep, &release(None), Some(Sight::Full), None, &team_of).is_ok());

@@ -71,6 +71,9 @@ pub enum Silence {
     NoInteraction,
     /// The last order.
     NoOrder,
+    /// The latest end of a contract or service sold (an order's end date);
+    /// an archive with none is not one this rule is about.
+    OrderEnded,
 }
 
 /// One recycle rule: an archive that matches the filters and has been
@@ -200,13 +203,7 @@ pub fn check_claim(
     {
         return Err(ClaimRefusal::DailyCap(cap));
     }
-    let counts = !rules.exempt_categories.contains(&wire_name(&customer.fields.category));
-    if let Some(limit) = rules.hold_limit
-        && counts
-        && facts.held >= limit
-    {
-        return Err(ClaimRefusal::HoldLimit(limit));
-    }
+    check_hold(rules, facts.held, customer).map_err(ClaimRefusal::HoldLimit)?;
     if let Some(lost) = facts.last_lost {
         let waited = lost.days_until(today);
         let cooldown = i64::from(rules.cooldown_days);
@@ -215,6 +212,23 @@ pub fn check_claim(
         }
     }
     Ok(())
+}
+
+/// Whether someone who keeps `held` archives that count may take
+/// `customer` too under `rules`; `Err` is the limit they are at.
+pub fn check_hold(rules: &PoolRules, held: u32, customer: &Customer) -> Result<(), u32> {
+    match rules.hold_limit {
+        Some(limit) if held >= limit && counts_toward_hold(rules, &wire_name(&customer.fields.category)) => {
+            Err(limit)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why an assignment out of a pool is refused: the new keeper is at the
+/// pool's hold limit (the author may go past it, with a reason).
+pub fn over_hold_limit(limit: u32) -> FieldError {
+    FieldError::new("keeper", "over_hold_limit").with_limit(limit)
 }
 
 /// Whether an archive of `category` counts toward `rules`' hold limit.
@@ -252,21 +266,30 @@ impl Recycle {
 
 /// When `customer`, kept by someone, goes back to the pool under `rules`:
 /// the first rule that applies to it decides, counting from its last
-/// interaction or order (or from when its keeper took it, if later), and
+/// interaction, its last order or the latest end of what it bought (or
+/// from when its keeper took it, if later), and
 /// never before its protection after a claim ends. None: no rule applies,
 /// or it has no keeper, or it is deleted.
 pub fn recycle_date(rules: &PoolRules, customer: &Customer) -> Option<Recycle> {
     if customer.fields.owner.is_none() || customer.deleted() {
         return None;
     }
-    let (index, rule) = rules.recycle.iter().enumerate().find(|(_, rule)| rule.applies_to(customer))?;
     let kept_since = customer.kept_since.unwrap_or_else(|| customer.created_at.date_cst());
-    let last = match rule.silence {
-        Silence::NoInteraction => {
-            customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().at.date_cst()).max()
+    let orders = || customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value());
+    let (index, rule, last) = rules.recycle.iter().enumerate().find_map(|(index, rule)| {
+        if !rule.applies_to(customer) {
+            return None;
         }
-        Silence::NoOrder => customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value().date).max(),
-    };
+        let last = match rule.silence {
+            Silence::NoInteraction => {
+                customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().at.date_cst()).max()
+            }
+            Silence::NoOrder => orders().map(|o| o.date).max(),
+            // Nothing ends, so nothing to count from: the next rule decides.
+            Silence::OrderEnded => Some(orders().filter_map(|o| o.ends_on).max()?),
+        };
+        Some((index, rule, last))
+    })?;
     let from = last.map_or(kept_since, |last| last.max(kept_since));
     let on = days_after(from, rule.window(customer));
     // However long the silence, a keeper gets the protection period to work it.
@@ -394,10 +417,42 @@ mod tests {
             amount: Money::parse("100", crate::money::Currency::cny()).unwrap(),
             date: date("2026-02-10"),
             channel: None,
+            ends_on: None,
         };
         let c = with(c, &mut seq, Change::PutOrder { id: ItemId::new(), order, base: 1 }, "2026-02-10");
         let due = recycle_date(&rules(vec![rule(Silence::NoOrder, 30)]), &c).unwrap();
         assert_eq!(due.on, date("2026-03-12"));
+    }
+
+    #[test]
+    fn a_contract_end_rule_counts_from_the_latest_end_and_skips_archives_without_one() {
+        let (c, mut seq) = kept("2026-01-01");
+        let ended = rule(Silence::OrderEnded, 15);
+        let talks = rule(Silence::NoInteraction, 90);
+        let without = recycle_date(&rules(vec![ended.clone(), talks.clone()]), &c).unwrap();
+        assert_eq!((without.rule, without.silence), (1, Silence::NoInteraction), "no end date: next rule");
+        let contract = |ends: &str| Order {
+            product: "保养合同".into(),
+            quantity: 1,
+            amount: Money::parse("1200", crate::money::Currency::cny()).unwrap(),
+            date: date("2026-01-05"),
+            channel: None,
+            ends_on: Some(date(ends)),
+        };
+        let c = with(
+            c,
+            &mut seq,
+            Change::PutOrder { id: ItemId::new(), order: contract("2026-06-30"), base: 1 },
+            "2026-01-05",
+        );
+        let c = with(
+            c,
+            &mut seq,
+            Change::PutOrder { id: ItemId::new(), order: contract("2026-03-31"), base: 2 },
+            "2026-01-05",
+        );
+        let due = recycle_date(&rules(vec![ended, talks]), &c).unwrap();
+        assert_eq!((due.rule, due.silence, due.on), (0, Silence::OrderEnded, date("2026-07-15")));
     }
 
     #[test]
@@ -433,6 +488,7 @@ mod tests {
             base: 1,
             reason: Some("离职".into()),
             pool: Some("north".into()),
+            over_limit: false,
         };
         let released = with(c.clone(), &mut seq, release, "2026-02-01");
         assert_eq!(

@@ -811,7 +811,9 @@ fn rebased(change: Change, base: u64) -> Change {
         SetCustom { edits } => SetCustom {
             edits: edits.into_iter().map(|e| crate::custom_field::CustomEdit { base, ..e }).collect(),
         },
-        Reassign { owner, reason, pool, .. } => Reassign { owner, base, reason, pool },
+        Reassign { owner, reason, pool, over_limit, .. } => {
+            Reassign { owner, base, reason, pool, over_limit }
+        }
         Claim { .. } => Claim { base },
         Recycle { keeper, pool, rule, .. } => Recycle { keeper, pool, rule, base },
         AddTag { tag, .. } => AddTag { tag, base },

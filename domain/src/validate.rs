@@ -144,6 +144,10 @@ pub fn order(order: &Order) -> Result<(), Vec<FieldError>> {
             _ => Ok(()),
         },
         short_text("channel", order.channel.as_deref()),
+        match order.ends_on {
+            Some(end) if end < order.date => Err(FieldError::new("ends_on", "before_start")),
+            _ => Ok(()),
+        },
     ])
 }
 
@@ -232,6 +236,7 @@ mod tests {
             amount: Money { minor, currency: Currency::cny() },
             date: Date::new(2026, 1, 2).unwrap(),
             channel: None,
+            ends_on: None,
         }
     }
 
@@ -245,6 +250,15 @@ mod tests {
         assert_eq!(codes(super::order(&order(i64::MAX, 1))), ["amount.too_large"]);
         assert_eq!(codes(super::order(&order(-1, 1))), ["amount.negative"]);
         assert_eq!(codes(super::order(&order(1, u32::MAX))), ["quantity.too_large"]);
+    }
+
+    #[test]
+    fn a_contract_cannot_end_before_it_was_ordered() {
+        let mut contract = order(100, 1);
+        contract.ends_on = Some(contract.date);
+        assert!(super::order(&contract).is_ok(), "ending the day it starts is fine");
+        contract.ends_on = Date::new(2026, 1, 1);
+        assert_eq!(codes(super::order(&contract)), ["ends_on.before_start"]);
     }
 
     #[test]

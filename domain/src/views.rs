@@ -151,6 +151,9 @@ pub struct Selection {
     pub city: Option<String>,
     /// Exactly these archives (ids); when given, the filters above are not used.
     pub ids: Vec<String>,
+    /// Only those nobody keeps, even among the ids: handing out of a pool
+    /// never takes an archive someone claimed in the meantime.
+    pub in_pool: bool,
 }
 
 /// What a bulk reassignment did, or would do.
@@ -164,6 +167,25 @@ pub struct HandoverReport {
     pub refused: u32,
     /// The first refusal's code, if any (`forbidden_owner`, ...).
     pub refusal: Option<String>,
+    /// What the first refusal said about fields (a hold limit reached).
+    #[serde(default)]
+    pub refusal_errors: Vec<crate::FieldError>,
+    /// How many each new keeper took, by user name (a round-robin shares
+    /// the archives out).
+    #[serde(default)]
+    pub taken: std::collections::BTreeMap<String, u32>,
+}
+
+/// How a handover picks its new keepers and holds to the pools' limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HandoverOptions {
+    /// Share the archives out in turn among this team's reps (who have
+    /// room under the hold limit) instead of giving all to one person.
+    pub round_robin: Option<String>,
+    /// Out of a pool: give to keepers at the hold limit all the same
+    /// (the reason says why; audited).
+    pub over_limit: bool,
 }
 
 /// A team as the team page lists it.

@@ -66,6 +66,7 @@ fn order(yuan: u8) -> Order {
         amount: Money { minor: i64::from(yuan) * 100, currency: Currency::cny() },
         date: today(),
         channel: None,
+        ends_on: None,
     }
 }
 

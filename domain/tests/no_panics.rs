@@ -65,6 +65,7 @@ proptest! {
                     amount: Money { minor, currency: Currency::cny() },
                     date: Date::new(year, 1, 1).unwrap(),
                     channel: None,
+                    ends_on: None,
                 },
                 base,
             },

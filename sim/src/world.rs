@@ -377,6 +377,7 @@ impl World {
                         owner: Some(user_id(to % USERS.len())),
                         base,
                         reason: None,
+                        over_limit: false,
                     },
                     None,
                     "reassign",
@@ -392,6 +393,7 @@ impl World {
                     base,
                     reason: Some("模拟退回".into()),
                     pool: Some("north".into()),
+                    over_limit: false,
                 };
                 self.record(d, id, change, None, "release");
             }
@@ -497,6 +499,7 @@ impl World {
                     amount,
                     date: today(),
                     channel: None,
+                    ends_on: None,
                 },
                 base,
             }

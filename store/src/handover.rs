@@ -37,6 +37,9 @@ impl Store {
     ) -> Result<Vec<(CustomerId, u64)>, StoreError> {
         let scope = policy::scope(viewer);
         let mut filters = vec![full_sight_filter(&scope), "deleted = false"];
+        if selection.in_pool {
+            filters.push("owner = NONE");
+        }
         if selection.ids.is_empty() {
             filters.push(if selection.keeper.is_some() { "owner = $keeper" } else { "owner = NONE" });
             if selection.stage.is_some() {

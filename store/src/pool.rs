@@ -62,6 +62,11 @@ impl Holdings {
     /// Notes a claim of `customer` that took effect.
     pub(crate) fn claimed(&mut self, customer: &Customer) {
         self.claims_today += 1;
+        self.took(customer);
+    }
+
+    /// Notes that they keep `customer` now.
+    pub(crate) fn took(&mut self, customer: &Customer) {
         *self.held.entry(domain::archive::wire_name(&customer.fields.category)).or_default() += 1;
     }
 }

@@ -97,6 +97,10 @@ pub fn action_label(locale: Locale, action: &str) -> String {
         "set_custom" => ("修改自定义字段", "Custom fields changed"),
         "resolve_conflict" => ("解决冲突", "Conflict resolved"),
         "reassign" => ("转交", "Handed over"),
+        "reassign_over_limit" => ("超出上限分配", "Assigned past the hold limit"),
+        "claim" => ("认领", "Claimed"),
+        "recycle" => ("回收到公海", "Recycled to the pool"),
+        "pool_rules" => ("修改公海规则", "Pool rules changed"),
         "add_tag" => ("添加标签", "Tag added"),
         "remove_tag" => ("移除标签", "Tag removed"),
         "put_contact" => ("联系人", "Contact"),
@@ -131,6 +135,9 @@ pub const ACTIONS: &[&str] = &[
     "set_fields",
     "set_custom",
     "reassign",
+    "reassign_over_limit",
+    "claim",
+    "recycle",
     "handover",
     "not_duplicate",
     "add_tag",
@@ -155,6 +162,7 @@ pub const ACTIONS: &[&str] = &[
     "password_reset",
     "custom_fields",
     "review_rules",
+    "pool_rules",
 ];
 
 #[cfg(test)]

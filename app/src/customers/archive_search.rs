@@ -147,11 +147,11 @@ fn HandSelected(
             Selection { ids: selected.get_untracked().into_iter().collect(), ..Default::default() };
         let target = to.get_untracked();
         spawn_local(async move {
-            match handover(selection, target, why, true).await {
+            match handover(selection, target, why, true, Default::default()).await {
                 Ok(report) => {
                     let mut text = fill(t.moved, &[("n", &report.moved.to_string())]);
                     if let Some(code) = report.refusal.filter(|_| report.refused > 0) {
-                        let why = crate::i18n::refusal_message(locale, &code, &[]);
+                        let why = crate::i18n::refusal_message(locale, &code, &report.refusal_errors);
                         text.push(' ');
                         text.push_str(&fill(
                             t.refused,

@@ -423,6 +423,7 @@ pub fn OrderForm(
     let currency = was.map_or_else(Currency::cny, |o| o.amount.currency.clone());
     let date = RwSignal::new(was.map_or_else(today, |o| o.date).to_string());
     let channel = RwSignal::new(was.and_then(|o| o.channel.clone()).unwrap_or_default());
+    let ends_on = RwSignal::new(was.and_then(|o| o.ends_on).map(|d| d.to_string()).unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     let amount_error = Signal::derive({
         let currency = currency.clone();
@@ -434,6 +435,7 @@ pub fn OrderForm(
         Err(_) => Some(field_error_message(locale, &FieldError::new("quantity", "invalid"))),
     });
     let date_error = Signal::derive(move || check(locale, &date.get(), |s| Date::parse_field(s, "date")));
+    let ends_on_error = Signal::derive(move || check(locale, &ends_on.get(), |s| parse_date(s, "ends_on")));
     let item = item_id(&existing);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -448,6 +450,7 @@ pub fn OrderForm(
                 amount: Money::parse(&amount.get_untracked(), currency.clone())?,
                 date: Date::parse_field(&date.get_untracked(), "date")?,
                 channel: optional(&channel.get_untracked()),
+                ends_on: parse_date(&ends_on.get_untracked(), "ends_on")?,
             })
         })();
         let order = match order {
@@ -471,6 +474,7 @@ pub fn OrderForm(
             <Field id="order-amount" label=texts.amount_label value=amount error=amount_error inputmode="decimal" />
             <Field id="order-date" label=texts.date_label value=date error=date_error kind="date" />
             <Field id="order-channel" label=texts.channel_label value=channel />
+            <Field id="order-ends-on" label=texts.ends_on_label value=ends_on error=ends_on_error kind="date" />
             <FormButtons failure on_done remove />
         </form>
     }

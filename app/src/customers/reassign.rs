@@ -46,7 +46,13 @@ pub(super) fn ReassignForm(
         // To the pool: the one of the team whose manager hands it back.
         let pool =
             owner.is_none().then(|| user.get_untracked().and_then(Result::ok).flatten()?.team).flatten();
-        let change = Change::Reassign { owner, base: offline.base(&customer), reason: Some(why), pool };
+        let change = Change::Reassign {
+            owner,
+            base: offline.base(&customer),
+            reason: Some(why),
+            pool,
+            over_limit: false,
+        };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),

@@ -112,12 +112,33 @@ pub fn CustomerPage() -> impl IntoView {
 /// The archive as it is now, and whether its sensitive fields are masked.
 type Current = Signal<Option<(Customer, bool)>>;
 
+/// Whether the one thing the viewer may do with the archive is claim it
+/// (a rep looking into their pool): the record then offers no form the
+/// server would refuse.
+#[derive(Debug, Clone, Copy)]
+struct ClaimOnly(Signal<bool>);
+
+/// Whether the record's forms are offered (see [`ClaimOnly`]).
+fn forms_offered() -> impl Fn() -> bool + Copy {
+    let claim_only = use_context::<ClaimOnly>();
+    move || !claim_only.is_some_and(|c| c.0.get())
+}
+
 #[component]
 fn Record(id: CustomerId, current: Current) -> impl IntoView {
     let texts = use_texts();
     let tab = RwSignal::new(Tab::Basics);
     let quick = RwSignal::new(None::<Quick>);
     let close = Callback::new(move |()| quick.set(None));
+    let user = crate::auth::use_current_user();
+    provide_context(ClaimOnly(Signal::derive(move || {
+        let viewer = user.get().and_then(Result::ok).flatten().map(|u| u.viewer());
+        current.with(|c| match (viewer, c) {
+            (Some(viewer), Some((customer, _))) => domain::policy::only_claimable(&viewer, customer),
+            _ => false,
+        })
+    })));
+    let offered = forms_offered();
     let quick_button = move |which: Quick, text: &'static str| {
         view! {
             <button
@@ -147,12 +168,17 @@ fn Record(id: CustomerId, current: Current) -> impl IntoView {
             <section class="card record-head">
                 <a class="button link back-link" href="/customers">{texts.back}</a>
                 {move || current.get().map(|(customer, masked)| view! { <Summary customer masked /> })}
-                <div class="quick-actions">
-                    {quick_button(Quick::Visit, texts.quick_visit)}
-                    {quick_button(Quick::Call, texts.quick_call)}
-                    {quick_button(Quick::Order, texts.quick_order)}
-                    {quick_button(Quick::FollowUp, texts.quick_follow_up)}
-                </div>
+                <Show
+                    when=offered
+                    fallback=move || view! { <p class="muted" data-testid="claim-to-edit">{texts.pool.claim_to_edit}</p> }
+                >
+                    <div class="quick-actions">
+                        {quick_button(Quick::Visit, texts.quick_visit)}
+                        {quick_button(Quick::Call, texts.quick_call)}
+                        {quick_button(Quick::Order, texts.quick_order)}
+                        {quick_button(Quick::FollowUp, texts.quick_follow_up)}
+                    </div>
+                </Show>
                 {move || quick.get().map(|q| match q {
                     Quick::Visit => view! { <InteractionForm customer=id kind=InteractionKind::Visit summary=texts.visit_default on_done=close /> }.into_any(),
                     Quick::Call => view! { <InteractionForm customer=id kind=InteractionKind::Call summary=texts.call_default on_done=close /> }.into_any(),
@@ -291,10 +317,12 @@ fn item_of<T: Clone + PartialEq>(
 fn edit_button(quick: RwSignal<Option<Quick>>, which: Quick) -> impl IntoView {
     let texts = use_texts();
     view! {
-        <button class="button link item-edit" data-testid="edit-item" on:click=move |_| {
-            quick.set(Some(which));
-            window().scroll_to_with_x_and_y(0.0, 0.0);
-        }>{texts.edit}</button>
+        <Show when=forms_offered()>
+            <button class="button link item-edit" data-testid="edit-item" on:click=move |_| {
+                quick.set(Some(which));
+                window().scroll_to_with_x_and_y(0.0, 0.0);
+            }>{texts.edit}</button>
+        </Show>
     }
 }
 
@@ -306,10 +334,12 @@ fn name_of(offline: Offline, user: &UserId) -> String {
 /// A button that opens one of the record's forms.
 fn open_button(quick: RwSignal<Option<Quick>>, which: Quick, text: &'static str) -> impl IntoView {
     view! {
-        <button class="button" on:click=move |_| {
-            quick.set(Some(which));
-            window().scroll_to_with_x_and_y(0.0, 0.0);
-        }>{text}</button>
+        <Show when=forms_offered()>
+            <button class="button" on:click=move |_| {
+                quick.set(Some(which));
+                window().scroll_to_with_x_and_y(0.0, 0.0);
+            }>{text}</button>
+        </Show>
     }
 }
 
@@ -335,6 +365,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             && !runs_team()
     };
     let in_pool = f.owner.is_none();
+    let review_category = f.category.clone();
     let claim_failure = RwSignal::new(None::<String>);
     let claim = move |_| claim_failure.set(crate::pool::claim(offline, locale, customer_id).err());
     let phones = f
@@ -397,7 +428,9 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
             <dt>{texts.next_review_label}</dt>
             <dd data-testid="next-review">
                 {f.next_review_at.map_or_else(not_set, |d| d.to_string())}
-                <crate::review::ReviewedButton customer=customer.id category=f.category.clone() />
+                <Show when=forms_offered()>
+                    <crate::review::ReviewedButton customer=customer_id category=review_category.clone() />
+                </Show>
             </dd>
         </dl>
         {(definitions.active().next().is_some() || !f.custom.is_empty()).then(|| view! {
@@ -496,7 +529,10 @@ fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
                         {orders.into_iter().map(|(item, o)| view! {
                             <tr data-testid="order">
                                 <td>{o.date.to_string()}</td>
-                                <td>{o.product}{o.channel.map(|c| format!(" · {c}"))}</td>
+                                <td>
+                                    {o.product}{o.channel.map(|c| format!(" · {c}"))}
+                                    {o.ends_on.map(|end| view! { <span class="muted ends-on">{format!("{} {end}", texts.ends_on_label)}</span> })}
+                                </td>
                                 <td>{o.quantity}</td>
                                 <td class="num">{money(o.amount.minor, o.amount.currency.as_str())}</td>
                                 <td>{edit_button(quick, Quick::EditOrder(item))}</td>

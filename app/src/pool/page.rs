@@ -1,10 +1,14 @@
 //! The pool page, the release form on a record, and Today's warnings.
 
+use std::collections::BTreeSet;
+
 use domain::Change;
 use domain::ids::CustomerId;
+use domain::policy;
 use domain::pool::{Silence, recycle_date};
 use leptos::prelude::*;
 
+use super::assign::AssignFromPool;
 use crate::auth::{SignedIn, use_current_user};
 use crate::form::record_error_message;
 use crate::i18n::Locale;
@@ -19,6 +23,8 @@ struct Row {
     name: String,
     detail: String,
     pool: String,
+    /// Whether the viewer runs its pool, so may hand it out.
+    runs: bool,
 }
 
 /// `/pool`.
@@ -39,8 +45,12 @@ fn PoolList() -> impl IntoView {
     let offline = use_offline();
     let text = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
+    let user = use_current_user();
+    let viewer = Memo::new(move |_| user.get().and_then(Result::ok).flatten().map(|u| u.viewer()));
+    let selected = RwSignal::new(BTreeSet::<String>::new());
     let rows = Memo::new(move |_| {
         let wanted = text.get().trim().to_lowercase();
+        let viewer = viewer.get();
         offline.read(|r| {
             let mut rows: Vec<Row> = r
                 .pooled()
@@ -66,6 +76,7 @@ fn PoolList() -> impl IntoView {
                         Some(team) => fill(t.team_pool, &[("team", team)]),
                         None => t.company_pool.to_owned(),
                     },
+                    runs: viewer.as_ref().is_some_and(|v| policy::runs_pool(v, c.pool.as_deref())),
                 })
                 .collect();
             rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -126,8 +137,25 @@ fn PoolList() -> impl IntoView {
                     <ul class="plain-list pool-list">
                         {rows.into_iter().map(|row| {
                             let id = row.id;
+                            let key = id.to_string();
+                            let pick = row.runs.then(|| {
+                                let ticked = {
+                                    let key = key.clone();
+                                    move || selected.with(|s| s.contains(&key))
+                                };
+                                let toggle = {
+                                    let key = key.clone();
+                                    move |_| selected.update(|s| if !s.remove(&key) { s.insert(key.clone()); })
+                                };
+                                view! {
+                                    <label class="row-pick">
+                                        <input type="checkbox" prop:checked=ticked on:change=toggle aria-label=row.name.clone() />
+                                    </label>
+                                }
+                            });
                             view! {
-                                <li class="pool-row" data-customer=id.to_string()>
+                                <li class="pool-row" data-customer=key>
+                                    {pick}
                                     <a class="pool-name" href=format!("/customers/{id}")>
                                         <span class="row-name">{row.name}</span>
                                         <span class="muted">{row.detail}</span>
@@ -140,6 +168,10 @@ fn PoolList() -> impl IntoView {
                     </ul>
                 }.into_any(),
             }}
+            // Whoever runs a pool hands out what they ticked (online).
+            <Show when=move || rows.with(|r| r.iter().flatten().any(|row| row.runs))>
+                <AssignFromPool selected on_done=move |()| selected.set(BTreeSet::new()) />
+            </Show>
         </section>
         {move || {
             let waiting = waiting.get();
@@ -192,7 +224,13 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
             return failure.set(Some(field_error_message(locale, &error)));
         }
         let pool = user.get_untracked().and_then(Result::ok).flatten().and_then(|u| u.team);
-        let change = Change::Reassign { owner: None, base: offline.base(&customer), reason: Some(why), pool };
+        let change = Change::Reassign {
+            owner: None,
+            base: offline.base(&customer),
+            reason: Some(why),
+            pool,
+            over_limit: false,
+        };
         match offline.record(customer, change) {
             Ok(_) => on_done.run(()),
             Err(error) => failure.set(Some(record_error_message(locale, &error))),
@@ -239,6 +277,7 @@ pub fn recycle_warnings(offline: Offline, me: &User, locale: Locale) -> Vec<(i64
                         let (warning, stop) = match due.silence {
                             Silence::NoInteraction => (t.warning_interaction, t.stop_interaction),
                             Silence::NoOrder => (t.warning_order, t.stop_order),
+                            Silence::OrderEnded => (t.warning_ended, t.stop_ended),
                         };
                         let text = fill(warning, &[("n", &n), ("days", &days)]);
                         (

@@ -2,6 +2,7 @@
 //! team's manager (their team's), with a preview of what the recycle rules
 //! would send back now, before they are saved.
 
+use domain::archive::wire_name;
 use domain::policy::Role;
 use domain::pool::{MAX_DAYS, PoolRules, PoolSettings, RecycleRule, Silence};
 use leptos::prelude::*;
@@ -11,12 +12,21 @@ use super::api::{RecyclePreview, load_pool_rules, preview_recycle, save_pool_rul
 use crate::auth::use_current_user;
 use crate::i18n::{app_error_message, fill, use_locale, use_texts};
 
+/// What a recycle rule may count from, in the order the form offers them.
+const SILENCES: [Silence; 3] = [Silence::NoInteraction, Silence::NoOrder, Silence::OrderEnded];
+
 /// One recycle rule as typed.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 struct RuleDraft {
-    by_order: bool,
+    silence: Silence,
     days: String,
     vip_days: String,
+}
+
+impl Default for RuleDraft {
+    fn default() -> Self {
+        Self { silence: Silence::NoInteraction, days: String::new(), vip_days: String::new() }
+    }
 }
 
 /// What the form holds, as typed.
@@ -41,7 +51,7 @@ impl Draft {
                 .recycle
                 .iter()
                 .map(|r| RuleDraft {
-                    by_order: r.silence == Silence::NoOrder,
+                    silence: r.silence,
                     days: r.days.to_string(),
                     vip_days: r.days_by_category.get("vip").map(|d| d.to_string()).unwrap_or_default(),
                 })
@@ -71,7 +81,7 @@ impl Draft {
                 categories: Default::default(),
                 tags: Default::default(),
             });
-            rule.silence = if draft.by_order { Silence::NoOrder } else { Silence::NoInteraction };
+            rule.silence = draft.silence;
             rule.days = days(&draft.days, 1)?.ok_or(())?;
             match days(&draft.vip_days, 1)? {
                 Some(vip) => drop(rule.days_by_category.insert("vip".into(), vip)),
@@ -234,11 +244,20 @@ pub fn PoolRulesCard() -> impl IntoView {
                                 <legend>{format!("{} {}", t.recycle_rules, i + 1)}</legend>
                                 <label for=format!("rule-{i}-silence")>{t.rule_silence}</label>
                                 <select id=format!("rule-{i}-silence") on:change=move |ev| {
-                                    let by_order = event_target_value(&ev) == "order";
-                                    draft.update(|d| d.rules[i].by_order = by_order);
+                                    let value = event_target_value(&ev);
+                                    if let Some(silence) = SILENCES.into_iter().find(|s| wire_name(s) == value) {
+                                        draft.update(|d| d.rules[i].silence = silence);
+                                    }
                                 }>
-                                    <option value="interaction" selected=!current.by_order>{t.silence_interaction}</option>
-                                    <option value="order" selected=current.by_order>{t.silence_order}</option>
+                                    {SILENCES.into_iter().map(|silence| {
+                                        let label = match silence {
+                                            Silence::NoInteraction => t.silence_interaction,
+                                            Silence::NoOrder => t.silence_order,
+                                            Silence::OrderEnded => t.silence_ended,
+                                        };
+                                        view! {
+                                        <option value=wire_name(&silence) selected=current.silence == silence>{label}</option>
+                                    }}).collect_view()}
                                 </select>
                                 <label for=format!("rule-{i}-days")>{t.rule_days}</label>
                                 <input id=format!("rule-{i}-days") type="number" inputmode="numeric" min="1" max=MAX_DAYS.to_string()

@@ -1,6 +1,6 @@
 //! Server functions of the team page.
 
-use domain::views::{HandoverReport, Selection, TeamView};
+use domain::views::{HandoverOptions, HandoverReport, Selection, TeamView};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -13,14 +13,16 @@ pub async fn list_teams() -> Result<Vec<TeamView>, AppError> {
 }
 
 /// Moves the archives `selection` names to `to` (a user name; empty: the
-/// public pool), with `reason`, as mutations like any other change. With
-/// `commit` false only counts them, for the preview.
+/// public pool), or in turn to a team's reps, with `reason`, as mutations
+/// like any other change. With `commit` false only counts them, for the
+/// preview.
 #[server(prefix = "/api", endpoint = "team/handover", input = Json)]
 pub async fn handover(
     selection: Selection,
     to: String,
     reason: String,
     commit: bool,
+    #[server(default)] options: HandoverOptions,
 ) -> Result<HandoverReport, AppError> {
-    super::server::handover(selection, to, reason, commit).await
+    super::server::handover(selection, to, reason, commit, options).await
 }

@@ -2,7 +2,7 @@
 //! and the handover of archives from one keeper to another.
 
 use domain::ids::UserId;
-use domain::views::{HandoverReport, Selection, TeamView};
+use domain::views::{HandoverOptions, HandoverReport, Selection, TeamView};
 use leptos::prelude::*;
 
 use super::{Handover, list_teams};
@@ -139,7 +139,13 @@ fn HandoverForm(
         ..Selection::default()
     };
     let send = move |commit: bool| {
-        action.dispatch(Handover { selection: selection(), to: to.get(), reason: reason.get(), commit });
+        action.dispatch(Handover {
+            selection: selection(),
+            to: to.get(),
+            reason: reason.get(),
+            commit,
+            options: HandoverOptions::default(),
+        });
         previewed.set(!commit);
     };
     let outcome = move || {
@@ -153,7 +159,7 @@ fn HandoverForm(
             .into_any(),
             Ok(report) => {
                 let refused = report.refusal.map(|code| {
-                    let why = crate::i18n::refusal_message(locale, &code, &[]);
+                    let why = crate::i18n::refusal_message(locale, &code, &report.refusal_errors);
                     fill(t.refused, &[("n", &report.refused.to_string()), ("reason", &why)])
                 });
                 view! {

@@ -1,10 +1,11 @@
 //! The server side of the team page: managers and admins only.
 
 use domain::FieldError;
+use domain::ids::UserId;
 use domain::mutation::Sequencer;
-use domain::policy::{self, Viewer};
+use domain::policy::{self, Role, Viewer};
 use domain::time::Timestamp;
-use domain::views::{HandoverReport, Selection, TeamView};
+use domain::views::{HandoverOptions, HandoverReport, Selection, TeamView};
 use domain::{Change, validate};
 use store::MAX_BATCH;
 
@@ -31,6 +32,7 @@ pub(super) async fn handover(
     to: String,
     reason: String,
     commit: bool,
+    options: HandoverOptions,
 ) -> Result<HandoverReport, AppError> {
     let (state, viewer) = runner().await?;
     let invalid = |field: &str, code: &str| AppError::invalid(FieldError::new(field, code)).respond();
@@ -38,11 +40,27 @@ pub(super) async fn handover(
         "" => None,
         name => Some(store::parse_username(name).map_err(|e| AppError::invalid(e).respond())?),
     };
-    if selection.ids.is_empty() && to == selection.keeper {
+    if selection.ids.is_empty() && options.round_robin.is_none() && to == selection.keeper {
         return Err(invalid("keeper", "same"));
     }
     let reason = reason.trim().to_owned();
     validate::reason(Some(&reason)).map_err(|e| AppError::invalid(e).respond())?;
+    // Who takes them: one person (or the pool), or a team's reps in turn.
+    let keepers: Vec<Option<UserId>> = match &options.round_robin {
+        None => vec![to.clone()],
+        Some(team) => {
+            let users = answer(state.store.list_users().await)?;
+            let reps: Vec<_> = users
+                .into_iter()
+                .filter(|u| !u.disabled && u.role == Role::Rep && u.team.as_deref() == Some(team.as_str()))
+                .map(|u| Some(u.id))
+                .collect();
+            if reps.is_empty() {
+                return Err(invalid("team", "no_reps"));
+            }
+            reps
+        }
+    };
     let selected = answer(state.store.select_for_handover(&viewer, &selection).await)?;
     let mut report = HandoverReport { selected: selected.len() as u32, ..HandoverReport::default() };
     if !commit {
@@ -52,36 +70,76 @@ pub(super) async fn handover(
         return Err(invalid("reason", "required"));
     }
     // One client per handover: its changes are numbered and checked like a
-    // device's, so the policy decides who may receive what, archive by archive.
+    // device's, so the policy and the pools' limits decide archive by
+    // archive. A keeper the server finds at the hold limit drops out of
+    // the turn and their archive goes round again to the others.
     let mut client = Sequencer::new(viewer.user.clone());
     let now = Timestamp(store::now_millis());
-    let mutations: Vec<_> = selected
-        .iter()
-        .map(|(id, version)| {
-            let change = Change::Reassign {
-                pool: None,
-                owner: to.clone(),
-                base: *version,
-                reason: Some(reason.clone()),
-            };
-            client.next(*id, change, now)
-        })
-        .collect();
-    for batch in mutations.chunks(MAX_BATCH) {
-        let reply = answer(state.store.push(&viewer, client.client, batch, store::today()).await)?;
-        for result in reply.results {
-            match result.outcome {
-                store::Outcome::Rejected { code, .. } => {
-                    report.refused += 1;
-                    report.refusal.get_or_insert(code);
+    let mut open = keepers;
+    let mut pending = selected;
+    let mut turn = 0;
+    while !pending.is_empty() {
+        if open.is_empty() {
+            // Everyone is full: what is left stays where it is.
+            report.refused += pending.len() as u32;
+            break;
+        }
+        let round: Vec<_> = pending
+            .drain(..)
+            .enumerate()
+            .map(|(i, (id, version))| (id, version, open[(turn + i) % open.len()].clone()))
+            .collect();
+        turn += round.len();
+        for batch in round.chunks(MAX_BATCH) {
+            let mutations: Vec<_> = batch
+                .iter()
+                .map(|(id, version, owner)| {
+                    let change = Change::Reassign {
+                        pool: None,
+                        owner: owner.clone(),
+                        base: *version,
+                        reason: Some(reason.clone()),
+                        over_limit: options.over_limit,
+                    };
+                    client.next(*id, change, now)
+                })
+                .collect();
+            let reply = answer(state.store.push(&viewer, client.client, &mutations, store::today()).await)?;
+            for ((id, version, owner), result) in batch.iter().zip(reply.results) {
+                match result.outcome {
+                    store::Outcome::Rejected { errors, .. }
+                        if errors.iter().any(|e| e.code == "keeper.over_hold_limit") =>
+                    {
+                        open.retain(|k| k != owner);
+                        pending.push((*id, *version));
+                        if report.refusal.is_none() {
+                            // Kept in case nobody has room left.
+                            report.refusal_errors = errors;
+                        }
+                    }
+                    store::Outcome::Rejected { code, errors, .. } => {
+                        report.refused += 1;
+                        if report.refusal.is_none() {
+                            report.refusal = Some(code);
+                            report.refusal_errors = errors;
+                        }
+                    }
+                    _ => {
+                        report.moved += 1;
+                        let name = owner.as_ref().map_or_else(String::new, |o| o.0.clone());
+                        *report.taken.entry(name).or_default() += 1;
+                    }
                 }
-                _ => report.moved += 1,
             }
         }
     }
+    if report.refused > 0 && report.refusal.is_none() {
+        report.refusal = Some(domain::Refusal::PoolRules.code().to_owned());
+    }
     let detail = serde_json::json!({
         "from": selection.keeper.as_ref().map(|k| k.0.clone()), "ids": selection.ids.len(),
-        "to": to.as_ref().map(|t| t.0.clone()), "reason": reason,
+        "to": to.as_ref().map(|t| t.0.clone()), "round_robin": options.round_robin,
+        "over_limit": options.over_limit, "reason": reason,
         "selected": report.selected, "moved": report.moved, "refused": report.refused,
     });
     answer(state.store.record_audit(&viewer, "handover", None, Some(detail.to_string())).await)?;

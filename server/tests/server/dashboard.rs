@@ -28,6 +28,7 @@ async fn order(session: &mut Session, customer: CustomerId, yuan: i64, days: i64
         amount: Money { minor: yuan * 100, currency: Currency::cny() },
         date: days_ago(days),
         channel: None,
+        ends_on: None,
     };
     let outcome = session.push(customer, Change::PutOrder { id: ItemId::new(), order, base: 0 }).await;
     assert_eq!(outcome["status"], "applied", "{outcome}");

@@ -180,3 +180,59 @@ async fn a_manager_merges_a_queued_pair_and_a_rep_reaches_no_part_of_the_queue()
     assert_eq!(m.pull_all().await.iter().filter(|c| c["op"] == "put").count(), 1, "one archive is left");
     assert_eq!(m.form("duplicates/pair", &[("key", &key)]).await.status(), 404, "the pair is settled");
 }
+
+#[tokio::test]
+async fn a_manager_shares_the_pool_out_in_turn_within_the_hold_limit_then_past_it_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    let mut b = app.sign_in("b").await;
+    b.create("b", "b 的老客户").await;
+    let mut pooled = Vec::new();
+    for name in ["公海一", "公海二", "公海三", "公海四"] {
+        let id = a.create("a", name).await;
+        let release = domain::Change::Reassign {
+            owner: None,
+            base: 1,
+            reason: Some("不再跟进".into()),
+            pool: Some("north".into()),
+            over_limit: false,
+        };
+        assert_eq!(a.push(id, release).await["status"], "applied");
+        pooled.push(id.to_string());
+    }
+    let m = app.sign_in("m").await;
+    let rules = json!({ "team": "north", "rules": { "hold_limit": 2 } });
+    assert!(m.json("pool/rules/save", rules).await.status().is_success());
+
+    let in_turn = |over_limit: bool, reason: &str| {
+        json!({
+            "selection": { "ids": pooled, "in_pool": true }, "to": "", "reason": reason, "commit": true,
+            "options": { "round_robin": "north", "over_limit": over_limit },
+        })
+    };
+    let shared: Value = m.json("team/handover", in_turn(false, "从公海分配")).await.json().await.unwrap();
+    // a takes two, b one (b kept one already); the fourth finds nobody with room.
+    assert_eq!(
+        (shared["moved"].as_u64(), shared["refused"].as_u64(), &shared["taken"]),
+        (Some(3), Some(1), &json!({ "a": 2, "b": 1 })),
+        "{shared}"
+    );
+    assert_eq!(shared["refusal"], "pool.rules");
+    assert_eq!(shared["refusal_errors"][0]["code"], "keeper.over_hold_limit");
+    assert_eq!(shared["refusal_errors"][0]["limit"], 2);
+
+    let unexplained = m.json("team/handover", in_turn(true, "  ")).await;
+    assert_eq!(unexplained.status(), 422, "going past the limit needs a reason");
+    let past: Value =
+        m.json("team/handover", in_turn(true, "展会线索，必须今天跟进")).await.json().await.unwrap();
+    assert_eq!(
+        (past["selected"].as_u64(), past["moved"].as_u64(), past["refused"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "only what is still in the pool: {past}"
+    );
+    let filter = json!({ "filter": { "action": "reassign_over_limit", "limit": 10 } });
+    let audit: Value = m.json("audit/search", filter).await.json().await.unwrap();
+    assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+    let kept = |changes: Vec<Value>| changes.iter().filter(|c| c["op"] == "put").count();
+    assert_eq!(kept(a.pull_all().await) + kept(b.pull_all().await), 5, "the reps' devices follow");
+}

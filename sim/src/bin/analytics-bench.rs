@@ -96,6 +96,7 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
                 amount,
                 date: Date::from_days_since_epoch(day),
                 channel: None,
+                ends_on: None,
             };
             step(Change::PutOrder { id: ItemId::new(), order, base: 0 }, &mut current);
             week += random.exponential(rate.max(1e-6));
@@ -245,6 +246,7 @@ async fn main() -> Result<(), String> {
                 amount: Money { minor: 9_900, currency: Currency::cny() },
                 date: today,
                 channel: None,
+                ends_on: None,
             };
             client.next(*id, Change::PutOrder { id: ItemId::new(), order, base: 0 }, Timestamp(day * DAY_MS))
         })

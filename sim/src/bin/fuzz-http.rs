@@ -234,6 +234,7 @@ impl Fuzzer {
                         amount: Money { minor: self.rng.below(1_000_000) as i64, currency: Currency::cny() },
                         date: Date::new(2026, 1 + self.rng.below(12) as u8, 1).expect("a date"),
                         channel: None,
+                        ends_on: None,
                     },
                     base: 0,
                 },

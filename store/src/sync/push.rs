@@ -400,11 +400,15 @@ impl Store {
         let colleagues = self.colleagues().await?;
         // Read after the counter: if another server commits in between, the
         // counter check at commit sends this attempt round again.
+        // Whoever takes an archive, by a claim or from a manager.
         let claims: Vec<(UserId, CustomerId)> = group
             .iter()
             .flat_map(|p| p.mutations.iter())
-            .filter(|m| matches!(m.change, Change::Claim { .. }))
-            .map(|m| (m.author.clone(), m.customer))
+            .filter_map(|m| match &m.change {
+                Change::Claim { .. } => Some((m.author.clone(), m.customer)),
+                Change::Reassign { owner: Some(owner), .. } => Some((owner.clone(), m.customer)),
+                _ => None,
+            })
             .collect();
         let mut holdings = self.holdings(&claims, group[0].today).await?;
         let mut archives: HashMap<CustomerId, Loaded> = HashMap::new();
@@ -739,8 +743,14 @@ fn plan(
                     audit_rows(mutation, before.as_ref(), &after, team.as_deref(), &mut audit);
                     if let Some(before) = &before {
                         pool_moves.extend(pool_move_rows(mutation, before, &after, version, today));
-                        if matches!(mutation.change, Change::Claim { .. }) {
-                            holdings.entry(mutation.author.clone()).or_default().claimed(&after);
+                        match &mutation.change {
+                            Change::Claim { .. } => {
+                                holdings.entry(mutation.author.clone()).or_default().claimed(&after)
+                            }
+                            Change::Reassign { owner: Some(owner), .. } => {
+                                holdings.entry(owner.clone()).or_default().took(&after)
+                            }
+                            _ => {}
                         }
                     }
                     if let Some(before) = &before {
@@ -847,6 +857,15 @@ fn check_pool_rules(
             let facts = holdings.get(&viewer.user).map(|h| h.facts(&rules, current)).unwrap_or_default();
             domain::pool::check_claim(&rules, &facts, current, today)
                 .map_err(|refusal| Rejection::because(domain::Refusal::PoolRules, refusal.error()))
+        }
+        // Out of a pool to someone: within the pool's hold limit, unless
+        // the author says they mean to go past it.
+        Change::Reassign { owner: Some(owner), over_limit: false, .. } if current.fields.owner.is_none() => {
+            let rules = pools.rules(current.pool.as_deref());
+            let held = holdings.get(owner).map_or(0, |h| h.facts(&rules, current).held);
+            domain::pool::check_hold(&rules, held, current).map_err(|limit| {
+                Rejection::because(domain::Refusal::PoolRules, domain::pool::over_hold_limit(limit))
+            })
         }
         Change::Recycle { keeper, .. } if current.fields.owner.as_ref() == Some(keeper) => {
             let due = domain::pool::recycle_date(&pools.rules(keeper_team), current)

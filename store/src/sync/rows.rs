@@ -167,7 +167,11 @@ pub(super) fn audit_rows(
     team: Option<&str>,
     out: &mut Vec<Value>,
 ) {
-    let action = name_of_change(&mutation.change);
+    let action = match &mutation.change {
+        // Past a pool's hold limit: its own action, so the audit page finds it.
+        Change::Reassign { over_limit: true, .. } => "reassign_over_limit".to_owned(),
+        change => name_of_change(change),
+    };
     let reason = match &mutation.change {
         Change::Reassign { reason, .. } => reason.as_deref().map(str::trim).filter(|r| !r.is_empty()),
         _ => None,

@@ -18,6 +18,7 @@ fn order(yuan: i64, date: &str) -> Order {
         amount: Money { minor: yuan * 100, currency: Currency::cny() },
         date: Date::parse_field(date, "date").unwrap(),
         channel: None,
+        ends_on: None,
     }
 }
 
@@ -57,7 +58,13 @@ async fn the_summaries_kept_by_pushes_equal_a_recomputation_from_the_archives() 
         .push_one(
             "root",
             second,
-            Change::Reassign { pool: None, owner: Some(UserId("a".into())), base, reason: None },
+            Change::Reassign {
+                pool: None,
+                owner: Some(UserId("a".into())),
+                base,
+                reason: None,
+                over_limit: false,
+            },
         )
         .await;
     assert!(matches!(moved, Outcome::Applied { .. }), "{moved:?}");

@@ -17,7 +17,11 @@ use crate::support::{World, pull_pages, today};
 
 fn release(base: u64, pool: Option<&str>) -> Change {
     Change::Reassign {
-        owner: None, base, reason: Some("客户不再跟进".into()), pool: pool.map(Into::into)
+        owner: None,
+        base,
+        reason: Some("客户不再跟进".into()),
+        pool: pool.map(Into::into),
+        over_limit: false,
     }
 }
 
@@ -178,6 +182,59 @@ async fn claims_stop_at_the_daily_cap_and_the_hold_limit_but_exempt_categories_d
 }
 
 #[tokio::test]
+async fn a_manager_assigning_out_of_the_pool_is_held_to_the_hold_limit_unless_going_past_it_with_a_reason() {
+    let mut world = World::new().await;
+    set_rules(&world, Some("north"), PoolRules { hold_limit: Some(1), ..PoolRules::default() }).await;
+    world.create("b", "已有客户").await;
+    let id = released(&mut world, "a", Some("north")).await;
+    let assign = |base: u64, over_limit: bool, reason: Option<&str>| Change::Reassign {
+        owner: Some(UserId("b".into())),
+        base,
+        reason: reason.map(Into::into),
+        pool: None,
+        over_limit,
+    };
+    let base = world.version(id).await;
+    let full = world.push_one("m", id, assign(base, false, Some("分给小王"))).await;
+    assert_eq!(refusal(&full), ("pool.rules", Some("keeper.over_hold_limit"), None));
+    let Outcome::Rejected { errors, .. } = &full else { unreachable!() };
+    assert_eq!(errors[0].limit, Some(1), "the message names the limit");
+    let unexplained = world.push_one("m", id, assign(base, true, None)).await;
+    assert_eq!(refusal(&unexplained), ("invalid", Some("reason.required"), None));
+
+    let past = world.push_one("m", id, assign(base, true, Some("大客户，小王最熟"))).await;
+    assert!(applied(&past), "{past:?}");
+    let (kept, _) = world.store.customer_for(&world.viewer("root"), &id.to_string()).await.unwrap().unwrap();
+    assert_eq!(kept.fields.owner, Some(UserId("b".into())));
+    let trail = world
+        .store
+        .search_audit(
+            &world.viewer("m"),
+            &store::AuditFilter {
+                action: Some("reassign_over_limit".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1, "going past the limit is found in the audit trail: {trail:?}");
+    assert_eq!(trail[0].reason.as_deref(), Some("大客户，小王最熟"));
+
+    // Someone with room takes one without a word about limits.
+    let other = released(&mut world, "b", Some("north")).await;
+    let base = world.version(other).await;
+    let to_a = Change::Reassign {
+        owner: Some(UserId("a".into())),
+        base,
+        reason: Some("从公海分配".into()),
+        pool: None,
+        over_limit: false,
+    };
+    assert!(applied(&world.push_one("m", other, to_a).await));
+}
+
+#[tokio::test]
 async fn a_rep_who_released_an_archive_waits_out_the_cooldown_before_claiming_it_again() {
     let mut world = World::new().await;
     set_rules(&world, Some("north"), PoolRules { cooldown_days: 30, ..PoolRules::default() }).await;
@@ -241,6 +298,48 @@ async fn the_recycle_run_sends_back_what_is_due_once_and_warns_of_what_comes_wit
     assert!(
         audit.iter().any(|e| e.user == store::SYSTEM_USER && e.customer.as_deref() == Some(&due.to_string()))
     );
+}
+
+#[tokio::test]
+async fn a_contract_end_rule_sends_back_an_archive_whose_contract_ended_and_was_not_renewed() {
+    let mut world = World::new().await;
+    let ended = RecycleRule {
+        silence: Silence::OrderEnded,
+        days: 30,
+        days_by_category: Default::default(),
+        stages: Default::default(),
+        categories: Default::default(),
+        tags: Default::default(),
+    };
+    set_rules(
+        &world,
+        Some("north"),
+        PoolRules { recycle: vec![ended], protection_days: 0, ..PoolRules::default() },
+    )
+    .await;
+    let from_today = |days: i64| Date::from_days_since_epoch(today().days_since_epoch() + days);
+    let contract = |ends: Date| domain::archive::Order {
+        product: "年度维保".into(),
+        quantity: 1,
+        amount: domain::money::Money::parse("3000", domain::money::Currency::cny()).unwrap(),
+        date: from_today(-400),
+        channel: None,
+        ends_on: Some(ends),
+    };
+    let lapsed = world.create("a", "合同已到期").await;
+    let renewed = world.create("a", "已续签").await;
+    let without = world.create("a", "无合同").await;
+    for (id, ends) in [(lapsed, from_today(-34)), (renewed, from_today(-34)), (renewed, from_today(365))] {
+        let base = world.version(id).await;
+        let order = Change::PutOrder { id: domain::ids::ItemId::new(), order: contract(ends), base };
+        assert!(applied(&world.push_one("a", id, order).await));
+    }
+    // Its keeper took it today: the window counts from then, not from the end before.
+    assert!(world.store.recycle(from_today(29), true).await.unwrap().due.is_empty());
+    let run = world.store.recycle(from_today(30), false).await.unwrap();
+    let due: Vec<_> = run.due.iter().map(|c| c.customer).collect();
+    assert_eq!(due, vec![lapsed], "the renewed one ends next year; {without} has no contract");
+    assert_eq!(run.recycled, 1);
 }
 
 #[tokio::test]

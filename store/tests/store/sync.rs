@@ -182,7 +182,13 @@ async fn a_reassigned_archive_leaves_the_old_keeper_as_a_tombstone() {
         .push_one(
             "m",
             id,
-            Change::Reassign { pool: None, owner: Some(UserId("b".into())), base, reason: None },
+            Change::Reassign {
+                pool: None,
+                owner: Some(UserId("b".into())),
+                base,
+                reason: None,
+                over_limit: false,
+            },
         )
         .await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");

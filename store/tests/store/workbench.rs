@@ -125,16 +125,26 @@ async fn a_reassignment_keeps_its_reason_in_the_audit_trail_and_a_long_one_is_re
     let mut world = World::new().await;
     let id = world.create("a", "张三").await;
     let base = world.version(id).await;
-    let too_long =
-        Change::Reassign { pool: None, owner: Some(user("b")), base, reason: Some("长".repeat(101)) };
+    let too_long = Change::Reassign {
+        pool: None,
+        owner: Some(user("b")),
+        base,
+        reason: Some("长".repeat(101)),
+        over_limit: false,
+    };
     let outcome = world.push_one("m", id, too_long).await;
     assert!(
         matches!(&outcome, Outcome::Rejected { errors, .. } if errors[0].code == "reason.too_long"),
         "{outcome:?}"
     );
 
-    let change =
-        Change::Reassign { pool: None, owner: Some(user("b")), base, reason: Some("离职交接".into()) };
+    let change = Change::Reassign {
+        pool: None,
+        owner: Some(user("b")),
+        base,
+        reason: Some("离职交接".into()),
+        over_limit: false,
+    };
     let outcome = world.push_one("m", id, change).await;
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
     let audit = world.store.list_audit(&world.viewer("m"), Some(&id.to_string()), 10).await.unwrap();
@@ -219,7 +229,13 @@ async fn the_audit_trail_is_filtered_by_person_action_and_day() {
         .push_one(
             "m",
             first,
-            Change::Reassign { pool: None, owner: Some(user("b")), base, reason: Some("调整".into()) },
+            Change::Reassign {
+                pool: None,
+                owner: Some(user("b")),
+                base,
+                reason: Some("调整".into()),
+                over_limit: false,
+            },
         )
         .await;
     let m = world.viewer("m");
