@@ -1000,6 +1000,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "role" => t.contact_role_label,
         "channel" => t.channel_label,
         "ends_on" => t.ends_on_label,
+        "pool" => t.pool.new_pool_name,
         "note" => t.note_label,
         "resolution" => t.resolution_label,
         "date" => t.date_label,
@@ -1103,6 +1104,10 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
     let template = match (reason, zh) {
         ("daily_cap", true) => "今天的认领次数已用完（每天 {limit} 个），明天再来。",
         ("daily_cap", false) => "You have used today's claims ({limit} a day); try again tomorrow.",
+        ("reserved", true) => "{label}不能以 * 开头（* 开头的名字留给管理员新建的公海）。",
+        ("reserved", false) => {
+            "{label}: cannot start with * (names starting with * are pools an admin added)."
+        }
         ("no_reps", true) => "{label}里没有可以分配的销售。",
         ("no_reps", false) => "{label}: nobody in it can take customers.",
         ("over_hold_limit", true) => {
@@ -1462,6 +1467,7 @@ mod tests {
             "preferences.contact_time",
             "product",
             "ends_on",
+            "pool",
             "quantity",
             "region",
             "role",
@@ -1510,6 +1516,7 @@ mod tests {
             "before_start",
             "over_hold_limit",
             "no_reps",
+            "reserved",
             "closed_to_open",
             "retired",
             "taken",

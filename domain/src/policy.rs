@@ -109,10 +109,12 @@ pub fn sight(viewer: &Viewer, place: Placement<'_>) -> Sight {
 }
 
 /// Whether `viewer` may claim from (and sees) the pool of `team` (none:
-/// the company pool, which everyone may claim from). Admins run every pool.
+/// the company pool, which everyone may claim from, as from the pools an
+/// admin added). Admins run every pool.
 pub fn may_claim_from(viewer: &Viewer, team: Option<&str>) -> bool {
     match team {
         None => true,
+        Some(added) if crate::pool::is_added(added) => true,
         Some(team) => viewer.role == Role::Admin || viewer.team.as_deref() == Some(team),
     }
 }
@@ -133,11 +135,11 @@ pub fn only_claimable(viewer: &Viewer, customer: &Customer) -> bool {
 
 /// Whether `viewer` may assign archives out of the pool of `team` to
 /// others and set its rules: admins, and a team's managers for their
-/// team's pool (the company pool is the admins').
+/// team's pool (the company pool and the added ones are the admins').
 pub fn runs_pool(viewer: &Viewer, team: Option<&str>) -> bool {
     match viewer.role {
         Role::Admin => true,
-        Role::Manager => team.is_some() && viewer.team.as_deref() == team,
+        Role::Manager => team.is_some_and(|t| !crate::pool::is_added(t)) && viewer.team.as_deref() == team,
         Role::Rep => false,
     }
 }
@@ -632,6 +634,21 @@ mod tests {
         assert!(check_mutation(&rep, &release(Some("north")), Some(Sight::Full), None, &team_of).is_ok());
         assert!(check_mutation(&rep, &release(None), Some(Sight::Full), None, &team_of).is_ok());
         assert!(check_mutation(&rep, &release(Some("south")), Some(Sight::Full), None, &team_of).is_err());
+        assert!(check_mutation(&rep, &release(Some("*大客户")), Some(Sight::Full), None, &team_of).is_ok());
+    }
+
+    #[test]
+    fn a_pool_an_admin_added_is_everyones_to_claim_from_and_the_admins_to_run() {
+        let none = BTreeSet::new();
+        let added = Placement { owner: None, team: None, pool: Some("*大客户"), shared_with: &none };
+        assert_eq!(sight(&viewer("a", Role::Rep, Some("north")), added), Sight::Pool);
+        assert_eq!(sight(&viewer("c", Role::Rep, None), added), Sight::Pool);
+        assert_eq!(sight(&viewer("m", Role::Manager, Some("north")), added), Sight::Full);
+        assert!(!runs_pool(&viewer("m", Role::Manager, Some("north")), Some("*大客户")));
+        assert!(runs_pool(&viewer("root", Role::Admin, None), Some("*大客户")));
+        assert!(is_told(&viewer("c", Role::Rep, Some("south")), &Audience::of(added)));
+        assert_eq!(crate::pool::check_team_name("*大客户").unwrap_err().code, "team.reserved");
+        assert_eq!(crate::pool::pool_name(Some("*大客户")), Some("大客户"));
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! preview ask here which archives are due, and a rep's Today asks here for
 //! warnings, offline too.
 //!
-//! There is a company pool and one pool per team. An archive without a
-//! keeper sits in the pool its [`Customer::pool`] names (none: the
-//! company's); one released or recycled goes to its keeper's team's pool.
+//! There is a company pool, one pool per team, and the pools an admin adds
+//! (for a region, a product line, a campaign): their keys start with
+//! [`ADDED_MARK`], and like the company pool every rep may claim from them.
+//! An archive without a keeper sits in the pool its [`Customer::pool`]
+//! names (none: the company's); one recycled goes to its keeper's team's
+//! pool, one released to the pool its keeper picks (their team's unless
+//! they pick another).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +28,45 @@ pub const MAX_DAYS: u32 = 3650;
 
 /// The most rules one pool may hold.
 pub const MAX_RULES: usize = 20;
+
+/// What the key of a pool an admin added starts with; no team's name may.
+pub const ADDED_MARK: char = '*';
+
+/// The longest name of an added pool, in characters.
+pub const MAX_POOL_NAME: usize = 30;
+
+/// Whether `key` names a pool an admin added (not a team's).
+pub fn is_added(key: &str) -> bool {
+    key.starts_with(ADDED_MARK)
+}
+
+/// The key of the added pool called `name` (trimmed); `Err` when the name
+/// is empty or too long.
+pub fn added_key(name: &str) -> Result<String, FieldError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(FieldError::new("pool", "required"));
+    }
+    if name.chars().count() > MAX_POOL_NAME {
+        return Err(FieldError::new("pool", "too_long").with_limit(MAX_POOL_NAME as u32));
+    }
+    Ok(format!("{ADDED_MARK}{name}"))
+}
+
+/// What people call the pool of `key`: an added pool by its name, a
+/// team's by the team; `None` for the company pool.
+pub fn pool_name(key: Option<&str>) -> Option<&str> {
+    key.map(|k| k.strip_prefix(ADDED_MARK).unwrap_or(k))
+}
+
+/// Whether `team` may be a team's name: pools an admin adds are told
+/// apart by their mark, so no team's name starts with it.
+pub fn check_team_name(team: &str) -> Result<(), FieldError> {
+    if team.starts_with(ADDED_MARK) {
+        return Err(FieldError::new("team", "reserved"));
+    }
+    Ok(())
+}
 
 /// The rules of one pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +162,8 @@ pub struct PoolSettings {
     /// Bumped by the server at each change (0: never saved, the defaults).
     #[serde(default)]
     pub version: u64,
-    /// Rules per pool: by team name, the company pool under "".
+    /// Rules per pool: by team name, the company pool under "", the pools
+    /// an admin added by their [`ADDED_MARK`]ed keys.
     #[serde(default)]
     pub pools: BTreeMap<String, PoolRules>,
 }
@@ -135,6 +179,9 @@ impl PoolSettings {
     /// the pool (its key, `company` for "") and what is wrong.
     pub fn check(&self) -> Result<(), FieldError> {
         for (key, rules) in &self.pools {
+            if is_added(key) {
+                added_key(key.trim_start_matches(ADDED_MARK))?;
+            }
             let field = if key.is_empty() { "company" } else { key.as_str() };
             let too_long = |days: u32| days > MAX_DAYS;
             let windows = rules

@@ -76,6 +76,11 @@ test("a released customer is claimed from the pool by one rep, another's offline
   await hu.app.goto(record);
   await hu.app.page.getByRole("tab", { name: "基本信息" }).click();
   await expect(hu.app.page.getByTestId("phones")).not.toContainText("5678");
+  // From the pool a rep may only claim: no forms the server would refuse.
+  await expect(hu.app.page.getByTestId("claim-to-edit")).toBeVisible();
+  await expect(hu.app.page.locator(".quick-actions")).toHaveCount(0);
+  await expect(hu.app.page.getByRole("button", { name: "编辑", exact: true })).toHaveCount(0);
+  await expect(hu.app.page.getByTestId("keeper").locator("[data-action=claim]")).toBeVisible();
   await hu.app.installed();
   await hu.app.goto("/pool");
   await hu.context.setOffline(true);
@@ -105,5 +110,97 @@ test("a released customer is claimed from the pool by one rep, another's offline
   await expect(hu.app.page.locator(".pool-row", { hasText: released })).toHaveCount(0);
 
   for (const phone of [gao, hu, jin]) await phone.context.close();
+  await admin.dispose();
+});
+
+test("an admin adds a pool every team claims from; a manager shares the team's pool out in turn from a tablet, and the phones follow", async (
+  { page, browser, playwright },
+  info,
+) => {
+  test.skip(info.project.name !== "tablet", "once: the manager on a tablet, the reps on phones");
+  test.setTimeout(120_000);
+  const team = unique("分配组", info.project.name);
+  const stamp = Date.now() % 100_000;
+  const [boss, first, second] = [`mgr${stamp}`, `kong${stamp}`, `lu${stamp}`];
+  const admin = await playwright.request.newContext();
+  await ensureUser(admin, boss, "manager", team, PASSWORD, "马经理");
+  await ensureUser(admin, first, "rep", team, PASSWORD, "孔一");
+  await ensureUser(admin, second, "rep", team, PASSWORD, "陆二");
+  const outsider = `wai${stamp}`;
+  await ensureUser(admin, outsider, "rep", unique("外组", info.project.name), PASSWORD, "魏外");
+
+  // The admin adds a pool of the company's key accounts.
+  const keyAccounts = `重点客户${stamp}`;
+  const adminTab = await (await browser.newContext({ ...devices["Galaxy Tab S4"] })).newPage();
+  await signIn(adminTab, E2E_USER, E2E_PASSWORD);
+  await adminTab.goto(`${baseUrl()}/team`);
+  await ready(adminTab);
+  const rules = adminTab.getByTestId("pool-rules");
+  await rules.locator("#rules-pool").selectOption({ label: "新建公海…" });
+  await rules.locator("#rules-new-pool").fill(keyAccounts);
+  await rules.getByRole("button", { name: "保存公海规则" }).click();
+  await expect(rules.getByRole("status")).toContainText("已保存");
+  await expect(rules.locator("#rules-pool")).toHaveValue(`*${keyAccounts}`);
+  await adminTab.context().close();
+
+  // The first rep gives up two customers to the team's pool and one to the new pool.
+  const kong = await phoneOf(browser, first);
+  const names = [unique("待分配甲", info.project.name), unique("待分配乙", info.project.name)];
+  const key = unique("重点客户丙", info.project.name);
+  for (const [name, pool] of [[names[0], `${team}公海`], [names[1], `${team}公海`], [key, keyAccounts]]) {
+    await kong.app.createCustomer(name);
+    await kong.app.page.getByRole("tab", { name: "基本信息" }).click();
+    await kong.app.page.getByTestId("keeper").getByRole("button", { name: "退回公海" }).click();
+    await kong.app.page.locator("#release-pool").selectOption({ label: pool });
+    await kong.app.page.locator("#release-reason").fill("交给组里安排");
+    await kong.app.page.locator("form[data-form=release]").getByRole("button", { name: "退回公海" }).click();
+  }
+  await kong.app.syncNow();
+  await kong.app.expectSynced();
+
+  // A rep of another team sees the key account in the added pool, not the team's.
+  const wei = await phoneOf(browser, outsider);
+  await wei.app.goto("/pool");
+  await wei.app.expectSynced();
+  await expect(wei.app.page.locator(".pool-row", { hasText: key })).toContainText(keyAccounts);
+  await expect(wei.app.page.locator(".pool-row", { hasText: names[0] })).toHaveCount(0);
+  await wei.context.close();
+
+  // The manager ticks both in the team's pool and shares them out in turn.
+  await signIn(page, boss, PASSWORD);
+  const manager = new RepApp(page);
+  await manager.goto("/pool");
+  await manager.expectSynced();
+  for (const name of names) {
+    await page.locator(".pool-row", { hasText: name }).getByRole("checkbox").check();
+  }
+  // The added pool is the admins' to hand out.
+  await expect(page.locator(".pool-row", { hasText: key }).getByRole("checkbox")).toHaveCount(0);
+  const form = page.locator("form[data-form=assign]");
+  await expect(form).toContainText("分配已勾选的 2 位客户");
+  await form.locator("#assign-to").selectOption({ label: `${team} 组的销售轮流分配` });
+  await form.getByRole("button", { name: "分配", exact: true }).click();
+  await expect(form.getByRole("status")).toContainText("已分配 2 位");
+  await expect(form.getByRole("status")).toContainText("孔一 1");
+  await expect(form.getByRole("status")).toContainText("陆二 1");
+  await manager.syncNow();
+  for (const name of names) await expect(page.locator(".pool-row", { hasText: name })).toHaveCount(0);
+
+  // Each rep's phone holds one of them after its next sync.
+  const lu = await phoneOf(browser, second);
+  for (const phone of [kong, lu]) {
+    await phone.app.syncNow();
+    await phone.app.goto("/customers");
+    await phone.app.expectSynced();
+  }
+  const holds = async (phone: typeof kong) =>
+    (await Promise.all(names.map((n) => phone.app.page.locator(".customer-row", { hasText: n }).count()))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+  await expect.poll(() => holds(kong)).toBe(1);
+  await expect.poll(() => holds(lu)).toBe(1);
+
+  for (const phone of [kong, lu]) await phone.context.close();
   await admin.dispose();
 });

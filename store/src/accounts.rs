@@ -330,6 +330,9 @@ impl Store {
         if team.as_ref().is_some_and(|t| t.chars().count() > 60) {
             return Err(StoreError::Invalid(FieldError::new("team", "too_long").with_limit(60)));
         }
+        if let Some(team) = &team {
+            domain::pool::check_team_name(team).map_err(StoreError::Invalid)?;
+        }
         let hash = match &new.password {
             InitialPassword::Plain(password) => {
                 check_password(password).map_err(StoreError::Invalid)?;

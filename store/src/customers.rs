@@ -27,15 +27,31 @@ struct ListRow {
     conflicted: bool,
 }
 
+/// The pools someone of team `$team` may claim from (`pool` of an archive
+/// or a revocation): the company's, their team's, and every pool an admin
+/// added (keys marked with `domain::pool::ADDED_MARK`).
+macro_rules! claimable_pool {
+    () => {
+        "(pool = NONE OR pool = $team OR string::starts_with(pool, '*'))"
+    };
+}
+pub(crate) use claimable_pool;
+
 /// The SQL filter for a scope; binds `$team` and `$user`.
 pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
     match scope {
         Scope::All => "true",
-        Scope::Team { .. } => {
-            "(team = $team OR (owner = NONE AND (pool = NONE OR pool = $team)) OR owner = $user OR shared_with CONTAINS $user)"
-        }
+        Scope::Team { .. } => concat!(
+            "(team = $team OR (owner = NONE AND ",
+            claimable_pool!(),
+            ") OR owner = $user OR shared_with CONTAINS $user)"
+        ),
         Scope::Own { .. } => {
-            "(owner = $user OR shared_with CONTAINS $user OR (owner = NONE AND (pool = NONE OR pool = $team)))"
+            concat!(
+                "(owner = $user OR shared_with CONTAINS $user OR (owner = NONE AND ",
+                claimable_pool!(),
+                "))"
+            )
         }
     }
 }
@@ -49,7 +65,7 @@ pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
     match scope {
         Scope::All => "true",
         Scope::Team { .. } => {
-            "(team = $team OR (owner = NONE AND (pool = NONE OR pool = $team)) OR owner = $user)"
+            concat!("(team = $team OR (owner = NONE AND ", claimable_pool!(), ") OR owner = $user)")
         }
         Scope::Own { .. } => "owner = $user",
     }
@@ -176,5 +192,14 @@ impl Store {
             out.extend(seen_by(viewer, row)?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pool_filter_knows_the_mark_of_added_pools() {
+        let mark = format!("'{}'", domain::pool::ADDED_MARK);
+        assert!(claimable_pool!().contains(&mark), "{}", claimable_pool!());
     }
 }

@@ -531,7 +531,9 @@ fn Orders(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
                                 <td>{o.date.to_string()}</td>
                                 <td>
                                     {o.product}{o.channel.map(|c| format!(" · {c}"))}
-                                    {o.ends_on.map(|end| view! { <span class="muted ends-on">{format!("{} {end}", texts.ends_on_label)}</span> })}
+                                    {o.ends_on.map(|end| view! {
+                                        <span class="muted ends-on">{texts.ends_on_label}" "<time datetime=end.to_string()>{end.to_string()}</time></span>
+                                    })}
                                 </td>
                                 <td>{o.quantity}</td>
                                 <td class="num">{money(o.amount.minor, o.amount.currency.as_str())}</td>

@@ -72,10 +72,7 @@ fn PoolList() -> impl IntoView {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" · "),
-                    pool: match &c.pool {
-                        Some(team) => fill(t.team_pool, &[("team", team)]),
-                        None => t.company_pool.to_owned(),
-                    },
+                    pool: pool_label(t, c.pool.as_deref()),
                     runs: viewer.as_ref().is_some_and(|v| policy::runs_pool(v, c.pool.as_deref())),
                 })
                 .collect();
@@ -206,7 +203,19 @@ fn PoolList() -> impl IntoView {
     }
 }
 
-/// A keeper sends their archive back to their team's pool, with a reason.
+/// What a pool is called: the company's, a team's, or an added one by its name.
+pub(super) fn pool_label(t: &super::PoolTexts, key: Option<&str>) -> String {
+    match key {
+        None => t.company_pool.to_owned(),
+        Some(added) if domain::pool::is_added(added) => {
+            domain::pool::pool_name(Some(added)).unwrap_or_default().to_owned()
+        }
+        Some(team) => fill(t.team_pool, &[("team", team)]),
+    }
+}
+
+/// A keeper sends their archive back to a pool (their team's unless they
+/// pick the company's or one an admin added), with a reason.
 #[component]
 pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
     let texts = use_texts();
@@ -216,6 +225,18 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
     let user = use_current_user();
     let reason = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
+    // Their team's pool first (the default), then the company's and the added ones.
+    let team = user.get_untracked().and_then(Result::ok).flatten().and_then(|u| u.team);
+    let added: Vec<String> = offline
+        .read(|r| r.meta().pool_rules.pools.keys().filter(|k| domain::pool::is_added(k)).cloned().collect())
+        .unwrap_or_default();
+    let pools: Vec<(String, String)> = team
+        .iter()
+        .map(|team| (team.clone(), pool_label(t, Some(team))))
+        .chain(std::iter::once((String::new(), pool_label(t, None))))
+        .chain(added.iter().map(|key| (key.clone(), pool_label(t, Some(key)))))
+        .collect();
+    let choice = RwSignal::new(pools.first().map(|(key, _)| key.clone()).unwrap_or_default());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let why = reason.get_untracked().trim().to_owned();
@@ -223,7 +244,7 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
             let error = domain::FieldError::new("reason", "required");
             return failure.set(Some(field_error_message(locale, &error)));
         }
-        let pool = user.get_untracked().and_then(Result::ok).flatten().and_then(|u| u.team);
+        let pool = Some(choice.get_untracked()).filter(|key| !key.is_empty());
         let change = Change::Reassign {
             owner: None,
             base: offline.base(&customer),
@@ -239,6 +260,10 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
     view! {
         <form class="stacked-form" novalidate on:submit=save data-form="release">
             <p class="muted">{t.release_help}</p>
+            <label for="release-pool">{t.release_to}</label>
+            <select id="release-pool" on:change=move |ev| choice.set(event_target_value(&ev))>
+                {pools.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+            </select>
             <label for="release-reason">{t.reason_label}</label>
             <input
                 id="release-reason"

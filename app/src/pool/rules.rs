@@ -2,15 +2,24 @@
 //! team's manager (their team's), with a preview of what the recycle rules
 //! would send back now, before they are saved.
 
+use std::collections::BTreeSet;
+
 use domain::archive::wire_name;
 use domain::policy::Role;
-use domain::pool::{MAX_DAYS, PoolRules, PoolSettings, RecycleRule, Silence};
+use domain::pool::{
+    MAX_DAYS, MAX_POOL_NAME, PoolRules, PoolSettings, RecycleRule, Silence, added_key, is_added,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::api::{RecyclePreview, load_pool_rules, preview_recycle, save_pool_rules};
+use super::page::pool_label;
 use crate::auth::use_current_user;
-use crate::i18n::{app_error_message, fill, use_locale, use_texts};
+use crate::i18n::{app_error_message, field_error_message, fill, use_locale, use_texts};
+
+/// The choice of pool that adds one: never a pool's key (an added pool's
+/// name is never empty).
+const NEW_POOL: &str = "*";
 
 /// What a recycle rule may count from, in the order the form offers them.
 const SILENCES: [Silence; 3] = [Silence::NoInteraction, Silence::NoOrder, Silence::OrderEnded];
@@ -21,12 +30,29 @@ struct RuleDraft {
     silence: Silence,
     days: String,
     vip_days: String,
+    /// Only these stages and categories (wire names); none ticked: any.
+    stages: BTreeSet<String>,
+    categories: BTreeSet<String>,
+    /// Only archives with one of these tags, as typed (commas or spaces).
+    tags: String,
 }
 
 impl Default for RuleDraft {
     fn default() -> Self {
-        Self { silence: Silence::NoInteraction, days: String::new(), vip_days: String::new() }
+        Self {
+            silence: Silence::NoInteraction,
+            days: String::new(),
+            vip_days: String::new(),
+            stages: BTreeSet::new(),
+            categories: BTreeSet::new(),
+            tags: String::new(),
+        }
     }
+}
+
+/// The tags typed for a rule: split at commas (either width) and spaces.
+fn typed_tags(text: &str) -> BTreeSet<String> {
+    text.split([',', '，', ' ', '、']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
 }
 
 /// What the form holds, as typed.
@@ -54,6 +80,9 @@ impl Draft {
                     silence: r.silence,
                     days: r.days.to_string(),
                     vip_days: r.days_by_category.get("vip").map(|d| d.to_string()).unwrap_or_default(),
+                    stages: r.stages.clone(),
+                    categories: r.categories.clone(),
+                    tags: r.tags.iter().cloned().collect::<Vec<_>>().join("，"),
                 })
                 .collect(),
         }
@@ -82,6 +111,9 @@ impl Draft {
                 tags: Default::default(),
             });
             rule.silence = draft.silence;
+            rule.stages = draft.stages.clone();
+            rule.categories = draft.categories.clone();
+            rule.tags = typed_tags(&draft.tags);
             rule.days = days(&draft.days, 1)?.ok_or(())?;
             match days(&draft.vip_days, 1)? {
                 Some(vip) => drop(rule.days_by_category.insert("vip".into(), vip)),
@@ -111,24 +143,31 @@ pub fn PoolRulesCard() -> impl IntoView {
     let message = RwSignal::new(None::<Result<(), String>>);
     let preview = RwSignal::new(None::<Vec<RecyclePreview>>);
     let draft = RwSignal::new(Draft::default());
-    // Which pool: "" is the company's (admins only), else a team's.
+    // Which pool: "" is the company's, a team's by its name, an added one
+    // by its key, and NEW_POOL one the admin is about to add.
     let pool = RwSignal::new(None::<String>);
+    let new_name = RwSignal::new(String::new());
     let teams = RwSignal::new(Vec::<String>::new());
     let me = move || user.get().and_then(Result::ok).flatten();
     let pools = move || -> Vec<(String, String)> {
         let Some(me) = me() else { return Vec::new() };
+        let label = |key: &str| pool_label(t, Some(key).filter(|k| !k.is_empty()));
         match me.role {
-            Role::Admin => std::iter::once((String::new(), t.company_pool.to_owned()))
-                .chain(teams.get().into_iter().map(|team| {
-                    let label = fill(t.team_pool, &[("team", &team)]);
-                    (team, label)
-                }))
-                .collect(),
-            _ => me
-                .team
-                .map(|team| (team.clone(), fill(t.team_pool, &[("team", &team)])))
-                .into_iter()
-                .collect(),
+            Role::Admin => {
+                let added: Vec<String> = settings.with(|s| {
+                    s.iter().flat_map(|s| s.pools.keys()).filter(|k| is_added(k)).cloned().collect()
+                });
+                std::iter::once(String::new())
+                    .chain(teams.get())
+                    .chain(added)
+                    .map(|key| {
+                        let text = label(&key);
+                        (key, text)
+                    })
+                    .chain(std::iter::once((NEW_POOL.to_owned(), t.new_pool.to_owned())))
+                    .collect()
+            }
+            _ => me.team.map(|team| (team.clone(), label(&team))).into_iter().collect(),
         }
     };
     let team_of = |key: &str| (!key.is_empty()).then(|| key.to_owned());
@@ -159,7 +198,10 @@ pub fn PoolRulesCard() -> impl IntoView {
         }
     });
     let typed = move || -> Result<(Option<String>, PoolRules), String> {
-        let key = pool.get_untracked().unwrap_or_default();
+        let mut key = pool.get_untracked().unwrap_or_default();
+        if key == NEW_POOL {
+            key = added_key(&new_name.get_untracked()).map_err(|e| field_error_message(locale, &e))?;
+        }
         let team = team_of(&key);
         let base =
             settings.with_untracked(|s| s.as_ref().map(|s| s.rules(team.as_deref()))).unwrap_or_default();
@@ -186,9 +228,12 @@ pub fn PoolRulesCard() -> impl IntoView {
             Ok((team, rules)) => {
                 message.set(None);
                 spawn_local(async move {
-                    match save_pool_rules(team, rules).await {
+                    match save_pool_rules(team.clone(), rules).await {
                         Ok(saved) => {
                             settings.set(Some(saved));
+                            // A pool just added is the one shown now.
+                            pool.set(team.or(Some(String::new())));
+                            new_name.set(String::new());
                             message.set(Some(Ok(())));
                         }
                         Err(error) => message.set(Some(Err(app_error_message(locale, &error)))),
@@ -200,6 +245,35 @@ pub fn PoolRulesCard() -> impl IntoView {
     };
     // Inputs are drawn again only when a rule is added or removed, so typing keeps its focus.
     let count = Memo::new(move |_| draft.with(|d| d.rules.len()));
+    // The stages and categories a rule may be narrowed to, each a box.
+    let [stages, categories] = crate::customers::stage_and_category_filters(locale, "").map(|mut options| {
+        options.retain(|(value, _)| !value.is_empty());
+        options
+    });
+    let ticks = move |i: usize,
+                      options: Vec<(String, String)>,
+                      set: fn(&mut RuleDraft) -> &mut BTreeSet<String>,
+                      ticked: BTreeSet<String>| {
+        options
+            .into_iter()
+            .map(|(value, label)| {
+                let on = ticked.contains(&value);
+                view! {
+                    <label class="check">
+                        <input type="checkbox" value=value.clone() prop:checked=on on:change=move |ev| {
+                            let checked = event_target_checked(&ev);
+                            let value = value.clone();
+                            draft.update(|d| {
+                                let set = set(&mut d.rules[i]);
+                                if checked { set.insert(value); } else { set.remove(&value); }
+                            });
+                        } />
+                        <span>{label}</span>
+                    </label>
+                }
+            })
+            .collect_view()
+    };
     let field = move |id: &'static str,
                       label: &'static str,
                       hint: Option<&'static str>,
@@ -227,6 +301,11 @@ pub fn PoolRulesCard() -> impl IntoView {
                         view! { <option value=key selected=chosen>{label}</option> }
                     }).collect_view()}
                 </select>
+                <Show when=move || pool.get().as_deref() == Some(NEW_POOL)>
+                    <label for="rules-new-pool">{t.new_pool_name}</label>
+                    <input id="rules-new-pool" type="text" maxlength=MAX_POOL_NAME.to_string() placeholder=t.new_pool_placeholder
+                        prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                </Show>
                 {field("rules-daily", t.daily_claims, Some(t.no_limit), |d| d.daily_claims.clone(), |d, v| d.daily_claims = v)}
                 {field("rules-hold", t.hold_limit, Some(t.no_limit), |d| d.hold_limit.clone(), |d, v| d.hold_limit = v)}
                 {field("rules-cooldown", t.cooldown, None, |d| d.cooldown.clone(), |d, v| d.cooldown = v)}
@@ -267,6 +346,21 @@ pub fn PoolRulesCard() -> impl IntoView {
                                 <input id=format!("rule-{i}-vip") type="number" inputmode="numeric" min="1" max=MAX_DAYS.to_string()
                                     placeholder=t.same_days prop:value=current.vip_days.clone()
                                     on:input=move |ev| draft.update(|d| d.rules[i].vip_days = event_target_value(&ev)) />
+                                <details class="rule-filters" open=!(current.stages.is_empty() && current.categories.is_empty() && current.tags.is_empty())>
+                                    <summary>{t.rule_filters}</summary>
+                                    <p class="muted">{t.rule_filters_help}</p>
+                                    <fieldset class="check-group">
+                                        <legend>{texts.stage_label}</legend>
+                                        {ticks(i, stages.clone(), |d| &mut d.stages, current.stages.clone())}
+                                    </fieldset>
+                                    <fieldset class="check-group">
+                                        <legend>{texts.category_label}</legend>
+                                        {ticks(i, categories.clone(), |d| &mut d.categories, current.categories.clone())}
+                                    </fieldset>
+                                    <label for=format!("rule-{i}-tags")>{t.rule_tags}</label>
+                                    <input id=format!("rule-{i}-tags") type="text" prop:value=current.tags.clone()
+                                        on:input=move |ev| draft.update(|d| d.rules[i].tags = event_target_value(&ev)) />
+                                </details>
                                 <button type="button" class="button" on:click=move |_| draft.update(|d| drop(d.rules.remove(i)))>{t.remove_rule}</button>
                             </fieldset>
                         }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
-use crate::customers::scope_filter;
+use crate::customers::{claimable_pool, scope_filter};
 use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
@@ -32,11 +32,13 @@ impl Store {
         let scope_sql = scope_filter(&scope);
         let revocation_sql = match scope {
             Scope::All => "false",
-            Scope::Team { .. } => {
-                "(users CONTAINS $user OR teams CONTAINS $team OR (from_pool = true AND (pool = NONE OR pool = $team)))"
-            }
+            Scope::Team { .. } => concat!(
+                "(users CONTAINS $user OR teams CONTAINS $team OR (from_pool = true AND ",
+                claimable_pool!(),
+                "))"
+            ),
             Scope::Own { .. } => {
-                "(users CONTAINS $user OR (from_pool = true AND (pool = NONE OR pool = $team)))"
+                concat!("(users CONTAINS $user OR (from_pool = true AND ", claimable_pool!(), "))")
             }
         };
         let parsed = cookie.filter(|c| !c.is_empty()).map(Cookie::parse);

@@ -47,6 +47,9 @@ impl Store {
         if team.as_ref().is_some_and(|t| t.chars().count() > 60) {
             return Err(StoreError::Invalid(FieldError::new("team", "too_long").with_limit(60)));
         }
+        if let Some(team) = &team {
+            domain::pool::check_team_name(team).map_err(StoreError::Invalid)?;
+        }
         let before = self.user(id).await?;
         if before.role == role && before.team == team {
             return Ok(before);

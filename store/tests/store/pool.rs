@@ -89,6 +89,33 @@ async fn a_team_pool_is_pulled_masked_by_its_reps_and_a_claim_brings_the_whole_a
 }
 
 #[tokio::test]
+async fn a_pool_an_admin_adds_is_seen_and_claimed_from_by_every_team_under_its_own_rules() {
+    let mut world = World::new().await;
+    let rules = PoolRules { daily_claims: Some(1), ..PoolRules::default() };
+    let forbidden = world.store.save_pool_rules(&world.viewer("m"), Some("*大客户"), &rules).await;
+    assert!(matches!(forbidden, Err(store::StoreError::Forbidden(_))), "added pools are the admins'");
+    set_rules(&world, Some("*大客户"), rules).await;
+    let id = released(&mut world, "a", Some("*大客户")).await;
+    let other = released(&mut world, "a", Some("*大客户")).await;
+
+    // South's rep sees it, masked, and claims it under that pool's own cap.
+    let (c_pulled, _, _) = pull_pages(&world.store, &world.viewer("c"), None, 100).await;
+    assert_eq!(crate::support::put_ids(&c_pulled), [id, other].into());
+    assert!(c_pulled.iter().all(|p| matches!(p, Pulled::Put { masked: true, .. })));
+    let base = world.version(id).await;
+    assert!(applied(&world.push_one("c", id, Change::Claim { base }).await));
+    let base = world.version(other).await;
+    assert_eq!(refusal(&world.push_one("c", other, Change::Claim { base }).await).1, Some("pool.daily_cap"));
+
+    // No team may take a name that reads as an added pool.
+    let taken = world
+        .store
+        .set_role_and_team(&UserId("root".into()), &UserId("b".into()), Role::Rep, Some("*大客户"))
+        .await;
+    assert!(matches!(taken, Err(store::StoreError::Invalid(e)) if e.code == "team.reserved"));
+}
+
+#[tokio::test]
 async fn a_claim_leaving_the_pool_drops_the_archive_from_the_other_reps_devices() {
     let mut world = World::new().await;
     let id = released(&mut world, "a", None).await;
