@@ -180,9 +180,10 @@ test("an admin adds a pool every team claims from; a manager shares the team's p
   await expect(form).toContainText("分配已勾选的 2 位客户");
   await form.locator("#assign-to").selectOption({ label: `${team} 组的销售轮流分配` });
   await form.getByRole("button", { name: "分配", exact: true }).click();
-  await expect(form.getByRole("status")).toContainText("已分配 2 位");
-  await expect(form.getByRole("status")).toContainText("孔一 1");
-  await expect(form.getByRole("status")).toContainText("陆二 1");
+  const outcome = page.getByTestId("assigned");
+  await expect(outcome).toContainText("已分配 2 位");
+  await expect(outcome).toContainText("孔一 1");
+  await expect(outcome).toContainText("陆二 1");
   await manager.syncNow();
   for (const name of names) await expect(page.locator(".pool-row", { hasText: name })).toHaveCount(0);
 

@@ -19,6 +19,9 @@ const IN_TURN: &str = "turn:";
 #[component]
 pub(super) fn AssignFromPool(
     selected: RwSignal<BTreeSet<String>>,
+    /// What the last assignment did; shown by the page, so it stays when
+    /// the form goes with the last archive it could hand out.
+    message: RwSignal<Option<Result<String, String>>>,
     #[prop(into)] on_done: Callback<()>,
 ) -> impl IntoView {
     let texts = use_texts();
@@ -29,7 +32,6 @@ pub(super) fn AssignFromPool(
     let reason = RwSignal::new(String::new());
     let over_limit = RwSignal::new(false);
     let busy = RwSignal::new(false);
-    let message = RwSignal::new(None::<Result<String, String>>);
     // Each team: its reps in turn first, then each of its people.
     let choices = move || -> Vec<(String, String)> {
         let Some(Ok(teams)) = teams.get() else { return Vec::new() };
@@ -75,7 +77,8 @@ pub(super) fn AssignFromPool(
             };
             let shares: Vec<String> =
                 report.taken.iter().map(|(who, n)| format!("{} {n}", name_of(who))).collect();
-            text.push_str(&fill(t.assigned_shares, &[("shares", &shares.join(", "))]));
+            let comma = if locale == crate::i18n::Locale::ZhCn { "，" } else { ", " };
+            text.push_str(&fill(t.assigned_shares, &[("shares", &shares.join(comma))]));
         }
         match report.refusal.filter(|_| report.refused > 0) {
             None => Ok(text),
@@ -130,7 +133,7 @@ pub(super) fn AssignFromPool(
                     view! { <option value=value selected=chosen>{label}</option> }
                 }).collect_view()}
             </select>
-            <label for="assign-reason">{t.reason_label}</label>
+            <label for="assign-reason">{t.assign_reason}</label>
             <input id="assign-reason" type="text" maxlength="100" placeholder=t.assign_default_reason
                 prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
             <label class="check">
@@ -138,10 +141,6 @@ pub(super) fn AssignFromPool(
                     on:change=move |ev| over_limit.set(event_target_checked(&ev)) />
                 <span>{t.assign_over_limit}</span>
             </label>
-            {move || message.get().map(|m| match m {
-                Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
-                Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-            })}
             <button type="submit" class="button primary" disabled=move || busy.get() || selected.with(BTreeSet::is_empty)>
                 {t.assign}
             </button>

@@ -48,6 +48,7 @@ fn PoolList() -> impl IntoView {
     let user = use_current_user();
     let viewer = Memo::new(move |_| user.get().and_then(Result::ok).flatten().map(|u| u.viewer()));
     let selected = RwSignal::new(BTreeSet::<String>::new());
+    let assigned = RwSignal::new(None::<Result<String, String>>);
     let rows = Memo::new(move |_| {
         let wanted = text.get().trim().to_lowercase();
         let viewer = viewer.get();
@@ -129,12 +130,16 @@ fn PoolList() -> impl IntoView {
             {move || match rows.get() {
                 None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
                 Some(rows) if rows.is_empty() => view! { <p class="muted">{t.empty}</p> }.into_any(),
-                Some(rows) => view! {
+                Some(rows) => {
+                    // Names line up whether or not a row has a box to tick.
+                    let any_runs = rows.iter().any(|row| row.runs);
+                    view! {
                     <p class="muted count">{fill(t.count, &[("n", &rows.len().to_string())])}</p>
                     <ul class="plain-list pool-list">
                         {rows.into_iter().map(|row| {
                             let id = row.id;
                             let key = id.to_string();
+                            let spacer = (any_runs && !row.runs).then(|| view! { <span class="row-pick" aria-hidden="true"></span> });
                             let pick = row.runs.then(|| {
                                 let ticked = {
                                     let key = key.clone();
@@ -153,6 +158,7 @@ fn PoolList() -> impl IntoView {
                             view! {
                                 <li class="pool-row" data-customer=key>
                                     {pick}
+                                    {spacer}
                                     <a class="pool-name" href=format!("/customers/{id}")>
                                         <span class="row-name">{row.name}</span>
                                         <span class="muted">{row.detail}</span>
@@ -163,12 +169,17 @@ fn PoolList() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                }.into_any(),
+                    }.into_any()
+                }
             }}
             // Whoever runs a pool hands out what they ticked (online).
             <Show when=move || rows.with(|r| r.iter().flatten().any(|row| row.runs))>
-                <AssignFromPool selected on_done=move |()| selected.set(BTreeSet::new()) />
+                <AssignFromPool selected message=assigned on_done=move |()| selected.set(BTreeSet::new()) />
             </Show>
+            {move || assigned.get().map(|m| match m {
+                Ok(text) => view! { <p class="form-done" role="status" data-testid="assigned">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="form-error" role="alert" data-testid="assigned">{text}</p> }.into_any(),
+            })}
         </section>
         {move || {
             let waiting = waiting.get();

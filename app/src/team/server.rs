@@ -45,20 +45,23 @@ pub(super) async fn handover(
     }
     let reason = reason.trim().to_owned();
     validate::reason(Some(&reason)).map_err(|e| AppError::invalid(e).respond())?;
-    // Who takes them: one person (or the pool), or a team's reps in turn.
+    // Who takes them: one person (or the pool), or a team's reps in turn,
+    // those who keep fewest first, so handing out one at a time shares too.
     let keepers: Vec<Option<UserId>> = match &options.round_robin {
         None => vec![to.clone()],
         Some(team) => {
-            let users = answer(state.store.list_users().await)?;
-            let reps: Vec<_> = users
+            let teams = answer(state.store.teams(&viewer).await)?;
+            let mut reps: Vec<_> = teams
                 .into_iter()
-                .filter(|u| !u.disabled && u.role == Role::Rep && u.team.as_deref() == Some(team.as_str()))
-                .map(|u| Some(u.id))
+                .filter(|t| t.name == *team)
+                .flat_map(|t| t.members)
+                .filter(|(user, _)| !user.disabled && user.role == Role::Rep)
                 .collect();
             if reps.is_empty() {
                 return Err(invalid("team", "no_reps"));
             }
-            reps
+            reps.sort_by(|(a, kept_a), (b, kept_b)| kept_a.cmp(kept_b).then_with(|| a.id.cmp(&b.id)));
+            reps.into_iter().map(|(user, _)| Some(user.id)).collect()
         }
     };
     let selected = answer(state.store.select_for_handover(&viewer, &selection).await)?;
