@@ -81,8 +81,9 @@ impl Store {
         let scope = policy::scope(viewer);
         let mut filters = vec![scope_filter(&scope), "deleted = false"];
         let search = query.text.as_deref().and_then(SearchText::parse);
+        let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
         let narrowing = match &search {
-            Some(search) => self.narrowing_keys(&routes(search)).await?,
+            Some(search) => self.narrowing_keys(&routes(search), limit).await?,
             None => None,
         };
         if narrowing.as_ref().is_some_and(Vec::is_empty) {
@@ -113,7 +114,6 @@ impl Store {
         if query.city.is_some() {
             filters.push("city = $city");
         }
-        let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
         const COLUMNS: &str = "record::id(id) AS id, name, initials, stage, category, city, owner, team, pool, shared_with, version, conflicted";
         // Through the index: only archives holding one of the chosen keys
         // are read, then held to the same filters as a full read.

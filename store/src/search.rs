@@ -11,12 +11,6 @@ use crate::{Store, StoreError};
 /// Archives read and rewritten per transaction when keys are rebuilt.
 const REBUILD_BATCH: i64 = 1000;
 
-/// Above this many candidate archives, reading archives newest first and
-/// checking each is quicker than reading the candidates and sorting them:
-/// so many matches fill a page within the first few thousand archives
-/// (measured by `search-bench`).
-const MOST_CANDIDATES: u64 = 4000;
-
 #[derive(Deserialize)]
 struct KeyedRow {
     id: String,
@@ -106,15 +100,23 @@ impl Store {
 
     /// The keys to read a search's candidates through: for each way it can
     /// match, the key the fewest archives hold by [`KeyFrequencies`]. `None`
-    /// when some way cannot be narrowed, or the candidates would be so many
-    /// that reading archives newest first is quicker.
-    pub(crate) async fn narrowing_keys(&self, routes: &[Route]) -> Result<Option<Vec<String>>, StoreError> {
+    /// when some way cannot be narrowed, or when reading archives newest
+    /// first would fill a page of `limit` sooner: a common text (a surname)
+    /// matches so often that a page fills within the first archives read,
+    /// while a rare one (a whole name in pinyin, whose every piece is
+    /// common) would have that read go through the whole archive.
+    pub(crate) async fn narrowing_keys(
+        &self,
+        routes: &[Route],
+        limit: u32,
+    ) -> Result<Option<Vec<String>>, StoreError> {
         if routes.iter().any(|r| r.keys.is_empty()) {
             return Ok(None);
         }
         let frequencies = self.key_frequencies().await?;
         let mut chosen = Vec::new();
         let mut candidates = 0;
+        let mut matches = 0;
         for route in routes {
             // The last of equally rare keys: for digits, the end of a number
             // varies most.
@@ -124,11 +126,13 @@ impl Store {
                 return Ok(None);
             };
             candidates += count;
+            matches += frequencies.estimate_all(&route.keys);
             chosen.push(key.clone());
         }
         chosen.sort();
         chosen.dedup();
-        Ok((candidates <= MOST_CANDIDATES).then_some(chosen))
+        let newest_first = frequencies.reads_to_fill(limit, matches);
+        Ok((candidates <= newest_first).then_some(chosen))
     }
 
     /// This process's [`KeyFrequencies`], taken again when they are old.
@@ -173,26 +177,50 @@ pub(crate) struct KeyFrequencies {
     total: u64,
     sampled: u64,
     counts: std::collections::HashMap<String, u32>,
+    /// Each sampled archive's keys, sorted: how many hold several keys at
+    /// once is what says how rare a text is.
+    archives: Vec<Vec<String>>,
     taken: std::time::Instant,
 }
 
 impl KeyFrequencies {
     fn of(total: u64, sample: impl Iterator<Item = Vec<String>>) -> Self {
         let mut counts = std::collections::HashMap::new();
-        let mut sampled = 0;
-        for keys in sample {
-            sampled += 1;
-            for key in keys {
-                *counts.entry(key).or_insert(0) += 1;
+        let mut archives = Vec::new();
+        for mut keys in sample {
+            for key in &keys {
+                *counts.entry(key.clone()).or_insert(0) += 1;
             }
+            keys.sort();
+            archives.push(keys);
         }
-        Self { total, sampled, counts, taken: std::time::Instant::now() }
+        let sampled = archives.len() as u64;
+        Self { total, sampled, counts, archives, taken: std::time::Instant::now() }
+    }
+
+    /// Scales a count in the sample to the whole archive.
+    fn scaled(&self, seen: u64) -> u64 {
+        if self.sampled == 0 { 0 } else { seen * self.total.max(self.sampled) / self.sampled }
     }
 
     /// About how many archives hold `key`; a key the sample never met counts as none.
     fn estimate(&self, key: &str) -> u64 {
-        let seen = u64::from(self.counts.get(key).copied().unwrap_or(0));
-        if self.sampled == 0 { 0 } else { seen * self.total.max(self.sampled) / self.sampled }
+        self.scaled(u64::from(self.counts.get(key).copied().unwrap_or(0)))
+    }
+
+    /// About how many archives hold every one of `keys`: at most as many
+    /// as match a text whose way of matching needs them.
+    fn estimate_all(&self, keys: &[String]) -> u64 {
+        let seen = self.archives.iter().filter(|held| keys.iter().all(|k| held.binary_search(k).is_ok()));
+        self.scaled(seen.count() as u64)
+    }
+
+    /// About how many archives a read newest first goes through before it
+    /// has `limit` of `matches` spread among all: all of them when the
+    /// sample met none.
+    fn reads_to_fill(&self, limit: u32, matches: u64) -> u64 {
+        let total = self.total.max(self.sampled);
+        if matches == 0 { total } else { (u64::from(limit) * total / matches).min(total) }
     }
 }
 
@@ -200,6 +228,31 @@ impl KeyFrequencies {
 mod tests {
     use domain::policy::{Role, Viewer};
     use domain::views::CustomerQuery;
+
+    #[test]
+    fn a_rare_text_of_common_pieces_is_read_through_its_keys_and_a_common_one_newest_first() {
+        // Of 100 sampled archives, half hold "a", half "b", and one both.
+        let sample = (0..100).map(|i: u32| {
+            let mut keys = Vec::new();
+            if i < 50 {
+                keys.push("a".to_owned());
+            }
+            if (49..99).contains(&i) {
+                keys.push("b".to_owned());
+            }
+            keys
+        });
+        let frequencies = super::KeyFrequencies::of(10_000, sample);
+        assert_eq!(frequencies.estimate("a"), 5_000);
+        let both = frequencies.estimate_all(&["a".to_owned(), "b".to_owned()]);
+        assert_eq!(both, 100);
+        // A page of 100 among 100 matches: reading newest first goes through all.
+        assert_eq!(frequencies.reads_to_fill(100, both), 10_000);
+        assert!(frequencies.estimate("a") < frequencies.reads_to_fill(100, both), "so the keys are read");
+        // Among 5,000 matches a page fills within the first 200 read.
+        assert_eq!(frequencies.reads_to_fill(100, frequencies.estimate("a")), 200);
+        assert_eq!(frequencies.reads_to_fill(100, 0), 10_000, "none met in the sample: all");
+    }
 
     #[tokio::test]
     async fn archives_stored_before_keys_are_given_them_once_at_start() {
