@@ -13,13 +13,17 @@
 use std::collections::BTreeSet;
 
 /// Bumped whenever [`index_keys`] changes, so stored keys are rebuilt.
-pub const KEYS_VERSION: u32 = 1;
+pub const KEYS_VERSION: u32 = 2;
 
 /// Phone digits are indexed in pieces of this many; shorter digit
 /// searches read archives in order instead.
 const DIGIT_PIECE: usize = 4;
 /// Initials are indexed by their first letters, up to this many.
 const INITIALS_PREFIX: usize = 4;
+/// Pinyin is also indexed in pieces of this many letters: the pairs alone
+/// are each held by thousands of archives at 100,000 (a whole name typed
+/// in pinyin is made of common pairs), pieces of four by a few hundred.
+const PINYIN_PIECE: usize = 4;
 
 /// A search as typed: the text lower-cased, and its digits when there are
 /// at least three of them (then it also looks through phones).
@@ -96,15 +100,16 @@ fn prefix(text: &str, n: usize) -> String {
 }
 
 /// The keys stored with an archive: its name's single characters and
-/// pairs, its pinyin's letter pairs, its initials' first letters, pieces
-/// of four digits of each phone, and each whole phone and email (what the
-/// duplicate checks look up).
+/// pairs, its pinyin's letter pairs and pieces of four, its initials'
+/// first letters, pieces of four digits of each phone, and each whole
+/// phone and email (what the duplicate checks look up).
 pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     let mut keys = BTreeSet::new();
     let name = values.name.to_lowercase();
     keys.extend(name.chars().filter(|c| !c.is_whitespace()).map(|c| format!("n1:{c}")));
     keys.extend(grams(&name, 2).map(|g| format!("n2:{g}")));
     keys.extend(grams(values.pinyin, 2).map(|g| format!("py:{g}")));
+    keys.extend(grams(values.pinyin, PINYIN_PIECE).map(|g| format!("p4:{g}")));
     // Letters other than a-z and digits are rare in pinyin (a name's
     // accented or unconverted letters): they are keys alone too, so one
     // such letter is searched through the index.
@@ -155,6 +160,7 @@ pub fn routes(search: &SearchText) -> Vec<Route> {
     }
     if word {
         let keys = match text.chars().next() {
+            _ if length >= PINYIN_PIECE => grams(text, PINYIN_PIECE).map(|g| format!("p4:{g}")).collect(),
             _ if length >= 2 => grams(text, 2).map(|g| format!("py:{g}")).collect(),
             Some(c) if !c.is_ascii_alphanumeric() => vec![format!("p1:{c}")],
             // One of a-z or 0-9 is in most archives: read them in order.
@@ -201,7 +207,7 @@ mod tests {
     fn a_name_is_found_by_any_piece_of_it_and_its_letters() {
         let phones = vec!["+8613912345678".to_owned()];
         let keys = index_keys(values("张伟华", "zhangweihua", "zwh", &phones));
-        for needed in ["n1:张", "n2:伟华", "py:gw", "in:zw", "ph:5678", "p:+8613912345678"] {
+        for needed in ["n1:张", "n2:伟华", "py:gw", "p4:ngwe", "in:zw", "ph:5678", "p:+8613912345678"] {
             assert!(keys.contains(&needed.to_owned()), "{needed} missing from {keys:?}");
         }
     }
