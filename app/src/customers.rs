@@ -21,6 +21,6 @@ pub use api::{
     export_customers, get_customer, list_customers,
 };
 pub use forms::NewCustomerPage;
-pub(crate) use forms::stage_and_category_filters;
+pub(crate) use forms::{category_options, stage_and_category_filters, stage_options};
 pub use list::{CustomersLayout, NoSelection};
 pub use record::CustomerPage;

@@ -648,7 +648,7 @@ mod tests {
         assert!(runs_pool(&viewer("root", Role::Admin, None), Some("*大客户")));
         assert!(is_told(&viewer("c", Role::Rep, Some("south")), &Audience::of(added)));
         assert_eq!(crate::pool::check_team_name("*大客户").unwrap_err().code, "team.reserved");
-        assert_eq!(crate::pool::pool_name(Some("*大客户")), Some("大客户"));
+        assert_eq!(crate::pool::added_name("*大客户"), Some("大客户"));
     }
 
     #[test]

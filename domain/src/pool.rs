@@ -37,7 +37,12 @@ pub const MAX_POOL_NAME: usize = 30;
 
 /// Whether `key` names a pool an admin added (not a team's).
 pub fn is_added(key: &str) -> bool {
-    key.starts_with(ADDED_MARK)
+    added_name(key).is_some()
+}
+
+/// The name of the added pool whose key is `key`; `None` for a team's.
+pub fn added_name(key: &str) -> Option<&str> {
+    key.strip_prefix(ADDED_MARK)
 }
 
 /// The key of the added pool called `name` (trimmed); `Err` when the name
@@ -51,12 +56,6 @@ pub fn added_key(name: &str) -> Result<String, FieldError> {
         return Err(FieldError::new("pool", "too_long").with_limit(MAX_POOL_NAME as u32));
     }
     Ok(format!("{ADDED_MARK}{name}"))
-}
-
-/// What people call the pool of `key`: an added pool by its name, a
-/// team's by the team; `None` for the company pool.
-pub fn pool_name(key: Option<&str>) -> Option<&str> {
-    key.map(|k| k.strip_prefix(ADDED_MARK).unwrap_or(k))
 }
 
 /// Whether `team` may be a team's name: pools an admin adds are told
@@ -107,10 +106,11 @@ impl Default for PoolRules {
 }
 
 /// What a recycle rule counts days from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Silence {
     /// The last call, visit or other interaction.
+    #[default]
     NoInteraction,
     /// The last order.
     NoOrder,
@@ -175,12 +175,17 @@ impl PoolSettings {
         self.pools.get(team.unwrap_or("")).cloned().unwrap_or_default()
     }
 
+    /// The keys of the pools an admin added.
+    pub fn added_pools(&self) -> impl Iterator<Item = &String> {
+        self.pools.keys().filter(|key| is_added(key))
+    }
+
     /// Every number in range and every list within bounds; the error names
     /// the pool (its key, `company` for "") and what is wrong.
     pub fn check(&self) -> Result<(), FieldError> {
         for (key, rules) in &self.pools {
-            if is_added(key) {
-                added_key(key.trim_start_matches(ADDED_MARK))?;
+            if let Some(name) = added_name(key) {
+                added_key(name)?;
             }
             let field = if key.is_empty() { "company" } else { key.as_str() };
             let too_long = |days: u32| days > MAX_DAYS;
@@ -275,7 +280,14 @@ pub fn check_hold(rules: &PoolRules, held: u32, customer: &Customer) -> Result<(
 /// Why an assignment out of a pool is refused: the new keeper is at the
 /// pool's hold limit (the author may go past it, with a reason).
 pub fn over_hold_limit(limit: u32) -> FieldError {
-    FieldError::new("keeper", "over_hold_limit").with_limit(limit)
+    FieldError::new("keeper", OVER_HOLD_LIMIT).with_limit(limit)
+}
+
+const OVER_HOLD_LIMIT: &str = "over_hold_limit";
+
+/// Whether `error` is [`over_hold_limit`]'s.
+pub fn is_over_hold_limit(error: &FieldError) -> bool {
+    error.code == over_hold_limit(0).code
 }
 
 /// Whether an archive of `category` counts toward `rules`' hold limit.

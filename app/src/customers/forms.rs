@@ -40,7 +40,7 @@ pub(super) fn parse_date(text: &str, field: &str) -> Result<Option<Date>, FieldE
     if text.trim().is_empty() { Ok(None) } else { Date::parse_field(text, field).map(Some) }
 }
 
-pub(super) fn stage_options(locale: Locale) -> Vec<(String, String)> {
+pub(crate) fn stage_options(locale: Locale) -> Vec<(String, String)> {
     LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))).collect()
 }
 
@@ -54,7 +54,7 @@ pub(crate) fn stage_and_category_filters(locale: Locale, all: &str) -> [Vec<(Str
     [with_all(all, stage_options(locale)), with_all(all, category_options(locale))]
 }
 
-pub(super) fn category_options(locale: Locale) -> Vec<(String, String)> {
+pub(crate) fn category_options(locale: Locale) -> Vec<(String, String)> {
     [Category::Vip, Category::Regular, Category::Churned]
         .iter()
         .map(|c| (wire_name(c), c.label(locale)))

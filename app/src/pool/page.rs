@@ -81,6 +81,9 @@ fn PoolList() -> impl IntoView {
             rows
         })
     });
+    // Whether the viewer runs any pool listed: then rows get a box to tick
+    // (and those without one a space, so names line up) and the assign form shows.
+    let hands_out = Memo::new(move |_| rows.with(|r| r.iter().flatten().any(|row| row.runs)));
     let waiting = Memo::new(move |_| {
         offline
             .read(|r| {
@@ -131,8 +134,7 @@ fn PoolList() -> impl IntoView {
                 None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
                 Some(rows) if rows.is_empty() => view! { <p class="muted">{t.empty}</p> }.into_any(),
                 Some(rows) => {
-                    // Names line up whether or not a row has a box to tick.
-                    let any_runs = rows.iter().any(|row| row.runs);
+                    let any_runs = hands_out.get();
                     view! {
                     <p class="muted count">{fill(t.count, &[("n", &rows.len().to_string())])}</p>
                     <ul class="plain-list pool-list">
@@ -173,7 +175,7 @@ fn PoolList() -> impl IntoView {
                 }
             }}
             // Whoever runs a pool hands out what they ticked (online).
-            <Show when=move || rows.with(|r| r.iter().flatten().any(|row| row.runs))>
+            <Show when=move || hands_out.get()>
                 <AssignFromPool selected message=assigned on_done=move |()| selected.set(BTreeSet::new()) />
             </Show>
             {move || assigned.get().map(|m| match m {
@@ -218,10 +220,10 @@ fn PoolList() -> impl IntoView {
 pub(super) fn pool_label(t: &super::PoolTexts, key: Option<&str>) -> String {
     match key {
         None => t.company_pool.to_owned(),
-        Some(added) if domain::pool::is_added(added) => {
-            domain::pool::pool_name(Some(added)).unwrap_or_default().to_owned()
-        }
-        Some(team) => fill(t.team_pool, &[("team", team)]),
+        Some(key) => match domain::pool::added_name(key) {
+            Some(name) => name.to_owned(),
+            None => fill(t.team_pool, &[("team", key)]),
+        },
     }
 }
 
@@ -238,9 +240,8 @@ pub fn ReleaseForm(customer: CustomerId, #[prop(into)] on_done: Callback<()>) ->
     let failure = RwSignal::new(None::<String>);
     // Their team's pool first (the default), then the company's and the added ones.
     let team = user.get_untracked().and_then(Result::ok).flatten().and_then(|u| u.team);
-    let added: Vec<String> = offline
-        .read(|r| r.meta().pool_rules.pools.keys().filter(|k| domain::pool::is_added(k)).cloned().collect())
-        .unwrap_or_default();
+    let added: Vec<String> =
+        offline.read(|r| r.meta().pool_rules.added_pools().cloned().collect()).unwrap_or_default();
     let pools: Vec<(String, String)> = team
         .iter()
         .map(|team| (team.clone(), pool_label(t, Some(team))))

@@ -6,9 +6,7 @@ use std::collections::BTreeSet;
 
 use domain::archive::wire_name;
 use domain::policy::Role;
-use domain::pool::{
-    MAX_DAYS, MAX_POOL_NAME, PoolRules, PoolSettings, RecycleRule, Silence, added_key, is_added,
-};
+use domain::pool::{MAX_DAYS, MAX_POOL_NAME, PoolRules, PoolSettings, RecycleRule, Silence, added_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -25,7 +23,7 @@ const NEW_POOL: &str = "*";
 const SILENCES: [Silence; 3] = [Silence::NoInteraction, Silence::NoOrder, Silence::OrderEnded];
 
 /// One recycle rule as typed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 struct RuleDraft {
     silence: Silence,
     days: String,
@@ -35,19 +33,6 @@ struct RuleDraft {
     categories: BTreeSet<String>,
     /// Only archives with one of these tags, as typed (commas or spaces).
     tags: String,
-}
-
-impl Default for RuleDraft {
-    fn default() -> Self {
-        Self {
-            silence: Silence::NoInteraction,
-            days: String::new(),
-            vip_days: String::new(),
-            stages: BTreeSet::new(),
-            categories: BTreeSet::new(),
-            tags: String::new(),
-        }
-    }
 }
 
 /// The tags typed for a rule: split at commas (either width) and spaces.
@@ -154,9 +139,8 @@ pub fn PoolRulesCard() -> impl IntoView {
         let label = |key: &str| pool_label(t, Some(key).filter(|k| !k.is_empty()));
         match me.role {
             Role::Admin => {
-                let added: Vec<String> = settings.with(|s| {
-                    s.iter().flat_map(|s| s.pools.keys()).filter(|k| is_added(k)).cloned().collect()
-                });
+                let added: Vec<String> =
+                    settings.with(|s| s.iter().flat_map(PoolSettings::added_pools).cloned().collect());
                 std::iter::once(String::new())
                     .chain(teams.get())
                     .chain(added)
@@ -246,10 +230,8 @@ pub fn PoolRulesCard() -> impl IntoView {
     // Inputs are drawn again only when a rule is added or removed, so typing keeps its focus.
     let count = Memo::new(move |_| draft.with(|d| d.rules.len()));
     // The stages and categories a rule may be narrowed to, each a box.
-    let [stages, categories] = crate::customers::stage_and_category_filters(locale, "").map(|mut options| {
-        options.retain(|(value, _)| !value.is_empty());
-        options
-    });
+    let (stages, categories) =
+        (crate::customers::stage_options(locale), crate::customers::category_options(locale));
     let ticks = move |i: usize,
                       options: Vec<(String, String)>,
                       set: fn(&mut RuleDraft) -> &mut BTreeSet<String>,

@@ -111,7 +111,7 @@ pub(super) async fn handover(
             for ((id, version, owner), result) in batch.iter().zip(reply.results) {
                 match result.outcome {
                     store::Outcome::Rejected { errors, .. }
-                        if errors.iter().any(|e| e.code == "keeper.over_hold_limit") =>
+                        if errors.iter().any(domain::pool::is_over_hold_limit) =>
                     {
                         open.retain(|k| k != owner);
                         pending.push((*id, *version));

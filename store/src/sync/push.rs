@@ -399,14 +399,18 @@ impl Store {
         let checking = std::time::Instant::now();
         let colleagues = self.colleagues().await?;
         // Read after the counter: if another server commits in between, the
-        // counter check at commit sends this attempt round again.
-        // Whoever takes an archive, by a claim or from a manager.
+        // counter check at commit sends this attempt round again. Whoever
+        // takes an archive by a claim; and by a move, when some pool limits
+        // what one may hold (else no move is checked against holdings).
+        let limits_holdings = pools.pools.values().any(|rules| rules.hold_limit.is_some());
         let claims: Vec<(UserId, CustomerId)> = group
             .iter()
             .flat_map(|p| p.mutations.iter())
             .filter_map(|m| match &m.change {
                 Change::Claim { .. } => Some((m.author.clone(), m.customer)),
-                Change::Reassign { owner: Some(owner), .. } => Some((owner.clone(), m.customer)),
+                Change::Reassign { owner: Some(owner), .. } if limits_holdings => {
+                    Some((owner.clone(), m.customer))
+                }
                 _ => None,
             })
             .collect();
