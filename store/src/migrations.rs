@@ -158,6 +158,18 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD last_report ON job TYPE option<string>;
     "#,
     },
+    // A mutation's record id is its client and number (`<client>:<seq>`,
+    // the number zero-padded), which already makes each one unique and is
+    // how a push finds the ones it resends. Neither index was read, and
+    // keeping them took over half of writing a mutation.
+    Migration {
+        version: 11,
+        name: "mutation log without indexes",
+        sql: r#"
+        REMOVE INDEX mutation_client_seq ON mutation;
+        REMOVE INDEX mutation_customer ON mutation;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -356,16 +356,16 @@ impl Store {
         for n in 0..group.len() {
             text.push_str(&format!(
                 "SELECT user, last_seq FROM type::record('client', $client{n});
-                 SELECT seq, outcome FROM mutation WHERE client = $client{n} AND seq >= $first{n} AND seq <= $last{n};\n"
+                 SELECT seq, outcome FROM array::map($logged{n}, |$k| type::record('mutation', $k));\n"
             ));
         }
         let mut query = self.db.query(text);
         for (n, push) in group.iter().enumerate() {
-            let (first, last) = (push.mutations[0].seq, push.mutations[push.mutations.len() - 1].seq);
+            // The ones it resends, if any were taken before, are found by key.
+            let keys: Vec<String> = push.mutations.iter().map(|m| mutation_key(push.client, m.seq)).collect();
             query = query
                 .bind((format!("client{n}"), push.client.to_string()))
-                .bind((format!("first{n}"), first as i64))
-                .bind((format!("last{n}"), last as i64));
+                .bind((format!("logged{n}"), keys));
         }
         let mut response = query.await.map_err(StoreError::from_db)?;
         let counter: CounterRow = take_one(&mut response, 0)?.ok_or(StoreError::Other)?;
@@ -487,13 +487,12 @@ impl Store {
                  IF $now != $expected { THROW 'crm:stale' };
                  UPDATE counter:sync SET current = $next;
                  FOR $c IN $clients { UPSERT type::record('client', $c.key) SET user = $c.user, last_seq = $c.last_seq; };
-                 -- Two bulk statements instead of one per archive (measured in a debug
-                 -- build: 100 creates committed in 420 ms, not 500 ms).
-                 DELETE array::map($customers, |$r| type::record('customer', $r.key));
-                 INSERT INTO customer array::map($customers, |$r| object::extend($r.row, { id: $r.key }));
+                 -- Archives and summaries written in place: that rewrites only the index
+                 -- entries that changed (deleting and inserting them again rewrote every
+                 -- one, and took a quarter of a push's commit in the simulation).
+                 FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
                  FOR $r IN $items { UPSERT type::record($r.tb, $r.key) CONTENT $r.row; };
-                 DELETE array::map($summaries, |$r| type::record('summary', $r.key));
-                 INSERT INTO summary array::map($summaries, |$r| object::extend($r.row, { id: $r.key }));
+                 FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                  INSERT INTO mutation $mutations;
                  INSERT INTO audit $audit;
                  INSERT INTO pool_move $pool_moves;
@@ -538,6 +537,12 @@ impl Store {
             Err(error) => Err(StoreError::from_db(error)),
         }
     }
+}
+
+/// A mutation's key in the log: its client and number, the number padded
+/// so that keys sort in the order the client made them.
+fn mutation_key(client: ClientId, seq: u64) -> String {
+    format!("{client}:{seq:020}")
 }
 
 /// How much of a refused mutation the log keeps.
@@ -804,7 +809,7 @@ fn plan(
             }
         };
         mutation_rows.push(without_nulls(json!({
-            "id": format!("{client}:{:020}", mutation.seq),
+            "id": mutation_key(client, mutation.seq),
             "mutation": mutation.id.to_string(), "client": client.to_string(), "seq": mutation.seq,
             "author": mutation.author.0, "customer": mutation.customer.to_string(),
             "kind": name_of_change(&mutation.change), "status": status, "outcome": json_string(&outcome),
