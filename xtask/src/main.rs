@@ -2,6 +2,7 @@
 //! fresh machine and then run the app or every test. Both install only what
 //! is missing, so a second run installs nothing.
 
+mod precompress;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -100,14 +101,25 @@ struct Beside {
 
 impl Beside {
     fn start(name: &str, log: PathBuf, mut command: Command) -> Result<Self, String> {
+        let label = name.to_owned();
+        Self::start_with(name, log, move |out| {
+            let err = out.try_clone().map_err(|e| e.to_string())?;
+            command.stdout(out).stderr(err);
+            tools::run(&mut command, &label)
+        })
+    }
+
+    /// Runs `job` on a thread of its own, handing it the log file to write to.
+    fn start_with(
+        name: &str,
+        log: PathBuf,
+        job: impl FnOnce(std::fs::File) -> Result<(), String> + Send + 'static,
+    ) -> Result<Self, String> {
         eprintln!("\n==> {name}: runs beside the next phases (log: {})", log.display());
         let file =
             std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let err = file.try_clone().map_err(|e| e.to_string())?;
-        command.stdout(file).stderr(err);
-        let label = name.to_owned();
         let started = Instant::now();
-        let handle = std::thread::spawn(move || (tools::run(&mut command, &label), started.elapsed()));
+        let handle = std::thread::spawn(move || (job(file), started.elapsed()));
         Ok(Self { name: name.to_owned(), log, handle })
     }
 
@@ -137,15 +149,35 @@ enum ServerBuild {
     Release,
 }
 
-/// Starts the release build of the site (wasm, JS, CSS, icons,
-/// precompressed), which is what a phone downloads whichever server serves
-/// it. Its wasm profile (size-optimised, one codegen unit, LTO) leaves a core
-/// idle for long stretches and cargo-leptos gives it its own target directory
-/// (`target/front`), so it runs beside the native build without waiting on it.
+/// Starts the release build of the site (wasm, JS, CSS, icons, and their
+/// compressed copies), which is what a phone downloads whichever server
+/// serves it. Its wasm profile (size-optimised, one codegen unit, LTO) leaves
+/// a core idle for long stretches and cargo-leptos gives it its own target
+/// directory (`target/front`), so it runs beside the native build without
+/// waiting on it.
 fn start_site_build(tools: &tools::Tools, root: &Path) -> Result<Beside, String> {
     let mut command = tools.cargo_leptos(root);
-    command.args(["build", "--release", "--precompress", "--frontend-only"]);
-    Beside::start("release build of the site", root.join("target/xtask-site.log"), command)
+    command.args(["build", "--release", "--frontend-only"]);
+    let site = root.join("target/site");
+    Beside::start_with("release build of the site", root.join("target/xtask-site.log"), move |mut out| {
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        command.stdout(out.try_clone().map_err(|e| e.to_string())?).stderr(err);
+        tools::run(&mut command, "cargo leptos build --release --frontend-only")?;
+        let count = precompress::site(&site)?;
+        use std::io::Write;
+        writeln!(out, "precompressed {count} files under {}", site.display()).map_err(|e| e.to_string())
+    })
+}
+
+/// Starts the sync simulation's 500 seeds from the binary `cargo test`
+/// built, at the lowest priority: it keeps both cores busy for minutes, so
+/// it takes only what the phases in front leave idle (the browser tests
+/// wait on one browser most of the time) and whatever remains at the end.
+/// At normal priority beside the browser tests it slowed them, and they it.
+fn start_simulation(root: &Path) -> Result<Beside, String> {
+    let mut command = Command::new("nice");
+    command.args(["-n", "19"]).arg(built(root, "sync-sim")?).args(["--seeds", "500"]).current_dir(root);
+    Beside::start("sync simulation (500 seeds)", root.join("target/xtask-sim.log"), command)
 }
 
 fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
@@ -175,9 +207,10 @@ fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
         ServerBuild::Release => {
             timings.phase("release build of the site and the server", || {
                 tools::run(
-                    tools.cargo_leptos(root).args(["build", "--release", "--precompress"]),
-                    "cargo leptos build --release --precompress",
-                )
+                    tools.cargo_leptos(root).args(["build", "--release"]),
+                    "cargo leptos build --release",
+                )?;
+                precompress::site(&root.join("target/site")).map(|_| ())
             })?;
             root.join("target/release/server")
         }
@@ -233,28 +266,23 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     // The browser downloads the release build, so that is what is measured
     // and tested.
     let site = start_site_build(&tools, root)?;
-    let native = timings.phase("native tests (cargo test)", || {
-        tools::run(
-            Command::new("cargo").current_dir(root).args(["test", "--workspace", "--exclude", "frontend"]),
-            "cargo test",
-        )
-    });
+    // Everything is compiled before any test runs, so that the simulation
+    // can start as soon as there is something to run.
+    let compiled = timings.phase("native build (cargo test --no-run)", || cargo_test(root, &["--no-run"]));
     // The simulation runs from the binary `cargo test` has just built: the dev
     // profile optimises the crates a run spends its time in (Cargo.toml), so
-    // the database engine is compiled once for every phase. It runs alone:
-    // it keeps both cores busy, so beside the browser tests it was starved,
-    // and beside the native tests it doubled their time and saved nothing.
-    let simulation = native.and_then(|()| {
-        timings.phase("sync simulation (500 seeds)", || {
-            tools::run(
-                Command::new(built(root, "sync-sim")?).current_dir(root).args(["--seeds", "500"]),
-                "sync-sim --seeds 500",
-            )
-        })
-    });
+    // the database engine is compiled once for every phase.
+    let simulation = match compiled.and_then(|()| start_simulation(root)) {
+        Ok(simulation) => simulation,
+        Err(error) => {
+            let _ = site.join(timings);
+            return Err(error);
+        }
+    };
+    let native = timings.phase("native tests (cargo test)", || cargo_test(root, &[]));
     // Every door of the real server, as anonymous, rep, manager and admin,
     // with generated and mutated requests: no 5xx, no panic, nothing slow.
-    let fuzz = simulation.and_then(|()| {
+    let fuzz = native.and_then(|()| {
         timings.phase("http fuzzing (2,000 cases)", || {
             let server = built(root, "server")?;
             tools::run(
@@ -266,37 +294,50 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
             )
         })
     });
-    // Joined whatever happened, so a failure never leaves a build running.
+    // Joined whatever happened, so a failure never leaves work running.
     // The site build also checks that the domain crate builds for wasm32:
     // the browser bundle compiles it with the features the browser uses.
     let site = site.join(timings);
-    fuzz?;
-    site?;
-    timings.phase("size report", || {
-        tools::run(
-            Command::new("cargo").current_dir(root).args([
-                "run",
-                "--quiet",
-                "--package",
-                "xtask",
-                "--bin",
+    let browser = fuzz.and(site).and_then(|()| {
+        timings.phase("size report", || {
+            tools::run(
+                Command::new("cargo").current_dir(root).args([
+                    "run",
+                    "--quiet",
+                    "--package",
+                    "xtask",
+                    "--bin",
+                    "size-report",
+                ]),
                 "size-report",
-            ]),
-            "size-report",
-        )
-    })?;
-    // The server under the browser tests is the one the native tests ran.
-    let server = built(root, "server")?;
-    timings.phase("browser tests (playwright)", || {
-        tools::run(
-            tools
-                .npx(root)
-                .args(["playwright", "test"])
-                .env("CRM_SERVER_BIN", &server)
-                .env("CRM_SITE_ROOT", root.join("target/site")),
-            "playwright test",
-        )
-    })
+            )
+        })?;
+        // The server under the browser tests is the one the native tests ran.
+        let server = built(root, "server")?;
+        timings.phase("browser tests (playwright)", || {
+            tools::run(
+                tools
+                    .npx(root)
+                    .args(["playwright", "test"])
+                    .env("CRM_SERVER_BIN", &server)
+                    .env("CRM_SITE_ROOT", root.join("target/site")),
+                "playwright test",
+            )
+        })
+    });
+    let simulation = simulation.join(timings);
+    browser.and(simulation)
+}
+
+/// `cargo test` over the workspace (the browser entry has no tests of its own).
+fn cargo_test(root: &Path, extra: &[&str]) -> Result<(), String> {
+    tools::run(
+        Command::new("cargo")
+            .current_dir(root)
+            .args(["test", "--workspace", "--exclude", "frontend"])
+            .args(extra),
+        &format!("cargo test {}", extra.join(" ")),
+    )
 }
 
 /// A binary of the dev build, which `cargo test` builds for the integration tests.

@@ -41,8 +41,8 @@ pub fn ensure_all(root: &Path) -> Result<Tools, String> {
     check_wasm_bindgen_pin(root)?;
     ensure_wasm_target()?;
     // Optimised, cargo-leptos takes 18 minutes to compile on two cores and
-    // unoptimised 9. Its own speed only shows when it precompresses the site
-    // (measured: 62 s instead of 7 s, in a build that runs beside the tests).
+    // unoptimised 9. Its own speed showed only when it precompressed the
+    // site, which `precompress.rs` now does with Debian's compressors.
     ensure_cargo_tool("cargo-leptos", &["leptos", "--version"], CARGO_LEPTOS_VERSION, || {
         cargo_install(&[
             "cargo-leptos",
@@ -58,7 +58,7 @@ pub fn ensure_all(root: &Path) -> Result<Tools, String> {
     ensure_cargo_tool("wasm-bindgen", &["--version"], WASM_BINDGEN_VERSION, || {
         cargo_install(&["wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION])
     })?;
-    ensure_chromium()?;
+    ensure_debian_packages()?;
     let node_bin = ensure_npm_packages(root)?;
     Ok(Tools { node_bin })
 }
@@ -137,12 +137,20 @@ fn cargo_install(args: &[&str]) -> Result<(), String> {
     run(&mut command, &format!("cargo install {}", args.join(" ")))
 }
 
-fn ensure_chromium() -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() {
-        eprintln!("ok: chromium at {CHROMIUM}");
+/// Debian packages, each named by a file it installs: the browser the
+/// end-to-end tests drive, and the compressor for the site's brotli copies.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[("chromium", CHROMIUM), ("brotli", "/usr/bin/brotli")];
+
+fn ensure_debian_packages() -> Result<(), String> {
+    let missing: Vec<&str> =
+        DEBIAN_PACKAGES.iter().filter(|(_, file)| !Path::new(file).exists()).map(|(name, _)| *name).collect();
+    for (name, file) in DEBIAN_PACKAGES.iter().filter(|(name, _)| !missing.contains(name)) {
+        eprintln!("ok: {name} at {file}");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("installing: chromium (Debian package)");
+    eprintln!("installing: {} (Debian packages)", missing.join(", "));
     let sudo = output("id", &["-u"]).is_some_and(|uid| uid.trim() != "0");
     let apt = |args: &[&str]| {
         let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -153,7 +161,7 @@ fn ensure_chromium() -> Result<(), String> {
         run(&mut command, &format!("apt-get {}", args.join(" ")))
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "chromium"])
+    apt(&[&["install", "-y"][..], &missing].concat())
 }
 
 /// `npm ci` in end2end when node_modules is missing or older than the lock file.
