@@ -20,6 +20,7 @@ commands:
           about half an hour on two cores)
   test    install what is missing and run every test: native, simulation, fuzzing,
           browser (the site's release build covers the wasm build)
+  site    only the release build of the site, with its compressed copies
   setup   only install what is missing";
 
 fn main() -> ExitCode {
@@ -32,6 +33,12 @@ fn main() -> ExitCode {
             Some(other) => Err(format!("unknown option `{other}`\n{USAGE}")),
         },
         Some("test") => test(&root),
+        Some("site") => tools::ensure_all(&root).and_then(|tools| {
+            let mut timings = Timings::new();
+            let result = start_site_build(&tools, &root).and_then(|site| site.join(&mut timings));
+            timings.print();
+            result
+        }),
         Some("setup") => tools::ensure_all(&root).map(|_| ()),
         _ => {
             eprintln!("{USAGE}");
