@@ -2,15 +2,17 @@
 //! is previewed (encoding, headers, first rows, the columns' meaning
 //! guessed), checked row by row without writing anything, and then
 //! committed through the ordinary push path. Managers import into their
-//! own team, admins anywhere.
+//! own team, admins anywhere. A committed import can be undone as a whole.
 
 mod api;
 mod page;
+mod recent;
 #[cfg(feature = "ssr")]
 mod server;
 
 pub use api::{
-    DryRun, ImportCheck, ImportCommit, ImportOptions, ImportPreview, ImportReport, KeeperChoice, Preview,
-    Upload, import_check, import_commit, import_preview,
+    DryRun, ImportCheck, ImportCommit, ImportOptions, ImportPreview, ImportReport, ImportSummary,
+    KeeperChoice, Preview, RecentImports, UndoImport, UndoReport, Upload, import_check, import_commit,
+    import_preview, recent_imports, undo_import,
 };
 pub use page::ImportPage;

@@ -7,17 +7,19 @@
 //! reason, and the changes that carry it out. A dry run shows the verdicts;
 //! a commit pushes exactly those changes through the ordinary push path, so
 //! permissions, merging, the audit trail and devices' pulls see an import
-//! like any other edit.
+//! like any other edit. An import can be undone as a whole ([`undo`]).
 
 mod cells;
 mod columns;
 mod plan;
+mod revert;
 
 use serde::{Deserialize, Serialize};
 
 pub use cells::{Issue, ReadRow, read_date, read_row};
 pub use columns::{Target, guess_columns, normalise};
 pub use plan::{Keeper, MatchKeys, Plan, Planned, Verdict, plan};
+pub use revert::{Before, Kept, Logged, Undo, undo};
 
 /// How a file's bytes were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -252,6 +252,13 @@ pub fn may_import(viewer: &Viewer) -> bool {
     viewer.role != Role::Rep
 }
 
+/// Whether `viewer` may undo an import `importer` made: the person who
+/// imported (while they still may import), and admins any import. The
+/// changes that undo it are checked by the push like any edit.
+pub fn may_undo_import(viewer: &Viewer, importer: &UserId) -> bool {
+    viewer.role == Role::Admin || (may_import(viewer) && viewer.user == *importer)
+}
+
 /// Whether `viewer` works the duplicates queue (sweeps, merges, "not a
 /// duplicate"): managers within their team and admins. Each merge still
 /// needs full sight of both archives.
@@ -515,6 +522,16 @@ mod tests {
             _ => return None,
         };
         Some(Colleague { team: Some(team.into()), active: true })
+    }
+
+    #[test]
+    fn an_import_is_undone_by_whoever_made_it_or_an_admin() {
+        let importer = UserId("m".into());
+        assert!(may_undo_import(&viewer("m", Role::Manager, Some("north")), &importer));
+        assert!(may_undo_import(&viewer("root", Role::Admin, None), &importer));
+        assert!(!may_undo_import(&viewer("n", Role::Manager, Some("south")), &importer));
+        // A manager who became a rep no longer imports, nor undoes.
+        assert!(!may_undo_import(&viewer("m", Role::Rep, Some("north")), &importer));
     }
 
     /// A live notice reaches exactly those who see the archive: the rule

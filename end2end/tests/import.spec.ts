@@ -2,7 +2,7 @@ import { expect, test } from "../support/fixtures";
 import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
 import { baseUrl, ready, signIn, unique } from "../support/app";
 
-test("an admin previews a spreadsheet, corrects a column, checks every row and imports", async ({ page }, info) => {
+test("an admin previews a spreadsheet, corrects a column, checks every row, imports, and undoes it", async ({ page }, info) => {
   test.skip(info.project.name !== "tablet", "an admin's screen");
   await signIn(page, E2E_USER, E2E_PASSWORD);
   await page.goto(`${baseUrl()}/import`);
@@ -36,4 +36,23 @@ test("an admin previews a spreadsheet, corrects a column, checks every row and i
   await ready(page);
   await page.locator("#customer-search").fill(first);
   await expect(page.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
+
+  // The import is listed; undoing it says what it does, asks once more, then reports.
+  await page.goto(`${baseUrl()}/import`);
+  await ready(page);
+  const recent = page.getByTestId("recent-imports").locator(".recent-import[data-file='客户.csv']").first();
+  await expect(recent).toContainText("新建 1 位");
+  await recent.getByRole("button", { name: "撤销这次导入…" }).click();
+  await expect(recent).toContainText("导入之后有人改过的内容会保留");
+  await recent.getByRole("button", { name: "确认撤销" }).click();
+  const undone = recent.getByTestId("import-undone");
+  await expect(undone).toHaveAttribute("data-removed", "1");
+  await expect(undone).toContainText("已撤销：删除 1 位客户");
+  await expect(recent.getByRole("button", { name: "撤销这次导入…" })).toHaveCount(0);
+
+  // The customer it created is gone from the archive.
+  await page.goto(`${baseUrl()}/customers`);
+  await ready(page);
+  await page.locator("#customer-search").fill(first);
+  await expect(page.locator(".customer-row", { hasText: first })).toHaveCount(0, { timeout: 20_000 });
 });

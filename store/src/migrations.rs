@@ -170,6 +170,24 @@ const MIGRATIONS: &[Migration] = &[
         REMOVE INDEX mutation_customer ON mutation;
     "#,
     },
+    // Imports (`store/src/imports.rs`): each one committed, with what its
+    // updates overwrote, so it can be undone as a whole.
+    Migration {
+        version: 12,
+        name: "imports",
+        sql: r#"
+        DEFINE TABLE import SCHEMAFULL;
+        DEFINE FIELD user ON import TYPE string;
+        DEFINE FIELD team ON import TYPE option<string>;
+        DEFINE FIELD file ON import TYPE string;
+        DEFINE FIELD at ON import TYPE int;
+        DEFINE FIELD mutations ON import TYPE int ASSERT $value >= 0;
+        DEFINE FIELD counts ON import TYPE array<int>;
+        DEFINE FIELD before ON import TYPE string;
+        DEFINE FIELD undone ON import TYPE option<string>;
+        DEFINE INDEX import_at ON import FIELDS at;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -23,7 +23,7 @@ pub use domain::archive::wire_name;
 pub use domain::sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPage, Pulled, PushReply};
 pub(crate) use pull::{PullRow, seen_by};
 pub use push::{Notice, PushGroups};
-pub(crate) use push::{PushQueue, retryable};
+pub(crate) use push::{PushQueue, mutation_key, retryable};
 pub(crate) use rows::{customer_row, placement as placement_of};
 
 /// The sync counter: the last version given out, in this life of the database.

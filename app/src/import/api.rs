@@ -1,6 +1,7 @@
-//! The import's server functions: preview, check (a dry run) and commit.
+//! The import's server functions: preview, check (a dry run), commit, and
+//! the recent imports with their undoing.
 
-use domain::import::{Encoding, MatchKeys, Planned, Target};
+use domain::import::{Encoding, Kept, MatchKeys, Planned, Target};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -101,4 +102,59 @@ pub async fn import_check(file: Upload, options: ImportOptions) -> Result<DryRun
 #[server(prefix = "/api", endpoint = "import/commit", input = Json)]
 pub async fn import_commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     super::server::commit(file, options).await
+}
+
+/// A committed import, for the list of recent ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    /// Its id.
+    pub id: String,
+    /// Who imported.
+    pub user: String,
+    /// The file's name.
+    pub file: String,
+    /// When (milliseconds since the epoch).
+    pub at: i64,
+    /// Rows created and updated.
+    pub created: usize,
+    /// Rows updated.
+    pub updated: usize,
+    /// How it was undone, if it was (or is being).
+    pub undone: Option<UndoReport>,
+}
+
+/// What undoing an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UndoReport {
+    /// Who undid it.
+    pub by: String,
+    /// When (milliseconds since the epoch).
+    pub at: i64,
+    /// False while it is under way (or if it stopped halfway).
+    #[serde(default)]
+    pub done: bool,
+    /// Archives the import created that were removed.
+    #[serde(default)]
+    pub removed: usize,
+    /// Fields, custom fields and tags set back.
+    #[serde(default)]
+    pub restored: usize,
+    /// Changes the server refused (the archive changed in the meantime).
+    #[serde(default)]
+    pub refused: usize,
+    /// What somebody changed since the import, so it stays.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
+}
+
+/// The latest imports the signed-in user may undo.
+#[server(prefix = "/api", endpoint = "import/recent", input = Json)]
+pub async fn recent_imports() -> Result<Vec<ImportSummary>, AppError> {
+    super::server::recent().await
+}
+
+/// Undoes an import as a whole, keeping whatever somebody changed since.
+#[server(prefix = "/api", endpoint = "import/undo", input = Json)]
+pub async fn undo_import(id: String) -> Result<UndoReport, AppError> {
+    super::server::undo(id).await
 }

@@ -115,6 +115,8 @@ pub fn ImportPage() -> impl IntoView {
     let report = RwSignal::new(None::<ImportReport>);
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Counts commits, so the list of recent imports shows the new one.
+    let committed = RwSignal::new(0usize);
 
     let load_preview = move || {
         let Some(file) = upload.get_untracked() else { return };
@@ -174,6 +176,7 @@ pub fn ImportPage() -> impl IntoView {
                 Ok(result) => {
                     report.set(Some(result));
                     dry_run.set(None);
+                    committed.update(|n| *n += 1);
                 }
                 Err(error) => failure.set(Some(app_error_message(locale, &error))),
             }
@@ -324,6 +327,7 @@ pub fn ImportPage() -> impl IntoView {
                     })}
                 </section>
             })}
+            <super::recent::RecentImports refresh=committed.into() />
         </SignedIn>
     }
 }

@@ -4,14 +4,20 @@
 use base64::Engine as _;
 use domain::FieldError;
 use domain::ids::UserId;
-use domain::import::{Keeper, Plan, Verdict, guess_columns, plan};
+use std::collections::HashMap;
+
+use domain::archive::Customer;
+use domain::ids::CustomerId;
+use domain::import::{Before, Keeper, Plan, Verdict, guess_columns, plan, undo as undo_plan};
 use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
 use sheet::{FileError, Table, read_file};
 use store::MAX_BATCH;
 
-use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, Upload};
+use super::api::{
+    DryRun, ImportOptions, ImportReport, ImportSummary, KeeperChoice, Preview, UndoReport, Upload,
+};
 use crate::auth::signed_in;
 use crate::error::{AppError, answer};
 use crate::state::AppState;
@@ -60,13 +66,24 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     })
 }
 
-/// Plans the import as `viewer` would commit it.
+/// Everything `viewer` sees in full, by id: what an import matches against
+/// and may change.
+async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<HashMap<CustomerId, Customer>, AppError> {
+    Ok(answer(state.store.export_customers(viewer).await)?
+        .into_iter()
+        .filter(|(_, sight)| *sight == Sight::Full)
+        .map(|(customer, _)| (customer.id, customer))
+        .collect())
+}
+
+/// Plans the import as `viewer` would commit it, with the archives it was
+/// planned on.
 async fn planned(
     state: &AppState,
     viewer: &Viewer,
     file: &Upload,
     options: &ImportOptions,
-) -> Result<Plan, AppError> {
+) -> Result<(Plan, HashMap<CustomerId, Customer>), AppError> {
     let table = table(file)?;
     let custom = answer(state.store.custom_fields().await)?;
     let users = answer(state.store.list_users().await)?;
@@ -87,18 +104,19 @@ async fn planned(
         ),
     };
     // Matched against everything the importer sees in full.
-    let existing: Vec<_> = answer(state.store.export_customers(viewer).await)?
-        .into_iter()
-        .filter(|(_, sight)| *sight == Sight::Full)
-        .map(|(customer, _)| customer)
-        .collect();
+    let seen = seen_in_full(state, viewer).await?;
+    let mut existing: Vec<Customer> = seen.values().cloned().collect();
+    // In a stable order, so that a row matching two archives finds the same one every time.
+    existing.sort_by_key(|c| c.id);
     let today = store::today();
-    Ok(plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today))
+    let plan =
+        plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today);
+    Ok((plan, seen))
 }
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let plan = planned(&state, &viewer, &file, &options).await?;
+    let (plan, _) = planned(&state, &viewer, &file, &options).await?;
     let counts = plan.counts();
     // Errors first: they are what the person has to act on.
     let mut rows = plan.rows;
@@ -109,13 +127,29 @@ pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun
 
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     let (state, viewer) = importer().await?;
-    let plan = planned(&state, &viewer, &file, &options).await?;
+    let (plan, existing) = planned(&state, &viewer, &file, &options).await?;
     let [created, updated, skipped, errors] = plan.counts();
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());
     let now = Timestamp(store::now_millis());
     let mutations: Vec<_> =
         plan.changes().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
+    // Kept before anything is pushed, so that even an import cut short can be undone.
+    if !mutations.is_empty() {
+        let mut before: HashMap<CustomerId, Before> = HashMap::new();
+        for (id, change) in plan.changes() {
+            if let Some(customer) = existing.get(id) {
+                before.entry(*id).or_default().record(customer, change);
+            }
+        }
+        let counts = [created, updated, skipped, errors];
+        answer(
+            state
+                .store
+                .record_import(&viewer, client.client, &file.name, mutations.len(), counts, &before)
+                .await,
+        )?;
+    }
     let today = store::today();
     let mut refused = 0;
     for batch in mutations.chunks(MAX_BATCH) {
@@ -131,5 +165,66 @@ pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<Impor
     });
     answer(state.store.record_audit(&viewer, "import", None, Some(detail.to_string())).await)?;
     tracing::info!(user = %viewer.user, file = %file.name, created, updated, skipped, errors, refused, "import committed");
+    Ok(report)
+}
+
+pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {
+    let (state, viewer) = importer().await?;
+    let imports = answer(state.store.recent_imports(&viewer).await)?;
+    Ok(imports
+        .into_iter()
+        .map(|i| ImportSummary {
+            created: i.counts.first().copied().unwrap_or(0) as usize,
+            updated: i.counts.get(1).copied().unwrap_or(0) as usize,
+            undone: i.undone.as_deref().map(|text| serde_json::from_str(text).unwrap_or_default()),
+            id: i.id,
+            user: i.user,
+            file: i.file,
+            at: i.at,
+        })
+        .collect())
+}
+
+pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
+    let (state, viewer) = importer().await?;
+    let (record, before, logged) =
+        answer(state.store.import_for_undo(&id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
+    if !policy::may_undo_import(&viewer, &UserId(record.user.clone())) {
+        return Err(AppError::Forbidden { reason: "import.undo_forbidden".into() }.respond());
+    }
+    if !answer(state.store.claim_import_undo(&record.id, &viewer).await)? {
+        return Err(AppError::invalid(FieldError::new("import", "undone")).respond());
+    }
+    let current = seen_in_full(&state, &viewer).await?;
+    let plan = undo_plan(&logged, &before, &current);
+    // Its own client, like the import's: numbered, retried, audited as edits.
+    let mut client = Sequencer::new(viewer.user.clone());
+    let now = Timestamp(store::now_millis());
+    let mutations: Vec<_> =
+        plan.changes.iter().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
+    let today = store::today();
+    let mut refused = 0;
+    for batch in mutations.chunks(MAX_BATCH) {
+        let reply = answer(state.store.push(&viewer, client.client, batch, today).await)?;
+        refused +=
+            reply.results.iter().filter(|r| matches!(r.outcome, store::Outcome::Rejected { .. })).count();
+    }
+    let report = UndoReport {
+        by: viewer.user.0.clone(),
+        at: store::now_millis(),
+        done: true,
+        removed: plan.removed,
+        restored: plan.restored,
+        refused,
+        kept: plan.kept,
+    };
+    let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
+    answer(state.store.finish_import_undo(&record.id, outcome).await)?;
+    let detail = serde_json::json!({
+        "import": record.id, "file": record.file, "removed": report.removed, "restored": report.restored,
+        "kept": report.kept.len(), "refused": refused,
+    });
+    answer(state.store.record_audit(&viewer, "import_undo", None, Some(detail.to_string())).await)?;
+    tracing::info!(user = %viewer.user, import = %record.id, removed = report.removed, restored = report.restored, kept = report.kept.len(), refused, "import undone");
     Ok(report)
 }

@@ -124,3 +124,114 @@ async fn a_manager_cannot_import_into_another_team_and_a_rep_cannot_import() {
         .await;
     assert_eq!(garbage.status(), 422, "a broken workbook is a clear error");
 }
+
+/// The archives `session` holds after a pull from scratch, by name (deleted ones left out).
+async fn held(session: &crate::support::Session) -> std::collections::BTreeMap<String, Value> {
+    session
+        .pull_all()
+        .await
+        .into_iter()
+        .filter_map(|change| {
+            let customer = change.get("customer")?.clone();
+            (customer["deletion"]["value"] != true)
+                .then(|| (customer["fields"]["name"].as_str().unwrap_or_default().to_owned(), customer))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_and_listed() {
+    use domain::archive::{FieldValue, Fields, LabelledPhone, PhoneLabel};
+    use domain::ids::{CustomerId, UserId};
+    use domain::mutation::FieldEdit;
+    use domain::{Change, CustomerName, Phone};
+
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    // 周九 is in the archive before the import, a teacher with one phone.
+    let zhou = CustomerId::new();
+    let mut fields = Fields::named(CustomerName::parse("周九").unwrap());
+    fields.owner = Some(UserId("a".into()));
+    fields.occupation = Some("教师".into());
+    fields.phones =
+        vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse("13500135000").unwrap() }];
+    assert_eq!(a.push(zhou, Change::Create { fields: Box::new(fields) }).await["status"], "applied");
+
+    let m = app.sign_in("m").await;
+    let data = gbk_csv(
+        "客户名称,手机号码,职业,邮箱,标签\r\n\
+         周九,13500135000,律师,zhou9@example.com,老客户\r\n\
+         吴十,13400134000,,,\r\n\
+         郑十一,13300133000,,,\r\n",
+    );
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }, { "to": "occupation" }, { "to": "emails" }, { "to": "tags" }],
+        "keys": { "phone": true, "email": true, "name_city": false },
+        "keeper": { "keeper": "user", "user": "a" },
+    });
+    let report: Value = m
+        .json("import/commit", json!({ "file": upload(&data), "options": options }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report, json!({ "created": 2, "updated": 1, "skipped": 0, "errors": 0, "refused": 0 }));
+
+    // After the import the keeper works on two of its archives.
+    let before = held(&a).await;
+    assert_eq!(before["周九"]["fields"]["occupation"], "律师");
+    let wu: CustomerId = before["吴十"]["id"].as_str().unwrap().parse().unwrap();
+    let version = |name: &str| before[name]["version"].as_u64().unwrap();
+    let edit = FieldEdit { value: FieldValue::Region(Some("华东".into())), base: version("吴十") };
+    assert_eq!(a.push(wu, Change::SetFields { edits: vec![edit] }).await["status"], "applied");
+    let edit = FieldEdit { value: FieldValue::Occupation(Some("医生".into())), base: version("周九") };
+    assert_eq!(a.push(zhou, Change::SetFields { edits: vec![edit] }).await["status"], "applied");
+
+    let recent: Value = m.json("import/recent", json!({})).await.json().await.unwrap();
+    assert_eq!(recent.as_array().unwrap().len(), 1, "{recent}");
+    assert_eq!((recent[0]["created"].clone(), recent[0]["updated"].clone()), (json!(2), json!(1)));
+    assert_eq!(recent[0]["undone"], Value::Null);
+    let id = recent[0]["id"].as_str().unwrap().to_owned();
+
+    // Only whoever imported (or an admin) undoes it.
+    let n = app.sign_in("n").await;
+    assert_eq!(n.json("import/undo", json!({ "id": id })).await.status(), 403);
+    assert_eq!(a.json("import/undo", json!({ "id": id })).await.status(), 403);
+
+    let undone: Value = m.json("import/undo", json!({ "id": id })).await.json().await.unwrap();
+    assert_eq!((undone["removed"].clone(), undone["restored"].clone()), (json!(1), json!(2)), "{undone}");
+    let kept: Vec<(String, String)> = undone["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["name"].as_str().unwrap().to_owned(), k["what"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        kept,
+        [("周九".to_owned(), "occupation".to_owned()), ("吴十".to_owned(), "archive".to_owned())]
+    );
+
+    // The keeper's device follows: the untouched new archive is gone, the
+    // one they worked on stays, and 周九 is as before except for their edit.
+    let after = held(&a).await;
+    assert_eq!(after.keys().collect::<Vec<_>>(), ["吴十", "周九"]);
+    let zhou9 = &after["周九"]["fields"];
+    assert_eq!(zhou9["occupation"], "医生");
+    assert_eq!(zhou9["emails"], json!([]));
+    assert_eq!(zhou9["phones"].as_array().unwrap().len(), 1);
+    assert!(
+        after["周九"]["tags"].get("老客户").is_none_or(|t| t["value"] == false),
+        "{}",
+        after["周九"]["tags"]
+    );
+
+    // Once only; and the trail says who undid it.
+    let again = m.json("import/undo", json!({ "id": id })).await;
+    assert_eq!(again.status(), 422);
+    let again: Value = again.json().await.unwrap();
+    assert!(again.to_string().contains("import.undone"), "{again}");
+    let recent: Value = m.json("import/recent", json!({})).await.json().await.unwrap();
+    assert_eq!(recent[0]["undone"]["removed"], 1);
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "import_undo"), "{audit}");
+}

@@ -541,7 +541,7 @@ impl Store {
 
 /// A mutation's key in the log: its client and number, the number padded
 /// so that keys sort in the order the client made them.
-fn mutation_key(client: ClientId, seq: u64) -> String {
+pub(crate) fn mutation_key(client: ClientId, seq: u64) -> String {
     format!("{client}:{seq:020}")
 }
 

@@ -1,0 +1,122 @@
+//! The latest imports on `/import`, each with its undo: what undoing does
+//! is said first, then asked once more, then what it did (and what it kept
+//! because somebody changed it after the import).
+
+use domain::time::Timestamp;
+use leptos::prelude::*;
+
+use super::api::{ImportSummary, UndoReport};
+use super::{recent_imports, undo_import};
+use crate::i18n::{Texts, app_error_message, fill, subject_label, use_locale, use_texts};
+
+/// The recent imports; `refresh` changes after each commit on the page.
+#[component]
+pub fn RecentImports(refresh: Signal<usize>) -> impl IntoView {
+    let texts = use_texts();
+    let imports = Resource::new(move || refresh.get(), |_| recent_imports());
+    view! {
+        <section class="card" data-testid="recent-imports">
+            <h2>{texts.import_recent}</h2>
+            <Transition fallback=move || view! { <p class="muted">{texts.loading}</p> }>
+                {move || imports.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{texts.import_recent_none}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="plain-list recent-imports">
+                            {list.into_iter().map(|import| view! { <RecentImport import /> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="form-error">{app_error_message(use_locale(), &error)}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One import: what it was, and its undo or how it was undone.
+#[component]
+fn RecentImport(import: ImportSummary) -> impl IntoView {
+    let texts = use_texts();
+    let locale = use_locale();
+    let undone = RwSignal::new(import.undone.clone());
+    let asking = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let id = import.id.clone();
+    let undo = Action::new(move |_: &()| undo_import(id.clone()));
+    Effect::new(move |_| match undo.value().get() {
+        Some(Ok(report)) => {
+            asking.set(false);
+            undone.set(Some(report));
+        }
+        Some(Err(error)) => failure.set(Some(app_error_message(locale, &error))),
+        None => {}
+    });
+    let line = fill(
+        texts.import_recent_item,
+        &[
+            ("file", &import.file),
+            ("when", &Timestamp(import.at).cst_minute()),
+            ("user", &import.user),
+            ("create", &import.created.to_string()),
+            ("update", &import.updated.to_string()),
+        ],
+    );
+    view! {
+        <li class="recent-import" data-file=import.file.clone()>
+            <p>{line}</p>
+            {move || match undone.get() {
+                Some(report) => outcome(texts, locale, report),
+                None if asking.get() => view! {
+                    <div class="undo-ask">
+                        <p class="muted">{texts.import_undo_explain}</p>
+                        <div class="button-row">
+                            <button type="button" class="button danger" disabled=move || undo.pending().get()
+                                on:click=move |_| { failure.set(None); undo.dispatch(()); }>
+                                {move || if undo.pending().get() { texts.import_undoing } else { texts.import_undo_confirm }}
+                            </button>
+                            <button type="button" class="button" on:click=move |_| asking.set(false)>{texts.import_undo_cancel}</button>
+                        </div>
+                    </div>
+                }
+                .into_any(),
+                None => view! {
+                    <div class="button-row">
+                        <button type="button" class="button" on:click=move |_| asking.set(true)>{texts.import_undo}</button>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <p class="form-error" role="alert">{move || failure.get()}</p>
+        </li>
+    }
+}
+
+/// How an undo went: counts, refusals, and what it kept.
+fn outcome(texts: &'static Texts, locale: crate::i18n::Locale, report: UndoReport) -> AnyView {
+    if !report.done {
+        return view! { <p class="muted">{texts.import_undoing}</p> }.into_any();
+    }
+    let summary = fill(
+        texts.import_undone,
+        &[("removed", &report.removed.to_string()), ("restored", &report.restored.to_string())],
+    );
+    let kept_count = report.kept.len();
+    view! {
+        <div class="undo-outcome" data-testid="import-undone" data-removed=report.removed data-restored=report.restored data-kept=kept_count>
+            <p class="form-done" role="status">{summary}</p>
+            {(report.refused > 0).then(|| view! {
+                <p class="form-error">{fill(texts.import_undone_refused, &[("n", &report.refused.to_string())])}</p>
+            })}
+            {(kept_count > 0).then(|| view! {
+                <p>{fill(texts.import_undone_kept, &[("n", &kept_count.to_string())])}</p>
+                <ul class="plain-list kept-list">
+                    {report.kept.into_iter().map(|kept| {
+                        let what = if kept.what == "archive" { texts.import_kept_archive.to_owned() } else { subject_label(locale, &kept.what) };
+                        view! { <li><a href=format!("/customers/{}", kept.customer)>{kept.name}</a>" · "{what}</li> }
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,171 @@
+//! Imports as they were committed: who imported which file, the client its
+//! changes were numbered under (so the mutation log finds them by key), and
+//! what its updates overwrote. That is what undoing one needs.
+
+use std::collections::HashMap;
+
+use domain::Mutation;
+use domain::ids::{ClientId, CustomerId};
+use domain::import::{Before, Logged};
+use domain::policy::{Role, Viewer};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::query::{take_all, take_one};
+use crate::sync::mutation_key;
+use crate::{Store, StoreError};
+
+/// An import, for the list of recent ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    /// The client its changes were made under; also the import's id.
+    pub id: String,
+    /// Who imported.
+    pub user: String,
+    /// The file's name.
+    pub file: String,
+    /// When (milliseconds since the epoch).
+    pub at: i64,
+    /// How many changes it pushed.
+    pub mutations: i64,
+    /// Rows created, updated, skipped and in error.
+    pub counts: Vec<i64>,
+    /// When it was undone, by whom and with what result (JSON), if it was.
+    pub undone: Option<String>,
+}
+
+/// The most imports the list shows.
+const LISTED: u32 = 20;
+
+impl Store {
+    /// Keeps an import before its changes are pushed: the client they are
+    /// numbered under, how many there are, and what its updates overwrite.
+    pub async fn record_import(
+        &self,
+        viewer: &Viewer,
+        client: ClientId,
+        file: &str,
+        mutations: usize,
+        counts: [usize; 4],
+        before: &HashMap<CustomerId, Before>,
+    ) -> Result<(), StoreError> {
+        let before = serde_json::to_string(before).map_err(|_| StoreError::Other)?;
+        let row = crate::query::without_nulls(json!({
+            "user": viewer.user.0, "team": viewer.team, "file": file, "at": crate::now_millis(),
+            "mutations": mutations, "counts": counts, "before": before,
+        }));
+        self.db
+            .query("CREATE type::record('import', $id) CONTENT $row")
+            .bind(("id", client.to_string()))
+            .bind(("row", row))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// The latest imports `viewer` may undo: an admin's list has everyone's,
+    /// anyone else's their own.
+    pub async fn recent_imports(&self, viewer: &Viewer) -> Result<Vec<ImportRecord>, StoreError> {
+        let filter = if viewer.role == Role::Admin { "true" } else { "user = $user" };
+        let mut response = self
+            .db
+            .query(format!(
+                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone FROM import \
+                 WHERE {filter} ORDER BY at DESC LIMIT $limit"
+            ))
+            .bind(("user", viewer.user.0.clone()))
+            .bind(("limit", LISTED))
+            .await
+            .map_err(StoreError::from_db)?;
+        take_all(&mut response, 0)
+    }
+
+    /// One import with what its updates overwrote, and what the mutation
+    /// log says each of its changes did.
+    pub async fn import_for_undo(
+        &self,
+        id: &str,
+    ) -> Result<Option<(ImportRecord, HashMap<CustomerId, Before>, Vec<Logged>)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            #[serde(flatten)]
+            record: ImportRecord,
+            before: String,
+        }
+        #[derive(Deserialize)]
+        struct LogRow {
+            body: String,
+            version: Option<i64>,
+            status: String,
+        }
+        let Ok(client) = id.parse::<ClientId>() else { return Ok(None) };
+        let mut response = self
+            .db
+            .query(
+                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, before \
+                 FROM type::record('import', $id)",
+            )
+            .bind(("id", client.to_string()))
+            .await
+            .map_err(StoreError::from_db)?;
+        let Some(row): Option<Row> = take_one(&mut response, 0)? else { return Ok(None) };
+        let before: HashMap<CustomerId, Before> = serde_json::from_str(&row.before).map_err(|error| {
+            tracing::error!(%error, import = id, "an import's earlier values do not parse");
+            StoreError::Other
+        })?;
+        // Its changes are numbered 1, 2, ... under its own client: read by key.
+        let keys: Vec<String> =
+            (1..=row.record.mutations as u64).map(|seq| mutation_key(client, seq)).collect();
+        let mut response = self
+            .db
+            .query(
+                "SELECT seq, body, version, status FROM array::map($keys, |$k| type::record('mutation', $k))",
+            )
+            .bind(("keys", keys))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<LogRow> = take_all(&mut response, 0)?;
+        let mut logged = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mutation: Mutation = serde_json::from_str(&row.body).map_err(|error| {
+                tracing::error!(%error, import = id, "a logged change of an import does not parse");
+                StoreError::Other
+            })?;
+            let applied = row.status != "rejected";
+            logged.push(Logged {
+                customer: mutation.customer,
+                change: mutation.change,
+                version: row.version.filter(|_| applied).map(|v| v as u64),
+            });
+        }
+        Ok(Some((row.record, before, logged)))
+    }
+
+    /// Takes the undoing of an import for `who`, once: false when someone
+    /// already undid it (or is undoing it).
+    pub async fn claim_import_undo(&self, id: &str, who: &Viewer) -> Result<bool, StoreError> {
+        let claim = json!({ "by": who.user.0, "at": crate::now_millis() }).to_string();
+        let mut response = self
+            .db
+            .query("UPDATE type::record('import', $id) SET undone = $claim WHERE undone = NONE RETURN AFTER")
+            .bind(("id", id.to_owned()))
+            .bind(("claim", claim))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<serde_json::Value> = take_all(&mut response, 0)?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Records how the undoing of an import went (JSON).
+    pub async fn finish_import_undo(&self, id: &str, outcome: String) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('import', $id) SET undone = $outcome")
+            .bind(("id", id.to_owned()))
+            .bind(("outcome", outcome))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+}
