@@ -52,6 +52,14 @@ fn table(file: &Upload) -> Result<Table, AppError> {
     })
 }
 
+/// The file's SHA-256 in hex, so the audit trail names exactly which file
+/// was imported, whatever it was called.
+fn fingerprint(file: &Upload) -> String {
+    use sha2::Digest as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(file.data.as_bytes()).unwrap_or_default();
+    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     let (state, _) = importer().await?;
     let table = table(&file)?;
@@ -160,8 +168,8 @@ pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<Impor
     }
     let report = ImportReport { created, updated, skipped, errors, refused };
     let detail = serde_json::json!({
-        "file": file.name, "created": created, "updated": updated, "skipped": skipped,
-        "errors": errors, "refused": refused,
+        "file": file.name, "sha256": fingerprint(&file), "created": created, "updated": updated,
+        "skipped": skipped, "errors": errors, "refused": refused,
     });
     answer(state.store.record_audit(&viewer, "import", None, Some(detail.to_string())).await)?;
     tracing::info!(user = %viewer.user, file = %file.name, created, updated, skipped, errors, refused, "import committed");

@@ -95,8 +95,15 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
         .await
         .unwrap();
     assert_eq!(again["counts"], json!([0, 0, 3, 3]), "{again}");
+    // One entry for the import, naming the file by name and by content.
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
-    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "import"), "{audit}");
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
+    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(&data).unwrap();
+    let sha256: String =
+        <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((detail["file"].clone(), detail["sha256"].clone()), (json!("老系统导出.csv"), json!(sha256)));
+    assert_eq!(detail["created"], 2);
 }
 
 #[tokio::test]
