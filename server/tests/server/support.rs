@@ -73,8 +73,12 @@ impl TestApp {
             .expect("serve");
         });
         // Responses exactly as sent: the compression tests read the encoding.
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_gzip().build().unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap();
         Self { base: format!("http://{addr}"), client, stop: Some(stop) }
     }
 
@@ -123,6 +127,10 @@ pub const PEOPLE: &[(&str, Role, Option<&str>)] = &[
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Longest any request of a test may take: an answer that never completes
+/// fails the test instead of hanging the whole run.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// A signed-in user talking to the server over HTTP, with their own client
 /// id and sequence numbers, like a browser.
 pub struct Session {
@@ -134,7 +142,7 @@ pub struct Session {
 
 impl Session {
     pub async fn sign_in(base: &str, user: &str, password: &str) -> Self {
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap();
         let response = client
             .post(format!("{base}/api/auth/sign_in"))
             .form(&[("username", user), ("password", password)])
