@@ -288,8 +288,8 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     };
     // The server tests serve files from the site: it must not be half
     // rewritten under them (a warm run hung in a server test while the site
-    // was being rewritten). On a cold run the
-    // site is done long before the native build, so this waits for nothing.
+    // was being rewritten). On a cold run the site is done long before the
+    // native build, so this waits for nothing.
     let site = site.join(timings);
     let native = site.and_then(|()| timings.phase("native tests (cargo test)", || cargo_test(root, &[])));
     // Every door of the real server, as anonymous, rep, manager and admin,
