@@ -13,6 +13,7 @@ use crate::i18n::{Texts, app_error_message, fill, subject_label, use_locale, use
 #[component]
 pub fn RecentImports(refresh: Signal<usize>) -> impl IntoView {
     let texts = use_texts();
+    let locale = use_locale();
     let imports = Resource::new(move || refresh.get(), |_| recent_imports());
     view! {
         <section class="card" data-testid="recent-imports">
@@ -26,7 +27,7 @@ pub fn RecentImports(refresh: Signal<usize>) -> impl IntoView {
                         </ul>
                     }
                     .into_any(),
-                    Err(error) => view! { <p class="form-error">{app_error_message(use_locale(), &error)}</p> }.into_any(),
+                    Err(error) => view! { <p class="form-error">{app_error_message(locale, &error)}</p> }.into_any(),
                 })}
             </Transition>
         </section>

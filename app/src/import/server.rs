@@ -74,13 +74,13 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     })
 }
 
-/// Everything `viewer` sees in full, by id: what an import matches against
-/// and may change.
-async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<HashMap<CustomerId, Customer>, AppError> {
+/// Everything `viewer` sees in full (in the store's order, by name): what
+/// an import matches against and may change.
+async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>, AppError> {
     Ok(answer(state.store.export_customers(viewer).await)?
         .into_iter()
         .filter(|(_, sight)| *sight == Sight::Full)
-        .map(|(customer, _)| (customer.id, customer))
+        .map(|(customer, _)| customer)
         .collect())
 }
 
@@ -91,7 +91,7 @@ async fn planned(
     viewer: &Viewer,
     file: &Upload,
     options: &ImportOptions,
-) -> Result<(Plan, HashMap<CustomerId, Customer>), AppError> {
+) -> Result<(Plan, Vec<Customer>), AppError> {
     let table = table(file)?;
     let custom = answer(state.store.custom_fields().await)?;
     let users = answer(state.store.list_users().await)?;
@@ -112,14 +112,11 @@ async fn planned(
         ),
     };
     // Matched against everything the importer sees in full.
-    let seen = seen_in_full(state, viewer).await?;
-    let mut existing: Vec<Customer> = seen.values().cloned().collect();
-    // In a stable order, so that a row matching two archives finds the same one every time.
-    existing.sort_by_key(|c| c.id);
+    let existing = seen_in_full(state, viewer).await?;
     let today = store::today();
     let plan =
         plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today);
-    Ok((plan, seen))
+    Ok((plan, existing))
 }
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
@@ -144,6 +141,7 @@ pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<Impor
         plan.changes().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
     // Kept before anything is pushed, so that even an import cut short can be undone.
     if !mutations.is_empty() {
+        let existing: HashMap<CustomerId, &Customer> = existing.iter().map(|c| (c.id, c)).collect();
         let mut before: HashMap<CustomerId, Before> = HashMap::new();
         for (id, change) in plan.changes() {
             if let Some(customer) = existing.get(id) {
@@ -203,7 +201,7 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
     if !answer(state.store.claim_import_undo(&record.id, &viewer).await)? {
         return Err(AppError::invalid(FieldError::new("import", "undone")).respond());
     }
-    let current = seen_in_full(&state, &viewer).await?;
+    let current = seen_in_full(&state, &viewer).await?.into_iter().map(|c| (c.id, c)).collect();
     let plan = undo_plan(&logged, &before, &current);
     // Its own client, like the import's: numbered, retried, audited as edits.
     let mut client = Sequencer::new(viewer.user.clone());

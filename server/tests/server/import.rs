@@ -12,6 +12,11 @@ fn gbk_csv(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// What `session` gets back from `endpoint` for `body`.
+async fn answer(session: &crate::support::Session, endpoint: &str, body: Value) -> Value {
+    session.json(endpoint, body).await.json().await.unwrap()
+}
+
 fn upload(data: &str) -> Value {
     json!({ "name": "老系统导出.csv", "data": data, "encoding": null })
 }
@@ -30,8 +35,7 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     let m = app.sign_in("m").await;
     let data = gbk_csv(FILE);
 
-    let preview: Value =
-        m.json("import/preview", json!({ "file": upload(&data) })).await.json().await.unwrap();
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&data) })).await;
     assert_eq!(preview["encoding"], "gb18030", "{preview}");
     assert_eq!(preview["rows"], 6);
     assert_eq!(preview["headers"][0], "客户名称");
@@ -72,12 +76,8 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     // Nothing was written by the check.
     assert!(m.pull_all().await.is_empty());
 
-    let report: Value = m
-        .json("import/commit", json!({ "file": upload(&data), "options": options }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report: Value =
+        answer(&m, "import/commit", json!({ "file": upload(&data), "options": options })).await;
     assert_eq!(report, json!({ "created": 2, "updated": 0, "skipped": 1, "errors": 3, "refused": 0 }));
     // The keepers the file named have them, and the rep's device pulls them.
     let b = app.sign_in("b").await;
@@ -88,12 +88,7 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     assert_eq!(pulled[0]["customer"]["fields"]["source"], "import");
 
     // The same file again: the two customers are found by phone and left alone.
-    let again: Value = m
-        .json("import/check", json!({ "file": upload(&data), "options": options }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again: Value = answer(&m, "import/check", json!({ "file": upload(&data), "options": options })).await;
     assert_eq!(again["counts"], json!([0, 0, 3, 3]), "{again}");
     // One entry for the import, naming the file by name and by content.
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
@@ -116,12 +111,7 @@ async fn a_manager_cannot_import_into_another_team_and_a_rep_cannot_import() {
         "keeper": { "keeper": "column" },
     });
     let m = app.sign_in("m").await;
-    let check: Value = m
-        .json("import/check", json!({ "file": upload(&data), "options": options }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let check: Value = answer(&m, "import/check", json!({ "file": upload(&data), "options": options })).await;
     assert_eq!(check["rows"][0]["verdict"]["issues"][0]["error"]["code"], "keeper.unknown", "c is in south");
     let a = app.sign_in("a").await;
     let refused = a.json("import/preview", json!({ "file": upload(&data) })).await;
@@ -176,12 +166,8 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "user", "user": "a" },
     });
-    let report: Value = m
-        .json("import/commit", json!({ "file": upload(&data), "options": options }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report: Value =
+        answer(&m, "import/commit", json!({ "file": upload(&data), "options": options })).await;
     assert_eq!(report, json!({ "created": 2, "updated": 1, "skipped": 0, "errors": 0, "refused": 0 }));
 
     // After the import the keeper works on two of its archives.
@@ -194,7 +180,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
     let edit = FieldEdit { value: FieldValue::Occupation(Some("医生".into())), base: version("周九") };
     assert_eq!(a.push(zhou, Change::SetFields { edits: vec![edit] }).await["status"], "applied");
 
-    let recent: Value = m.json("import/recent", json!({})).await.json().await.unwrap();
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
     assert_eq!(recent.as_array().unwrap().len(), 1, "{recent}");
     assert_eq!((recent[0]["created"].clone(), recent[0]["updated"].clone()), (json!(2), json!(1)));
     assert_eq!(recent[0]["undone"], Value::Null);
@@ -205,7 +191,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
     assert_eq!(n.json("import/undo", json!({ "id": id })).await.status(), 403);
     assert_eq!(a.json("import/undo", json!({ "id": id })).await.status(), 403);
 
-    let undone: Value = m.json("import/undo", json!({ "id": id })).await.json().await.unwrap();
+    let undone: Value = answer(&m, "import/undo", json!({ "id": id })).await;
     assert_eq!((undone["removed"].clone(), undone["restored"].clone()), (json!(1), json!(2)), "{undone}");
     let kept: Vec<(String, String)> = undone["kept"]
         .as_array()
@@ -237,7 +223,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
     assert_eq!(again.status(), 422);
     let again: Value = again.json().await.unwrap();
     assert!(again.to_string().contains("import.undone"), "{again}");
-    let recent: Value = m.json("import/recent", json!({})).await.json().await.unwrap();
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
     assert_eq!(recent[0]["undone"]["removed"], 1);
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
     assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "import_undo"), "{audit}");
