@@ -273,17 +273,26 @@ fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     // The browser downloads the release build, so that is what is measured
     // and tested.
     let site = start_site_build(&tools, root)?;
-    // Everything is compiled before any test runs, so that the simulation
-    // can start as soon as there is something to run.
+    // The simulation's binaries (its own and the SurrealDB server's) are
+    // compiled first, with the feature set of the whole workspace so nothing
+    // is compiled twice, and the simulation starts at the lowest priority
+    // while the rest compiles: it takes the cycles the compiler leaves idle.
+    // The simulation runs from the dev profile the tests build: it optimises
+    // the crates a run spends its time in (Cargo.toml), so the database
+    // engine is compiled once for every phase.
+    let simulation = timings
+        .phase("simulation build (cargo test --no-run, its targets)", || {
+            cargo_test(root, &["--no-run", "--test", "simulation", "--test", "database"])
+        })
+        .and_then(|()| start_simulation(root));
     let compiled = timings.phase("native build (cargo test --no-run)", || cargo_test(root, &["--no-run"]));
-    // The simulation runs from the binary `cargo test` has just built: the dev
-    // profile optimises the crates a run spends its time in (Cargo.toml), so
-    // the database engine is compiled once for every phase.
-    let simulation = match compiled.and_then(|()| start_simulation(root)) {
-        Ok(simulation) => simulation,
-        Err(error) => {
+    let simulation = match (compiled, simulation) {
+        (Ok(()), Ok(simulation)) => simulation,
+        (compiled, simulation) => {
             let _ = site.join(timings);
-            return Err(error);
+            // Nothing is left running behind a failed build.
+            let simulation = simulation.and_then(|simulation| simulation.join(timings));
+            return compiled.and(simulation);
         }
     };
     // The server tests serve files from the site: it must not be half
