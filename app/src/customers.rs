@@ -8,6 +8,7 @@ mod archive_search;
 mod basics;
 mod conflicts;
 mod custom;
+mod export;
 mod forms;
 mod list;
 mod preferences;
@@ -15,10 +16,12 @@ mod reassign;
 mod record;
 #[cfg(feature = "ssr")]
 mod server;
+#[cfg(feature = "ssr")]
+pub use server::CustomerExport;
 
 pub use api::{
-    CustomerConflicts, CustomerDetail, ExportCustomers, GetCustomer, ListCustomers, customer_conflicts,
-    export_customers, get_customer, list_customers,
+    CustomerConflicts, CustomerDetail, GetCustomer, ListCustomers, customer_conflicts, get_customer,
+    list_customers,
 };
 pub use forms::NewCustomerPage;
 pub(crate) use forms::{category_options, stage_and_category_filters, stage_options};

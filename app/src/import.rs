@@ -11,8 +11,8 @@ mod recent;
 mod server;
 
 pub use api::{
-    DryRun, ImportCheck, ImportCommit, ImportOptions, ImportPreview, ImportReport, ImportSummary,
-    KeeperChoice, Preview, RecentImports, UndoImport, UndoReport, Upload, import_check, import_commit,
-    import_preview, recent_imports, undo_import,
+    DryRun, FileDownload, ImportCheck, ImportCommit, ImportFailedRows, ImportOptions, ImportPreview,
+    ImportReport, ImportSummary, KeeperChoice, Preview, RecentImports, UndoImport, UndoReport, Upload,
+    import_check, import_commit, import_failed_rows, import_preview, recent_imports, undo_import,
 };
 pub use page::ImportPage;

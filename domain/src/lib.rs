@@ -35,6 +35,7 @@ pub mod customer;
 pub mod dedup;
 pub mod derived;
 pub mod email;
+pub mod export;
 pub mod field_error;
 pub mod identity;
 pub mod ids;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, test } from "../support/fixtures";
 import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
 import { baseUrl, ready, signIn, unique } from "../support/app";
@@ -28,6 +29,17 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await expect(check.locator("[data-verdict=error]")).toContainText("第 3 行");
   await expect(check.locator("[data-verdict=error]")).toContainText("「联系电话」");
 
+  // The row in error comes back as a file to fix: as it was, with the reason.
+  const [failedFile] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByTestId("import-failed-rows").click(),
+  ]);
+  expect(failedFile.suggestedFilename()).toBe("客户-未导入.csv");
+  const failedRows = readFileSync(await failedFile.path(), "utf8").trim().split("\r\n");
+  expect(failedRows[0]).toBe("\uFEFF客户名称,联系电话,备注城市,客户等级,原因");
+  expect(failedRows).toHaveLength(2);
+  expect(failedRows[1]).toContain(`${second},12345,上海,普通,「联系电话」`);
+
   await page.getByRole("button", { name: "导入 1 位客户" }).click();
   await expect(page.getByTestId("import-report")).toContainText("新建 1 位");
 
@@ -36,6 +48,21 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await ready(page);
   await page.locator("#customer-search").fill(first);
   await expect(page.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
+
+  // The list exports what its search selects: the file holds that customer
+  // and no other, in the columns an import reads back.
+  const exportMenu = page.getByTestId("customer-export");
+  await exportMenu.getByText("导出", { exact: true }).click();
+  const [csvFile] = await Promise.all([page.waitForEvent("download"), exportMenu.getByText("CSV（UTF-8）").click()]);
+  expect(csvFile.suggestedFilename()).toMatch(/^客户-\d{4}-\d{2}-\d{2}\.csv$/);
+  const exported = readFileSync(await csvFile.path(), "utf8");
+  expect(exported.split("\r\n")[0]).toContain("客户编号,客户名称,客户类型,手机");
+  const lines = exported.trim().split("\r\n");
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain(first);
+  const [workbook] = await Promise.all([page.waitForEvent("download"), exportMenu.getByText("Excel 表格（.xlsx）").click()]);
+  expect(workbook.suggestedFilename()).toMatch(/\.xlsx$/);
+  expect(readFileSync(await workbook.path()).subarray(0, 2).toString()).toBe("PK");
 
   // The import is listed; undoing it says what it does, asks once more, then reports.
   await page.goto(`${baseUrl()}/import`);

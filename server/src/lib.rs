@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod commands;
 pub mod config;
+mod export;
 mod hang_up;
 mod health;
 mod live;

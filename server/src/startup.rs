@@ -95,6 +95,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let pages = Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/api/sync/live", get(crate::live::live))
+        .route("/api/customers/export", get(crate::export::customers))
         .route("/sw.js", get(move || std::future::ready(pwa.worker())))
         .route("/offline-shell", get(move || std::future::ready(shell_pwa.shell())))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))

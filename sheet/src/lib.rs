@@ -6,12 +6,18 @@
 //! (UTF-8, UTF-16), else text that is valid UTF-8 is UTF-8, else it is
 //! GB18030 (which reads GBK and GB2312 too), as Excel in China saves it.
 //! The person can override the guess after seeing the preview.
+//!
+//! Writing an export goes the other way ([`SheetWriter`]).
+
+mod write;
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
+pub use domain::export::ExportFormat;
 pub use domain::import::Encoding;
 use serde::{Deserialize, Serialize};
+pub use write::{MAX_WORKSHEET_ROWS, SheetWriter, WriteError};
 
 /// Most rows one file may carry.
 pub const MAX_ROWS: usize = 100_000;

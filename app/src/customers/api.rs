@@ -45,10 +45,3 @@ pub async fn get_customer(id: String) -> Result<CustomerDetail, AppError> {
 pub async fn customer_conflicts(id: String) -> Result<Vec<ConflictView>, AppError> {
     super::server::conflicts(id).await
 }
-
-/// Every archive the signed-in user may see, as CSV (UTF-8 with BOM, so
-/// Excel opens Chinese text). Logged in the audit trail.
-#[server(prefix = "/api", endpoint = "customers/export")]
-pub async fn export_customers() -> Result<String, AppError> {
-    super::server::export().await
-}

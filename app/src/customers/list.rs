@@ -188,6 +188,7 @@ fn CustomerList() -> impl IntoView {
                     })
                 }}
             </div>
+            <super::export::ExportMenu filter=filter.into() />
             {move || match rows.get() {
                 None => view! { <p class="muted">{texts.loading}</p> }.into_any(),
                 Some((0, _)) if filter.get() == Filter::default() => {

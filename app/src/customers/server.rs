@@ -1,12 +1,19 @@
 //! The server side of the customer functions: thin, over policy and store.
 
-use domain::policy::{self, Shown, Sight};
+use std::collections::HashSet;
+
+use domain::export::{Columns, ExportFormat};
+use domain::ids::CustomerId;
+use domain::policy::{self, Shown, Sight, Viewer};
+use domain::portfolio::{Filter, Search};
 use domain::views::{ConflictView, CustomerListItem, CustomerQuery};
+use sheet::{SheetWriter, WriteError};
+use store::{MAX_PULL_PAGE, Pulled, User};
 
 use super::CustomerDetail;
 use crate::auth::signed_in;
-use crate::csv::csv_document;
 use crate::error::{AppError, answer};
+use crate::state::AppState;
 
 pub(super) async fn list(query: CustomerQuery) -> Result<Vec<CustomerListItem>, AppError> {
     let (state, user) = signed_in().await?;
@@ -43,44 +50,6 @@ pub(super) async fn conflicts(id: String) -> Result<Vec<ConflictView>, AppError>
     Ok(store::conflicts_of(&customer))
 }
 
-pub(super) async fn export() -> Result<String, AppError> {
-    let (state, user) = signed_in().await?;
-    let viewer = user.viewer();
-    let archives = answer(state.store.export_customers(&viewer).await)?;
-    let definitions = answer(state.store.custom_fields().await)?;
-    let mut header: Vec<String> =
-        ["id", "name", "stage", "category", "city", "owner", "phones", "emails"].map(String::from).into();
-    // Every custom field, retired ones too: their values are still kept.
-    header.extend(definitions.fields.iter().map(|d| d.zh.clone()));
-    let mut rows = Vec::with_capacity(archives.len());
-    for (customer, _) in &archives {
-        let f = &customer.fields;
-        let cells = [
-            customer.id.to_string(),
-            f.name.as_str().to_owned(),
-            store::wire_name(&f.stage),
-            store::wire_name(&f.category),
-            f.address.city.clone().unwrap_or_default(),
-            f.owner.as_ref().map(|o| o.0.clone()).unwrap_or_default(),
-            f.phones.iter().map(|p| p.number.e164()).collect::<Vec<_>>().join(" "),
-            f.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" "),
-        ];
-        let mut cells: Vec<String> = cells.into();
-        cells.extend(
-            definitions
-                .fields
-                .iter()
-                .map(|d| f.custom.get(&d.key).map(|v| d.show(v, false)).unwrap_or_default()),
-        );
-        rows.push(cells);
-    }
-    let csv = csv_document(&header, &rows);
-    let detail = format!("{{\"rows\":{}}}", archives.len());
-    answer(state.store.record_audit(&viewer, "export", None, Some(detail)).await)?;
-    tracing::info!(user = %viewer.user, rows = archives.len(), "customers exported");
-    Ok(csv)
-}
-
 pub(super) async fn duplicate_hints(
     fields: domain::archive::Fields,
 ) -> Result<Vec<domain::views::DuplicateHint>, AppError> {
@@ -97,4 +66,75 @@ pub(super) async fn duplicate_hints(
         return Ok(Vec::new());
     };
     answer(state.store.duplicate_hints(&viewer, &draft).await)
+}
+
+/// An export of customers under way: the archives the user may see that
+/// the list's filter selects, read a page at a time the way a pull reads
+/// them (the same policy, the same masking, custom fields included) and
+/// written as they come, so a large export streams from the first page.
+pub struct CustomerExport {
+    state: AppState,
+    viewer: Viewer,
+    filter: Filter,
+    columns: Columns,
+    writer: Option<SheetWriter>,
+    cookie: Option<String>,
+    // An archive edited while the export runs comes round again at its new
+    // version; it is written once.
+    seen: HashSet<CustomerId>,
+    more: bool,
+}
+
+impl CustomerExport {
+    /// Starts an export for `user`, audited before anything is read.
+    pub async fn start(
+        state: AppState,
+        user: &User,
+        filter: Filter,
+        format: ExportFormat,
+    ) -> Result<Self, AppError> {
+        let viewer = user.viewer();
+        let definitions = answer(state.store.custom_fields().await)?;
+        let columns = Columns::new(&definitions);
+        let writer = SheetWriter::new(format, "客户", &columns.header()).map_err(|e| failed(&viewer, e))?;
+        let detail = serde_json::json!({ "format": format.wire(), "filter": filter }).to_string();
+        answer(state.store.record_audit(&viewer, "export", None, Some(detail)).await)?;
+        Ok(Self {
+            state,
+            viewer,
+            filter,
+            columns,
+            writer: Some(writer),
+            cookie: None,
+            seen: HashSet::new(),
+            more: true,
+        })
+    }
+
+    /// The next bytes of the file, `None` once it is all sent.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        let Some(writer) = self.writer.as_mut() else { return Ok(None) };
+        if !self.more {
+            let rows = writer.rows();
+            let last = self.writer.take().map(SheetWriter::finish).transpose();
+            tracing::info!(user = %self.viewer.user, rows, "customers exported");
+            return last.map_err(|error| failed(&self.viewer, error));
+        }
+        let page = answer(self.state.store.pull(&self.viewer, self.cookie.as_deref(), MAX_PULL_PAGE).await)?;
+        self.cookie = Some(page.cookie.to_string());
+        self.more = page.more;
+        let search = Search::new(&self.filter);
+        for change in &page.changes {
+            let Pulled::Put { customer, keys, .. } = change else { continue };
+            if search.matches(customer, Some(keys)) && self.seen.insert(customer.id) {
+                writer.row(&self.columns.row(customer)).map_err(|error| failed(&self.viewer, error))?;
+            }
+        }
+        Ok(Some(writer.take_ready()))
+    }
+}
+
+fn failed(viewer: &Viewer, error: WriteError) -> AppError {
+    tracing::error!(%error, user = %viewer.user, "an export failed");
+    AppError::Internal
 }

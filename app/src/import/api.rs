@@ -104,6 +104,30 @@ pub async fn import_commit(file: Upload, options: ImportOptions) -> Result<Impor
     super::server::commit(file, options).await
 }
 
+/// A file to hand the browser as a download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDownload {
+    /// The name it is saved as.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes, in base64.
+    pub data: String,
+    /// Rows it holds, without the header.
+    pub rows: usize,
+}
+
+/// The rows a check finds in error, with a 原因 (reason) column added, in
+/// the format and encoding the file came in: to fix and import again.
+#[server(prefix = "/api", endpoint = "import/failed_rows", input = Json)]
+pub async fn import_failed_rows(
+    file: Upload,
+    options: ImportOptions,
+    english: bool,
+) -> Result<FileDownload, AppError> {
+    super::server::failed_rows(file, options, english).await
+}
+
 /// A committed import, for the list of recent ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {

@@ -9,33 +9,11 @@ use leptos::wasm_bindgen::JsCast;
 use leptos::wasm_bindgen::closure::Closure;
 
 use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, Upload};
-use super::{import_check, import_commit, import_preview};
+use super::{import_check, import_commit, import_failed_rows, import_preview};
 use crate::auth::SignedIn;
 use crate::i18n::{
     Texts, app_error_message, field_error_message, fill, subject_label, use_locale, use_texts,
 };
-
-/// The built-in targets a column can be mapped to, in the order offered.
-const TARGETS: [Target; 18] = [
-    Target::Name,
-    Target::Kind,
-    Target::Phones,
-    Target::Emails,
-    Target::Province,
-    Target::City,
-    Target::District,
-    Target::Address,
-    Target::Birthday,
-    Target::Gender,
-    Target::Occupation,
-    Target::Industry,
-    Target::Region,
-    Target::Category,
-    Target::Stage,
-    Target::IdNumber,
-    Target::Tags,
-    Target::Keeper,
-];
 
 /// What a target is called.
 fn target_label(t: &Texts, target: &Target, custom: &[(String, String)]) -> String {
@@ -183,8 +161,30 @@ pub fn ImportPage() -> impl IntoView {
             busy.set(false);
         });
     };
+    // The rows in error as a file, in the format they came in.
+    let failed_file = RwSignal::new(None::<(String, String)>);
+    let download_failed = move |_| {
+        let Some(file) = upload.get_untracked() else { return };
+        busy.set(true);
+        failure.set(None);
+        let options = options();
+        let english = locale == crate::i18n::Locale::En;
+        spawn_local(async move {
+            match import_failed_rows(file, options, english).await {
+                Ok(download) => failed_file.set(Some((
+                    download.name,
+                    format!("data:{};base64,{}", download.content_type, download.data),
+                ))),
+                Err(error) => failure.set(Some(app_error_message(locale, &error))),
+            }
+            busy.set(false);
+        });
+    };
     // Any change of the choices makes the last check stale.
-    let stale = move || dry_run.set(None);
+    let stale = move || {
+        dry_run.set(None);
+        failed_file.set(None);
+    };
 
     view! {
         <SignedIn>
@@ -238,7 +238,7 @@ pub fn ImportPage() -> impl IntoView {
                                                         stale();
                                                     }>
                                                         <option value="" selected=current.is_none()>{texts.import_ignore}</option>
-                                                        {TARGETS.iter().cloned().chain(custom.iter().map(|(k, _)| Target::Custom(k.clone()))).map(|target| {
+                                                        {Target::BUILT_IN.iter().cloned().chain(custom.iter().map(|(k, _)| Target::Custom(k.clone()))).map(|target| {
                                                             let selected = current.as_ref() == Some(&target);
                                                             view! { <option value=target_value(&Some(target.clone())) selected=selected>{target_label(texts, &target, &custom)}</option> }
                                                         }).collect_view()}
@@ -310,6 +310,12 @@ pub fn ImportPage() -> impl IntoView {
                             <button type="button" class="button primary" on:click=commit disabled=move || busy.get() || create + update == 0>
                                 {fill(texts.import_commit, &[("n", &(create + update).to_string())])}
                             </button>
+                            {(error > 0).then(|| view! {
+                                <button type="button" class="button" data-testid="import-failed-rows" on:click=download_failed disabled=move || busy.get()>
+                                    {fill(texts.import_failed_rows, &[("n", &error.to_string())])}
+                                </button>
+                            })}
+                            <crate::csv::DownloadLink file=failed_file.into() label=texts.dashboard.download />
                         </div>
                     </section>
                 }
@@ -332,15 +338,18 @@ pub fn ImportPage() -> impl IntoView {
     }
 }
 
+/// What is wrong with a cell, under its column's header ("「手机」…").
+pub(super) fn issue_text(locale: crate::i18n::Locale, headers: &[String], issue: &Issue) -> String {
+    let message = field_error_message(locale, &issue.error);
+    match issue.column.and_then(|c| headers.get(c)) {
+        Some(header) => format!("「{header}」{message}"),
+        None => message,
+    }
+}
+
 /// One row of a check: its line, name, verdict and reasons.
 fn row_view(texts: &'static Texts, locale: crate::i18n::Locale, headers: &[String], row: Planned) -> AnyView {
-    let issue_text = |issue: &Issue| {
-        let message = field_error_message(locale, &issue.error);
-        match issue.column.and_then(|c| headers.get(c)) {
-            Some(header) => format!("「{header}」{message}"),
-            None => message,
-        }
-    };
+    let issue_text = |issue: &Issue| issue_text(locale, headers, issue);
     let (kind, what) = match &row.verdict {
         Verdict::Create => ("create", texts.import_will_create.to_owned()),
         Verdict::Update { changes, .. } => {

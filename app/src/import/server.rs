@@ -7,19 +7,23 @@ use domain::ids::UserId;
 use std::collections::HashMap;
 
 use domain::archive::Customer;
+use domain::export::ExportFormat;
 use domain::ids::CustomerId;
+use domain::import::Encoding;
 use domain::import::{Before, Keeper, Plan, Verdict, guess_columns, plan, undo as undo_plan};
 use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
-use sheet::{FileError, Table, read_file};
+use sheet::{FileError, SheetWriter, Table, read_file};
 use store::MAX_BATCH;
 
 use super::api::{
-    DryRun, ImportOptions, ImportReport, ImportSummary, KeeperChoice, Preview, UndoReport, Upload,
+    DryRun, FileDownload, ImportOptions, ImportReport, ImportSummary, KeeperChoice, Preview, UndoReport,
+    Upload,
 };
 use crate::auth::signed_in;
 use crate::error::{AppError, answer};
+use crate::i18n::Locale;
 use crate::state::AppState;
 
 /// Rows a preview shows.
@@ -91,7 +95,7 @@ async fn planned(
     viewer: &Viewer,
     file: &Upload,
     options: &ImportOptions,
-) -> Result<(Plan, Vec<Customer>), AppError> {
+) -> Result<(Plan, Vec<Customer>, Table), AppError> {
     let table = table(file)?;
     let custom = answer(state.store.custom_fields().await)?;
     let users = answer(state.store.list_users().await)?;
@@ -116,12 +120,12 @@ async fn planned(
     let today = store::today();
     let plan =
         plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today);
-    Ok((plan, existing))
+    Ok((plan, existing, table))
 }
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _) = planned(&state, &viewer, &file, &options).await?;
+    let (plan, _, _) = planned(&state, &viewer, &file, &options).await?;
     let counts = plan.counts();
     // Errors first: they are what the person has to act on.
     let mut rows = plan.rows;
@@ -130,9 +134,59 @@ pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun
     Ok(DryRun { counts, rows })
 }
 
+pub(super) async fn failed_rows(
+    file: Upload,
+    options: ImportOptions,
+    english: bool,
+) -> Result<FileDownload, AppError> {
+    let (state, viewer) = importer().await?;
+    let (plan, _, table) = planned(&state, &viewer, &file, &options).await?;
+    let locale = if english { Locale::En } else { Locale::ZhCn };
+    let mut header = table.headers.clone();
+    header.push(if english { "Reason" } else { "原因" }.to_owned());
+    let failed = |e: sheet::WriteError| {
+        tracing::error!(error = %e, "failed rows could not be written");
+        AppError::Internal
+    };
+    let mut writer = SheetWriter::like(table.encoding, "未导入", &header).map_err(failed)?;
+    for row in &plan.rows {
+        let Verdict::Error { issues } = &row.verdict else { continue };
+        // Line 1 is the headers.
+        let Some(cells) = table.rows.get(row.line - 2) else { continue };
+        let reason: Vec<String> =
+            issues.iter().map(|i| super::page::issue_text(locale, &table.headers, i)).collect();
+        let mut cells = cells.clone();
+        cells.resize(table.headers.len(), String::new());
+        cells.push(reason.join("；"));
+        writer.row(&cells).map_err(failed)?;
+    }
+    let rows = writer.rows() as usize;
+    let workbook = table.encoding == Encoding::Workbook;
+    let bytes = writer.finish().map_err(failed)?;
+    let stem = file.name.rsplit_once('.').map_or(file.name.as_str(), |(stem, _)| stem);
+    let extension = match file.name.rsplit_once('.') {
+        _ if workbook => "xlsx",
+        Some((_, extension)) => extension,
+        None => "csv",
+    };
+    let content_type = match table.encoding {
+        Encoding::Workbook => ExportFormat::Xlsx.content_type(),
+        Encoding::Gb18030 => ExportFormat::CsvGbk.content_type(),
+        Encoding::Utf16Le | Encoding::Utf16Be => "text/plain; charset=utf-16",
+        Encoding::Utf8 => ExportFormat::Csv.content_type(),
+    };
+    let suffix = if english { "not-imported" } else { "未导入" };
+    Ok(FileDownload {
+        name: format!("{stem}-{suffix}.{extension}"),
+        content_type: content_type.to_owned(),
+        data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        rows,
+    })
+}
+
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, existing) = planned(&state, &viewer, &file, &options).await?;
+    let (plan, existing, _) = planned(&state, &viewer, &file, &options).await?;
     let [created, updated, skipped, errors] = plan.counts();
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());

@@ -56,8 +56,10 @@ pub fn read_row(
     let mut notes = Vec::new();
     let cell = |target: &Target| -> Option<(usize, &str)> {
         let column = mapping.iter().position(|m| m.as_ref() == Some(target))?;
-        let text = cells.get(column).map(|c| c.trim()).filter(|c| !c.is_empty())?;
-        Some((column, text))
+        // A leading `'` is how a spreadsheet (and an export from here) keeps
+        // `+86…` or `=…` as text; it is not part of the value.
+        let text = cells.get(column).map(|c| c.trim()).map(|c| c.strip_prefix('\'').unwrap_or(c).trim());
+        Some((column, text.filter(|c| !c.is_empty())?))
     };
     let name = match cell(&Target::Name) {
         Some((column, text)) => {

@@ -48,6 +48,37 @@ pub enum Target {
     Custom(String),
 }
 
+impl Target {
+    /// Every built-in target, in the order forms and files show them.
+    pub const BUILT_IN: [Target; 18] = [
+        Target::Name,
+        Target::Kind,
+        Target::Phones,
+        Target::Emails,
+        Target::Province,
+        Target::City,
+        Target::District,
+        Target::Address,
+        Target::Birthday,
+        Target::Gender,
+        Target::Occupation,
+        Target::Industry,
+        Target::Region,
+        Target::Category,
+        Target::Stage,
+        Target::IdNumber,
+        Target::Tags,
+        Target::Keeper,
+    ];
+
+    /// The header a file written here gives this column: the first name it
+    /// answers to, so an exported file imports again. A custom field's
+    /// column is headed by its label, which only the caller knows.
+    pub fn heading(&self) -> &'static str {
+        SYNONYMS.iter().find(|(target, _)| target == self).map_or("", |(_, names)| names[0])
+    }
+}
+
 /// Headers each built-in target answers to, after [`normalise`].
 const SYNONYMS: &[(Target, &[&str])] = &[
     (

@@ -228,3 +228,39 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
     assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "import_undo"), "{audit}");
 }
+
+#[tokio::test]
+async fn the_rows_in_error_come_back_in_the_files_encoding_with_their_reasons() {
+    let app = TestApp::spawn().await;
+    let m = app.sign_in("m").await;
+    let data = gbk_csv(FILE);
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&data) })).await;
+    let options = json!({
+        "mapping": preview["mapping"],
+        "keys": { "phone": true, "email": true, "name_city": false },
+        "keeper": { "keeper": "column" },
+    });
+    let body = json!({ "file": upload(&data), "options": options, "english": false });
+    let file: Value = answer(&m, "import/failed_rows", body).await;
+    assert_eq!(file["name"], "老系统导出-未导入.csv", "{file}");
+    assert_eq!(file["content_type"], "text/csv; charset=gb18030");
+    assert_eq!(file["rows"], 3);
+    let bytes = base64::engine::general_purpose::STANDARD.decode(file["data"].as_str().unwrap()).unwrap();
+    let table = sheet::read_file("x.csv", &bytes, None).unwrap();
+    assert_eq!(table.encoding, sheet::Encoding::Gb18030, "as the file came");
+    assert_eq!(table.headers.last().unwrap(), "原因");
+    assert_eq!(table.rows.len(), 3);
+    // The row as it was, with what is wrong, under the column's own header.
+    let gold = table.rows.iter().find(|r| r[0] == "赵六").unwrap();
+    assert_eq!(gold[4], "金牌");
+    assert!(gold[7].starts_with("「客户等级」"), "{gold:?}");
+    let lost = table.rows.iter().find(|r| r[0] == "钱七").unwrap();
+    assert!(lost[7].starts_with("「手机号码」"), "{lost:?}");
+    // Nothing was written.
+    assert!(m.pull_all().await.is_empty());
+
+    // A rep may not.
+    let a = app.sign_in("a").await;
+    let body = json!({ "file": upload(&data), "options": options, "english": false });
+    assert_eq!(a.json("import/failed_rows", body).await.status(), 403);
+}

@@ -4,6 +4,7 @@ mod admin;
 mod crash;
 mod customers;
 mod dashboard;
+mod export;
 mod http;
 mod import;
 mod matrix;

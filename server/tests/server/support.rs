@@ -173,6 +173,16 @@ impl Session {
             .expect("request")
     }
 
+    /// GETs `path` (with its query) as a browser following a link does.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// POSTs a form to a server function.
     pub async fn form(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client
