@@ -35,8 +35,10 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
     page.getByTestId("import-failed-rows").click(),
   ]);
   expect(failedFile.suggestedFilename()).toBe("客户-未导入.csv");
-  const failedRows = readFileSync(await failedFile.path(), "utf8").trim().split("\r\n");
-  expect(failedRows[0]).toBe("\uFEFF客户名称,联系电话,备注城市,客户等级,原因");
+  const failedText = readFileSync(await failedFile.path(), "utf8");
+  expect(failedText.startsWith("\uFEFF"), "UTF-8 with a byte-order mark, so Excel reads it as UTF-8").toBe(true);
+  const failedRows = failedText.trim().split("\r\n");
+  expect(failedRows[0]).toBe("客户名称,联系电话,备注城市,客户等级,原因");
   expect(failedRows).toHaveLength(2);
   expect(failedRows[1]).toContain(`${second},12345,上海,普通,「联系电话」`);
 
