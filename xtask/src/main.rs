@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Some("test") => test(&root),
         Some("site") => tools::ensure_all(&root).and_then(|tools| {
             let mut timings = Timings::new();
-            let result = start_site_build(&tools, &root).and_then(|site| site.join(&mut timings));
+            let result = start_site_build(&tools, &root, false).and_then(|site| site.join(&mut timings));
             timings.print();
             result
         }),
@@ -161,9 +161,12 @@ enum ServerBuild {
 /// serves it. Its wasm profile (size-optimised, one codegen unit, LTO) leaves
 /// a core idle for long stretches and cargo-leptos gives it its own target
 /// directory (`target/front`), so it runs beside the native build without
-/// waiting on it.
-fn start_site_build(tools: &tools::Tools, root: &Path) -> Result<Beside, String> {
-    let mut command = tools.cargo_leptos(root);
+/// waiting on it. In `background` it yields to the other builds: measured
+/// on a cold run, it finished first and left a core idle for a minute and a
+/// half while the build in front compiled its last crates one at a time.
+fn start_site_build(tools: &tools::Tools, root: &Path, background: bool) -> Result<Beside, String> {
+    let mut command =
+        if background { tools.cargo_leptos_in_background(root) } else { tools.cargo_leptos(root) };
     command.args(["build", "--release", "--frontend-only"]);
     let site = root.join("target/site");
     Beside::start_with("release build of the site", root.join("target/xtask-site.log"), move |mut out| {
@@ -192,7 +195,7 @@ fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
     let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
     let server = match build {
         ServerBuild::Dev => {
-            let site = start_site_build(&tools, root)?;
+            let site = start_site_build(&tools, root, false)?;
             let server = timings.phase("server build (dev profile)", || {
                 // With the SurrealDB server binary, so the engine's features
                 // are those `cargo test` unifies: one build serves both.
@@ -271,8 +274,9 @@ fn test(root: &Path) -> Result<(), String> {
 fn test_phases(root: &Path, timings: &mut Timings) -> Result<(), String> {
     let tools = timings.phase("set-up (tools)", || tools::ensure_all(root))?;
     // The browser downloads the release build, so that is what is measured
-    // and tested.
-    let site = start_site_build(&tools, root)?;
+    // and tested. It is needed only by the native tests, so it gives way to
+    // the builds in front and fills the cycles they leave.
+    let site = start_site_build(&tools, root, true)?;
     // The simulation's binaries (its own and the SurrealDB server's) are
     // compiled first, with the feature set of the whole workspace so nothing
     // is compiled twice, and the simulation starts at the lowest priority

@@ -23,6 +23,13 @@ impl Tools {
         command
     }
 
+    /// `cargo leptos` at a lower scheduling priority (`nice -n 10`).
+    pub fn cargo_leptos_in_background(&self, root: &Path) -> Command {
+        let mut command = Command::new("nice");
+        command.current_dir(root).args(["-n", "10", "cargo", "leptos"]).env("PATH", self.path());
+        command
+    }
+
     /// `npx` in the end2end folder.
     pub fn npx(&self, root: &Path) -> Command {
         let mut command = Command::new("npx");
