@@ -9,6 +9,8 @@ mod page;
 mod recent;
 #[cfg(feature = "ssr")]
 mod server;
+#[cfg(feature = "ssr")]
+pub use server::{FileImport, import_file};
 
 pub use api::{
     DryRun, FileDownload, ImportCheck, ImportCommit, ImportFailedRows, ImportOptions, ImportPreview,

@@ -1,4 +1,5 @@
-//! Administration from the command line: the first admin, backup, restore.
+//! Administration from the command line: the first admin, backup, restore,
+//! sweeps, imports.
 //! Each opens the store the server would use (so not while it runs on an
 //! embedded directory: the lock says so), does one thing and closes it.
 
@@ -145,4 +146,76 @@ pub async fn restore(settings: &Settings, file: &Path) -> Result<String, Command
         Err(StoreError::Conflict(message)) => Err(CommandError::Refused(message)),
         Err(other) => Err(other.into()),
     }
+}
+
+/// How `server import` picks its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportCommand {
+    /// Only check: write nothing.
+    pub dry_run: bool,
+    /// Who keeps the new customers: a rep by user name, or the pool (`None`).
+    pub keeper: Option<String>,
+    /// Which values find an existing customer.
+    pub keys: domain::import::MatchKeys,
+}
+
+/// Imports `file` as the system (an admin): its columns guessed from their
+/// headers, every row checked with the rules the forms use, then committed
+/// through the push path like an import from the page. Progress goes to
+/// stderr; the rows in error, then the figures, are the output.
+pub async fn import(
+    settings: &Settings,
+    file: &Path,
+    command: &ImportCommand,
+) -> Result<String, CommandError> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| CommandError::Refused(format!("cannot read {}: {e}", file.display())))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let store = open(settings).await?;
+    let state = crate::startup::app_state(crate::startup::leptos_options(settings), store.clone(), settings);
+    let viewer = domain::policy::Viewer {
+        user: domain::ids::UserId(store::SYSTEM_USER.into()),
+        role: Role::Admin,
+        team: None,
+    };
+    let keeper = match &command.keeper {
+        Some(user) => app::import::KeeperChoice::User(user.clone()),
+        None => app::import::KeeperChoice::Pool,
+    };
+    let progress = |done: usize, total: usize| eprintln!("import: {done}/{total} changes pushed");
+    let result = app::import::import_file(
+        &state,
+        &viewer,
+        &name,
+        &bytes,
+        (command.keys, keeper),
+        command.dry_run,
+        progress,
+    )
+    .await;
+    // The state holds the store too: the data directory is released once both are gone.
+    drop(state);
+    close(store).await;
+    let done = result.map_err(|error| match error {
+        app::error::AppError::Invalid { errors } => CommandError::Refused(
+            errors.iter().map(|e| format!("{}: {}", e.field, e.code)).collect::<Vec<_>>().join(", "),
+        ),
+        app::error::AppError::BadRequest { message, .. } => CommandError::Refused(message),
+        other => CommandError::Refused(other.to_string()),
+    })?;
+    let report = &done.report;
+    let mut out: String = done.errors.iter().map(|line| format!("{line}\n")).collect();
+    if report.refused > 0 {
+        out.push_str(&format!("refused by the server: {} (the archive changed meanwhile)\n", report.refused));
+    }
+    out.push_str(&format!(
+        "import: rows={} create={} update={} skip={} error={}{}",
+        done.rows,
+        report.created,
+        report.updated,
+        report.skipped,
+        report.errors,
+        if command.dry_run { " (dry run: nothing written)" } else { "" }
+    ));
+    Ok(out)
 }

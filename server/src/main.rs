@@ -12,6 +12,12 @@ const USAGE: &str = "usage:
   server create-admin USERNAME    create an admin; reads the password from the first line of stdin
   server backup FILE              write the whole database to FILE (SurrealQL)
   server restore FILE             load FILE into an empty database
+  server import FILE [--dry-run] [--keeper USER|--pool] [--match phone,email,name_city]
+                                  import a spreadsheet (.xlsx, .xls, .csv in any encoding) as the
+                                  system, columns guessed from their headers; new customers go to
+                                  USER or the pool (default); existing ones are found by the --match
+                                  keys (default phone,email); prints the rows in error, and last:
+                                  import: rows=N create=N update=N skip=N error=N
   server dedup-sweep              look at every archive for likely duplicates and queue the pairs;
                                   last line: dedup: scanned=N pairs=N seconds=S
   server pool recycle [--dry-run] [--date YYYY-MM-DD]
@@ -41,6 +47,7 @@ enum Command {
     Restore(PathBuf),
     FitBgNbd(PathBuf),
     DedupSweep,
+    Import(PathBuf, server::commands::ImportCommand),
     Recycle { dry_run: bool, date: Option<domain::time::Date> },
 }
 
@@ -53,6 +60,44 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         ["backup", file] => Ok(Some(Command::Backup(file.into()))),
         ["restore", file] => Ok(Some(Command::Restore(file.into()))),
         ["dedup-sweep"] => Ok(Some(Command::DedupSweep)),
+        ["import", file, options @ ..] => {
+            let mut command = server::commands::ImportCommand {
+                dry_run: false,
+                keeper: None,
+                keys: domain::import::MatchKeys::default(),
+            };
+            let mut options = options.iter();
+            while let Some(option) = options.next() {
+                match *option {
+                    "--dry-run" => command.dry_run = true,
+                    "--pool" => command.keeper = None,
+                    "--keeper" => {
+                        command.keeper =
+                            Some(options.next().ok_or("'--keeper' takes a user name")?.to_string())
+                    }
+                    "--match" => {
+                        let keys = options.next().ok_or("'--match' takes keys, e.g. phone,email")?;
+                        command.keys =
+                            domain::import::MatchKeys { phone: false, email: false, name_city: false };
+                        for key in keys.split(',') {
+                            match key.trim() {
+                                "phone" => command.keys.phone = true,
+                                "email" => command.keys.email = true,
+                                "name_city" => command.keys.name_city = true,
+                                other => {
+                                    return Err(format!(
+                                        "'{other}' is not a match key: phone, email, name_city"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    other => return Err(format!("'import' does not take '{other}'")),
+                }
+            }
+            Ok(Some(Command::Import(file.into(), command)))
+        }
+        ["import"] => Err("'import' takes a file".into()),
         ["pool", "recycle", options @ ..] => {
             let (mut dry_run, mut date) = (false, None);
             let mut options = options.iter();
@@ -171,6 +216,14 @@ fn main() -> ExitCode {
                     Err(error) => Err((error.to_string(), error.exit_code())),
                 }
             }
+            // The rows in error and the figures are the output, for scripts to read.
+            Command::Import(file, options) => match commands::import(&settings, file, options).await {
+                Ok(lines) => {
+                    println!("{lines}");
+                    Ok(None)
+                }
+                Err(error) => Err((error.to_string(), error.exit_code())),
+            },
             Command::DedupSweep => match commands::dedup_sweep(&settings).await {
                 Ok(line) => {
                     println!("{line}");

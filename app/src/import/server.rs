@@ -10,7 +10,9 @@ use domain::archive::Customer;
 use domain::export::ExportFormat;
 use domain::ids::CustomerId;
 use domain::import::Encoding;
-use domain::import::{Before, Keeper, Plan, Verdict, guess_columns, plan, undo as undo_plan};
+use domain::import::{
+    Before, Keeper, MatchKeys, Plan, Planned, Verdict, guess_columns, plan, undo as undo_plan,
+};
 use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
@@ -59,9 +61,12 @@ fn table(file: &Upload) -> Result<Table, AppError> {
 /// The file's SHA-256 in hex, so the audit trail names exactly which file
 /// was imported, whatever it was called.
 fn fingerprint(file: &Upload) -> String {
+    sha256_hex(&base64::engine::general_purpose::STANDARD.decode(file.data.as_bytes()).unwrap_or_default())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(file.data.as_bytes()).unwrap_or_default();
-    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
@@ -93,10 +98,9 @@ async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>
 async fn planned(
     state: &AppState,
     viewer: &Viewer,
-    file: &Upload,
+    table: Table,
     options: &ImportOptions,
 ) -> Result<(Plan, Vec<Customer>, Table), AppError> {
-    let table = table(file)?;
     let custom = answer(state.store.custom_fields().await)?;
     let users = answer(state.store.list_users().await)?;
     // A keeper must be an active user the importer may hand customers to:
@@ -125,7 +129,7 @@ async fn planned(
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _, _) = planned(&state, &viewer, &file, &options).await?;
+    let (plan, _, _) = planned(&state, &viewer, table(&file)?, &options).await?;
     let counts = plan.counts();
     // Errors first: they are what the person has to act on.
     let mut rows = plan.rows;
@@ -140,7 +144,7 @@ pub(super) async fn failed_rows(
     english: bool,
 ) -> Result<FileDownload, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _, table) = planned(&state, &viewer, &file, &options).await?;
+    let (plan, _, table) = planned(&state, &viewer, table(&file)?, &options).await?;
     let locale = if english { Locale::En } else { Locale::ZhCn };
     let mut header = table.headers.clone();
     header.push(if english { "Reason" } else { "原因" }.to_owned());
@@ -186,7 +190,25 @@ pub(super) async fn failed_rows(
 
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, existing, _) = planned(&state, &viewer, &file, &options).await?;
+    let table = table(&file)?;
+    let (report, _) =
+        committed(&state, &viewer, &file.name, &fingerprint(&file), table, &options, |_, _| {}).await?;
+    Ok(report)
+}
+
+/// Plans and commits an import of `table` (the file `name`, with content
+/// hash `sha256`) as `viewer`; `progress` hears changes pushed so far and
+/// their total after each batch. Also gives back the plan's rows.
+async fn committed(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    sha256: &str,
+    table: Table,
+    options: &ImportOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(ImportReport, Vec<Planned>), AppError> {
+    let (plan, existing, _) = planned(state, viewer, table, options).await?;
     let [created, updated, skipped, errors] = plan.counts();
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());
@@ -204,28 +226,78 @@ pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<Impor
         }
         let counts = [created, updated, skipped, errors];
         answer(
-            state
-                .store
-                .record_import(&viewer, client.client, &file.name, mutations.len(), counts, &before)
-                .await,
+            state.store.record_import(viewer, client.client, name, mutations.len(), counts, &before).await,
         )?;
     }
     let today = store::today();
     let mut refused = 0;
+    let mut pushed = 0;
     for batch in mutations.chunks(MAX_BATCH) {
-        let reply = answer(state.store.push(&viewer, client.client, batch, today).await)?;
-        crate::sync::check_duplicates(&state, batch);
+        let reply = answer(state.store.push(viewer, client.client, batch, today).await)?;
+        crate::sync::check_duplicates(state, batch);
         refused +=
             reply.results.iter().filter(|r| matches!(r.outcome, store::Outcome::Rejected { .. })).count();
+        pushed += batch.len();
+        progress(pushed, mutations.len());
     }
     let report = ImportReport { created, updated, skipped, errors, refused };
     let detail = serde_json::json!({
-        "file": file.name, "sha256": fingerprint(&file), "created": created, "updated": updated,
+        "file": name, "sha256": sha256, "created": created, "updated": updated,
         "skipped": skipped, "errors": errors, "refused": refused,
     });
-    answer(state.store.record_audit(&viewer, "import", None, Some(detail.to_string())).await)?;
-    tracing::info!(user = %viewer.user, file = %file.name, created, updated, skipped, errors, refused, "import committed");
-    Ok(report)
+    answer(state.store.record_audit(viewer, "import", None, Some(detail.to_string())).await)?;
+    tracing::info!(user = %viewer.user, file = %name, created, updated, skipped, errors, refused, "import committed");
+    Ok((report, plan.rows))
+}
+
+/// What an import from the command line did (or, on a dry run, would do).
+pub struct FileImport {
+    /// The counts; nothing was refused on a dry run.
+    pub report: ImportReport,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Each row in error: its line and what is wrong, in English.
+    pub errors: Vec<String>,
+}
+
+/// An import from the command line (`server import`): the file's columns
+/// as guessed from their headers, then the same check and commit as the
+/// page, as `viewer`. A dry run writes nothing. `progress` hears changes
+/// pushed so far and their total after each batch.
+pub async fn import_file(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    bytes: &[u8],
+    options: (MatchKeys, KeeperChoice),
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<FileImport, AppError> {
+    let table = read_file(name, bytes, None)
+        .map_err(|error| AppError::BadRequest { reason: "import.file".into(), message: error.to_string() })?;
+    let custom = answer(state.store.custom_fields().await)?;
+    let (keys, keeper) = options;
+    let options = ImportOptions { mapping: guess_columns(&table.headers, &custom), keys, keeper };
+    let (headers, rows) = (table.headers.clone(), table.rows.len());
+    let (report, planned_rows) = if dry_run {
+        let (plan, _, _) = planned(state, viewer, table, &options).await?;
+        let [created, updated, skipped, errors] = plan.counts();
+        (ImportReport { created, updated, skipped, errors, refused: 0 }, plan.rows)
+    } else {
+        committed(state, viewer, name, &sha256_hex(bytes), table, &options, progress).await?
+    };
+    let errors = planned_rows
+        .iter()
+        .filter_map(|row| match &row.verdict {
+            Verdict::Error { issues } => {
+                let what: Vec<String> =
+                    issues.iter().map(|i| super::page::issue_text(Locale::En, &headers, i)).collect();
+                Some(format!("line {}: {}", row.line, what.join("; ")))
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(FileImport { report, rows, errors })
 }
 
 pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {

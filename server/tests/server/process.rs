@@ -94,6 +94,50 @@ async fn dedup_sweep_from_the_command_line_ends_with_its_figures() {
 }
 
 #[tokio::test]
+async fn import_from_the_command_line_checks_commits_and_ends_with_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    // As Excel in China saves it; the third row's phone is wrong and the
+    // fourth has the second's phone.
+    let text = "客户名称,手机,城市\r\n张三,13800138000,杭州\r\n李四,12345,上海\r\n张三丰,13800138000,\r\n";
+    let file = dir.path().join("老客户.csv");
+    std::fs::write(&file, encoding_rs::GB18030.encode(text).0).unwrap();
+    let file = file.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", file];
+        args.extend_from_slice(extra);
+        run_command(&args, &env, "")
+    };
+
+    let (code, out) = import(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("line 3: 「手机」")), "{out}");
+    let figures = "import: rows=3 create=1 update=0 skip=1 error=1";
+    assert!(out.lines().any(|l| l == format!("{figures} (dry run: nothing written)")), "{out}");
+    let (code, out) = import(&["--keeper", "root"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.lines().any(|l| l == figures), "{out}");
+    assert!(out.contains("import: 1/1 changes pushed"), "progress: {out}");
+    // Again: the customer is found by phone and left as it is.
+    let (_, out) = import(&["--keeper", "root"]);
+    assert!(out.lines().any(|l| l == "import: rows=3 create=0 update=0 skip=2 error=1"), "{out}");
+
+    let server = start_binary(&env);
+    let root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    assert_eq!(names(&root).await, ["张三"]);
+    server.terminate();
+
+    let (code, out) = import(&["--match", "fax"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("'fax' is not a match key"), "{out}");
+    let (code, out) = run_command(&["import", "/nonexistent/客户.csv"], &env, "");
+    assert_eq!(code, Some(6), "{out}");
+    assert!(out.contains("cannot read /nonexistent/客户.csv"), "{out}");
+}
+
+#[tokio::test]
 async fn pool_recycle_from_the_command_line_lists_then_sends_back_what_is_due_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = surrealkv_url(dir.path());
