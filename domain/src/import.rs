@@ -17,7 +17,7 @@ mod revert;
 use serde::{Deserialize, Serialize};
 
 pub use cells::{Issue, ReadRow, read_date, read_row};
-pub use columns::{Target, guess_columns, normalise};
+pub use columns::{Target, guess_columns, header_signature, normalise};
 pub use plan::{Keeper, MatchKeys, Plan, Planned, Verdict, plan};
 pub use revert::{Before, Kept, Logged, Undo, undo};
 

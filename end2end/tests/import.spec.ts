@@ -50,6 +50,8 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await ready(page);
   await page.locator("#customer-search").fill(first);
   await expect(page.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
+  // The columns after the corrected one kept their meaning.
+  await expect(page.locator(".customer-row", { hasText: first })).toContainText("VIP");
 
   // The list exports what its search selects: the file holds that customer
   // and no other, in the columns an import reads back.
@@ -84,4 +86,11 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await ready(page);
   await page.locator("#customer-search").fill(first);
   await expect(page.locator(".customer-row", { hasText: first })).toHaveCount(0, { timeout: 20_000 });
+
+  // The next file with these headers opens with the column the person chose.
+  await page.goto(`${baseUrl()}/import`);
+  await ready(page);
+  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(page.getByTestId("import-saved-mapping")).toContainText("已套用上次导入同样表头文件时的列对应");
+  await expect(preview.locator("select[data-column='2']")).toHaveValue(JSON.stringify({ to: "city" }));
 });

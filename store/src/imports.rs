@@ -34,10 +34,51 @@ pub struct ImportRecord {
     pub undone: Option<String>,
 }
 
+/// The columns last imported from files with one set of headers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMapping {
+    /// What each column was taken for (`Vec<Option<Target>>` as JSON).
+    pub mapping: String,
+    /// Who imported with it.
+    pub user: String,
+    /// When (milliseconds since the epoch).
+    pub at: i64,
+}
+
 /// The most imports the list shows.
 const LISTED: u32 = 20;
 
 impl Store {
+    /// Keeps the columns an import used, for the next file with the same
+    /// headers (`signature`, see `domain::import::header_signature`).
+    pub async fn save_import_mapping(
+        &self,
+        viewer: &Viewer,
+        signature: &str,
+        mapping: &str,
+    ) -> Result<(), StoreError> {
+        let row = json!({ "mapping": mapping, "user": viewer.user.0, "at": crate::now_millis() });
+        self.db
+            .query("UPSERT type::record('import_mapping', $signature) CONTENT $row")
+            .bind(("signature", signature.to_owned()))
+            .bind(("row", row))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// The columns last imported from files with headers `signature`.
+    pub async fn import_mapping(&self, signature: &str) -> Result<Option<SavedMapping>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT mapping, user, at FROM type::record('import_mapping', $signature)")
+            .bind(("signature", signature.to_owned()))
+            .await
+            .map_err(StoreError::from_db)?;
+        take_one(&mut response, 0)
+    }
+
     /// Keeps an import before its changes are pushed: the client they are
     /// numbered under, how many there are, and what its updates overwrite.
     pub async fn record_import(

@@ -45,7 +45,7 @@ pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
 pub use dedup::SweepReport;
 pub use error::StoreError;
 pub use handover::MAX_HANDOVER;
-pub use imports::ImportRecord;
+pub use imports::{ImportRecord, SavedMapping};
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};

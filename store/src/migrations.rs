@@ -188,6 +188,16 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX import_at ON import FIELDS at;
     "#,
     },
+    Migration {
+        version: 13,
+        name: "import mappings",
+        sql: r#"
+        DEFINE TABLE import_mapping SCHEMAFULL;
+        DEFINE FIELD mapping ON import_mapping TYPE string;
+        DEFINE FIELD user ON import_mapping TYPE string;
+        DEFINE FIELD at ON import_mapping TYPE int;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

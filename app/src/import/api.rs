@@ -34,6 +34,10 @@ pub struct Preview {
     pub mapping: Vec<Option<Target>>,
     /// Every custom field a column can be mapped to: key and label.
     pub custom: Vec<(String, String)>,
+    /// When `mapping` is the one last imported with from a file with the
+    /// same headers: who imported and when (milliseconds since the epoch).
+    #[serde(default)]
+    pub saved: Option<(String, i64)>,
 }
 
 /// Who keeps the customers an import creates.

@@ -204,6 +204,10 @@ pub fn ImportPage() -> impl IntoView {
                 view! {
                     <section class="card" data-testid="import-preview">
                         <h2>{fill(texts.import_rows, &[("n", &read.rows.to_string())])}</h2>
+                        {read.saved.clone().map(|(user, at)| {
+                            let date = domain::time::Timestamp(at).date_cst().to_string();
+                            view! { <p class="muted" data-testid="import-saved-mapping">{fill(texts.import_saved_mapping, &[("user", &user), ("date", &date)])}</p> }
+                        })}
                         {(read.encoding != Encoding::Workbook).then(|| view! {
                             <label for="import-encoding">{texts.import_encoding}</label>
                             <select id="import-encoding" on:change=move |ev| {
@@ -232,7 +236,10 @@ pub fn ImportPage() -> impl IntoView {
                                                         let picked = event_target_value(&ev);
                                                         let target: Option<Target> = serde_json::from_str(&picked).ok();
                                                         mapping.update(|m| {
-                                                            m.resize(column + 1, None);
+                                                            // Grown when short, never cut: the columns after this one keep theirs.
+                                                            if m.len() <= column {
+                                                                m.resize(column + 1, None);
+                                                            }
                                                             m[column] = target;
                                                         });
                                                         stale();

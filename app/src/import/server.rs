@@ -11,7 +11,8 @@ use domain::export::ExportFormat;
 use domain::ids::CustomerId;
 use domain::import::Encoding;
 use domain::import::{
-    Before, Keeper, MatchKeys, Plan, Planned, Verdict, guess_columns, plan, undo as undo_plan,
+    Before, Keeper, MatchKeys, Plan, Planned, Target, Verdict, guess_columns, header_signature, plan,
+    undo as undo_plan,
 };
 use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
@@ -73,9 +74,26 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     let (state, _) = importer().await?;
     let table = table(&file)?;
     let custom = answer(state.store.custom_fields().await)?;
+    // The columns chosen last time for these headers, if they still fit:
+    // one per column, custom fields still in use.
+    let saved =
+        answer(state.store.import_mapping(&header_signature(&table.headers)).await)?.and_then(|saved| {
+            let mapping: Vec<Option<Target>> = serde_json::from_str(&saved.mapping).ok()?;
+            let fits = mapping.len() == table.headers.len()
+                && mapping.iter().flatten().all(|target| match target {
+                    Target::Custom(key) => custom.get(key).is_some_and(|f| !f.retired),
+                    _ => true,
+                });
+            fits.then_some((mapping, saved.user, saved.at))
+        });
+    let (mapping, saved) = match saved {
+        Some((mapping, user, at)) => (mapping, Some((user, at))),
+        None => (guess_columns(&table.headers, &custom), None),
+    };
     Ok(Preview {
+        saved,
         encoding: table.encoding,
-        mapping: guess_columns(&table.headers, &custom),
+        mapping,
         custom: custom.active().map(|f| (f.key.clone(), f.zh.clone())).collect(),
         sample: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
         rows: table.rows.len(),
@@ -191,8 +209,12 @@ pub(super) async fn failed_rows(
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     let (state, viewer) = importer().await?;
     let table = table(&file)?;
+    let signature = header_signature(&table.headers);
     let (report, _) =
         committed(&state, &viewer, &file.name, &fingerprint(&file), table, &options, |_, _| {}).await?;
+    // The next file with these headers opens with these columns.
+    let mapping = serde_json::to_string(&options.mapping).map_err(|_| AppError::Internal.respond())?;
+    answer(state.store.save_import_mapping(&viewer, &signature, &mapping).await)?;
     Ok(report)
 }
 

@@ -205,6 +205,13 @@ pub fn normalise(header: &str) -> String {
     out
 }
 
+/// A file's headers as one key, the same for every file an old system
+/// exports (whatever the case, spacing or marks of its headers), so the
+/// columns chosen for one can be offered for the next.
+pub fn header_signature(headers: &[String]) -> String {
+    headers.iter().map(|h| normalise(h)).collect::<Vec<_>>().join("|")
+}
+
 /// The target each header most likely is, or none; no target is given to
 /// two columns (the first one wins). Custom fields are found by their
 /// Chinese or English label or their key.
@@ -246,6 +253,14 @@ mod tests {
 
     fn headers(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn headers_written_a_little_differently_have_one_signature() {
+        let a = header_signature(&["客户名称".into(), "手机（必填）".into(), "E-mail".into()]);
+        let b = header_signature(&[" 客户名称 ".into(), "手机".into(), "e mail".into()]);
+        assert_eq!(a, b);
+        assert_ne!(a, header_signature(&["客户名称".into(), "手机".into()]));
     }
 
     #[test]

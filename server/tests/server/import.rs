@@ -264,3 +264,35 @@ async fn the_rows_in_error_come_back_in_the_files_encoding_with_their_reasons() 
     let body = json!({ "file": upload(&data), "options": options, "english": false });
     assert_eq!(a.json("import/failed_rows", body).await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_columns_of_a_commit_open_the_next_file_with_the_same_headers() {
+    let app = TestApp::spawn().await;
+    let m = app.sign_in("m").await;
+    // The third column's header means nothing to the guess.
+    let first = gbk_csv("客户名称,手机号码,所在地\r\n孙九,13500135000,杭州\r\n");
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&first) })).await;
+    assert_eq!(preview["mapping"][2], Value::Null);
+    assert_eq!(preview["saved"], Value::Null);
+    let mut mapping = preview["mapping"].clone();
+    mapping[2] = json!({ "to": "city" });
+    let options = json!({
+        "mapping": mapping,
+        "keys": { "phone": true, "email": true, "name_city": false },
+        "keeper": { "keeper": "me" },
+    });
+    let report: Value =
+        answer(&m, "import/commit", json!({ "file": upload(&first), "options": options })).await;
+    assert_eq!(report["created"], 1, "{report}");
+
+    // Next month's export from the same system, headers written a little differently.
+    let next = gbk_csv("客户名称 ,手机号码（必填）,所在地\r\n周十,13400134000,宁波\r\n");
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&next) })).await;
+    assert_eq!(preview["mapping"], mapping, "{preview}");
+    assert_eq!(preview["saved"][0], "m");
+    // Other headers: guessed as before.
+    let other = gbk_csv("姓名,城市\r\n吴一,苏州\r\n");
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&other) })).await;
+    assert_eq!(preview["saved"], Value::Null);
+    assert_eq!(preview["mapping"][1], json!({ "to": "city" }));
+}
