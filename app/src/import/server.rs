@@ -116,9 +116,9 @@ async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>
 async fn planned(
     state: &AppState,
     viewer: &Viewer,
-    table: Table,
+    table: &Table,
     options: &ImportOptions,
-) -> Result<(Plan, Vec<Customer>, Table), AppError> {
+) -> Result<(Plan, Vec<Customer>), AppError> {
     let custom = answer(state.store.custom_fields().await)?;
     let users = answer(state.store.list_users().await)?;
     // A keeper must be an active user the importer may hand customers to:
@@ -142,12 +142,12 @@ async fn planned(
     let today = store::today();
     let plan =
         plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today);
-    Ok((plan, existing, table))
+    Ok((plan, existing))
 }
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _, _) = planned(&state, &viewer, table(&file)?, &options).await?;
+    let (plan, _) = planned(&state, &viewer, &table(&file)?, &options).await?;
     let counts = plan.counts();
     // Errors first: they are what the person has to act on.
     let mut rows = plan.rows;
@@ -162,7 +162,8 @@ pub(super) async fn failed_rows(
     english: bool,
 ) -> Result<FileDownload, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _, table) = planned(&state, &viewer, table(&file)?, &options).await?;
+    let table = table(&file)?;
+    let (plan, _) = planned(&state, &viewer, &table, &options).await?;
     let locale = if english { Locale::En } else { Locale::ZhCn };
     let mut header = table.headers.clone();
     header.push(if english { "Reason" } else { "原因" }.to_owned());
@@ -209,10 +210,10 @@ pub(super) async fn failed_rows(
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
     let (state, viewer) = importer().await?;
     let table = table(&file)?;
-    let signature = header_signature(&table.headers);
     let (report, _) =
-        committed(&state, &viewer, &file.name, &fingerprint(&file), table, &options, |_, _| {}).await?;
+        committed(&state, &viewer, &file.name, &fingerprint(&file), &table, &options, |_, _| {}).await?;
     // The next file with these headers opens with these columns.
+    let signature = header_signature(&table.headers);
     let mapping = serde_json::to_string(&options.mapping).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.save_import_mapping(&viewer, &signature, &mapping).await)?;
     Ok(report)
@@ -226,11 +227,11 @@ async fn committed(
     viewer: &Viewer,
     name: &str,
     sha256: &str,
-    table: Table,
+    table: &Table,
     options: &ImportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<(ImportReport, Vec<Planned>), AppError> {
-    let (plan, existing, _) = planned(state, viewer, table, options).await?;
+    let (plan, existing) = planned(state, viewer, table, options).await?;
     let [created, updated, skipped, errors] = plan.counts();
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());
@@ -300,26 +301,25 @@ pub async fn import_file(
     let custom = answer(state.store.custom_fields().await)?;
     let (keys, keeper) = options;
     let options = ImportOptions { mapping: guess_columns(&table.headers, &custom), keys, keeper };
-    let (headers, rows) = (table.headers.clone(), table.rows.len());
     let (report, planned_rows) = if dry_run {
-        let (plan, _, _) = planned(state, viewer, table, &options).await?;
+        let (plan, _) = planned(state, viewer, &table, &options).await?;
         let [created, updated, skipped, errors] = plan.counts();
         (ImportReport { created, updated, skipped, errors, refused: 0 }, plan.rows)
     } else {
-        committed(state, viewer, name, &sha256_hex(bytes), table, &options, progress).await?
+        committed(state, viewer, name, &sha256_hex(bytes), &table, &options, progress).await?
     };
     let errors = planned_rows
         .iter()
         .filter_map(|row| match &row.verdict {
             Verdict::Error { issues } => {
                 let what: Vec<String> =
-                    issues.iter().map(|i| super::page::issue_text(Locale::En, &headers, i)).collect();
+                    issues.iter().map(|i| super::page::issue_text(Locale::En, &table.headers, i)).collect();
                 Some(format!("line {}: {}", row.line, what.join("; ")))
             }
             _ => None,
         })
         .collect();
-    Ok(FileImport { report, rows, errors })
+    Ok(FileImport { report, rows: table.rows.len(), errors })
 }
 
 pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {
