@@ -179,7 +179,10 @@ test("an admin adds a pool every team claims from; a manager shares the team's p
   const form = page.locator("form[data-form=assign]");
   await expect(form).toContainText("分配已勾选的 2 位客户");
   await form.locator("#assign-to").selectOption({ label: `${team} 组的销售轮流分配` });
+  // The answer is waited for as such, so that a slow or lost request says so.
+  const answered = page.waitForResponse((r) => r.url().includes("/api/team/handover"), { timeout: 30_000 });
   await form.getByRole("button", { name: "分配", exact: true }).click();
+  expect((await answered).status()).toBe(200);
   const outcome = page.getByTestId("assigned");
   await expect(outcome).toContainText("已分配 2 位");
   await expect(outcome).toContainText("孔一 1");
