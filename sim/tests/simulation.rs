@@ -50,6 +50,7 @@ const SCENARIOS: &[(&str, &str)] = &[
 ];
 
 fn assert_passes(schedule: &Schedule) -> Verdict {
+    store::without_tracing();
     match sim::run_blocking(schedule) {
         Ok(verdict) if verdict.passed() => verdict,
         Ok(verdict) => {
@@ -88,6 +89,7 @@ fn a_sample_of_seeds_keeps_every_promise() {
 
 #[test]
 fn the_same_seed_plays_the_same_run() {
+    store::without_tracing();
     let schedule = Schedule::generate(11);
     let (first, second) = (sim::run_blocking(&schedule).unwrap(), sim::run_blocking(&schedule).unwrap());
     assert_eq!((first.edits, first.faults, first.conflicts), (second.edits, second.faults, second.conflicts));

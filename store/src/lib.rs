@@ -179,6 +179,18 @@ impl Store {
     }
 }
 
+/// Switches tracing off in a process that logs nothing: the simulation, the
+/// benchmarks, test binaries. With no subscriber set at all, the `log`
+/// feature of `tracing` (axum turns it on, through tower) has every disabled span
+/// of the database engine still format its fields for the `log` crate: each
+/// key read or written spelled out as escaped text. Measured on 40 seeds of
+/// the simulation, turning that off took 15 % off the processor time. A
+/// process with a subscriber of its own (the server) does not call this;
+/// when one is already set, this does nothing.
+pub fn without_tracing() {
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
+}
+
 /// The server clock in Unix milliseconds (sessions; never used to order changes).
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)

@@ -36,6 +36,7 @@ impl TestApp {
 
     /// A server whose settings `adjust` changes from the test defaults.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        store::without_tracing();
         let (store, _) = Store::open("mem://", None).await.expect("open store");
         create_people(&store).await;
         Self::serve(store, adjust).await
@@ -43,6 +44,7 @@ impl TestApp {
 
     /// Two app servers on one SurrealDB server, as a company runs them.
     pub async fn pair_on(database: &surreal_process::DatabaseProcess) -> (Self, Self) {
+        store::without_tracing();
         let root = store::Credentials {
             username: surreal_process::ROOT_USER.into(),
             password: surreal_process::ROOT_PASSWORD.into(),

@@ -137,6 +137,7 @@ fn ms(since: Instant) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), String> {
+    store::without_tracing();
     let options = options()?;
     let today = store::today();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -67,6 +67,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), String> {
+    store::without_tracing();
     let options = options()?;
     let today = store::today();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -81,6 +81,7 @@ fn report_failure(schedule: &Schedule, outcome: &Result<Verdict, String>) {
 }
 
 fn main() -> ExitCode {
+    store::without_tracing();
     let options = match options() {
         Ok(options) => options,
         Err(message) => {
