@@ -94,3 +94,45 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await expect(page.getByTestId("import-saved-mapping")).toContainText("已套用上次导入同样表头文件时的列对应");
   await expect(preview.locator("select[data-column='2']")).toHaveValue(JSON.stringify({ to: "city" }));
 });
+
+test("a long import shows how far it got, is stopped from the page, and what it wrote is undone", async ({ page }, info) => {
+  test.skip(info.project.name !== "tablet", "an admin's screen");
+  test.setTimeout(120_000);
+  await signIn(page, E2E_USER, E2E_PASSWORD);
+  await page.goto(`${baseUrl()}/import`);
+  await ready(page);
+  // Twenty batches of changes on the server: long enough to be stopped halfway.
+  const rows = 10_000;
+  const stamp = unique("批量", info.project.name);
+  const lines = Array.from({ length: rows }, (_, i) => `${stamp}${i},137${String(i).padStart(8, "0")}`);
+  const csv = `客户名称,手机\r\n${lines.join("\r\n")}\r\n`;
+  const file = `批量-${stamp}.csv`;
+  await page.locator("#import-file").setInputFiles({ name: file, mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(page.getByTestId("import-preview")).toContainText(`共 ${rows} 行`);
+  await page.getByRole("button", { name: "检查" }).click();
+  await expect(page.getByTestId("import-check").locator(".import-counts")).toHaveAttribute("data-create", String(rows));
+  await page.getByRole("button", { name: `导入 ${rows} 位客户` }).click();
+
+  // A bar with the changes written, the rate and the time left.
+  const progress = page.getByTestId("import-progress");
+  await expect(progress.locator("[data-pushed]")).toContainText(`/ ${rows} 项`);
+  await expect(progress.locator("[data-pushed]")).toContainText("每秒");
+  await expect(progress.locator("progress")).toHaveAttribute("max", String(rows));
+  // While it runs, the list says so and offers no undo.
+  const recent = page.getByTestId("recent-imports").locator(`.recent-import[data-file='${file}']`);
+  await expect(recent.getByTestId("import-running")).toBeVisible();
+  await expect(progress.locator("[data-pushed]")).not.toHaveAttribute("data-pushed", "0");
+  await progress.getByRole("button", { name: "停止导入" }).click();
+
+  const stopped = page.getByTestId("import-stopped");
+  await expect(stopped).toContainText("导入已停止", { timeout: 30_000 });
+  const written = Number(/写入了 (\d+) \//.exec((await stopped.textContent()) ?? "")?.[1]);
+  expect(written).toBeGreaterThan(0);
+  expect(written).toBeLessThan(rows);
+  await expect(progress).toHaveCount(0);
+
+  // What it wrote is undone from the list.
+  await recent.getByRole("button", { name: "撤销这次导入…" }).click();
+  await recent.getByRole("button", { name: "确认撤销" }).click();
+  await expect(recent.getByTestId("import-undone")).toHaveAttribute("data-removed", String(written), { timeout: 60_000 });
+});

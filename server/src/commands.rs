@@ -182,7 +182,7 @@ pub async fn import(
         Some(user) => app::import::KeeperChoice::User(user.clone()),
         None => app::import::KeeperChoice::Pool,
     };
-    let progress = |done: usize, total: usize| eprintln!("import: {done}/{total} changes pushed");
+    let progress = |done: u64, total: u64| eprintln!("import: {done}/{total} changes pushed");
     let result = app::import::import_file(
         &state,
         &viewer,

@@ -233,12 +233,15 @@ pub async fn serve(
         tracing::info!("listening on http://{addr}");
     }
     let state = app_state(leptos_options, store.clone(), settings);
+    // Imports a stopped server left halfway carry on.
+    let imports = app::import::resume_jobs(state.clone());
     let app = router(state, settings.max_body_bytes);
     let jobs = crate::schedule::start(store.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     jobs.abort();
+    imports.abort();
     // Every request has finished and the router is gone: let the database
     // flush and release its directory before the process exits.
     if let Err(error) = store.close(SHUTDOWN_GRACE).await {

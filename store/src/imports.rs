@@ -32,6 +32,19 @@ pub struct ImportRecord {
     pub counts: Vec<i64>,
     /// When it was undone, by whom and with what result (JSON), if it was.
     pub undone: Option<String>,
+    /// Where its job stands (`running`, `done`, `cancelled`; none: done).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Changes pushed so far (none: all, for imports from before jobs).
+    #[serde(default)]
+    pub pushed: Option<i64>,
+}
+
+impl ImportRecord {
+    /// Where its job stands.
+    pub fn job_status(&self) -> crate::ImportStatus {
+        crate::ImportStatus::parse(self.status.as_deref())
+    }
 }
 
 /// The columns last imported from files with one set of headers.
@@ -81,11 +94,14 @@ impl Store {
 
     /// Keeps an import before its changes are pushed: the client they are
     /// numbered under, how many there are, and what its updates overwrite.
+    /// It starts as a running job (see `import_jobs.rs`): keep its batches first.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_import(
         &self,
         viewer: &Viewer,
         client: ClientId,
         file: &str,
+        sha256: &str,
         mutations: usize,
         counts: [usize; 4],
         before: &HashMap<CustomerId, Before>,
@@ -94,6 +110,7 @@ impl Store {
         let row = crate::query::without_nulls(json!({
             "user": viewer.user.0, "team": viewer.team, "file": file, "at": crate::now_millis(),
             "mutations": mutations, "counts": counts, "before": before,
+            "sha256": sha256, "status": "running", "pushed": 0,
         }));
         self.db
             .query("CREATE type::record('import', $id) CONTENT $row")
@@ -112,7 +129,7 @@ impl Store {
         let mut response = self
             .db
             .query(format!(
-                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone FROM import \
+                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, status, pushed FROM import \
                  WHERE {filter} ORDER BY at DESC LIMIT $limit"
             ))
             .bind(("user", viewer.user.0.clone()))
@@ -144,7 +161,7 @@ impl Store {
         let mut response = self
             .db
             .query(
-                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, before \
+                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, status, pushed, before \
                  FROM type::record('import', $id)",
             )
             .bind(("id", client.to_string()))

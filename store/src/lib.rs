@@ -17,6 +17,7 @@ mod customers;
 mod dedup;
 mod error;
 mod handover;
+mod import_jobs;
 mod imports;
 mod inspect;
 mod legacy;
@@ -45,6 +46,7 @@ pub use customers::{CustomerListItem, CustomerQuery, MAX_PAGE};
 pub use dedup::SweepReport;
 pub use error::StoreError;
 pub use handover::MAX_HANDOVER;
+pub use import_jobs::{ImportJob, ImportStatus};
 pub use imports::{ImportRecord, SavedMapping};
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
@@ -170,6 +172,12 @@ impl Store {
             Some(dir) => lock::wait_released(&dir, timeout).await,
             None => Ok(()),
         }
+    }
+
+    /// Whether the database is a server other app servers may share (an
+    /// embedded engine is this process's alone).
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// Answers whether the database responds, and at which schema version.

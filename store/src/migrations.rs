@@ -198,6 +198,27 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD at ON import_mapping TYPE int;
     "#,
     },
+    // An import runs as a job (`store/src/import_jobs.rs`): its changes are
+    // kept in batches before the first is pushed, and how far it got, so a
+    // restarted server carries on where it stopped. Imports from before
+    // have no status: they ran to the end in their request.
+    Migration {
+        version: 14,
+        name: "import jobs",
+        sql: r#"
+        DEFINE FIELD status ON import TYPE option<string>;
+        DEFINE FIELD sha256 ON import TYPE option<string>;
+        DEFINE FIELD pushed ON import TYPE option<int>;
+        DEFINE FIELD refused ON import TYPE option<int>;
+        DEFINE FIELD finished ON import TYPE option<int>;
+        DEFINE FIELD cancel ON import TYPE option<bool>;
+        DEFINE FIELD holder ON import TYPE option<string>;
+        DEFINE FIELD lease ON import TYPE option<int>;
+        DEFINE INDEX import_status ON import FIELDS status;
+        DEFINE TABLE import_batch SCHEMAFULL;
+        DEFINE FIELD body ON import_batch TYPE string;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

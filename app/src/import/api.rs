@@ -102,10 +102,62 @@ pub async fn import_check(file: Upload, options: ImportOptions) -> Result<DryRun
     super::server::check(file, options).await
 }
 
-/// Imports the file: the changes the check showed, through the push path.
+/// An import started: its job runs on the server, followed by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportStarted {
+    /// The job; none when the import changes nothing.
+    pub id: Option<String>,
+    /// Changes it pushes.
+    pub changes: usize,
+    /// What it does, as planned (nothing refused yet).
+    pub report: ImportReport,
+}
+
+/// Where an import's job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportState {
+    /// Its changes are being pushed.
+    Running,
+    /// Every change was pushed.
+    Done,
+    /// Stopped on request: what was pushed stays, and can be undone.
+    Cancelled,
+}
+
+/// How far an import got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    /// Where it stands.
+    pub state: ImportState,
+    /// Changes pushed so far, of `changes`.
+    pub pushed: u64,
+    pub changes: u64,
+    /// Time since it started (or that it took, once over), in milliseconds.
+    pub elapsed_ms: i64,
+    /// A stop was asked for and it is not over yet.
+    pub stopping: bool,
+    /// What it does (refused changes are known once it is over).
+    pub report: ImportReport,
+}
+
+/// Imports the file: the changes the check showed, through the push path,
+/// as a job on the server; follow it with [`follow_import`].
 #[server(prefix = "/api", endpoint = "import/commit", input = Json)]
-pub async fn import_commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
+pub async fn import_commit(file: Upload, options: ImportOptions) -> Result<ImportStarted, AppError> {
     super::server::commit(file, options).await
+}
+
+/// How far an import got (the importer's own, or any for an admin).
+#[server(prefix = "/api", endpoint = "import/progress", input = Json)]
+pub async fn follow_import(id: String) -> Result<ImportProgress, AppError> {
+    super::server::progress(id).await
+}
+
+/// Stops an import at its next batch; what was pushed stays.
+#[server(prefix = "/api", endpoint = "import/cancel", input = Json)]
+pub async fn cancel_import(id: String) -> Result<ImportProgress, AppError> {
+    super::server::cancel(id).await
 }
 
 /// A file to hand the browser as a download.
@@ -149,6 +201,9 @@ pub struct ImportSummary {
     pub updated: usize,
     /// How it was undone, if it was (or is being).
     pub undone: Option<UndoReport>,
+    /// Its changes are still being pushed.
+    #[serde(default)]
+    pub running: bool,
 }
 
 /// What undoing an import did.

@@ -8,7 +8,9 @@ use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
 use leptos::wasm_bindgen::closure::Closure;
 
-use super::api::{DryRun, ImportOptions, ImportReport, KeeperChoice, Preview, Upload};
+use super::api::{
+    DryRun, ImportOptions, ImportProgress, ImportReport, ImportState, KeeperChoice, Preview, Upload,
+};
 use super::{import_check, import_commit, import_failed_rows, import_preview};
 use crate::auth::SignedIn;
 use crate::i18n::{
@@ -90,11 +92,21 @@ pub fn ImportPage() -> impl IntoView {
     let keeper = RwSignal::new("me".to_owned());
     let keeper_user = RwSignal::new(String::new());
     let dry_run = RwSignal::new(None::<DryRun>);
-    let report = RwSignal::new(None::<ImportReport>);
+    // What a commit did, and for a stopped one how far it got.
+    let report = RwSignal::new(None::<(ImportReport, Option<(u64, u64)>)>);
+    // The import being followed while it runs.
+    let job = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // Counts commits, so the list of recent imports shows the new one.
     let committed = RwSignal::new(0usize);
+    let job_ended = move |end: ImportProgress| {
+        let stopped = (end.state == ImportState::Cancelled).then_some((end.pushed, end.changes));
+        report.set(Some((end.report, stopped)));
+        job.set(None);
+        busy.set(false);
+        committed.update(|n| *n += 1);
+    };
 
     let load_preview = move || {
         let Some(file) = upload.get_untracked() else { return };
@@ -151,10 +163,14 @@ pub fn ImportPage() -> impl IntoView {
         let options = options();
         spawn_local(async move {
             match import_commit(file, options).await {
-                Ok(result) => {
-                    report.set(Some(result));
+                Ok(started) => {
                     dry_run.set(None);
                     committed.update(|n| *n += 1);
+                    match started.id {
+                        // Followed until it ends; the page stays busy meanwhile.
+                        Some(id) => return job.set(Some(id)),
+                        None => report.set(Some((started.report, None))),
+                    }
                 }
                 Err(error) => failure.set(Some(app_error_message(locale, &error))),
             }
@@ -327,14 +343,25 @@ pub fn ImportPage() -> impl IntoView {
                     </section>
                 }
             })}
-            {move || report.get().map(|done| view! {
+            {move || job.get().map(|id| view! { <super::progress::ImportProgressCard id on_end=job_ended /> })}
+            {move || report.get().map(|(done, stopped)| view! {
                 <section class="card" data-testid="import-report">
-                    <p class="form-done" role="status">{fill(texts.import_done, &[
-                        ("create", &done.created.to_string()),
-                        ("update", &done.updated.to_string()),
-                        ("skip", &done.skipped.to_string()),
-                        ("error", &done.errors.to_string()),
-                    ])}</p>
+                    {match stopped {
+                        Some((pushed, changes)) => view! {
+                            <p class="form-error" role="status" data-testid="import-stopped">{fill(texts.import_stopped, &[
+                                ("done", &pushed.to_string()),
+                                ("total", &changes.to_string()),
+                            ])}</p>
+                        }.into_any(),
+                        None => view! {
+                            <p class="form-done" role="status">{fill(texts.import_done, &[
+                                ("create", &done.created.to_string()),
+                                ("update", &done.updated.to_string()),
+                                ("skip", &done.skipped.to_string()),
+                                ("error", &done.errors.to_string()),
+                            ])}</p>
+                        }.into_any(),
+                    }}
                     {(done.refused > 0).then(|| view! {
                         <p class="form-error">{fill(texts.import_refused, &[("n", &done.refused.to_string())])}</p>
                     })}

@@ -62,11 +62,14 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
             ("update", &import.updated.to_string()),
         ],
     );
+    let running = import.running;
     view! {
         <li class="recent-import" data-file=import.file.clone()>
             <p>{line}</p>
             {move || match undone.get() {
                 Some(report) => outcome(texts, locale, report),
+                // Undone once it is over (or stopped).
+                None if running => view! { <p class="muted" data-testid="import-running">{texts.import_recent_running}</p> }.into_any(),
                 None if asking.get() => view! {
                     <div class="undo-ask">
                         <p class="muted">{texts.import_undo_explain}</p>

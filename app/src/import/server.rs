@@ -21,8 +21,8 @@ use sheet::{FileError, SheetWriter, Table, read_file};
 use store::MAX_BATCH;
 
 use super::api::{
-    DryRun, FileDownload, ImportOptions, ImportReport, ImportSummary, KeeperChoice, Preview, UndoReport,
-    Upload,
+    DryRun, FileDownload, ImportOptions, ImportProgress, ImportReport, ImportStarted, ImportState,
+    ImportSummary, KeeperChoice, Preview, UndoReport, Upload,
 };
 use crate::auth::signed_in;
 use crate::error::{AppError, answer};
@@ -207,70 +207,109 @@ pub(super) async fn failed_rows(
     })
 }
 
-pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportReport, AppError> {
+pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportStarted, AppError> {
     let (state, viewer) = importer().await?;
     let table = table(&file)?;
-    let (report, _) =
-        committed(&state, &viewer, &file.name, &fingerprint(&file), &table, &options, |_, _| {}).await?;
+    let (started, _) = prepare(&state, &viewer, &file.name, &fingerprint(&file), &table, &options).await?;
     // The next file with these headers opens with these columns.
     let signature = header_signature(&table.headers);
     let mapping = serde_json::to_string(&options.mapping).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.save_import_mapping(&viewer, &signature, &mapping).await)?;
-    Ok(report)
+    if let Some(id) = &started.id {
+        super::job::start(state.clone(), id.clone());
+    }
+    Ok(started)
 }
 
-/// Plans and commits an import of `table` (the file `name`, with content
-/// hash `sha256`) as `viewer`; `progress` hears changes pushed so far and
-/// their total after each batch. Also gives back the plan's rows.
-async fn committed(
+/// Plans an import of `table` (the file `name`, with content hash
+/// `sha256`) as `viewer` and keeps it as a job, ready to run; nothing is
+/// pushed yet. Also gives back the plan's rows. An import that changes
+/// nothing has no job (and no id).
+async fn prepare(
     state: &AppState,
     viewer: &Viewer,
     name: &str,
     sha256: &str,
     table: &Table,
     options: &ImportOptions,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<(ImportReport, Vec<Planned>), AppError> {
+) -> Result<(ImportStarted, Vec<Planned>), AppError> {
     let (plan, existing) = planned(state, viewer, table, options).await?;
     let [created, updated, skipped, errors] = plan.counts();
+    let report = ImportReport { created, updated, skipped, errors, refused: 0 };
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());
     let now = Timestamp(store::now_millis());
     let mutations: Vec<_> =
         plan.changes().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
-    // Kept before anything is pushed, so that even an import cut short can be undone.
-    if !mutations.is_empty() {
-        let existing: HashMap<CustomerId, &Customer> = existing.iter().map(|c| (c.id, c)).collect();
-        let mut before: HashMap<CustomerId, Before> = HashMap::new();
-        for (id, change) in plan.changes() {
-            if let Some(customer) = existing.get(id) {
-                before.entry(*id).or_default().record(customer, change);
-            }
+    if mutations.is_empty() {
+        return Ok((ImportStarted { id: None, changes: 0, report }, plan.rows));
+    }
+    // What its updates overwrite, kept before anything is pushed, so that
+    // even an import cut short can be undone.
+    let existing: HashMap<CustomerId, &Customer> = existing.iter().map(|c| (c.id, c)).collect();
+    let mut before: HashMap<CustomerId, Before> = HashMap::new();
+    for (id, change) in plan.changes() {
+        if let Some(customer) = existing.get(id) {
+            before.entry(*id).or_default().record(customer, change);
         }
-        let counts = [created, updated, skipped, errors];
-        answer(
-            state.store.record_import(viewer, client.client, name, mutations.len(), counts, &before).await,
-        )?;
     }
-    let today = store::today();
-    let mut refused = 0;
-    let mut pushed = 0;
-    for batch in mutations.chunks(MAX_BATCH) {
-        let reply = answer(state.store.push(viewer, client.client, batch, today).await)?;
-        crate::sync::check_duplicates(state, batch);
-        refused +=
-            reply.results.iter().filter(|r| matches!(r.outcome, store::Outcome::Rejected { .. })).count();
-        pushed += batch.len();
-        progress(pushed, mutations.len());
+    answer(state.store.keep_import_batches(client.client, &mutations).await)?;
+    let counts = [created, updated, skipped, errors];
+    answer(
+        state
+            .store
+            .record_import(viewer, client.client, name, sha256, mutations.len(), counts, &before)
+            .await,
+    )?;
+    let id = client.client.to_string();
+    Ok((ImportStarted { id: Some(id), changes: mutations.len(), report }, plan.rows))
+}
+
+/// The planned counts of a job: created, updated, skipped, in error.
+pub(super) fn counts(job: &store::ImportJob) -> [usize; 4] {
+    let count = |i: usize| job.counts.get(i).copied().unwrap_or(0).max(0) as usize;
+    [count(0), count(1), count(2), count(3)]
+}
+
+/// An import the signed-in user may follow and stop: their own, or any for an admin.
+async fn followed(id: &str) -> Result<(AppState, Viewer, store::ImportJob), AppError> {
+    let (state, viewer) = importer().await?;
+    let job = answer(state.store.import_job(id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
+    if !policy::may_undo_import(&viewer, &UserId(job.user.clone())) {
+        return Err(AppError::NotFound.respond());
     }
-    let report = ImportReport { created, updated, skipped, errors, refused };
-    let detail = serde_json::json!({
-        "file": name, "sha256": sha256, "created": created, "updated": updated,
-        "skipped": skipped, "errors": errors, "refused": refused,
-    });
-    answer(state.store.record_audit(viewer, "import", None, Some(detail.to_string())).await)?;
-    tracing::info!(user = %viewer.user, file = %name, created, updated, skipped, errors, refused, "import committed");
-    Ok((report, plan.rows))
+    Ok((state, viewer, job))
+}
+
+pub(super) async fn progress(id: String) -> Result<ImportProgress, AppError> {
+    let (_, _, job) = followed(&id).await?;
+    Ok(progress_of(&job))
+}
+
+fn progress_of(job: &store::ImportJob) -> ImportProgress {
+    let [created, updated, skipped, errors] = counts(job);
+    let state = match job.status {
+        store::ImportStatus::Running => ImportState::Running,
+        store::ImportStatus::Done => ImportState::Done,
+        store::ImportStatus::Cancelled => ImportState::Cancelled,
+    };
+    ImportProgress {
+        state,
+        pushed: job.pushed,
+        changes: job.total,
+        elapsed_ms: job.finished.unwrap_or_else(store::now_millis) - job.started,
+        stopping: job.cancel && job.status == store::ImportStatus::Running,
+        report: ImportReport { created, updated, skipped, errors, refused: job.refused as usize },
+    }
+}
+
+pub(super) async fn cancel(id: String) -> Result<ImportProgress, AppError> {
+    let (state, viewer, _) = followed(&id).await?;
+    if answer(state.store.cancel_import(&id).await)? {
+        tracing::info!(user = %viewer.user, import = %id, "import stop asked for");
+    }
+    let job = answer(state.store.import_job(&id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
+    Ok(progress_of(&job))
 }
 
 /// What an import from the command line did (or, on a dry run, would do).
@@ -294,7 +333,7 @@ pub async fn import_file(
     bytes: &[u8],
     options: (MatchKeys, KeeperChoice),
     dry_run: bool,
-    progress: impl FnMut(usize, usize),
+    progress: impl FnMut(u64, u64),
 ) -> Result<FileImport, AppError> {
     let table = read_file(name, bytes, None)
         .map_err(|error| AppError::BadRequest { reason: "import.file".into(), message: error.to_string() })?;
@@ -306,7 +345,16 @@ pub async fn import_file(
         let [created, updated, skipped, errors] = plan.counts();
         (ImportReport { created, updated, skipped, errors, refused: 0 }, plan.rows)
     } else {
-        committed(state, viewer, name, &sha256_hex(bytes), &table, &options, progress).await?
+        // Run here, as a job: if this process is stopped, the server
+        // carries on with it at its next start.
+        let (started, rows) = prepare(state, viewer, name, &sha256_hex(bytes), &table, &options).await?;
+        let mut report = started.report;
+        if let Some(id) = started.id
+            && let Some(job) = super::job::run(state, &id, false, progress).await?
+        {
+            report.refused = job.refused as usize;
+        }
+        (report, rows)
     };
     let errors = planned_rows
         .iter()
@@ -331,6 +379,7 @@ pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {
             created: i.counts.first().copied().unwrap_or(0) as usize,
             updated: i.counts.get(1).copied().unwrap_or(0) as usize,
             undone: i.undone.as_deref().map(|text| serde_json::from_str(text).unwrap_or_default()),
+            running: i.job_status() == store::ImportStatus::Running,
             id: i.id,
             user: i.user,
             file: i.file,
@@ -345,6 +394,9 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
         answer(state.store.import_for_undo(&id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
     if !policy::may_undo_import(&viewer, &UserId(record.user.clone())) {
         return Err(AppError::Forbidden { reason: "import.undo_forbidden".into() }.respond());
+    }
+    if record.job_status() == store::ImportStatus::Running {
+        return Err(AppError::invalid(FieldError::new("import", "running")).respond());
     }
     if !answer(state.store.claim_import_undo(&record.id, &viewer).await)? {
         return Err(AppError::invalid(FieldError::new("import", "undone")).respond());

@@ -17,7 +17,31 @@ async fn answer(session: &crate::support::Session, endpoint: &str, body: Value) 
     session.json(endpoint, body).await.json().await.unwrap()
 }
 
-fn upload(data: &str) -> Value {
+/// Commits an import and follows its job to the end: how it ended.
+pub(crate) async fn commit(session: &crate::support::Session, file: Value, options: &Value) -> Value {
+    let started = session.json("import/commit", json!({ "file": file, "options": options })).await;
+    assert_eq!(started.status(), 200);
+    let started: Value = started.json().await.unwrap();
+    let Some(id) = started["id"].as_str() else {
+        return json!({ "state": "done", "report": started["report"] });
+    };
+    follow(session, id).await
+}
+
+/// Asks how far import `id` got until it is over (within a minute).
+pub(crate) async fn follow(session: &crate::support::Session, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now: Value = answer(session, "import/progress", json!({ "id": id })).await;
+        if now["state"] != "running" {
+            return now;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import is still running: {now}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+pub(crate) fn upload(data: &str) -> Value {
     json!({ "name": "老系统导出.csv", "data": data, "encoding": null })
 }
 
@@ -76,9 +100,11 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     // Nothing was written by the check.
     assert!(m.pull_all().await.is_empty());
 
-    let report: Value =
-        answer(&m, "import/commit", json!({ "file": upload(&data), "options": options })).await;
-    assert_eq!(report, json!({ "created": 2, "updated": 0, "skipped": 1, "errors": 3, "refused": 0 }));
+    let ended = commit(&m, upload(&data), &options).await;
+    assert_eq!(ended["state"], "done", "{ended}");
+    assert_eq!((ended["pushed"].clone(), ended["changes"].clone()), (json!(2), json!(2)), "{ended}");
+    let report = &ended["report"];
+    assert_eq!(report, &json!({ "created": 2, "updated": 0, "skipped": 1, "errors": 3, "refused": 0 }));
     // The keepers the file named have them, and the rep's device pulls them.
     let b = app.sign_in("b").await;
     let pulled = b.pull_all().await;
@@ -166,8 +192,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "user", "user": "a" },
     });
-    let report: Value =
-        answer(&m, "import/commit", json!({ "file": upload(&data), "options": options })).await;
+    let report = commit(&m, upload(&data), &options).await["report"].clone();
     assert_eq!(report, json!({ "created": 2, "updated": 1, "skipped": 0, "errors": 0, "refused": 0 }));
 
     // After the import the keeper works on two of its archives.
@@ -281,8 +306,7 @@ async fn the_columns_of_a_commit_open_the_next_file_with_the_same_headers() {
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "me" },
     });
-    let report: Value =
-        answer(&m, "import/commit", json!({ "file": upload(&first), "options": options })).await;
+    let report = commit(&m, upload(&first), &options).await["report"].clone();
     assert_eq!(report["created"], 1, "{report}");
 
     // Next month's export from the same system, headers written a little differently.
@@ -295,4 +319,60 @@ async fn the_columns_of_a_commit_open_the_next_file_with_the_same_headers() {
     let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&other) })).await;
     assert_eq!(preview["saved"], Value::Null);
     assert_eq!(preview["mapping"][1], json!({ "to": "city" }));
+}
+
+/// A file of `rows` new customers, each with its own mobile.
+pub(crate) fn many_rows(rows: usize) -> String {
+    let mut text = String::from("客户名称,手机\r\n");
+    for i in 0..rows {
+        text.push_str(&format!("批量客户{i:05},139{i:08}\r\n"));
+    }
+    gbk_csv(&text)
+}
+
+#[tokio::test]
+async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
+    let m = app.sign_in("m").await;
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }],
+        "keys": { "phone": true, "email": false, "name_city": false },
+        "keeper": { "keeper": "me" },
+    });
+    // Six batches of changes: the stop reaches it long before the end.
+    let started =
+        m.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
+    assert_eq!(started.status(), 200);
+    let started: Value = started.json().await.unwrap();
+    assert_eq!(started["changes"], 3_000, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+
+    // Nobody else follows it, and it is not undone while it runs.
+    let n = app.sign_in("n").await;
+    assert_eq!(n.json("import/progress", json!({ "id": id })).await.status(), 404);
+    assert_eq!(n.json("import/cancel", json!({ "id": id })).await.status(), 404);
+    let early = m.json("import/undo", json!({ "id": id })).await;
+    assert_eq!(early.status(), 422);
+    assert!(early.text().await.unwrap().contains("import.running"));
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
+    assert_eq!(recent[0]["running"], true, "{recent}");
+
+    let stopping: Value = answer(&m, "import/cancel", json!({ "id": id })).await;
+    assert_eq!((stopping["state"].clone(), stopping["stopping"].clone()), (json!("running"), json!(true)));
+    let ended = follow(&m, &id).await;
+    assert_eq!(ended["state"], "cancelled", "{ended}");
+    let pushed = ended["pushed"].as_u64().unwrap();
+    assert!(pushed < 3_000 && pushed % 500 == 0, "stopped between batches: {ended}");
+    // What it wrote is in, once each, and the trail says it was stopped.
+    assert_eq!(held(&m).await.len() as u64, pushed);
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
+    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    assert_eq!((detail["status"].clone(), detail["pushed"].clone()), (json!("cancelled"), json!(pushed)));
+
+    // Undone, it takes away exactly what it wrote.
+    let undone: Value = answer(&m, "import/undo", json!({ "id": id })).await;
+    assert_eq!(undone["removed"], pushed, "{undone}");
+    assert!(held(&m).await.is_empty());
 }

@@ -286,3 +286,51 @@ async fn a_refused_push_is_logged_with_a_bounded_body() {
         assert!(line.chars().count() < 2_000, "a log line of {} characters", line.chars().count());
     }
 }
+
+#[tokio::test]
+async fn an_import_cut_short_by_a_crash_carries_on_after_the_restart_without_doing_a_row_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    let server = start_binary(&env);
+    let root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }],
+        "keys": { "phone": true, "email": false, "name_city": false },
+        "keeper": { "keeper": "me" },
+    });
+    let rows = 1_200;
+    let file = crate::import::upload(&crate::import::many_rows(rows));
+    let started: Value =
+        root.json("import/commit", json!({ "file": file, "options": options })).await.json().await.unwrap();
+    let id = started["id"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();
+    // Killed once some of it is in, with no chance to finish the batch it is on.
+    loop {
+        let now: Value = root.json("import/progress", json!({ "id": id })).await.json().await.unwrap();
+        assert_eq!(now["state"], "running", "killed too late: {now}");
+        if now["pushed"].as_u64().unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(server);
+
+    // The restarted server carries on by itself.
+    let server = start_binary(&env);
+    let root = Session { base: server.base.clone(), ..root };
+    let ended = crate::import::follow(&root, &id).await;
+    assert_eq!(ended["state"], "done", "{ended}");
+    assert_eq!((ended["pushed"].clone(), ended["changes"].clone()), (json!(rows), json!(rows)), "{ended}");
+    assert_eq!(ended["report"]["refused"], 0, "nothing pushed twice was refused: {ended}");
+    // Every row once: as many archives as rows, each name once.
+    let pulled = root.pull_all().await;
+    let names: std::collections::BTreeSet<&str> =
+        pulled.iter().filter_map(|c| c["customer"]["fields"]["name"].as_str()).collect();
+    assert_eq!((pulled.len(), names.len()), (rows, rows));
+    // One entry in the trail for the whole import.
+    let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
+    let imports = audit.as_array().unwrap().iter().filter(|e| e["action"] == "import").count();
+    assert_eq!(imports, 1, "{audit}");
+    server.terminate();
+}

@@ -1,0 +1,147 @@
+//! Running an import's job: its kept batches pushed one after another as
+//! the importer, how far it got noted after each, until every change is in
+//! or someone stops it. A server that stopped halfway carries on at its
+//! next look (see `store/src/import_jobs.rs` for why nothing is done twice).
+
+use std::collections::BTreeSet;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+use domain::ids::{ClientId, UserId};
+use domain::policy::{Role, Viewer};
+use store::{ImportJob, ImportStatus, MAX_BATCH};
+
+use crate::error::{AppError, answer};
+use crate::state::AppState;
+
+/// How long a runner's hold on a job lasts; renewed with every batch, so
+/// another server takes over a job this long after its runner stopped.
+const LEASE_MS: i64 = 15_000;
+/// How often a server looks for jobs nobody runs.
+const LOOK_EVERY: Duration = Duration::from_secs(5);
+
+/// Names this process to the leases.
+static HOLDER: LazyLock<String> = LazyLock::new(|| ClientId::new().to_string());
+/// The jobs this process runs now, so it never runs one twice at once.
+static RUNNING: LazyLock<Mutex<BTreeSet<String>>> = LazyLock::new(Default::default);
+
+/// Takes `id` off [`RUNNING`] however the run ends.
+struct Running(String);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.0);
+    }
+}
+
+/// Runs import `id` to its end (or until it is stopped, or another server
+/// holds it): `progress` hears changes pushed so far and their total after
+/// each batch. `take_over`: this process may take the job from a holder
+/// whose lease has not run out (a restarted server on its own engine).
+/// Gives the job as it ended, or none when it was not this process's to run.
+pub async fn run(
+    state: &AppState,
+    id: &str,
+    take_over: bool,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Option<ImportJob>, AppError> {
+    if !RUNNING.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned()) {
+        return Ok(None);
+    }
+    let _running = Running(id.to_owned());
+    let store = &state.store;
+    let Ok(client) = id.parse::<ClientId>() else { return Ok(None) };
+    let Some(mut job) = answer(store.lease_import(id, &HOLDER, LEASE_MS, take_over).await)? else {
+        return Ok(None);
+    };
+    let viewer = importer(state, &job.user).await?;
+    loop {
+        if job.cancel || job.pushed >= job.total {
+            let status = if job.pushed >= job.total { ImportStatus::Done } else { ImportStatus::Cancelled };
+            let Some(job) = answer(store.finish_import(id, status).await)? else { return Ok(None) };
+            audit(state, &viewer, &job).await?;
+            return Ok(Some(job));
+        }
+        let index = job.pushed as usize / MAX_BATCH;
+        let batch = answer(store.import_batch(id, index).await)?.ok_or_else(|| {
+            tracing::error!(import = id, index, "a batch of a running import is missing");
+            AppError::Internal.respond()
+        })?;
+        answer(store.push(&viewer, client, &batch, store::today()).await)?;
+        crate::sync::check_duplicates(state, &batch);
+        let pushed = (index * MAX_BATCH + batch.len()) as u64;
+        answer(store.import_pushed(id, &HOLDER, pushed).await)?;
+        progress(pushed, job.total);
+        // Renewed (and read again: a stop asked for) before each batch;
+        // none when another server took it over meanwhile.
+        match answer(store.lease_import(id, &HOLDER, LEASE_MS, false).await)? {
+            Some(next) => job = next,
+            None => return Ok(None),
+        }
+    }
+}
+
+/// Who the job pushes as: the person who imported, as they are now, or the
+/// system for an import from the command line.
+async fn importer(state: &AppState, user: &str) -> Result<Viewer, AppError> {
+    if user == store::SYSTEM_USER {
+        return Ok(Viewer { user: UserId(user.to_owned()), role: Role::Admin, team: None });
+    }
+    Ok(answer(state.store.user(&UserId(user.to_owned())).await)?.viewer())
+}
+
+/// The import's entry in the audit trail: who, which file, what it did.
+async fn audit(state: &AppState, viewer: &Viewer, job: &ImportJob) -> Result<(), AppError> {
+    let [created, updated, skipped, errors] = super::server::counts(job);
+    let status = match job.status {
+        ImportStatus::Cancelled => "cancelled",
+        _ => "done",
+    };
+    let detail = serde_json::json!({
+        "file": job.file, "sha256": job.sha256, "created": created, "updated": updated,
+        "skipped": skipped, "errors": errors, "refused": job.refused,
+        "pushed": job.pushed, "changes": job.total, "status": status,
+    });
+    answer(state.store.record_audit(viewer, "import", None, Some(detail.to_string())).await)?;
+    tracing::info!(user = %viewer.user, file = %job.file, created, updated, skipped, errors,
+        refused = job.refused, pushed = job.pushed, status, "import finished");
+    Ok(())
+}
+
+/// Starts running import `id` in the background.
+pub(super) fn start(state: AppState, id: String) {
+    tokio::spawn(async move {
+        if let Err(error) = run(&state, &id, false, |_, _| {}).await {
+            tracing::warn!(import = %id, ?error, "an import stopped; it carries on at the next look");
+        }
+    });
+}
+
+/// Looks for imports nobody runs, now and every few seconds, and runs them:
+/// those of a server that stopped halfway. At the first look a server on
+/// an engine of its own takes its jobs back at once (no other server can
+/// be running them); on a shared database it waits for their leases to
+/// run out. The task ends when the returned handle is aborted.
+pub fn resume(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            match state.store.running_imports().await {
+                Ok(jobs) => {
+                    for job in jobs {
+                        let take_over = first && !state.store.shared();
+                        let state = state.clone();
+                        tokio::spawn(async move {
+                            if let Err(error) = run(&state, &job.id, take_over, |_, _| {}).await {
+                                tracing::warn!(import = %job.id, ?error, "an import stopped again");
+                            }
+                        });
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot look for running imports"),
+            }
+            first = false;
+            tokio::time::sleep(LOOK_EVERY).await;
+        }
+    })
+}
