@@ -130,6 +130,7 @@ test("a long import shows how far it got, is stopped from the page, and what it 
   expect(written).toBeGreaterThan(0);
   expect(written).toBeLessThan(rows);
   await expect(progress).toHaveCount(0);
+  await expect(recent.getByTestId("import-was-stopped")).toContainText(`写入了 ${written} / ${rows} 项`);
 
   // What it wrote is undone from the list.
   await recent.getByRole("button", { name: "撤销这次导入…" }).click();

@@ -204,6 +204,9 @@ pub struct ImportSummary {
     /// Its changes are still being pushed.
     #[serde(default)]
     pub running: bool,
+    /// It was stopped: changes pushed, of how many.
+    #[serde(default)]
+    pub stopped: Option<(u64, u64)>,
 }
 
 /// What undoing an import did.

@@ -63,9 +63,15 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
         ],
     );
     let running = import.running;
+    let stopped = import.stopped.map(|(done, total)| {
+        let text =
+            fill(texts.import_recent_stopped, &[("done", &done.to_string()), ("total", &total.to_string())]);
+        view! { <p class="muted" data-testid="import-was-stopped">{text}</p> }
+    });
     view! {
         <li class="recent-import" data-file=import.file.clone()>
             <p>{line}</p>
+            {stopped}
             {move || match undone.get() {
                 Some(report) => outcome(texts, locale, report),
                 // Undone once it is over (or stopped).

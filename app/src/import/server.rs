@@ -380,6 +380,8 @@ pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {
             updated: i.counts.get(1).copied().unwrap_or(0) as usize,
             undone: i.undone.as_deref().map(|text| serde_json::from_str(text).unwrap_or_default()),
             running: i.job_status() == store::ImportStatus::Running,
+            stopped: (i.job_status() == store::ImportStatus::Cancelled)
+                .then(|| (i.pushed.unwrap_or(0).max(0) as u64, i.mutations.max(0) as u64)),
             id: i.id,
             user: i.user,
             file: i.file,

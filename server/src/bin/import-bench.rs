@@ -17,13 +17,13 @@ use std::time::Instant;
 
 use app::import::KeeperChoice;
 use domain::archive::{Fields, LabelledPhone, PhoneLabel};
-use domain::ids::{CustomerId, UserId};
+use domain::ids::CustomerId;
 use domain::import::MatchKeys;
 use domain::mutation::Sequencer;
 use domain::policy::{Role, Viewer};
 use domain::time::Timestamp;
 use domain::{Change, CustomerName, Phone};
-use store::{MAX_BATCH, Store};
+use store::{MAX_BATCH, NewUser, Store};
 
 const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"];
 const GIVEN: [&str; 10] = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军"];
@@ -93,7 +93,12 @@ async fn seed(store: &Store, viewer: &Viewer, existing: usize) -> Result<(), Box
         })
         .collect();
     for batch in mutations.chunks(MAX_BATCH) {
-        store.push(viewer, client.client, batch, store::today()).await?;
+        let reply = store.push(viewer, client.client, batch, store::today()).await?;
+        if let Some(refused) =
+            reply.results.iter().find(|r| matches!(r.outcome, store::Outcome::Rejected { .. }))
+        {
+            return Err(format!("seeding was refused: {refused:?}").into());
+        }
     }
     Ok(())
 }
@@ -106,7 +111,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let url = format!("surrealkv://{}", dir.path().join("crm.db").display());
     let (store, _) = Store::open(&url, None).await?;
-    let admin = Viewer { user: UserId(store::SYSTEM_USER.into()), role: Role::Admin, team: None };
+    let admin = store
+        .create_user(&NewUser {
+            username: "bench".into(),
+            display_name: "Bench".into(),
+            role: Role::Admin,
+            team: Some("bench".into()),
+            password: "bench-password".into(),
+        })
+        .await?
+        .viewer();
 
     let started = Instant::now();
     seed(&store, &admin, existing).await?;

@@ -364,6 +364,11 @@ async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can
     assert_eq!(ended["state"], "cancelled", "{ended}");
     let pushed = ended["pushed"].as_u64().unwrap();
     assert!(pushed < 3_000 && pushed % 500 == 0, "stopped between batches: {ended}");
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
+    assert_eq!(
+        (recent[0]["running"].clone(), recent[0]["stopped"].clone()),
+        (json!(false), json!([pushed, 3_000]))
+    );
     // What it wrote is in, once each, and the trail says it was stopped.
     assert_eq!(held(&m).await.len() as u64, pushed);
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
