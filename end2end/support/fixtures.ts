@@ -26,9 +26,12 @@ function watch(page: Page, seen: Watched) {
     seen.troubles.push(line);
   });
   page.on("pageerror", (error) => seen.troubles.push(`${at()}: uncaught: ${error.message}`));
-  page.on("requestfailed", (request) =>
-    seen.troubles.push(`${at()}: ${request.method()} ${request.url()} failed: ${request.failure()?.errorText}`),
-  );
+  page.on("requestfailed", (request) => {
+    const why = request.failure()?.errorText ?? "";
+    // A page left behind cancels what it had in flight: not a trouble.
+    if (why === "net::ERR_ABORTED") return;
+    seen.troubles.push(`${at()}: ${request.method()} ${request.url()} failed: ${why}`);
+  });
   page.on("response", (response) => {
     if (response.status() >= 400) {
       seen.troubles.push(`${at()}: ${response.request().method()} ${response.url()} answered ${response.status()}`);

@@ -145,6 +145,9 @@ test("an admin adds a pool every team claims from; a manager shares the team's p
 
   // The first rep gives up two customers to the team's pool and one to the new pool.
   const kong = await phoneOf(browser, first);
+  // Its release form lists the pools its last pull brought: the first pull
+  // (with the added pool) must be in, and on a busy server it takes a while.
+  await kong.app.expectSynced();
   const names = [unique("待分配甲", info.project.name), unique("待分配乙", info.project.name)];
   const key = unique("重点客户丙", info.project.name);
   for (const [name, pool] of [[names[0], `${team}公海`], [names[1], `${team}公海`], [key, keyAccounts]]) {
