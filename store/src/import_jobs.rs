@@ -208,21 +208,30 @@ impl Store {
         Ok(take_one::<JobRow>(&mut response, 0)?.map(ImportJob::from))
     }
 
-    /// Notes that the first `pushed` changes of import `id` are in, as
-    /// `holder`; a count never goes back.
-    pub async fn import_pushed(&self, id: &str, holder: &str, pushed: u64) -> Result<(), StoreError> {
-        self.db
-            .query(
-                "UPDATE type::record('import', $id) SET pushed = math::max([pushed ?? 0, $pushed]) \
-                 WHERE holder = $holder",
-            )
+    /// Notes that the first `pushed` changes of import `id` are in (a count
+    /// never goes back) and renews `holder`'s lease, in one write. Gives the
+    /// job as it stands now (a stop asked for meanwhile), or none when
+    /// another server took it over or it is no longer running.
+    pub async fn import_pushed(
+        &self,
+        id: &str,
+        holder: &str,
+        pushed: u64,
+        lease_ms: i64,
+    ) -> Result<Option<ImportJob>, StoreError> {
+        let mut response = self
+            .db
+            .query(format!(
+                "UPDATE type::record('import', $id) SET pushed = math::max([pushed ?? 0, $pushed]), \
+                 lease = $until WHERE holder = $holder AND status = 'running' RETURN {JOB_FIELDS}"
+            ))
             .bind(("id", id.to_owned()))
             .bind(("holder", holder.to_owned()))
             .bind(("pushed", pushed as i64))
+            .bind(("until", crate::now_millis() + lease_ms))
             .await
-            .and_then(crate::error::explain)
             .map_err(StoreError::from_db)?;
-        Ok(())
+        Ok(take_one::<JobRow>(&mut response, 0)?.map(ImportJob::from))
     }
 
     /// Asks import `id` to stop at its next batch: false when it is not running.

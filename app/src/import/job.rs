@@ -70,11 +70,11 @@ pub async fn run(
         answer(store.push(&viewer, client, &batch, store::today()).await)?;
         crate::sync::check_duplicates(state, &batch);
         let pushed = (index * MAX_BATCH + batch.len()) as u64;
-        answer(store.import_pushed(id, &HOLDER, pushed).await)?;
-        progress(pushed, job.total);
-        // Renewed (and read again: a stop asked for) before each batch;
+        // Noted with the lease renewed, and read again (a stop asked for);
         // none when another server took it over meanwhile.
-        match answer(store.lease_import(id, &HOLDER, LEASE_MS, false).await)? {
+        let next = answer(store.import_pushed(id, &HOLDER, pushed, LEASE_MS).await)?;
+        progress(pushed, job.total);
+        match next {
             Some(next) => job = next,
             None => return Ok(None),
         }
