@@ -54,12 +54,16 @@ pub async fn run(
     let Some(mut job) = answer(store.lease_import(id, &HOLDER, LEASE_MS, take_over).await)? else {
         return Ok(None);
     };
-    let viewer = importer(state, &job.user).await?;
     loop {
-        if job.cancel || job.pushed >= job.total {
+        // Read per batch, so the job acts as the importer is now: disabled
+        // since (or gone), nothing more is pushed in their name; what was
+        // pushed stays, and can be undone.
+        let (viewer, may_act) = importer(state, &job.user).await?;
+        let unable = !may_act && job.pushed < job.total;
+        if job.cancel || unable || job.pushed >= job.total {
             let status = if job.pushed >= job.total { ImportStatus::Done } else { ImportStatus::Cancelled };
             let Some(job) = answer(store.finish_import(id, status).await)? else { return Ok(None) };
-            audit(state, &viewer, &job).await?;
+            audit(state, &viewer, &job, unable.then_some("importer_disabled")).await?;
             return Ok(Some(job));
         }
         let index = job.pushed as usize / MAX_BATCH;
@@ -82,16 +86,28 @@ pub async fn run(
 }
 
 /// Who the job pushes as: the person who imported, as they are now, or the
-/// system for an import from the command line.
-async fn importer(state: &AppState, user: &str) -> Result<Viewer, AppError> {
+/// system for an import from the command line; and whether they may still
+/// act (not when disabled since, or gone).
+async fn importer(state: &AppState, user: &str) -> Result<(Viewer, bool), AppError> {
+    let id = UserId(user.to_owned());
     if user == store::SYSTEM_USER {
-        return Ok(Viewer { user: UserId(user.to_owned()), role: Role::Admin, team: None });
+        return Ok((Viewer { user: id, role: Role::Admin, team: None }, true));
     }
-    Ok(answer(state.store.user(&UserId(user.to_owned())).await)?.viewer())
+    match state.store.user(&id).await {
+        Ok(found) => Ok((found.viewer(), !found.disabled)),
+        Err(store::StoreError::NotFound) => Ok((Viewer { user: id, role: Role::Rep, team: None }, false)),
+        Err(error) => Err(AppError::from(error).respond()),
+    }
 }
 
-/// The import's entry in the audit trail: who, which file, what it did.
-async fn audit(state: &AppState, viewer: &Viewer, job: &ImportJob) -> Result<(), AppError> {
+/// The import's entry in the audit trail: who, which file, what it did,
+/// and why it stopped when nobody asked it to.
+async fn audit(
+    state: &AppState,
+    viewer: &Viewer,
+    job: &ImportJob,
+    why: Option<&str>,
+) -> Result<(), AppError> {
     let [created, updated, skipped, errors] = super::server::counts(job);
     let status = match job.status {
         ImportStatus::Cancelled => "cancelled",
@@ -100,11 +116,11 @@ async fn audit(state: &AppState, viewer: &Viewer, job: &ImportJob) -> Result<(),
     let detail = serde_json::json!({
         "file": job.file, "sha256": job.sha256, "created": created, "updated": updated,
         "skipped": skipped, "errors": errors, "refused": job.refused,
-        "pushed": job.pushed, "changes": job.total, "status": status,
+        "pushed": job.pushed, "changes": job.total, "status": status, "why": why,
     });
     answer(state.store.record_audit(viewer, "import", None, Some(detail.to_string())).await)?;
     tracing::info!(user = %viewer.user, file = %job.file, created, updated, skipped, errors,
-        refused = job.refused, pushed = job.pushed, status, "import finished");
+        refused = job.refused, pushed = job.pushed, status, why, "import finished");
     Ok(())
 }
 

@@ -381,3 +381,36 @@ async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can
     assert_eq!(undone["removed"], pushed, "{undone}");
     assert!(held(&m).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
+    let m = app.sign_in("m").await;
+    let root = app.sign_in("root").await;
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }],
+        "keys": { "phone": true, "email": false, "name_city": false },
+        "keeper": { "keeper": "me" },
+    });
+    let started =
+        m.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
+    assert_eq!(started.status(), 200);
+    let started: Value = started.json().await.unwrap();
+    let id = started["id"].as_str().unwrap().to_owned();
+
+    let disabled = root.form("admin/users/disable", &[("username", "m"), ("disabled", "true")]).await;
+    assert_eq!(disabled.status(), 200);
+    // Nothing more goes in under a disabled account; what went in stays.
+    let ended = follow(&root, &id).await;
+    assert_eq!(ended["state"], "cancelled", "{ended}");
+    let pushed = ended["pushed"].as_u64().unwrap();
+    assert!(pushed < 3_000, "{ended}");
+    let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
+    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (detail["status"].clone(), detail["why"].clone(), detail["pushed"].clone()),
+        (json!("cancelled"), json!("importer_disabled"), json!(pushed))
+    );
+}
