@@ -391,8 +391,12 @@ fn contact_keys(row: &KeyRow) -> impl Iterator<Item = String> + '_ {
     row.phones.iter().map(|p| phone_key(p)).chain(row.emails.iter().map(|e| email_key(e)))
 }
 
-/// Keys looked up in one query (one index branch each).
-const KEYS_PER_QUERY: usize = 200;
+/// Keys looked up in one query (one index branch each). The branches are
+/// one chain of ORs, and the engine's parser refuses a chain deeper than
+/// 128 operators: at 200, a push whose archives held more than about 125
+/// phones and emails (an import's batch holds 500 archives) skipped its
+/// duplicate check.
+const KEYS_PER_QUERY: usize = 100;
 
 /// `columns` of the archives holding any of `keys` among their search keys
 /// (deleted archives hold none), through the index: one branch per key.

@@ -28,6 +28,32 @@ async fn create_with_phone(
     id
 }
 
+/// A customer kept by `owner`, with a mobile, as a create mutation of `owner`'s client.
+fn new_with_phone(world: &mut World, owner: &str, name: &str, phone: &str) -> domain::Mutation {
+    let mut fields = Fields::named(CustomerName::parse(name).unwrap());
+    fields.owner = Some(UserId(owner.into()));
+    fields.phones = vec![LabelledPhone { label: PhoneLabel::Mobile, number: Phone::parse(phone).unwrap() }];
+    world.mutation(owner, CustomerId::new(), Change::Create { fields: Box::new(fields) })
+}
+
+#[tokio::test]
+async fn a_push_of_hundreds_of_new_archives_is_checked_for_duplicates_in_full() {
+    // An import's batch: more contact keys than one query may name.
+    let mut world = World::new().await;
+    let twin = create_with_phone(&mut world, "a", "李雷", "13800000007", "华东").await;
+    let mut batch: Vec<_> = (0..300)
+        .map(|i| new_with_phone(&mut world, "a", &format!("客户{i}"), &format!("139{i:08}")))
+        .collect();
+    batch.push(new_with_phone(&mut world, "a", "李雷雷", "13800000007"));
+    let reply = world.push("a", &batch).await;
+    assert!(reply.results.iter().all(|r| matches!(r.outcome, Outcome::Applied { .. })));
+    let ids: Vec<CustomerId> = batch.iter().map(|m| m.customer).collect();
+    assert_eq!(world.store.check_duplicates_of(&ids).await.unwrap(), 1);
+    let queue = world.store.duplicate_queue(&world.viewer("m"), 10).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert!([queue[0].a.id, queue[0].b.id].contains(&twin));
+}
+
 #[tokio::test]
 async fn two_reps_creating_one_customer_meet_in_the_queue_and_a_merge_keeps_everything() {
     let mut world = World::new().await;
