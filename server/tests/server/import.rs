@@ -330,23 +330,36 @@ pub(crate) fn many_rows(rows: usize) -> String {
     gbk_csv(&text)
 }
 
-#[tokio::test]
-async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can_be_undone() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
-    let m = app.sign_in("m").await;
+/// Starts importing 3,000 new customers as `session`, kept by them: six
+/// batches, long enough for something to reach it halfway. Gives its id.
+async fn start_long_import(session: &crate::support::Session) -> String {
     let options = json!({
         "mapping": [{ "to": "name" }, { "to": "phones" }],
         "keys": { "phone": true, "email": false, "name_city": false },
         "keeper": { "keeper": "me" },
     });
-    // Six batches of changes: the stop reaches it long before the end.
     let started =
-        m.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
+        session.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
     assert_eq!(started.status(), 200);
     let started: Value = started.json().await.unwrap();
     assert_eq!(started["changes"], 3_000, "{started}");
-    let id = started["id"].as_str().unwrap().to_owned();
+    started["id"].as_str().unwrap().to_owned()
+}
+
+/// The detail of the import's entry in the audit trail, as `session` reads it.
+async fn import_audit_detail(session: &crate::support::Session) -> Value {
+    let audit: Value = session.form("audit/list", &[]).await.json().await.unwrap();
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
+    serde_json::from_str(entry["new"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
+    let m = app.sign_in("m").await;
+    // The stop reaches it long before the end.
+    let id = start_long_import(&m).await;
 
     // Nobody else follows it, and it is not undone while it runs.
     let n = app.sign_in("n").await;
@@ -371,9 +384,7 @@ async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can
     );
     // What it wrote is in, once each, and the trail says it was stopped.
     assert_eq!(held(&m).await.len() as u64, pushed);
-    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
-    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
-    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    let detail = import_audit_detail(&m).await;
     assert_eq!((detail["status"].clone(), detail["pushed"].clone()), (json!("cancelled"), json!(pushed)));
 
     // Undone, it takes away exactly what it wrote.
@@ -388,16 +399,7 @@ async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says
     let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
     let m = app.sign_in("m").await;
     let root = app.sign_in("root").await;
-    let options = json!({
-        "mapping": [{ "to": "name" }, { "to": "phones" }],
-        "keys": { "phone": true, "email": false, "name_city": false },
-        "keeper": { "keeper": "me" },
-    });
-    let started =
-        m.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
-    assert_eq!(started.status(), 200);
-    let started: Value = started.json().await.unwrap();
-    let id = started["id"].as_str().unwrap().to_owned();
+    let id = start_long_import(&m).await;
 
     let disabled = root.form("admin/users/disable", &[("username", "m"), ("disabled", "true")]).await;
     assert_eq!(disabled.status(), 200);
@@ -406,9 +408,7 @@ async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says
     assert_eq!(ended["state"], "cancelled", "{ended}");
     let pushed = ended["pushed"].as_u64().unwrap();
     assert!(pushed < 3_000, "{ended}");
-    let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
-    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
-    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    let detail = import_audit_detail(&root).await;
     assert_eq!(
         (detail["status"].clone(), detail["why"].clone(), detail["pushed"].clone()),
         (json!("cancelled"), json!("importer_disabled"), json!(pushed))
