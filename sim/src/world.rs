@@ -38,7 +38,7 @@ const PAGE: u32 = 6;
 /// Once the network heals nothing breaks any more and devices sync one at
 /// a time, so small requests would only repeat what the faults already
 /// tested: the devices settle with the batch and page the app uses. Measured
-/// on 40 seeds, this took a quarter off the processor time of a run.
+/// on 40 seeds, that took a sixth off a run's processor time (47.0 -> 39.1 s).
 const HEALED_BATCH: usize = 100;
 const HEALED_PAGE: u32 = 1000;
 /// Session lifetime: long; sessions end only when the schedule says so.
