@@ -1258,6 +1258,12 @@ pub fn field_error_message(locale: Locale, error: &FieldError) -> String {
         ("converted", false) => "{label}: read from an Excel date number; check it.",
         ("empty", true) => "{label}是空的。",
         ("empty", false) => "{label}: empty.",
+        ("too_big", true) => "{label}超过 {limit} MB，请拆成几个文件分别导入。",
+        ("too_big", false) => "{label}: larger than {limit} MB; split it into several files.",
+        ("expired", true) => "{label}已不在服务器上（上传超过一天），请重新选择文件。",
+        ("expired", false) => {
+            "{label}: no longer kept on the server (uploaded over a day ago); pick it again."
+        }
         ("retired", true) => "{label}已停用或不存在，请同步后再填写。",
         ("retired", false) => "{label}: retired or not defined; sync and fill it in again.",
         ("same", true) => "{label}：移出和接收的是同一位。",
@@ -1619,6 +1625,8 @@ mod tests {
             "converted",
             "empty",
             "undone",
+            "too_big",
+            "expired",
         ];
         for locale in [Locale::ZhCn, Locale::En] {
             for field in fields {

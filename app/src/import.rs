@@ -21,7 +21,8 @@ pub use server::{FileImport, import_file};
 pub use api::{
     CancelImport, DryRun, FileDownload, FollowImport, ImportCheck, ImportCommit, ImportFailedRows,
     ImportOptions, ImportPreview, ImportProgress, ImportReport, ImportStarted, ImportState, ImportSummary,
-    KeeperChoice, Preview, RecentImports, UndoImport, UndoReport, Upload, cancel_import, follow_import,
-    import_check, import_commit, import_failed_rows, import_preview, recent_imports, undo_import,
+    KeeperChoice, Preview, RecentImports, UPLOAD_PATH, UndoImport, UndoReport, Upload, UploadedFile,
+    cancel_import, follow_import, import_check, import_commit, import_failed_rows, import_preview,
+    recent_imports, undo_import,
 };
 pub use page::ImportPage;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest file accepted for import, in bytes.
+    pub max_import_bytes: usize,
     /// How long a session lasts without use, in days (sliding).
     pub session_days: u32,
     /// How long a session lasts at most after sign-in, in days, however active.
@@ -43,6 +45,7 @@ impl std::fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("site_root", &self.site_root)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_import_bytes", &self.max_import_bytes)
             .field("session_days", &self.session_days)
             .field("session_max_days", &self.session_max_days)
             .field("secure_cookies", &self.secure_cookies)
@@ -59,6 +62,8 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: PathBuf::from("target/site"),
             max_body_bytes: 2 * 1024 * 1024,
+            // A 100,000-row export of an old system is 5 to 10 MB.
+            max_import_bytes: 32 * 1024 * 1024,
             session_days: 30,
             session_max_days: 90,
             secure_cookies: false,
@@ -105,6 +110,7 @@ struct FileSettings {
     addr: Option<String>,
     site_root: Option<PathBuf>,
     max_body_bytes: Option<usize>,
+    max_import_bytes: Option<usize>,
     session_days: Option<u32>,
     session_max_days: Option<u32>,
     secure_cookies: Option<bool>,
@@ -118,6 +124,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("CRM_ADDR", "addr"),
     ("CRM_SITE_ROOT", "site_root"),
     ("CRM_MAX_BODY_BYTES", "max_body_bytes"),
+    ("CRM_MAX_IMPORT_BYTES", "max_import_bytes"),
     ("CRM_SESSION_DAYS", "session_days"),
     ("CRM_SESSION_MAX_DAYS", "session_max_days"),
     ("CRM_SECURE_COOKIES", "secure_cookies"),
@@ -167,6 +174,12 @@ impl Settings {
         if let Some(v) = from_env("CRM_MAX_BODY_BYTES") {
             file.max_body_bytes = Some(v.parse().map_err(|_| ConfigError::Invalid {
                 name: "CRM_MAX_BODY_BYTES".into(),
+                reason: format!("'{v}' is not a whole number of bytes"),
+            })?);
+        }
+        if let Some(v) = from_env("CRM_MAX_IMPORT_BYTES") {
+            file.max_import_bytes = Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "CRM_MAX_IMPORT_BYTES".into(),
                 reason: format!("'{v}' is not a whole number of bytes"),
             })?);
         }
@@ -222,6 +235,13 @@ impl Settings {
                 reason: format!("{max_body_bytes} bytes is too small; use at least 1024"),
             });
         }
+        let max_import_bytes = file.max_import_bytes.unwrap_or(defaults.max_import_bytes);
+        if max_import_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                name: setting_name(env, "CRM_MAX_IMPORT_BYTES", "max_import_bytes"),
+                reason: format!("{max_import_bytes} bytes is too small; use at least 1024"),
+            });
+        }
         if file.database_user.is_some() != file.database_password.is_some() {
             return Err(ConfigError::Invalid {
                 name: setting_name(env, "CRM_DATABASE_USER", "database_user"),
@@ -235,6 +255,7 @@ impl Settings {
             addr,
             site_root: cwd.join(file.site_root.unwrap_or(defaults.site_root)),
             max_body_bytes,
+            max_import_bytes,
             session_days,
             session_max_days,
             secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),

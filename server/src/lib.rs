@@ -9,6 +9,7 @@ pub mod config;
 mod export;
 mod hang_up;
 mod health;
+mod import_upload;
 mod live;
 pub mod pwa;
 mod schedule;

@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use store::{Store, StoreError};
@@ -86,7 +86,7 @@ pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Setting
 
 /// The whole application as an axum router: pages, server functions, static
 /// files, health check, and the layers every request passes through.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, limits: BodyLimits) -> Router {
     let secure = state.sessions.secure;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -100,6 +100,15 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/offline-shell", get(move || std::future::ready(shell_pwa.shell())))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Every request but a file for import: this one limit decides, with a 413.
+        .layer(RequestBodyLimitLayer::new(limits.request))
+        // A file for import has a limit of its own, enforced while it is read.
+        .route(
+            app::import::UPLOAD_PATH,
+            post(move |state, headers, query, body| {
+                crate::import_upload::upload(state, headers, query, body, limits.import_file)
+            }),
+        )
         .layer(axum::middleware::map_response(client_errors_are_4xx))
         .layer(axum::middleware::from_fn(move |request, next| security_headers(secure, request, next)))
         .layer(axum::middleware::from_fn(same_origin_writes))
@@ -113,11 +122,18 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CompressionLayer::new())
-        // Axum's own extractor limit is lifted so this one layer decides, for
-        // every route alike, with a 413.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(max_body_bytes));
+        // Axum's own extractor limit is lifted: the limits above decide.
+        .layer(DefaultBodyLimit::disable());
     pages.layer(layers)
+}
+
+/// The largest request bodies taken, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Any request but a file for import.
+    pub request: usize,
+    /// A file for import.
+    pub import_file: usize,
 }
 
 /// Server functions answer every error they could not attribute with 500,
@@ -235,7 +251,10 @@ pub async fn serve(
     let state = app_state(leptos_options, store.clone(), settings);
     // Imports a stopped server left halfway carry on.
     let imports = app::import::resume_jobs(state.clone());
-    let app = router(state, settings.max_body_bytes);
+    let app = router(
+        state,
+        BodyLimits { request: settings.max_body_bytes, import_file: settings.max_import_bytes },
+    );
     let jobs = crate::schedule::start(store.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

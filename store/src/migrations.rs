@@ -219,6 +219,26 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD body ON import_batch TYPE string;
     "#,
     },
+    // Files uploaded for import (`store/src/import_files.rs`), in chunks.
+    Migration {
+        version: 15,
+        name: "import files",
+        sql: r#"
+        DEFINE TABLE import_file SCHEMAFULL;
+        DEFINE FIELD user ON import_file TYPE string;
+        DEFINE FIELD name ON import_file TYPE string;
+        DEFINE FIELD size ON import_file TYPE int;
+        DEFINE FIELD sha256 ON import_file TYPE string;
+        DEFINE FIELD at ON import_file TYPE int;
+        DEFINE FIELD chunks ON import_file TYPE int;
+        DEFINE INDEX import_file_at ON import_file FIELDS at;
+        DEFINE TABLE import_file_chunk SCHEMAFULL;
+        DEFINE FIELD file ON import_file_chunk TYPE string;
+        DEFINE FIELD n ON import_file_chunk TYPE int;
+        DEFINE FIELD data ON import_file_chunk TYPE bytes;
+        DEFINE INDEX import_file_chunk_file ON import_file_chunk FIELDS file;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -8,13 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A file sent for import.
+/// The path a file for import is sent to, as the request body, with its
+/// name in the query (`?name=…`). The answer is an [`UploadedFile`].
+pub const UPLOAD_PATH: &str = "/api/import/files";
+
+/// A file the server keeps for import, as its upload answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    /// Its id, which every later step names.
+    pub id: String,
+    /// Its name, which tells its kind (`.xlsx`, `.csv`).
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A file kept for import, as a step of the import names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
-    /// Its name, for its kind (`.xlsx`, `.csv`).
-    pub name: String,
-    /// Its bytes, in base64.
-    pub data: String,
+    /// The id its upload answered with.
+    pub file: String,
     /// The encoding the person picked for a CSV file; none: detected.
     pub encoding: Option<Encoding>,
 }

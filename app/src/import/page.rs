@@ -6,13 +6,14 @@ use domain::import::{Encoding, Issue, MatchKeys, Planned, Target, Verdict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
-use leptos::wasm_bindgen::closure::Closure;
 
 use super::api::{
-    DryRun, ImportOptions, ImportProgress, ImportReport, ImportState, KeeperChoice, Preview, Upload,
+    DryRun, ImportOptions, ImportProgress, ImportReport, ImportState, KeeperChoice, Preview, UPLOAD_PATH,
+    Upload, UploadedFile,
 };
 use super::{import_check, import_commit, import_failed_rows, import_preview};
 use crate::auth::SignedIn;
+use crate::error::AppError;
 use crate::i18n::{
     Texts, app_error_message, field_error_message, fill, subject_label, use_locale, use_texts,
 };
@@ -60,24 +61,42 @@ fn encoding_name(encoding: Encoding) -> &'static str {
     }
 }
 
-/// Reads the file the person picked, as base64, then calls `done` with it.
-fn read_picked(ev: &leptos::ev::Event, done: impl FnOnce(String, String) + 'static) {
-    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
-        return;
-    };
-    let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
-    let Ok(reader) = web_sys::FileReader::new() else { return };
-    let name = file.name();
-    let loaded = reader.clone();
-    let on_load = Closure::once(move || {
-        // A data URL: `data:<type>;base64,<bytes>`.
-        let url = loaded.result().ok().and_then(|v| v.as_string()).unwrap_or_default();
-        let data = url.split_once(',').map(|(_, d)| d.to_owned()).unwrap_or_default();
-        done(name, data);
-    });
-    reader.set_onload(Some(on_load.as_ref().unchecked_ref()));
-    on_load.forget();
-    let _ = reader.read_as_data_url(&file);
+/// The file the person picked, if any.
+fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    input.files()?.get(0)
+}
+
+/// Sends `file` as it is (the browser streams it from disk) to be kept for
+/// the import's steps. An answer the server refused comes back as its error.
+async fn send(file: web_sys::File) -> Result<UploadedFile, AppError> {
+    use crate::offline::{function, property};
+    use leptos::wasm_bindgen::JsValue;
+    let failed = || AppError::Request { message: "the file could not be sent".into() };
+    let window = JsValue::from(leptos::prelude::window());
+    let fetch = function(&window, "fetch").ok_or_else(failed)?;
+    let name = js_sys::encode_uri_component(&file.name());
+    let url = format!("{UPLOAD_PATH}?name={name}");
+    let init = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&init, &"method".into(), &"POST".into());
+    let _ = js_sys::Reflect::set(&init, &"body".into(), &file);
+    let _ = js_sys::Reflect::set(&init, &"credentials".into(), &"same-origin".into());
+    let promise: js_sys::Promise =
+        fetch.call2(&window, &url.into(), &init).map_err(|_| failed())?.dyn_into().map_err(|_| failed())?;
+    // A rejected fetch: the network is down.
+    let response = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| failed())?;
+    let text = function(&response, "text").ok_or_else(failed)?.call0(&response).map_err(|_| failed())?;
+    let text =
+        wasm_bindgen_futures::JsFuture::from(text.dyn_into::<js_sys::Promise>().map_err(|_| failed())?)
+            .await
+            .map_err(|_| failed())?
+            .as_string()
+            .unwrap_or_default();
+    if property(&response, "ok").and_then(|ok| ok.as_bool()) == Some(true) {
+        serde_json::from_str(&text).map_err(|_| failed())
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
+    }
 }
 
 /// The import page.
@@ -127,9 +146,21 @@ pub fn ImportPage() -> impl IntoView {
         preview.set(None);
         dry_run.set(None);
         report.set(None);
-        read_picked(&ev, move |name, data| {
-            upload.set(Some(Upload { name, data, encoding: None }));
-            load_preview();
+        upload.set(None);
+        let Some(file) = picked(&ev) else { return };
+        busy.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            match send(file).await {
+                Ok(kept) => {
+                    upload.set(Some(Upload { file: kept.id, encoding: None }));
+                    load_preview();
+                }
+                Err(error) => {
+                    failure.set(Some(app_error_message(locale, &error)));
+                    busy.set(false);
+                }
+            }
         });
     };
     let options = move || ImportOptions {

@@ -18,7 +18,7 @@ use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
 use sheet::{FileError, SheetWriter, Table, read_file};
-use store::MAX_BATCH;
+use store::{ImportFile, MAX_BATCH};
 
 use super::api::{
     DryRun, FileDownload, ImportOptions, ImportProgress, ImportReport, ImportStarted, ImportState,
@@ -43,11 +43,12 @@ async fn importer() -> Result<(AppState, Viewer), AppError> {
     Ok((state, viewer))
 }
 
-fn table(file: &Upload) -> Result<Table, AppError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(file.data.as_bytes())
-        .map_err(|_| AppError::invalid(FieldError::new("file", "format")).respond())?;
-    read_file(&file.name, &bytes, file.encoding).map_err(|error| {
+/// The kept file `upload` names, read as a table. Only whoever uploaded a
+/// file may use it; to anyone else it does not exist.
+async fn table(state: &AppState, viewer: &Viewer, upload: &Upload) -> Result<(ImportFile, Table), AppError> {
+    let file = answer(state.store.import_file(&viewer.user, &upload.file).await)?
+        .ok_or_else(|| AppError::invalid(FieldError::new("file", "expired")).respond())?;
+    let table = read_file(&file.name, &file.bytes, upload.encoding).map_err(|error| {
         let reason = match error {
             FileError::Empty => "empty",
             FileError::Unreadable(_) => "format",
@@ -56,13 +57,8 @@ fn table(file: &Upload) -> Result<Table, AppError> {
         let error = FieldError::new("file", reason);
         let error = if reason == "too_many" { error.with_limit(sheet::MAX_ROWS as u32) } else { error };
         AppError::invalid(error).respond()
-    })
-}
-
-/// The file's SHA-256 in hex, so the audit trail names exactly which file
-/// was imported, whatever it was called.
-fn fingerprint(file: &Upload) -> String {
-    sha256_hex(&base64::engine::general_purpose::STANDARD.decode(file.data.as_bytes()).unwrap_or_default())
+    })?;
+    Ok((file, table))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -71,8 +67,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
-    let (state, _) = importer().await?;
-    let table = table(&file)?;
+    let (state, viewer) = importer().await?;
+    let (_, table) = table(&state, &viewer, &file).await?;
     let custom = answer(state.store.custom_fields().await)?;
     // The columns chosen last time for these headers, if they still fit:
     // one per column, custom fields still in use.
@@ -147,7 +143,8 @@ async fn planned(
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let (plan, _) = planned(&state, &viewer, &table(&file)?, &options).await?;
+    let (_, table) = table(&state, &viewer, &file).await?;
+    let (plan, _) = planned(&state, &viewer, &table, &options).await?;
     let counts = plan.counts();
     // Errors first: they are what the person has to act on.
     let mut rows = plan.rows;
@@ -162,7 +159,7 @@ pub(super) async fn failed_rows(
     english: bool,
 ) -> Result<FileDownload, AppError> {
     let (state, viewer) = importer().await?;
-    let table = table(&file)?;
+    let (file, table) = table(&state, &viewer, &file).await?;
     let (plan, _) = planned(&state, &viewer, &table, &options).await?;
     let locale = if english { Locale::En } else { Locale::ZhCn };
     let mut header = table.headers.clone();
@@ -209,8 +206,8 @@ pub(super) async fn failed_rows(
 
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportStarted, AppError> {
     let (state, viewer) = importer().await?;
-    let table = table(&file)?;
-    let (started, _) = prepare(&state, &viewer, &file.name, &fingerprint(&file), &table, &options).await?;
+    let (file, table) = table(&state, &viewer, &file).await?;
+    let (started, _) = prepare(&state, &viewer, &file.name, &file.sha256, &table, &options).await?;
     // The next file with these headers opens with these columns.
     let signature = header_signature(&table.headers);
     let mapping = serde_json::to_string(&options.mapping).map_err(|_| AppError::Internal.respond())?;

@@ -7,9 +7,8 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// A CSV file as Excel in China saves it: GB18030, CRLF.
-fn gbk_csv(text: &str) -> String {
-    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+fn gbk_csv(text: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(text).0.into_owned()
 }
 
 /// What `session` gets back from `endpoint` for `body`.
@@ -41,8 +40,13 @@ pub(crate) async fn follow(session: &crate::support::Session, id: &str) -> Value
     }
 }
 
-pub(crate) fn upload(data: &str) -> Value {
-    json!({ "name": "老系统导出.csv", "data": data, "encoding": null })
+/// Sends `bytes` as `session` picks a file to import; the file as the
+/// import's steps name it.
+pub(crate) async fn upload(session: &crate::support::Session, bytes: Vec<u8>) -> Value {
+    let sent = session.upload("老系统导出.csv", bytes).await;
+    assert_eq!(sent.status(), 200);
+    let kept: Value = sent.json().await.unwrap();
+    json!({ "file": kept["id"], "encoding": null })
 }
 
 const FILE: &str = "客户名称,手机号码,邮箱,城市,客户等级,出生日期,负责人\r\n\
@@ -58,8 +62,9 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     let app = TestApp::spawn().await;
     let m = app.sign_in("m").await;
     let data = gbk_csv(FILE);
+    let file = upload(&m, data.clone()).await;
 
-    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&data) })).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": file })).await;
     assert_eq!(preview["encoding"], "gb18030", "{preview}");
     assert_eq!(preview["rows"], 6);
     assert_eq!(preview["headers"][0], "客户名称");
@@ -73,7 +78,7 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "column" },
     });
-    let check = m.json("import/check", json!({ "file": upload(&data), "options": options })).await;
+    let check = m.json("import/check", json!({ "file": file, "options": options })).await;
     assert_eq!(check.status(), 200);
     let check: Value = check.json().await.unwrap();
     assert_eq!(check["counts"], json!([2, 0, 1, 3]), "{check}");
@@ -100,7 +105,7 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     // Nothing was written by the check.
     assert!(m.pull_all().await.is_empty());
 
-    let ended = commit(&m, upload(&data), &options).await;
+    let ended = commit(&m, file.clone(), &options).await;
     assert_eq!(ended["state"], "done", "{ended}");
     assert_eq!((ended["pushed"].clone(), ended["changes"].clone()), (json!(2), json!(2)), "{ended}");
     let report = &ended["report"];
@@ -114,15 +119,14 @@ async fn a_manager_imports_a_gbk_csv_checks_it_and_commits_exactly_what_the_chec
     assert_eq!(pulled[0]["customer"]["fields"]["source"], "import");
 
     // The same file again: the two customers are found by phone and left alone.
-    let again: Value = answer(&m, "import/check", json!({ "file": upload(&data), "options": options })).await;
+    let again: Value = answer(&m, "import/check", json!({ "file": file, "options": options })).await;
     assert_eq!(again["counts"], json!([0, 0, 3, 3]), "{again}");
     // One entry for the import, naming the file by name and by content.
     let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
     let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
     let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(&data).unwrap();
     let sha256: String =
-        <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        <sha2::Sha256 as sha2::Digest>::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!((detail["file"].clone(), detail["sha256"].clone()), (json!("老系统导出.csv"), json!(sha256)));
     assert_eq!(detail["created"], 2);
 }
@@ -137,13 +141,20 @@ async fn a_manager_cannot_import_into_another_team_and_a_rep_cannot_import() {
         "keeper": { "keeper": "column" },
     });
     let m = app.sign_in("m").await;
-    let check: Value = answer(&m, "import/check", json!({ "file": upload(&data), "options": options })).await;
+    let file = upload(&m, data.clone()).await;
+    let check: Value = answer(&m, "import/check", json!({ "file": file, "options": options })).await;
     assert_eq!(check["rows"][0]["verdict"]["issues"][0]["error"]["code"], "keeper.unknown", "c is in south");
+    // A rep may neither send a file nor use one sent by someone else.
     let a = app.sign_in("a").await;
-    let refused = a.json("import/preview", json!({ "file": upload(&data) })).await;
+    assert_eq!(a.upload("x.csv", data).await.status(), 403);
+    let refused = a.json("import/preview", json!({ "file": file })).await;
     assert_eq!(refused.status(), 403);
+    let sent = m.upload("x.xlsx", b"PK\x03\x04\n".to_vec()).await;
     let garbage = m
-        .json("import/preview", json!({ "file": { "name": "x.xlsx", "data": "UEsDBAo=", "encoding": null } }))
+        .json(
+            "import/preview",
+            json!({ "file": { "file": sent.json::<Value>().await.unwrap()["id"], "encoding": null } }),
+        )
         .await;
     assert_eq!(garbage.status(), 422, "a broken workbook is a clear error");
 }
@@ -192,7 +203,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "user", "user": "a" },
     });
-    let report = commit(&m, upload(&data), &options).await["report"].clone();
+    let report = commit(&m, upload(&m, data).await, &options).await["report"].clone();
     assert_eq!(report, json!({ "created": 2, "updated": 1, "skipped": 0, "errors": 0, "refused": 0 }));
 
     // After the import the keeper works on two of its archives.
@@ -258,14 +269,14 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
 async fn the_rows_in_error_come_back_in_the_files_encoding_with_their_reasons() {
     let app = TestApp::spawn().await;
     let m = app.sign_in("m").await;
-    let data = gbk_csv(FILE);
-    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&data) })).await;
+    let data = upload(&m, gbk_csv(FILE)).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": data })).await;
     let options = json!({
         "mapping": preview["mapping"],
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "column" },
     });
-    let body = json!({ "file": upload(&data), "options": options, "english": false });
+    let body = json!({ "file": data, "options": options, "english": false });
     let file: Value = answer(&m, "import/failed_rows", body).await;
     assert_eq!(file["name"], "老系统导出-未导入.csv", "{file}");
     assert_eq!(file["content_type"], "text/csv; charset=gb18030");
@@ -286,7 +297,7 @@ async fn the_rows_in_error_come_back_in_the_files_encoding_with_their_reasons() 
 
     // A rep may not.
     let a = app.sign_in("a").await;
-    let body = json!({ "file": upload(&data), "options": options, "english": false });
+    let body = json!({ "file": data, "options": options, "english": false });
     assert_eq!(a.json("import/failed_rows", body).await.status(), 403);
 }
 
@@ -296,7 +307,8 @@ async fn the_columns_of_a_commit_open_the_next_file_with_the_same_headers() {
     let m = app.sign_in("m").await;
     // The third column's header means nothing to the guess.
     let first = gbk_csv("客户名称,手机号码,所在地\r\n孙九,13500135000,杭州\r\n");
-    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&first) })).await;
+    let first = upload(&m, first).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": first })).await;
     assert_eq!(preview["mapping"][2], Value::Null);
     assert_eq!(preview["saved"], Value::Null);
     let mut mapping = preview["mapping"].clone();
@@ -306,23 +318,23 @@ async fn the_columns_of_a_commit_open_the_next_file_with_the_same_headers() {
         "keys": { "phone": true, "email": true, "name_city": false },
         "keeper": { "keeper": "me" },
     });
-    let report = commit(&m, upload(&first), &options).await["report"].clone();
+    let report = commit(&m, first, &options).await["report"].clone();
     assert_eq!(report["created"], 1, "{report}");
 
     // Next month's export from the same system, headers written a little differently.
     let next = gbk_csv("客户名称 ,手机号码（必填）,所在地\r\n周十,13400134000,宁波\r\n");
-    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&next) })).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&m, next).await })).await;
     assert_eq!(preview["mapping"], mapping, "{preview}");
     assert_eq!(preview["saved"][0], "m");
     // Other headers: guessed as before.
     let other = gbk_csv("姓名,城市\r\n吴一,苏州\r\n");
-    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&other) })).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": upload(&m, other).await })).await;
     assert_eq!(preview["saved"], Value::Null);
     assert_eq!(preview["mapping"][1], json!({ "to": "city" }));
 }
 
 /// A file of `rows` new customers, each with its own mobile.
-pub(crate) fn many_rows(rows: usize) -> String {
+pub(crate) fn many_rows(rows: usize) -> Vec<u8> {
     let mut text = String::from("客户名称,手机\r\n");
     for i in 0..rows {
         text.push_str(&format!("批量客户{i:05},139{i:08}\r\n"));
@@ -338,8 +350,8 @@ async fn start_long_import(session: &crate::support::Session) -> String {
         "keys": { "phone": true, "email": false, "name_city": false },
         "keeper": { "keeper": "me" },
     });
-    let started =
-        session.json("import/commit", json!({ "file": upload(&many_rows(3_000)), "options": options })).await;
+    let file = upload(session, many_rows(3_000)).await;
+    let started = session.json("import/commit", json!({ "file": file, "options": options })).await;
     assert_eq!(started.status(), 200);
     let started: Value = started.json().await.unwrap();
     assert_eq!(started["changes"], 3_000, "{started}");
@@ -413,4 +425,32 @@ async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says
         (detail["status"].clone(), detail["why"].clone(), detail["pushed"].clone()),
         (json!("cancelled"), json!("importer_disabled"), json!(pushed))
     );
+}
+
+#[tokio::test]
+async fn a_file_past_the_request_limit_is_taken_for_import_up_to_its_own_limit() {
+    let app = TestApp::spawn_with(|settings| settings.max_import_bytes = 4 * 1024 * 1024).await;
+    let m = app.sign_in("m").await;
+    // 2.2 MB: more than any other request may carry.
+    let big = many_rows(80_000);
+    assert!(big.len() > 2 * 1024 * 1024, "{} bytes", big.len());
+    let file = upload(&m, big).await;
+    let preview: Value = answer(&m, "import/preview", json!({ "file": file })).await;
+    assert_eq!(preview["rows"], 80_000, "{preview}");
+
+    // Past the import limit: refused with a reason the page shows.
+    let refused = m.upload("huge.csv", vec![b'a'; 5 * 1024 * 1024]).await;
+    assert_eq!(refused.status(), 413);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["errors"][0]["code"], "file.too_big", "{refused}");
+    assert_eq!(refused["errors"][0]["limit"], 4);
+    // An empty file, and a file nobody kept, are clear errors too.
+    assert_eq!(m.upload("empty.csv", Vec::new()).await.status(), 422);
+    let gone =
+        m.json("import/preview", json!({ "file": { "file": "no-such-file", "encoding": null } })).await;
+    assert_eq!(gone.status(), 422);
+    assert!(gone.text().await.unwrap().contains("file.expired"));
+    // Signed out: nothing is kept.
+    let anonymous = reqwest::Client::new().post(app.url("/api/import/files?name=x.csv")).body("a,b\n").send();
+    assert_eq!(anonymous.await.unwrap().status(), 401);
 }

@@ -301,7 +301,7 @@ async fn an_import_cut_short_by_a_crash_carries_on_after_the_restart_without_doi
         "keeper": { "keeper": "me" },
     });
     let rows = 1_200;
-    let file = crate::import::upload(&crate::import::many_rows(rows));
+    let file = crate::import::upload(&root, crate::import::many_rows(rows)).await;
     let started: Value =
         root.json("import/commit", json!({ "file": file, "options": options })).await.json().await.unwrap();
     let id = started["id"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();

@@ -192,6 +192,18 @@ impl Session {
             .expect("request")
     }
 
+    /// Sends a file to import as the page does: the body is the file.
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/import/files", self.base))
+            .query(&[("name", name)])
+            .header("cookie", &self.cookie)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// GETs `path` (with its query) as a browser following a link does.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
