@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CRM_ADDR: "127.0.0.1:0",
     CRM_DATABASE_URL: `surrealkv://${path.join(dataDir, "crm.db")}`,
     CRM_SITE_ROOT: path.resolve(process.env.CRM_SITE_ROOT ?? path.join(root, "target", "site")),
+    // Low, so that a test sends a file past it with a few megabytes.
+    CRM_MAX_IMPORT_BYTES: String(4 * 1024 * 1024),
   };
   const admin = spawnSync(bin, ["create-admin", E2E_USER], { cwd: root, env, input: `${E2E_PASSWORD}\n` });
   if (admin.status !== 0) {

@@ -141,3 +141,32 @@ test("a long import shows how far it got, is stopped from the page, and what it 
   await recent.getByRole("button", { name: "确认撤销" }).click();
   await expect(recent.getByTestId("import-undone")).toHaveAttribute("data-removed", String(written), { timeout: 60_000 });
 });
+
+test("a file of megabytes is sent once and read; one past the server's limit is refused with the limit named", async ({ page }, info) => {
+  test.skip(info.project.name !== "tablet", "an admin's screen");
+  await signIn(page, E2E_USER, E2E_PASSWORD);
+  await page.goto(`${baseUrl()}/import`);
+  await ready(page);
+  // 2.5 MB: past what any other request may carry (2 MiB).
+  const rows = 90_000;
+  const lines = Array.from({ length: rows }, (_, i) => `大文件客户${i},199${String(i).padStart(8, "0")}`);
+  const csv = Buffer.from(`客户名称,手机\r\n${lines.join("\r\n")}\r\n`);
+  expect(csv.length).toBeGreaterThan(2 * 1024 * 1024);
+  const sent: { path: string; size: number }[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/api/import/")) sent.push({ path, size: request.postDataBuffer()?.length ?? 0 });
+  });
+  await page.locator("#import-file").setInputFiles({ name: "大文件.csv", mimeType: "text/csv", buffer: csv });
+  await expect(page.getByTestId("import-preview")).toContainText(`共 ${rows} 行`, { timeout: 30_000 });
+  // The file went once; the preview named it in a few bytes.
+  expect(sent.filter((r) => r.path === "/api/import/files")).toHaveLength(1);
+  const preview = sent.find((r) => r.path === "/api/import/preview");
+  expect(preview?.size).toBeLessThan(1024);
+
+  // The test server takes files up to 4 MiB.
+  const huge = Buffer.alloc(5 * 1024 * 1024, "a");
+  await page.locator("#import-file").setInputFiles({ name: "太大.csv", mimeType: "text/csv", buffer: huge });
+  await expect(page.locator(".form-error")).toContainText("超过 4 MB");
+  await expect(page.getByTestId("import-preview")).toHaveCount(0);
+});
