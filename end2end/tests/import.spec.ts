@@ -1,26 +1,37 @@
 import { readFileSync } from "node:fs";
+import { devices } from "@playwright/test";
 import { expect, test } from "../support/fixtures";
-import { E2E_PASSWORD, E2E_USER } from "../support/global-setup";
-import { baseUrl, ready, signIn, unique } from "../support/app";
+import { E2E_PASSWORD, E2E_USER, REP_PASSWORD } from "../support/global-setup";
+import { baseUrl, ensureUser, ready, signIn, unique } from "../support/app";
+import { gbk } from "../support/gbk";
 
-test("an admin previews a spreadsheet, corrects a column, checks every row, imports, and undoes it", async ({ page }, info) => {
+test("an admin previews a GBK spreadsheet, corrects a column, checks every row, imports for a rep, and undoes it", async ({ page, browser, request }, info) => {
   test.skip(info.project.name !== "tablet", "an admin's screen");
+  // The rep the file hands its customers to.
+  const rep = unique("importrep", info.project.name);
+  await ensureUser(request, rep, "rep", "north", REP_PASSWORD);
   await signIn(page, E2E_USER, E2E_PASSWORD);
   await page.goto(`${baseUrl()}/import`);
   await ready(page);
 
   const first = unique("导入甲", info.project.name);
   const second = unique("导入乙", info.project.name);
-  // Headers as an old system wrote them; the third column's header is unknown.
-  const csv = `客户名称,联系电话,备注城市,客户等级\r\n${first},13512345678,杭州,VIP\r\n${second},12345,上海,普通\r\n`;
-  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  // Headers as an old system wrote them, saved by Excel in China (GBK); the
+  // third column's header is unknown.
+  const csv =
+    `客户名称,联系电话,备注城市,客户等级,负责人\r\n` +
+    `${first},13512345678,杭州,VIP,${rep}\r\n${second},12345,上海,普通,${rep}\r\n`;
+  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: gbk(csv) });
 
   const preview = page.getByTestId("import-preview");
   await expect(preview).toContainText("共 2 行");
+  await expect(preview.locator("#import-encoding")).toHaveValue("Gb18030");
   await expect(preview.locator("select[data-column='0']")).toHaveValue(JSON.stringify({ to: "name" }));
   await expect(preview.locator("select[data-column='2']")).toHaveValue("");
   // The person says what the unknown column is.
   await preview.locator("select[data-column='2']").selectOption({ label: "城市" });
+  await expect(preview.locator("select[data-column='4']")).toHaveValue(JSON.stringify({ to: "keeper" }));
+  await preview.locator("#import-keeper").selectOption("column");
   await page.getByRole("button", { name: "检查" }).click();
 
   const check = page.getByTestId("import-check");
@@ -35,12 +46,12 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
     page.getByTestId("import-failed-rows").click(),
   ]);
   expect(failedFile.suggestedFilename()).toBe("客户-未导入.csv");
-  const failedText = readFileSync(await failedFile.path(), "utf8");
-  expect(failedText.startsWith("\uFEFF"), "UTF-8 with a byte-order mark, so Excel reads it as UTF-8").toBe(true);
+  // In the file's own encoding, so the same Excel opens it.
+  const failedText = new TextDecoder("gbk", { fatal: true }).decode(readFileSync(await failedFile.path()));
   const failedRows = failedText.trim().split("\r\n");
-  expect(failedRows[0]).toBe("客户名称,联系电话,备注城市,客户等级,原因");
+  expect(failedRows[0]).toBe("客户名称,联系电话,备注城市,客户等级,负责人,原因");
   expect(failedRows).toHaveLength(2);
-  expect(failedRows[1]).toContain(`${second},12345,上海,普通,「联系电话」`);
+  expect(failedRows[1]).toContain(`${second},12345,上海,普通,${rep},「联系电话」`);
 
   await page.getByRole("button", { name: "导入 1 位客户" }).click();
   await expect(page.getByTestId("import-report")).toContainText("新建 1 位");
@@ -52,6 +63,17 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   await expect(page.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
   // The columns after the corrected one kept their meaning.
   await expect(page.locator(".customer-row", { hasText: first })).toContainText("VIP");
+
+  // The rep the file named holds it on their phone.
+  const phone = await browser.newContext({ ...devices["Pixel 7"] });
+  const repPage = await phone.newPage();
+  await signIn(repPage, rep, REP_PASSWORD);
+  await repPage.goto(`${baseUrl()}/customers`);
+  await ready(repPage);
+  await expect(repPage.locator(".customer-row", { hasText: first })).toContainText("杭州", { timeout: 20_000 });
+  const held = await repPage.evaluate((who) => Object.keys(localStorage).filter((k) => k.startsWith(`crm/${who}/rec/`)).length, rep);
+  expect(held).toBe(1);
+  await phone.close();
 
   // The list exports what its search selects: the file holds that customer
   // and no other, in the columns an import reads back.
@@ -90,7 +112,7 @@ test("an admin previews a spreadsheet, corrects a column, checks every row, impo
   // The next file with these headers opens with the column the person chose.
   await page.goto(`${baseUrl()}/import`);
   await ready(page);
-  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.locator("#import-file").setInputFiles({ name: "客户.csv", mimeType: "text/csv", buffer: gbk(csv) });
   await expect(page.getByTestId("import-saved-mapping")).toContainText("已套用上次导入同样表头文件时的列对应");
   await expect(preview.locator("select[data-column='2']")).toHaveValue(JSON.stringify({ to: "city" }));
 });
@@ -167,6 +189,6 @@ test("a file of megabytes is sent once and read; one past the server's limit is 
   // The test server takes files up to 4 MiB.
   const huge = Buffer.alloc(5 * 1024 * 1024, "a");
   await page.locator("#import-file").setInputFiles({ name: "太大.csv", mimeType: "text/csv", buffer: huge });
-  await expect(page.locator(".form-error")).toContainText("超过 4 MB");
+  await expect(page.locator(".form-error", { hasText: "超过 4 MB" })).toBeVisible();
   await expect(page.getByTestId("import-preview")).toHaveCount(0);
 });
