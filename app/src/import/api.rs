@@ -244,6 +244,10 @@ pub struct UndoReport {
     /// What somebody changed since the import, so it stays.
     #[serde(default)]
     pub kept: Vec<Kept>,
+    /// Archives it changed that were deleted since or are out of the
+    /// undoer's full sight now: left as they are.
+    #[serde(default)]
+    pub unreached: usize,
 }
 
 /// The latest imports the signed-in user may undo.

@@ -117,6 +117,9 @@ fn outcome(texts: &'static Texts, locale: crate::i18n::Locale, report: UndoRepor
             {(report.refused > 0).then(|| view! {
                 <p class="form-error">{fill(texts.import_undone_refused, &[("n", &report.refused.to_string())])}</p>
             })}
+            {(report.unreached > 0).then(|| view! {
+                <p class="muted" data-testid="import-unreached">{fill(texts.import_undone_unreached, &[("n", &report.unreached.to_string())])}</p>
+            })}
             {(kept_count > 0).then(|| view! {
                 <p>{fill(texts.import_undone_kept, &[("n", &kept_count.to_string())])}</p>
                 <ul class="plain-list kept-list">

@@ -422,12 +422,13 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
         restored: plan.restored,
         refused,
         kept: plan.kept,
+        unreached: plan.unreached,
     };
     let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.finish_import_undo(&record.id, outcome).await)?;
     let detail = serde_json::json!({
         "import": record.id, "file": record.file, "removed": report.removed, "restored": report.restored,
-        "kept": report.kept.len(), "refused": refused,
+        "kept": report.kept.len(), "refused": refused, "unreached": report.unreached,
     });
     answer(state.store.record_audit(&viewer, "import_undo", None, Some(detail.to_string())).await)?;
     tracing::info!(user = %viewer.user, import = %record.id, removed = report.removed, restored = report.restored, kept = report.kept.len(), refused, "import undone");

@@ -85,11 +85,16 @@ pub struct Undo {
     pub restored: usize,
     /// What somebody changed since the import, so it stays.
     pub kept: Vec<Kept>,
+    /// Archives the import changed that are gone since (deleted, merged
+    /// away) or that the person undoing no longer sees in full (moved to
+    /// another team): nothing of them is undone, and they are counted so
+    /// the person is told.
+    pub unreached: usize,
 }
 
 /// Works out how to undo the import that made `logged`, on the archives as
 /// they are now (`current`, as the person undoing sees them in full).
-/// Archives gone since (deleted, merged away, out of sight) are skipped.
+/// Archives missing from `current` are left alone and counted.
 pub fn undo(
     logged: &[Logged],
     before: &HashMap<CustomerId, Before>,
@@ -107,7 +112,10 @@ pub fn undo(
     let mut out = Undo::default();
     for id in order {
         let done = &by_archive[&id];
-        let Some(customer) = current.get(&id).filter(|c| !c.deleted()) else { continue };
+        let Some(customer) = current.get(&id).filter(|c| !c.deleted()) else {
+            out.unreached += 1;
+            continue;
+        };
         let kept = |what: String| Kept { customer: id, name: customer.fields.name.as_str().to_owned(), what };
         let base = customer.version;
         if done.iter().any(|(change, _)| matches!(change, Change::Create { .. })) {
@@ -282,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn refused_changes_and_archives_gone_since_are_left_alone() {
+    fn refused_changes_are_left_alone_and_archives_out_of_reach_are_counted() {
         let mut import = Sequencer::new(UserId("boss".into()));
         let id = CustomerId::new();
         let mut a = Archive::new();
@@ -291,6 +299,7 @@ mod tests {
         refused[0].version = None;
         let current = HashMap::from([(id, a.customer.clone().unwrap())]);
         assert_eq!(undo(&refused, &HashMap::new(), &current), Undo::default());
-        assert_eq!(undo(&a.log, &HashMap::new(), &HashMap::new()), Undo::default());
+        let gone = undo(&a.log, &HashMap::new(), &HashMap::new());
+        assert_eq!(gone, Undo { unreached: 1, ..Undo::default() }, "left alone, and counted");
     }
 }

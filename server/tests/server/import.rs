@@ -454,3 +454,37 @@ async fn a_file_past_the_request_limit_is_taken_for_import_up_to_its_own_limit()
     let anonymous = reqwest::Client::new().post(app.url("/api/import/files?name=x.csv")).body("a,b\n").send();
     assert_eq!(anonymous.await.unwrap().status(), 401);
 }
+
+#[tokio::test]
+async fn an_undo_leaves_an_archive_moved_out_of_the_undoers_sight_and_says_so() {
+    let app = TestApp::spawn().await;
+    let m = app.sign_in("m").await;
+    let file = upload(&m, gbk_csv("客户名称,手机号码\r\n钱一,13100131000\r\n钱二,13200132000\r\n")).await;
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }],
+        "keys": { "phone": true, "email": false, "name_city": false },
+        "keeper": { "keeper": "user", "user": "a" },
+    });
+    assert_eq!(commit(&m, file, &options).await["report"]["created"], 2);
+    // An admin hands one of them to a rep of another team.
+    let a = app.sign_in("a").await;
+    let moved = &held(&a).await["钱二"];
+    let id: domain::ids::CustomerId = moved["id"].as_str().unwrap().parse().unwrap();
+    let to_south = domain::Change::Reassign {
+        owner: Some(domain::ids::UserId("c".into())),
+        base: moved["version"].as_u64().unwrap(),
+        reason: Some("客户搬到南方".into()),
+        pool: None,
+        over_limit: false,
+    };
+    let mut root = app.sign_in("root").await;
+    assert_eq!(root.push(id, to_south).await["status"], "applied");
+
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
+    let undone: Value = answer(&m, "import/undo", json!({ "id": recent[0]["id"] })).await;
+    assert_eq!((undone["removed"].clone(), undone["unreached"].clone()), (json!(1), json!(1)), "{undone}");
+    // The moved archive is as its new keeper has it.
+    let c = app.sign_in("c").await;
+    assert!(held(&c).await.contains_key("钱二"));
+    assert!(held(&a).await.is_empty());
+}
