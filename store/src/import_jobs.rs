@@ -69,6 +69,8 @@ pub struct ImportJob {
     pub cancel: bool,
     /// The file's SHA-256, for the audit trail.
     pub sha256: Option<String>,
+    /// For the job that undoes an import: that import's id.
+    pub undoes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +87,8 @@ struct JobRow {
     finished: Option<i64>,
     cancel: Option<bool>,
     sha256: Option<String>,
+    #[serde(default)]
+    undoes: Option<String>,
 }
 
 impl From<JobRow> for ImportJob {
@@ -107,12 +111,13 @@ impl From<JobRow> for ImportJob {
             finished: row.finished,
             cancel: row.cancel.unwrap_or(false),
             sha256: row.sha256,
+            undoes: row.undoes,
         }
     }
 }
 
 const JOB_FIELDS: &str = "record::id(id) AS id, user, file, status, mutations, pushed, refused, counts, at, \
-                          finished, cancel, sha256";
+                          finished, cancel, sha256, undoes";
 
 fn batch_key(client: &str, index: usize) -> String {
     format!("{client}-{index}")

@@ -38,6 +38,9 @@ pub struct ImportRecord {
     /// Changes pushed so far (none: all, for imports from before jobs).
     #[serde(default)]
     pub pushed: Option<i64>,
+    /// For the job that undoes an import: that import's id.
+    #[serde(default)]
+    pub undoes: Option<String>,
 }
 
 impl ImportRecord {
@@ -95,6 +98,7 @@ impl Store {
     /// Keeps an import before its changes are pushed: the client they are
     /// numbered under, how many there are, and what its updates overwrite.
     /// It starts as a running job (see `import_jobs.rs`): keep its batches first.
+    /// The job that undoes an import is kept the same way, naming it in `undoes`.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_import(
         &self,
@@ -105,12 +109,13 @@ impl Store {
         mutations: usize,
         counts: [usize; 4],
         before: &HashMap<CustomerId, Before>,
+        undoes: Option<&str>,
     ) -> Result<(), StoreError> {
         let before = serde_json::to_string(before).map_err(|_| StoreError::Other)?;
         let row = crate::query::without_nulls(json!({
             "user": viewer.user.0, "team": viewer.team, "file": file, "at": crate::now_millis(),
             "mutations": mutations, "counts": counts, "before": before,
-            "sha256": sha256, "status": "running", "pushed": 0,
+            "sha256": sha256, "status": "running", "pushed": 0, "undoes": undoes,
         }));
         self.db
             .query("CREATE type::record('import', $id) CONTENT $row")
@@ -126,11 +131,12 @@ impl Store {
     /// anyone else's their own.
     pub async fn recent_imports(&self, viewer: &Viewer) -> Result<Vec<ImportRecord>, StoreError> {
         let filter = if viewer.role == Role::Admin { "true" } else { "user = $user" };
+        // Undo jobs are shown with the import they undo, not as imports.
         let mut response = self
             .db
             .query(format!(
                 "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, status, pushed FROM import \
-                 WHERE {filter} ORDER BY at DESC LIMIT $limit"
+                 WHERE undoes = NONE AND {filter} ORDER BY at DESC LIMIT $limit"
             ))
             .bind(("user", viewer.user.0.clone()))
             .bind(("limit", LISTED))
@@ -161,8 +167,8 @@ impl Store {
         let mut response = self
             .db
             .query(
-                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, status, pushed, before \
-                 FROM type::record('import', $id)",
+                "SELECT record::id(id) AS id, user, file, at, mutations, counts, undone, status, pushed, undoes, \
+                 before FROM type::record('import', $id)",
             )
             .bind(("id", client.to_string()))
             .await
@@ -200,10 +206,11 @@ impl Store {
         Ok(Some((row.record, before, logged)))
     }
 
-    /// Takes the undoing of an import for `who`, once: false when someone
-    /// already undid it (or is undoing it).
-    pub async fn claim_import_undo(&self, id: &str, who: &Viewer) -> Result<bool, StoreError> {
-        let claim = json!({ "by": who.user.0, "at": crate::now_millis() }).to_string();
+    /// Takes the undoing of an import for `who`, once, to be done by the
+    /// job `job`: false when someone already undid it (or is undoing it).
+    pub async fn claim_import_undo(&self, id: &str, who: &Viewer, job: ClientId) -> Result<bool, StoreError> {
+        let claim =
+            json!({ "by": who.user.0, "at": crate::now_millis(), "job": job.to_string() }).to_string();
         let mut response = self
             .db
             .query("UPDATE type::record('import', $id) SET undone = $claim WHERE undone = NONE RETURN AFTER")
@@ -215,7 +222,7 @@ impl Store {
         Ok(!rows.is_empty())
     }
 
-    /// Records how the undoing of an import went (JSON).
+    /// Records how the undoing of an import stands, or how it went (JSON).
     pub async fn finish_import_undo(&self, id: &str, outcome: String) -> Result<(), StoreError> {
         self.db
             .query("UPDATE type::record('import', $id) SET undone = $outcome")

@@ -239,6 +239,15 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX import_file_chunk_file ON import_file_chunk FIELDS file;
     "#,
     },
+    // An import's undo runs as a job of its own (an `import` row whose
+    // `undoes` names the import), so it survives a closed page or a restart.
+    Migration {
+        version: 16,
+        name: "undo jobs",
+        sql: r#"
+        DEFINE FIELD undoes ON import TYPE option<string>;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

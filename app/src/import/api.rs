@@ -248,6 +248,10 @@ pub struct UndoReport {
     /// undoer's full sight now: left as they are.
     #[serde(default)]
     pub unreached: usize,
+    /// The job that pushes the undo's changes (followed like an import's),
+    /// none for an undo from before undo jobs.
+    #[serde(default)]
+    pub job: Option<String>,
 }
 
 /// The latest imports the signed-in user may undo.

@@ -1,6 +1,6 @@
-//! Running an import's job: its kept batches pushed one after another as
-//! the importer, how far it got noted after each, until every change is in
-//! or someone stops it. A server that stopped halfway carries on at its
+//! Running an import's job (or the job undoing one): its kept batches
+//! pushed one after another as the importer, how far it got noted after
+//! each, until every change is in or someone stops it. A server that stopped halfway carries on at its
 //! next look (see `store/src/import_jobs.rs` for why nothing is done twice).
 
 use std::collections::BTreeSet;
@@ -63,7 +63,10 @@ pub async fn run(
         if job.cancel || unable || job.pushed >= job.total {
             let status = if job.pushed >= job.total { ImportStatus::Done } else { ImportStatus::Cancelled };
             let Some(job) = answer(store.finish_import(id, status).await)? else { return Ok(None) };
-            audit(state, &viewer, &job, unable.then_some("importer_disabled")).await?;
+            match &job.undoes {
+                Some(undone) => super::server::finish_undo(state, &viewer, undone, &job).await?,
+                None => audit(state, &viewer, &job, unable.then_some("importer_disabled")).await?,
+            }
             return Ok(Some(job));
         }
         let index = job.pushed as usize / MAX_BATCH;

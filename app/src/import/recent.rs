@@ -5,8 +5,8 @@
 use domain::time::Timestamp;
 use leptos::prelude::*;
 
-use super::api::{ImportSummary, UndoReport};
-use super::{recent_imports, undo_import};
+use super::api::{ImportState, ImportSummary, UndoReport};
+use super::{follow_import, recent_imports, undo_import};
 use crate::i18n::{Texts, app_error_message, fill, subject_label, use_locale, use_texts};
 
 /// The recent imports; `refresh` changes after each commit on the page.
@@ -43,6 +43,7 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
     let asking = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let id = import.id.clone();
+    let import_id = import.id.clone();
     let undo = Action::new(move |_: &()| undo_import(id.clone()));
     Effect::new(move |_| match undo.value().get() {
         Some(Ok(report)) => {
@@ -73,6 +74,10 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
             <p>{line}</p>
             {stopped}
             {move || match undone.get() {
+                // Under way: followed until its job ends.
+                Some(UndoReport { done: false, job: Some(job), .. }) => {
+                    view! { <UndoUnderWay job import=import_id.clone() undone /> }.into_any()
+                }
                 Some(report) => outcome(texts, locale, report),
                 // Undone once it is over (or stopped).
                 None if running => view! { <p class="muted" data-testid="import-running">{texts.import_recent_running}</p> }.into_any(),
@@ -98,6 +103,52 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
             }}
             <p class="form-error" role="alert">{move || failure.get()}</p>
         </li>
+    }
+}
+
+/// How often an undo under way is asked after.
+const POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An undo whose job is pushing its changes: how far it got, asked every
+/// second; once it is over, its report (read with the recent imports)
+/// takes its place.
+#[component]
+fn UndoUnderWay(job: String, import: String, undone: RwSignal<Option<UndoReport>>) -> impl IntoView {
+    let texts = use_texts();
+    let progress = RwSignal::new(None::<(u64, u64)>);
+    let asking = StoredValue::new(false);
+    let poll = move || {
+        if asking.get_value() {
+            return;
+        }
+        asking.set_value(true);
+        let (job, import) = (job.clone(), import.clone());
+        leptos::task::spawn_local(async move {
+            if let Ok(now) = follow_import(job).await {
+                progress.set(Some((now.pushed, now.changes)));
+                // The report is written just after the job ends: asked again until it is.
+                if now.state != ImportState::Running
+                    && let Ok(list) = recent_imports().await
+                    && let Some(report) = list.into_iter().find(|i| i.id == import).and_then(|i| i.undone)
+                    && report.done
+                {
+                    undone.set(Some(report));
+                }
+            }
+            asking.set_value(false);
+        });
+    };
+    poll();
+    if let Ok(handle) = set_interval_with_handle(poll, POLL) {
+        on_cleanup(move || handle.clear());
+    }
+    view! {
+        <p class="muted" role="status" data-testid="import-undoing">
+            {texts.import_undoing}
+            {move || progress.get().map(|(done, total)| {
+                format!(" {}", fill(texts.import_undo_progress, &[("done", &done.to_string()), ("total", &total.to_string())]))
+            })}
+        </p>
     }
 }
 

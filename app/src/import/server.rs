@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use domain::archive::Customer;
 use domain::export::ExportFormat;
-use domain::ids::CustomerId;
+use domain::ids::{ClientId, CustomerId};
 use domain::import::Encoding;
 use domain::import::{
     Before, Keeper, MatchKeys, Plan, Planned, Target, Verdict, guess_columns, header_signature, plan,
@@ -18,7 +18,7 @@ use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
 use sheet::{FileError, SheetWriter, Table, read_file};
-use store::{ImportFile, MAX_BATCH};
+use store::ImportFile;
 
 use super::api::{
     DryRun, FileDownload, ImportOptions, ImportProgress, ImportReport, ImportStarted, ImportState,
@@ -255,7 +255,7 @@ async fn prepare(
     answer(
         state
             .store
-            .record_import(viewer, client.client, name, sha256, mutations.len(), counts, &before)
+            .record_import(viewer, client.client, name, sha256, mutations.len(), counts, &before, None)
             .await,
     )?;
     let id = client.client.to_string();
@@ -301,7 +301,11 @@ fn progress_of(job: &store::ImportJob) -> ImportProgress {
 }
 
 pub(super) async fn cancel(id: String) -> Result<ImportProgress, AppError> {
-    let (state, viewer, _) = followed(&id).await?;
+    let (state, viewer, job) = followed(&id).await?;
+    // Stopped halfway, an undo would leave the import half undone.
+    if job.undoes.is_some() {
+        return Err(AppError::Forbidden { reason: "import.undo_forbidden".into() }.respond());
+    }
     if answer(state.store.cancel_import(&id).await)? {
         tracing::info!(user = %viewer.user, import = %id, "import stop asked for");
     }
@@ -391,46 +395,112 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
     let (state, viewer) = importer().await?;
     let (record, before, logged) =
         answer(state.store.import_for_undo(&id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
-    if !policy::may_undo_import(&viewer, &UserId(record.user.clone())) {
+    if record.undoes.is_some() || !policy::may_undo_import(&viewer, &UserId(record.user.clone())) {
         return Err(AppError::Forbidden { reason: "import.undo_forbidden".into() }.respond());
     }
     if record.job_status() == store::ImportStatus::Running {
         return Err(AppError::invalid(FieldError::new("import", "running")).respond());
     }
-    if !answer(state.store.claim_import_undo(&record.id, &viewer).await)? {
-        return Err(AppError::invalid(FieldError::new("import", "undone")).respond());
-    }
+    let undone = || AppError::invalid(FieldError::new("import", "undone")).respond();
+    // Claimed first: one undo per import. A claim whose job never started
+    // (the server stopped in between) is taken up again; nothing of it was
+    // pushed, since only the job pushes.
+    let job = match record.undone.as_deref().map(serde_json::from_str::<UndoReport>) {
+        None => {
+            let job = ClientId::new();
+            if !answer(state.store.claim_import_undo(&record.id, &viewer, job).await)? {
+                return Err(undone());
+            }
+            job
+        }
+        Some(Ok(report)) if !report.done => match report.job.as_deref().map(str::parse::<ClientId>) {
+            Some(Ok(job)) => match answer(state.store.import_job(&job.to_string()).await)? {
+                Some(_) => return Ok(report),
+                None => job,
+            },
+            _ => return Err(undone()),
+        },
+        Some(_) => return Err(undone()),
+    };
     let current = seen_in_full(&state, &viewer).await?.into_iter().map(|c| (c.id, c)).collect();
     let plan = undo_plan(&logged, &before, &current);
     // Its own client, like the import's: numbered, retried, audited as edits.
-    let mut client = Sequencer::new(viewer.user.clone());
+    let mut client = Sequencer { client: job, author: viewer.user.clone(), last_seq: 0 };
     let now = Timestamp(store::now_millis());
     let mutations: Vec<_> =
         plan.changes.iter().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
-    let today = store::today();
-    let mut refused = 0;
-    for batch in mutations.chunks(MAX_BATCH) {
-        let reply = answer(state.store.push(&viewer, client.client, batch, today).await)?;
-        refused +=
-            reply.results.iter().filter(|r| matches!(r.outcome, store::Outcome::Rejected { .. })).count();
-    }
     let report = UndoReport {
         by: viewer.user.0.clone(),
         at: store::now_millis(),
-        done: true,
+        done: mutations.is_empty(),
         removed: plan.removed,
         restored: plan.restored,
-        refused,
+        refused: 0,
         kept: plan.kept,
         unreached: plan.unreached,
+        job: Some(job.to_string()),
     };
     let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.finish_import_undo(&record.id, outcome).await)?;
-    let detail = serde_json::json!({
-        "import": record.id, "file": record.file, "removed": report.removed, "restored": report.restored,
-        "kept": report.kept.len(), "refused": refused, "unreached": report.unreached,
-    });
-    answer(state.store.record_audit(&viewer, "import_undo", None, Some(detail.to_string())).await)?;
-    tracing::info!(user = %viewer.user, import = %record.id, removed = report.removed, restored = report.restored, kept = report.kept.len(), refused, "import undone");
+    if report.done {
+        undo_audit(&state, &viewer, &record.id, &record.file, &report).await?;
+        return Ok(report);
+    }
+    // A job like an import's: it goes on if the page is closed, and after a restart.
+    answer(state.store.keep_import_batches(job, &mutations).await)?;
+    let counts = [report.removed, report.restored, report.kept.len(), report.unreached];
+    let kept = state
+        .store
+        .record_import(
+            &viewer,
+            job,
+            &record.file,
+            "",
+            mutations.len(),
+            counts,
+            &HashMap::new(),
+            Some(&record.id),
+        )
+        .await;
+    answer(kept)?;
+    super::job::start(state.clone(), job.to_string());
     Ok(report)
+}
+
+/// Ends the undo of import `id` that job `job` pushed: its report done,
+/// with what the server refused, and its entry in the audit trail.
+pub(super) async fn finish_undo(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    job: &store::ImportJob,
+) -> Result<(), AppError> {
+    let Some((record, _, _)) = answer(state.store.import_for_undo(id).await)? else { return Ok(()) };
+    let mut report: UndoReport = record
+        .undone
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_else(|| UndoReport { by: job.user.clone(), at: job.started, ..UndoReport::default() });
+    report.done = true;
+    report.refused = job.refused as usize;
+    let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
+    answer(state.store.finish_import_undo(id, outcome).await)?;
+    undo_audit(state, viewer, id, &record.file, &report).await
+}
+
+async fn undo_audit(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    file: &str,
+    report: &UndoReport,
+) -> Result<(), AppError> {
+    let detail = serde_json::json!({
+        "import": id, "file": file, "removed": report.removed, "restored": report.restored,
+        "kept": report.kept.len(), "refused": report.refused, "unreached": report.unreached,
+    });
+    answer(state.store.record_audit(viewer, "import_undo", None, Some(detail.to_string())).await)?;
+    tracing::info!(user = %viewer.user, import = %id, removed = report.removed, restored = report.restored,
+        kept = report.kept.len(), refused = report.refused, "import undone");
+    Ok(())
 }

@@ -40,6 +40,26 @@ pub(crate) async fn follow(session: &crate::support::Session, id: &str) -> Value
     }
 }
 
+/// Undoes import `id` as `session` and follows the undo's job to its end:
+/// the undo's report as it ended.
+pub(crate) async fn undo(session: &crate::support::Session, id: &str) -> Value {
+    let started: Value = answer(session, "import/undo", json!({ "id": id })).await;
+    if let Some(job) = started["job"].as_str().filter(|_| started["done"] == false) {
+        assert_eq!(follow(session, job).await["state"], "done");
+    }
+    // Its report is written just after its job ends.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let recent: Value = answer(session, "import/recent", json!({})).await;
+        let import = recent.as_array().unwrap().iter().find(|i| i["id"] == id).expect("the import is listed");
+        if import["undone"]["done"] == true {
+            return import["undone"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the undo never ended: {import}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Sends `bytes` as `session` picks a file to import; the file as the
 /// import's steps name it.
 pub(crate) async fn upload(session: &crate::support::Session, bytes: Vec<u8>) -> Value {
@@ -227,7 +247,7 @@ async fn an_import_is_undone_as_a_whole_and_what_someone_changed_since_is_kept_a
     assert_eq!(n.json("import/undo", json!({ "id": id })).await.status(), 403);
     assert_eq!(a.json("import/undo", json!({ "id": id })).await.status(), 403);
 
-    let undone: Value = answer(&m, "import/undo", json!({ "id": id })).await;
+    let undone = undo(&m, &id).await;
     assert_eq!((undone["removed"].clone(), undone["restored"].clone()), (json!(1), json!(2)), "{undone}");
     let kept: Vec<(String, String)> = undone["kept"]
         .as_array()
@@ -400,7 +420,7 @@ async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can
     assert_eq!((detail["status"].clone(), detail["pushed"].clone()), (json!("cancelled"), json!(pushed)));
 
     // Undone, it takes away exactly what it wrote.
-    let undone: Value = answer(&m, "import/undo", json!({ "id": id })).await;
+    let undone = undo(&m, &id).await;
     assert_eq!(undone["removed"], pushed, "{undone}");
     assert!(held(&m).await.is_empty());
 }
@@ -481,7 +501,7 @@ async fn an_undo_leaves_an_archive_moved_out_of_the_undoers_sight_and_says_so() 
     assert_eq!(root.push(id, to_south).await["status"], "applied");
 
     let recent: Value = answer(&m, "import/recent", json!({})).await;
-    let undone: Value = answer(&m, "import/undo", json!({ "id": recent[0]["id"] })).await;
+    let undone = undo(&m, recent[0]["id"].as_str().unwrap()).await;
     assert_eq!((undone["removed"].clone(), undone["unreached"].clone()), (json!(1), json!(1)), "{undone}");
     // The moved archive is as its new keeper has it.
     let c = app.sign_in("c").await;

@@ -288,7 +288,7 @@ async fn a_refused_push_is_logged_with_a_bounded_body() {
 }
 
 #[tokio::test]
-async fn an_import_cut_short_by_a_crash_carries_on_after_the_restart_without_doing_a_row_twice() {
+async fn an_import_and_its_undo_cut_short_by_a_crash_carry_on_after_the_restart_without_doing_a_row_twice() {
     let dir = tempfile::tempdir().unwrap();
     let url = surrealkv_url(dir.path());
     let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
@@ -332,5 +332,31 @@ async fn an_import_cut_short_by_a_crash_carries_on_after_the_restart_without_doi
     let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
     let imports = audit.as_array().unwrap().iter().filter(|e| e["action"] == "import").count();
     assert_eq!(imports, 1, "{audit}");
+
+    // Its undo is a job too: cut short by a crash, it carries on after the restart.
+    let started: Value = root.json("import/undo", json!({ "id": id })).await.json().await.unwrap();
+    let job = started["job"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();
+    assert_eq!((started["done"].clone(), started["removed"].clone()), (json!(false), json!(rows)));
+    loop {
+        let now: Value = root.json("import/progress", json!({ "id": job })).await.json().await.unwrap();
+        assert_eq!(now["state"], "running", "killed too late: {now}");
+        if now["pushed"].as_u64().unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(server);
+    let server = start_binary(&env);
+    let root = Session { base: server.base.clone(), ..root };
+    let undone = crate::import::undo(&root, &id).await;
+    assert_eq!((undone["removed"].clone(), undone["refused"].clone()), (json!(rows), json!(0)), "{undone}");
+    let left = root.pull_all().await;
+    assert!(left.iter().all(|c| c["customer"]["deletion"]["value"] == true || c.get("customer").is_none()));
+    // Undo jobs are not listed as imports; the trail has one undo.
+    let recent: Value = root.json("import/recent", json!({})).await.json().await.unwrap();
+    assert_eq!(recent.as_array().unwrap().len(), 1, "{recent}");
+    let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
+    let undos = audit.as_array().unwrap().iter().filter(|e| e["action"] == "import_undo").count();
+    assert_eq!(undos, 1, "{audit}");
     server.terminate();
 }
