@@ -271,6 +271,10 @@ pub(super) fn counts(job: &store::ImportJob) -> [usize; 4] {
 /// An import the signed-in user may follow and stop: their own, or any for an admin.
 async fn followed(id: &str) -> Result<(AppState, Viewer, store::ImportJob), AppError> {
     let (state, viewer) = importer().await?;
+    // An import's id is the client its changes are numbered under.
+    if id.parse::<ClientId>().is_err() {
+        return Err(AppError::NotFound.respond());
+    }
     let job = answer(state.store.import_job(id).await)?.ok_or_else(|| AppError::NotFound.respond())?;
     if !policy::may_undo_import(&viewer, &UserId(job.user.clone())) {
         return Err(AppError::NotFound.respond());

@@ -108,7 +108,20 @@ const DOORS: &[(&str, Encoding)] = &[
     ("dashboard/churn", Encoding::Form),
     ("dashboard/value", Encoding::Form),
     ("dashboard/export", Encoding::Form),
+    ("import/preview", Encoding::Json),
+    ("import/check", Encoding::Json),
+    ("import/commit", Encoding::Json),
+    ("import/failed_rows", Encoding::Json),
+    ("import/recent", Encoding::Json),
+    ("import/progress", Encoding::Json),
+    ("import/cancel", Encoding::Json),
+    ("import/undo", Encoding::Json),
 ];
+
+/// A small file to import: UTF-8 with a byte-order mark, as Excel saves it.
+fn import_file() -> Vec<u8> {
+    "\u{feff}客户名称,手机\r\n模糊导入,13900139000\r\n".as_bytes().to_vec()
+}
 
 const PAGES: &[&str] = &[
     "/",
@@ -146,6 +159,9 @@ struct Fuzzer {
     base: String,
     rng: Rng,
     customers: Vec<CustomerId>,
+    /// A file the manager uploaded for import, and an import of it.
+    file: String,
+    import: String,
     cases: u64,
     failures: u64,
     slowest: Duration,
@@ -209,6 +225,17 @@ impl Fuzzer {
             "dashboard/churn" => json!({ "threshold": "0.5", "fresh": "true" }),
             "dashboard/value" => json!({ "segment": "champions", "window_days": "365" }),
             "dashboard/export" => json!({ "table": "stages" }),
+            "import/preview" => json!({ "file": { "file": self.file, "encoding": null } }),
+            "import/check" | "import/commit" | "import/failed_rows" => json!({
+                "file": { "file": self.file, "encoding": null },
+                "options": {
+                    "mapping": [{ "to": "name" }, { "to": "phones" }],
+                    "keys": { "phone": true, "email": false, "name_city": false },
+                    "keeper": { "keeper": "me" },
+                },
+                "english": false,
+            }),
+            "import/progress" | "import/cancel" | "import/undo" => json!({ "id": self.import }),
             _ => json!({}),
         }
     }
@@ -408,6 +435,32 @@ impl Fuzzer {
         self.send(caller, door, request, &text, false).await;
     }
 
+    /// One file sent for import: a real one, nothing, bytes that are no
+    /// spreadsheet, under names an attacker would try.
+    async fn upload(&mut self, callers: &[Caller]) {
+        let caller = &callers[self.rng.below(callers.len() as u64) as usize];
+        let name = match self.rng.below(6) {
+            0 => "客户.csv".to_owned(),
+            1 => "../../../etc/passwd".to_owned(),
+            2 => "x".repeat(5_000),
+            3 => String::new(),
+            4 => "%00.xlsx".to_owned(),
+            _ => "客户.xlsx".to_owned(),
+        };
+        let body = match self.rng.below(4) {
+            0 => import_file(),
+            1 => Vec::new(),
+            2 => vec![0xff; 1 + self.rng.below(70_000) as usize],
+            _ => b"PK\x03\x04 not a workbook".to_vec(),
+        };
+        let mut url = format!("{}/api/import/files", self.base);
+        if self.rng.chance(5, 6) {
+            url.push_str(&format!("?name={}", encode_query(&name)));
+        }
+        let request = self.http.post(url).body(body);
+        self.send(caller, "import/files", request, &name, false).await;
+    }
+
     /// One page, sometimes with a mangled path or query.
     async fn page(&mut self, callers: &[Caller]) {
         let caller = &callers[self.rng.below(callers.len() as u64) as usize];
@@ -427,6 +480,19 @@ impl Fuzzer {
         let leave = self.rng.chance(1, 8);
         self.send(caller, "page", request, &path, leave).await;
     }
+}
+
+/// `text` as a query value.
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A JSON object as form fields: strings as they are, anything else as JSON.
@@ -473,6 +539,8 @@ async fn run(options: Options) -> Result<bool, String> {
         base: base.clone(),
         rng: Rng::new(options.seed),
         customers: vec![CustomerId::new()],
+        file: String::new(),
+        import: String::new(),
         cases: 0,
         failures: 0,
         slowest: Duration::ZERO,
@@ -502,9 +570,37 @@ async fn run(options: Options) -> Result<bool, String> {
         return Err(format!("seeding archives: {}", response.status()));
     }
 
+    // A file and an import of it, for the import's doors to name.
+    let manager = callers[2].cookie.as_deref().unwrap_or_default();
+    let kept: Value = http
+        .post(format!("{base}/api/import/files?name=fuzz.csv"))
+        .header("cookie", manager)
+        .body(import_file())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    fuzzer.file = kept["id"].as_str().ok_or(format!("uploading a file: {kept}"))?.to_owned();
+    let sample = fuzzer.sample("import/commit", Some("m"));
+    let started: Value = http
+        .post(format!("{base}/api/import/commit"))
+        .header("cookie", manager)
+        .json(&sample)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    fuzzer.import = started["id"].as_str().ok_or(format!("importing: {started}"))?.to_owned();
+
     let started = Instant::now();
     while fuzzer.cases < options.cases {
-        if fuzzer.rng.chance(1, 5) {
+        if fuzzer.rng.chance(1, 20) {
+            fuzzer.upload(&callers).await;
+        } else if fuzzer.rng.chance(1, 5) {
             fuzzer.page(&callers).await;
         } else {
             fuzzer.call(&callers).await;
