@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::FieldError;
 use domain::policy;
@@ -41,20 +41,23 @@ pub async fn upload(
         Some(token) => state.store.session(&token, state.sessions.limits).await,
         None => Ok(None),
     };
+    // Refused before its body is read: the connection cannot carry another
+    // request after it, and the client is told so.
     let user = match session {
         Ok(Some(session)) => session.user,
-        Ok(None) => return refuse(AppError::SignedOut),
-        Err(_) => return refuse(AppError::Internal),
+        Ok(None) => return unread(refuse(AppError::SignedOut)),
+        Err(_) => return unread(refuse(AppError::Internal)),
     };
     if !policy::may_import(&user.viewer()) {
-        return refuse(AppError::Forbidden { reason: "import.forbidden".into() });
+        return unread(refuse(AppError::Forbidden { reason: "import.forbidden".into() }));
     }
     let bytes = match read_within(body, limit).await {
         Read::Whole(bytes) => bytes,
-        Read::TooBig => {
+        Read::TooBig { whole } => {
             let mib = limit.div_ceil(1 << 20) as u32;
             let error = AppError::invalid(FieldError::new("file", "too_big").with_limit(mib));
-            return (StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response();
+            let answer = (StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response();
+            return if whole { answer } else { unread(answer) };
         }
         Read::BrokenOff => {
             let message = "the file broke off while it was sent; send it again".to_owned();
@@ -84,7 +87,10 @@ const READ_PAST_LIMIT: usize = 256 << 20;
 /// How reading a body for import ended.
 enum Read {
     Whole(Vec<u8>),
-    TooBig,
+    /// Past the limit; `whole`: read to its end all the same.
+    TooBig {
+        whole: bool,
+    },
     /// The sender stopped halfway: nothing of it is kept.
     BrokenOff,
 }
@@ -102,10 +108,18 @@ async fn read_within(body: Body, limit: usize) -> Read {
         if seen <= limit {
             kept.extend_from_slice(&chunk);
         } else if seen > limit + READ_PAST_LIMIT {
-            break;
+            return Read::TooBig { whole: false };
         }
     }
-    if seen <= limit { Read::Whole(kept) } else { Read::TooBig }
+    if seen <= limit { Read::Whole(kept) } else { Read::TooBig { whole: true } }
+}
+
+/// `answer` to a request whose body was not read to its end. The server
+/// closes the connection after it; the header tells the client not to send
+/// another request on it (one that did got a broken connection).
+fn unread(mut answer: Response) -> Response {
+    answer.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    answer
 }
 
 fn refuse(error: AppError) -> Response {

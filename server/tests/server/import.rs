@@ -470,9 +470,14 @@ async fn a_file_past_the_request_limit_is_taken_for_import_up_to_its_own_limit()
         m.json("import/preview", json!({ "file": { "file": "no-such-file", "encoding": null } })).await;
     assert_eq!(gone.status(), 422);
     assert!(gone.text().await.unwrap().contains("file.expired"));
-    // Signed out: nothing is kept.
-    let anonymous = reqwest::Client::new().post(app.url("/api/import/files?name=x.csv")).body("a,b\n").send();
-    assert_eq!(anonymous.await.unwrap().status(), 401);
+    // Signed out: nothing is kept, nothing is read, and the client is told
+    // not to send more on that connection; its next request gets through.
+    let client = reqwest::Client::new();
+    let anonymous = client.post(app.url("/api/import/files?name=x.csv")).body(vec![b'a'; 70_000]).send();
+    let anonymous = anonymous.await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["connection"], "close");
+    assert_eq!(client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]
