@@ -156,6 +156,8 @@ struct Caller {
 
 struct Fuzzer {
     http: reqwest::Client,
+    /// For files sent for import: keeps no connection for the next request.
+    uploads: reqwest::Client,
     base: String,
     rng: Rng,
     customers: Vec<CustomerId>,
@@ -457,7 +459,9 @@ impl Fuzzer {
         if self.rng.chance(5, 6) {
             url.push_str(&format!("?name={}", encode_query(&name)));
         }
-        let request = self.http.post(url).body(body);
+        // On a connection of its own: a refusal sent before the body is read
+        // closes the connection, and a pooled one would break the next case.
+        let request = self.uploads.post(url).body(body);
         self.send(caller, "import/files", request, &name, false).await;
     }
 
@@ -536,6 +540,11 @@ async fn run(options: Options) -> Result<bool, String> {
     // A few archives for the requests to name.
     let mut fuzzer = Fuzzer {
         http: http.clone(),
+        uploads: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?,
         base: base.clone(),
         rng: Rng::new(options.seed),
         customers: vec![CustomerId::new()],
