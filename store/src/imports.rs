@@ -222,6 +222,18 @@ impl Store {
         Ok(!rows.is_empty())
     }
 
+    /// How the undoing of import `id` stands, or how it went (JSON), if it was undone.
+    pub async fn import_undone(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT VALUE undone FROM type::record('import', $id)")
+            .bind(("id", id.to_owned()))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<Option<String>> = response.take(0).map_err(StoreError::from_db)?;
+        Ok(rows.into_iter().next().flatten())
+    }
+
     /// Records how the undoing of an import stands, or how it went (JSON).
     pub async fn finish_import_undo(&self, id: &str, outcome: String) -> Result<(), StoreError> {
         self.db

@@ -479,9 +479,9 @@ pub(super) async fn finish_undo(
     id: &str,
     job: &store::ImportJob,
 ) -> Result<(), AppError> {
-    let Some((record, _, _)) = answer(state.store.import_for_undo(id).await)? else { return Ok(()) };
-    let mut report: UndoReport = record
-        .undone
+    // Only the report so far: the import's log and earlier values are not needed.
+    let undone = answer(state.store.import_undone(id).await)?;
+    let mut report: UndoReport = undone
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_else(|| UndoReport { by: job.user.clone(), at: job.started, ..UndoReport::default() });
@@ -489,7 +489,8 @@ pub(super) async fn finish_undo(
     report.refused = job.refused as usize;
     let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.finish_import_undo(id, outcome).await)?;
-    undo_audit(state, viewer, id, &record.file, &report).await
+    // The undo's job carries the file name of the import it undoes.
+    undo_audit(state, viewer, id, &job.file, &report).await
 }
 
 async fn undo_audit(

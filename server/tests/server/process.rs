@@ -287,6 +287,18 @@ async fn a_refused_push_is_logged_with_a_bounded_body() {
     }
 }
 
+/// Waits until job `id` has pushed something and is still running.
+async fn until_some_is_pushed(session: &Session, id: &str) {
+    loop {
+        let now: Value = session.json("import/progress", json!({ "id": id })).await.json().await.unwrap();
+        assert_eq!(now["state"], "running", "killed too late: {now}");
+        if now["pushed"].as_u64().unwrap() > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn an_import_and_its_undo_cut_short_by_a_crash_carry_on_after_the_restart_without_doing_a_row_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -306,14 +318,7 @@ async fn an_import_and_its_undo_cut_short_by_a_crash_carry_on_after_the_restart_
         root.json("import/commit", json!({ "file": file, "options": options })).await.json().await.unwrap();
     let id = started["id"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();
     // Killed once some of it is in, with no chance to finish the batch it is on.
-    loop {
-        let now: Value = root.json("import/progress", json!({ "id": id })).await.json().await.unwrap();
-        assert_eq!(now["state"], "running", "killed too late: {now}");
-        if now["pushed"].as_u64().unwrap() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until_some_is_pushed(&root, &id).await;
     drop(server);
 
     // The restarted server carries on by itself.
@@ -337,14 +342,7 @@ async fn an_import_and_its_undo_cut_short_by_a_crash_carry_on_after_the_restart_
     let started: Value = root.json("import/undo", json!({ "id": id })).await.json().await.unwrap();
     let job = started["job"].as_str().unwrap_or_else(|| panic!("{started}")).to_owned();
     assert_eq!((started["done"].clone(), started["removed"].clone()), (json!(false), json!(rows)));
-    loop {
-        let now: Value = root.json("import/progress", json!({ "id": job })).await.json().await.unwrap();
-        assert_eq!(now["state"], "running", "killed too late: {now}");
-        if now["pushed"].as_u64().unwrap() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until_some_is_pushed(&root, &job).await;
     drop(server);
     let server = start_binary(&env);
     let root = Session { base: server.base.clone(), ..root };

@@ -581,28 +581,15 @@ async fn run(options: Options) -> Result<bool, String> {
 
     // A file and an import of it, for the import's doors to name.
     let manager = callers[2].cookie.as_deref().unwrap_or_default();
-    let kept: Value = http
-        .post(format!("{base}/api/import/files?name=fuzz.csv"))
-        .header("cookie", manager)
-        .body(import_file())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let answer = |request: reqwest::RequestBuilder| async move {
+        let response = request.header("cookie", manager).send().await.map_err(|e| e.to_string())?;
+        response.json::<Value>().await.map_err(|e| e.to_string())
+    };
+    let kept =
+        answer(http.post(format!("{base}/api/import/files?name=fuzz.csv")).body(import_file())).await?;
     fuzzer.file = kept["id"].as_str().ok_or(format!("uploading a file: {kept}"))?.to_owned();
     let sample = fuzzer.sample("import/commit", Some("m"));
-    let started: Value = http
-        .post(format!("{base}/api/import/commit"))
-        .header("cookie", manager)
-        .json(&sample)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let started = answer(http.post(format!("{base}/api/import/commit")).json(&sample)).await?;
     fuzzer.import = started["id"].as_str().ok_or(format!("importing: {started}"))?.to_owned();
 
     let started = Instant::now();
