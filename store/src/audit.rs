@@ -11,6 +11,22 @@ use serde_json::json;
 use crate::query::take_all;
 use crate::{Store, StoreError};
 
+/// The row of an audit entry for something `viewer` did that is not a mutation.
+pub(crate) fn audit_entry(
+    viewer: &Viewer,
+    action: &str,
+    customer: Option<(&str, Option<&str>)>,
+    detail: Option<String>,
+) -> serde_json::Value {
+    crate::query::without_nulls(json!({
+        "user": viewer.user.0,
+        "action": action,
+        "customer": customer.map(|(id, _)| id),
+        "team": customer.and_then(|(_, team)| team).or(viewer.team.as_deref()),
+        "new": detail,
+    }))
+}
+
 impl Store {
     /// Records something a user did that is not a mutation (an export, a view).
     pub async fn record_audit(
@@ -20,14 +36,7 @@ impl Store {
         customer: Option<(&str, Option<&str>)>,
         detail: Option<String>,
     ) -> Result<(), StoreError> {
-        let entry = json!({
-            "user": viewer.user.0,
-            "action": action,
-            "customer": customer.map(|(id, _)| id),
-            "team": customer.and_then(|(_, team)| team).or(viewer.team.as_deref()),
-            "new": detail,
-        });
-        let entry = crate::query::without_nulls(entry);
+        let entry = audit_entry(viewer, action, customer, detail);
         self.db
             .query("CREATE audit CONTENT $entry")
             .bind(("entry", entry))

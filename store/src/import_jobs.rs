@@ -7,6 +7,7 @@
 
 use domain::Mutation;
 use domain::ids::ClientId;
+use domain::policy::Viewer;
 use serde::{Deserialize, Serialize};
 
 use crate::query::{take_all, take_one};
@@ -71,6 +72,16 @@ pub struct ImportJob {
     pub sha256: Option<String>,
     /// For the job that undoes an import: that import's id.
     pub undoes: Option<String>,
+}
+
+/// What ending a job writes with it: its entry in the audit trail (by whom,
+/// the action, the detail) and, for the job undoing an import, that
+/// import's report (its id and the report).
+pub struct JobEnding {
+    pub by: Viewer,
+    pub action: &'static str,
+    pub detail: String,
+    pub undone: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -255,14 +266,22 @@ impl Store {
 
     /// Ends import `id` as `status` (done or cancelled): counts what the
     /// server refused from the mutation log, so a batch pushed twice is not
-    /// counted twice, and drops the kept batches. Gives the job as it ended.
+    /// counted twice, and drops the kept batches. What `ending` gives for
+    /// the job as it ends (its audit entry, an undo's report) is written in
+    /// the same transaction, so a job never shows as ended without them,
+    /// and a crash in between leaves it running, to be ended again.
+    /// Gives the job as it ended; none when it was not running.
     pub async fn finish_import(
         &self,
         id: &str,
         status: ImportStatus,
+        ending: impl FnOnce(&ImportJob) -> JobEnding,
     ) -> Result<Option<ImportJob>, StoreError> {
         let Some(job) = self.import_job(id).await? else { return Ok(None) };
         let Ok(client) = id.parse::<ClientId>() else { return Ok(None) };
+        if job.status != ImportStatus::Running {
+            return Ok(None);
+        }
         let keys: Vec<String> = (1..=job.total).map(|seq| mutation_key(client, seq)).collect();
         let batches: Vec<String> =
             (0..(job.total as usize).div_ceil(MAX_BATCH)).map(|index| batch_key(id, index)).collect();
@@ -280,33 +299,37 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let refused = take_one::<Count>(&mut response, 0)?.map_or(0, |c| c.count);
+        let now = crate::now_millis();
+        let ended = ImportJob { status, refused: refused.max(0) as u64, finished: Some(now), ..job };
+        let JobEnding { by, action, detail, undone } = ending(&ended);
+        let (undone_id, outcome) = undone.unzip();
+        // Only a running job ends: a runner that lost its lease meanwhile
+        // must not end it (or audit it) a second time.
         self.db
             .query(
-                "UPDATE type::record('import', $id) SET status = $status, finished = $now, refused = $refused, \
-                 holder = NONE, lease = NONE",
+                "BEGIN TRANSACTION;
+                 IF (SELECT VALUE status FROM ONLY type::record('import', $id)) = 'running' {
+                     UPDATE type::record('import', $id) SET status = $status, finished = $now, \
+                         refused = $refused, holder = NONE, lease = NONE;
+                     DELETE array::map($batches, |$b| type::record('import_batch', $b));
+                     CREATE audit CONTENT $entry;
+                     IF $undone_id != NONE {
+                         UPDATE type::record('import', $undone_id) SET undone = $outcome;
+                     };
+                 };
+                 COMMIT TRANSACTION;",
             )
-            .query("DELETE array::map($batches, |$b| type::record('import_batch', $b))")
             .bind(("id", id.to_owned()))
             .bind(("status", status.as_str()))
-            .bind(("now", crate::now_millis()))
+            .bind(("now", now))
             .bind(("refused", refused))
             .bind(("batches", batches))
+            .bind(("entry", crate::audit::audit_entry(&by, action, None, Some(detail))))
+            .bind(("undone_id", undone_id))
+            .bind(("outcome", outcome))
             .await
             .and_then(crate::error::explain)
             .map_err(StoreError::from_db)?;
-        self.import_job(id).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_status_reads_back_as_it_was_written_and_an_old_import_is_done() {
-        for status in [ImportStatus::Running, ImportStatus::Done, ImportStatus::Cancelled] {
-            assert_eq!(ImportStatus::parse(Some(status.as_str())), status);
-        }
-        assert_eq!(ImportStatus::parse(None), ImportStatus::Done);
+        Ok(self.import_job(id).await?.filter(|job| job.finished == Some(now)).map(|_| ended))
     }
 }

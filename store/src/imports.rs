@@ -206,16 +206,29 @@ impl Store {
         Ok(Some((row.record, before, logged)))
     }
 
-    /// Takes the undoing of an import for `who`, once, to be done by the
-    /// job `job`: false when someone already undid it (or is undoing it).
-    pub async fn claim_import_undo(&self, id: &str, who: &Viewer, job: ClientId) -> Result<bool, StoreError> {
+    /// Takes the undoing of an import for `who`, to be done by the job
+    /// `job`, if its undo still stands as `over` (none: never undone; else
+    /// the report of an undo that was cut short): false when someone else
+    /// took it first.
+    pub async fn claim_import_undo(
+        &self,
+        id: &str,
+        who: &Viewer,
+        job: ClientId,
+        over: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let claim =
             json!({ "by": who.user.0, "at": crate::now_millis(), "job": job.to_string() }).to_string();
         let mut response = self
             .db
-            .query("UPDATE type::record('import', $id) SET undone = $claim WHERE undone = NONE RETURN AFTER")
+            .query(if over.is_some() {
+                "UPDATE type::record('import', $id) SET undone = $claim WHERE undone = $over RETURN AFTER"
+            } else {
+                "UPDATE type::record('import', $id) SET undone = $claim WHERE undone = NONE RETURN AFTER"
+            })
             .bind(("id", id.to_owned()))
             .bind(("claim", claim))
+            .bind(("over", over.unwrap_or_default().to_owned()))
             .await
             .map_err(StoreError::from_db)?;
         let rows: Vec<serde_json::Value> = take_all(&mut response, 0)?;

@@ -48,7 +48,7 @@ pub use dedup::SweepReport;
 pub use error::StoreError;
 pub use handover::MAX_HANDOVER;
 pub use import_files::{IMPORT_FILE_KEPT_MS, ImportFile};
-pub use import_jobs::{ImportJob, ImportStatus};
+pub use import_jobs::{ImportJob, ImportStatus, JobEnding};
 pub use imports::{ImportRecord, SavedMapping};
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;

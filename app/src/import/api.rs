@@ -252,6 +252,10 @@ pub struct UndoReport {
     /// none for an undo from before undo jobs.
     #[serde(default)]
     pub job: Option<String>,
+    /// It ended before its last change (its undoer was disabled meanwhile):
+    /// changes pushed, of how many. The rest can be undone by someone else.
+    #[serde(default)]
+    pub stopped: Option<(u64, u64)>,
 }
 
 /// The latest imports the signed-in user may undo.

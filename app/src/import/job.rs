@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use domain::ids::{ClientId, UserId};
 use domain::policy::{Role, Viewer};
-use store::{ImportJob, ImportStatus, MAX_BATCH};
+use store::{ImportJob, ImportStatus, JobEnding, MAX_BATCH};
 
 use crate::error::{AppError, answer};
 use crate::state::AppState;
@@ -62,11 +62,23 @@ pub async fn run(
         let unable = !may_act && job.pushed < job.total;
         if job.cancel || unable || job.pushed >= job.total {
             let status = if job.pushed >= job.total { ImportStatus::Done } else { ImportStatus::Cancelled };
-            let Some(job) = answer(store.finish_import(id, status).await)? else { return Ok(None) };
-            match &job.undoes {
-                Some(undone) => super::server::finish_undo(state, &viewer, undone, &job).await?,
-                None => audit(state, &viewer, &job, unable.then_some("importer_disabled")).await?,
-            }
+            // An undo's report so far is read first: the ending is written
+            // in one transaction with the job's end.
+            let undo = match &job.undoes {
+                Some(undone) => Some((undone.clone(), answer(store.import_undone(undone).await)?)),
+                None => None,
+            };
+            let why = unable.then_some("importer_disabled");
+            let ended = store.finish_import(id, status, |job| match undo {
+                Some((undone, so_far)) => {
+                    super::server::undo_ending(&viewer, &undone, so_far.as_deref(), job)
+                }
+                None => ending(&viewer, job, why),
+            });
+            let Some(job) = answer(ended.await)? else { return Ok(None) };
+            tracing::info!(user = %viewer.user, import = id, file = %job.file, pushed = job.pushed,
+                changes = job.total, refused = job.refused, status = ?job.status, why, undoes = ?job.undoes,
+                "import job ended");
             return Ok(Some(job));
         }
         let index = job.pushed as usize / MAX_BATCH;
@@ -103,14 +115,9 @@ async fn importer(state: &AppState, user: &str) -> Result<(Viewer, bool), AppErr
     }
 }
 
-/// The import's entry in the audit trail: who, which file, what it did,
-/// and why it stopped when nobody asked it to.
-async fn audit(
-    state: &AppState,
-    viewer: &Viewer,
-    job: &ImportJob,
-    why: Option<&str>,
-) -> Result<(), AppError> {
+/// The import's entry in the audit trail, written as its job ends: who,
+/// which file, what it did, and why it stopped when nobody asked it to.
+fn ending(viewer: &Viewer, job: &ImportJob, why: Option<&str>) -> JobEnding {
     let [created, updated, skipped, errors] = super::server::counts(job);
     let status = match job.status {
         ImportStatus::Cancelled => "cancelled",
@@ -121,10 +128,7 @@ async fn audit(
         "skipped": skipped, "errors": errors, "refused": job.refused,
         "pushed": job.pushed, "changes": job.total, "status": status, "why": why,
     });
-    answer(state.store.record_audit(viewer, "import", None, Some(detail.to_string())).await)?;
-    tracing::info!(user = %viewer.user, file = %job.file, created, updated, skipped, errors,
-        refused = job.refused, pushed = job.pushed, status, why, "import finished");
-    Ok(())
+    JobEnding { by: viewer.clone(), action: "import", detail: detail.to_string(), undone: None }
 }
 
 /// Starts running import `id` in the background.

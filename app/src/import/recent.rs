@@ -165,6 +165,9 @@ fn outcome(texts: &'static Texts, locale: crate::i18n::Locale, report: UndoRepor
     view! {
         <div class="undo-outcome" data-testid="import-undone" data-removed=report.removed data-restored=report.restored data-kept=kept_count>
             <p class="form-done" role="status">{summary}</p>
+            {report.stopped.map(|(done, total)| view! {
+                <p class="form-error" data-testid="import-undo-stopped">{fill(texts.import_undo_stopped, &[("done", &done.to_string()), ("total", &total.to_string())])}</p>
+            })}
             {(report.refused > 0).then(|| view! {
                 <p class="form-error">{fill(texts.import_undone_refused, &[("n", &report.refused.to_string())])}</p>
             })}

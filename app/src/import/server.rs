@@ -18,7 +18,7 @@ use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
 use domain::time::Timestamp;
 use sheet::{FileError, SheetWriter, Table, read_file};
-use store::ImportFile;
+use store::{ImportFile, JobEnding};
 
 use super::api::{
     DryRun, FileDownload, ImportOptions, ImportProgress, ImportReport, ImportStarted, ImportState,
@@ -406,26 +406,24 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
         return Err(AppError::invalid(FieldError::new("import", "running")).respond());
     }
     let undone = || AppError::invalid(FieldError::new("import", "undone")).respond();
-    // Claimed first: one undo per import. A claim whose job never started
-    // (the server stopped in between) is taken up again; nothing of it was
-    // pushed, since only the job pushes.
-    let job = match record.undone.as_deref().map(serde_json::from_str::<UndoReport>) {
-        None => {
-            let job = ClientId::new();
-            if !answer(state.store.claim_import_undo(&record.id, &viewer, job).await)? {
-                return Err(undone());
-            }
-            job
-        }
-        Some(Ok(report)) if !report.done => match report.job.as_deref().map(str::parse::<ClientId>) {
-            Some(Ok(job)) => match answer(state.store.import_job(&job.to_string()).await)? {
-                Some(_) => return Ok(report),
-                None => job,
-            },
-            _ => return Err(undone()),
+    // Claimed first, over the undo as it stands, so two people never undo
+    // one import at once. Taken up again: an undo whose job never started
+    // (the server stopped in between; only the job pushes), one cut short
+    // (its undoer disabled), one from before undo jobs left halfway.
+    let over = record.undone.as_deref();
+    match over.map(serde_json::from_str::<UndoReport>) {
+        None => {}
+        Some(Ok(report)) if report.stopped.is_some() => {}
+        Some(Ok(report)) if !report.done => match report.job.as_deref() {
+            Some(job) if answer(state.store.import_job(job).await)?.is_some() => return Ok(report),
+            _ => {}
         },
         Some(_) => return Err(undone()),
-    };
+    }
+    let job = ClientId::new();
+    if !answer(state.store.claim_import_undo(&record.id, &viewer, job, over).await)? {
+        return Err(undone());
+    }
     let current = seen_in_full(&state, &viewer).await?.into_iter().map(|c| (c.id, c)).collect();
     let plan = undo_plan(&logged, &before, &current);
     // Its own client, like the import's: numbered, retried, audited as edits.
@@ -443,6 +441,7 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
         kept: plan.kept,
         unreached: plan.unreached,
         job: Some(job.to_string()),
+        stopped: None,
     };
     let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
     answer(state.store.finish_import_undo(&record.id, outcome).await)?;
@@ -471,26 +470,35 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
     Ok(report)
 }
 
-/// Ends the undo of import `id` that job `job` pushed: its report done,
-/// with what the server refused, and its entry in the audit trail.
-pub(super) async fn finish_undo(
-    state: &AppState,
+/// What ends the job `job` undoing import `id`: the undo's report (from
+/// `so_far`, the report as it stood) done, with what the server refused
+/// and where it stopped if it was cut short, and its audit entry.
+pub(super) fn undo_ending(
     viewer: &Viewer,
     id: &str,
+    so_far: Option<&str>,
     job: &store::ImportJob,
-) -> Result<(), AppError> {
-    // Only the report so far: the import's log and earlier values are not needed.
-    let undone = answer(state.store.import_undone(id).await)?;
-    let mut report: UndoReport = undone
-        .as_deref()
+) -> JobEnding {
+    let mut report: UndoReport = so_far
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_else(|| UndoReport { by: job.user.clone(), at: job.started, ..UndoReport::default() });
     report.done = true;
     report.refused = job.refused as usize;
-    let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
-    answer(state.store.finish_import_undo(id, outcome).await)?;
+    report.stopped = (job.pushed < job.total).then_some((job.pushed, job.total));
     // The undo's job carries the file name of the import it undoes.
-    undo_audit(state, viewer, id, &job.file, &report).await
+    let detail = undo_detail(id, &job.file, &report);
+    let outcome = serde_json::to_string(&report).unwrap_or_default();
+    JobEnding { by: viewer.clone(), action: "import_undo", detail, undone: Some((id.to_owned(), outcome)) }
+}
+
+/// The audit entry's detail of an undo.
+fn undo_detail(id: &str, file: &str, report: &UndoReport) -> String {
+    serde_json::json!({
+        "import": id, "file": file, "removed": report.removed, "restored": report.restored,
+        "kept": report.kept.len(), "refused": report.refused, "unreached": report.unreached,
+        "stopped": report.stopped,
+    })
+    .to_string()
 }
 
 async fn undo_audit(
@@ -500,11 +508,8 @@ async fn undo_audit(
     file: &str,
     report: &UndoReport,
 ) -> Result<(), AppError> {
-    let detail = serde_json::json!({
-        "import": id, "file": file, "removed": report.removed, "restored": report.restored,
-        "kept": report.kept.len(), "refused": report.refused, "unreached": report.unreached,
-    });
-    answer(state.store.record_audit(viewer, "import_undo", None, Some(detail.to_string())).await)?;
+    let detail = undo_detail(id, file, report);
+    answer(state.store.record_audit(viewer, "import_undo", None, Some(detail)).await)?;
     tracing::info!(user = %viewer.user, import = %id, removed = report.removed, restored = report.restored,
         kept = report.kept.len(), refused = report.refused, "import undone");
     Ok(())
