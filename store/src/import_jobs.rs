@@ -333,3 +333,16 @@ impl Store {
         Ok(self.import_job(id).await?.filter(|job| job.finished == Some(now)).map(|_| ended))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_reads_back_as_it_was_written_and_an_old_import_is_done() {
+        for status in [ImportStatus::Running, ImportStatus::Done, ImportStatus::Cancelled] {
+            assert_eq!(ImportStatus::parse(Some(status.as_str())), status);
+        }
+        assert_eq!(ImportStatus::parse(None), ImportStatus::Done);
+    }
+}

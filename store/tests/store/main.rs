@@ -5,6 +5,7 @@ mod analytics;
 mod basics;
 mod custom_fields;
 mod duplicates;
+mod import_jobs;
 mod pool;
 mod review;
 mod search;
