@@ -247,12 +247,27 @@ impl Store {
         Ok(rows.into_iter().next().flatten())
     }
 
-    /// Records how the undoing of an import stands, or how it went (JSON).
-    pub async fn finish_import_undo(&self, id: &str, outcome: String) -> Result<(), StoreError> {
+    /// Records how the undoing of an import stands, or how it went (JSON),
+    /// with the undo's audit entry (by whom, its detail) in the same
+    /// transaction when it ends here.
+    pub async fn finish_import_undo(
+        &self,
+        id: &str,
+        outcome: String,
+        audit: Option<(&Viewer, String)>,
+    ) -> Result<(), StoreError> {
+        let entry =
+            audit.map(|(by, detail)| crate::audit::audit_entry(by, "import_undo", None, Some(detail)));
         self.db
-            .query("UPDATE type::record('import', $id) SET undone = $outcome")
+            .query(
+                "BEGIN TRANSACTION;
+                 UPDATE type::record('import', $id) SET undone = $outcome;
+                 IF $entry != NONE { CREATE audit CONTENT $entry; };
+                 COMMIT TRANSACTION;",
+            )
             .bind(("id", id.to_owned()))
             .bind(("outcome", outcome))
+            .bind(("entry", entry))
             .await
             .and_then(crate::error::explain)
             .map_err(StoreError::from_db)?;

@@ -444,11 +444,15 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
         stopped: None,
     };
     let outcome = serde_json::to_string(&report).map_err(|_| AppError::Internal.respond())?;
-    answer(state.store.finish_import_undo(&record.id, outcome).await)?;
     if report.done {
-        undo_audit(&state, &viewer, &record.id, &record.file, &report).await?;
+        // Nothing to push: the report and its audit entry, written together.
+        let detail = undo_detail(&record.id, &record.file, &report);
+        answer(state.store.finish_import_undo(&record.id, outcome, Some((&viewer, detail))).await)?;
+        tracing::info!(user = %viewer.user, import = %record.id, kept = report.kept.len(),
+            unreached = report.unreached, "import undone with nothing to change");
         return Ok(report);
     }
+    answer(state.store.finish_import_undo(&record.id, outcome, None).await)?;
     // A job like an import's: it goes on if the page is closed, and after a restart.
     answer(state.store.keep_import_batches(job, &mutations).await)?;
     let counts = [report.removed, report.restored, report.kept.len(), report.unreached];
@@ -499,18 +503,4 @@ fn undo_detail(id: &str, file: &str, report: &UndoReport) -> String {
         "stopped": report.stopped,
     })
     .to_string()
-}
-
-async fn undo_audit(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    file: &str,
-    report: &UndoReport,
-) -> Result<(), AppError> {
-    let detail = undo_detail(id, file, report);
-    answer(state.store.record_audit(viewer, "import_undo", None, Some(detail)).await)?;
-    tracing::info!(user = %viewer.user, import = %id, removed = report.removed, restored = report.restored,
-        kept = report.kept.len(), refused = report.refused, "import undone");
-    Ok(())
 }

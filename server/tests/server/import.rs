@@ -442,6 +442,43 @@ async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says
 }
 
 #[tokio::test]
+async fn an_undo_with_nothing_left_to_change_ends_at_once_and_is_in_the_trail() {
+    use domain::archive::FieldValue;
+    use domain::ids::CustomerId;
+    use domain::mutation::FieldEdit;
+
+    let app = TestApp::spawn().await;
+    let mut a = app.sign_in("a").await;
+    let m = app.sign_in("m").await;
+    let options = json!({
+        "mapping": [{ "to": "name" }, { "to": "phones" }],
+        "keys": { "phone": true, "email": false, "name_city": false },
+        "keeper": { "keeper": "user", "user": "a" },
+    });
+    let data = gbk_csv("客户名称,手机号码\r\n王十二,13200132000\r\n");
+    assert_eq!(commit(&m, upload(&m, data).await, &options).await["report"]["created"], 1);
+    // Its keeper works on the one archive it made, so the undo keeps it.
+    let made = &held(&a).await["王十二"];
+    let id: CustomerId = made["id"].as_str().unwrap().parse().unwrap();
+    let edit = FieldEdit {
+        value: FieldValue::Region(Some("华东".into())),
+        base: made["version"].as_u64().unwrap(),
+    };
+    assert_eq!(a.push(id, domain::Change::SetFields { edits: vec![edit] }).await["status"], "applied");
+
+    let recent: Value = answer(&m, "import/recent", json!({})).await;
+    let import = recent[0]["id"].as_str().unwrap().to_owned();
+    let undone: Value = answer(&m, "import/undo", json!({ "id": import })).await;
+    assert_eq!((undone["done"].clone(), undone["removed"].clone()), (json!(true), json!(0)), "{undone}");
+    assert_eq!(undone["kept"].as_array().map(Vec::len), Some(1), "{undone}");
+    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
+    let entry =
+        audit.as_array().unwrap().iter().find(|e| e["action"] == "import_undo").expect("an undo entry");
+    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    assert_eq!((detail["removed"].clone(), detail["kept"].clone()), (json!(0), json!(1)), "{detail}");
+}
+
+#[tokio::test]
 async fn an_undo_whose_undoer_is_disabled_meanwhile_stops_and_an_admin_undoes_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::spawn_on_disk(dir.path(), 2 * 1024 * 1024).await;
