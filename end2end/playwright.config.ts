@@ -27,11 +27,7 @@ export default defineConfig({
   reporter: [["list"]],
   forbidOnly: !!process.env.CI,
   use: {
-    // Recording a trace (a snapshot at every step) made the tests a third
-    // slower here (team.spec.ts on the tablet: 34 s against 24 s), and a
-    // run on another machine leaves only its log, which the fixtures fill.
-    // To look into a failure: `npx playwright test <spec> --trace on`.
-    trace: "off",
+    trace: "retain-on-failure",
     launchOptions: chromium,
     locale: "zh-CN",
   },
