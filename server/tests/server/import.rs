@@ -372,10 +372,12 @@ async fn start_long_import(session: &crate::support::Session) -> String {
     started["id"].as_str().unwrap().to_owned()
 }
 
-/// The detail of the import's entry in the audit trail, as `session` reads it.
-async fn import_audit_detail(session: &crate::support::Session) -> Value {
+/// The detail of the latest `action` entry (`import`, `import_undo`) in
+/// the audit trail, as `session` reads it.
+async fn audit_detail(session: &crate::support::Session, action: &str) -> Value {
     let audit: Value = session.form("audit/list", &[]).await.json().await.unwrap();
-    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "import").expect("an import entry");
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == action);
+    let entry = entry.unwrap_or_else(|| panic!("an {action} entry: {audit}"));
     serde_json::from_str(entry["new"].as_str().unwrap()).unwrap()
 }
 
@@ -410,7 +412,7 @@ async fn a_long_import_runs_as_a_job_that_stops_when_asked_and_what_it_wrote_can
     );
     // What it wrote is in, once each, and the trail says it was stopped.
     assert_eq!(held(&m).await.len() as u64, pushed);
-    let detail = import_audit_detail(&m).await;
+    let detail = audit_detail(&m, "import").await;
     assert_eq!((detail["status"].clone(), detail["pushed"].clone()), (json!("cancelled"), json!(pushed)));
 
     // Undone, it takes away exactly what it wrote.
@@ -434,7 +436,7 @@ async fn an_import_whose_importer_is_disabled_meanwhile_stops_and_the_trail_says
     assert_eq!(ended["state"], "cancelled", "{ended}");
     let pushed = ended["pushed"].as_u64().unwrap();
     assert!(pushed < 3_000, "{ended}");
-    let detail = import_audit_detail(&root).await;
+    let detail = audit_detail(&root, "import").await;
     assert_eq!(
         (detail["status"].clone(), detail["why"].clone(), detail["pushed"].clone()),
         (json!("cancelled"), json!("importer_disabled"), json!(pushed))
@@ -471,10 +473,7 @@ async fn an_undo_with_nothing_left_to_change_ends_at_once_and_is_in_the_trail() 
     let undone: Value = answer(&m, "import/undo", json!({ "id": import })).await;
     assert_eq!((undone["done"].clone(), undone["removed"].clone()), (json!(true), json!(0)), "{undone}");
     assert_eq!(undone["kept"].as_array().map(Vec::len), Some(1), "{undone}");
-    let audit: Value = m.form("audit/list", &[]).await.json().await.unwrap();
-    let entry =
-        audit.as_array().unwrap().iter().find(|e| e["action"] == "import_undo").expect("an undo entry");
-    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    let detail = audit_detail(&m, "import_undo").await;
     assert_eq!((detail["removed"].clone(), detail["kept"].clone()), (json!(0), json!(1)), "{detail}");
 }
 
@@ -500,10 +499,7 @@ async fn an_undo_whose_undoer_is_disabled_meanwhile_stops_and_an_admin_undoes_th
     let import = recent.as_array().unwrap().iter().find(|i| i["id"] == id).unwrap();
     assert_eq!(import["undone"]["done"], true, "{import}");
     assert_eq!(import["undone"]["stopped"], json!([pushed, 3_000]), "{import}");
-    let audit: Value = root.form("audit/list", &[]).await.json().await.unwrap();
-    let entry =
-        audit.as_array().unwrap().iter().find(|e| e["action"] == "import_undo").expect("an undo entry");
-    let detail: Value = serde_json::from_str(entry["new"].as_str().unwrap()).unwrap();
+    let detail = audit_detail(&root, "import_undo").await;
     assert_eq!(detail["stopped"], json!([pushed, 3_000]), "{detail}");
 
     // An admin undoes the rest: what the first undo removed is gone already.
