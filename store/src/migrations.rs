@@ -248,6 +248,28 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD undoes ON import TYPE option<string>;
     "#,
     },
+    // A pull reads what changed in the viewer's scope since its cookie.
+    // Through the version index alone that meant every archive anyone in
+    // the company changed since, for each pull; keeper and team indexes that
+    // end in the version let each branch of the scope read only its own.
+    // The engine looks up `CONTAINS` only through an index on an array's
+    // elements (`.*`), so the index on whole `shared_with` arrays was never
+    // read, and neither were the ones on phones and emails (whole phones
+    // and emails are search keys): each was only written.
+    Migration {
+        version: 17,
+        name: "pull through the scope's indexes",
+        sql: r#"
+        REMOVE INDEX customer_owner ON customer;
+        REMOVE INDEX customer_team ON customer;
+        REMOVE INDEX customer_shared ON customer;
+        REMOVE INDEX customer_phones ON customer;
+        REMOVE INDEX customer_emails ON customer;
+        DEFINE INDEX customer_owner_version ON customer FIELDS owner, version;
+        DEFINE INDEX customer_team_version ON customer FIELDS team, version;
+        DEFINE INDEX customer_shared_with ON customer FIELDS shared_with.*;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

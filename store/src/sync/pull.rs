@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
-use crate::customers::{claimable_pool, scope_filter};
+use crate::customers::{changed_since_filter, claimable_pool, scope_filter};
 use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
@@ -30,6 +30,7 @@ impl Store {
         let limit = limit.clamp(1, MAX_PULL_PAGE);
         let scope = policy::scope(viewer);
         let scope_sql = scope_filter(&scope);
+        let changed_sql = changed_since_filter(&scope);
         let revocation_sql = match scope {
             Scope::All => "false",
             Scope::Team { .. } => concat!(
@@ -49,7 +50,7 @@ impl Store {
             .query(format!(
                 "BEGIN TRANSACTION;
                  SELECT current, epoch FROM counter:sync;
-                 SELECT {columns} FROM customer WHERE version > $since AND {scope_sql} ORDER BY version LIMIT $limit;
+                 SELECT {columns} FROM customer WHERE {changed_sql} ORDER BY version LIMIT $limit;
                  SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
                  {READ_CUSTOM_FIELDS};
                  {READ_REVIEW_RULES};
