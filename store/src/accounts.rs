@@ -402,14 +402,19 @@ impl Store {
         if user.last_sync.is_some_and(|at| now - at < domain::views::LAST_SYNC_GRAIN_MS) {
             return Ok(());
         }
-        self.db
+        let noted = self
+            .db
             .query("UPDATE type::record('user', $id) SET last_sync = $now")
             .bind(("id", user.id.0.clone()))
             .bind(("now", now))
             .await
-            .and_then(crate::error::explain)
-            .map_err(StoreError::from_db)?;
-        Ok(())
+            .and_then(crate::error::explain);
+        match noted {
+            // Another of the user's devices noted it at the same moment.
+            Err(error) if crate::sync::retryable(&error) => Ok(()),
+            Err(error) => Err(StoreError::from_db(error)),
+            Ok(_) => Ok(()),
+        }
     }
 
     /// One user.
