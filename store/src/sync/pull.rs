@@ -166,7 +166,7 @@ impl Store {
         let names = if named.is_empty() {
             BTreeMap::new()
         } else {
-            self.display_names().await?.into_iter().filter(|(id, _)| named.contains(id)).collect()
+            self.names_of(&named).await?.into_iter().collect()
         };
         Ok(PullPage {
             changes: changes.into_iter().map(|(_, c)| c).collect(),

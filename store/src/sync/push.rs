@@ -244,9 +244,7 @@ impl Store {
             })
             .collect();
         if !named.is_empty() {
-            let names = self.display_names().await?;
-            let names = named.into_iter().filter_map(|u| Some((u.clone(), names.get(u)?.clone()))).collect();
-            reply.names = names;
+            reply.names = self.names_of(named).await?.into_iter().collect();
         }
         Ok(reply)
     }

@@ -40,6 +40,17 @@ async fn a_taken_name_a_short_password_and_a_bad_name_are_refused() {
     }
 }
 
+#[tokio::test]
+async fn names_are_read_for_the_users_asked_for_and_an_unknown_one_is_left_out() {
+    let world = World::new().await;
+    let ids = [UserId("a".into()), UserId("ghost".into()), UserId("b".into())];
+    let names = world.store.names_of(&ids).await.unwrap();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names[&UserId("a".into())], "User a");
+    assert_eq!(names[&UserId("b".into())], "User b");
+    assert!(world.store.names_of(&[]).await.unwrap().is_empty());
+}
+
 fn days(idle: i64, absolute: i64) -> SessionLimits {
     SessionLimits { idle_ms: idle * DAY_MS, absolute_ms: absolute * DAY_MS }
 }
