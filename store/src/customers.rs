@@ -271,4 +271,63 @@ mod tests {
         let all = pull_plan(&store, &Scope::All).await;
         assert!(all.contains("\"index\":\"customer_version\""), "an admin reads every change: {all}");
     }
+
+    #[tokio::test]
+    async fn the_changed_since_filter_finds_what_the_scope_filter_finds_after_the_version() {
+        let store = crate::Store::connect("mem://", None).await.unwrap();
+        store.migrate().await.unwrap();
+        // Archives of every placement: kept by alice, bob or nobody (in the
+        // company pool, east's or west's pool, or one an admin added), of
+        // team east or west, some shared with alice.
+        store
+            .db
+            .query(
+                "FOR $i IN 1..=240 {
+                     LET $owner = ['alice', 'bob', NONE][$i % 3];
+                     CREATE customer CONTENT {
+                         doc: '{}', version: $i, deleted: false, conflicted: false,
+                         owner: $owner,
+                         team: ['east', 'west', NONE][$i % 5 % 3],
+                         pool: IF $owner = NONE { [NONE, 'east', 'west', '*fair'][$i % 4] } ELSE { NONE },
+                         shared_with: IF $i % 7 = 0 { ['alice'] } ELSE { [] },
+                         name: 'n', pinyin: 'n', initials: 'n', phones: [], emails: [],
+                         stage: 'lead', category: 'regular', created_at: 0, updated_at: 0,
+                     };
+                 };",
+            )
+            .await
+            .and_then(crate::error::explain)
+            .unwrap();
+        let alice = UserId("alice".into());
+        for scope in [
+            Scope::Own { user: alice.clone(), team: Some("east".into()) },
+            Scope::Team { team: "east".into(), user: alice.clone() },
+            Scope::All,
+        ] {
+            for since in [0, 100, 239, 240] {
+                let read = |filter: String| {
+                    let store = store.clone();
+                    async move {
+                        let mut response = store
+                            .db
+                            .query(format!(
+                                "SELECT VALUE version FROM customer WHERE {filter} ORDER BY version"
+                            ))
+                            .bind(("since", since))
+                            .bind(("team", "east"))
+                            .bind(("user", "alice"))
+                            .await
+                            .unwrap();
+                        response.take::<Vec<i64>>(0).unwrap()
+                    }
+                };
+                let expected = read(format!("version > $since AND {}", super::scope_filter(&scope))).await;
+                let found = read(super::changed_since_filter(&scope).to_owned()).await;
+                assert_eq!(found, expected, "{scope:?} since {since}");
+                if since == 0 && scope != Scope::All {
+                    assert!(expected.len() > 80 && expected.len() < 240, "{scope:?}: {}", expected.len());
+                }
+            }
+        }
+    }
 }
