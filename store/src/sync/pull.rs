@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
-use crate::customers::{changed_since_filter, claimable_pool, scope_filter};
+use crate::customers::{changed_since_branches, claimable_pool, scope_filter};
 use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
@@ -30,7 +30,7 @@ impl Store {
         let limit = limit.clamp(1, MAX_PULL_PAGE);
         let scope = policy::scope(viewer);
         let scope_sql = scope_filter(&scope);
-        let changed_sql = changed_since_filter(&scope);
+        let branches = changed_since_branches(&scope);
         let revocation_sql = match scope {
             Scope::All => "false",
             Scope::Team { .. } => concat!(
@@ -45,16 +45,24 @@ impl Store {
         let parsed = cookie.filter(|c| !c.is_empty()).map(Cookie::parse);
         let since = parsed.as_ref().and_then(|p| p.as_ref().map(|c| c.version)).unwrap_or(0);
         let columns = "record::id(id) AS id, doc, version, team, pinyin, initials";
+        // One read per branch of the scope, each along its own index in
+        // version order up to the page's length.
+        let reads: String = branches
+            .iter()
+            .map(|branch| {
+                format!("SELECT {columns} FROM customer WHERE {branch} ORDER BY version LIMIT $limit;\n")
+            })
+            .collect();
         let mut response = self
             .db
             .query(format!(
                 "BEGIN TRANSACTION;
                  SELECT current, epoch FROM counter:sync;
-                 SELECT {columns} FROM customer WHERE {changed_sql} ORDER BY version LIMIT $limit;
                  SELECT customer, version FROM revocation WHERE version > $since AND {revocation_sql} ORDER BY version LIMIT $limit;
                  {READ_CUSTOM_FIELDS};
                  {READ_REVIEW_RULES};
                  {READ_POOL_SETTINGS};
+                 {reads}
                  COMMIT TRANSACTION;"
             ))
             .bind(("since", since as i64))
@@ -65,11 +73,14 @@ impl Store {
             .map_err(StoreError::from_db)?;
         // BEGIN is statement 0.
         let counter: CounterRow = take_one(&mut response, 1)?.ok_or(StoreError::Other)?;
-        let mut rows: Vec<PullRow> = take_all(&mut response, 2)?;
-        let revoked: Vec<RevokedRow> = take_all(&mut response, 3)?;
-        let definitions: Option<SettingRow> = take_one(&mut response, 4)?;
-        let review: Option<SettingRow> = take_one(&mut response, 5)?;
-        let pools: Option<SettingRow> = take_one(&mut response, 6)?;
+        let revoked: Vec<RevokedRow> = take_all(&mut response, 2)?;
+        let definitions: Option<SettingRow> = take_one(&mut response, 3)?;
+        let review: Option<SettingRow> = take_one(&mut response, 4)?;
+        let pools: Option<SettingRow> = take_one(&mut response, 5)?;
+        let mut lists: Vec<Vec<PullRow>> = Vec::with_capacity(branches.len());
+        for n in 0..branches.len() {
+            lists.push(take_all(&mut response, 6 + n)?);
+        }
         // The database's life and what the viewer may see: when either
         // changes (a restore; a new role or team), the device starts over.
         let epoch = format!("{}~{}", counter.epoch, policy::scope_stamp(viewer));
@@ -84,19 +95,32 @@ impl Store {
             return Box::pin(self.pull(viewer, None, limit)).await.map(|p| PullPage { reset: true, ..p });
         }
 
-        // A full page ends at the lowest "last version" of the two lists; the
-        // changes sharing that version (a merge writes two archives) are
-        // completed so that the next page can start strictly after it.
+        // A full page ends at the lowest "last version" of the lists that
+        // filled; the changes sharing that version (a merge writes two
+        // archives) are completed so that the next page can start strictly
+        // after it. Archives two branches both found come once.
         let full = |len: usize| len as u32 >= limit;
         let mut upper = counter.current as u64;
-        if full(rows.len()) {
-            upper = upper.min(rows.last().map_or(upper, |r| r.version as u64));
+        let mut cut = false;
+        for list in &lists {
+            if full(list.len()) {
+                upper = upper.min(list.last().map_or(upper, |r| r.version as u64));
+                cut = true;
+            }
         }
         if full(revoked.len()) {
             upper = upper.min(revoked.last().map_or(upper, |r| r.version as u64));
+            cut = true;
+        }
+        let mut rows: Vec<PullRow> = lists.into_iter().flatten().collect();
+        rows.sort_by(|a, b| (a.version, &a.id).cmp(&(b.version, &b.id)));
+        rows.dedup_by(|a, b| a.id == b.id);
+        // Several branches together may hold more than a page.
+        if rows.len() > limit as usize {
+            upper = upper.min(rows[limit as usize - 1].version as u64);
+            cut = true;
         }
         let more = upper < counter.current as u64;
-        let cut = full(rows.len()) || full(revoked.len());
         rows.retain(|r| r.version as u64 <= upper);
         let mut revoked: Vec<RevokedRow> =
             revoked.into_iter().filter(|r| r.version as u64 <= upper).collect();
