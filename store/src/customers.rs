@@ -76,6 +76,18 @@ pub(crate) fn changed_since_branches(scope: &Scope) -> &'static [&'static str] {
     }
 }
 
+/// The archives of a scope, as [`scope_filter`], in the branches of
+/// [`changed_since_branches`] without the version: a list reads each along
+/// its index newest first and stops at the page.
+pub(crate) fn scope_branches(scope: &Scope) -> &'static [&'static str] {
+    const POOL: &str = concat!("owner = NONE AND ", claimable_pool!());
+    match scope {
+        Scope::All => &["true"],
+        Scope::Team { .. } => &["team = $team", "owner = $user", "shared_with CONTAINS $user", POOL],
+        Scope::Own { .. } => &["owner = $user", "shared_with CONTAINS $user", POOL],
+    }
+}
+
 /// The part of a scope where [`policy::sight`] is `Full`: the same archives
 /// without those reached only by sharing (a shared archive is masked for
 /// everyone but its keeper, the keeper's manager and admins). Sensitive
@@ -99,7 +111,7 @@ impl Store {
         query: &CustomerQuery,
     ) -> Result<Vec<CustomerListItem>, StoreError> {
         let scope = policy::scope(viewer);
-        let mut filters = vec![scope_filter(&scope), "deleted = false"];
+        let mut filters = vec!["deleted = false"];
         let search = query.text.as_deref().and_then(SearchText::parse);
         let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
         let narrowing = match &search {
@@ -145,10 +157,21 @@ impl Store {
             ),
             None => "customer".to_owned(),
         };
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {source} WHERE {} ORDER BY version DESC LIMIT $limit",
-            filters.join(" AND ")
-        );
+        // Read through the keys, the scope is one filter; else each branch of
+        // the scope is read newest first along its own index, up to the page.
+        let branches = match &narrowing {
+            Some(_) => &[scope_filter(&scope)][..],
+            None => scope_branches(&scope),
+        };
+        let sql: String = branches
+            .iter()
+            .map(|branch| {
+                format!(
+                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {} ORDER BY version DESC LIMIT $limit;\n",
+                    filters.join(" AND ")
+                )
+            })
+            .collect();
         let mut statement = self.db.query(sql);
         for (i, key) in narrowing.iter().flatten().enumerate() {
             statement = statement.bind((format!("n{i}"), key.clone()));
@@ -164,7 +187,14 @@ impl Store {
             .bind(("limit", i64::from(limit)))
             .await
             .map_err(StoreError::from_db)?;
-        let rows: Vec<ListRow> = take_all(&mut response, 0)?;
+        let mut rows: Vec<ListRow> = Vec::new();
+        for n in 0..branches.len() {
+            rows.extend(take_all::<ListRow>(&mut response, n)?);
+        }
+        // Newest first; an archive two branches both found comes once.
+        rows.sort_by(|a, b| (b.version, &b.id).cmp(&(a.version, &a.id)));
+        rows.dedup_by(|a, b| a.id == b.id);
+        rows.truncate(limit as usize);
         Ok(rows
             .into_iter()
             .filter(|row| {
@@ -331,6 +361,10 @@ mod tests {
                 let found =
                     read(branches.iter().map(|b| format!("({b})")).collect::<Vec<_>>().join(" OR ")).await;
                 assert_eq!(found, expected, "{scope:?} since {since}");
+                let listed =
+                    super::scope_branches(&scope).iter().map(|b| format!("({b})")).collect::<Vec<_>>();
+                let listed = read(format!("version > $since AND ({})", listed.join(" OR "))).await;
+                assert_eq!(listed, expected, "a list's branches, {scope:?} since {since}");
                 if since == 0 && scope != Scope::All {
                     assert!(expected.len() > 80 && expected.len() < 240, "{scope:?}: {}", expected.len());
                 }
