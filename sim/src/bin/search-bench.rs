@@ -1,8 +1,8 @@
 //! `search-bench`: seeds the analytics benchmark's company (100,000
 //! archives by default, each with a name, a mobile and a city) into the
 //! real store, then times each kind of server search as an admin and as a
-//! manager, and the duplicate hint a new customer form asks for. Not part
-//! of the test run.
+//! manager, the list as it opens (`list`, nothing typed) and the duplicate
+//! hint a new customer form asks for. Not part of the test run.
 //!
 //! ```text
 //! cargo run --release -p sim --bin search-bench -- [--customers N] [--runs N] [--engine surrealkv|mem]
