@@ -56,29 +56,13 @@ pub(crate) fn scope_filter(scope: &Scope) -> &'static str {
     }
 }
 
-/// The archives of a scope changed after `$since`, as [`scope_filter`] with
-/// `version > $since`, in branches whose union is the scope. Each branch is
-/// read on its own along one index in version order (keeper and version,
-/// team and version, pool archives by an absent keeper, shared ones by
-/// whom), so a rep's pull reads their own changes and stops at the page's
-/// end, instead of reading every archive anyone changed since. (Asked as
-/// one `OR`, the engine reads every branch to the end and sorts it all.)
-/// Binds `$team`, `$user` and `$since`.
-pub(crate) fn changed_since_branches(scope: &Scope) -> &'static [&'static str] {
-    const KEPT: &str = "owner = $user AND version > $since";
-    const SHARED: &str = "shared_with CONTAINS $user AND version > $since";
-    const POOL: &str = concat!("owner = NONE AND version > $since AND ", claimable_pool!());
-    const TEAM: &str = "team = $team AND version > $since";
-    match scope {
-        Scope::All => &["version > $since"],
-        Scope::Team { .. } => &[TEAM, KEPT, SHARED, POOL],
-        Scope::Own { .. } => &[KEPT, SHARED, POOL],
-    }
-}
-
-/// The archives of a scope, as [`scope_filter`], in the branches of
-/// [`changed_since_branches`] without the version: a list reads each along
-/// its index newest first and stops at the page.
+/// The archives of a scope, as [`scope_filter`], in branches whose union
+/// is the scope. Each branch is read on its own along one index in version
+/// order (keeper and version, team and version, pool archives by an absent
+/// keeper, shared ones by whom), so a pull or a list reads what the viewer
+/// sees and stops at the page, instead of every archive anyone changed.
+/// (Asked as one `OR`, the engine reads every branch to the end and sorts
+/// it all.) Binds `$team` and `$user`.
 pub(crate) fn scope_branches(scope: &Scope) -> &'static [&'static str] {
     const POOL: &str = concat!("owner = NONE AND ", claimable_pool!());
     match scope {
@@ -86,6 +70,12 @@ pub(crate) fn scope_branches(scope: &Scope) -> &'static [&'static str] {
         Scope::Team { .. } => &["team = $team", "owner = $user", "shared_with CONTAINS $user", POOL],
         Scope::Own { .. } => &["owner = $user", "shared_with CONTAINS $user", POOL],
     }
+}
+
+/// A branch of [`scope_branches`] narrowed to what changed after `$since`:
+/// still read along the branch's index, which ends in the version.
+pub(crate) fn changed_since(branch: &str) -> String {
+    format!("({branch}) AND version > $since")
 }
 
 /// The part of a scope where [`policy::sight`] is `Full`: the same archives
@@ -283,8 +273,8 @@ mod tests {
             Scope::Team { team: "east".into(), user: user.clone() },
             Scope::All,
         ] {
-            for branch in super::changed_since_branches(&scope) {
-                let plan = pull_plan(&store, branch).await;
+            for branch in super::scope_branches(&scope) {
+                let plan = pull_plan(&store, &super::changed_since(branch)).await;
                 let (index, stops_at_the_page) = if branch.starts_with("owner = $user") {
                     ("customer_owner_version", true)
                 } else if branch.starts_with("team = $team") {
@@ -357,9 +347,9 @@ mod tests {
                     }
                 };
                 let expected = read(format!("version > $since AND {}", super::scope_filter(&scope))).await;
-                let branches = super::changed_since_branches(&scope);
-                let found =
-                    read(branches.iter().map(|b| format!("({b})")).collect::<Vec<_>>().join(" OR ")).await;
+                let branches =
+                    super::scope_branches(&scope).iter().map(|b| format!("({})", super::changed_since(b)));
+                let found = read(branches.collect::<Vec<_>>().join(" OR ")).await;
                 assert_eq!(found, expected, "{scope:?} since {since}");
                 let listed =
                     super::scope_branches(&scope).iter().map(|b| format!("({b})")).collect::<Vec<_>>();

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::rows::placement;
 use super::{CounterRow, MAX_PULL_PAGE, PullPage, Pulled};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
-use crate::customers::{changed_since_branches, claimable_pool, scope_filter};
+use crate::customers::{changed_since, claimable_pool, scope_branches, scope_filter};
 use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
@@ -30,7 +30,7 @@ impl Store {
         let limit = limit.clamp(1, MAX_PULL_PAGE);
         let scope = policy::scope(viewer);
         let scope_sql = scope_filter(&scope);
-        let branches = changed_since_branches(&scope);
+        let branches = scope_branches(&scope);
         let revocation_sql = match scope {
             Scope::All => "false",
             Scope::Team { .. } => concat!(
@@ -50,7 +50,10 @@ impl Store {
         let reads: String = branches
             .iter()
             .map(|branch| {
-                format!("SELECT {columns} FROM customer WHERE {branch} ORDER BY version LIMIT $limit;\n")
+                format!(
+                    "SELECT {columns} FROM customer WHERE {} ORDER BY version LIMIT $limit;\n",
+                    changed_since(branch)
+                )
             })
             .collect();
         let mut response = self
