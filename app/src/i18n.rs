@@ -7,8 +7,12 @@ use domain::archive::{
     Category, CompanySize, ContactChannel, FeedbackKind, FeedbackStatus, Gender, InteractionKind,
     LifecycleStage, PartyKind, PhoneLabel, SourceChannel, TaskKind,
 };
+use domain::calendar::Festival;
 use domain::{FieldError, Refusal};
 use leptos::prelude::*;
+
+mod calendar;
+pub use calendar::{birthday_text, lunar_month_day};
 
 /// The cookie that holds the chosen language.
 pub const LOCALE_COOKIE: &str = "crm_lang";
@@ -158,6 +162,7 @@ pub struct Texts {
     pub today_title: &'static str,
     pub agenda_follow_up: &'static str,
     pub agenda_birthday: &'static str,
+    pub agenda_festivals: &'static str,
     pub agenda_maintenance: &'static str,
     pub agenda_review: &'static str,
     pub agenda_complaint: &'static str,
@@ -282,6 +287,8 @@ pub struct Texts {
     pub district_label: &'static str,
     pub address_label: &'static str,
     pub birthday_label: &'static str,
+    pub birthday_lunar_label: &'static str,
+    pub lunar_mark: &'static str,
     pub region_label: &'static str,
     pub next_review_label: &'static str,
     pub owner_label: &'static str,
@@ -483,6 +490,7 @@ const ZH_CN: Texts = Texts {
     today_title: "今天",
     agenda_follow_up: "跟进到期",
     agenda_birthday: "生日",
+    agenda_festivals: "近期节日",
     agenda_maintenance: "保养到期",
     agenda_review: "档案待复核",
     agenda_complaint: "未结投诉",
@@ -605,6 +613,8 @@ const ZH_CN: Texts = Texts {
     district_label: "区县",
     address_label: "详细地址",
     birthday_label: "生日",
+    birthday_lunar_label: "按农历过生日",
+    lunar_mark: "农历",
     region_label: "销售区域",
     next_review_label: "下次复核",
     owner_label: "建档人",
@@ -806,6 +816,7 @@ const EN: Texts = Texts {
     today_title: "Today",
     agenda_follow_up: "Follow-up due",
     agenda_birthday: "Birthday",
+    agenda_festivals: "Coming festivals",
     agenda_maintenance: "Maintenance due",
     agenda_review: "Record due for review",
     agenda_complaint: "Open complaint",
@@ -928,6 +939,8 @@ const EN: Texts = Texts {
     district_label: "District",
     address_label: "Street address",
     birthday_label: "Birthday",
+    birthday_lunar_label: "Birthday kept by the lunar calendar",
+    lunar_mark: "lunar",
     region_label: "Sales region",
     next_review_label: "Next review",
     owner_label: "Record keeper",
@@ -1451,6 +1464,20 @@ labels!(TaskKind {
     Birthday => "生日", "Birthday";
     Maintenance => "保养", "Maintenance";
     Review => "复核", "Review";
+});
+
+labels!(Festival {
+    NewYearsDay => "元旦", "New Year's Day";
+    NewYearsEve => "除夕", "Lunar New Year's Eve";
+    SpringFestival => "春节", "Spring Festival";
+    Lantern => "元宵节", "Lantern Festival";
+    Qingming => "清明节", "Qingming";
+    LabourDay => "劳动节", "Labour Day";
+    DragonBoat => "端午节", "Dragon Boat Festival";
+    Qixi => "七夕", "Qixi";
+    MidAutumn => "中秋节", "Mid-Autumn Festival";
+    NationalDay => "国庆节", "National Day";
+    DoubleNinth => "重阳节", "Double Ninth Festival";
 });
 
 labels!(PartyKind {

@@ -250,6 +250,7 @@ pub fn apply_merge(
 pub fn is_empty(value: &FieldValue) -> bool {
     match value {
         FieldValue::Gender(v) => v.is_none(),
+        FieldValue::BirthdayLunar(lunar) => !lunar,
         FieldValue::Birthday(v) | FieldValue::NextReviewAt(v) => v.is_none(),
         FieldValue::Occupation(v)
         | FieldValue::Industry(v)

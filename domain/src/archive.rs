@@ -677,6 +677,10 @@ pub struct Fields {
     pub gender: Option<Gender>,
     /// For persons; never in the future.
     pub birthday: Option<Date>,
+    /// The birthday is kept by the lunar calendar (农历生日): the lunar
+    /// date of `birthday`, each lunar year.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub birthday_lunar: bool,
     /// For persons: occupation or title.
     pub occupation: Option<String>,
     /// For companies.
@@ -724,6 +728,7 @@ impl Fields {
             name,
             gender: None,
             birthday: None,
+            birthday_lunar: false,
             occupation: None,
             industry: None,
             company_size: None,
@@ -807,6 +812,8 @@ field_values! {
     Gender(Option<Gender>) => gender,
     /// Birthday.
     Birthday(Option<Date>) => birthday,
+    /// Whether the birthday is kept by the lunar calendar.
+    BirthdayLunar(bool) => birthday_lunar,
     /// Occupation or title.
     Occupation(Option<String>) => occupation,
     /// Industry.

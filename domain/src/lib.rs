@@ -30,6 +30,7 @@ macro_rules! string_form {
 pub mod analytics;
 pub mod apply;
 pub mod archive;
+pub mod calendar;
 pub mod custom_field;
 pub mod customer;
 pub mod dedup;

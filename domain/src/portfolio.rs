@@ -159,6 +159,9 @@ pub enum Due {
     Birthday {
         /// This year's (or next year's) birthday.
         on: Date,
+        /// Kept by the lunar calendar.
+        #[serde(default)]
+        lunar: bool,
     },
     /// A maintenance task due within the next seven days or overdue.
     Maintenance {
@@ -237,10 +240,10 @@ pub fn agenda<'a>(
             push(Due::FollowUp { due: earliest.0, task: earliest.1 });
         }
         if let Some(birthday) = customer.fields.birthday
-            && let Some(on) = next_birthday(birthday, today)
+            && let Some(on) = crate::calendar::next_birthday(birthday, customer.fields.birthday_lunar, today)
             && on <= week
         {
-            push(Due::Birthday { on });
+            push(Due::Birthday { on, lunar: customer.fields.birthday_lunar });
         }
         if let Some(due) = customer.fields.next_review_at
             && due <= today
@@ -262,7 +265,7 @@ pub fn agenda<'a>(
     }
     let rank = |due: &Due| match due {
         Due::FollowUp { due, .. } => (0, due.days_since_epoch()),
-        Due::Birthday { on } => (1, on.days_since_epoch()),
+        Due::Birthday { on, .. } => (1, on.days_since_epoch()),
         Due::Maintenance { due, .. } => (2, due.days_since_epoch()),
         Due::Review { due } => (3, due.days_since_epoch()),
         Due::Quiet { since } => (4, since.days_since_epoch()),
@@ -270,14 +273,6 @@ pub fn agenda<'a>(
     };
     out.sort_by(|a, b| rank(&a.due).cmp(&rank(&b.due)).then_with(|| a.name.cmp(&b.name)));
     out
-}
-
-/// The next birthday on or after `today` (29 February falls on 1 March in
-/// other years).
-pub fn next_birthday(birthday: Date, today: Date) -> Option<Date> {
-    let on = |year: i32| Date::new(year, birthday.month(), birthday.day()).or_else(|| Date::new(year, 3, 1));
-    let this_year = on(today.year())?;
-    if this_year >= today { Some(this_year) } else { on(today.year() + 1) }
 }
 
 #[cfg(test)]
@@ -450,11 +445,37 @@ mod tests {
         let entries = agenda(&customers, today, &rules);
         let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
         assert!(matches!(seen[0], ("跟进", Due::FollowUp { task: None, .. })), "{seen:?}");
-        assert!(matches!(seen[1], ("生日", Due::Birthday { on }) if *on == day("2026-11-27")));
+        assert!(matches!(seen[1], ("生日", Due::Birthday { on, lunar: false }) if *on == day("2026-11-27")));
         assert!(matches!(seen[2], ("保养", Due::Maintenance { .. })));
         assert!(matches!(seen[3], ("复核", Due::Review { .. })));
         assert!(matches!(seen[4], ("投诉", Due::Complaint { days_open: 3, .. })));
         assert_eq!(seen.len(), 5, "a follow-up already done by a later visit is not listed: {seen:?}");
+    }
+
+    #[test]
+    fn a_lunar_birthday_is_on_the_agenda_in_the_week_of_its_lunar_date() {
+        // Born 1990-03-07 (二月十一): in 2026 that is 29 March, not 7 March.
+        let born = |lunar| Change::SetFields {
+            edits: vec![
+                FieldEdit { value: FieldValue::Birthday(Some(day("1990-03-07"))), base: 1 },
+                FieldEdit { value: FieldValue::BirthdayLunar(lunar), base: 1 },
+            ],
+        };
+        let customers = [archive("农历", vec![born(true)]), archive("公历", vec![born(false)])];
+        let rules = crate::review::ReviewRules { stale_after_days: u16::MAX, ..Default::default() };
+        let early_march = agenda(&customers, day("2026-03-03"), &rules);
+        let late_march = agenda(&customers, day("2026-03-25"), &rules);
+        let seen = |entries: &[AgendaEntry]| {
+            entries.iter().map(|e| (e.name.clone(), e.due.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            seen(&early_march),
+            [("公历".to_owned(), Due::Birthday { on: day("2026-03-07"), lunar: false })]
+        );
+        assert_eq!(
+            seen(&late_march),
+            [("农历".to_owned(), Due::Birthday { on: day("2026-03-29"), lunar: true })]
+        );
     }
 
     #[test]
@@ -467,11 +488,5 @@ mod tests {
         let entries = agenda(&customers, today, &crate::review::ReviewRules::default());
         let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
         assert_eq!(seen, vec![("久未联系", &Due::Quiet { since: day("2026-03-01") })]);
-    }
-
-    #[test]
-    fn a_leap_day_birthday_falls_on_the_first_of_march_in_other_years() {
-        assert_eq!(next_birthday(day("2000-02-29"), day("2027-02-10")), Some(day("2027-03-01")));
-        assert_eq!(next_birthday(day("1990-01-02"), day("2026-12-30")), Some(day("2027-01-02")));
     }
 }

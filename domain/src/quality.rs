@@ -56,15 +56,25 @@ pub struct QualityReport {
 }
 
 /// The fields worth measuring: who keeps an archive and with whom it is
-/// shared are not facts about the customer, and a kind or a name is always set.
+/// shared are not facts about the customer, a kind or a name is always set,
+/// and which calendar a birthday is kept by is a detail of the birthday.
 fn measured(name: FieldName) -> bool {
-    !matches!(name, FieldName::Owner | FieldName::SharedWith | FieldName::Kind | FieldName::Name)
+    !matches!(
+        name,
+        FieldName::Owner
+            | FieldName::SharedWith
+            | FieldName::Kind
+            | FieldName::Name
+            | FieldName::BirthdayLunar
+    )
 }
 
 /// Whether `name` means something for an archive of `kind`.
 fn applies(name: FieldName, kind: PartyKind) -> bool {
     match name {
-        FieldName::Gender | FieldName::Birthday | FieldName::Occupation => kind == PartyKind::Person,
+        FieldName::Gender | FieldName::Birthday | FieldName::BirthdayLunar | FieldName::Occupation => {
+            kind == PartyKind::Person
+        }
         FieldName::Industry | FieldName::CompanySize => kind == PartyKind::Company,
         _ => true,
     }

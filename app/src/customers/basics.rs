@@ -48,6 +48,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
     let kind = RwSignal::new(wire_name(&f.kind));
     let gender = RwSignal::new(f.gender.map(|g| wire_name(&g)).unwrap_or_default());
     let birthday = RwSignal::new(f.birthday.map(|d| d.to_string()).unwrap_or_default());
+    let birthday_lunar = RwSignal::new(f.birthday_lunar);
     let occupation = RwSignal::new(text(&f.occupation));
     let industry = RwSignal::new(text(&f.industry));
     let size = RwSignal::new(f.company_size.map(|s| wire_name(&s)).unwrap_or_default());
@@ -128,6 +129,7 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
                 PartyKind::Person => out.extend([
                     FieldValue::Gender(from_wire(&gender.get_untracked())),
                     FieldValue::Birthday(parse_date(&birthday.get_untracked(), "birthday")?),
+                    FieldValue::BirthdayLunar(birthday_lunar.get_untracked()),
                     FieldValue::Occupation(optional(&occupation.get_untracked())),
                 ]),
                 PartyKind::Company => out.extend([
@@ -191,6 +193,15 @@ pub fn BasicsForm(customer: Customer, masked: bool, #[prop(into)] on_done: Callb
                 view! {
                     <Choice id="edit-gender" label=texts.gender_label value=gender options=optional_options(&GENDERS, locale) />
                     <Field id="edit-birthday" label=texts.birthday_label value=birthday error=birthday_error kind="date" />
+                    <label class="check">
+                        <input
+                            id="edit-birthday-lunar"
+                            type="checkbox"
+                            prop:checked=move || birthday_lunar.get()
+                            on:change=move |ev| birthday_lunar.set(event_target_checked(&ev))
+                        />
+                        <span>{texts.birthday_lunar_label}</span>
+                    </label>
                     <Field id="edit-occupation" label=texts.occupation_label value=occupation />
                 }.into_any()
             } else {

@@ -20,7 +20,7 @@ use super::forms::{ContactForm, FeedbackForm, InteractionForm, OrderForm, TagFor
 use super::get_customer;
 use super::preferences::{ConsentForm, PreferencesForm};
 use crate::form::record_error_message;
-use crate::i18n::{Label, Locale, fill, money, use_locale, use_texts};
+use crate::i18n::{Label, Locale, birthday_text, fill, money, use_locale, use_texts};
 use crate::offline::{
     Offline, consent_summary, describe_value, field_label, item_label, now_ms, today, use_offline,
 };
@@ -390,7 +390,7 @@ fn Basics(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl IntoView {
     let kind_facts = match f.kind {
         PartyKind::Person => view! {
             {fact(texts.gender_label, describe_value(locale, &FieldValue::Gender(f.gender)))}
-            {fact(texts.birthday_label, f.birthday.map_or_else(not_set, |d| d.to_string()))}
+            {fact(texts.birthday_label, f.birthday.map_or_else(not_set, |d| birthday_text(locale, d, f.birthday_lunar)))}
             {fact(texts.occupation_label, f.occupation.clone().unwrap_or_else(not_set))}
         }
         .into_any(),

@@ -17,6 +17,7 @@ pub fn field_label(locale: Locale, name: FieldName) -> String {
         FieldName::Name => t.name_label,
         FieldName::Gender => t.gender_label,
         FieldName::Birthday => t.birthday_label,
+        FieldName::BirthdayLunar => t.birthday_lunar_label,
         FieldName::Occupation => t.occupation_label,
         FieldName::Industry => t.industry_label,
         FieldName::CompanySize => t.company_size_label,
@@ -59,6 +60,9 @@ pub fn describe_value(locale: Locale, value: &FieldValue) -> String {
         FieldValue::Name(name) => name.as_str().to_owned(),
         FieldValue::Birthday(day) | FieldValue::NextReviewAt(day) => {
             day.map_or_else(not_set, |d| d.to_string())
+        }
+        FieldValue::BirthdayLunar(lunar) => {
+            if *lunar { texts(locale).yes } else { texts(locale).no }.to_owned()
         }
         FieldValue::Occupation(v) | FieldValue::Region(v) | FieldValue::IdNumber(v) => opt(v),
         FieldValue::Industry(v) => v.as_deref().map_or_else(not_set, |industry| {
