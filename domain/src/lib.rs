@@ -50,6 +50,7 @@ pub mod pool;
 pub mod portfolio;
 pub mod quality;
 pub mod refusal;
+pub mod reminder;
 pub mod replica;
 pub mod review;
 pub mod search;

@@ -126,6 +126,38 @@ pub async fn recycle(
     Ok(out)
 }
 
+/// Fires the reminders of `day` to the record keepers (with `dry_run`,
+/// only lists them): one line per reminder, then the figures. Each
+/// occasion fires once, whether the daily job or this command gets to it
+/// first; workflow rules and mail are not built yet, hence none.
+pub async fn automation(
+    settings: &Settings,
+    dry_run: bool,
+    day: domain::time::Date,
+) -> Result<String, CommandError> {
+    let store = open(settings).await?;
+    let result = store.run_reminders(day, day, dry_run).await;
+    close(store).await;
+    let run = result?;
+    let mut out = String::new();
+    for r in &run.due {
+        out.push_str(&format!(
+            "reminder {} {} {} keeper={} on={}{}\n",
+            r.kind.as_str(),
+            r.customer,
+            r.name,
+            r.keeper,
+            r.on,
+            if r.lunar { " lunar" } else { "" }
+        ));
+    }
+    if !dry_run {
+        out.push_str(&format!("fired={} (before: {})\n", run.fired, run.due.len() - run.fired));
+    }
+    out.push_str(&format!("automation: rules=0 firings={} emails=0", run.due.len()));
+    Ok(out)
+}
+
 /// Writes everything to `file`.
 pub async fn backup(settings: &Settings, file: &Path) -> Result<String, CommandError> {
     let store = open(settings).await?;

@@ -23,6 +23,10 @@ const USAGE: &str = "usage:
   server pool recycle [--dry-run] [--date YYYY-MM-DD]
                                   send archives due by the pools' recycle rules back to their pools
                                   (--dry-run: only list them); last line: recycle: candidates=N warned=N
+  server automation run [--dry-run] [--date YYYY-MM-DD]
+                                  fire the reminders of that day (default today) to the record
+                                  keepers, each occasion once (--dry-run: only list them);
+                                  last line: automation: rules=N firings=N emails=N
   server analytics bgnbd FILE     fit the BG/NBD churn model to a CSV of id,frequency,recency,T (weeks)
   server --help
 
@@ -49,6 +53,26 @@ enum Command {
     DedupSweep,
     Import(PathBuf, server::commands::ImportCommand),
     Recycle { dry_run: bool, date: Option<domain::time::Date> },
+    Automation { dry_run: bool, date: Option<domain::time::Date> },
+}
+
+/// `--dry-run` and `--date YYYY-MM-DD`, the options of a daily job run by hand.
+fn day_options(command: &str, options: &[&str]) -> Result<(bool, Option<domain::time::Date>), String> {
+    let (mut dry_run, mut date) = (false, None);
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        match *option {
+            "--dry-run" => dry_run = true,
+            "--date" => {
+                let raw = options.next().ok_or("'--date' takes a date, YYYY-MM-DD")?;
+                let parsed = domain::time::Date::parse_field(raw, "date")
+                    .map_err(|_| format!("'{raw}' is not a date; write YYYY-MM-DD"))?;
+                date = Some(parsed);
+            }
+            other => return Err(format!("'{command}' does not take '{other}'")),
+        }
+    }
+    Ok((dry_run, date))
 }
 
 fn parse(args: &[String]) -> Result<Option<Command>, String> {
@@ -99,22 +123,14 @@ fn parse(args: &[String]) -> Result<Option<Command>, String> {
         }
         ["import"] => Err("'import' takes a file".into()),
         ["pool", "recycle", options @ ..] => {
-            let (mut dry_run, mut date) = (false, None);
-            let mut options = options.iter();
-            while let Some(option) = options.next() {
-                match *option {
-                    "--dry-run" => dry_run = true,
-                    "--date" => {
-                        let raw = options.next().ok_or("'--date' takes a date, YYYY-MM-DD")?;
-                        let parsed = domain::time::Date::parse_field(raw, "date")
-                            .map_err(|_| format!("'{raw}' is not a date; write YYYY-MM-DD"))?;
-                        date = Some(parsed);
-                    }
-                    other => return Err(format!("'pool recycle' does not take '{other}'")),
-                }
-            }
+            let (dry_run, date) = day_options("pool recycle", options)?;
             Ok(Some(Command::Recycle { dry_run, date }))
         }
+        ["automation", "run", options @ ..] => {
+            let (dry_run, date) = day_options("automation run", options)?;
+            Ok(Some(Command::Automation { dry_run, date }))
+        }
+        ["automation", ..] => Err("'automation' takes: run [--dry-run] [--date YYYY-MM-DD]".into()),
         ["pool", ..] => Err("'pool' takes: recycle [--dry-run] [--date YYYY-MM-DD]".into()),
         ["analytics", "bgnbd", file] => Ok(Some(Command::FitBgNbd(file.into()))),
         ["analytics", ..] => Err("'analytics' takes: bgnbd FILE".into()),
@@ -209,6 +225,15 @@ fn main() -> ExitCode {
             // Its figures are the last line as they are, for scripts to read.
             Command::Recycle { dry_run, date } => {
                 match commands::recycle(&settings, *dry_run, date.unwrap_or_else(store::today)).await {
+                    Ok(lines) => {
+                        println!("{lines}");
+                        Ok(None)
+                    }
+                    Err(error) => Err((error.to_string(), error.exit_code())),
+                }
+            }
+            Command::Automation { dry_run, date } => {
+                match commands::automation(&settings, *dry_run, date.unwrap_or_else(store::today)).await {
                     Ok(lines) => {
                         println!("{lines}");
                         Ok(None)

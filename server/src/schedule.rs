@@ -1,5 +1,5 @@
-//! Work the server does by itself: daily jobs (the pools' recycle run, and
-//! whatever joins it), each run once a day by one server among several.
+//! Work the server does by itself: daily jobs (the pools' recycle run, the
+//! keepers' reminders), each run once a day by one server among several.
 //!
 //! Every few minutes each server asks the store for a job's turn. The
 //! store's lease picks one server; the day it last finished is kept, so a
@@ -24,21 +24,26 @@ const LEASE_MS: i64 = 30 * 60 * 1000;
 enum Job {
     /// The pools' recycle run.
     Recycle,
+    /// Reminders to record keepers: birthdays, maintenance, follow-ups.
+    Reminders,
 }
 
 impl Job {
-    const ALL: [Job; 1] = [Job::Recycle];
+    const ALL: [Job; 2] = [Job::Recycle, Job::Reminders];
 
     fn name(self) -> &'static str {
         match self {
             Self::Recycle => "pool.recycle",
+            Self::Reminders => "reminders",
         }
     }
 
-    /// From which hour of the day it runs: at night, before reps start.
+    /// From which hour of the day it runs: recycling at night, before
+    /// reps start; reminders early in the morning, for the day ahead.
     fn from_hour(self) -> i64 {
         match self {
             Self::Recycle => 2,
+            Self::Reminders => 6,
         }
     }
 
@@ -51,6 +56,17 @@ impl Job {
                     report.due.len(),
                     report.warned.len(),
                     report.recycled
+                ))
+            }
+            Self::Reminders => {
+                let last_done = store.job_last_done(self.name()).await?;
+                let from = domain::reminder::first_day_to_cover(last_done, today);
+                let run = store.run_reminders(from, today, false).await?;
+                Ok(format!(
+                    "reminders: from={from} scanned={} due={} fired={}",
+                    run.scanned,
+                    run.due.len(),
+                    run.fired
                 ))
             }
         }

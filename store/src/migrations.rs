@@ -270,6 +270,26 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX customer_shared_with ON customer FIELDS shared_with.*;
     "#,
     },
+    // Reminders fired to record keepers, one row per occasion: the row's
+    // id is the occasion's key, so a second firing finds it there.
+    Migration {
+        version: 18,
+        name: "notifications",
+        sql: r#"
+        DEFINE TABLE notification SCHEMAFULL;
+        DEFINE FIELD key ON notification TYPE string;
+        DEFINE FIELD user ON notification TYPE string;
+        DEFINE FIELD kind ON notification TYPE string;
+        DEFINE FIELD customer ON notification TYPE string;
+        DEFINE FIELD name ON notification TYPE string;
+        DEFINE FIELD on ON notification TYPE string;
+        DEFINE FIELD lunar ON notification TYPE bool;
+        DEFINE FIELD at ON notification TYPE int;
+        DEFINE FIELD read ON notification TYPE bool;
+        DEFINE INDEX notification_user_at ON notification FIELDS user, at;
+        DEFINE INDEX notification_user_read ON notification FIELDS user, read;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

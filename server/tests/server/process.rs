@@ -1,5 +1,8 @@
 //! The real binary: start-up, restart on the same data, shutdown, bad settings.
 
+use domain::Change;
+use domain::archive::FieldValue;
+use domain::mutation::FieldEdit;
 use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, Session, run_binary_to_exit, run_command, start_binary};
@@ -175,6 +178,49 @@ async fn pool_recycle_from_the_command_line_lists_then_sends_back_what_is_due_on
     let (code, out) = run_command(&["pool", "recycle", "--date", "2026-02-30"], &env, "");
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("is not a date"), "{out}");
+}
+
+#[tokio::test]
+async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env = [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0")];
+    create_admin(&env);
+    let server = start_binary(&env);
+    let mut root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    let id = root.create("root", "王芳").await;
+    // Born 1990-03-07, 二月十一 by the lunar calendar: in 2027 on 03-18.
+    let edits = vec![
+        FieldEdit { value: FieldValue::Birthday(domain::time::Date::new(1990, 3, 7)), base: 1 },
+        FieldEdit { value: FieldValue::BirthdayLunar(true), base: 1 },
+    ];
+    root.push(id, Change::SetFields { edits }).await;
+    server.terminate();
+
+    let run = |extra: &[&str]| {
+        let mut args = vec!["automation", "run", "--date", "2027-03-15"];
+        args.extend_from_slice(extra);
+        run_command(&args, &env, "")
+    };
+    let (code, out) = run(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.lines().any(
+            |l| l.starts_with("reminder birthday ") && l.contains("王芳 keeper=root on=2027-03-18 lunar")
+        ),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l == "automation: rules=0 firings=1 emails=0"), "{out}");
+    let (code, out) = run(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.lines().any(|l| l == "fired=1 (before: 0)"), "{out}");
+    let (_, out) = run(&[]);
+    assert!(out.lines().any(|l| l == "fired=0 (before: 1)"), "the occasion fires once: {out}");
+    let (_, out) = run_command(&["automation", "run", "--dry-run", "--date", "2027-03-16"], &env, "");
+    assert!(out.lines().any(|l| l == "automation: rules=0 firings=0 emails=0"), "{out}");
+    let (code, out) = run_command(&["automation", "run", "--when", "now"], &env, "");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("'automation run' does not take '--when'"), "{out}");
 }
 
 #[test]

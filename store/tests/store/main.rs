@@ -7,6 +7,7 @@ mod custom_fields;
 mod duplicates;
 mod import_jobs;
 mod pool;
+mod reminders;
 mod review;
 mod search;
 mod support;

@@ -1,0 +1,290 @@
+//! The one place that decides which reminders an archive gives its keeper,
+//! and on which day each fires.
+//!
+//! A reminder is an occasion (a birthday, a maintenance or follow-up date)
+//! told to the record keeper a few days ahead ([`ReminderKind::lead_days`]).
+//! Each one has a key that names the occasion, so the server's daily run
+//! fires it once: not again after a restart, not twice with two servers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{Customer, TaskKind};
+use crate::ids::{CustomerId, ItemId, UserId};
+use crate::time::Date;
+
+/// What a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    /// A birthday (solar or lunar).
+    Birthday,
+    /// A maintenance task comes due.
+    Maintenance,
+    /// A follow-up task, or an interaction's "follow up on" date, comes due.
+    FollowUp,
+}
+
+impl ReminderKind {
+    /// Every kind.
+    pub const ALL: [ReminderKind; 3] = [Self::Birthday, Self::Maintenance, Self::FollowUp];
+
+    /// The stable snake_case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Birthday => "birthday",
+            Self::Maintenance => "maintenance",
+            Self::FollowUp => "follow_up",
+        }
+    }
+
+    /// How many days before the occasion its keeper hears of it: time to
+    /// buy a present or book a technician; a follow-up on its day.
+    pub fn lead_days(self) -> i64 {
+        match self {
+            Self::Birthday | Self::Maintenance => 3,
+            Self::FollowUp => 0,
+        }
+    }
+}
+
+/// One occasion to tell an archive's keeper about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// The archive.
+    pub customer: CustomerId,
+    /// Its name when the reminder fired.
+    pub name: String,
+    /// Its keeper, who is told.
+    pub keeper: UserId,
+    /// The day of the occasion.
+    pub on: Date,
+    /// The day it fires: `on` less the kind's lead.
+    pub fires: Date,
+    /// The task it comes from, if one.
+    pub task: Option<ItemId>,
+    /// The birthday is kept by the lunar calendar.
+    pub lunar: bool,
+}
+
+impl Reminder {
+    /// Names the occasion: the same birthday of the same archive in the
+    /// same year, the same task on the same due date. A task moved to
+    /// another day is another occasion.
+    pub fn key(&self) -> String {
+        let item = self.task.map(|t| t.to_string()).unwrap_or_default();
+        format!("{}:{}:{}:{}", self.kind.as_str(), self.customer, item, self.on)
+    }
+}
+
+/// How many days back a run catches up on days no run covered: a server
+/// down over a long weekend still tells Friday's reminders on Monday; one
+/// down for a month does not bring up a month of old ones.
+pub const CATCH_UP_DAYS: i64 = 7;
+
+/// The first day a run on `today` covers, after a run that covered up to
+/// `last_done`: the day after it, at most [`CATCH_UP_DAYS`] back, and
+/// today for a first run ever (nothing from before it is back-filled).
+pub fn first_day_to_cover(last_done: Option<Date>, today: Date) -> Date {
+    let earliest = Date::from_days_since_epoch(today.days_since_epoch() - CATCH_UP_DAYS);
+    match last_done {
+        None => today,
+        Some(done) => Date::from_days_since_epoch(done.days_since_epoch() + 1).max(earliest).min(today),
+    }
+}
+
+/// The reminders of `customer` that fire from `from` to `to` (both
+/// included), for its keeper; none for an archive in a pool or deleted.
+pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Reminder> {
+    let Some(keeper) = customer.fields.owner.clone().filter(|_| !customer.deleted()) else {
+        return Vec::new();
+    };
+    let shifted = |day: Date, days: i64| Date::from_days_since_epoch(day.days_since_epoch() + days);
+    let mut out = Vec::new();
+    let mut add = |kind: ReminderKind, on: Date, task: Option<ItemId>, lunar: bool| {
+        let fires = shifted(on, -kind.lead_days());
+        if from <= fires && fires <= to {
+            let name = customer.fields.name.as_str().to_owned();
+            out.push(Reminder {
+                kind,
+                customer: customer.id,
+                name,
+                keeper: keeper.clone(),
+                on,
+                fires,
+                task,
+                lunar,
+            });
+        }
+    };
+    let birthday_lead = ReminderKind::Birthday.lead_days();
+    if let Some(born) = customer.fields.birthday {
+        let lunar = customer.fields.birthday_lunar;
+        // Every birthday whose firing day is in the window (at most a
+        // few days long, so one, or two lunar ones in a long catch-up).
+        let mut after = shifted(from, birthday_lead);
+        while let Some(on) = crate::calendar::next_birthday(born, lunar, after)
+            && on <= shifted(to, birthday_lead)
+        {
+            add(ReminderKind::Birthday, on, None, lunar);
+            after = shifted(on, 1);
+        }
+    }
+    for (id, task) in customer.tasks.iter().filter(|(_, t)| !t.hidden() && !t.value().done) {
+        let task = task.value();
+        match task.kind {
+            TaskKind::Maintenance => add(ReminderKind::Maintenance, task.due, Some(*id), false),
+            TaskKind::FollowUp => add(ReminderKind::FollowUp, task.due, Some(*id), false),
+            TaskKind::Birthday | TaskKind::Review => {}
+        }
+    }
+    // An interaction's "follow up on" date, unless something newer
+    // happened with the customer since (as on Today).
+    let last = crate::portfolio::last_contact(customer);
+    for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
+        if let Some(due) = interaction.next_follow_up
+            && last.is_none_or(|l| l <= interaction.at.date_cst())
+        {
+            add(ReminderKind::FollowUp, due, None, false);
+        }
+    }
+    // Two interactions may name the same follow-up day: one occasion.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|r| seen.insert(r.key()));
+    out.sort_by_key(|r| (r.fires, r.kind));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{FieldValue, Fields, Interaction, InteractionKind, Task};
+    use crate::mutation::{Change, FieldEdit, Sequencer};
+    use crate::time::Timestamp;
+    use crate::{ApplyContext, CustomerName, apply};
+
+    fn day(s: &str) -> Date {
+        Date::parse_field(s, "date").unwrap()
+    }
+
+    /// An archive kept by `rep`, built by mutations.
+    fn archive(changes: Vec<Change>) -> Customer {
+        let mut client = Sequencer::new(UserId("rep".into()));
+        let id = CustomerId::new();
+        let mut fields = Fields::named(CustomerName::parse("王芳").unwrap());
+        fields.owner = Some(UserId("rep".into()));
+        let create = Change::Create { fields: Box::new(fields) };
+        let mut customer: Option<Customer> = None;
+        for change in std::iter::once(create).chain(changes) {
+            let m = client.next(id, change, Timestamp(0));
+            let ctx = ApplyContext { version: m.seq, today: day("2026-11-23") };
+            customer = Some(apply(customer.as_ref(), &m, &ctx).unwrap().0);
+        }
+        customer.unwrap()
+    }
+
+    fn born(on: &str, lunar: bool) -> Change {
+        Change::SetFields {
+            edits: vec![
+                FieldEdit { value: FieldValue::Birthday(Some(day(on))), base: 1 },
+                FieldEdit { value: FieldValue::BirthdayLunar(lunar), base: 1 },
+            ],
+        }
+    }
+
+    fn task(kind: TaskKind, due: &str) -> Change {
+        Change::PutTask {
+            id: ItemId::new(),
+            task: Task { kind, due: day(due), note: None, done: false },
+            base: 1,
+        }
+    }
+
+    fn fired(customer: &Customer, from: &str, to: &str) -> Vec<(ReminderKind, String, String)> {
+        reminders_between(customer, day(from), day(to))
+            .into_iter()
+            .map(|r| (r.kind, r.on.to_string(), r.fires.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_birthday_fires_three_days_ahead_once_a_year() {
+        let customer = archive(vec![born("1980-12-09", false)]);
+        let expected = vec![(ReminderKind::Birthday, "2026-12-09".to_owned(), "2026-12-06".to_owned())];
+        assert_eq!(fired(&customer, "2026-12-06", "2026-12-06"), expected);
+        assert!(fired(&customer, "2026-12-05", "2026-12-05").is_empty());
+        assert!(fired(&customer, "2026-12-07", "2026-12-09").is_empty(), "fired on the 6th, not again");
+        assert_eq!(fired(&customer, "2026-01-01", "2027-12-31").len(), 2);
+    }
+
+    #[test]
+    fn a_leap_day_birthday_fires_for_the_first_of_march_in_other_years() {
+        let customer = archive(vec![born("2000-02-29", false)]);
+        assert_eq!(fired(&customer, "2027-02-26", "2027-02-26")[0].1, "2027-03-01");
+        assert_eq!(fired(&customer, "2028-02-26", "2028-02-26")[0].1, "2028-02-29");
+    }
+
+    #[test]
+    fn a_lunar_birthday_fires_ahead_of_its_lunar_date() {
+        // 1990-03-07 is 二月十一: 2026-03-29, 2027-03-18.
+        let customer = archive(vec![born("1990-03-07", true)]);
+        let year: Vec<String> =
+            fired(&customer, "2026-01-01", "2027-12-31").into_iter().map(|f| f.1).collect();
+        assert_eq!(year, ["2026-03-29", "2027-03-18"]);
+        assert!(reminders_between(&customer, day("2026-03-26"), day("2026-03-26"))[0].lunar);
+    }
+
+    #[test]
+    fn tasks_and_an_interactions_follow_up_fire_by_their_kind() {
+        let visit = Interaction {
+            kind: InteractionKind::Visit,
+            at: Timestamp(day("2026-12-01").days_since_epoch() * 86_400_000),
+            summary: "拜访".into(),
+            satisfaction: None,
+            next_follow_up: Some(day("2026-12-08")),
+        };
+        let customer = archive(vec![
+            task(TaskKind::Maintenance, "2026-12-10"),
+            task(TaskKind::FollowUp, "2026-12-07"),
+            task(TaskKind::Review, "2026-12-07"),
+            Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 1 },
+        ]);
+        let seen = fired(&customer, "2026-12-06", "2026-12-08");
+        assert_eq!(
+            seen,
+            [
+                (ReminderKind::Maintenance, "2026-12-10".to_owned(), "2026-12-07".to_owned()),
+                (ReminderKind::FollowUp, "2026-12-07".to_owned(), "2026-12-07".to_owned()),
+                (ReminderKind::FollowUp, "2026-12-08".to_owned(), "2026-12-08".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_key_names_the_occasion_so_a_moved_task_is_a_new_one() {
+        let customer = archive(vec![task(TaskKind::FollowUp, "2026-12-07")]);
+        let first = reminders_between(&customer, day("2026-12-07"), day("2026-12-07")).remove(0);
+        let mut moved = first.clone();
+        moved.on = day("2026-12-09");
+        assert_ne!(first.key(), moved.key());
+        assert_eq!(first.key(), reminders_between(&customer, day("2026-12-01"), day("2026-12-31"))[0].key());
+    }
+
+    #[test]
+    fn a_run_covers_the_days_since_the_last_one_but_never_more_than_a_week() {
+        let today = day("2026-12-07");
+        assert_eq!(first_day_to_cover(Some(day("2026-12-06")), today), today);
+        assert_eq!(first_day_to_cover(Some(day("2026-12-04")), today), day("2026-12-05"));
+        assert_eq!(first_day_to_cover(Some(day("2026-10-01")), today), day("2026-11-30"));
+        assert_eq!(first_day_to_cover(Some(today), today), today);
+        assert_eq!(first_day_to_cover(None, today), today);
+    }
+
+    #[test]
+    fn an_archive_in_a_pool_reminds_nobody() {
+        let mut customer = archive(vec![born("1980-12-09", false)]);
+        customer.fields.owner = None;
+        assert!(fired(&customer, "2026-12-06", "2026-12-06").is_empty());
+    }
+}

@@ -1,0 +1,241 @@
+//! Reminders to record keepers: the daily run that fires them, and each
+//! keeper's list of notifications.
+//!
+//! A fired reminder is a `notification` row whose record id is the
+//! reminder's key ([`domain::reminder::Reminder::key`]). Writing it is an
+//! `INSERT IGNORE`, so an occasion fires once however often a day is run
+//! (a restart, a catch-up, two servers racing past the job's lease).
+
+use domain::archive::Customer;
+use domain::ids::UserId;
+use domain::reminder::{Reminder, ReminderKind, reminders_between};
+use domain::time::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::query::{take_all, take_one};
+use crate::{Store, StoreError};
+
+/// Archives read per page by the daily run.
+const PAGE: usize = 1000;
+/// Notifications a keeper's list shows.
+pub const MAX_NOTIFICATIONS: usize = 200;
+
+/// What a run of the reminders found and fired.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderRun {
+    /// Archives read.
+    pub scanned: usize,
+    /// Reminders due in the run's days, fired now or before.
+    pub due: Vec<Reminder>,
+    /// How many of them this run fired (0 for a dry run).
+    pub fired: usize,
+}
+
+/// One reminder as its keeper's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The reminder's key.
+    pub key: String,
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// The archive.
+    pub customer: String,
+    /// Its name when the reminder fired.
+    pub name: String,
+    /// The day of the occasion.
+    pub on: Date,
+    /// The birthday is a lunar one.
+    pub lunar: bool,
+    /// When it fired (ms since the epoch).
+    pub at: i64,
+    /// The keeper has seen it.
+    pub read: bool,
+}
+
+#[derive(Deserialize)]
+struct DocRow {
+    id: String,
+    doc: String,
+}
+
+#[derive(Deserialize)]
+struct NotificationRow {
+    key: String,
+    kind: ReminderKind,
+    customer: String,
+    name: String,
+    on: String,
+    lunar: bool,
+    at: i64,
+    read: bool,
+}
+
+impl NotificationRow {
+    fn into_notification(self) -> Option<Notification> {
+        let on = Date::parse_field(&self.on, "on").ok()?;
+        Some(Notification {
+            key: self.key,
+            kind: self.kind,
+            customer: self.customer,
+            name: self.name,
+            on,
+            lunar: self.lunar,
+            at: self.at,
+            read: self.read,
+        })
+    }
+}
+
+impl Store {
+    /// Fires the reminders whose day falls from `from` to `to` (both
+    /// included) to the keepers of the archives, unless `dry_run`. An
+    /// occasion fired before, by this run or another, is not fired again.
+    pub async fn run_reminders(
+        &self,
+        from: Date,
+        to: Date,
+        dry_run: bool,
+    ) -> Result<ReminderRun, StoreError> {
+        let mut run = ReminderRun::default();
+        let mut after = String::new();
+        loop {
+            let mut response = self
+                .db
+                .query(
+                    "SELECT record::id(id) AS id, doc FROM customer
+                     WHERE owner != NONE AND deleted = false AND record::id(id) > $after
+                     ORDER BY id LIMIT $limit",
+                )
+                .bind(("after", after.clone()))
+                .bind(("limit", PAGE as i64))
+                .await
+                .map_err(StoreError::from_db)?;
+            let rows: Vec<DocRow> = take_all(&mut response, 0)?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            let full = rows.len() == PAGE;
+            run.scanned += rows.len();
+            let mut due = Vec::new();
+            for row in rows {
+                match serde_json::from_str::<Customer>(&row.doc) {
+                    Ok(customer) => due.extend(reminders_between(&customer, from, to)),
+                    Err(_) => tracing::error!(customer = %row.id, "stored archive does not parse"),
+                }
+            }
+            if !dry_run && !due.is_empty() {
+                run.fired += self.fire(&due).await?;
+            }
+            run.due.extend(due);
+            if !full {
+                break;
+            }
+        }
+        tracing::info!(from = %from, to = %to, scanned = run.scanned, due = run.due.len(), fired = run.fired, "reminders run");
+        Ok(run)
+    }
+
+    /// Writes the notifications of `due` that do not exist yet; how many.
+    async fn fire(&self, due: &[Reminder]) -> Result<usize, StoreError> {
+        let now = crate::now_millis();
+        let rows: Vec<serde_json::Value> = due
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "key": r.key(),
+                    "user": r.keeper.0,
+                    "kind": r.kind.as_str(),
+                    "customer": r.customer.to_string(),
+                    "name": r.name,
+                    "on": r.on.to_string(),
+                    "lunar": r.lunar,
+                    "at": now,
+                })
+            })
+            .collect();
+        // Two runners writing one key at once: the loser retries, and then
+        // finds it written.
+        for attempt in 0.. {
+            let result = self
+                .db
+                .query(
+                    "INSERT IGNORE INTO notification
+                       array::map($rows, |$r| object::extend($r, { id: type::record('notification', $r.key), read: false }))
+                     RETURN record::id(id) AS key",
+                )
+                .bind(("rows", rows.clone()))
+                .await
+                .and_then(crate::error::explain);
+            match result {
+                Ok(mut response) => {
+                    let written: Vec<serde_json::Value> = take_all(&mut response, 0)?;
+                    return Ok(written.len());
+                }
+                Err(error) if attempt < 5 && crate::sync::retryable(&error) => continue,
+                Err(error) => return Err(StoreError::from_db(error)),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// The newest notifications of `user`, and how many are unread.
+    pub async fn notifications(&self, user: &UserId) -> Result<(Vec<Notification>, u64), StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "SELECT key, kind, customer, name, on, lunar, at, read FROM notification
+                   WHERE user = $user ORDER BY at DESC, key LIMIT $limit;
+                 SELECT count() AS n FROM notification WHERE user = $user AND read = false GROUP ALL;",
+            )
+            .bind(("user", user.0.clone()))
+            .bind(("limit", MAX_NOTIFICATIONS as i64))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<NotificationRow> = take_all(&mut response, 0)?;
+        let unread: Option<Count> = take_one(&mut response, 1)?;
+        Ok((
+            rows.into_iter().filter_map(NotificationRow::into_notification).collect(),
+            unread.map_or(0, |c| c.n),
+        ))
+    }
+
+    /// Marks `keys` (every unread one when `None`) of `user`'s
+    /// notifications read; another user's keys are left alone.
+    pub async fn mark_notifications_read(
+        &self,
+        user: &UserId,
+        keys: Option<Vec<String>>,
+    ) -> Result<(), StoreError> {
+        let query = match keys {
+            Some(_) => {
+                "UPDATE notification SET read = true
+                   WHERE user = $user AND read = false AND record::id(id) IN $keys"
+            }
+            None => "UPDATE notification SET read = true WHERE user = $user AND read = false",
+        };
+        self.db
+            .query(query)
+            .bind(("user", user.0.clone()))
+            .bind(("keys", keys.unwrap_or_default()))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// The last day a daily job finished, if it ever did.
+    pub async fn job_last_done(&self, name: &str) -> Result<Option<Date>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT VALUE last_done FROM type::record('job', $name)")
+            .bind(("name", name.to_owned()))
+            .await
+            .map_err(StoreError::from_db)?;
+        let day: Option<Option<String>> = take_one(&mut response, 0)?;
+        Ok(day.flatten().and_then(|d| Date::parse_field(&d, "last_done").ok()))
+    }
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}

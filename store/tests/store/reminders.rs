@@ -1,0 +1,158 @@
+//! Reminders to keepers: each occasion fired once, whoever runs the day
+//! and however often; each keeper sees their own.
+
+use domain::Change;
+use domain::archive::{FieldValue, Task, TaskKind};
+use domain::ids::{CustomerId, ItemId, UserId};
+use domain::mutation::FieldEdit;
+use domain::reminder::{ReminderKind, first_day_to_cover};
+use domain::time::Date;
+use store::Outcome;
+
+use crate::support::World;
+
+fn day(s: &str) -> Date {
+    Date::parse_field(s, "date").unwrap()
+}
+
+/// An archive kept by `owner`, born on `born` (lunar or not).
+async fn born(world: &mut World, owner: &str, name: &str, born: &str, lunar: bool) -> CustomerId {
+    let id = world.create(owner, name).await;
+    let edits = vec![
+        FieldEdit { value: FieldValue::Birthday(Some(day(born))), base: 1 },
+        FieldEdit { value: FieldValue::BirthdayLunar(lunar), base: 1 },
+    ];
+    let outcome = world.push_one(owner, id, Change::SetFields { edits }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    id
+}
+
+#[tokio::test]
+async fn a_days_reminders_fire_once_however_often_the_day_is_run() {
+    let mut world = World::new().await;
+    // Reminders fire three days ahead of a birthday: these fire on 12-06.
+    born(&mut world, "a", "生日甲", "1980-12-09", false).await;
+    born(&mut world, "b", "生日乙", "1975-12-09", false).await;
+    // Kept by the lunar calendar, whose day this year is in November: no reminder.
+    born(&mut world, "a", "农历", "1990-11-17", true).await;
+    let run = world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), false).await.unwrap();
+    assert_eq!(run.fired, 2, "{:?}", run.due);
+    assert_eq!(run.scanned, 3);
+
+    // The same day again, as after a restart mid-run: nothing new.
+    let again = world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), false).await.unwrap();
+    assert_eq!((again.due.len(), again.fired), (2, 0));
+
+    // An archive added since is what a rerun of the day fires, alone.
+    born(&mut world, "a", "生日丙", "1988-12-09", false).await;
+    let rerun = world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), false).await.unwrap();
+    assert_eq!((rerun.due.len(), rerun.fired), (3, 1));
+
+    let (list, unread) = world.store.notifications(&UserId("a".into())).await.unwrap();
+    let names: Vec<&str> = list.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(unread, 2);
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"生日甲") && names.contains(&"生日丙"), "{names:?}");
+    assert!(list.iter().all(|n| n.kind == ReminderKind::Birthday && n.on == day("2026-12-09")));
+    let (list_b, _) = world.store.notifications(&UserId("b".into())).await.unwrap();
+    assert_eq!(list_b.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["生日乙"]);
+}
+
+#[tokio::test]
+async fn two_servers_running_one_day_at_once_fire_each_reminder_once() {
+    let mut world = World::new().await;
+    for n in 0..30 {
+        born(&mut world, ["a", "b", "c"][n % 3], &format!("客户{n}"), "1980-12-09", false).await;
+    }
+    let one = world.store.clone();
+    let two = world.store.clone();
+    let (first, second) = tokio::join!(
+        one.run_reminders(day("2026-12-06"), day("2026-12-06"), false),
+        two.run_reminders(day("2026-12-06"), day("2026-12-06"), false),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.fired + second.fired, 30, "{} + {}", first.fired, second.fired);
+    let mut total = 0;
+    for user in ["a", "b", "c"] {
+        let (list, unread) = world.store.notifications(&UserId(user.into())).await.unwrap();
+        assert_eq!((list.len(), unread), (10, 10));
+        total += list.len();
+    }
+    assert_eq!(total, 30);
+}
+
+#[tokio::test]
+async fn a_run_after_days_down_catches_up_the_week_but_no_further() {
+    let mut world = World::new().await;
+    // Fire on 12-04 (a Friday) and 12-06; the server was down from the 4th.
+    born(&mut world, "a", "周五", "1980-12-07", false).await;
+    born(&mut world, "a", "周日", "1980-12-09", false).await;
+    // Would have fired in October: too long ago to bring up now.
+    born(&mut world, "a", "十月", "1980-10-20", false).await;
+    let today = day("2026-12-07");
+    let from = first_day_to_cover(Some(day("2026-10-01")), today);
+    assert_eq!(from, day("2026-11-30"));
+    let run = world.store.run_reminders(from, today, false).await.unwrap();
+    let mut names: Vec<&str> = run.due.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["周五", "周日"]);
+    assert_eq!(run.fired, 2);
+}
+
+#[tokio::test]
+async fn lunar_and_leap_day_birthdays_and_tasks_fire_on_their_days() {
+    let mut world = World::new().await;
+    // 1990-03-07 is 二月十一: in 2027 on 03-18, fired 03-15.
+    born(&mut world, "a", "农历", "1990-03-07", true).await;
+    // 29 February: in 2027 kept on 1 March, fired 26 February.
+    born(&mut world, "a", "闰日", "2000-02-29", false).await;
+    let id = world.create("c", "保养").await;
+    let task = Task { kind: TaskKind::Maintenance, due: day("2027-03-18"), note: None, done: false };
+    let outcome = world.push_one("c", id, Change::PutTask { id: ItemId::new(), task, base: 1 }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }));
+
+    let fired_on = |run: store::ReminderRun| -> Vec<(String, String)> {
+        run.due.into_iter().map(|r| (r.name, r.on.to_string())).collect()
+    };
+    let feb = world.store.run_reminders(day("2027-02-26"), day("2027-02-26"), false).await.unwrap();
+    assert_eq!(fired_on(feb), [("闰日".to_owned(), "2027-03-01".to_owned())]);
+    let march = world.store.run_reminders(day("2027-03-15"), day("2027-03-15"), false).await.unwrap();
+    let mut seen = fired_on(march);
+    seen.sort();
+    assert_eq!(
+        seen,
+        [("保养".to_owned(), "2027-03-18".to_owned()), ("农历".to_owned(), "2027-03-18".to_owned())]
+    );
+    let (list, _) = world.store.notifications(&UserId("a".into())).await.unwrap();
+    assert!(list.iter().any(|n| n.name == "农历" && n.lunar));
+}
+
+#[tokio::test]
+async fn a_dry_run_fires_nothing_and_read_marks_only_ones_own() {
+    let mut world = World::new().await;
+    born(&mut world, "a", "甲", "1980-12-09", false).await;
+    born(&mut world, "b", "乙", "1980-12-09", false).await;
+    let dry = world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), true).await.unwrap();
+    assert_eq!((dry.due.len(), dry.fired), (2, 0));
+    assert_eq!(world.store.notifications(&UserId("a".into())).await.unwrap().1, 0);
+
+    world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), false).await.unwrap();
+    let (list_b, _) = world.store.notifications(&UserId("b".into())).await.unwrap();
+    // a cannot mark b's notification read by naming its key.
+    world
+        .store
+        .mark_notifications_read(&UserId("a".into()), Some(vec![list_b[0].key.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(world.store.notifications(&UserId("b".into())).await.unwrap().1, 1);
+    world.store.mark_notifications_read(&UserId("a".into()), None).await.unwrap();
+    let (list_a, unread_a) = world.store.notifications(&UserId("a".into())).await.unwrap();
+    assert_eq!(unread_a, 0);
+    assert!(list_a[0].read);
+    world
+        .store
+        .mark_notifications_read(&UserId("b".into()), Some(vec![list_b[0].key.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(world.store.notifications(&UserId("b".into())).await.unwrap().1, 0);
+}
