@@ -17,6 +17,7 @@ pub mod error;
 pub mod form;
 pub mod i18n;
 pub mod import;
+pub mod notifications;
 pub mod offline;
 pub mod pool;
 pub mod quality;
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard/churn") view=dashboard::ChurnPage />
                     <Route path=path!("/dashboard/value") view=dashboard::ValuePage />
                     <Route path=path!("/sync") view=offline::SyncPage />
+                    <Route path=path!("/notifications") view=notifications::NotificationsPage />
                     <Route path=path!("/signin") view=auth::SignInPage />
                     <Route path=path!("/account") view=auth::AccountPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />

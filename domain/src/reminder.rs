@@ -78,6 +78,27 @@ impl Reminder {
     }
 }
 
+/// A fired reminder, as its keeper's list of notifications shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The reminder's key.
+    pub key: String,
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// The archive.
+    pub customer: CustomerId,
+    /// Its name when the reminder fired.
+    pub name: String,
+    /// The day of the occasion.
+    pub on: Date,
+    /// The birthday is a lunar one.
+    pub lunar: bool,
+    /// When it fired (ms since the epoch).
+    pub at: i64,
+    /// The keeper has seen it.
+    pub read: bool,
+}
+
 /// How many days back a run catches up on days no run covered: a server
 /// down over a long weekend still tells Friday's reminders on Monday; one
 /// down for a month does not bring up a month of old ones.

@@ -55,7 +55,7 @@ pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
 pub use pool::{JobTurn, RecycleCandidate, RecycleReport};
-pub use reminders::{MAX_NOTIFICATIONS, Notification, ReminderRun};
+pub use reminders::{MAX_NOTIFICATIONS, ReminderRun};
 pub use sync::{
     MAX_BATCH, MAX_PULL_PAGE, MutationResult, Notice, Outcome, PullPage, Pulled, PushGroups, PushReply,
     wire_name,

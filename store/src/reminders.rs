@@ -8,7 +8,7 @@
 
 use domain::archive::Customer;
 use domain::ids::UserId;
-use domain::reminder::{Reminder, ReminderKind, reminders_between};
+use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
 use domain::time::Date;
 use serde::{Deserialize, Serialize};
 
@@ -29,27 +29,6 @@ pub struct ReminderRun {
     pub due: Vec<Reminder>,
     /// How many of them this run fired (0 for a dry run).
     pub fired: usize,
-}
-
-/// One reminder as its keeper's list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notification {
-    /// The reminder's key.
-    pub key: String,
-    /// What it is about.
-    pub kind: ReminderKind,
-    /// The archive.
-    pub customer: String,
-    /// Its name when the reminder fired.
-    pub name: String,
-    /// The day of the occasion.
-    pub on: Date,
-    /// The birthday is a lunar one.
-    pub lunar: bool,
-    /// When it fired (ms since the epoch).
-    pub at: i64,
-    /// The keeper has seen it.
-    pub read: bool,
 }
 
 #[derive(Deserialize)]
@@ -73,10 +52,11 @@ struct NotificationRow {
 impl NotificationRow {
     fn into_notification(self) -> Option<Notification> {
         let on = Date::parse_field(&self.on, "on").ok()?;
+        let customer = self.customer.parse().ok()?;
         Some(Notification {
             key: self.key,
             kind: self.kind,
-            customer: self.customer,
+            customer,
             name: self.name,
             on,
             lunar: self.lunar,

@@ -69,6 +69,7 @@ fn Agenda() -> impl IntoView {
             Some(list) if list.is_empty() && warnings.with(Vec::is_empty) => Some(view! { <section class="card"><p class="muted">{texts.nothing_due}</p></section> }.into_any()),
             Some(_) => None,
         }}
+        <crate::notifications::UnreadNotifications />
         <crate::pool::RecycleWarnings rows=warnings />
         {section(texts.agenda_follow_up, |_, d| match d { Due::FollowUp { due, .. } => Some(due.to_string()), _ => None })}
         {section(texts.agenda_birthday, |locale, d| match d { Due::Birthday { on, lunar } => Some(birthday_text(locale, *on, *lunar)), _ => None })}

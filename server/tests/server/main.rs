@@ -9,6 +9,7 @@ mod http;
 mod import;
 mod matrix;
 mod process;
+mod reminders;
 mod signin;
 mod support;
 mod sync;

@@ -22,6 +22,8 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The database it serves, for what the server does by itself.
+    pub store: Store,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -83,7 +85,7 @@ impl TestApp {
         };
         adjust(&mut settings);
         let (stop, stopped) = oneshot::channel::<()>();
-        let served = store;
+        let served = store.clone();
         tokio::spawn(async move {
             server::startup::serve(listener, served, &settings, async {
                 let _ = stopped.await;
@@ -98,7 +100,7 @@ impl TestApp {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap();
-        Self { base: format!("http://{addr}"), client, stop: Some(stop) }
+        Self { base: format!("http://{addr}"), client, store, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {

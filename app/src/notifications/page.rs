@@ -1,0 +1,124 @@
+//! `/notifications`, and Today's line that leads there when some are new.
+
+use domain::reminder::{Notification, ReminderKind};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::api::{load_notifications, mark_notifications_read};
+use crate::auth::SignedIn;
+use crate::i18n::{Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
+use crate::offline::now_ms;
+
+/// `/notifications`.
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <NotificationList />
+        </SignedIn>
+    }
+}
+
+/// What a notification is about, in words: "2026-12-09 生日 (农历 十月廿一)".
+fn occasion(locale: Locale, n: &Notification) -> String {
+    let t = crate::i18n::texts(locale).notifications;
+    match n.kind {
+        ReminderKind::Birthday => fill(t.birthday, &[("date", &birthday_text(locale, n.on, n.lunar))]),
+        ReminderKind::Maintenance => fill(t.maintenance, &[("date", &n.on.to_string())]),
+        ReminderKind::FollowUp => fill(t.follow_up, &[("date", &n.on.to_string())]),
+    }
+}
+
+#[component]
+fn NotificationList() -> impl IntoView {
+    let texts = use_texts();
+    let t = texts.notifications;
+    let locale = use_locale();
+    let offline = crate::offline::use_offline();
+    // Marking read reloads the list.
+    let changed = RwSignal::new(0_u32);
+    let loaded = LocalResource::new(move || {
+        changed.track();
+        load_notifications()
+    });
+    let failure = RwSignal::new(None::<String>);
+    let mark = move |keys: Vec<String>| {
+        spawn_local(async move {
+            match mark_notifications_read(keys).await {
+                Ok(()) => changed.update(|n| *n += 1),
+                Err(error) => failure.set(Some(app_error_message(locale, &error))),
+            }
+        });
+    };
+    let list = move || {
+        loaded.get().map(|result| match result {
+            Ok(loaded) if loaded.list.is_empty() => view! { <p class="muted">{t.empty}</p> }.into_any(),
+            Ok(loaded) => {
+                let unread = loaded.unread;
+                let now = now_ms();
+                view! {
+                    {(unread > 0).then(|| view! {
+                        <p class="button-row notifications-head">
+                            <span>{fill(t.unread_n, &[("n", &unread.to_string())])}</span>
+                            <button type="button" class="button" on:click=move |_| mark(Vec::new())>
+                                {t.mark_all_read}
+                            </button>
+                        </p>
+                    })}
+                    <ul class="plain-list notifications">
+                        {loaded.list.into_iter().map(|n| {
+                            let key = n.key.clone();
+                            let what = occasion(locale, &n);
+                            let when = ago(locale, n.at, now);
+                            view! {
+                                <li class="notification" data-kind=n.kind.as_str() data-read=n.read.to_string()>
+                                    <a class="agenda-row" href=format!("/customers/{}", n.customer)>
+                                        <span class="row-name">{n.name.clone()}</span>
+                                        <span>{what}</span>
+                                        <span class="muted">{when}</span>
+                                    </a>
+                                    {(!n.read).then(|| view! {
+                                        <button type="button" class="button" on:click=move |_| mark(vec![key.clone()])>
+                                            {t.mark_read}
+                                        </button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }
+            Err(_) if !offline.status().get_untracked().online => {
+                view! { <p class="muted">{t.offline}</p> }.into_any()
+            }
+            Err(error) => view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card">
+            <h1>{t.title}</h1>
+            <p class="muted">{t.help}</p>
+            {move || failure.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+            {list}
+        </section>
+    }
+}
+
+/// Today's line about new reminders: shown when some are unread, and not
+/// at all offline.
+#[component]
+pub fn UnreadNotifications() -> impl IntoView {
+    let t = use_texts().notifications;
+    let loaded = LocalResource::new(load_notifications);
+    move || {
+        let unread = loaded.get().and_then(Result::ok).map_or(0, |n| n.unread);
+        (unread > 0).then(|| {
+            view! {
+                <a class="card notice-link" href="/notifications" data-testid="unread-notifications">
+                    {fill(t.unread_n, &[("n", &unread.to_string())])}" ›"
+                </a>
+            }
+        })
+    }
+}

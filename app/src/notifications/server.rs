@@ -1,0 +1,17 @@
+//! The server side of notifications: a user reads and marks only their own.
+
+use super::api::Notifications;
+use crate::auth::signed_in;
+use crate::error::{AppError, answer};
+
+pub(super) async fn load() -> Result<Notifications, AppError> {
+    let (state, user) = signed_in().await?;
+    let (list, unread) = answer(state.store.notifications(&user.id).await)?;
+    Ok(Notifications { list, unread })
+}
+
+pub(super) async fn mark_read(keys: Vec<String>) -> Result<(), AppError> {
+    let (state, user) = signed_in().await?;
+    let keys = (!keys.is_empty()).then_some(keys);
+    answer(state.store.mark_notifications_read(&user.id, keys).await)
+}

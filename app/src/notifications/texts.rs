@@ -1,0 +1,43 @@
+//! The notifications' words, in zh-CN and English.
+
+/// Every string of the notifications page and Today's line about them.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct NotificationTexts {
+    pub title: &'static str,
+    pub help: &'static str,
+    pub empty: &'static str,
+    pub unread_n: &'static str,
+    pub mark_all_read: &'static str,
+    pub mark_read: &'static str,
+    pub birthday: &'static str,
+    pub maintenance: &'static str,
+    pub follow_up: &'static str,
+    pub offline: &'static str,
+}
+
+pub(crate) const ZH: NotificationTexts = NotificationTexts {
+    title: "提醒",
+    help: "每天清晨，系统把您负责的客户近几天的生日（含农历生日）、保养到期和跟进日期发到这里；生日和保养提前 3 天提醒。",
+    empty: "暂无提醒。",
+    unread_n: "{n} 条新提醒",
+    mark_all_read: "全部标为已读",
+    mark_read: "已读",
+    birthday: "{date} 生日",
+    maintenance: "{date} 保养到期",
+    follow_up: "{date} 该跟进了",
+    offline: "离线时看不到提醒；“今日”页仍列出近期生日和待办。",
+};
+
+pub(crate) const EN: NotificationTexts = NotificationTexts {
+    title: "Reminders",
+    help: "Every morning the system sends here the coming birthdays (lunar ones too), maintenance dates and follow-ups of the customers you keep; birthdays and maintenance three days ahead.",
+    empty: "No reminders.",
+    unread_n: "{n} new reminders",
+    mark_all_read: "Mark all read",
+    mark_read: "Read",
+    birthday: "Birthday on {date}",
+    maintenance: "Maintenance due {date}",
+    follow_up: "Follow up on {date}",
+    offline: "Reminders need a connection; Today still lists coming birthdays and tasks.",
+};
