@@ -9,6 +9,9 @@ mod page;
 mod server;
 pub(crate) mod texts;
 
-pub use api::{MarkNotificationsRead, Notifications, load_notifications, mark_notifications_read};
+pub use api::{
+    MarkNotificationsRead, Notifications, RunRemindersNow, load_notifications, mark_notifications_read,
+    run_reminders_now,
+};
 pub use page::{NotificationsPage, UnreadNotifications};
 pub use texts::NotificationTexts;

@@ -240,6 +240,12 @@ pub fn may_set_review_rules(viewer: &Viewer) -> bool {
     viewer.role == Role::Admin
 }
 
+/// Whether `viewer` may run the day's automation by hand (reminders to
+/// every keeper of the company): what the daily job does, so admins.
+pub fn may_run_automation(viewer: &Viewer) -> bool {
+    viewer.role == Role::Admin
+}
+
 /// Whether `viewer` may read how complete and how sound the archives are:
 /// managers (their team's) and admins (everyone's).
 pub fn may_check_quality(viewer: &Viewer) -> bool {
@@ -522,6 +528,13 @@ mod tests {
             _ => return None,
         };
         Some(Colleague { team: Some(team.into()), active: true })
+    }
+
+    #[test]
+    fn only_admins_run_the_days_automation_by_hand() {
+        assert!(may_run_automation(&viewer("root", Role::Admin, None)));
+        assert!(!may_run_automation(&viewer("m", Role::Manager, Some("north"))));
+        assert!(!may_run_automation(&viewer("a", Role::Rep, Some("north"))));
     }
 
     #[test]

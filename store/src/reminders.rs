@@ -8,6 +8,7 @@
 
 use domain::archive::Customer;
 use domain::ids::UserId;
+use domain::policy::{self, Viewer};
 use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
 use domain::time::Date;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,15 @@ impl Store {
         }
         tracing::info!(from = %from, to = %to, scanned = run.scanned, due = run.due.len(), fired = run.fired, "reminders run");
         Ok(run)
+    }
+
+    /// Fires `today`'s reminders now, as an admin asks from the app (after
+    /// an import, say): the daily job's work for the day, each occasion still once.
+    pub async fn run_reminders_now(&self, viewer: &Viewer, today: Date) -> Result<ReminderRun, StoreError> {
+        if !policy::may_run_automation(viewer) {
+            return Err(StoreError::Forbidden("automation.forbidden".into()));
+        }
+        self.run_reminders(today, today, false).await
     }
 
     /// Writes the notifications of `due` that do not exist yet; how many.

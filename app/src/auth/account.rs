@@ -63,6 +63,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>{texts.team_label}</dt>
                                 <dd>{user.team.clone().unwrap_or_default()}</dd>
                             </dl>
+                            <div class="button-row">
+                                <a class="button" href="/notifications">
+                                    {texts.notifications.title}
+                                </a>
+                            </div>
                             <Show when=move || may_import>
                                 <div class="button-row">
                                     <a class="button" href="/team">

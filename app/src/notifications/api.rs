@@ -28,3 +28,10 @@ pub async fn load_notifications() -> Result<Notifications, AppError> {
 pub async fn mark_notifications_read(keys: Vec<String>) -> Result<(), AppError> {
     super::server::mark_read(keys).await
 }
+
+/// Fires today's reminders to every keeper now (admins): what the morning
+/// run does, each occasion still once. Answers how many fired.
+#[server(prefix = "/api", endpoint = "notifications/run")]
+pub async fn run_reminders_now() -> Result<usize, AppError> {
+    super::server::run_now().await
+}

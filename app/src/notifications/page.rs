@@ -4,8 +4,8 @@ use domain::reminder::{Notification, ReminderKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::api::{load_notifications, mark_notifications_read};
-use crate::auth::SignedIn;
+use super::api::{RunRemindersNow, load_notifications, mark_notifications_read};
+use crate::auth::{SignedIn, use_current_user};
 use crate::i18n::{Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
 use crate::offline::now_ms;
 
@@ -102,6 +102,40 @@ fn NotificationList() -> impl IntoView {
             {move || failure.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             {list}
         </section>
+        <RunNow changed />
+    }
+}
+
+/// For admins: the morning run, now.
+#[component]
+fn RunNow(changed: RwSignal<u32>) -> impl IntoView {
+    let texts = use_texts();
+    let t = texts.notifications;
+    let locale = use_locale();
+    let user = use_current_user();
+    let admin = move || {
+        user.get().and_then(Result::ok).flatten().is_some_and(|u| domain::policy::may_run_automation(&u.viewer()))
+    };
+    let run = ServerAction::<RunRemindersNow>::new();
+    Effect::new(move |_| {
+        if run.value().get().is_some() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    move || {
+        admin().then(|| {
+            view! {
+                <section class="card" data-testid="run-reminders">
+                    <button class="button" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(RunRemindersNow {}); }>
+                        {t.run_now}
+                    </button>
+                    {move || run.value().get().map(|result| match result {
+                        Ok(n) => view! { <p class="form-done" role="status">{fill(t.ran, &[("n", &n.to_string())])}</p> }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{app_error_message(locale, &error)}</p> }.into_any(),
+                    })}
+                </section>
+            }
+        })
     }
 }
 

@@ -15,3 +15,9 @@ pub(super) async fn mark_read(keys: Vec<String>) -> Result<(), AppError> {
     let keys = (!keys.is_empty()).then_some(keys);
     answer(state.store.mark_notifications_read(&user.id, keys).await)
 }
+
+pub(super) async fn run_now() -> Result<usize, AppError> {
+    let (state, user) = signed_in().await?;
+    let run = answer(state.store.run_reminders_now(&user.viewer(), store::today()).await)?;
+    Ok(run.fired)
+}

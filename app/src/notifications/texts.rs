@@ -14,6 +14,8 @@ pub struct NotificationTexts {
     pub maintenance: &'static str,
     pub follow_up: &'static str,
     pub offline: &'static str,
+    pub run_now: &'static str,
+    pub ran: &'static str,
 }
 
 pub(crate) const ZH: NotificationTexts = NotificationTexts {
@@ -27,6 +29,8 @@ pub(crate) const ZH: NotificationTexts = NotificationTexts {
     maintenance: "{date} 保养到期",
     follow_up: "{date} 该跟进了",
     offline: "离线时看不到提醒；“今日”页仍列出近期生日和待办。",
+    run_now: "立即发出今天的提醒",
+    ran: "已发出 {n} 条新提醒（早已发出的不会重复）。",
 };
 
 pub(crate) const EN: NotificationTexts = NotificationTexts {
@@ -40,4 +44,6 @@ pub(crate) const EN: NotificationTexts = NotificationTexts {
     maintenance: "Maintenance due {date}",
     follow_up: "Follow up on {date}",
     offline: "Reminders need a connection; Today still lists coming birthdays and tasks.",
+    run_now: "Send today's reminders now",
+    ran: "{n} new reminders sent (none sent twice).",
 };

@@ -45,6 +45,13 @@ async fn a_keeper_reads_their_reminders_and_marks_them_read_and_no_one_elses() {
     a.json("notifications/read", json!({ "keys": [] })).await;
     assert_eq!(read(&a).await["unread"], 0);
 
+    // The morning run by hand: admins only.
+    let refused = a.form("notifications/run", &[]).await;
+    assert_eq!(refused.status(), 403);
+    let root = app.sign_in("root").await;
+    let ran = root.form("notifications/run", &[]).await;
+    assert!(ran.status().is_success(), "{}", ran.status());
+
     let anonymous = app.client.post(app.url("/api/notifications")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
