@@ -114,7 +114,10 @@ fn RunNow(changed: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
     let user = use_current_user();
     let admin = move || {
-        user.get().and_then(Result::ok).flatten().is_some_and(|u| domain::policy::may_run_automation(&u.viewer()))
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| domain::policy::may_run_automation(&u.viewer()))
     };
     let run = ServerAction::<RunRemindersNow>::new();
     Effect::new(move |_| {
