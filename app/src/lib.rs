@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod csv;
 pub mod customers;
 pub mod dashboard;
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=auth::AccountPage />
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                     <Route path=path!("/admin/fields") view=admin::FieldsPage />
+                    <Route path=path!("/admin/care") view=care::CarePage />
                     <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/team") view=team::TeamPage />
                     <Route path=path!("/audit") view=audit::AuditPage />

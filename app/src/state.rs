@@ -19,6 +19,8 @@ pub struct AppState {
     pub sessions: SessionSettings,
     /// Recent sign-in attempts, per account and per address.
     pub limiter: Arc<SignInLimiter>,
+    /// Whether an SMTP server is configured (without one, mail waits in the outbox).
+    pub mail_configured: bool,
 }
 
 /// How long sessions last and how their cookie is sent.

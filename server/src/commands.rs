@@ -129,7 +129,8 @@ pub async fn recycle(
 /// Fires the reminders of `day` to the record keepers (with `dry_run`,
 /// only lists them): one line per reminder, then the figures. Each
 /// occasion fires once, whether the daily job or this command gets to it
-/// first; workflow rules and mail are not built yet, hence none.
+/// first; so is each care greeting queued. Workflow rules are not built
+/// yet, hence none.
 pub async fn automation(
     settings: &Settings,
     dry_run: bool,
@@ -151,10 +152,20 @@ pub async fn automation(
             if r.lunar { " lunar" } else { "" }
         ));
     }
+    for c in &run.care {
+        match &c.to {
+            Ok(to) => out.push_str(&format!("greeting {} {} to={to}\n", c.customer, c.name)),
+            Err(skip) => {
+                out.push_str(&format!("no greeting {} {}: {}\n", c.customer, c.name, store::wire_name(skip)))
+            }
+        }
+    }
+    let emails = run.care.iter().filter(|c| c.to.is_ok()).count();
     if !dry_run {
         out.push_str(&format!("fired={} (before: {})\n", run.fired, run.due.len() - run.fired));
+        out.push_str(&format!("queued={} (before: {})\n", run.queued, emails - run.queued.min(emails)));
     }
-    out.push_str(&format!("automation: rules=0 firings={} emails=0", run.due.len()));
+    out.push_str(&format!("automation: rules=0 firings={} emails={emails}", run.due.len()));
     Ok(out)
 }
 

@@ -34,6 +34,12 @@ pub struct Settings {
     pub session_max_days: u32,
     /// Mark the session cookie `Secure` (set when served over TLS).
     pub secure_cookies: bool,
+    /// The SMTP server care messages leave by (`smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://host`); none: mail
+    /// waits in the outbox. Redacted in `Debug` (it may hold a password).
+    pub smtp_url: Option<String>,
+    /// The address mail is sent as (`客户关怀 <care@example.com>`).
+    pub mail_from: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -49,6 +55,8 @@ impl std::fmt::Debug for Settings {
             .field("session_days", &self.session_days)
             .field("session_max_days", &self.session_max_days)
             .field("secure_cookies", &self.secure_cookies)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -67,6 +75,8 @@ impl Default for Settings {
             session_days: 30,
             session_max_days: 90,
             secure_cookies: false,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -114,6 +124,8 @@ struct FileSettings {
     session_days: Option<u32>,
     session_max_days: Option<u32>,
     secure_cookies: Option<bool>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// Environment variables the server reads, with the file key each overrides.
@@ -128,6 +140,8 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("CRM_SESSION_DAYS", "session_days"),
     ("CRM_SESSION_MAX_DAYS", "session_max_days"),
     ("CRM_SECURE_COOKIES", "secure_cookies"),
+    ("CRM_SMTP_URL", "smtp_url"),
+    ("CRM_MAIL_FROM", "mail_from"),
 ];
 const CONFIG_ENV: &str = "CRM_CONFIG";
 
@@ -202,7 +216,26 @@ impl Settings {
             })?);
         }
 
+        if let Some(v) = from_env("CRM_SMTP_URL") {
+            file.smtp_url = Some(v);
+        }
+        if let Some(v) = from_env("CRM_MAIL_FROM") {
+            file.mail_from = Some(v);
+        }
+
         let defaults = Settings::default();
+        if let Some(url) = &file.smtp_url {
+            let from = file.mail_from.as_deref().ok_or_else(|| ConfigError::Invalid {
+                name: setting_name(env, "CRM_MAIL_FROM", "mail_from"),
+                reason:
+                    "needed with an SMTP URL: the address mail is sent as, like 客户关怀 <care@example.com>"
+                        .into(),
+            })?;
+            crate::mail::Mailer::new(url, from).map_err(|reason| ConfigError::Invalid {
+                name: setting_name(env, "CRM_SMTP_URL", "smtp_url"),
+                reason,
+            })?;
+        }
         let session_days = file.session_days.unwrap_or(defaults.session_days);
         if !(1..=365).contains(&session_days) {
             return Err(ConfigError::Invalid {
@@ -259,7 +292,14 @@ impl Settings {
             session_days,
             session_max_days,
             secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
+            smtp_url: file.smtp_url,
+            mail_from: file.mail_from,
         })
+    }
+
+    /// The mailer, when an SMTP server is configured (checked at load).
+    pub fn mailer(&self) -> Option<crate::mail::Mailer> {
+        crate::mail::Mailer::new(self.smtp_url.as_deref()?, self.mail_from.as_deref()?).ok()
     }
 
     /// The database credentials, when a user is configured.

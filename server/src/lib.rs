@@ -11,6 +11,7 @@ mod hang_up;
 mod health;
 mod import_upload;
 mod live;
+pub mod mail;
 pub mod pwa;
 mod schedule;
 pub mod startup;

@@ -81,7 +81,13 @@ pub fn app_state(leptos_options: LeptosOptions, store: Store, settings: &Setting
         absolute_ms: i64::from(settings.session_max_days) * DAY_MS,
     };
     let sessions = SessionSettings { limits, secure: settings.secure_cookies };
-    AppState { leptos_options, store, sessions, limiter: Arc::new(app::auth::SignInLimiter::default()) }
+    AppState {
+        leptos_options,
+        store,
+        sessions,
+        limiter: Arc::new(app::auth::SignInLimiter::default()),
+        mail_configured: settings.mailer().is_some(),
+    }
 }
 
 /// The whole application as an axum router: pages, server functions, static
@@ -256,11 +262,19 @@ pub async fn serve(
         BodyLimits { request: settings.max_body_bytes, import_file: settings.max_import_bytes },
     );
     let jobs = crate::schedule::start(store.clone());
+    // Without an SMTP server, care messages wait in the outbox.
+    let mail = settings.mailer().map(|mailer| crate::mail::start(store.clone(), mailer));
+    if mail.is_none() {
+        tracing::info!("no SMTP server configured: mail waits in the outbox");
+    }
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     jobs.abort();
     imports.abort();
+    if let Some(mail) = mail {
+        mail.abort();
+    }
     // Every request has finished and the router is gone: let the database
     // flush and release its directory before the process exits.
     if let Err(error) = store.close(SHUTDOWN_GRACE).await {

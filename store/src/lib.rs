@@ -24,6 +24,7 @@ mod inspect;
 mod legacy;
 mod lock;
 mod migrations;
+mod outbox;
 mod pool;
 mod quality;
 mod query;
@@ -54,8 +55,11 @@ pub use imports::{ImportRecord, SavedMapping};
 pub use inspect::{AuditStamp, LoggedMutation};
 pub use legacy::SYSTEM_USER;
 pub use migrations::{MigrationReport, SCHEMA_VERSION};
+pub use outbox::{
+    CareSender, MAX_ATTEMPTS, MailOutcome, MailStatus, NewMail, OutboxMessage, OutboxView, retry_delay_ms,
+};
 pub use pool::{JobTurn, RecycleCandidate, RecycleReport};
-pub use reminders::{MAX_NOTIFICATIONS, ReminderRun};
+pub use reminders::{CareMail, MAX_NOTIFICATIONS, ReminderRun};
 pub use sync::{
     MAX_BATCH, MAX_PULL_PAGE, MutationResult, Notice, Outcome, PullPage, Pulled, PushGroups, PushReply,
     wire_name,

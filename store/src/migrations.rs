@@ -290,6 +290,32 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX notification_user_read ON notification FIELDS user, read;
     "#,
     },
+    // Messages that leave the system, each written before it is sent; a
+    // sender claims due ones with a lease.
+    Migration {
+        version: 19,
+        name: "outbox",
+        sql: r#"
+        DEFINE TABLE outbox SCHEMAFULL;
+        DEFINE FIELD kind ON outbox TYPE string;
+        DEFINE FIELD customer ON outbox TYPE option<string>;
+        DEFINE FIELD to ON outbox TYPE string;
+        DEFINE FIELD subject ON outbox TYPE string;
+        DEFINE FIELD body ON outbox TYPE string;
+        DEFINE FIELD month ON outbox TYPE string;
+        DEFINE FIELD message_id ON outbox TYPE string;
+        DEFINE FIELD status ON outbox TYPE string ASSERT $value IN ['queued', 'sent', 'failed', 'uncertain'];
+        DEFINE FIELD attempts ON outbox TYPE int;
+        DEFINE FIELD last_error ON outbox TYPE option<string>;
+        DEFINE FIELD next_at ON outbox TYPE int;
+        DEFINE FIELD holder ON outbox TYPE option<string>;
+        DEFINE FIELD lease_until ON outbox TYPE int;
+        DEFINE FIELD created_at ON outbox TYPE int;
+        DEFINE FIELD sent_at ON outbox TYPE option<int>;
+        DEFINE INDEX outbox_due ON outbox FIELDS status, next_at;
+        DEFINE INDEX outbox_customer_month ON outbox FIELDS customer, month;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

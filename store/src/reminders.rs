@@ -7,7 +7,8 @@
 //! (a restart, a catch-up, two servers racing past the job's lease).
 
 use domain::archive::Customer;
-use domain::ids::UserId;
+use domain::care::{self, CareSettings, Skip, Values};
+use domain::ids::{CustomerId, UserId};
 use domain::policy::{self, Viewer};
 use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
 use domain::time::Date;
@@ -30,7 +31,25 @@ pub struct ReminderRun {
     pub due: Vec<Reminder>,
     /// How many of them this run fired (0 for a dry run).
     pub fired: usize,
+    /// Care messages due on the run's last day (greetings), or why not.
+    pub care: Vec<CareMail>,
+    /// How many of them this run queued (0 for a dry run).
+    pub queued: usize,
 }
+
+/// A care message the run found due: to whom, or why it is not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CareMail {
+    /// The archive.
+    pub customer: CustomerId,
+    /// Its name.
+    pub name: String,
+    /// The address, or why there is none to write to.
+    pub to: Result<String, Skip>,
+}
+
+/// Where care messages are sent from, for their Message-IDs.
+const MESSAGE_ID_DOMAIN: &str = "crm.invalid";
 
 #[derive(Deserialize)]
 struct DocRow {
@@ -71,6 +90,9 @@ impl Store {
     /// Fires the reminders whose day falls from `from` to `to` (both
     /// included) to the keepers of the archives, unless `dry_run`. An
     /// occasion fired before, by this run or another, is not fired again.
+    ///
+    /// Care messages the company sends (a birthday greeting) are queued in
+    /// the outbox for the run's last day, `to`, once each.
     pub async fn run_reminders(
         &self,
         from: Date,
@@ -78,6 +100,7 @@ impl Store {
         dry_run: bool,
     ) -> Result<ReminderRun, StoreError> {
         let mut run = ReminderRun::default();
+        let care_settings = self.care_settings().await?;
         let mut after = String::new();
         loop {
             let mut response = self
@@ -97,11 +120,22 @@ impl Store {
             let full = rows.len() == PAGE;
             run.scanned += rows.len();
             let mut due = Vec::new();
+            let mut greeted = Vec::new();
             for row in rows {
                 match serde_json::from_str::<Customer>(&row.doc) {
-                    Ok(customer) => due.extend(reminders_between(&customer, from, to)),
+                    Ok(customer) => {
+                        due.extend(reminders_between(&customer, from, to));
+                        if care_settings.birthday_greeting.is_some() && birthday_on(&customer, to) {
+                            greeted.push(customer);
+                        }
+                    }
                     Err(_) => tracing::error!(customer = %row.id, "stored archive does not parse"),
                 }
+            }
+            if !greeted.is_empty() {
+                let (found, queued) = self.greet(&care_settings, &greeted, to, dry_run).await?;
+                run.care.extend(found);
+                run.queued += queued;
             }
             if !dry_run && !due.is_empty() {
                 run.fired += self.fire(&due).await?;
@@ -122,6 +156,60 @@ impl Store {
             return Err(StoreError::Forbidden("automation.forbidden".into()));
         }
         self.run_reminders(today, today, false).await
+    }
+
+    /// Queues the birthday greeting to each of `customers` on `day` who may
+    /// get one (consent, an address, the month's cap); what it found, and
+    /// how many it queued.
+    async fn greet(
+        &self,
+        care: &CareSettings,
+        customers: &[Customer],
+        day: Date,
+        dry_run: bool,
+    ) -> Result<(Vec<CareMail>, usize), StoreError> {
+        let Some(template) = &care.birthday_greeting else { return Ok((Vec::new(), 0)) };
+        let keepers: Vec<UserId> = customers.iter().filter_map(|c| c.fields.owner.clone()).collect();
+        let names = self.names_of(&keepers).await?;
+        let month = format!("{:04}-{:02}", day.year(), day.month());
+        let not_before = care.send_after(domain::time::Timestamp(crate::now_millis())).0;
+        let mut found = Vec::new();
+        let mut mails = Vec::new();
+        for customer in customers {
+            let id = customer.id.to_string();
+            let mut to = care::recipient(customer).map(|email| email.as_str().to_owned());
+            if to.is_ok() && !care.within_cap(self.care_sent_in(&id, &month).await?) {
+                to = Err(Skip::Capped);
+            }
+            if let Ok(address) = &to {
+                let keeper = customer.fields.owner.as_ref();
+                let values = Values {
+                    name: customer.fields.name.as_str().to_owned(),
+                    date: format!("{}月{}日", day.month(), day.day()),
+                    keeper: keeper
+                        .map(|k| names.get(k).cloned().unwrap_or_else(|| k.0.clone()))
+                        .unwrap_or_default(),
+                };
+                let (subject, body) = template.render(&values);
+                mails.push(crate::NewMail {
+                    key: format!("care:birthday:{id}:{day}"),
+                    kind: "care_birthday",
+                    customer: Some(id),
+                    to: address.clone(),
+                    subject,
+                    body,
+                    not_before,
+                    month: month.clone(),
+                });
+            }
+            found.push(CareMail {
+                customer: customer.id,
+                name: customer.fields.name.as_str().to_owned(),
+                to,
+            });
+        }
+        let queued = if dry_run { 0 } else { self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await? };
+        Ok((found, queued))
     }
 
     /// Writes the notifications of `due` that do not exist yet; how many.
@@ -228,4 +316,13 @@ impl Store {
 #[derive(Deserialize)]
 struct Count {
     n: u64,
+}
+
+/// Whether `customer`'s birthday (solar or lunar) falls on `day`.
+fn birthday_on(customer: &Customer, day: Date) -> bool {
+    customer
+        .fields
+        .birthday
+        .and_then(|born| domain::calendar::next_birthday(born, customer.fields.birthday_lunar, day))
+        == Some(day)
 }

@@ -145,8 +145,13 @@ fn cargo_install(args: &[&str]) -> Result<(), String> {
 }
 
 /// Debian packages, each named by a file it installs: the browser the
-/// end-to-end tests drive, and the compressor for the site's brotli copies.
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[("chromium", CHROMIUM), ("brotli", "/usr/bin/brotli")];
+/// end-to-end tests drive, the compressor for the site's brotli copies,
+/// and the SMTP server the mail tests send to (for the system's python3).
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", CHROMIUM),
+    ("brotli", "/usr/bin/brotli"),
+    ("python3-aiosmtpd", "/usr/lib/python3/dist-packages/aiosmtpd/__init__.py"),
+];
 
 fn ensure_debian_packages() -> Result<(), String> {
     let missing: Vec<&str> =

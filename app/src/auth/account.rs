@@ -95,6 +95,9 @@ pub fn AccountPage() -> impl IntoView {
                                     <a class="button" href="/admin/fields">
                                         {texts.custom_fields_title}
                                     </a>
+                                    <a class="button" href="/admin/care">
+                                        {texts.care.nav}
+                                    </a>
                                 </div>
                             </Show>
                         }

@@ -7,6 +7,7 @@ mod dashboard;
 mod export;
 mod http;
 mod import;
+mod mail;
 mod matrix;
 mod process;
 mod reminders;
