@@ -59,6 +59,6 @@ test("a birthday three days off is on Today and in the reminders the admin sends
   await page.locator("#edit-birthday").fill("1990-03-07");
   await page.locator("#edit-birthday-lunar").check();
   await app.save();
-  await expect(page.locator(".facts")).toContainText("1990-03-07 (农历 二月十一)");
+  await expect(page.getByTestId("basics")).toContainText("1990-03-07 (农历 二月十一)");
   await app.expectSynced();
 });
