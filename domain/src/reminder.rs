@@ -115,8 +115,12 @@ pub fn first_day_to_cover(last_done: Option<Date>, today: Date) -> Date {
     }
 }
 
-/// The reminders of `customer` that fire from `from` to `to` (both
-/// included), for its keeper; none for an archive in a pool or deleted.
+/// The reminders of `customer` a run covering the days `from` to `to`
+/// gives its keeper (none for an archive in a pool or deleted): those that
+/// fire on one of those days, and those whose day to fire has passed while
+/// their occasion is still to come (a birthday entered the day before it
+/// is still worth telling). Which ones were told already is for the
+/// caller to know, by their keys.
 pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Reminder> {
     let Some(keeper) = customer.fields.owner.clone().filter(|_| !customer.deleted()) else {
         return Vec::new();
@@ -125,7 +129,7 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     let mut out = Vec::new();
     let mut add = |kind: ReminderKind, on: Date, task: Option<ItemId>, lunar: bool| {
         let fires = shifted(on, -kind.lead_days());
-        if from <= fires && fires <= to {
+        if fires <= to && (from <= fires || on >= to) {
             let name = customer.fields.name.as_str().to_owned();
             out.push(Reminder {
                 kind,
@@ -142,9 +146,10 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     let birthday_lead = ReminderKind::Birthday.lead_days();
     if let Some(born) = customer.fields.birthday {
         let lunar = customer.fields.birthday_lunar;
-        // Every birthday whose firing day is in the window (at most a
-        // few days long, so one, or two lunar ones in a long catch-up).
-        let mut after = shifted(from, birthday_lead);
+        // Every birthday that fires in the window or is still to come
+        // within the lead: a few days, so one, or two lunar ones in a
+        // long catch-up.
+        let mut after = shifted(from, birthday_lead).min(to);
         while let Some(on) = crate::calendar::next_birthday(born, lunar, after)
             && on <= shifted(to, birthday_lead)
         {
@@ -235,8 +240,20 @@ mod tests {
         let expected = vec![(ReminderKind::Birthday, "2026-12-09".to_owned(), "2026-12-06".to_owned())];
         assert_eq!(fired(&customer, "2026-12-06", "2026-12-06"), expected);
         assert!(fired(&customer, "2026-12-05", "2026-12-05").is_empty());
-        assert!(fired(&customer, "2026-12-07", "2026-12-09").is_empty(), "fired on the 6th, not again");
+        assert!(fired(&customer, "2026-12-10", "2026-12-10").is_empty(), "past: not brought up");
         assert_eq!(fired(&customer, "2026-01-01", "2027-12-31").len(), 2);
+    }
+
+    #[test]
+    fn an_occasion_whose_day_to_fire_has_passed_is_still_told_before_it_comes() {
+        // Entered on the 8th: the reminder's day (the 6th) is gone, the birthday is not.
+        let customer = archive(vec![born("1980-12-09", false)]);
+        let expected = vec![(ReminderKind::Birthday, "2026-12-09".to_owned(), "2026-12-06".to_owned())];
+        assert_eq!(fired(&customer, "2026-12-08", "2026-12-08"), expected);
+        assert_eq!(fired(&customer, "2026-12-09", "2026-12-09"), expected);
+        // The same occasion, so the same key: told once whichever run tells it.
+        let keys = |from, to| reminders_between(&customer, day(from), day(to))[0].key();
+        assert_eq!(keys("2026-12-06", "2026-12-06"), keys("2026-12-08", "2026-12-08"));
     }
 
     #[test]
