@@ -1153,6 +1153,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "quiet_from" => t.care.quiet_from,
         "quiet_until" => t.care.quiet_until,
         "monthly_cap" => t.care.monthly_cap,
+        "festivals" => t.care.festival_title,
         "province" => t.province_label,
         "city" => t.city_label,
         "district" => t.district_label,
@@ -1477,19 +1478,28 @@ labels!(TaskKind {
     Review => "复核", "Review";
 });
 
-labels!(Festival {
-    NewYearsDay => "元旦", "New Year's Day";
-    NewYearsEve => "除夕", "Lunar New Year's Eve";
-    SpringFestival => "春节", "Spring Festival";
-    Lantern => "元宵节", "Lantern Festival";
-    Qingming => "清明节", "Qingming";
-    LabourDay => "劳动节", "Labour Day";
-    DragonBoat => "端午节", "Dragon Boat Festival";
-    Qixi => "七夕", "Qixi";
-    MidAutumn => "中秋节", "Mid-Autumn Festival";
-    NationalDay => "国庆节", "National Day";
-    DoubleNinth => "重阳节", "Double Ninth Festival";
-});
+/// Festivals: the Chinese names are the domain's (greetings use them too).
+impl Label for Festival {
+    fn label(&self, locale: Locale) -> String {
+        match locale {
+            Locale::ZhCn => self.name_zh(),
+            Locale::En => match self {
+                Festival::NewYearsDay => "New Year's Day",
+                Festival::NewYearsEve => "Lunar New Year's Eve",
+                Festival::SpringFestival => "Spring Festival",
+                Festival::Lantern => "Lantern Festival",
+                Festival::Qingming => "Qingming",
+                Festival::LabourDay => "Labour Day",
+                Festival::DragonBoat => "Dragon Boat Festival",
+                Festival::Qixi => "Qixi",
+                Festival::MidAutumn => "Mid-Autumn Festival",
+                Festival::NationalDay => "National Day",
+                Festival::DoubleNinth => "Double Ninth Festival",
+            },
+        }
+        .to_owned()
+    }
+}
 
 labels!(PartyKind {
     Person => "个人", "Person";
@@ -1645,6 +1655,7 @@ mod tests {
             "quiet_from",
             "quiet_until",
             "monthly_cap",
+            "festivals",
         ];
         let reasons = [
             "format",

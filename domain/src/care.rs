@@ -8,14 +8,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
 use crate::archive::{ContactChannel, Customer};
+use crate::calendar::Festival;
 use crate::email::Email;
 use crate::field_error::FieldError;
 use crate::time::Timestamp;
 
-/// The placeholders a template may use: the customer's name, the day of
-/// the occasion, and the name of the keeper who looks after them.
+/// The placeholders a birthday greeting may use: the customer's name, the
+/// day of the occasion, and the name of the keeper who looks after them.
 pub const PLACEHOLDERS: [&str; 3] = ["name", "date", "keeper"];
+/// A festival greeting may name the festival too.
+pub const FESTIVAL_PLACEHOLDERS: [&str; 4] = ["name", "date", "keeper", "festival"];
 /// Longest subject, in characters.
 pub const MAX_SUBJECT: usize = 200;
 /// Longest body, in characters.
@@ -39,6 +44,8 @@ pub struct Values {
     pub date: String,
     /// The keeper's name.
     pub keeper: String,
+    /// The festival's name (a festival greeting's).
+    pub festival: String,
 }
 
 /// Every `{...}` in `text`, or the first brace that does not pair.
@@ -63,6 +70,11 @@ fn placeholders(text: &str) -> Result<Vec<&str>, ()> {
 impl Template {
     /// Both parts present, within their lengths, using only [`PLACEHOLDERS`].
     pub fn check(&self) -> Result<(), FieldError> {
+        self.check_using(&PLACEHOLDERS)
+    }
+
+    /// Both parts present, within their lengths, using only `allowed` placeholders.
+    pub fn check_using(&self, allowed: &[&str]) -> Result<(), FieldError> {
         for (field, text, max) in [("subject", &self.subject, MAX_SUBJECT), ("body", &self.body, MAX_BODY)] {
             if text.trim().is_empty() {
                 return Err(FieldError::new(field, "required"));
@@ -70,7 +82,7 @@ impl Template {
             if text.chars().count() > max {
                 return Err(FieldError::new(field, "too_long").with_limit(max as u32));
             }
-            let known = placeholders(text).is_ok_and(|names| names.iter().all(|n| PLACEHOLDERS.contains(n)));
+            let known = placeholders(text).is_ok_and(|names| names.iter().all(|n| allowed.contains(n)));
             if !known {
                 return Err(FieldError::new(field, "invalid"));
             }
@@ -99,6 +111,9 @@ pub struct CareSettings {
     pub version: u64,
     /// The birthday greeting, sent on the day; none: not sent.
     pub birthday_greeting: Option<Template>,
+    /// The festival greeting, sent on the festivals chosen; none: not sent.
+    #[serde(default)]
+    pub festival_greeting: Option<FestivalGreeting>,
     /// Quiet hours (China time) from this hour…
     pub quiet_from_hour: u8,
     /// …to this one: nothing leaves in between. Equal: no quiet hours.
@@ -109,8 +124,24 @@ pub struct CareSettings {
 
 impl Default for CareSettings {
     fn default() -> Self {
-        Self { version: 0, birthday_greeting: None, quiet_from_hour: 21, quiet_until_hour: 9, monthly_cap: 2 }
+        Self {
+            version: 0,
+            birthday_greeting: None,
+            festival_greeting: None,
+            quiet_from_hour: 21,
+            quiet_until_hour: 9,
+            monthly_cap: 2,
+        }
     }
+}
+
+/// A greeting sent on festivals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FestivalGreeting {
+    /// The festivals it is sent on.
+    pub festivals: BTreeSet<Festival>,
+    /// Its words, which may name `{festival}`.
+    pub template: Template,
 }
 
 /// Why a customer gets no care message.
@@ -136,7 +167,19 @@ impl CareSettings {
         if !(1..=31).contains(&self.monthly_cap) {
             return Err(FieldError::new("monthly_cap", "out_of_range").with_limit(31));
         }
+        if let Some(greeting) = &self.festival_greeting {
+            if greeting.festivals.is_empty() {
+                return Err(FieldError::new("festivals", "required"));
+            }
+            greeting.template.check_using(&FESTIVAL_PLACEHOLDERS)?;
+        }
         self.birthday_greeting.as_ref().map_or(Ok(()), Template::check)
+    }
+
+    /// The festival `day` is, if the festival greeting is sent on it.
+    pub fn festival_on(&self, day: crate::time::Date) -> Option<Festival> {
+        let greeting = self.festival_greeting.as_ref()?;
+        greeting.festivals.iter().copied().find(|f| f.day_in(day.year()) == Some(day))
     }
 
     /// Whether `hour` (0 to 23, China time) is in the quiet hours.
@@ -193,7 +236,12 @@ mod tests {
     #[test]
     fn a_template_fills_its_placeholders_and_a_subject_stays_on_one_line() {
         let t = template("{name}，生日快乐\n", "亲爱的{name}：\n{date}是您的生日。\n—— {keeper}");
-        let values = Values { name: "王芳".into(), date: "12月9日".into(), keeper: "张三".into() };
+        let values = Values {
+            name: "王芳".into(),
+            date: "12月9日".into(),
+            keeper: "张三".into(),
+            festival: String::new(),
+        };
         assert_eq!(
             t.render(&values),
             ("王芳，生日快乐 ".to_owned(), "亲爱的王芳：\n12月9日是您的生日。\n—— 张三".to_owned())
@@ -225,6 +273,30 @@ mod tests {
         assert_eq!(none.send_after(late), late);
         let daytime = CareSettings { quiet_from_hour: 12, quiet_until_hour: 14, ..CareSettings::default() };
         assert_eq!(daytime.send_after(Timestamp(early.0 + 6 * 3_600_000)).cst_minute(), "2026-12-09 14:00");
+    }
+
+    #[test]
+    fn a_festival_greeting_names_the_festival_and_goes_on_the_festivals_chosen() {
+        let greeting = FestivalGreeting {
+            festivals: BTreeSet::from([Festival::MidAutumn, Festival::SpringFestival]),
+            template: template("{festival}快乐", "{name}，祝您{festival}快乐！"),
+        };
+        let settings = CareSettings { festival_greeting: Some(greeting), ..CareSettings::default() };
+        assert_eq!(settings.check(), Ok(()));
+        let day = |s: &str| crate::time::Date::parse_field(s, "date").unwrap();
+        assert_eq!(settings.festival_on(day("2026-09-25")), Some(Festival::MidAutumn));
+        assert_eq!(settings.festival_on(day("2026-02-17")), Some(Festival::SpringFestival));
+        assert_eq!(settings.festival_on(day("2026-10-01")), None, "National Day was not chosen");
+        // {festival} only where there is one.
+        assert_eq!(template("x", "{festival}").check().unwrap_err().code, "body.invalid");
+        let none = CareSettings {
+            festival_greeting: Some(FestivalGreeting {
+                festivals: BTreeSet::new(),
+                template: template("x", "y"),
+            }),
+            ..CareSettings::default()
+        };
+        assert_eq!(none.check().unwrap_err().code, "festivals.required");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! (a restart, a catch-up, two servers racing past the job's lease).
 
 use domain::archive::Customer;
-use domain::care::{self, CareSettings, Skip, Values};
+use domain::calendar::Festival;
+use domain::care::{self, CareSettings, Skip, Template, Values};
 use domain::ids::{CustomerId, UserId};
 use domain::policy::{self, Viewer};
 use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
@@ -31,10 +32,18 @@ pub struct ReminderRun {
     pub due: Vec<Reminder>,
     /// How many of them this run fired (0 for a dry run).
     pub fired: usize,
-    /// Care messages due on the run's last day (greetings), or why not.
+    /// Care messages due on the run's last day (birthday and festival
+    /// greetings), or why not.
     pub care: Vec<CareMail>,
     /// How many of them this run queued (0 for a dry run).
     pub queued: usize,
+}
+
+/// What a care message greets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Occasion {
+    Birthday,
+    Festival(Festival),
 }
 
 /// A care message the run found due: to whom, or why it is not sent.
@@ -101,6 +110,7 @@ impl Store {
     ) -> Result<ReminderRun, StoreError> {
         let mut run = ReminderRun::default();
         let care_settings = self.care_settings().await?;
+        let festival = care_settings.festival_on(to);
         let mut after = String::new();
         loop {
             let mut response = self
@@ -119,21 +129,30 @@ impl Store {
             after = last.id.clone();
             let full = rows.len() == PAGE;
             run.scanned += rows.len();
-            let mut due = Vec::new();
-            let mut greeted = Vec::new();
-            for row in rows {
-                match serde_json::from_str::<Customer>(&row.doc) {
-                    Ok(customer) => {
-                        due.extend(reminders_between(&customer, from, to));
-                        if care_settings.birthday_greeting.is_some() && birthday_on(&customer, to) {
-                            greeted.push(customer);
-                        }
-                    }
-                    Err(_) => tracing::error!(customer = %row.id, "stored archive does not parse"),
-                }
+            let customers: Vec<Customer> = rows
+                .iter()
+                .filter_map(|row| {
+                    serde_json::from_str(&row.doc)
+                        .map_err(|_| tracing::error!(customer = %row.id, "stored archive does not parse"))
+                        .ok()
+                })
+                .collect();
+            let due: Vec<Reminder> = customers.iter().flat_map(|c| reminders_between(c, from, to)).collect();
+            let mut greetings = Vec::new();
+            if let Some(template) = &care_settings.birthday_greeting {
+                let born_today: Vec<&Customer> = customers.iter().filter(|c| birthday_on(c, to)).collect();
+                greetings.push((Occasion::Birthday, template, born_today));
             }
-            if !greeted.is_empty() {
-                let (found, queued) = self.greet(&care_settings, &greeted, to, dry_run).await?;
+            if let (Some(festival), Some(greeting)) = (festival, &care_settings.festival_greeting) {
+                greetings.push((
+                    Occasion::Festival(festival),
+                    &greeting.template,
+                    customers.iter().collect(),
+                ));
+            }
+            for (occasion, template, customers) in greetings.into_iter().filter(|(_, _, c)| !c.is_empty()) {
+                let (found, queued) =
+                    self.greet(&care_settings, occasion, template, &customers, to, dry_run).await?;
                 run.care.extend(found);
                 run.queued += queued;
             }
@@ -158,17 +177,18 @@ impl Store {
         self.run_reminders(today, today, false).await
     }
 
-    /// Queues the birthday greeting to each of `customers` on `day` who may
-    /// get one (consent, an address, the month's cap); what it found, and
-    /// how many it queued.
+    /// Queues the greeting for `occasion` to each of `customers` on `day`
+    /// who may get one (consent, an address, the month's cap); what it
+    /// found, and how many it queued.
     async fn greet(
         &self,
         care: &CareSettings,
-        customers: &[Customer],
+        occasion: Occasion,
+        template: &Template,
+        customers: &[&Customer],
         day: Date,
         dry_run: bool,
     ) -> Result<(Vec<CareMail>, usize), StoreError> {
-        let Some(template) = &care.birthday_greeting else { return Ok((Vec::new(), 0)) };
         let keepers: Vec<UserId> = customers.iter().filter_map(|c| c.fields.owner.clone()).collect();
         let names = self.names_of(&keepers).await?;
         let month = format!("{:04}-{:02}", day.year(), day.month());
@@ -189,11 +209,21 @@ impl Store {
                     keeper: keeper
                         .map(|k| names.get(k).cloned().unwrap_or_else(|| k.0.clone()))
                         .unwrap_or_default(),
+                    festival: match occasion {
+                        Occasion::Festival(festival) => festival.name_zh().to_owned(),
+                        Occasion::Birthday => String::new(),
+                    },
                 };
                 let (subject, body) = template.render(&values);
+                let (kind, key) = match occasion {
+                    Occasion::Birthday => ("care_birthday", format!("care:birthday:{id}:{day}")),
+                    Occasion::Festival(f) => {
+                        ("care_festival", format!("care:festival:{}:{id}:{day}", f.as_str()))
+                    }
+                };
                 mails.push(crate::NewMail {
-                    key: format!("care:birthday:{id}:{day}"),
-                    kind: "care_birthday",
+                    key,
+                    kind,
                     customer: Some(id),
                     to: address.clone(),
                     subject,

@@ -1,13 +1,14 @@
 //! `/admin/care`: the birthday greeting and the outbox.
 
-use domain::care::{CareSettings, Template};
+use domain::calendar::Festival;
+use domain::care::{CareSettings, FestivalGreeting, Template};
 use domain::outbox::{MailStatus, OutboxMessage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::api::{CareView, load_care, retry_mail, save_care_settings};
 use crate::form::{Field, TextArea};
-use crate::i18n::{Locale, ago, app_error_message, field_error_message, fill, use_locale, use_texts};
+use crate::i18n::{Label, Locale, ago, app_error_message, field_error_message, fill, use_locale, use_texts};
 use crate::offline::now_ms;
 
 /// `/admin/care`.
@@ -42,6 +43,13 @@ fn Settings(view: CareView) -> impl IntoView {
     let subject =
         RwSignal::new(greeting.as_ref().map_or(t.default_subject.to_owned(), |g| g.subject.clone()));
     let body = RwSignal::new(greeting.as_ref().map_or(t.default_body.to_owned(), |g| g.body.clone()));
+    let festive = settings.festival_greeting.clone();
+    let festival_on = RwSignal::new(festive.is_some());
+    let festivals = RwSignal::new(festive.as_ref().map(|g| g.festivals.clone()).unwrap_or_default());
+    let festival_subject =
+        RwSignal::new(festive.as_ref().map_or(t.festival_subject.to_owned(), |g| g.template.subject.clone()));
+    let festival_body =
+        RwSignal::new(festive.as_ref().map_or(t.festival_body.to_owned(), |g| g.template.body.clone()));
     let from = RwSignal::new(settings.quiet_from_hour.to_string());
     let until = RwSignal::new(settings.quiet_until_hour.to_string());
     let cap = RwSignal::new(settings.monthly_cap.to_string());
@@ -57,6 +65,13 @@ fn Settings(view: CareView) -> impl IntoView {
                 birthday_greeting: on
                     .get_untracked()
                     .then(|| Template { subject: subject.get_untracked(), body: body.get_untracked() }),
+                festival_greeting: festival_on.get_untracked().then(|| FestivalGreeting {
+                    festivals: festivals.get_untracked(),
+                    template: Template {
+                        subject: festival_subject.get_untracked(),
+                        body: festival_body.get_untracked(),
+                    },
+                }),
                 quiet_from_hour: number("quiet_from", from.get_untracked())?,
                 quiet_until_hour: number("quiet_until", until.get_untracked())?,
                 monthly_cap: number("monthly_cap", cap.get_untracked())?,
@@ -90,6 +105,43 @@ fn Settings(view: CareView) -> impl IntoView {
                 <Field id="care-subject" label=t.subject value=subject />
                 <TextArea id="care-body" label=t.body value=body />
                 <p class="muted">{t.placeholders}</p>
+                <h2>{t.festival_title}</h2>
+                <label class="check">
+                    <input
+                        id="care-festival-on"
+                        type="checkbox"
+                        prop:checked=move || festival_on.get()
+                        on:change=move |ev| festival_on.set(event_target_checked(&ev))
+                    />
+                    <span>{t.festival_on}</span>
+                </label>
+                <div class="checks" role="group" aria-label=t.festival_title>
+                    {Festival::ALL
+                        .into_iter()
+                        .map(|festival| {
+                            let toggle = move |ev| {
+                                let on = event_target_checked(&ev);
+                                festivals.update(|set| {
+                                    if on { set.insert(festival); } else { set.remove(&festival); }
+                                });
+                            };
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        data-festival=festival.as_str()
+                                        prop:checked=move || festivals.with(|set| set.contains(&festival))
+                                        on:change=toggle
+                                    />
+                                    <span>{festival.label(locale)}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <Field id="care-festival-subject" label=t.subject value=festival_subject />
+                <TextArea id="care-festival-body" label=t.body value=festival_body />
+                <p class="muted">{t.placeholders}" "{t.festival_placeholders}</p>
                 <Field id="care-quiet-from" label=t.quiet_from value=from kind="number" inputmode="numeric" />
                 <Field id="care-quiet-until" label=t.quiet_until value=until kind="number" inputmode="numeric" />
                 <Field id="care-cap" label=t.monthly_cap value=cap kind="number" inputmode="numeric" />

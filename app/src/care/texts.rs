@@ -26,6 +26,11 @@ pub struct CareTexts {
     pub retried: &'static str,
     pub default_subject: &'static str,
     pub default_body: &'static str,
+    pub festival_title: &'static str,
+    pub festival_on: &'static str,
+    pub festival_placeholders: &'static str,
+    pub festival_subject: &'static str,
+    pub festival_body: &'static str,
 }
 
 pub(crate) const ZH: CareTexts = CareTexts {
@@ -51,6 +56,11 @@ pub(crate) const ZH: CareTexts = CareTexts {
     retried: "已重新排队。",
     default_subject: "{name}，祝您生日快乐",
     default_body: "亲爱的{name}：\n\n今天是您的生日，祝您生日快乐，万事如意！\n\n{keeper}",
+    festival_title: "节日问候邮件",
+    festival_on: "在所选节日当天发送问候邮件",
+    festival_placeholders: "另可用 {festival} 节日名称。",
+    festival_subject: "{name}，祝您{festival}快乐",
+    festival_body: "亲爱的{name}：\n\n{festival}到了，祝您和家人节日快乐，阖家幸福！\n\n{keeper}",
 };
 
 pub(crate) const EN: CareTexts = CareTexts {
@@ -76,4 +86,9 @@ pub(crate) const EN: CareTexts = CareTexts {
     retried: "Queued again.",
     default_subject: "Happy birthday, {name}",
     default_body: "Dear {name},\n\nHappy birthday from all of us!\n\n{keeper}",
+    festival_title: "Festival greetings by email",
+    festival_on: "Send a greeting on the festivals ticked",
+    festival_placeholders: "Also {festival}: the festival's name.",
+    festival_subject: "Happy {festival}, {name}",
+    festival_body: "Dear {name},\n\nWarm wishes to you and your family for {festival}!\n\n{keeper}",
 };

@@ -69,6 +69,23 @@ impl Festival {
         }
     }
 
+    /// The name people in China give it, as a greeting to a customer says it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::NewYearsDay => "元旦",
+            Self::NewYearsEve => "除夕",
+            Self::SpringFestival => "春节",
+            Self::Lantern => "元宵节",
+            Self::Qingming => "清明节",
+            Self::LabourDay => "劳动节",
+            Self::DragonBoat => "端午节",
+            Self::Qixi => "七夕",
+            Self::MidAutumn => "中秋节",
+            Self::NationalDay => "国庆节",
+            Self::DoubleNinth => "重阳节",
+        }
+    }
+
     /// Whether the day is a national public holiday (a day off).
     pub fn is_public_holiday(self) -> bool {
         !matches!(self, Self::Lantern | Self::Qixi | Self::DoubleNinth)

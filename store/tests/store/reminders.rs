@@ -156,3 +156,67 @@ async fn a_dry_run_fires_nothing_and_read_marks_only_ones_own() {
         .unwrap();
     assert_eq!(world.store.notifications(&UserId("b".into())).await.unwrap().1, 0);
 }
+
+/// An archive kept by `owner` with an email, consenting to marketing or not.
+async fn reachable(
+    world: &mut World,
+    owner: &str,
+    name: &str,
+    consent: bool,
+    born: Option<&str>,
+) -> CustomerId {
+    let id = world.create(owner, name).await;
+    let mut edits = vec![
+        FieldEdit {
+            value: FieldValue::Emails(vec![domain::email::Email::parse("x@example.com").unwrap()]),
+            base: 1,
+        },
+        FieldEdit {
+            value: FieldValue::Consent(domain::archive::Consent { marketing: consent, ..Default::default() }),
+            base: 1,
+        },
+    ];
+    if let Some(born) = born {
+        edits.push(FieldEdit { value: FieldValue::Birthday(Some(day(born))), base: 1 });
+    }
+    let outcome = world.push_one(owner, id, Change::SetFields { edits }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    id
+}
+
+#[tokio::test]
+async fn a_festival_greeting_goes_once_to_each_customer_who_consented_and_the_cap_holds_with_a_birthday() {
+    use domain::calendar::Festival;
+    use domain::care::{CareSettings, FestivalGreeting, Skip, Template};
+    let mut world = World::new().await;
+    reachable(&mut world, "a", "同意", true, None).await;
+    reachable(&mut world, "c", "不同意", false, None).await;
+    // Born on Mid-Autumn 2026: with one care message a month, the birthday's goes.
+    reachable(&mut world, "b", "中秋生日", true, Some("1980-09-25")).await;
+    let template =
+        |subject: &str| Template { subject: subject.into(), body: "{name}，祝您{festival}快乐".into() };
+    let settings = CareSettings {
+        birthday_greeting: Some(Template { subject: "生日快乐".into(), body: "{name}".into() }),
+        festival_greeting: Some(FestivalGreeting {
+            festivals: std::collections::BTreeSet::from([Festival::MidAutumn]),
+            template: template("{festival}快乐"),
+        }),
+        monthly_cap: 1,
+        ..CareSettings::default()
+    };
+    world.store.save_care_settings(&world.viewer("root"), &settings).await.unwrap();
+
+    let mid_autumn = day("2026-09-25");
+    let run = world.store.run_reminders(mid_autumn, mid_autumn, false).await.unwrap();
+    let outcome =
+        |name: &str| run.care.iter().filter(|c| c.name == name).map(|c| c.to.clone()).collect::<Vec<_>>();
+    assert_eq!(outcome("同意"), [Ok("x@example.com".to_owned())]);
+    assert_eq!(outcome("不同意"), [Err(Skip::NoConsent)]);
+    assert_eq!(outcome("中秋生日"), [Ok("x@example.com".to_owned()), Err(Skip::Capped)], "birthday first");
+    assert_eq!(run.queued, 2);
+    let again = world.store.run_reminders(mid_autumn, mid_autumn, false).await.unwrap();
+    assert_eq!(again.queued, 0);
+    let next_day = world.store.run_reminders(day("2026-09-26"), day("2026-09-26"), false).await.unwrap();
+    assert!(next_day.care.is_empty());
+    assert_eq!(world.store.outbox(&world.viewer("root")).await.unwrap().queued, 2);
+}
