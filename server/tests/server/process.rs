@@ -216,8 +216,12 @@ async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_
     assert!(out.lines().any(|l| l == "fired=1 (before: 0)"), "{out}");
     let (_, out) = run(&[]);
     assert!(out.lines().any(|l| l == "fired=0 (before: 1)"), "the occasion fires once: {out}");
-    let (_, out) = run_command(&["automation", "run", "--dry-run", "--date", "2027-03-16"], &env, "");
+    // The day after the birthday, nothing is due; two days before it, the
+    // reminder (its day to fire gone by) is still due, and was told already.
+    let (_, out) = run_command(&["automation", "run", "--dry-run", "--date", "2027-03-19"], &env, "");
     assert!(out.lines().any(|l| l == "automation: rules=0 firings=0 emails=0"), "{out}");
+    let (_, out) = run_command(&["automation", "run", "--date", "2027-03-16"], &env, "");
+    assert!(out.lines().any(|l| l == "fired=0 (before: 1)"), "{out}");
     let (code, out) = run_command(&["automation", "run", "--when", "now"], &env, "");
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("'automation run' does not take '--when'"), "{out}");
