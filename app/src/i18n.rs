@@ -5,7 +5,7 @@
 use domain::analytics::rfm::Segment;
 use domain::archive::{
     Category, CompanySize, ContactChannel, FeedbackKind, FeedbackStatus, Gender, InteractionKind,
-    LifecycleStage, PartyKind, PhoneLabel, SourceChannel, TaskKind,
+    LifecycleStage, PartyKind, PhoneLabel, Severity, SourceChannel, TaskKind,
 };
 use domain::calendar::Festival;
 use domain::{FieldError, Refusal};
@@ -289,6 +289,8 @@ pub struct Texts {
     pub district_label: &'static str,
     pub address_label: &'static str,
     pub birthday_label: &'static str,
+    pub severity_label: &'static str,
+    pub complaint_deadline: &'static str,
     pub birthday_lunar_label: &'static str,
     pub lunar_mark: &'static str,
     pub region_label: &'static str,
@@ -617,6 +619,8 @@ const ZH_CN: Texts = Texts {
     district_label: "区县",
     address_label: "详细地址",
     birthday_label: "生日",
+    severity_label: "严重程度",
+    complaint_deadline: "{severity} · 处理期限 {date}",
     birthday_lunar_label: "按农历过生日",
     lunar_mark: "农历",
     region_label: "销售区域",
@@ -945,6 +949,8 @@ const EN: Texts = Texts {
     district_label: "District",
     address_label: "Street address",
     birthday_label: "Birthday",
+    severity_label: "Severity",
+    complaint_deadline: "{severity} · due by {date}",
     birthday_lunar_label: "Birthday kept by the lunar calendar",
     lunar_mark: "lunar",
     region_label: "Sales region",
@@ -1500,6 +1506,12 @@ impl Label for Festival {
         .to_owned()
     }
 }
+
+labels!(Severity {
+    Low => "一般（7 天内处理）", "Low (handle within 7 days)";
+    Medium => "较重（3 天内处理）", "Medium (handle within 3 days)";
+    High => "严重（次日内处理）", "High (handle by the next day)";
+});
 
 labels!(PartyKind {
     Person => "个人", "Person";

@@ -1005,6 +1005,7 @@ mod tests {
             resolution: None,
             satisfaction: None,
             received_at: Timestamp(0),
+            severity: Default::default(),
         };
         for status in [
             FeedbackStatus::Open,

@@ -319,6 +319,52 @@ pub struct Feedback {
     pub satisfaction: Option<u8>,
     /// When it was received.
     pub received_at: Timestamp,
+    /// How serious a complaint is: it sets how soon it must be handled.
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+/// How serious a complaint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Can wait a week.
+    Low,
+    /// The usual: three days.
+    #[default]
+    Medium,
+    /// Handle the next day.
+    High,
+}
+
+impl Severity {
+    /// Every severity, mildest first.
+    pub const ALL: [Severity; 3] = [Self::Low, Self::Medium, Self::High];
+
+    /// Days from receipt within which a complaint of this severity is to
+    /// be resolved; past them it escalates to the keeper's manager.
+    pub fn deadline_days(self) -> i64 {
+        match self {
+            Self::Low => 7,
+            Self::Medium => 3,
+            Self::High => 1,
+        }
+    }
+}
+
+impl Feedback {
+    /// The day a complaint is to be resolved by.
+    pub fn deadline(&self) -> Date {
+        Date::from_days_since_epoch(
+            self.received_at.date_cst().days_since_epoch() + self.severity.deadline_days(),
+        )
+    }
+
+    /// Whether it is a complaint nobody has resolved yet.
+    pub fn is_open_complaint(&self) -> bool {
+        self.kind == FeedbackKind::Complaint
+            && matches!(self.status, FeedbackStatus::Open | FeedbackStatus::InProgress)
+    }
 }
 
 /// What a task reminds of.

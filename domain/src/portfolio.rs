@@ -426,6 +426,7 @@ mod tests {
                 resolution: None,
                 satisfaction: None,
                 received_at: Timestamp(day("2026-11-20").days_since_epoch() * 86_400_000),
+                severity: Default::default(),
             },
             base: 1,
         };

@@ -22,11 +22,16 @@ pub enum ReminderKind {
     Maintenance,
     /// A follow-up task, or an interaction's "follow up on" date, comes due.
     FollowUp,
+    /// A complaint is to be resolved today (by its severity's deadline).
+    ComplaintDue,
+    /// A complaint is past its deadline: told to the keeper's manager.
+    ComplaintOverdue,
 }
 
 impl ReminderKind {
     /// Every kind.
-    pub const ALL: [ReminderKind; 3] = [Self::Birthday, Self::Maintenance, Self::FollowUp];
+    pub const ALL: [ReminderKind; 5] =
+        [Self::Birthday, Self::Maintenance, Self::FollowUp, Self::ComplaintDue, Self::ComplaintOverdue];
 
     /// The stable snake_case name, as stored.
     pub fn as_str(self) -> &'static str {
@@ -34,7 +39,14 @@ impl ReminderKind {
             Self::Birthday => "birthday",
             Self::Maintenance => "maintenance",
             Self::FollowUp => "follow_up",
+            Self::ComplaintDue => "complaint_due",
+            Self::ComplaintOverdue => "complaint_overdue",
         }
+    }
+
+    /// Whether it goes to the keeper's manager rather than the keeper.
+    pub fn escalates(self) -> bool {
+        self == Self::ComplaintOverdue
     }
 
     /// How many days before the occasion its keeper hears of it: time to
@@ -42,7 +54,7 @@ impl ReminderKind {
     pub fn lead_days(self) -> i64 {
         match self {
             Self::Birthday | Self::Maintenance => 3,
-            Self::FollowUp => 0,
+            Self::FollowUp | Self::ComplaintDue | Self::ComplaintOverdue => 0,
         }
     }
 }
@@ -62,7 +74,7 @@ pub struct Reminder {
     pub on: Date,
     /// The day it fires: `on` less the kind's lead.
     pub fires: Date,
-    /// The task it comes from, if one.
+    /// The task or complaint it comes from, if one.
     pub task: Option<ItemId>,
     /// The birthday is kept by the lunar calendar.
     pub lunar: bool,
@@ -93,6 +105,9 @@ pub struct Notification {
     pub on: Date,
     /// The birthday is a lunar one.
     pub lunar: bool,
+    /// For a reminder told to a manager: whose customer it is.
+    #[serde(default)]
+    pub keeper: Option<UserId>,
     /// When it fired (ms since the epoch).
     pub at: i64,
     /// The keeper has seen it.
@@ -173,6 +188,16 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
             && last.is_none_or(|l| l <= interaction.at.date_cst())
         {
             add(ReminderKind::FollowUp, due, None, false);
+        }
+    }
+    // A complaint still open: due on its deadline, overdue the day after
+    // (an overdue one keeps its day: it escalates once).
+    for (id, feedback) in customer.feedback.iter().filter(|(_, f)| !f.hidden()) {
+        let feedback = feedback.value();
+        if feedback.is_open_complaint() {
+            let deadline = feedback.deadline();
+            add(ReminderKind::ComplaintDue, deadline, Some(*id), false);
+            add(ReminderKind::ComplaintOverdue, shifted(deadline, 1), Some(*id), false);
         }
     }
     // Two interactions may name the same follow-up day: one occasion.
@@ -317,6 +342,39 @@ mod tests {
         assert_eq!(first_day_to_cover(Some(day("2026-10-01")), today), day("2026-11-30"));
         assert_eq!(first_day_to_cover(Some(today), today), today);
         assert_eq!(first_day_to_cover(None, today), today);
+    }
+
+    #[test]
+    fn an_open_complaint_is_due_on_its_deadline_by_severity_and_overdue_the_day_after() {
+        use crate::archive::{Feedback, FeedbackKind, FeedbackStatus, Severity};
+        let complaint = |severity, status| Change::PutFeedback {
+            id: ItemId::new(),
+            feedback: Feedback {
+                kind: FeedbackKind::Complaint,
+                content: "漏水".into(),
+                status,
+                resolution: None,
+                satisfaction: None,
+                received_at: Timestamp(day("2026-12-01").days_since_epoch() * 86_400_000 + 3_600_000),
+                severity,
+            },
+            base: 1,
+        };
+        let customer = archive(vec![
+            complaint(Severity::High, FeedbackStatus::Open),
+            complaint(Severity::Medium, FeedbackStatus::Resolved),
+        ]);
+        assert_eq!(
+            fired(&customer, "2026-12-02", "2026-12-02"),
+            [(ReminderKind::ComplaintDue, "2026-12-02".to_owned(), "2026-12-02".to_owned())]
+        );
+        assert_eq!(
+            fired(&customer, "2026-12-03", "2026-12-03"),
+            [(ReminderKind::ComplaintOverdue, "2026-12-03".to_owned(), "2026-12-03".to_owned())]
+        );
+        assert!(ReminderKind::ComplaintOverdue.escalates());
+        let low = archive(vec![complaint(Severity::Low, FeedbackStatus::InProgress)]);
+        assert_eq!(fired(&low, "2026-12-08", "2026-12-08")[0].0, ReminderKind::ComplaintDue);
     }
 
     #[test]

@@ -284,6 +284,7 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD name ON notification TYPE string;
         DEFINE FIELD on ON notification TYPE string;
         DEFINE FIELD lunar ON notification TYPE bool;
+        DEFINE FIELD keeper ON notification TYPE option<string>;
         DEFINE FIELD at ON notification TYPE int;
         DEFINE FIELD read ON notification TYPE bool;
         DEFINE INDEX notification_user_at ON notification FIELDS user, at;

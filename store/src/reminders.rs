@@ -10,7 +10,7 @@ use domain::archive::Customer;
 use domain::calendar::Festival;
 use domain::care::{self, CareSettings, Skip, Template, Values};
 use domain::ids::{CustomerId, UserId};
-use domain::policy::{self, Viewer};
+use domain::policy::{self, Role, Viewer};
 use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
 use domain::time::Date;
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,7 @@ struct NotificationRow {
     name: String,
     on: String,
     lunar: bool,
+    keeper: Option<String>,
     at: i64,
     read: bool,
 }
@@ -89,6 +90,7 @@ impl NotificationRow {
             name: self.name,
             on,
             lunar: self.lunar,
+            keeper: self.keeper.map(UserId),
             at: self.at,
             read: self.read,
         })
@@ -245,19 +247,39 @@ impl Store {
     /// Writes the notifications of `due` that do not exist yet; how many.
     async fn fire(&self, due: &[Reminder]) -> Result<usize, StoreError> {
         let now = crate::now_millis();
+        // An overdue complaint goes to the keeper's managers (admins when
+        // the keeper has no team or it has no manager), each told once.
+        let users =
+            if due.iter().any(|r| r.kind.escalates()) { self.list_users().await? } else { Vec::new() };
+        let told = |r: &Reminder| -> Vec<UserId> {
+            if !r.kind.escalates() {
+                return vec![r.keeper.clone()];
+            }
+            let team = users.iter().find(|u| u.id == r.keeper).and_then(|u| u.team.clone());
+            let active = |role: Role| users.iter().filter(move |u| u.role == role && !u.disabled);
+            let managers: Vec<UserId> = active(Role::Manager)
+                .filter(|u| team.is_some() && u.team == team)
+                .map(|u| u.id.clone())
+                .collect();
+            if managers.is_empty() { active(Role::Admin).map(|u| u.id.clone()).collect() } else { managers }
+        };
         let rows: Vec<serde_json::Value> = due
             .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "key": r.key(),
-                    "user": r.keeper.0,
+            .flat_map(|r| told(r).into_iter().map(move |user| (r, user)))
+            .map(|(r, user)| {
+                let escalated = r.kind.escalates();
+                let key = if escalated { format!("{}>{}", r.key(), user) } else { r.key() };
+                crate::query::without_nulls(serde_json::json!({
+                    "key": key,
+                    "user": user.0,
                     "kind": r.kind.as_str(),
                     "customer": r.customer.to_string(),
                     "name": r.name,
                     "on": r.on.to_string(),
                     "lunar": r.lunar,
+                    "keeper": escalated.then(|| r.keeper.0.clone()),
                     "at": now,
-                })
+                }))
             })
             .collect();
         // Two runners writing one key at once: the loser retries, and then
@@ -290,7 +312,7 @@ impl Store {
         let mut response = self
             .db
             .query(
-                "SELECT key, kind, customer, name, on, lunar, at, read FROM notification
+                "SELECT key, kind, customer, name, on, lunar, keeper, at, read FROM notification
                    WHERE user = $user ORDER BY at DESC, key LIMIT $limit;
                  SELECT count() AS n FROM notification WHERE user = $user AND read = false GROUP ALL;",
             )

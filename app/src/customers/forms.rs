@@ -4,8 +4,8 @@
 
 use domain::archive::{
     Address, Category, Contact, Customer, Feedback, FeedbackKind, FeedbackStatus, Fields, Interaction,
-    InteractionKind, ItemKind, LabelledPhone, LifecycleStage, Order, PartyKind, PhoneLabel, Task, TaskKind,
-    wire_name,
+    InteractionKind, ItemKind, LabelledPhone, LifecycleStage, Order, PartyKind, PhoneLabel, Severity, Task,
+    TaskKind, wire_name,
 };
 use domain::dedup::{DuplicateReason, duplicates};
 use domain::ids::{ClientId, CustomerId, ItemId, MutationId};
@@ -548,6 +548,9 @@ pub fn FeedbackForm(
     let content = RwSignal::new(was.as_ref().map(|f| f.content.clone()).unwrap_or_default());
     let satisfaction =
         RwSignal::new(was.as_ref().and_then(|f| f.satisfaction).map(|s| s.to_string()).unwrap_or_default());
+    let severity = RwSignal::new(wire_name(&was.as_ref().map(|f| f.severity).unwrap_or_default()));
+    let severities: Vec<(String, String)> =
+        Severity::ALL.iter().map(|s| (wire_name(s), s.label(locale))).collect();
     let failure = RwSignal::new(None::<String>);
     let kinds: Vec<(String, String)> =
         [FeedbackKind::Complaint, FeedbackKind::Suggestion, FeedbackKind::Praise]
@@ -565,6 +568,7 @@ pub fn FeedbackForm(
             resolution: was.as_ref().and_then(|f| f.resolution.clone()),
             satisfaction: satisfaction.get_untracked().parse().ok(),
             received_at: was.as_ref().map_or(Timestamp(now_ms()), |f| f.received_at),
+            severity: from_wire(&severity.get_untracked()).unwrap_or_default(),
         };
         if let Err(errors) = validate::feedback(&feedback) {
             return failure.set(message_for(locale, &errors, &errors[0].field));
@@ -580,6 +584,9 @@ pub fn FeedbackForm(
         <form class="stacked-form quick-form" novalidate on:submit=save data-form="feedback">
             <Choice id="feedback-kind" label=texts.kind_label value=kind options=kinds />
             <TextArea id="feedback-content" label=texts.content_label value=content />
+            {move || (kind.get() == "complaint").then(|| view! {
+                <Choice id="feedback-severity" label=texts.severity_label value=severity options=severities.clone() />
+            })}
             <Choice id="feedback-satisfaction" label=texts.satisfaction_label value=satisfaction options=satisfaction_options() />
             <FormButtons failure on_done remove />
         </form>

@@ -670,6 +670,15 @@ fn FeedbackList(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
                         view! {
                             <li class="feedback">
                                 <strong>{format!("{} · {}", fb.kind.label(locale), fb.status.label(locale))}</strong>
+                                // A complaint names its severity and the day it is due by.
+                                {(fb.kind == domain::archive::FeedbackKind::Complaint).then(|| view! {
+                                    <p class="muted" data-testid="complaint-deadline">
+                                        {fill(texts.complaint_deadline, &[
+                                            ("severity", &fb.severity.label(locale)),
+                                            ("date", &fb.deadline().to_string()),
+                                        ])}
+                                    </p>
+                                })}
                                 <p>{fb.content.clone()}</p>
                                 <div class="button-row">
                                     {edit_button(quick, Quick::EditFeedback(item))}

@@ -26,6 +26,11 @@ fn occasion(locale: Locale, n: &Notification) -> String {
         ReminderKind::Birthday => fill(t.birthday, &[("date", &birthday_text(locale, n.on, n.lunar))]),
         ReminderKind::Maintenance => fill(t.maintenance, &[("date", &n.on.to_string())]),
         ReminderKind::FollowUp => fill(t.follow_up, &[("date", &n.on.to_string())]),
+        ReminderKind::ComplaintDue => fill(t.complaint_due, &[("date", &n.on.to_string())]),
+        ReminderKind::ComplaintOverdue => {
+            let keeper = n.keeper.as_ref().map(|k| k.0.as_str()).unwrap_or_default();
+            fill(t.complaint_overdue, &[("date", &n.on.to_string()), ("keeper", keeper)])
+        }
     }
 }
 

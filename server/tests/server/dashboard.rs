@@ -79,6 +79,7 @@ async fn small_company(app: &TestApp) -> (Session, Session, Session) {
         resolution: None,
         satisfaction: Some(2),
         received_at: Timestamp(now_ms() - 3 * DAY_MS),
+        severity: Default::default(),
     };
     b.push(yi, Change::PutFeedback { id: ItemId::new(), feedback: complaint, base: 0 }).await;
     let bing = create(&mut c, "c", "丙").await;

@@ -120,6 +120,7 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
             resolution: None,
             satisfaction: Some(2),
             received_at: Timestamp(now.0 - (random.uniform() * 30.0) as i64 * DAY_MS),
+            severity: Default::default(),
         };
         step(Change::PutFeedback { id: ItemId::new(), feedback, base: 0 }, &mut current);
     }

@@ -220,3 +220,49 @@ async fn a_festival_greeting_goes_once_to_each_customer_who_consented_and_the_ca
     assert!(next_day.care.is_empty());
     assert_eq!(world.store.outbox(&world.viewer("root")).await.unwrap().queued, 2);
 }
+
+#[tokio::test]
+async fn an_open_complaint_reminds_its_keeper_on_its_deadline_and_escalates_to_their_manager_after() {
+    use domain::archive::{Feedback, FeedbackKind, FeedbackStatus, Severity};
+    let mut world = World::new().await;
+    let complain = |severity| Change::PutFeedback {
+        id: ItemId::new(),
+        feedback: Feedback {
+            kind: FeedbackKind::Complaint,
+            content: "安装后漏水".into(),
+            status: FeedbackStatus::Open,
+            resolution: None,
+            satisfaction: None,
+            received_at: domain::time::Timestamp(
+                day("2026-12-01").days_since_epoch() * 86_400_000 + 3_600_000,
+            ),
+            severity,
+        },
+        base: 1,
+    };
+    let north = world.create("a", "北方客户").await;
+    assert!(matches!(world.push_one("a", north, complain(Severity::High)).await, Outcome::Applied { .. }));
+    let south = world.create("c", "南方客户").await;
+    assert!(matches!(world.push_one("c", south, complain(Severity::High)).await, Outcome::Applied { .. }));
+
+    let due = world.store.run_reminders(day("2026-12-02"), day("2026-12-02"), false).await.unwrap();
+    assert_eq!(due.fired, 2);
+    let (a_list, _) = world.store.notifications(&UserId("a".into())).await.unwrap();
+    assert_eq!(a_list.iter().map(|n| n.kind).collect::<Vec<_>>(), [ReminderKind::ComplaintDue]);
+
+    let overdue = world.store.run_reminders(day("2026-12-03"), day("2026-12-03"), false).await.unwrap();
+    assert_eq!(overdue.fired, 2, "one manager each");
+    let (m_list, _) = world.store.notifications(&UserId("m".into())).await.unwrap();
+    assert_eq!(m_list.len(), 1);
+    assert_eq!((m_list[0].kind, m_list[0].name.as_str()), (ReminderKind::ComplaintOverdue, "北方客户"));
+    assert_eq!(m_list[0].keeper, Some(UserId("a".into())));
+    let (n_list, _) = world.store.notifications(&UserId("n".into())).await.unwrap();
+    assert_eq!(n_list.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["南方客户"]);
+    assert_eq!(
+        world.store.notifications(&UserId("a".into())).await.unwrap().0.len(),
+        1,
+        "the keeper is not told twice"
+    );
+    let again = world.store.run_reminders(day("2026-12-03"), day("2026-12-03"), false).await.unwrap();
+    assert_eq!(again.fired, 0);
+}
