@@ -100,20 +100,31 @@ impl Store {
         Ok(written.len())
     }
 
-    /// Care messages queued or sent to `customer` in `month`.
-    pub(crate) async fn care_sent_in(&self, customer: &str, month: &str) -> Result<u32, StoreError> {
+    /// Care messages queued, sent or held for each of `customers` in
+    /// `month` (those with none are absent).
+    pub(crate) async fn care_sent_in(
+        &self,
+        customers: Vec<String>,
+        month: &str,
+    ) -> Result<std::collections::HashMap<String, u32>, StoreError> {
+        #[derive(Deserialize)]
+        struct PerCustomer {
+            customer: String,
+            n: u32,
+        }
         let mut response = self
             .db
             .query(
-                "SELECT count() AS n FROM outbox
-                 WHERE customer = $customer AND month = $month AND status IN ['queued', 'sent', 'uncertain'] GROUP ALL",
+                "SELECT customer, count() AS n FROM outbox
+                 WHERE customer IN $customers AND month = $month AND status IN ['queued', 'sent', 'uncertain']
+                 GROUP BY customer",
             )
-            .bind(("customer", customer.to_owned()))
+            .bind(("customers", customers))
             .bind(("month", month.to_owned()))
             .await
             .map_err(StoreError::from_db)?;
-        let count: Option<Count> = take_one(&mut response, 0)?;
-        Ok(count.map_or(0, |c| c.n as u32))
+        let rows: Vec<PerCustomer> = take_all(&mut response, 0)?;
+        Ok(rows.into_iter().map(|r| (r.customer, r.n)).collect())
     }
 
     /// Takes up to `limit` messages due at `now` for `holder`, until

@@ -98,12 +98,13 @@ impl NotificationRow {
 }
 
 impl Store {
-    /// Fires the reminders whose day falls from `from` to `to` (both
-    /// included) to the keepers of the archives, unless `dry_run`. An
+    /// Fires the reminders a run covering the days `from` to `to` gives
+    /// (see [`reminders_between`]) to the keepers of the archives, or for
+    /// an overdue complaint to their managers, unless `dry_run`. An
     /// occasion fired before, by this run or another, is not fired again.
     ///
-    /// Care messages the company sends (a birthday greeting) are queued in
-    /// the outbox for the run's last day, `to`, once each.
+    /// Care messages the company sends (birthday and festival greetings)
+    /// are queued in the outbox for the run's last day, `to`, once each.
     pub async fn run_reminders(
         &self,
         from: Date,
@@ -195,12 +196,15 @@ impl Store {
         let names = self.names_of(&keepers).await?;
         let month = format!("{:04}-{:02}", day.year(), day.month());
         let not_before = care.send_after(domain::time::Timestamp(crate::now_millis())).0;
+        let reachable: Vec<String> =
+            customers.iter().filter(|c| care::recipient(c).is_ok()).map(|c| c.id.to_string()).collect();
+        let sent = self.care_sent_in(reachable, &month).await?;
         let mut found = Vec::new();
         let mut mails = Vec::new();
         for customer in customers {
             let id = customer.id.to_string();
             let mut to = care::recipient(customer).map(|email| email.as_str().to_owned());
-            if to.is_ok() && !care.within_cap(self.care_sent_in(&id, &month).await?) {
+            if to.is_ok() && !care.within_cap(sent.get(&id).copied().unwrap_or(0)) {
                 to = Err(Skip::Capped);
             }
             if let Ok(address) = &to {
