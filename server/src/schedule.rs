@@ -24,7 +24,8 @@ const LEASE_MS: i64 = 30 * 60 * 1000;
 enum Job {
     /// The pools' recycle run.
     Recycle,
-    /// Reminders to record keepers: birthdays, maintenance, follow-ups.
+    /// Reminders to record keepers (birthdays, maintenance, follow-ups,
+    /// complaints) and the day's care greetings.
     Reminders,
 }
 
@@ -63,10 +64,11 @@ impl Job {
                 let from = domain::reminder::first_day_to_cover(last_done, today);
                 let run = store.run_reminders(from, today, false).await?;
                 Ok(format!(
-                    "reminders: from={from} scanned={} due={} fired={}",
+                    "reminders: from={from} scanned={} due={} fired={} greetings_queued={}",
                     run.scanned,
                     run.due.len(),
-                    run.fired
+                    run.fired,
+                    run.queued
                 ))
             }
         }
