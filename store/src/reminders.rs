@@ -118,10 +118,11 @@ impl Store {
         loop {
             let mut response = self
                 .db
+                // Pages by key range from the last id: a filter on the id instead read
+                // the table from its start for every page (minutes at 100,000 archives).
                 .query(
-                    "SELECT record::id(id) AS id, doc FROM customer
-                     WHERE owner != NONE AND deleted = false AND record::id(id) > $after
-                     ORDER BY id LIMIT $limit",
+                    "SELECT record::id(id) AS id, doc FROM type::record('customer', $after>..)
+                     WHERE owner != NONE AND deleted = false LIMIT $limit",
                 )
                 .bind(("after", after.clone()))
                 .bind(("limit", PAGE as i64))

@@ -44,9 +44,11 @@ impl Store {
         loop {
             let mut response = self
                 .db
+                // Pages by key range from the last id: a filter on the id instead read
+                // the table from its start for every page (minutes at 100,000 archives).
                 .query(
                     "SELECT record::id(id) AS id, version, name, pinyin, initials, phones, emails, deleted
-                     FROM customer WHERE record::id(id) > $after ORDER BY id LIMIT $limit",
+                     FROM type::record('customer', $after>..) LIMIT $limit",
                 )
                 .bind(("after", after.clone()))
                 .bind(("limit", REBUILD_BATCH))
