@@ -392,6 +392,10 @@ pub struct Task {
     pub note: Option<String>,
     /// Done or not.
     pub done: bool,
+    /// Whose task it is when not the keeper's (a rule may give one to the
+    /// keeper's manager).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<UserId>,
 }
 
 /// An item of an archive. Its content merges like a field; removal is a

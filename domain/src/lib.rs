@@ -55,6 +55,7 @@ pub mod refusal;
 pub mod reminder;
 pub mod replica;
 pub mod review;
+pub mod rules;
 pub mod search;
 pub mod standard;
 pub mod sync;

@@ -411,7 +411,7 @@ mod tests {
         let today = day("2026-11-23");
         let task = |kind, due: &str| Change::PutTask {
             id: ItemId::new(),
-            task: Task { kind, due: day(due), note: None, done: false },
+            task: Task { kind, due: day(due), note: None, done: false, assignee: None },
             base: 1,
         };
         let birthday = Change::SetFields {

@@ -247,7 +247,7 @@ mod tests {
     fn task(kind: TaskKind, due: &str) -> Change {
         Change::PutTask {
             id: ItemId::new(),
-            task: Task { kind, due: day(due), note: None, done: false },
+            task: Task { kind, due: day(due), note: None, done: false, assignee: None },
             base: 1,
         }
     }

@@ -515,6 +515,7 @@ pub fn TaskForm(
             due,
             note: optional(&note.get_untracked()),
             done: was.as_ref().is_some_and(|t| t.done),
+            assignee: was.as_ref().and_then(|t| t.assignee.clone()),
         };
         let change = Change::PutTask { id: item, task, base: offline.base(&customer) };
         match offline.record(customer, change) {

@@ -358,6 +358,7 @@ pub fn ChurnPage() -> impl IntoView {
                                                     due: crate::offline::today(),
                                                     note: Some(t.follow_up_note.to_owned()),
                                                     done: false,
+                                                    assignee: None,
                                                 },
                                                 base,
                                             });

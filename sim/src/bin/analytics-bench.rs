@@ -126,7 +126,7 @@ fn archive(i: usize, random: &mut SeededRandom, today: Date) -> (Customer, Optio
     }
     if random.uniform() < 0.1 {
         let due = Date::from_days_since_epoch(today_day - 14 + (random.uniform() * 28.0) as i64);
-        let task = Task { kind: TaskKind::FollowUp, due, note: None, done: false };
+        let task = Task { kind: TaskKind::FollowUp, due, note: None, done: false, assignee: None };
         step(Change::PutTask { id: ItemId::new(), task, base: 0 }, &mut current);
     }
     (current.expect("created"), team)

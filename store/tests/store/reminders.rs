@@ -107,7 +107,8 @@ async fn lunar_and_leap_day_birthdays_and_tasks_fire_on_their_days() {
     // 29 February: in 2027 kept on 1 March, fired 26 February.
     born(&mut world, "a", "闰日", "2000-02-29", false).await;
     let id = world.create("c", "保养").await;
-    let task = Task { kind: TaskKind::Maintenance, due: day("2027-03-18"), note: None, done: false };
+    let task =
+        Task { kind: TaskKind::Maintenance, due: day("2027-03-18"), note: None, done: false, assignee: None };
     let outcome = world.push_one("c", id, Change::PutTask { id: ItemId::new(), task, base: 1 }).await;
     assert!(matches!(outcome, Outcome::Applied { .. }));
 
