@@ -23,6 +23,7 @@ pub mod offline;
 pub mod pool;
 pub mod quality;
 pub mod review;
+pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
@@ -124,6 +125,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::UsersPage />
                     <Route path=path!("/admin/fields") view=admin::FieldsPage />
                     <Route path=path!("/admin/care") view=care::CarePage />
+                    <Route path=path!("/admin/rules") view=rules::RulesPage />
                     <Route path=path!("/import") view=import::ImportPage />
                     <Route path=path!("/team") view=team::TeamPage />
                     <Route path=path!("/audit") view=audit::AuditPage />

@@ -282,6 +282,101 @@ pub enum Step {
     Nothing(&'static str),
 }
 
+/// Where a firing stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Fired; its actions are still to be carried out.
+    Pending,
+    /// Carried out.
+    Done,
+    /// Not carried out, and why (the customer did not meet a condition,
+    /// the rule was switched off, the chain was too long).
+    Skipped,
+    /// Its changes were refused.
+    Failed,
+}
+
+/// One line of a rule's run log: a firing and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEntry {
+    /// The customer.
+    pub customer: String,
+    /// Their name when it fired.
+    pub name: String,
+    /// What fired it (`change:<mutation>`, `birthday:<day>`, ...).
+    pub occasion: String,
+    /// The day it fired for.
+    pub day: String,
+    /// How many rule runs led to it (0: a person's change or the calendar).
+    pub depth: u8,
+    /// Where it stands.
+    pub state: RunState,
+    /// Why it was skipped or failed, or what an action found (a code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Changes it made.
+    pub changes: u32,
+    /// Messages it queued.
+    pub emails: u32,
+    /// When it fired (Unix milliseconds).
+    pub at: i64,
+}
+
+/// A firing a preview or a dry run finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Firing {
+    /// The rule.
+    pub rule: String,
+    /// The customer.
+    pub customer: String,
+    /// Their name.
+    pub name: String,
+    /// The day.
+    pub day: String,
+    /// What fires it.
+    pub occasion: String,
+    /// The condition they do not meet (its kind), if any: then it is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmet: Option<String>,
+}
+
+/// What a rule would do, shown before it is switched on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Preview {
+    /// The firings of the coming days (time triggers), at most [`PREVIEW_FIRINGS`].
+    pub firings: Vec<Firing>,
+    /// For a trigger on a change: how many customers meet the conditions now.
+    pub matching: usize,
+    /// Some of them, by name.
+    pub examples: Vec<String>,
+}
+
+/// Days a preview looks ahead.
+pub const PREVIEW_DAYS: i64 = 30;
+/// Most firings a preview lists.
+pub const PREVIEW_FIRINGS: usize = 50;
+
+/// The wire name of a condition's kind.
+pub fn condition_kind(condition: &Condition) -> String {
+    serde_json::to_value(condition)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl Rule {
+    /// Whether it reads the scoring (churn risk, value, suggested stage).
+    pub fn needs_scores(&self) -> bool {
+        matches!(self.trigger, Trigger::ChurnRiskAbove { .. })
+            || self
+                .conditions
+                .iter()
+                .any(|c| matches!(c, Condition::ChurnRiskAtLeast { .. } | Condition::HighValue))
+            || self.actions.iter().any(|a| matches!(a, Action::ApplySuggestedStage))
+    }
+}
+
 /// The author of the changes `rule` makes.
 pub fn author(rule: &str) -> UserId {
     UserId(format!("{AUTHOR_PREFIX}{rule}"))
@@ -456,9 +551,11 @@ pub fn triggered_by(trigger: &Trigger, change: &Change, before: Option<&Customer
     match trigger {
         Trigger::CustomerCreated => matches!(change, Change::Create { .. }) && !was_live,
         Trigger::FieldChanged { field, from, to } => {
+            // A new archive is the creation trigger's, not a change of its fields.
             let old = before.and_then(|b| field_text(b, *field));
             let new = field_text(after, *field);
-            old != new
+            was_live
+                && old != new
                 && from.as_ref().is_none_or(|f| old.as_ref() == Some(f))
                 && to.as_ref().is_none_or(|t| new.as_ref() == Some(t))
         }

@@ -137,9 +137,14 @@ pub async fn automation(
     day: domain::time::Date,
 ) -> Result<String, CommandError> {
     let store = open(settings).await?;
-    let result = store.run_reminders(day, day, dry_run).await;
+    let result = match store.run_reminders(day, day, dry_run).await {
+        Ok(reminders) => {
+            store.run_rules(day, day, dry_run, "command line").await.map(|rules| (reminders, rules))
+        }
+        Err(error) => Err(error),
+    };
     close(store).await;
-    let run = result?;
+    let (run, rules) = result?;
     let mut out = String::new();
     for r in &run.due {
         out.push_str(&format!(
@@ -160,12 +165,27 @@ pub async fn automation(
             }
         }
     }
-    let emails = run.care.iter().filter(|c| c.to.is_ok()).count();
+    for f in &rules.firings {
+        let unmet = f.unmet.as_ref().map(|u| format!(" (skipped: {u})")).unwrap_or_default();
+        out.push_str(&format!("rule {} {} {} {} {}{unmet}\n", f.rule, f.customer, f.name, f.occasion, f.day));
+    }
+    let rule_mail = if dry_run { rules.would_mail } else { rules.carried.emails };
+    let greetings = run.care.iter().filter(|c| c.to.is_ok()).count();
+    let emails = greetings + rule_mail;
     if !dry_run {
         out.push_str(&format!("fired={} (before: {})\n", run.fired, run.due.len() - run.fired));
-        out.push_str(&format!("queued={} (before: {})\n", run.queued, emails - run.queued.min(emails)));
+        out.push_str(&format!("queued={} (before: {})\n", run.queued, greetings - run.queued.min(greetings)));
+        let c = rules.carried;
+        out.push_str(&format!(
+            "rule events: done={} skipped={} failed={} changes={} emails={}\n",
+            c.done, c.skipped, c.failed, c.changes, c.emails
+        ));
     }
-    out.push_str(&format!("automation: rules=0 firings={} emails={emails}", run.due.len()));
+    out.push_str(&format!(
+        "automation: rules={} firings={} emails={emails}",
+        rules.rules,
+        run.due.len() + rules.firings.len()
+    ));
     Ok(out)
 }
 

@@ -25,7 +25,8 @@ const USAGE: &str = "usage:
                                   (--dry-run: only list them); last line: recycle: candidates=N warned=N
   server automation run [--dry-run] [--date YYYY-MM-DD]
                                   fire the reminders of that day (default today) to the record
-                                  keepers, each occasion once (--dry-run: only list them);
+                                  keepers and the rules' time triggers, each occasion once, and
+                                  carry out what rules fired (--dry-run: only list them);
                                   last line: automation: rules=N firings=N emails=N
   server analytics bgnbd FILE     fit the BG/NBD churn model to a CSV of id,frequency,recency,T (weeks)
   server --help

@@ -1,5 +1,6 @@
 //! Work the server does by itself: daily jobs (the pools' recycle run, the
-//! keepers' reminders), each run once a day by one server among several.
+//! keepers' reminders and the rules' time triggers), each run once a day by
+//! one server among several, and carrying out the rules a change fired.
 //!
 //! Every few minutes each server asks the store for a job's turn. The
 //! store's lease picks one server; the day it last finished is kept, so a
@@ -18,6 +19,9 @@ const FIRST_LOOK: Duration = Duration::from_secs(20);
 /// How long a lease lasts: longer than any run, so a live runner keeps it;
 /// a runner that died frees the job this long after it took it.
 const LEASE_MS: i64 = 30 * 60 * 1000;
+/// How often waiting rule events are looked for when no push on this
+/// server woke the carrier (another server's push, a pass that failed).
+const RULES_TICK: Duration = Duration::from_secs(30);
 
 /// A job run once a day from an hour on (China Standard Time).
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +29,7 @@ enum Job {
     /// The pools' recycle run.
     Recycle,
     /// Reminders to record keepers (birthdays, maintenance, follow-ups,
-    /// complaints) and the day's care greetings.
+    /// complaints), the day's care greetings and the rules' time triggers.
     Reminders,
 }
 
@@ -48,7 +52,7 @@ impl Job {
         }
     }
 
-    async fn run(self, store: &Store, today: Date) -> Result<String, StoreError> {
+    async fn run(self, store: &Store, today: Date, holder: &str) -> Result<String, StoreError> {
         match self {
             Self::Recycle => {
                 let report = store.recycle(today, false).await?;
@@ -63,12 +67,15 @@ impl Job {
                 let last_done = store.job_last_done(self.name()).await?;
                 let from = domain::reminder::first_day_to_cover(last_done, today);
                 let run = store.run_reminders(from, today, false).await?;
+                let rules = store.run_rules(from, today, false, holder).await?;
                 Ok(format!(
-                    "reminders: from={from} scanned={} due={} fired={} greetings_queued={}",
+                    "reminders: from={from} scanned={} due={} fired={} greetings_queued={} rules={} rule_firings={}",
                     run.scanned,
                     run.due.len(),
                     run.fired,
-                    run.queued
+                    run.queued,
+                    rules.rules,
+                    rules.fired
                 ))
             }
         }
@@ -80,17 +87,34 @@ pub fn start(store: Store) -> tokio::task::JoinHandle<()> {
     // Names this process to the lease; a restart is another holder.
     let holder = uuid::Uuid::now_v7().to_string();
     tokio::spawn(async move {
+        tokio::join!(daily(&store, &holder), carry_out_rules(&store, &holder));
+    })
+}
+
+/// Carries out what rules fired, soon after a push here fired them, and
+/// every little while for those another server's pushes fired.
+async fn carry_out_rules(store: &Store, holder: &str) {
+    loop {
+        if let Err(error) = store.carry_out_rules(holder).await {
+            tracing::warn!(%error, "cannot carry out rule events");
+        }
+        let _ = tokio::time::timeout(RULES_TICK, store.rule_fired()).await;
+    }
+}
+
+async fn daily(store: &Store, holder: &str) {
+    {
         tokio::time::sleep(FIRST_LOOK).await;
         loop {
             let now = store::now_millis();
             let hour = (now.div_euclid(3_600_000) + 8).rem_euclid(24);
             let today = Timestamp(now).date_cst();
             for job in Job::ALL.into_iter().filter(|job| hour >= job.from_hour()) {
-                look(&store, job, &holder, today).await;
+                look(store, job, holder, today).await;
             }
             tokio::time::sleep(TICK).await;
         }
-    })
+    }
 }
 
 async fn look(store: &Store, job: Job, holder: &str, today: Date) {
@@ -102,7 +126,7 @@ async fn look(store: &Store, job: Job, holder: &str, today: Date) {
             return;
         }
     }
-    match job.run(store, today).await {
+    match job.run(store, today, holder).await {
         Ok(report) => {
             tracing::info!(job = job.name(), %report, "job done");
             if let Err(error) = store.finish_job(job.name(), holder, today, &report).await {

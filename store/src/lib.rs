@@ -30,6 +30,7 @@ mod quality;
 mod query;
 mod reminders;
 mod review;
+mod rules;
 mod search;
 mod sync;
 
@@ -60,6 +61,7 @@ pub use outbox::{
 };
 pub use pool::{JobTurn, RecycleCandidate, RecycleReport};
 pub use reminders::{CareMail, MAX_NOTIFICATIONS, ReminderRun};
+pub use rules::{CarryOut, LOG_LINES, RulesRun};
 pub use sync::{
     MAX_BATCH, MAX_PULL_PAGE, MutationResult, Notice, Outcome, PullPage, Pulled, PushGroups, PushReply,
     wire_name,
@@ -93,6 +95,8 @@ pub struct Store {
     hashing: std::sync::Arc<accounts::HashGate>,
     /// How common each search key is, estimated now and then.
     key_frequencies: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<search::KeyFrequencies>>>>,
+    /// Woken when a push fired a rule, so its events are carried out soon.
+    rules_waiting: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -151,6 +155,7 @@ impl Store {
             analytics: Default::default(),
             hashing: Default::default(),
             key_frequencies: Default::default(),
+            rules_waiting: Default::default(),
         };
         store.follow_other_servers().await;
         Ok(store)

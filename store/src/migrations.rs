@@ -317,6 +317,39 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX outbox_customer_month ON outbox FIELDS customer, month;
     "#,
     },
+    // Workflow rules, and one event per firing: its record id names the
+    // rule, the customer and the occasion, so an occasion fires once. The
+    // events are also each rule's run log. `rule_state` remembers which
+    // customers a threshold rule fired for, until they drop below it.
+    Migration {
+        version: 20,
+        name: "workflow rules",
+        sql: r#"
+        DEFINE TABLE rule SCHEMAFULL;
+        DEFINE FIELD doc ON rule TYPE string;
+        DEFINE FIELD enabled ON rule TYPE bool;
+        DEFINE FIELD on_change ON rule TYPE bool;
+        DEFINE FIELD name ON rule TYPE string;
+        DEFINE FIELD updated_at ON rule TYPE int;
+        DEFINE TABLE rule_event SCHEMAFULL;
+        DEFINE FIELD rule ON rule_event TYPE string;
+        DEFINE FIELD customer ON rule_event TYPE string;
+        DEFINE FIELD occasion ON rule_event TYPE string;
+        DEFINE FIELD name ON rule_event TYPE string;
+        DEFINE FIELD day ON rule_event TYPE string;
+        DEFINE FIELD depth ON rule_event TYPE int;
+        DEFINE FIELD state ON rule_event TYPE string ASSERT $value IN ['pending', 'done', 'skipped', 'failed'];
+        DEFINE FIELD reason ON rule_event TYPE option<string>;
+        DEFINE FIELD changes ON rule_event TYPE int DEFAULT 0;
+        DEFINE FIELD emails ON rule_event TYPE int DEFAULT 0;
+        DEFINE FIELD at ON rule_event TYPE int;
+        DEFINE FIELD done_at ON rule_event TYPE option<int>;
+        DEFINE INDEX rule_event_state ON rule_event FIELDS state, at;
+        DEFINE INDEX rule_event_rule ON rule_event FIELDS rule, at;
+        DEFINE TABLE rule_state SCHEMAFULL;
+        DEFINE FIELD above ON rule_state TYPE bool;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -98,6 +98,9 @@ pub fn AccountPage() -> impl IntoView {
                                     <a class="button" href="/admin/care">
                                         {texts.care.nav}
                                     </a>
+                                    <a class="button" href="/admin/rules">
+                                        {texts.rules.nav}
+                                    </a>
                                 </div>
                             </Show>
                         }

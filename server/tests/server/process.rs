@@ -195,6 +195,14 @@ async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_
         FieldEdit { value: FieldValue::BirthdayLunar(true), base: 1 },
     ];
     root.push(id, Change::SetFields { edits }).await;
+    // A rule through the app's endpoint: on the birthday, a follow-up task.
+    let rule = serde_json::json!({ "rule": {
+        "id": "birthday-call", "name": "生日回访", "enabled": true,
+        "trigger": { "kind": "date_offset", "date": { "kind": "birthday" }, "days": 0 },
+        "actions": [{ "kind": "create_task", "task": "follow_up", "in_days": 1, "note": "生日问候" }],
+    }});
+    let saved = root.json("rules/save", rule).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
     server.terminate();
 
     let run = |extra: &[&str]| {
@@ -210,7 +218,7 @@ async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_
         ),
         "{out}"
     );
-    assert!(out.lines().any(|l| l == "automation: rules=0 firings=1 emails=0"), "{out}");
+    assert!(out.lines().any(|l| l == "automation: rules=1 firings=1 emails=0"), "{out}");
     let (code, out) = run(&[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.lines().any(|l| l == "fired=1 (before: 0)"), "{out}");
@@ -219,9 +227,21 @@ async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_
     // The day after the birthday, nothing is due; two days before it, the
     // reminder (its day to fire gone by) is still due, and was told already.
     let (_, out) = run_command(&["automation", "run", "--dry-run", "--date", "2027-03-19"], &env, "");
-    assert!(out.lines().any(|l| l == "automation: rules=0 firings=0 emails=0"), "{out}");
+    assert!(out.lines().any(|l| l == "automation: rules=1 firings=0 emails=0"), "{out}");
     let (_, out) = run_command(&["automation", "run", "--date", "2027-03-16"], &env, "");
     assert!(out.lines().any(|l| l == "fired=0 (before: 1)"), "{out}");
+    let (_, out) = run_command(&["automation", "run", "--dry-run", "--date", "2027-03-18"], &env, "");
+    assert!(out.lines().any(|l| l.starts_with("rule birthday-call ") && l.ends_with(" 2027-03-18")), "{out}");
+    // The rule's firing, and the birthday reminder (told already).
+    assert!(out.lines().any(|l| l == "automation: rules=1 firings=2 emails=0"), "{out}");
+    let (_, out) = run_command(&["automation", "run", "--date", "2027-03-18"], &env, "");
+    assert!(out.lines().any(|l| l == "rule events: done=1 skipped=0 failed=0 changes=1 emails=0"), "{out}");
+    let (_, out) = run_command(&["automation", "run", "--date", "2027-03-18"], &env, "");
+    assert!(
+        out.lines().any(|l| l == "rule events: done=0 skipped=0 failed=0 changes=0 emails=0"),
+        "once: {out}"
+    );
+
     let (code, out) = run_command(&["automation", "run", "--when", "now"], &env, "");
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("'automation run' does not take '--when'"), "{out}");

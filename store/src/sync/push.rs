@@ -19,6 +19,7 @@ use domain::custom_field::{CustomFields, Writes};
 use domain::ids::{ClientId, CustomerId, UserId};
 use domain::policy::{self, Audience, Colleague, Role, Sight, Viewer};
 use domain::pool::PoolSettings;
+use domain::rules::{self, Rule};
 use domain::time::Date;
 use domain::{Change, Mutation};
 use serde::Deserialize;
@@ -31,6 +32,7 @@ use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
 use crate::pool::{Holdings, READ_POOL_SETTINGS};
 use crate::query::{take_all, take_one, without_nulls};
+use crate::rules::{READ_CHANGE_RULES, change_event, change_rules};
 use crate::{Store, StoreError};
 
 /// How often a push starts again after losing a race before giving up.
@@ -79,6 +81,8 @@ struct Waiting {
     client: ClientId,
     mutations: Vec<Mutation>,
     today: Date,
+    /// How many rule runs led to these changes (0: a person's or a job's).
+    depth: u8,
     answer: tokio::sync::oneshot::Sender<Result<PushReply, StoreError>>,
 }
 
@@ -234,7 +238,19 @@ impl Store {
         mutations: &[Mutation],
         today: Date,
     ) -> Result<PushReply, StoreError> {
-        let mut reply = self.push_in_group(viewer, client, mutations, today).await?;
+        self.push_at_depth(viewer, client, mutations, today, 0).await
+    }
+
+    /// A push of changes `depth` rule runs led to (see [`domain::rules::MAX_DEPTH`]).
+    pub(crate) async fn push_at_depth(
+        &self,
+        viewer: &Viewer,
+        client: ClientId,
+        mutations: &[Mutation],
+        today: Date,
+        depth: u8,
+    ) -> Result<PushReply, StoreError> {
+        let mut reply = self.push_in_group(viewer, client, mutations, today, depth).await?;
         let named: BTreeSet<&UserId> = reply
             .results
             .iter()
@@ -255,6 +271,7 @@ impl Store {
         client: ClientId,
         mutations: &[Mutation],
         today: Date,
+        depth: u8,
     ) -> Result<PushReply, StoreError> {
         check_batch_shape(client, mutations)?;
         let (answer, mut answered) = tokio::sync::oneshot::channel();
@@ -263,6 +280,7 @@ impl Store {
             client,
             mutations: mutations.to_vec(),
             today,
+            depth,
             answer,
         });
         loop {
@@ -351,6 +369,7 @@ impl Store {
             "SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n{READ_POOL_SETTINGS};\n"
         );
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
+        text.push_str(&format!("{READ_CHANGE_RULES};\n"));
         for n in 0..group.len() {
             text.push_str(&format!(
                 "SELECT user, last_seq FROM type::record('client', $client{n});
@@ -372,10 +391,11 @@ impl Store {
         let pools: Option<SettingRow> = take_one(&mut response, 2)?;
         let pools = pools.map_or_else(|| Ok(PoolSettings::default()), |p| p.pool_settings())?;
         let docs: Vec<DocRow> = take_all(&mut response, 3)?;
+        let rules = change_rules(take_all(&mut response, 4)?);
         let mut seen = Vec::with_capacity(group.len());
         for (n, push) in group.iter().enumerate() {
-            let client_row: Option<ClientRow> = take_one(&mut response, 4 + 2 * n)?;
-            let logged: Vec<LoggedRow> = take_all(&mut response, 5 + 2 * n)?;
+            let client_row: Option<ClientRow> = take_one(&mut response, 5 + 2 * n)?;
+            let logged: Vec<LoggedRow> = take_all(&mut response, 6 + 2 * n)?;
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
@@ -447,6 +467,8 @@ impl Store {
                 &definitions,
                 &pools,
                 &mut holdings,
+                &rules,
+                push.depth,
                 push.today,
             );
             version = plan.version;
@@ -477,6 +499,7 @@ impl Store {
         let checked = checking.elapsed();
         let committing = std::time::Instant::now();
         let mutations = rows.mutations.len();
+        let fired = rows.rule_events.iter().any(|e| e["state"] == "pending");
         let committed = self
             .db
             .query(
@@ -497,6 +520,8 @@ impl Store {
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
                  FOR $r IN $closed { UPDATE type::record('conflict', $r.key) SET open = false, closed_version = $r.version, closed_by = $r.by; };
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
+                 INSERT IGNORE INTO rule_event
+                   array::map($rule_events, |$r| object::extend(object::remove($r, 'key'), { id: type::record('rule_event', $r.key), at: $at }));
                  COMMIT TRANSACTION;",
             )
             .bind(("expected", start_version as i64))
@@ -511,6 +536,8 @@ impl Store {
             .bind(("closed", Value::Array(rows.closed)))
             .bind(("revocations", Value::Array(rows.revocations)))
             .bind(("pool_moves", Value::Array(rows.pool_moves)))
+            .bind(("rule_events", Value::Array(rows.rule_events)))
+            .bind(("at", crate::now_millis()))
             .await
             .and_then(crate::error::explain);
         tracing::debug!(
@@ -526,6 +553,9 @@ impl Store {
                 let _ = self.pushes.live.send(Arc::new(Notice { version, audiences }));
                 self.pushes.commits.fetch_add(1, Ordering::Relaxed);
                 self.pushes.committed_pushes.fetch_add(group.len() as u64, Ordering::Relaxed);
+                if fired {
+                    self.rules_waiting.notify_one();
+                }
                 Ok(Some(answers))
             }
             Err(error) if retryable(&error) => {
@@ -595,6 +625,7 @@ struct Rows {
     closed: Vec<Value>,
     revocations: Vec<Value>,
     pool_moves: Vec<Value>,
+    rule_events: Vec<Value>,
 }
 
 impl Rows {
@@ -631,6 +662,7 @@ impl Rows {
         self.closed.extend(later.closed);
         self.revocations.extend(later.revocations);
         self.pool_moves.extend(later.pool_moves);
+        self.rule_events.extend(later.rule_events);
     }
 }
 
@@ -660,6 +692,8 @@ fn plan(
     definitions: &CustomFields,
     pools: &PoolSettings,
     holdings: &mut HashMap<UserId, Holdings>,
+    rules: &[Rule],
+    depth: u8,
     today: Date,
 ) -> Plan {
     let colleague = |user: &UserId| colleagues.get(user).cloned();
@@ -674,6 +708,7 @@ fn plan(
     let mut opened = Vec::new();
     let mut closed = Vec::new();
     let mut pool_moves = Vec::new();
+    let mut rule_events = Vec::new();
     let mut touched: Vec<CustomerId> = Vec::new();
     for mutation in mutations {
         if mutation.seq <= last_seq {
@@ -780,6 +815,13 @@ fn plan(
                             }}));
                         }
                     }
+                    if after.id == mutation.customer {
+                        for rule in rules {
+                            if rules::triggered_by(&rule.trigger, &mutation.change, before.as_ref(), &after) {
+                                rule_events.push(change_event(rule, mutation, &after, depth, today));
+                            }
+                        }
+                    }
                     if !touched.contains(&after.id) {
                         touched.push(after.id);
                     }
@@ -843,6 +885,7 @@ fn plan(
             closed,
             revocations,
             pool_moves,
+            rule_events,
         },
     }
 }
@@ -990,6 +1033,8 @@ mod tests {
             &CustomFields::default(),
             &PoolSettings::default(),
             &mut HashMap::new(),
+            &[],
+            0,
             today(),
         );
 
@@ -1030,6 +1075,8 @@ mod tests {
             &CustomFields::default(),
             &PoolSettings::default(),
             &mut HashMap::new(),
+            &[],
+            0,
             today(),
         );
         assert_eq!(first.version, 8);
@@ -1045,6 +1092,8 @@ mod tests {
             &CustomFields::default(),
             &PoolSettings::default(),
             &mut HashMap::new(),
+            &[],
+            0,
             today(),
         );
         assert_eq!(second.reply.results[0].outcome, Outcome::Applied { version: 9 });
@@ -1078,6 +1127,8 @@ mod tests {
             &CustomFields::default(),
             &PoolSettings::default(),
             &mut HashMap::new(),
+            &[],
+            0,
             today(),
         );
         let logged: HashMap<u64, Outcome> =
@@ -1095,6 +1146,8 @@ mod tests {
             &CustomFields::default(),
             &PoolSettings::default(),
             &mut HashMap::new(),
+            &[],
+            0,
             today(),
         );
         assert_eq!(retried.reply, first.reply, "the same answer as the first time");

@@ -9,6 +9,7 @@ mod import_jobs;
 mod pool;
 mod reminders;
 mod review;
+mod rules;
 mod search;
 mod support;
 mod sync;
