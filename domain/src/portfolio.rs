@@ -214,7 +214,12 @@ pub fn agenda<'a>(
         let name = customer.fields.name.as_str().to_owned();
         let mut push = |due: Due| out.push(AgendaEntry { customer: customer.id, name: name.clone(), due });
         let mut follow_ups: Vec<(Date, Option<ItemId>)> = Vec::new();
-        for (id, task) in customer.tasks.iter().filter(|(_, t)| !t.hidden() && !t.value().done) {
+        // A task a rule gave someone else (the keeper's manager) is theirs.
+        let mine =
+            |task: &crate::archive::Task| task.assignee.is_none() || task.assignee == customer.fields.owner;
+        for (id, task) in
+            customer.tasks.iter().filter(|(_, t)| !t.hidden() && !t.value().done && mine(t.value()))
+        {
             let task_value = task.value();
             match task_value.kind {
                 TaskKind::FollowUp if task_value.due <= today => follow_ups.push((task_value.due, Some(*id))),

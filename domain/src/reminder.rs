@@ -142,7 +142,8 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     };
     let shifted = |day: Date, days: i64| Date::from_days_since_epoch(day.days_since_epoch() + days);
     let mut out = Vec::new();
-    let mut add = |kind: ReminderKind, on: Date, task: Option<ItemId>, lunar: bool| {
+    // Who is told: the keeper, or whom a task is for.
+    let mut add = |told: &UserId, kind: ReminderKind, on: Date, task: Option<ItemId>, lunar: bool| {
         let fires = shifted(on, -kind.lead_days());
         if fires <= to && (from <= fires || on >= to) {
             let name = customer.fields.name.as_str().to_owned();
@@ -150,7 +151,7 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
                 kind,
                 customer: customer.id,
                 name,
-                keeper: keeper.clone(),
+                keeper: told.clone(),
                 on,
                 fires,
                 task,
@@ -168,15 +169,16 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
         while let Some(on) = crate::calendar::next_birthday(born, lunar, after)
             && on <= shifted(to, birthday_lead)
         {
-            add(ReminderKind::Birthday, on, None, lunar);
+            add(&keeper, ReminderKind::Birthday, on, None, lunar);
             after = shifted(on, 1);
         }
     }
     for (id, task) in customer.tasks.iter().filter(|(_, t)| !t.hidden() && !t.value().done) {
         let task = task.value();
+        let told = task.assignee.as_ref().unwrap_or(&keeper);
         match task.kind {
-            TaskKind::Maintenance => add(ReminderKind::Maintenance, task.due, Some(*id), false),
-            TaskKind::FollowUp => add(ReminderKind::FollowUp, task.due, Some(*id), false),
+            TaskKind::Maintenance => add(told, ReminderKind::Maintenance, task.due, Some(*id), false),
+            TaskKind::FollowUp => add(told, ReminderKind::FollowUp, task.due, Some(*id), false),
             TaskKind::Birthday | TaskKind::Review => {}
         }
     }
@@ -187,7 +189,7 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
         if let Some(due) = interaction.next_follow_up
             && last.is_none_or(|l| l <= interaction.at.date_cst())
         {
-            add(ReminderKind::FollowUp, due, None, false);
+            add(&keeper, ReminderKind::FollowUp, due, None, false);
         }
     }
     // A complaint still open: due on its deadline, overdue the day after
@@ -196,8 +198,8 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
         let feedback = feedback.value();
         if feedback.is_open_complaint() {
             let deadline = feedback.deadline();
-            add(ReminderKind::ComplaintDue, deadline, Some(*id), false);
-            add(ReminderKind::ComplaintOverdue, shifted(deadline, 1), Some(*id), false);
+            add(&keeper, ReminderKind::ComplaintDue, deadline, Some(*id), false);
+            add(&keeper, ReminderKind::ComplaintOverdue, shifted(deadline, 1), Some(*id), false);
         }
     }
     // Two interactions may name the same follow-up day: one occasion.
@@ -322,6 +324,34 @@ mod tests {
                 (ReminderKind::FollowUp, "2026-12-08".to_owned(), "2026-12-08".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_task_for_someone_else_reminds_them_and_leaves_the_keepers_agenda() {
+        let boss = UserId("boss".into());
+        let for_boss = Change::PutTask {
+            id: ItemId::new(),
+            task: Task {
+                kind: TaskKind::FollowUp,
+                due: day("2026-12-07"),
+                note: None,
+                done: false,
+                assignee: Some(boss.clone()),
+            },
+            base: 1,
+        };
+        let customer = archive(vec![for_boss, task(TaskKind::FollowUp, "2026-12-07")]);
+        let told: Vec<UserId> = reminders_between(&customer, day("2026-12-07"), day("2026-12-07"))
+            .into_iter()
+            .map(|r| r.keeper)
+            .collect();
+        assert_eq!(told.len(), 2);
+        assert!(told.contains(&boss) && told.contains(&UserId("rep".into())));
+        // The keeper's Today lists their own follow-up only.
+        let agenda = crate::portfolio::agenda([&customer], day("2026-12-07"), &Default::default());
+        let follow_ups =
+            agenda.iter().filter(|e| matches!(e.due, crate::portfolio::Due::FollowUp { .. })).count();
+        assert_eq!(follow_ups, 1);
     }
 
     #[test]
