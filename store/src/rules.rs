@@ -560,6 +560,15 @@ impl Store {
         Ok(run)
     }
 
+    /// Fires today's time triggers now, as an admin asks from the app (with
+    /// the day's reminders): the daily job's work, each occasion still once.
+    pub async fn run_rules_now(&self, viewer: &Viewer, today: Date) -> Result<RulesRun, StoreError> {
+        if !policy::may_run_automation(viewer) {
+            return Err(StoreError::Forbidden("automation.forbidden".into()));
+        }
+        self.run_rules(today, today, false, &format!("asked by {}", viewer.user)).await
+    }
+
     /// Carries out the events waiting, oldest first, as the one server
     /// holding the lease (another server's pass returns at once).
     pub async fn carry_out_rules(&self, holder: &str) -> Result<CarryOut, StoreError> {

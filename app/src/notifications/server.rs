@@ -19,5 +19,6 @@ pub(super) async fn mark_read(keys: Vec<String>) -> Result<(), AppError> {
 pub(super) async fn run_now() -> Result<usize, AppError> {
     let (state, user) = signed_in().await?;
     let run = answer(state.store.run_reminders_now(&user.viewer(), store::today()).await)?;
-    Ok(run.fired)
+    let rules = answer(state.store.run_rules_now(&user.viewer(), store::today()).await)?;
+    Ok(run.fired + rules.fired)
 }

@@ -150,7 +150,7 @@ fn RuleRow(
         });
     };
     view! {
-        <li class="rule-row" data-rule=rule.name.clone()>
+        <li class="workflow-rule" data-name=rule.name.clone()>
             <div class="row-main">
                 <span class="row-name">{rule.name.clone()}</span>
                 <span class="muted">{summary}</span>
@@ -344,7 +344,8 @@ fn action_text(locale: Locale, action: &Action, people: &[(String, String)]) -> 
         Action::CreateTask { task, in_days, note, for_manager } => {
             let whom = if *for_manager { format!(" ({})", t.for_manager) } else { String::new() };
             let note = if note.is_empty() { String::new() } else { format!(" “{note}”") };
-            format!("{}：{}{note}，{} {in_days}{whom}", t.a_create_task, task.label(locale), t.in_days)
+            let due = fill(t.due_in, &[("n", &in_days.to_string())]);
+            format!("{}：{}{note}，{due}{whom}", t.a_create_task, task.label(locale))
         }
         Action::Assign { to } => match to {
             None => t.to_pool.to_owned(),
