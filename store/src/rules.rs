@@ -910,6 +910,48 @@ mod tests {
         assert_eq!(after.tasks.len(), 1);
     }
 
+    #[tokio::test]
+    async fn a_churn_threshold_fires_when_crossed_and_again_only_after_dropping_below() {
+        let (store, _) = Store::open("mem://", None).await.unwrap();
+        let root = Viewer { user: UserId("root".into()), role: Role::Admin, team: None };
+        let mut device = Sequencer::new(root.user.clone());
+        let (one, two) = (CustomerId::new(), CustomerId::new());
+        let at = Timestamp(1_700_000_000_000);
+        let create = |name: &str| Change::Create {
+            fields: Box::new(Fields::named(domain::CustomerName::parse(name).unwrap())),
+        };
+        let batch = [device.next(one, create("甲"), at), device.next(two, create("乙"), at)];
+        store.push(&root, device.client, &batch, crate::today()).await.unwrap();
+        let rule = Rule {
+            id: "risk".into(),
+            name: "流失预警".into(),
+            enabled: true,
+            trigger: Trigger::ChurnRiskAbove { percent: 70 },
+            conditions: vec![],
+            actions: vec![Action::AddTag { tag: "预警".into() }],
+        };
+        let risk = |a: f64, b: f64| {
+            HashMap::from([
+                (one, Facts { churn_risk: Some(a), ..Facts::default() }),
+                (two, Facts { churn_risk: Some(b), ..Facts::default() }),
+            ])
+        };
+        let day = crate::today();
+        let fired = |firings: Vec<Firing>| firings.into_iter().map(|f| f.name).collect::<Vec<_>>();
+        // A dry run remembers nothing.
+        assert_eq!(fired(store.threshold_firings(&rule, &risk(0.8, 0.5), day, true).await.unwrap()), ["甲"]);
+        assert_eq!(fired(store.threshold_firings(&rule, &risk(0.8, 0.5), day, false).await.unwrap()), ["甲"]);
+        assert!(fired(store.threshold_firings(&rule, &risk(0.9, 0.5), day, false).await.unwrap()).is_empty());
+        assert_eq!(
+            fired(store.threshold_firings(&rule, &risk(0.6, 0.75), day, false).await.unwrap()),
+            ["乙"]
+        );
+        assert_eq!(
+            fired(store.threshold_firings(&rule, &risk(0.71, 0.75), day, false).await.unwrap()),
+            ["甲"]
+        );
+    }
+
     #[test]
     fn a_named_uuid_is_stable_and_differs_by_name() {
         assert_eq!(named_uuid("a/b/c"), named_uuid("a/b/c"));

@@ -315,3 +315,78 @@ async fn a_preview_lists_the_coming_firings_and_who_meets_a_change_rules_conditi
     // Nothing was written by looking.
     assert!(world.store.rule_log(&root, "bd").await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn creation_and_complaint_triggers_assign_retag_and_apply_the_suggested_stage() {
+    let mut world = World::new().await;
+    save(
+        &world,
+        &rule(
+            "welcome",
+            Trigger::CustomerCreated,
+            vec![Action::Assign { to: Some(UserId("b".into())) }, Action::AddTag { tag: "新客".into() }],
+        ),
+    )
+    .await;
+    save(
+        &world,
+        &rule(
+            "complained",
+            Trigger::ComplaintOpened,
+            vec![Action::RemoveTag { tag: "新客".into() }, Action::AddTag { tag: "投诉".into() }],
+        ),
+    )
+    .await;
+    save(&world, &rule("stage", Trigger::OrderAdded, vec![Action::ApplySuggestedStage])).await;
+    let id = world.create("a", "新来的").await;
+    world.store.carry_out_rules("one").await.unwrap();
+    let customer = archive(&world, id).await;
+    assert_eq!(customer.fields.owner, Some(UserId("b".into())), "assigned by the rule");
+    assert!(customer.visible_tags().any(|t| t == "新客"));
+
+    let feedback = Feedback {
+        kind: FeedbackKind::Complaint,
+        content: "送货慢".into(),
+        status: FeedbackStatus::Open,
+        resolution: None,
+        satisfaction: None,
+        received_at: Timestamp(1_764_547_200_000),
+        severity: Severity::Low,
+    };
+    world.push_one("b", id, Change::PutFeedback { id: ItemId::new(), feedback, base: 0 }).await;
+    world.push_one("b", id, order()).await;
+    world.store.carry_out_rules("one").await.unwrap();
+    let customer = archive(&world, id).await;
+    let tags: Vec<&str> = customer.visible_tags().collect();
+    assert_eq!(tags, ["投诉"]);
+    let scored = world.store.scoring(crate::support::today(), 365, false).await.unwrap();
+    let suggested = scored.scoring.scores[&id].suggested;
+    assert_ne!(suggested, LifecycleStage::Lead, "one order moves a lead on");
+    assert_eq!(customer.fields.stage, suggested);
+    // The audit trail names the rule as the author of its changes.
+    let (history, _) =
+        world.store.customer_history(&world.viewer("root"), &id.to_string()).await.unwrap().unwrap();
+    assert!(history.iter().any(|h| h.user == "rule:welcome"), "{history:?}");
+}
+
+#[tokio::test]
+async fn two_servers_carrying_out_at_once_carry_each_event_out_once() {
+    let mut world = World::new().await;
+    save(&world, &rule("busy", Trigger::OrderAdded, vec![follow_up_in(1)])).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let id = world.create(["a", "b", "c"][n % 3], &format!("客户{n}")).await;
+        world.push_one(["a", "b", "c"][n % 3], id, order()).await;
+        ids.push(id);
+    }
+    let (one, two) = (world.store.clone(), world.store.clone());
+    let (first, second) = tokio::join!(one.carry_out_rules("server one"), two.carry_out_rules("server two"));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    // Whoever missed the lease leaves the rest to the one holding it (or
+    // to its next pass): nothing is done twice.
+    let rest = world.store.carry_out_rules("server one").await.unwrap();
+    assert_eq!(first.done + second.done + rest.done, 12);
+    for id in ids {
+        assert_eq!(archive(&world, id).await.tasks.len(), 1);
+    }
+}
