@@ -1163,6 +1163,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
         "quiet_until" => t.care.quiet_until,
         "monthly_cap" => t.care.monthly_cap,
         "festivals" => t.care.festival_title,
+        "service_intervals" => t.care.service_title,
         "trigger" => t.rules.trigger,
         "conditions" => t.rules.conditions,
         "actions" => t.rules.actions,

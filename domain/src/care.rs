@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::archive::{ContactChannel, Customer};
 use crate::calendar::Festival;
@@ -120,7 +120,17 @@ pub struct CareSettings {
     pub quiet_until_hour: u8,
     /// Care messages per customer per calendar month, at most.
     pub monthly_cap: u8,
+    /// How often each product is serviced, in days (保养周期), by the
+    /// product's name as orders write it: its keeper is reminded when an
+    /// order's next service is due.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_intervals: BTreeMap<String, u16>,
 }
+
+/// Most products with a service interval.
+pub const MAX_SERVICED_PRODUCTS: usize = 200;
+/// The longest service interval, in days (ten years).
+pub const MAX_SERVICE_DAYS: u16 = 3650;
 
 impl Default for CareSettings {
     fn default() -> Self {
@@ -131,6 +141,7 @@ impl Default for CareSettings {
             quiet_from_hour: 21,
             quiet_until_hour: 9,
             monthly_cap: 2,
+            service_intervals: BTreeMap::new(),
         }
     }
 }
@@ -142,6 +153,27 @@ pub struct FestivalGreeting {
     pub festivals: BTreeSet<Festival>,
     /// Its words, which may name `{festival}`.
     pub template: Template,
+}
+
+/// Service intervals as people type them: "空调 180" per line (a colon or
+/// an equals sign may stand between), product and days.
+pub fn parse_service_intervals(text: &str) -> Result<BTreeMap<String, u16>, FieldError> {
+    let bad = || FieldError::new("service_intervals", "invalid");
+    let mut out = BTreeMap::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let split = line.rfind([' ', '\t', ':', '：', '=']).ok_or_else(bad)?;
+        let (product, days) = line.split_at(split);
+        let days = days.trim_start_matches([' ', '\t', ':', '：', '=']).trim();
+        let product = product.trim_end_matches([' ', '\t', ':', '：', '=']).trim();
+        let days: u16 = days.parse().map_err(|_| {
+            FieldError::new("service_intervals", "out_of_range").with_limit(u32::from(MAX_SERVICE_DAYS))
+        })?;
+        if product.is_empty() {
+            return Err(bad());
+        }
+        out.insert(product.to_owned(), days);
+    }
+    Ok(out)
 }
 
 /// Why a customer gets no care message.
@@ -166,6 +198,20 @@ impl CareSettings {
         }
         if !(1..=31).contains(&self.monthly_cap) {
             return Err(FieldError::new("monthly_cap", "out_of_range").with_limit(31));
+        }
+        if self.service_intervals.len() > MAX_SERVICED_PRODUCTS {
+            return Err(
+                FieldError::new("service_intervals", "too_many").with_limit(MAX_SERVICED_PRODUCTS as u32)
+            );
+        }
+        for (product, days) in &self.service_intervals {
+            if product.trim().is_empty() || product.trim() != product || product.chars().count() > 60 {
+                return Err(FieldError::new("service_intervals", "invalid"));
+            }
+            if !(1..=MAX_SERVICE_DAYS).contains(days) {
+                return Err(FieldError::new("service_intervals", "out_of_range")
+                    .with_limit(u32::from(MAX_SERVICE_DAYS)));
+            }
         }
         if let Some(greeting) = &self.festival_greeting {
             if greeting.festivals.is_empty() {
@@ -228,6 +274,20 @@ pub fn recipient(customer: &Customer) -> Result<&Email, Skip> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_intervals_are_read_as_people_type_them() {
+        let read = parse_service_intervals("空调 180\n\n净水器：90\n 燃气热水器 = 365 \n").unwrap();
+        let expected = [("净水器", 90), ("燃气热水器", 365), ("空调", 180)];
+        assert_eq!(read.iter().map(|(p, d)| (p.as_str(), *d)).collect::<Vec<_>>(), expected);
+        assert_eq!(parse_service_intervals("空调").unwrap_err().code, "service_intervals.invalid");
+        assert_eq!(parse_service_intervals("空调 半年").unwrap_err().code, "service_intervals.out_of_range");
+        let settings = CareSettings {
+            service_intervals: parse_service_intervals("空调 0").unwrap(),
+            ..CareSettings::default()
+        };
+        assert_eq!(settings.check().unwrap_err().field, "service_intervals");
+    }
 
     fn template(subject: &str, body: &str) -> Template {
         Template { subject: subject.into(), body: body.into() }

@@ -209,6 +209,57 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     out
 }
 
+/// The services due by `intervals` (product name to days) for the orders
+/// of `customer` that a run covering `from` to `to` tells its keeper of:
+/// each order's product is serviced every so many days after it was
+/// ordered, until a later order of the same product starts a new round.
+pub fn services_between(
+    customer: &Customer,
+    intervals: &std::collections::BTreeMap<String, u16>,
+    from: Date,
+    to: Date,
+) -> Vec<Reminder> {
+    let Some(keeper) = customer.fields.owner.clone().filter(|_| !customer.deleted()) else {
+        return Vec::new();
+    };
+    let lead = ReminderKind::Maintenance.lead_days();
+    let orders: Vec<(ItemId, &crate::archive::Order)> =
+        customer.orders.iter().filter(|(_, o)| !o.hidden()).map(|(id, o)| (*id, o.value())).collect();
+    let mut out = Vec::new();
+    for (id, order) in &orders {
+        let Some(&every) = intervals.get(order.product.trim()) else { continue };
+        let next_round = orders
+            .iter()
+            .filter(|(other, o)| {
+                other != id && o.product.trim() == order.product.trim() && o.date > order.date
+            })
+            .map(|(_, o)| o.date)
+            .min();
+        let start = order.date.days_since_epoch();
+        // The first service whose day to tell is not before the run's first day.
+        let first =
+            ((from.days_since_epoch() + lead - start) as f64 / f64::from(every)).ceil().max(1.0) as i64;
+        for k in first.. {
+            let on = Date::from_days_since_epoch(start + k * i64::from(every));
+            let fires = Date::from_days_since_epoch(on.days_since_epoch() - lead);
+            if fires > to || next_round.is_some_and(|n| on >= n) {
+                break;
+            }
+            out.push(Reminder {
+                kind: ReminderKind::Maintenance,
+                customer: customer.id,
+                name: customer.fields.name.as_str().to_owned(),
+                keeper: keeper.clone(),
+                on,
+                fires,
+                task: Some(*id),
+                lunar: false,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +403,41 @@ mod tests {
         let follow_ups =
             agenda.iter().filter(|e| matches!(e.due, crate::portfolio::Due::FollowUp { .. })).count();
         assert_eq!(follow_ups, 1);
+    }
+
+    #[test]
+    fn an_orders_service_is_due_every_interval_until_the_product_is_bought_again() {
+        let order = |product: &str, date: &str| Change::PutOrder {
+            id: ItemId::new(),
+            order: crate::archive::Order {
+                product: product.into(),
+                quantity: 1,
+                amount: crate::money::Money { minor: 100, currency: crate::money::Currency::cny() },
+                date: day(date),
+                channel: None,
+                ends_on: None,
+            },
+            base: 1,
+        };
+        let intervals = std::collections::BTreeMap::from([("空调".to_owned(), 180_u16)]);
+        let customer = archive(vec![order("空调", "2026-01-01"), order("茶叶", "2026-01-01")]);
+        let due = |from: &str, to: &str| -> Vec<String> {
+            services_between(&customer, &intervals, day(from), day(to))
+                .iter()
+                .map(|r| r.on.to_string())
+                .collect()
+        };
+        // 180 and 360 days on; told three days ahead.
+        assert_eq!(due("2026-06-27", "2026-06-27"), ["2026-06-30"]);
+        assert!(due("2026-06-26", "2026-06-26").is_empty());
+        assert_eq!(due("2026-01-01", "2026-12-31"), ["2026-06-30", "2026-12-27"]);
+        // Bought again in September: the first order's rounds stop there.
+        let again = archive(vec![order("空调", "2026-01-01"), order("空调", "2026-09-01")]);
+        let rounds: Vec<String> = services_between(&again, &intervals, day("2026-01-01"), day("2027-03-31"))
+            .iter()
+            .map(|r| r.on.to_string())
+            .collect();
+        assert_eq!(rounds, ["2026-06-30", "2027-02-28"]);
     }
 
     #[test]

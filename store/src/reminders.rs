@@ -11,7 +11,7 @@ use domain::calendar::Festival;
 use domain::care::{self, CareSettings, Skip, Template, Values};
 use domain::ids::{CustomerId, UserId};
 use domain::policy::{self, Role, Viewer};
-use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between};
+use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between, services_between};
 use domain::time::Date;
 use serde::{Deserialize, Serialize};
 
@@ -141,7 +141,15 @@ impl Store {
                         .ok()
                 })
                 .collect();
-            let due: Vec<Reminder> = customers.iter().flat_map(|c| reminders_between(c, from, to)).collect();
+            let intervals = &care_settings.service_intervals;
+            let due: Vec<Reminder> = customers
+                .iter()
+                .flat_map(|c| {
+                    let mut due = reminders_between(c, from, to);
+                    due.extend(services_between(c, intervals, from, to));
+                    due
+                })
+                .collect();
             let mut greetings = Vec::new();
             if let Some(template) = &care_settings.birthday_greeting {
                 let born_today: Vec<&Customer> = customers.iter().filter(|c| birthday_on(c, to)).collect();

@@ -53,6 +53,14 @@ fn Settings(view: CareView) -> impl IntoView {
     let from = RwSignal::new(settings.quiet_from_hour.to_string());
     let until = RwSignal::new(settings.quiet_until_hour.to_string());
     let cap = RwSignal::new(settings.monthly_cap.to_string());
+    let services = RwSignal::new(
+        settings
+            .service_intervals
+            .iter()
+            .map(|(product, days)| format!("{product} {days}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     let message = RwSignal::new(None::<Result<String, String>>);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -75,6 +83,7 @@ fn Settings(view: CareView) -> impl IntoView {
                 quiet_from_hour: number("quiet_from", from.get_untracked())?,
                 quiet_until_hour: number("quiet_until", until.get_untracked())?,
                 monthly_cap: number("monthly_cap", cap.get_untracked())?,
+                service_intervals: domain::care::parse_service_intervals(&services.get_untracked())?,
             };
             settings.check()?;
             Ok(settings)
@@ -145,6 +154,9 @@ fn Settings(view: CareView) -> impl IntoView {
                 <Field id="care-quiet-from" label=t.quiet_from value=from kind="number" inputmode="numeric" />
                 <Field id="care-quiet-until" label=t.quiet_until value=until kind="number" inputmode="numeric" />
                 <Field id="care-cap" label=t.monthly_cap value=cap kind="number" inputmode="numeric" />
+                <h2>{t.service_title}</h2>
+                <TextArea id="care-services" label=t.service_title value=services />
+                <p class="muted">{t.service_help}</p>
                 <button class="button primary" type="submit">{t.save}</button>
                 {move || message.get().map(|m| match m {
                     Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),

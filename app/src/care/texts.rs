@@ -31,6 +31,8 @@ pub struct CareTexts {
     pub festival_placeholders: &'static str,
     pub festival_subject: &'static str,
     pub festival_body: &'static str,
+    pub service_title: &'static str,
+    pub service_help: &'static str,
 }
 
 pub(crate) const ZH: CareTexts = CareTexts {
@@ -61,6 +63,8 @@ pub(crate) const ZH: CareTexts = CareTexts {
     festival_placeholders: "另可用 {festival} 节日名称。",
     festival_subject: "{name}，祝您{festival}快乐",
     festival_body: "亲爱的{name}：\n\n{festival}到了，祝您和家人节日快乐，阖家幸福！\n\n{keeper}",
+    service_title: "产品保养周期",
+    service_help: "每行一个产品：产品名称和天数，例如“空调 180”。客户买了这些产品，每到保养日前三天提醒负责人；再次购买同一产品后按新订单重新计算。",
 };
 
 pub(crate) const EN: CareTexts = CareTexts {
@@ -91,4 +95,6 @@ pub(crate) const EN: CareTexts = CareTexts {
     festival_placeholders: "Also {festival}: the festival's name.",
     festival_subject: "Happy {festival}, {name}",
     festival_body: "Dear {name},\n\nWarm wishes to you and your family for {festival}!\n\n{keeper}",
+    service_title: "Service intervals",
+    service_help: "One product a line: its name and days, such as “空调 180”. When a customer bought one, the keeper is reminded three days before each service is due; buying the product again starts a new round.",
 };

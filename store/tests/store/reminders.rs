@@ -267,3 +267,32 @@ async fn an_open_complaint_reminds_its_keeper_on_its_deadline_and_escalates_to_t
     let again = world.store.run_reminders(day("2026-12-03"), day("2026-12-03"), false).await.unwrap();
     assert_eq!(again.fired, 0);
 }
+
+#[tokio::test]
+async fn a_products_service_interval_reminds_the_keeper_of_each_service_once() {
+    let mut world = World::new().await;
+    let settings = domain::care::CareSettings {
+        service_intervals: std::collections::BTreeMap::from([("空调".to_owned(), 180)]),
+        ..Default::default()
+    };
+    world.store.save_care_settings(&world.viewer("root"), &settings).await.unwrap();
+    let id = world.create("a", "买空调").await;
+    let order = domain::archive::Order {
+        product: "空调".into(),
+        quantity: 1,
+        amount: domain::money::Money { minor: 3_000_00, currency: domain::money::Currency::cny() },
+        date: day("2026-06-01"),
+        channel: None,
+        ends_on: None,
+    };
+    world.push_one("a", id, Change::PutOrder { id: ItemId::new(), order, base: 0 }).await;
+    // Serviced on 11-28, 180 days on; told on 11-25.
+    let run = world.store.run_reminders(day("2026-11-25"), day("2026-11-25"), false).await.unwrap();
+    assert_eq!(run.fired, 1, "{:?}", run.due);
+    assert_eq!((run.due[0].kind, run.due[0].on), (ReminderKind::Maintenance, day("2026-11-28")));
+    let again = world.store.run_reminders(day("2026-11-24"), day("2026-11-26"), false).await.unwrap();
+    assert_eq!(again.fired, 0, "told once");
+    let (list, _) = world.store.notifications(&UserId("a".into())).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].name, "买空调");
+}
