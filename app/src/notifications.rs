@@ -10,8 +10,8 @@ mod server;
 pub(crate) mod texts;
 
 pub use api::{
-    MarkNotificationsRead, Notifications, RunRemindersNow, load_notifications, mark_notifications_read,
-    run_reminders_now,
+    Digest, LoadDigest, MarkNotificationsRead, Notifications, RunRemindersNow, SaveDigest, load_digest,
+    load_notifications, mark_notifications_read, run_reminders_now, save_digest,
 };
 pub use page::{NotificationsPage, UnreadNotifications};
 pub use texts::NotificationTexts;

@@ -33,6 +33,17 @@ impl ReminderKind {
     pub const ALL: [ReminderKind; 5] =
         [Self::Birthday, Self::Maintenance, Self::FollowUp, Self::ComplaintDue, Self::ComplaintOverdue];
 
+    /// Its Chinese name, for mail the server writes (the morning digest).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Birthday => "生日",
+            Self::Maintenance => "保养",
+            Self::FollowUp => "跟进",
+            Self::ComplaintDue => "投诉今日到期",
+            Self::ComplaintOverdue => "投诉已超期",
+        }
+    }
+
     /// The stable snake_case name, as stored.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -258,6 +258,11 @@ pub enum Action {
         /// The words.
         template: Template,
     },
+    /// Emails the customer's keeper, at the address they gave.
+    EmailKeeper {
+        /// The words.
+        template: Template,
+    },
 }
 
 /// What the scoring says of a customer, for conditions and actions.
@@ -278,6 +283,8 @@ pub enum Step {
     Change(Change),
     /// A message to the customer.
     Email(Template),
+    /// A message to the keeper.
+    EmailKeeper(Template),
     /// Nothing to do, and why (a wire code).
     Nothing(&'static str),
 }
@@ -534,7 +541,9 @@ fn check_action(action: &Action) -> Result<(), FieldError> {
             }
         }
         Action::AddTag { tag } | Action::RemoveTag { tag } => check_tag(tag)?,
-        Action::EmailCustomer { template } => template.check_using(&["name", "date", "keeper"])?,
+        Action::EmailCustomer { template } | Action::EmailKeeper { template } => {
+            template.check_using(&["name", "date", "keeper"])?
+        }
         Action::Assign { .. } | Action::ApplySuggestedStage => {}
     }
     Ok(())
@@ -729,6 +738,10 @@ pub fn step(
             Step::Change(Change::RemoveTag { tag, base })
         }
         Action::EmailCustomer { template } => Step::Email(template.clone()),
+        Action::EmailKeeper { template } => match customer.fields.owner {
+            Some(_) => Step::EmailKeeper(template.clone()),
+            None => Step::Nothing("rule.no_keeper"),
+        },
     }
 }
 

@@ -121,6 +121,12 @@ pub struct User {
     /// [`LAST_SYNC_GRAIN_MS`]), if ever.
     #[serde(default)]
     pub last_sync: Option<i64>,
+    /// Where mail to them goes (the morning digest, a rule's message), if set.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// They want the morning digest of their reminders by email.
+    #[serde(default)]
+    pub digest: bool,
 }
 
 /// How stale a user's "last synced" may get before a pull writes it again:

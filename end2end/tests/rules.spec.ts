@@ -115,6 +115,15 @@ test("an admin's rules: an order added offline brings a follow-up task to the ph
     const task = page.locator("li.task", { hasText: "下单后回访" });
     await expect(task).toContainText(`跟进 · ${cstDay(7)}`, { timeout: 60_000 });
 
+    // She asks for her reminders by email each morning.
+    const own = `carol-${Date.now()}@example.com`;
+    await app.goto("/notifications");
+    const digest = page.getByTestId("digest");
+    await digest.locator("#digest-email").fill(own);
+    await digest.locator("#digest-on").check();
+    await digest.getByRole("button", { name: "保存" }).click();
+    await expect(digest.getByRole("status")).toHaveText("已保存。");
+
     // Today's run: the greeting is queued and the sender mails it.
     await admin.goto(`${baseUrl()}/notifications`);
     await ready(admin);
@@ -123,6 +132,10 @@ test("an admin's rules: an order added offline brings a follow-up task to the ph
     await expect(run.getByRole("status")).toContainText("已发出");
     await expect
       .poll(() => mailbox().filter((m) => m.includes(email)).length, { timeout: 60_000, intervals: [1_000] })
+      .toBe(1);
+    // And her digest, with the customer's birthday in it.
+    await expect
+      .poll(() => mailbox().filter((m) => m.includes(own)).length, { timeout: 60_000, intervals: [1_000] })
       .toBe(1);
 
     // The run log says what each rule did.

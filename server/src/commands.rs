@@ -137,14 +137,15 @@ pub async fn automation(
     day: domain::time::Date,
 ) -> Result<String, CommandError> {
     let store = open(settings).await?;
-    let result = match store.run_reminders(day, day, dry_run).await {
-        Ok(reminders) => {
-            store.run_rules(day, day, dry_run, "command line").await.map(|rules| (reminders, rules))
-        }
-        Err(error) => Err(error),
-    };
+    let result = async {
+        let reminders = store.run_reminders(day, day, dry_run).await?;
+        let rules = store.run_rules(day, day, dry_run, "command line").await?;
+        let digests = store.send_digests(day, dry_run).await?;
+        Ok::<_, store::StoreError>((reminders, rules, digests))
+    }
+    .await;
     close(store).await;
-    let (run, rules) = result?;
+    let (run, rules, digests) = result?;
     let mut out = String::new();
     for r in &run.due {
         out.push_str(&format!(
@@ -171,10 +172,11 @@ pub async fn automation(
     }
     let rule_mail = if dry_run { rules.would_mail } else { rules.carried.emails };
     let greetings = run.care.iter().filter(|c| c.to.is_ok()).count();
-    let emails = greetings + rule_mail;
+    let emails = greetings + rule_mail + digests;
     if !dry_run {
         out.push_str(&format!("fired={} (before: {})\n", run.fired, run.due.len() - run.fired));
         out.push_str(&format!("queued={} (before: {})\n", run.queued, greetings - run.queued.min(greetings)));
+        out.push_str(&format!("digests={digests}\n"));
         let c = rules.carried;
         out.push_str(&format!(
             "rule events: done={} skipped={} failed={} changes={} emails={}\n",

@@ -68,8 +68,9 @@ impl Job {
                 let from = domain::reminder::first_day_to_cover(last_done, today);
                 let run = store.run_reminders(from, today, false).await?;
                 let rules = store.run_rules(from, today, false, holder).await?;
+                let digests = store.send_digests(today, false).await?;
                 Ok(format!(
-                    "reminders: from={from} scanned={} due={} fired={} greetings_queued={} rules={} rule_firings={}",
+                    "reminders: from={from} scanned={} due={} fired={} greetings_queued={} rules={} rule_firings={} digests={digests}",
                     run.scanned,
                     run.due.len(),
                     run.fired,

@@ -274,6 +274,10 @@ struct UserRow {
     last_sign_in: Option<i64>,
     #[serde(default)]
     last_sync: Option<i64>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    digest: Option<bool>,
 }
 
 impl UserRow {
@@ -287,12 +291,14 @@ impl UserRow {
             disabled: self.disabled,
             last_sign_in: self.last_sign_in,
             last_sync: self.last_sync,
+            email: self.email,
+            digest: self.digest.unwrap_or(false),
         })
     }
 }
 
 const USER_COLUMNS: &str =
-    "record::id(id) AS id, display_name, role, team, disabled, last_sign_in, last_sync";
+    "record::id(id) AS id, display_name, role, team, disabled, last_sign_in, last_sync, email, digest";
 
 /// How long sessions last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,7 +376,34 @@ impl Store {
             disabled: false,
             last_sign_in: None,
             last_sync: None,
+            email: None,
+            digest: false,
         })
+    }
+
+    /// Sets `user`'s own email address and whether they want the morning
+    /// digest (which needs an address). Checked like a customer's address.
+    pub async fn save_own_mail(&self, user: &UserId, email: &str, digest: bool) -> Result<User, StoreError> {
+        let email = match email.trim() {
+            "" => None,
+            text => Some(domain::email::Email::parse(text).map_err(StoreError::Invalid)?.as_str().to_owned()),
+        };
+        if digest && email.is_none() {
+            return Err(StoreError::Invalid(FieldError::new("email", "required")));
+        }
+        let mut response = self
+            .db
+            .query(format!(
+                "UPDATE type::record('user', $id) SET email = $email, digest = $digest RETURN {USER_COLUMNS}"
+            ))
+            .bind(("id", user.0.clone()))
+            .bind(("email", email))
+            .bind(("digest", digest))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<serde_json::Value> = response.take(0).map_err(StoreError::from_db)?;
+        let row = rows.into_iter().next().ok_or(StoreError::NotFound)?;
+        serde_json::from_value::<UserRow>(row).map_err(|_| StoreError::Other)?.into_user()
     }
 
     /// Disables or re-enables a user; disabling ends their sessions.

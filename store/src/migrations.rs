@@ -350,6 +350,16 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD above ON rule_state TYPE bool;
     "#,
     },
+    // A user's own address, for the morning digest of their reminders and
+    // for rules that write to a customer's keeper.
+    Migration {
+        version: 21,
+        name: "user email",
+        sql: r#"
+        DEFINE FIELD email ON user TYPE option<string>;
+        DEFINE FIELD digest ON user TYPE option<bool>;
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

@@ -22,6 +22,8 @@ use crate::{Store, StoreError};
 const PAGE: usize = 1000;
 /// Notifications a keeper's list shows.
 pub const MAX_NOTIFICATIONS: usize = 200;
+/// Reminders a morning digest lists (the rest are counted).
+const DIGEST_LINES: usize = 30;
 
 /// What a run of the reminders found and fired.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +180,50 @@ impl Store {
         }
         tracing::info!(from = %from, to = %to, scanned = run.scanned, due = run.due.len(), fired = run.fired, "reminders run");
         Ok(run)
+    }
+
+    /// Queues each user who asked for it the morning digest of `day`: their
+    /// unread reminders, oldest occasion first, in one message to their
+    /// own address, once a day; how many (a dry run: how many it would).
+    pub async fn send_digests(&self, day: Date, dry_run: bool) -> Result<usize, StoreError> {
+        let users = self.list_users().await?;
+        let month = format!("{:04}-{:02}", day.year(), day.month());
+        let mut mails = Vec::new();
+        for user in users.iter().filter(|u| u.digest && !u.disabled) {
+            let Some(to) = &user.email else { continue };
+            let (list, _) = self.notifications(&user.id).await?;
+            let mut open: Vec<&Notification> = list.iter().filter(|n| !n.read).collect();
+            if open.is_empty() {
+                continue;
+            }
+            open.sort_by_key(|n| n.on);
+            let lines: Vec<String> = open
+                .iter()
+                .take(DIGEST_LINES)
+                .map(|n| format!("{}  {}  {}", n.on, n.kind.name_zh(), n.name))
+                .collect();
+            let more = open.len().saturating_sub(DIGEST_LINES);
+            let tail = if more > 0 { format!("\n……还有 {more} 条。") } else { String::new() };
+            mails.push(crate::NewMail {
+                key: format!("digest:{}:{day}", user.id),
+                kind: "digest",
+                customer: None,
+                to: to.clone(),
+                subject: format!("今天的客户提醒（{} 条）", open.len()),
+                body: format!(
+                    "{}，早上好！\n\n{}{tail}\n\n在“提醒”页面查看并标为已读。",
+                    user.display_name,
+                    lines.join("\n")
+                ),
+                // Mail to a colleague, not a customer: no quiet hours.
+                not_before: crate::now_millis(),
+                month: month.clone(),
+            });
+        }
+        if dry_run {
+            return Ok(mails.len());
+        }
+        self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await
     }
 
     /// Fires `today`'s reminders now, as an admin asks from the app (after

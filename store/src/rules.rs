@@ -685,6 +685,7 @@ impl Store {
         let now = Timestamp(crate::now_millis());
         let mut mutations = Vec::new();
         let mut templates = Vec::new();
+        let mut to_keeper = Vec::new();
         let mut notes = Vec::new();
         for (n, action) in rule.actions.iter().enumerate() {
             let task_id = ItemId(named_uuid(&format!("{}#task{n}", event.key)));
@@ -699,6 +700,7 @@ impl Store {
                     change,
                 }),
                 Step::Email(template) => templates.push((n, template)),
+                Step::EmailKeeper(template) => to_keeper.push((n, template)),
                 Step::Nothing(code) => notes.push(code),
             }
         }
@@ -722,6 +724,12 @@ impl Store {
         if !templates.is_empty() {
             match self.rule_mail(event, customer, &templates, users).await? {
                 Ok(queued) => emails = queued,
+                Err(skip) => notes.push(skip),
+            }
+        }
+        if !to_keeper.is_empty() {
+            match self.keeper_mail(event, customer, &to_keeper, users).await? {
+                Ok(queued) => emails += queued,
                 Err(skip) => notes.push(skip),
             }
         }
@@ -783,6 +791,48 @@ impl Store {
         Ok(Ok(mails.len() as u32))
     }
 
+    /// Queues the messages of one event to the customer's keeper, at the
+    /// address they gave (none given: nothing is sent, and the log says so).
+    async fn keeper_mail(
+        &self,
+        event: &EventRow,
+        customer: &Customer,
+        templates: &[(usize, care::Template)],
+        users: &[domain::views::User],
+    ) -> Result<Result<u32, &'static str>, StoreError> {
+        let keeper = users.iter().find(|u| Some(&u.id) == customer.fields.owner.as_ref());
+        let Some((keeper, address)) = keeper.and_then(|k| Some((k, k.email.clone()?))) else {
+            return Ok(Err("rule.keeper_no_email"));
+        };
+        let day = Date::parse_field(&event.day, "day").map_err(StoreError::Invalid)?;
+        let values = care::Values {
+            name: customer.fields.name.as_str().to_owned(),
+            date: format!("{}月{}日", day.month(), day.day()),
+            keeper: keeper.display_name.clone(),
+            festival: String::new(),
+        };
+        let mails: Vec<crate::NewMail> = templates
+            .iter()
+            .map(|(n, template)| {
+                let (subject, body) = template.render(&values);
+                crate::NewMail {
+                    key: format!("rule:{}#{n}", event.key),
+                    kind: "rule_keeper",
+                    // Not the customer's mail: it counts toward no cap and
+                    // is not noted on the record.
+                    customer: None,
+                    to: address.clone(),
+                    subject,
+                    body,
+                    not_before: crate::now_millis(),
+                    month: format!("{:04}-{:02}", day.year(), day.month()),
+                }
+            })
+            .collect();
+        self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await?;
+        Ok(Ok(mails.len() as u32))
+    }
+
     /// Lets go of the lease on `name` if `holder` has it.
     pub(crate) async fn release_job(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         self.db
@@ -835,11 +885,13 @@ fn firings(rule: &Rule, customer: &Customer, facts: &Facts, from: Date, to: Date
     out
 }
 
-/// Whether `firing` of `rule` would email `customer`.
+/// Whether `firing` of `rule` would send mail (to `customer`, who must
+/// have an address and consent, or to their keeper).
 fn mails(rule: &Rule, customer: &Customer, firing: &Firing) -> bool {
-    firing.unmet.is_none()
-        && care::recipient(customer).is_ok()
-        && rule.actions.iter().any(|a| matches!(a, rules::Action::EmailCustomer { .. }))
+    let to_customer = care::recipient(customer).is_ok()
+        && rule.actions.iter().any(|a| matches!(a, rules::Action::EmailCustomer { .. }));
+    let to_keeper = rule.actions.iter().any(|a| matches!(a, rules::Action::EmailKeeper { .. }));
+    firing.unmet.is_none() && (to_customer || to_keeper)
 }
 
 /// The manager of `keeper`'s team (none: no keeper, no team or no manager).

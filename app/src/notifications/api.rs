@@ -29,6 +29,27 @@ pub async fn mark_notifications_read(keys: Vec<String>) -> Result<(), AppError> 
     super::server::mark_read(keys).await
 }
 
+/// The signed-in user's own address and whether they get the morning digest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    /// Their address ("" when none).
+    pub email: String,
+    /// The morning digest by email.
+    pub on: bool,
+}
+
+/// The signed-in user's digest setting.
+#[server(prefix = "/api", endpoint = "notifications/digest")]
+pub async fn load_digest() -> Result<Digest, AppError> {
+    super::server::digest().await
+}
+
+/// Sets the signed-in user's address and digest; answers them as saved.
+#[server(prefix = "/api", endpoint = "notifications/digest/save")]
+pub async fn save_digest(email: String, on: bool) -> Result<Digest, AppError> {
+    super::server::save_digest(email, on).await
+}
+
 /// Fires today's reminders to every keeper now (admins): what the morning
 /// run does, each occasion still once. Answers how many fired.
 #[server(prefix = "/api", endpoint = "notifications/run")]

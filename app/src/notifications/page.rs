@@ -4,7 +4,7 @@ use domain::reminder::{Notification, ReminderKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::api::{RunRemindersNow, load_notifications, mark_notifications_read};
+use super::api::{RunRemindersNow, load_digest, load_notifications, mark_notifications_read, save_digest};
 use crate::auth::{SignedIn, use_current_user};
 use crate::i18n::{Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
 use crate::offline::now_ms;
@@ -107,7 +107,57 @@ fn NotificationList() -> impl IntoView {
             {move || failure.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             {list}
         </section>
+        <DigestSetting />
         <RunNow changed />
+    }
+}
+
+/// The user's own address and the morning digest.
+#[component]
+fn DigestSetting() -> impl IntoView {
+    let t = use_texts().notifications;
+    let locale = use_locale();
+    let loaded = LocalResource::new(load_digest);
+    let email = RwSignal::new(String::new());
+    let on = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(digest)) = loaded.get() {
+            email.set(digest.email);
+            on.set(digest.on);
+        }
+    });
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (address, wanted) = (email.get_untracked(), on.get_untracked());
+        spawn_local(async move {
+            let result = save_digest(address, wanted).await;
+            message.set(Some(
+                result.map(|_| t.digest_saved.to_owned()).map_err(|e| app_error_message(locale, &e)),
+            ));
+        });
+    };
+    view! {
+        <section class="card" data-testid="digest">
+            <h2>{t.digest_title}</h2>
+            <form class="stacked-form" novalidate on:submit=save>
+                <crate::form::Field id="digest-email" label=t.digest_email value=email kind="email" />
+                <label class="check">
+                    <input
+                        id="digest-on"
+                        type="checkbox"
+                        prop:checked=move || on.get()
+                        on:change=move |ev| on.set(event_target_checked(&ev))
+                    />
+                    <span>{t.digest_on}</span>
+                </label>
+                <button class="button primary" type="submit">{t.digest_save}</button>
+                {move || message.get().map(|m| match m {
+                    Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
+                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+                })}
+            </form>
+        </section>
     }
 }
 

@@ -18,6 +18,11 @@ pub struct NotificationTexts {
     pub offline: &'static str,
     pub run_now: &'static str,
     pub ran: &'static str,
+    pub digest_title: &'static str,
+    pub digest_email: &'static str,
+    pub digest_on: &'static str,
+    pub digest_save: &'static str,
+    pub digest_saved: &'static str,
 }
 
 pub(crate) const ZH: NotificationTexts = NotificationTexts {
@@ -35,6 +40,11 @@ pub(crate) const ZH: NotificationTexts = NotificationTexts {
     offline: "离线时看不到提醒；“今日”页仍列出近期生日和待办。",
     run_now: "立即发出今天的提醒",
     ran: "已发出 {n} 条新提醒（早已发出的不会重复）。",
+    digest_title: "邮件摘要",
+    digest_email: "我的邮箱",
+    digest_on: "每天早上把未读提醒发到我的邮箱",
+    digest_save: "保存",
+    digest_saved: "已保存。",
 };
 
 pub(crate) const EN: NotificationTexts = NotificationTexts {
@@ -52,4 +62,9 @@ pub(crate) const EN: NotificationTexts = NotificationTexts {
     offline: "Reminders need a connection; Today still lists coming birthdays and tasks.",
     run_now: "Send today's reminders now",
     ran: "{n} new reminders sent (none sent twice).",
+    digest_title: "Email digest",
+    digest_email: "My email",
+    digest_on: "Email me my unread reminders every morning",
+    digest_save: "Save",
+    digest_saved: "Saved.",
 };

@@ -367,6 +367,7 @@ fn action_text(locale: Locale, action: &Action, people: &[(String, String)]) -> 
         Action::AddTag { tag } => format!("{} {tag}", t.a_add_tag),
         Action::RemoveTag { tag } => format!("{} {tag}", t.a_remove_tag),
         Action::EmailCustomer { template } => format!("{}：{}", t.a_email_customer, template.subject),
+        Action::EmailKeeper { template } => format!("{}：{}", t.a_email_keeper, template.subject),
     }
 }
 
@@ -391,6 +392,8 @@ pub(crate) fn reason_text(locale: Locale, code: &str) -> String {
         "care.capped" => t.r_capped,
         "rule.error" => t.r_error,
         "rule.bad_value" => t.r_bad_value,
+        "rule.no_keeper" => t.r_no_keeper,
+        "rule.keeper_no_email" => t.r_keeper_no_email,
         other => return crate::i18n::refusal_message(locale, other, &[]),
     };
     text.to_owned()
@@ -809,6 +812,7 @@ fn AddAction(actions: RwSignal<Vec<Action>>, people: Vec<(String, String)>) -> i
         ("add_tag", t.a_add_tag),
         ("remove_tag", t.a_remove_tag),
         ("email_customer", t.a_email_customer),
+        ("email_keeper", t.a_email_keeper),
     ]
     .into_iter()
     .map(|(v, l)| (v.to_owned(), l.to_owned()))
@@ -851,6 +855,9 @@ fn AddAction(actions: RwSignal<Vec<Action>>, people: Vec<(String, String)>) -> i
                 "apply_suggested_stage" => Action::ApplySuggestedStage,
                 "add_tag" => Action::AddTag { tag: tag.get_untracked().trim().to_owned() },
                 "remove_tag" => Action::RemoveTag { tag: tag.get_untracked().trim().to_owned() },
+                "email_keeper" => Action::EmailKeeper {
+                    template: Template { subject: subject.get_untracked(), body: body.get_untracked() },
+                },
                 _ => Action::EmailCustomer {
                     template: Template { subject: subject.get_untracked(), body: body.get_untracked() },
                 },
@@ -904,7 +911,7 @@ fn AddAction(actions: RwSignal<Vec<Action>>, people: Vec<(String, String)>) -> i
                 }
                 .into_any(),
                 "add_tag" | "remove_tag" => view! { <Field id="rule-action-tag" label=t.tag value=tag /> }.into_any(),
-                "email_customer" => view! {
+                "email_customer" | "email_keeper" => view! {
                     <Field id="rule-action-subject" label=t.subject value=subject />
                     <TextArea id="rule-action-body" label=t.body value=body />
                     <p class="muted">{t.placeholders}</p>

@@ -97,6 +97,7 @@ pub struct RulesTexts {
     pub a_add_tag: &'static str,
     pub a_remove_tag: &'static str,
     pub a_email_customer: &'static str,
+    pub a_email_keeper: &'static str,
     // Run states.
     pub s_pending: &'static str,
     pub s_done: &'static str,
@@ -117,6 +118,8 @@ pub struct RulesTexts {
     pub r_capped: &'static str,
     pub r_error: &'static str,
     pub r_bad_value: &'static str,
+    pub r_no_keeper: &'static str,
+    pub r_keeper_no_email: &'static str,
 }
 
 pub(crate) const ZH: RulesTexts = RulesTexts {
@@ -208,6 +211,7 @@ pub(crate) const ZH: RulesTexts = RulesTexts {
     a_add_tag: "添加标签",
     a_remove_tag: "移除标签",
     a_email_customer: "给客户发邮件",
+    a_email_keeper: "给负责人发邮件",
     s_pending: "等待执行",
     s_done: "已执行",
     s_skipped: "已跳过",
@@ -226,6 +230,8 @@ pub(crate) const ZH: RulesTexts = RulesTexts {
     r_capped: "本月关怀邮件已达上限",
     r_error: "执行出错，请查看服务器日志",
     r_bad_value: "规则里的值无效",
+    r_no_keeper: "客户在公海，没有负责人",
+    r_keeper_no_email: "负责人没有填写邮箱",
 };
 
 pub(crate) const EN: RulesTexts = RulesTexts {
@@ -317,6 +323,7 @@ pub(crate) const EN: RulesTexts = RulesTexts {
     a_add_tag: "Add a tag",
     a_remove_tag: "Remove a tag",
     a_email_customer: "Email the customer",
+    a_email_keeper: "Email the keeper",
     s_pending: "Waiting",
     s_done: "Done",
     s_skipped: "Skipped",
@@ -335,4 +342,6 @@ pub(crate) const EN: RulesTexts = RulesTexts {
     r_capped: "This month's care emails are used up",
     r_error: "It went wrong; see the server log",
     r_bad_value: "A value in the rule is not valid",
+    r_no_keeper: "The customer is in a pool: no keeper",
+    r_keeper_no_email: "The keeper gave no email address",
 };

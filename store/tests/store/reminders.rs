@@ -296,3 +296,28 @@ async fn a_products_service_interval_reminds_the_keeper_of_each_service_once() {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "买空调");
 }
+
+#[tokio::test]
+async fn the_morning_digest_goes_once_a_day_to_those_who_asked_with_their_unread_reminders() {
+    let mut world = World::new().await;
+    born(&mut world, "a", "生日甲", "1980-12-09", false).await;
+    born(&mut world, "b", "生日乙", "1980-12-09", false).await;
+    world.store.run_reminders(day("2026-12-06"), day("2026-12-06"), false).await.unwrap();
+    // A digest needs an address, and the address is checked.
+    let refused = world.store.save_own_mail(&UserId("a".into()), "", true).await.unwrap_err();
+    assert!(matches!(refused, store::StoreError::Invalid(ref e) if e.field == "email"), "{refused:?}");
+    assert!(world.store.save_own_mail(&UserId("a".into()), "not an address", false).await.is_err());
+    let me = world.store.save_own_mail(&UserId("a".into()), " A@Example.com ", true).await.unwrap();
+    assert!(me.digest && me.email.is_some());
+    // b gave an address but wants no digest.
+    world.store.save_own_mail(&UserId("b".into()), "b@example.com", false).await.unwrap();
+
+    assert_eq!(world.store.send_digests(day("2026-12-06"), true).await.unwrap(), 1);
+    assert_eq!(world.store.send_digests(day("2026-12-06"), false).await.unwrap(), 1);
+    assert_eq!(world.store.send_digests(day("2026-12-06"), false).await.unwrap(), 0, "once a day");
+    let outbox = world.store.outbox(&world.viewer("root")).await.unwrap();
+    assert_eq!(outbox.queued, 1);
+    // Read everything: the next morning has nothing to say.
+    world.store.mark_notifications_read(&UserId("a".into()), None).await.unwrap();
+    assert_eq!(world.store.send_digests(day("2026-12-07"), false).await.unwrap(), 0);
+}

@@ -390,3 +390,24 @@ async fn two_servers_carrying_out_at_once_carry_each_event_out_once() {
         assert_eq!(archive(&world, id).await.tasks.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn a_rule_emails_the_keeper_at_the_address_they_gave() {
+    let mut world = World::new().await;
+    let tell = Action::EmailKeeper {
+        template: Template { subject: "{name} 下单了".into(), body: "{keeper}，请回访。".into() },
+    };
+    save(&world, &rule("tell-keeper", Trigger::OrderAdded, vec![tell])).await;
+    let first = world.create("a", "无邮箱负责人").await;
+    world.push_one("a", first, order()).await;
+    world.store.carry_out_rules("one").await.unwrap();
+    world.store.save_own_mail(&UserId("a".into()), "a@example.com", false).await.unwrap();
+    let second = world.create("a", "有邮箱负责人").await;
+    world.push_one("a", second, order()).await;
+    let carried = world.store.carry_out_rules("one").await.unwrap();
+    assert_eq!(carried.emails, 1);
+    let log = world.store.rule_log(&world.viewer("root"), "tell-keeper").await.unwrap();
+    let without = log.iter().find(|l| l.name == "无邮箱负责人").unwrap();
+    assert_eq!(without.reason.as_deref(), Some("rule.keeper_no_email"));
+    assert_eq!(log.iter().find(|l| l.name == "有邮箱负责人").unwrap().emails, 1);
+}
