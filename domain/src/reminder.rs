@@ -26,12 +26,21 @@ pub enum ReminderKind {
     ComplaintDue,
     /// A complaint is past its deadline: told to the keeper's manager.
     ComplaintOverdue,
+    /// A public holiday or festival is coming: told to every rep and
+    /// manager, for the greetings and visits it asks for.
+    Festival,
 }
 
 impl ReminderKind {
     /// Every kind.
-    pub const ALL: [ReminderKind; 5] =
-        [Self::Birthday, Self::Maintenance, Self::FollowUp, Self::ComplaintDue, Self::ComplaintOverdue];
+    pub const ALL: [ReminderKind; 6] = [
+        Self::Birthday,
+        Self::Maintenance,
+        Self::FollowUp,
+        Self::ComplaintDue,
+        Self::ComplaintOverdue,
+        Self::Festival,
+    ];
 
     /// Its Chinese name, for mail the server writes (the morning digest).
     pub fn name_zh(self) -> &'static str {
@@ -41,6 +50,7 @@ impl ReminderKind {
             Self::FollowUp => "跟进",
             Self::ComplaintDue => "投诉今日到期",
             Self::ComplaintOverdue => "投诉已超期",
+            Self::Festival => "节日",
         }
     }
 
@@ -52,6 +62,7 @@ impl ReminderKind {
             Self::FollowUp => "follow_up",
             Self::ComplaintDue => "complaint_due",
             Self::ComplaintOverdue => "complaint_overdue",
+            Self::Festival => "festival",
         }
     }
 
@@ -64,7 +75,7 @@ impl ReminderKind {
     /// buy a present or book a technician; a follow-up on its day.
     pub fn lead_days(self) -> i64 {
         match self {
-            Self::Birthday | Self::Maintenance => 3,
+            Self::Birthday | Self::Maintenance | Self::Festival => 3,
             Self::FollowUp | Self::ComplaintDue | Self::ComplaintOverdue => 0,
         }
     }
@@ -108,9 +119,9 @@ pub struct Notification {
     pub key: String,
     /// What it is about.
     pub kind: ReminderKind,
-    /// The archive.
-    pub customer: CustomerId,
-    /// Its name when the reminder fired.
+    /// The archive (none for a festival).
+    pub customer: Option<CustomerId>,
+    /// Its name when the reminder fired (a festival's wire name).
     pub name: String,
     /// The day of the occasion.
     pub on: Date,
@@ -218,6 +229,15 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     out.retain(|r| seen.insert(r.key()));
     out.sort_by_key(|r| (r.fires, r.kind));
     out
+}
+
+/// The festivals a run covering `from` to `to` tells of, each with its
+/// day: those whose day to tell ([`ReminderKind::lead_days`] ahead) falls
+/// in the run.
+pub fn festivals_to_tell(from: Date, to: Date) -> Vec<(crate::calendar::Festival, Date)> {
+    let lead = ReminderKind::Festival.lead_days();
+    let shifted = |day: Date| Date::from_days_since_epoch(day.days_since_epoch() + lead);
+    crate::calendar::festivals_between(shifted(from), shifted(to))
 }
 
 /// The services due by `intervals` (product name to days) for the orders
@@ -449,6 +469,20 @@ mod tests {
             .map(|r| r.on.to_string())
             .collect();
         assert_eq!(rounds, ["2026-06-30", "2027-02-28"]);
+    }
+
+    #[test]
+    fn a_festival_is_told_three_days_ahead_lunar_ones_on_their_lunar_day() {
+        use crate::calendar::Festival;
+        assert_eq!(
+            festivals_to_tell(day("2026-12-29"), day("2026-12-29")),
+            [(Festival::NewYearsDay, day("2027-01-01"))]
+        );
+        assert!(festivals_to_tell(day("2026-12-30"), day("2026-12-30")).is_empty());
+        // 春节 2027 is on 6 February; 除夕 the day before.
+        let told: Vec<Festival> =
+            festivals_to_tell(day("2027-02-01"), day("2027-02-03")).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(told, [Festival::NewYearsEve, Festival::SpringFestival]);
     }
 
     #[test]

@@ -166,6 +166,9 @@ pub async fn automation(
             }
         }
     }
+    for (festival, on) in &run.festivals {
+        out.push_str(&format!("festival {} on={on}\n", festival.as_str()));
+    }
     for f in &rules.firings {
         let unmet = f.unmet.as_ref().map(|u| format!(" (skipped: {u})")).unwrap_or_default();
         out.push_str(&format!("rule {} {} {} {} {}{unmet}\n", f.rule, f.customer, f.name, f.occasion, f.day));
@@ -186,7 +189,7 @@ pub async fn automation(
     out.push_str(&format!(
         "automation: rules={} firings={} emails={emails}",
         rules.rules,
-        run.due.len() + rules.firings.len()
+        run.due.len() + run.festivals.len() + rules.firings.len()
     ));
     Ok(out)
 }

@@ -11,7 +11,9 @@ use domain::calendar::Festival;
 use domain::care::{self, CareSettings, Skip, Template, Values};
 use domain::ids::{CustomerId, UserId};
 use domain::policy::{self, Role, Viewer};
-use domain::reminder::{Notification, Reminder, ReminderKind, reminders_between, services_between};
+use domain::reminder::{
+    Notification, Reminder, ReminderKind, festivals_to_tell, reminders_between, services_between,
+};
 use domain::time::Date;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +41,10 @@ pub struct ReminderRun {
     pub care: Vec<CareMail>,
     /// How many of them this run queued (0 for a dry run).
     pub queued: usize,
+    /// Festivals told of in the run's days, with their days.
+    pub festivals: Vec<(Festival, Date)>,
+    /// How many festival notifications this run wrote (0 for a dry run).
+    pub festival_notes: usize,
 }
 
 /// What a care message greets.
@@ -84,7 +90,7 @@ struct NotificationRow {
 impl NotificationRow {
     fn into_notification(self) -> Option<Notification> {
         let on = Date::parse_field(&self.on, "on").ok()?;
-        let customer = self.customer.parse().ok()?;
+        let customer = if self.customer.is_empty() { None } else { Some(self.customer.parse().ok()?) };
         Some(Notification {
             key: self.key,
             kind: self.kind,
@@ -178,6 +184,10 @@ impl Store {
                 break;
             }
         }
+        run.festivals = festivals_to_tell(from, to);
+        if !dry_run {
+            run.festival_notes = self.fire_festivals(&run.festivals).await?;
+        }
         tracing::info!(from = %from, to = %to, scanned = run.scanned, due = run.due.len(), fired = run.fired, "reminders run");
         Ok(run)
     }
@@ -200,7 +210,13 @@ impl Store {
             let lines: Vec<String> = open
                 .iter()
                 .take(DIGEST_LINES)
-                .map(|n| format!("{}  {}  {}", n.on, n.kind.name_zh(), n.name))
+                .map(|n| match n.kind {
+                    ReminderKind::Festival => {
+                        let festival = Festival::ALL.into_iter().find(|f| f.as_str() == n.name);
+                        format!("{}  {}", n.on, festival.map_or(n.name.as_str(), |f| f.name_zh()))
+                    }
+                    _ => format!("{}  {}  {}", n.on, n.kind.name_zh(), n.name),
+                })
                 .collect();
             let more = open.len().saturating_sub(DIGEST_LINES);
             let tail = if more > 0 { format!("\n……还有 {more} 条。") } else { String::new() };
@@ -341,6 +357,38 @@ impl Store {
                 }))
             })
             .collect();
+        self.insert_notifications(rows).await
+    }
+
+    /// Tells every active rep and manager of `festivals` (each with its
+    /// day), once each; how many notifications were new.
+    async fn fire_festivals(&self, festivals: &[(Festival, Date)]) -> Result<usize, StoreError> {
+        if festivals.is_empty() {
+            return Ok(0);
+        }
+        let now = crate::now_millis();
+        let users = self.list_users().await?;
+        let told = users.iter().filter(|u| !u.disabled && matches!(u.role, Role::Rep | Role::Manager));
+        let rows: Vec<serde_json::Value> = told
+            .flat_map(|user| festivals.iter().map(move |(festival, on)| (user, festival, on)))
+            .map(|(user, festival, on)| {
+                serde_json::json!({
+                    "key": format!("festival:{}:{on}>{}", festival.as_str(), user.id),
+                    "user": user.id.0,
+                    "kind": ReminderKind::Festival.as_str(),
+                    "customer": "",
+                    "name": festival.as_str(),
+                    "on": on.to_string(),
+                    "lunar": false,
+                    "at": now,
+                })
+            })
+            .collect();
+        self.insert_notifications(rows).await
+    }
+
+    /// Writes the notification `rows` whose keys are new; how many.
+    async fn insert_notifications(&self, rows: Vec<serde_json::Value>) -> Result<usize, StoreError> {
         // Two runners writing one key at once: the loser retries, and then
         // finds it written.
         for attempt in 0.. {

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use super::api::{RunRemindersNow, load_digest, load_notifications, mark_notifications_read, save_digest};
 use crate::auth::{SignedIn, use_current_user};
-use crate::i18n::{Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
+use crate::i18n::{Label, Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
 use crate::offline::now_ms;
 
 /// `/notifications`.
@@ -27,6 +27,11 @@ fn occasion(locale: Locale, n: &Notification) -> String {
         ReminderKind::Maintenance => fill(t.maintenance, &[("date", &n.on.to_string())]),
         ReminderKind::FollowUp => fill(t.follow_up, &[("date", &n.on.to_string())]),
         ReminderKind::ComplaintDue => fill(t.complaint_due, &[("date", &n.on.to_string())]),
+        ReminderKind::Festival => {
+            let festival = domain::calendar::Festival::ALL.into_iter().find(|f| f.as_str() == n.name);
+            let name = festival.map_or_else(|| n.name.clone(), |f| f.label(locale));
+            fill(t.festival, &[("date", &n.on.to_string()), ("name", &name)])
+        }
         ReminderKind::ComplaintOverdue => {
             let keeper = n.keeper.as_ref().map(|k| k.0.as_str()).unwrap_or_default();
             fill(t.complaint_overdue, &[("date", &n.on.to_string()), ("keeper", keeper)])
@@ -77,11 +82,22 @@ fn NotificationList() -> impl IntoView {
                             let when = ago(locale, n.at, now);
                             view! {
                                 <li class="notification" data-kind=n.kind.as_str() data-read=n.read.to_string()>
-                                    <a class="agenda-row" href=format!("/customers/{}", n.customer)>
-                                        <span class="row-name">{n.name.clone()}</span>
-                                        <span>{what}</span>
-                                        <span class="muted">{when}</span>
-                                    </a>
+                                    {match n.customer {
+                                        Some(customer) => view! {
+                                            <a class="agenda-row" href=format!("/customers/{customer}")>
+                                                <span class="row-name">{n.name.clone()}</span>
+                                                <span>{what}</span>
+                                                <span class="muted">{when}</span>
+                                            </a>
+                                        }.into_any(),
+                                        // A festival is no customer's.
+                                        None => view! {
+                                            <div class="agenda-row">
+                                                <span>{what}</span>
+                                                <span class="muted">{when}</span>
+                                            </div>
+                                        }.into_any(),
+                                    }}
                                     {(!n.read).then(|| view! {
                                         <button type="button" class="button" on:click=move |_| mark(vec![key.clone()])>
                                             {t.mark_read}

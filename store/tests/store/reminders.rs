@@ -321,3 +321,25 @@ async fn the_morning_digest_goes_once_a_day_to_those_who_asked_with_their_unread
     world.store.mark_notifications_read(&UserId("a".into()), None).await.unwrap();
     assert_eq!(world.store.send_digests(day("2026-12-07"), false).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_coming_festival_is_told_to_every_rep_and_manager_once() {
+    let world = World::new().await;
+    // 元旦 2027 is told on 2026-12-29, three days ahead.
+    let quiet = world.store.run_reminders(day("2026-12-28"), day("2026-12-28"), false).await.unwrap();
+    assert!(quiet.festivals.is_empty());
+    let run = world.store.run_reminders(day("2026-12-29"), day("2026-12-29"), false).await.unwrap();
+    assert_eq!(run.festivals, [(domain::calendar::Festival::NewYearsDay, day("2027-01-01"))]);
+    // a, b, c, m and n; not the admin.
+    assert_eq!(run.festival_notes, 5);
+    let again = world.store.run_reminders(day("2026-12-27"), day("2026-12-29"), false).await.unwrap();
+    assert_eq!(again.festival_notes, 0, "once");
+    let (list, unread) = world.store.notifications(&UserId("m".into())).await.unwrap();
+    assert_eq!((list.len(), unread), (1, 1));
+    assert_eq!(
+        (list[0].kind, list[0].customer, list[0].on),
+        (ReminderKind::Festival, None, day("2027-01-01"))
+    );
+    let (admin, _) = world.store.notifications(&UserId("root".into())).await.unwrap();
+    assert!(admin.is_empty());
+}
