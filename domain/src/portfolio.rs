@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::{Customer, FeedbackKind, FeedbackStatus, TaskKind, wire_name};
 use crate::custom_field::CustomValue;
 use crate::dedup::SearchKeys;
-use crate::ids::{CustomerId, ItemId};
+use crate::ids::{CustomerId, ItemId, UserId};
 use crate::time::Date;
 
 /// What the list is narrowed to. Empty fields do not narrow.
@@ -200,13 +200,15 @@ pub struct AgendaEntry {
     pub due: Due,
 }
 
-/// What needs the rep today across `customers`, most urgent first within
+/// What needs `me` today across `customers`, most urgent first within
 /// each kind: follow-ups, birthdays, maintenance, reviews, archives gone
-/// quiet (by `rules`), complaints.
+/// quiet (by `rules`), complaints. A task given to someone (a rule's task
+/// for the keeper's manager) is on that person's agenda only.
 pub fn agenda<'a>(
     customers: impl IntoIterator<Item = &'a Customer>,
     today: Date,
     rules: &crate::review::ReviewRules,
+    me: Option<&UserId>,
 ) -> Vec<AgendaEntry> {
     let week = Date::from_days_since_epoch(today.days_since_epoch() + 7);
     let mut out = Vec::new();
@@ -214,9 +216,7 @@ pub fn agenda<'a>(
         let name = customer.fields.name.as_str().to_owned();
         let mut push = |due: Due| out.push(AgendaEntry { customer: customer.id, name: name.clone(), due });
         let mut follow_ups: Vec<(Date, Option<ItemId>)> = Vec::new();
-        // A task a rule gave someone else (the keeper's manager) is theirs.
-        let mine =
-            |task: &crate::archive::Task| task.assignee.is_none() || task.assignee == customer.fields.owner;
+        let mine = |task: &crate::archive::Task| task.assignee.is_none() || task.assignee.as_ref() == me;
         for (id, task) in
             customer.tasks.iter().filter(|(_, t)| !t.hidden() && !t.value().done && mine(t.value()))
         {
@@ -448,7 +448,7 @@ mod tests {
         ];
         // These archives were made in 1970: not one of them counts as quiet here.
         let rules = crate::review::ReviewRules { stale_after_days: u16::MAX, ..Default::default() };
-        let entries = agenda(&customers, today, &rules);
+        let entries = agenda(&customers, today, &rules, None);
         let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
         assert!(matches!(seen[0], ("跟进", Due::FollowUp { task: None, .. })), "{seen:?}");
         assert!(matches!(seen[1], ("生日", Due::Birthday { on, lunar: false }) if *on == day("2026-11-27")));
@@ -469,8 +469,8 @@ mod tests {
         };
         let customers = [archive("农历", vec![born(true)]), archive("公历", vec![born(false)])];
         let rules = crate::review::ReviewRules { stale_after_days: u16::MAX, ..Default::default() };
-        let early_march = agenda(&customers, day("2026-03-03"), &rules);
-        let late_march = agenda(&customers, day("2026-03-25"), &rules);
+        let early_march = agenda(&customers, day("2026-03-03"), &rules, None);
+        let late_march = agenda(&customers, day("2026-03-25"), &rules, None);
         let seen = |entries: &[AgendaEntry]| {
             entries.iter().map(|e| (e.name.clone(), e.due.clone())).collect::<Vec<_>>()
         };
@@ -491,7 +491,7 @@ mod tests {
             archive("久未联系", vec![visit("2026-03-01", None)]),
             archive("刚拜访", vec![visit("2026-11-01", None)]),
         ];
-        let entries = agenda(&customers, today, &crate::review::ReviewRules::default());
+        let entries = agenda(&customers, today, &crate::review::ReviewRules::default(), None);
         let seen: Vec<(&str, &Due)> = entries.iter().map(|e| (e.name.as_str(), &e.due)).collect();
         assert_eq!(seen, vec![("久未联系", &Due::Quiet { since: day("2026-03-01") })]);
     }

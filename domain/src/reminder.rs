@@ -409,13 +409,14 @@ mod tests {
     }
 
     #[test]
-    fn a_task_for_someone_else_reminds_them_and_leaves_the_keepers_agenda() {
+    fn a_task_for_someone_else_reminds_them_and_is_on_their_agenda_not_the_keepers() {
         let boss = UserId("boss".into());
+        let rep = UserId("rep".into());
         let for_boss = Change::PutTask {
             id: ItemId::new(),
             task: Task {
                 kind: TaskKind::FollowUp,
-                due: day("2026-12-07"),
+                due: day("2026-12-05"),
                 note: None,
                 done: false,
                 assignee: Some(boss.clone()),
@@ -423,17 +424,24 @@ mod tests {
             base: 1,
         };
         let customer = archive(vec![for_boss, task(TaskKind::FollowUp, "2026-12-07")]);
-        let told: Vec<UserId> = reminders_between(&customer, day("2026-12-07"), day("2026-12-07"))
+        let told: Vec<UserId> = reminders_between(&customer, day("2026-12-05"), day("2026-12-07"))
             .into_iter()
             .map(|r| r.keeper)
             .collect();
         assert_eq!(told.len(), 2);
-        assert!(told.contains(&boss) && told.contains(&UserId("rep".into())));
-        // The keeper's Today lists their own follow-up only.
-        let agenda = crate::portfolio::agenda([&customer], day("2026-12-07"), &Default::default());
-        let follow_ups =
-            agenda.iter().filter(|e| matches!(e.due, crate::portfolio::Due::FollowUp { .. })).count();
-        assert_eq!(follow_ups, 1);
+        assert!(told.contains(&boss) && told.contains(&rep));
+        // Each one's Today lists the earliest follow-up that is theirs.
+        let follow_up = |me: &UserId| -> Vec<Date> {
+            crate::portfolio::agenda([&customer], day("2026-12-07"), &Default::default(), Some(me))
+                .iter()
+                .filter_map(|e| match e.due {
+                    crate::portfolio::Due::FollowUp { due, .. } => Some(due),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(follow_up(&rep), [day("2026-12-07")], "the boss's earlier one is not the keeper's");
+        assert_eq!(follow_up(&boss), [day("2026-12-05")]);
     }
 
     #[test]

@@ -26,7 +26,10 @@ fn Agenda() -> impl IntoView {
     let texts = use_texts();
     let locale = use_locale();
     let offline = use_offline();
-    let entries = Memo::new(move |_| offline.read(|r| agenda(r.kept(), today(), &r.meta().review_rules)));
+    let entries = Memo::new(move |_| {
+        let me = offline.user();
+        offline.read(|r| agenda(r.kept(), today(), &r.meta().review_rules, me.as_ref()))
+    });
     // Nothing due means nothing at all, warnings of a recycle included.
     let warnings = crate::pool::use_recycle_warnings();
     let section = move |title: &'static str, pick: fn(Locale, &Due) -> Option<String>| {
