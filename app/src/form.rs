@@ -103,6 +103,46 @@ pub fn Choice(
     }
 }
 
+/// A labelled checkbox bound to `value`.
+#[component]
+pub fn Check(
+    /// The input's id.
+    id: &'static str,
+    /// What ticking it means.
+    label: &'static str,
+    /// Ticked or not.
+    value: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || value.get()
+                on:change=move |ev| value.set(event_target_checked(&ev))
+            />
+            <span>{label}</span>
+        </label>
+    }
+}
+
+/// What became of a form's last submit: done (a status) or refused (an alert).
+pub type Outcome = RwSignal<Option<Result<String, String>>>;
+
+/// The line under a form saying what became of its last submit.
+#[component]
+pub fn FormOutcome(
+    /// The outcome, none before the first submit.
+    outcome: Outcome,
+) -> impl IntoView {
+    move || {
+        outcome.get().map(|m| match m {
+            Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}
+
 /// The message for a field check, when the text is not empty.
 pub fn check<T>(
     locale: Locale,

@@ -509,7 +509,8 @@ fn check_tag(tag: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-fn check_condition(condition: &Condition) -> Result<(), FieldError> {
+/// One condition within its bounds (as [`Rule::check`] checks each).
+pub fn check_condition(condition: &Condition) -> Result<(), FieldError> {
     match condition {
         Condition::FieldIs { field, values } | Condition::FieldIsNot { field, values } => {
             if !WATCHED_FIELDS.contains(field) || values.is_empty() {
@@ -525,7 +526,8 @@ fn check_condition(condition: &Condition) -> Result<(), FieldError> {
     Ok(())
 }
 
-fn check_action(action: &Action) -> Result<(), FieldError> {
+/// One action within its bounds (as [`Rule::check`] checks each).
+pub fn check_action(action: &Action) -> Result<(), FieldError> {
     match action {
         Action::CreateTask { in_days, note, .. } => {
             if i32::from(*in_days) > MAX_DAYS {

@@ -20,6 +20,8 @@ use crate::{SYSTEM_USER, Store, StoreError};
 
 /// Tries before a message is given up as failed.
 pub const MAX_ATTEMPTS: u32 = 6;
+/// The right-hand side of every Message-ID the system makes.
+const MESSAGE_ID_DOMAIN: &str = "crm.invalid";
 /// Rows of each kind the admin's outbox view lists.
 const LISTED: i64 = 100;
 
@@ -67,7 +69,7 @@ const COLUMNS: &str = "record::id(id) AS key, kind, customer, to, subject, body,
 impl Store {
     /// Queues `mails` (those whose key is not queued already); how many.
     /// Each gets a Message-ID it keeps across tries.
-    pub async fn queue_mail(&self, mails: &[NewMail], domain: &str) -> Result<usize, StoreError> {
+    pub async fn queue_mail(&self, mails: &[NewMail]) -> Result<usize, StoreError> {
         if mails.is_empty() {
             return Ok(0);
         }
@@ -78,7 +80,7 @@ impl Store {
                 serde_json::json!({
                     "key": m.key, "kind": m.kind, "customer": m.customer, "to": m.to,
                     "subject": m.subject, "body": m.body, "month": m.month,
-                    "message_id": format!("<{}@{domain}>", uuid::Uuid::now_v7()),
+                    "message_id": format!("<{}@{MESSAGE_ID_DOMAIN}>", uuid::Uuid::now_v7()),
                     "status": "queued", "attempts": 0, "next_at": m.not_before,
                     "lease_until": 0, "created_at": now,
                 })

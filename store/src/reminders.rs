@@ -65,9 +65,6 @@ pub struct CareMail {
     pub to: Result<String, Skip>,
 }
 
-/// Where care messages are sent from, for their Message-IDs.
-const MESSAGE_ID_DOMAIN: &str = "crm.invalid";
-
 #[derive(Deserialize)]
 struct DocRow {
     id: String,
@@ -239,7 +236,7 @@ impl Store {
         if dry_run {
             return Ok(mails.len());
         }
-        self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await
+        self.queue_mail(&mails).await
     }
 
     /// Fires `today`'s reminders now, as an admin asks from the app (after
@@ -315,7 +312,7 @@ impl Store {
                 to,
             });
         }
-        let queued = if dry_run { 0 } else { self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await? };
+        let queued = if dry_run { 0 } else { self.queue_mail(&mails).await? };
         Ok((found, queued))
     }
 

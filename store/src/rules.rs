@@ -43,8 +43,6 @@ const PAGE: usize = 1000;
 const SCORE_WINDOW_DAYS: i64 = 365;
 /// Run log lines shown per rule.
 pub const LOG_LINES: i64 = 100;
-/// Where rule mail's Message-IDs come from.
-const MESSAGE_ID_DOMAIN: &str = "crm.invalid";
 
 #[derive(Deserialize)]
 struct RuleRow {
@@ -114,11 +112,15 @@ fn event_row(
     }))
 }
 
-/// Writes `rows` (event rows) that are not written yet, at `at`; how many.
-/// The statement the push commits with uses the same shape.
-pub(crate) const INSERT_EVENTS: &str = "INSERT IGNORE INTO rule_event
-       array::map($events, |$r| object::extend(object::remove($r, 'key'), { id: type::record('rule_event', $r.key), at: $at }))
-     RETURN record::id(id) AS key";
+/// The statement that writes the event rows `$rule_events` not written
+/// yet, at `$at`: in the push's transaction and in the daily run.
+macro_rules! insert_rule_events {
+    () => {
+        "INSERT IGNORE INTO rule_event
+           array::map($rule_events, |$r| object::extend(object::remove($r, 'key'), { id: type::record('rule_event', $r.key), at: $at }))"
+    };
+}
+pub(crate) use insert_rule_events;
 
 /// A stable UUID named by `text` (the same text, the same id, on any
 /// server), in the shape of a version 8 UUID.
@@ -323,25 +325,32 @@ impl Store {
         let facts = if rule.needs_scores() { self.facts(today).await? } else { HashMap::new() };
         let mut preview = Preview::default();
         let last = Date::from_days_since_epoch(today.days_since_epoch() + rules::PREVIEW_DAYS - 1);
-        self.each_page(|customers| {
-            for customer in customers {
-                let facts = facts.get(&customer.id).copied().unwrap_or_default();
-                if rule.trigger.on_change() {
-                    if unmet(&rule.conditions, customer, &facts).is_none() {
-                        preview.matching += 1;
-                        if preview.examples.len() < 10 {
-                            preview.examples.push(customer.fields.name.as_str().to_owned());
-                        }
-                    }
-                } else {
-                    preview.firings.extend(firings(rule, customer, &facts, today, last));
-                }
-            }
-        })
-        .await?;
         if let Trigger::ChurnRiskAbove { .. } = rule.trigger {
             // Who is above it now and would fire on the first run.
-            preview.firings = self.threshold_firings(rule, &facts, today, true).await?;
+            let crossed = self.threshold_crossed(rule, &facts, true).await?;
+            preview.firings = crossed.iter().map(|c| threshold_firing(rule, c, &facts, today)).collect();
+        } else {
+            self.each_page(|customers| {
+                for customer in customers {
+                    if rule.trigger.on_change() {
+                        let own = facts.get(&customer.id).copied().unwrap_or_default();
+                        if unmet(&rule.conditions, customer, &own).is_none() {
+                            preview.matching += 1;
+                            if preview.examples.len() < 10 {
+                                preview.examples.push(customer.fields.name.as_str().to_owned());
+                            }
+                        }
+                    } else {
+                        let occasions = occasions_between(&rule.trigger, customer, today, last);
+                        preview.firings.extend(
+                            occasions
+                                .into_iter()
+                                .map(|(day, occasion)| firing(rule, customer, &facts, day, occasion)),
+                        );
+                    }
+                }
+            })
+            .await?;
         }
         preview.firings.sort_by(|a, b| a.day.cmp(&b.day).then_with(|| a.name.cmp(&b.name)));
         preview.firings.truncate(rules::PREVIEW_FIRINGS);
@@ -398,13 +407,12 @@ impl Store {
     /// The customers a churn threshold `rule` fires for on `today`: above
     /// it now and not above it at its last look. Unless `dry_run`, the
     /// look is remembered (and forgotten for those who dropped below).
-    async fn threshold_firings(
+    async fn threshold_crossed(
         &self,
         rule: &Rule,
         facts: &HashMap<CustomerId, Facts>,
-        today: Date,
         dry_run: bool,
-    ) -> Result<Vec<Firing>, StoreError> {
+    ) -> Result<Vec<Customer>, StoreError> {
         let Trigger::ChurnRiskAbove { percent } = rule.trigger else { return Ok(Vec::new()) };
         #[derive(Deserialize)]
         struct StateRow {
@@ -441,21 +449,7 @@ impl Store {
                 .map_err(StoreError::from_db)?;
         }
         let docs = self.archives(&crossed).await?;
-        Ok(docs
-            .values()
-            .filter(|c| !c.deleted())
-            .map(|customer| {
-                let facts = facts.get(&customer.id).copied().unwrap_or_default();
-                Firing {
-                    rule: rule.id.clone(),
-                    customer: customer.id.to_string(),
-                    name: customer.fields.name.as_str().to_owned(),
-                    day: today.to_string(),
-                    occasion: format!("risk:{today}"),
-                    unmet: unmet(&rule.conditions, customer, &facts).map(condition_kind),
-                }
-            })
-            .collect())
+        Ok(docs.into_values().filter(|c| !c.deleted()).collect())
     }
 
     /// The archives of `ids` that exist.
@@ -501,23 +495,11 @@ impl Store {
         if timed.iter().any(|r| !matches!(r.trigger, Trigger::ChurnRiskAbove { .. })) {
             self.each_page(|customers| {
                 for customer in customers {
-                    let facts = facts.get(&customer.id).copied().unwrap_or_default();
                     for rule in &timed {
-                        for firing in firings(rule, customer, &facts, from, to) {
-                            if mails(rule, customer, &firing) {
-                                run.would_mail += 1;
-                            }
-                            if let Ok(day) = Date::parse_field(&firing.day, "day") {
-                                rows.push(event_row(
-                                    &rule.id,
-                                    customer,
-                                    &firing.occasion,
-                                    day,
-                                    0,
-                                    "pending",
-                                    None,
-                                ));
-                            }
+                        for (day, occasion) in occasions_between(&rule.trigger, customer, from, to) {
+                            rows.push(event_row(&rule.id, customer, &occasion, day, 0, "pending", None));
+                            let firing = firing(rule, customer, &facts, day, occasion);
+                            run.would_mail += usize::from(mails(rule, customer, &firing));
                             run.firings.push(firing);
                         }
                     }
@@ -526,17 +508,10 @@ impl Store {
             .await?;
         }
         for rule in timed.iter().filter(|r| matches!(r.trigger, Trigger::ChurnRiskAbove { .. })) {
-            let crossed = self.threshold_firings(rule, &facts, to, dry_run).await?;
-            let ids: Vec<CustomerId> = crossed.iter().filter_map(|f| f.customer.parse().ok()).collect();
-            let docs = self.archives(&ids).await?;
-            for firing in crossed {
-                if let Some(customer) = firing.customer.parse().ok().and_then(|id: CustomerId| docs.get(&id))
-                {
-                    if mails(rule, customer, &firing) {
-                        run.would_mail += 1;
-                    }
-                    rows.push(event_row(&rule.id, customer, &firing.occasion, to, 0, "pending", None));
-                }
+            for customer in self.threshold_crossed(rule, &facts, dry_run).await? {
+                let firing = threshold_firing(rule, &customer, &facts, to);
+                rows.push(event_row(&rule.id, &customer, &firing.occasion, to, 0, "pending", None));
+                run.would_mail += usize::from(mails(rule, &customer, &firing));
                 run.firings.push(firing);
             }
         }
@@ -546,8 +521,8 @@ impl Store {
         for chunk in rows.chunks(500) {
             let mut response = self
                 .db
-                .query(INSERT_EVENTS)
-                .bind(("events", chunk.to_vec()))
+                .query(concat!(insert_rule_events!(), " RETURN record::id(id) AS key"))
+                .bind(("rule_events", chunk.to_vec()))
                 .bind(("at", crate::now_millis()))
                 .await
                 .and_then(crate::error::explain)
@@ -722,13 +697,13 @@ impl Store {
         }
         let mut emails = 0;
         if !templates.is_empty() {
-            match self.rule_mail(event, customer, &templates, users).await? {
+            match self.rule_mail(&event.key, day, customer, &templates, users).await? {
                 Ok(queued) => emails = queued,
                 Err(skip) => notes.push(skip),
             }
         }
         if !to_keeper.is_empty() {
-            match self.keeper_mail(event, customer, &to_keeper, users).await? {
+            match self.keeper_mail(&event.key, day, customer, &to_keeper, users).await? {
                 Ok(queued) => emails += queued,
                 Err(skip) => notes.push(skip),
             }
@@ -742,7 +717,8 @@ impl Store {
     /// rules (consent and an address, the month's cap, quiet hours).
     async fn rule_mail(
         &self,
-        event: &EventRow,
+        event: &str,
+        day: Date,
         customer: &Customer,
         templates: &[(usize, care::Template)],
         users: &[domain::views::User],
@@ -752,19 +728,13 @@ impl Store {
             Err(skip) => return Ok(Err(skip_code(skip))),
         };
         let settings = self.care_settings().await?;
-        let day = Date::parse_field(&event.day, "day").map_err(StoreError::Invalid)?;
-        let month = format!("{:04}-{:02}", day.year(), day.month());
+        let month = month_of(day);
         let id = customer.id.to_string();
         let sent = self.care_sent_in(vec![id.clone()], &month).await?.get(&id).copied().unwrap_or(0);
         let keeper = customer.fields.owner.as_ref().map(|k| {
             users.iter().find(|u| &u.id == k).map_or_else(|| k.0.clone(), |u| u.display_name.clone())
         });
-        let values = care::Values {
-            name: customer.fields.name.as_str().to_owned(),
-            date: format!("{}月{}日", day.month(), day.day()),
-            keeper: keeper.unwrap_or_default(),
-            festival: String::new(),
-        };
+        let values = mail_values(customer, keeper.unwrap_or_default(), day);
         let not_before = settings.send_after(Timestamp(crate::now_millis())).0;
         let mut mails = Vec::new();
         for (n, template) in templates {
@@ -774,7 +744,7 @@ impl Store {
             }
             let (subject, body) = template.render(&values);
             mails.push(crate::NewMail {
-                key: format!("rule:{}#{n}", event.key),
+                key: format!("rule:{event}#{n}"),
                 kind: "rule",
                 customer: Some(id.clone()),
                 to: address.clone(),
@@ -787,7 +757,7 @@ impl Store {
         if mails.is_empty() {
             return Ok(Err("care.capped"));
         }
-        self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await?;
+        self.queue_mail(&mails).await?;
         Ok(Ok(mails.len() as u32))
     }
 
@@ -795,7 +765,8 @@ impl Store {
     /// address they gave (none given: nothing is sent, and the log says so).
     async fn keeper_mail(
         &self,
-        event: &EventRow,
+        event: &str,
+        day: Date,
         customer: &Customer,
         templates: &[(usize, care::Template)],
         users: &[domain::views::User],
@@ -804,19 +775,13 @@ impl Store {
         let Some((keeper, address)) = keeper.and_then(|k| Some((k, k.email.clone()?))) else {
             return Ok(Err("rule.keeper_no_email"));
         };
-        let day = Date::parse_field(&event.day, "day").map_err(StoreError::Invalid)?;
-        let values = care::Values {
-            name: customer.fields.name.as_str().to_owned(),
-            date: format!("{}月{}日", day.month(), day.day()),
-            keeper: keeper.display_name.clone(),
-            festival: String::new(),
-        };
+        let values = mail_values(customer, keeper.display_name.clone(), day);
         let mails: Vec<crate::NewMail> = templates
             .iter()
             .map(|(n, template)| {
                 let (subject, body) = template.render(&values);
                 crate::NewMail {
-                    key: format!("rule:{}#{n}", event.key),
+                    key: format!("rule:{event}#{n}"),
                     kind: "rule_keeper",
                     // Not the customer's mail: it counts toward no cap and
                     // is not noted on the record.
@@ -825,11 +790,11 @@ impl Store {
                     subject,
                     body,
                     not_before: crate::now_millis(),
-                    month: format!("{:04}-{:02}", day.year(), day.month()),
+                    month: month_of(day),
                 }
             })
             .collect();
-        self.queue_mail(&mails, MESSAGE_ID_DOMAIN).await?;
+        self.queue_mail(&mails).await?;
         Ok(Ok(mails.len() as u32))
     }
 
@@ -848,6 +813,22 @@ impl Store {
     }
 }
 
+/// The calendar month `day` counts in for the monthly cap (`2026-12`).
+fn month_of(day: Date) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+/// What fills a rule message's placeholders for `customer`, kept by
+/// `keeper`, fired on `day`.
+fn mail_values(customer: &Customer, keeper: String, day: Date) -> care::Values {
+    care::Values {
+        name: customer.fields.name.as_str().to_owned(),
+        date: format!("{}月{}日", day.month(), day.day()),
+        keeper,
+        festival: String::new(),
+    }
+}
+
 fn skip_code(skip: care::Skip) -> &'static str {
     match skip {
         care::Skip::NoEmail => "care.no_email",
@@ -862,27 +843,50 @@ fn parse_archive(row: &DocRow) -> Option<Customer> {
         .ok()
 }
 
-/// The firings of a time `rule` for `customer` on the days `from` to `to`.
-fn firings(rule: &Rule, customer: &Customer, facts: &Facts, from: Date, to: Date) -> Vec<Firing> {
-    let mut out = Vec::new();
+/// The occasions of a time `trigger` for `customer` on the days `from` to
+/// `to`, each with the first day it fires.
+fn occasions_between(trigger: &Trigger, customer: &Customer, from: Date, to: Date) -> Vec<(Date, String)> {
+    let mut out: Vec<(Date, String)> = Vec::new();
     for n in from.days_since_epoch()..=to.days_since_epoch() {
         let day = Date::from_days_since_epoch(n);
-        for occasion in occasions_on(&rule.trigger, customer, day) {
+        for occasion in occasions_on(trigger, customer, day) {
             // An overdue complaint is one occasion, not one per day late.
-            if out.iter().any(|f: &Firing| f.occasion == occasion) {
-                continue;
+            if !out.iter().any(|(_, o)| *o == occasion) {
+                out.push((day, occasion));
             }
-            out.push(Firing {
-                rule: rule.id.clone(),
-                customer: customer.id.to_string(),
-                name: customer.fields.name.as_str().to_owned(),
-                day: day.to_string(),
-                occasion,
-                unmet: unmet(&rule.conditions, customer, facts).map(condition_kind),
-            });
         }
     }
     out
+}
+
+/// `rule` firing for `customer` on `day` for `occasion`, with the first
+/// condition they do not meet.
+fn firing(
+    rule: &Rule,
+    customer: &Customer,
+    facts: &HashMap<CustomerId, Facts>,
+    day: Date,
+    occasion: String,
+) -> Firing {
+    let facts = facts.get(&customer.id).copied().unwrap_or_default();
+    Firing {
+        rule: rule.id.clone(),
+        customer: customer.id.to_string(),
+        name: customer.fields.name.as_str().to_owned(),
+        day: day.to_string(),
+        occasion,
+        unmet: unmet(&rule.conditions, customer, &facts).map(condition_kind),
+    }
+}
+
+/// A churn threshold `rule` firing for `customer` on `day`.
+fn threshold_firing(
+    rule: &Rule,
+    customer: &Customer,
+    facts: &HashMap<CustomerId, Facts>,
+    day: Date,
+) -> Firing {
+    firing(rule, customer, facts, day, format!("risk:{day}"))
 }
 
 /// Whether `firing` of `rule` would send mail (to `customer`, who must
@@ -989,19 +993,15 @@ mod tests {
             ])
         };
         let day = crate::today();
-        let fired = |firings: Vec<Firing>| firings.into_iter().map(|f| f.name).collect::<Vec<_>>();
+        let fired = |crossed: Vec<Customer>| {
+            crossed.into_iter().map(|c| c.fields.name.as_str().to_owned()).collect::<Vec<_>>()
+        };
         // A dry run remembers nothing.
-        assert_eq!(fired(store.threshold_firings(&rule, &risk(0.8, 0.5), day, true).await.unwrap()), ["甲"]);
-        assert_eq!(fired(store.threshold_firings(&rule, &risk(0.8, 0.5), day, false).await.unwrap()), ["甲"]);
-        assert!(fired(store.threshold_firings(&rule, &risk(0.9, 0.5), day, false).await.unwrap()).is_empty());
-        assert_eq!(
-            fired(store.threshold_firings(&rule, &risk(0.6, 0.75), day, false).await.unwrap()),
-            ["乙"]
-        );
-        assert_eq!(
-            fired(store.threshold_firings(&rule, &risk(0.71, 0.75), day, false).await.unwrap()),
-            ["甲"]
-        );
+        assert_eq!(fired(store.threshold_crossed(&rule, &risk(0.8, 0.5), true).await.unwrap()), ["甲"]);
+        assert_eq!(fired(store.threshold_crossed(&rule, &risk(0.8, 0.5), false).await.unwrap()), ["甲"]);
+        assert!(fired(store.threshold_crossed(&rule, &risk(0.9, 0.5), false).await.unwrap()).is_empty());
+        assert_eq!(fired(store.threshold_crossed(&rule, &risk(0.6, 0.75), false).await.unwrap()), ["乙"]);
+        assert_eq!(fired(store.threshold_crossed(&rule, &risk(0.71, 0.75), false).await.unwrap()), ["甲"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::api::{CareView, load_care, retry_mail, save_care_settings};
-use crate::form::{Field, TextArea};
+use crate::form::{Check, Field, FormOutcome, TextArea};
 use crate::i18n::{Label, Locale, ago, app_error_message, field_error_message, fill, use_locale, use_texts};
 use crate::offline::now_ms;
 
@@ -102,28 +102,12 @@ fn Settings(view: CareView) -> impl IntoView {
             <h1>{t.title}</h1>
             <p class="muted">{t.help}</p>
             <form class="stacked-form" novalidate on:submit=save>
-                <label class="check">
-                    <input
-                        id="care-greeting-on"
-                        type="checkbox"
-                        prop:checked=move || on.get()
-                        on:change=move |ev| on.set(event_target_checked(&ev))
-                    />
-                    <span>{t.greeting_on}</span>
-                </label>
+                <Check id="care-greeting-on" label=t.greeting_on value=on />
                 <Field id="care-subject" label=t.subject value=subject />
                 <TextArea id="care-body" label=t.body value=body />
                 <p class="muted">{t.placeholders}</p>
                 <h2>{t.festival_title}</h2>
-                <label class="check">
-                    <input
-                        id="care-festival-on"
-                        type="checkbox"
-                        prop:checked=move || festival_on.get()
-                        on:change=move |ev| festival_on.set(event_target_checked(&ev))
-                    />
-                    <span>{t.festival_on}</span>
-                </label>
+                <Check id="care-festival-on" label=t.festival_on value=festival_on />
                 <div class="checks" role="group" aria-label=t.festival_title>
                     {Festival::ALL
                         .into_iter()
@@ -158,10 +142,7 @@ fn Settings(view: CareView) -> impl IntoView {
                 <TextArea id="care-services" label=t.service_title value=services />
                 <p class="muted">{t.service_help}</p>
                 <button class="button primary" type="submit">{t.save}</button>
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-                })}
+                <FormOutcome outcome=message />
             </form>
         </section>
     }
@@ -219,10 +200,7 @@ fn Outbox(view: CareView, changed: RwSignal<u32>) -> impl IntoView {
             } else {
                 view! { <ul class="plain-list">{view.outbox.problems.into_iter().map(row).collect_view()}</ul> }.into_any()
             }}
-            {move || message.get().map(|m| match m {
-                Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
-                Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-            })}
+            <FormOutcome outcome=message />
         </section>
     }
 }

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::api::{RunRemindersNow, load_digest, load_notifications, mark_notifications_read, save_digest};
 use crate::auth::{SignedIn, use_current_user};
+use crate::form::{Check, Field, FormOutcome};
 use crate::i18n::{Label, Locale, ago, app_error_message, birthday_text, fill, use_locale, use_texts};
 use crate::offline::now_ms;
 
@@ -157,21 +158,10 @@ fn DigestSetting() -> impl IntoView {
         <section class="card" data-testid="digest">
             <h2>{t.digest_title}</h2>
             <form class="stacked-form" novalidate on:submit=save>
-                <crate::form::Field id="digest-email" label=t.digest_email value=email kind="email" />
-                <label class="check">
-                    <input
-                        id="digest-on"
-                        type="checkbox"
-                        prop:checked=move || on.get()
-                        on:change=move |ev| on.set(event_target_checked(&ev))
-                    />
-                    <span>{t.digest_on}</span>
-                </label>
+                <Field id="digest-email" label=t.digest_email value=email kind="email" />
+                <Check id="digest-on" label=t.digest_on value=on />
                 <button class="button primary" type="submit">{t.digest_save}</button>
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-                })}
+                <FormOutcome outcome=message />
             </form>
         </section>
     }

@@ -10,13 +10,11 @@ use leptos::task::spawn_local;
 
 use super::api::{RulesView, delete_rule, load_rules, preview_rule, rule_log, save_rule};
 use super::texts::RulesTexts;
-use crate::form::{Choice, Field, TextArea};
+use crate::form::{Check, Choice, Field, FormOutcome, Outcome, TextArea};
 use crate::i18n::{
     Label, Locale, ago, app_error_message, field_error_message, fill, texts, use_locale, use_texts,
 };
 use crate::offline::now_ms;
-
-type Message = RwSignal<Option<Result<String, String>>>;
 
 fn rt(locale: Locale) -> &'static RulesTexts {
     texts(locale).rules
@@ -51,7 +49,7 @@ fn Rules(view: RulesView, changed: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
     let t = rt(locale);
     let editing = RwSignal::new(None::<Rule>);
-    let message: Message = RwSignal::new(None);
+    let message: Outcome = RwSignal::new(None);
     let people = StoredValue::new(view.people.clone());
     let blank = move || Rule {
         id: ItemId::new().to_string(),
@@ -76,7 +74,7 @@ fn Rules(view: RulesView, changed: RwSignal<u32>) -> impl IntoView {
             <button type="button" class="button primary" id="rule-new" on:click=move |_| editing.set(Some(blank()))>
                 {t.new_rule}
             </button>
-            <Said message />
+            <FormOutcome outcome=message />
         </section>
         {move || {
             editing
@@ -86,24 +84,13 @@ fn Rules(view: RulesView, changed: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// A done or failed message under a form.
-#[component]
-fn Said(message: Message) -> impl IntoView {
-    move || {
-        message.get().map(|m| match m {
-            Ok(text) => view! { <p class="form-done" role="status">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
-        })
-    }
-}
-
 #[component]
 fn RuleRow(
     rule: Rule,
     people: Vec<(String, String)>,
     editing: RwSignal<Option<Rule>>,
     changed: RwSignal<u32>,
-    message: Message,
+    message: Outcome,
 ) -> impl IntoView {
     let locale = use_locale();
     let t = rt(locale);
@@ -244,20 +231,12 @@ fn field_name_text(locale: Locale, field: FieldName) -> &'static str {
     }
 }
 
-const STAGES: [LifecycleStage; 6] = [
-    LifecycleStage::Lead,
-    LifecycleStage::New,
-    LifecycleStage::Active,
-    LifecycleStage::Loyal,
-    LifecycleStage::AtRisk,
-    LifecycleStage::Churned,
-];
 const CATEGORIES: [Category; 3] = [Category::Vip, Category::Regular, Category::Churned];
 
 /// The choices for a value of `field`, where it has a fixed set.
 fn value_options(locale: Locale, field: &str) -> Option<Vec<(String, String)>> {
     match field {
-        "stage" => Some(STAGES.iter().map(|s| (wire_name(s), s.label(locale))).collect()),
+        "stage" => Some(LifecycleStage::ALL.iter().map(|s| (wire_name(s), s.label(locale))).collect()),
         "category" => Some(CATEGORIES.iter().map(|c| (wire_name(c), c.label(locale))).collect()),
         _ => None,
     }
@@ -425,7 +404,7 @@ fn Editor(
     people: Vec<(String, String)>,
     editing: RwSignal<Option<Rule>>,
     changed: RwSignal<u32>,
-    message: Message,
+    message: Outcome,
 ) -> impl IntoView {
     let locale = use_locale();
     let t = rt(locale);
@@ -469,7 +448,7 @@ fn Editor(
     let conditions = RwSignal::new(rule.conditions.clone());
     let actions = RwSignal::new(rule.actions.clone());
     let preview = RwSignal::new(None::<Result<Preview, String>>);
-    let said: Message = RwSignal::new(None);
+    let said: Outcome = RwSignal::new(None);
     let people = StoredValue::new(people);
 
     let read = move || -> Result<Rule, FieldError> {
@@ -573,15 +552,7 @@ fn Editor(
             <h2>{t.new_rule}</h2>
             <form class="stacked-form" novalidate on:submit=save>
                 <Field id="rule-name" label=t.name value=name />
-                <label class="check">
-                    <input
-                        id="rule-enabled"
-                        type="checkbox"
-                        prop:checked=move || enabled.get()
-                        on:change=move |ev| enabled.set(event_target_checked(&ev))
-                    />
-                    <span>{t.enabled}</span>
-                </label>
+                <Check id="rule-enabled" label=t.enabled value=enabled />
                 <h3>{t.trigger}</h3>
                 <Choice id="rule-trigger" label=t.trigger value=kind options=trigger_options(t) />
                 {move || match kind.get().as_str() {
@@ -627,7 +598,7 @@ fn Editor(
                     <button type="submit" class="button primary" id="rule-save">{t.save}</button>
                     <button type="button" class="button" on:click=move |_| editing.set(None)>{t.cancel}</button>
                 </div>
-                <Said message=said />
+                <FormOutcome outcome=said />
                 {move || preview.get().map(|p| match p {
                     Err(text) => view! { <p class="form-error" role="alert">{text}</p> }.into_any(),
                     Ok(p) => view! { <PreviewList preview=p /> }.into_any(),
@@ -743,17 +714,7 @@ fn AddCondition(conditions: RwSignal<Vec<Condition>>) -> impl IntoView {
                 _ => Condition::Kept,
             })
         };
-        let checked = read().and_then(|c| {
-            let probe = Rule {
-                id: "probe".into(),
-                name: "probe".into(),
-                enabled: false,
-                trigger: Trigger::OrderAdded,
-                conditions: vec![c.clone()],
-                actions: vec![Action::ApplySuggestedStage],
-            };
-            probe.check().map(|()| c)
-        });
+        let checked = read().and_then(|c| domain::rules::check_condition(&c).map(|()| c));
         match checked {
             Ok(condition) => {
                 conditions.update(|v| v.push(condition));
@@ -863,17 +824,7 @@ fn AddAction(actions: RwSignal<Vec<Action>>, people: Vec<(String, String)>) -> i
                 },
             })
         };
-        let checked = read().and_then(|a| {
-            let probe = Rule {
-                id: "probe".into(),
-                name: "probe".into(),
-                enabled: false,
-                trigger: Trigger::OrderAdded,
-                conditions: Vec::new(),
-                actions: vec![a.clone()],
-            };
-            probe.check().map(|()| a)
-        });
+        let checked = read().and_then(|a| domain::rules::check_action(&a).map(|()| a));
         match checked {
             Ok(action) => {
                 actions.update(|v| v.push(action));
@@ -890,15 +841,7 @@ fn AddAction(actions: RwSignal<Vec<Action>>, people: Vec<(String, String)>) -> i
                     <Choice id="rule-action-task" label=t.task_kind value=task options=tasks.clone() />
                     <Field id="rule-action-days" label=t.in_days value=in_days kind="number" inputmode="numeric" />
                     <Field id="rule-action-note" label=t.note value=note />
-                    <label class="check">
-                        <input
-                            id="rule-action-manager"
-                            type="checkbox"
-                            prop:checked=move || for_manager.get()
-                            on:change=move |ev| for_manager.set(event_target_checked(&ev))
-                        />
-                        <span>{t.for_manager}</span>
-                    </label>
+                    <Check id="rule-action-manager" label=t.for_manager value=for_manager />
                 }
                 .into_any(),
                 "assign" => view! { <Choice id="rule-action-whom" label=t.assignee value=whom options=whom_options.clone() /> }.into_any(),

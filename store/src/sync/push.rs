@@ -502,7 +502,7 @@ impl Store {
         let fired = rows.rule_events.iter().any(|e| e["state"] == "pending");
         let committed = self
             .db
-            .query(
+            .query(concat!(
                 "BEGIN TRANSACTION;
                  LET $now = (SELECT VALUE current FROM counter:sync)[0];
                  IF $now != $expected { THROW 'crm:stale' };
@@ -520,10 +520,11 @@ impl Store {
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
                  FOR $r IN $closed { UPDATE type::record('conflict', $r.key) SET open = false, closed_version = $r.version, closed_by = $r.by; };
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
-                 INSERT IGNORE INTO rule_event
-                   array::map($rule_events, |$r| object::extend(object::remove($r, 'key'), { id: type::record('rule_event', $r.key), at: $at }));
+                 ",
+                crate::rules::insert_rule_events!(),
+                ";
                  COMMIT TRANSACTION;",
-            )
+            ))
             .bind(("expected", start_version as i64))
             .bind(("next", version as i64))
             .bind(("clients", Value::Array(clients)))
