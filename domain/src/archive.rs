@@ -356,7 +356,7 @@ impl Feedback {
     /// The day a complaint is to be resolved by.
     pub fn deadline(&self) -> Date {
         Date::from_days_since_epoch(
-            self.received_at.date_cst().days_since_epoch() + self.severity.deadline_days(),
+            self.received_at.local_date().days_since_epoch() + self.severity.deadline_days(),
         )
     }
 

@@ -228,9 +228,9 @@ impl CareSettings {
         greeting.festivals.iter().copied().find(|f| f.day_in(day.year()) == Some(day))
     }
 
-    /// Whether `hour` (0 to 23, China time) is in the quiet hours.
-    fn quiet_at(&self, hour: i64) -> bool {
-        let (from, until) = (i64::from(self.quiet_from_hour), i64::from(self.quiet_until_hour));
+    /// Whether `hour` (0 to 23, company time) is in the quiet hours.
+    fn quiet_at(&self, hour: u8) -> bool {
+        let (from, until) = (self.quiet_from_hour, self.quiet_until_hour);
         match from.cmp(&until) {
             std::cmp::Ordering::Equal => false,
             std::cmp::Ordering::Less => from <= hour && hour < until,
@@ -238,19 +238,24 @@ impl CareSettings {
         }
     }
 
-    /// The first instant at or after `now` outside the quiet hours.
+    /// The first instant at or after `now` outside the quiet hours, on the
+    /// company's clocks.
     pub fn send_after(&self, now: Timestamp) -> Timestamp {
-        const HOUR_MS: i64 = 3_600_000;
-        let hour_of = |at: i64| (at.div_euclid(HOUR_MS) + 8).rem_euclid(24);
-        if !self.quiet_at(hour_of(now.0)) {
-            return now;
+        crate::time::with_company_zone(|zone| self.send_after_in(now, zone))
+    }
+
+    /// The first instant at or after `now` outside the quiet hours on
+    /// `zone`'s clocks.
+    pub fn send_after_in(&self, now: Timestamp, zone: &crate::time::Zone) -> Timestamp {
+        let mut at = now;
+        // A day has 24 hours to look at (25 on the night clocks go back).
+        for _ in 0..26 {
+            if !self.quiet_at(zone.hour_of(at)) {
+                return at;
+            }
+            at = zone.next_hour(at);
         }
-        // The start of the first whole hour that is not quiet.
-        let mut at = now.0.div_euclid(HOUR_MS) * HOUR_MS;
-        while self.quiet_at(hour_of(at)) {
-            at += HOUR_MS;
-        }
-        Timestamp(at)
+        now
     }
 
     /// Whether another message fits this month after `sent_this_month`.
@@ -323,16 +328,27 @@ mod tests {
         let settings = CareSettings::default(); // 21:00 to 09:00, China time
         // 2026-12-09 06:30 in China is 2026-12-08 22:30 UTC.
         let early = Timestamp(1_796_769_000_000);
-        assert_eq!(crate::time::Timestamp(early.0).cst_minute(), "2026-12-09 06:30");
-        assert_eq!(settings.send_after(early).cst_minute(), "2026-12-09 09:00");
+        assert_eq!(crate::time::Timestamp(early.0).local_minute(), "2026-12-09 06:30");
+        assert_eq!(settings.send_after(early).local_minute(), "2026-12-09 09:00");
         let noon = Timestamp(early.0 + 6 * 3_600_000);
         assert_eq!(settings.send_after(noon), noon);
         let late = Timestamp(early.0 + 16 * 3_600_000); // 22:30
-        assert_eq!(settings.send_after(late).cst_minute(), "2026-12-10 09:00");
+        assert_eq!(settings.send_after(late).local_minute(), "2026-12-10 09:00");
         let none = CareSettings { quiet_from_hour: 0, quiet_until_hour: 0, ..CareSettings::default() };
         assert_eq!(none.send_after(late), late);
         let daytime = CareSettings { quiet_from_hour: 12, quiet_until_hour: 14, ..CareSettings::default() };
-        assert_eq!(daytime.send_after(Timestamp(early.0 + 6 * 3_600_000)).cst_minute(), "2026-12-09 14:00");
+        assert_eq!(daytime.send_after(Timestamp(early.0 + 6 * 3_600_000)).local_minute(), "2026-12-09 14:00");
+    }
+
+    #[test]
+    fn quiet_hours_are_kept_on_the_company_clocks_wherever_it_is() {
+        let settings = CareSettings::default();
+        let kolkata = crate::time::Zone::fixed("Asia/Kolkata", 330).unwrap();
+        // 2026-12-09 01:00 UTC is 06:30 in Kolkata (quiet) and 09:00 in Beijing (not).
+        let at = Timestamp(1_796_778_000_000);
+        assert_eq!(settings.send_after_in(at, &crate::time::Zone::china()), at);
+        let sent = settings.send_after_in(at, &kolkata);
+        assert_eq!(sent.minute_in(&kolkata), "2026-12-09 09:00");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn figures(customer: &Customer, today: Date) -> Figures {
 
     let mut scores = Vec::new();
     for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
-        last_contact = last_contact.max(Some(interaction.at.date_cst()));
+        last_contact = last_contact.max(Some(interaction.at.local_date()));
         scores.extend(interaction.satisfaction);
     }
     for feedback in customer.feedback.values().filter(|i| !i.hidden()).map(|i| i.value()) {
@@ -168,7 +168,7 @@ mod tests {
         b.visit(1_793_000_000_000, Some(5));
         b.visit(1_790_000_000_000, Some(4));
         b.visit(1_780_000_000_000, None);
-        let last = Timestamp(1_793_000_000_000).date_cst();
+        let last = Timestamp(1_793_000_000_000).local_date();
         let f = figures(b.get(), Date::from_days_since_epoch(last.days_since_epoch() + 3));
         assert_eq!(f.days_since_last_contact, Some(3));
         assert_eq!(f.satisfaction_x100, Some(450));

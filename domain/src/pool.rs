@@ -333,16 +333,19 @@ pub fn recycle_date(rules: &PoolRules, customer: &Customer) -> Option<Recycle> {
     if customer.fields.owner.is_none() || customer.deleted() {
         return None;
     }
-    let kept_since = customer.kept_since.unwrap_or_else(|| customer.created_at.date_cst());
+    let kept_since = customer.kept_since.unwrap_or_else(|| customer.created_at.local_date());
     let orders = || customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value());
     let (index, rule, last) = rules.recycle.iter().enumerate().find_map(|(index, rule)| {
         if !rule.applies_to(customer) {
             return None;
         }
         let last = match rule.silence {
-            Silence::NoInteraction => {
-                customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().at.date_cst()).max()
-            }
+            Silence::NoInteraction => customer
+                .interactions
+                .values()
+                .filter(|i| !i.hidden())
+                .map(|i| i.value().at.local_date())
+                .max(),
             Silence::NoOrder => orders().map(|o| o.date).max(),
             // Nothing ends, so nothing to count from: the next rule decides.
             Silence::OrderEnded => Some(orders().filter_map(|o| o.ends_on).max()?),

@@ -118,7 +118,7 @@ fn contains_folded(haystack: &str, needle: &str) -> bool {
 /// The day of the last order or interaction, none when there was neither.
 pub fn last_contact(customer: &Customer) -> Option<Date> {
     let orders = customer.orders.values().filter(|i| !i.hidden()).map(|i| i.value().date);
-    let talks = customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().at.date_cst());
+    let talks = customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value().at.local_date());
     orders.chain(talks).max()
 }
 
@@ -236,7 +236,7 @@ pub fn agenda<'a>(
         for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
             if let Some(due) = interaction.next_follow_up
                 && due <= today
-                && last.is_none_or(|l| l <= interaction.at.date_cst())
+                && last.is_none_or(|l| l <= interaction.at.local_date())
             {
                 follow_ups.push((due, None));
             }
@@ -263,7 +263,7 @@ pub fn agenda<'a>(
             if value.kind == FeedbackKind::Complaint
                 && matches!(value.status, FeedbackStatus::Open | FeedbackStatus::InProgress)
             {
-                let days_open = value.received_at.date_cst().days_until(today).max(0);
+                let days_open = value.received_at.local_date().days_until(today).max(0);
                 push(Due::Complaint { item: *id, days_open });
             }
         }

@@ -209,7 +209,7 @@ pub fn reminders_between(customer: &Customer, from: Date, to: Date) -> Vec<Remin
     let last = crate::portfolio::last_contact(customer);
     for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         if let Some(due) = interaction.next_follow_up
-            && last.is_none_or(|l| l <= interaction.at.date_cst())
+            && last.is_none_or(|l| l <= interaction.at.local_date())
         {
             add(&keeper, ReminderKind::FollowUp, due, None, false);
         }

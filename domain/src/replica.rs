@@ -152,6 +152,9 @@ pub struct Meta {
     /// Every pool's rules, as the last pull that changed them brought them.
     #[serde(default)]
     pub pool_rules: crate::pool::PoolSettings,
+    /// The company's time zone, as the last pull that changed it brought it.
+    #[serde(default)]
+    pub time_zone: crate::time::Zone,
 }
 
 /// Why a change could not be recorded. Nothing of it was kept.
@@ -563,6 +566,9 @@ impl<S: Shelf> Replica<S> {
         if let Some(rules) = &page.pool_rules {
             meta.pool_rules = rules.clone();
         }
+        if let Some(zone) = &page.time_zone {
+            meta.time_zone = zone.clone();
+        }
         // Only archives the page or a settled change touched are shown anew:
         // a quiet periodic pull must not replay the whole portfolio.
         let mut touched: std::collections::BTreeSet<CustomerId> = page
@@ -897,10 +903,12 @@ mod tests {
     }
 
     #[test]
-    fn names_a_pull_brings_are_kept_and_read_back_after_a_reload() {
+    fn names_and_the_time_zone_a_pull_brings_are_kept_and_read_back_after_a_reload() {
         let mut replica = Replica::open(MemoryShelf::default(), &rep());
         let li = UserId("li".into());
         assert_eq!(replica.name_of(&li), "li", "the id until a pull names them");
+        assert_eq!(replica.meta().time_zone, crate::time::Zone::china(), "China time until a pull says");
+        let urumqi = crate::time::Zone::fixed("Asia/Urumqi", 360).unwrap();
         let page = PullPage {
             changes: Vec::new(),
             cookie: Cookie { epoch: "e".into(), version: 1 },
@@ -911,13 +919,15 @@ mod tests {
             custom_fields: None,
             review_rules: None,
             pool_rules: None,
+            time_zone: Some(urumqi.clone()),
         };
         replica.take_page(&page, 1).unwrap();
         assert_eq!(replica.name_of(&li), "李雷");
-        let quiet = PullPage { names: BTreeMap::new(), ..page };
+        let quiet = PullPage { names: BTreeMap::new(), time_zone: None, ..page };
         replica.take_page(&quiet, 2).unwrap();
         let reopened = Replica::open(replica.shelf().clone(), &rep());
         assert_eq!(reopened.name_of(&li), "李雷", "a quiet pull forgets nobody");
+        assert_eq!(reopened.meta().time_zone, urumqi, "nor the zone");
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl ReviewRules {
     /// When `customer` last changed or was last in contact, if that is
     /// longer ago than the quiet spell allows on `today`.
     pub fn quiet_since(&self, customer: &Customer, today: Date) -> Option<Date> {
-        let changed = customer.updated_at.date_cst();
+        let changed = customer.updated_at.local_date();
         let last = last_contact(customer).map_or(changed, |contact| contact.max(changed));
         (last.days_until(today) > i64::from(self.stale_after_days)).then_some(last)
     }

@@ -859,7 +859,7 @@ mod tests {
         let put =
             Change::PutFeedback { id: ItemId::new(), feedback: feedback(FeedbackKind::Complaint), base: 0 };
         let after = applied(Some(&customer), put);
-        let received = Timestamp(1_764_547_200_000).date_cst();
+        let received = Timestamp(1_764_547_200_000).local_date();
         let overdue = |d: i64| {
             occasions_on(
                 &Trigger::ComplaintOverdue,

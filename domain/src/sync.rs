@@ -133,4 +133,8 @@ pub struct PullPage {
     /// rep's Today warns of recycles offline with the server's numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_rules: Option<crate::pool::PoolSettings>,
+    /// The company's time zone, when it changed after the cookie sent, so a
+    /// device names the company's day (China time until a pull says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<crate::time::Zone>,
 }

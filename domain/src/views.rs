@@ -213,9 +213,9 @@ pub struct AuditFilter {
     pub user: Option<String>,
     /// One kind of action (`reassign`, `export`, ...).
     pub action: Option<String>,
-    /// From this day on (China time), inclusive.
+    /// From this day on (company time), inclusive.
     pub from: Option<crate::time::Date>,
-    /// Up to this day (China time), inclusive.
+    /// Up to this day (company time), inclusive.
     pub to: Option<crate::time::Date>,
     /// At most this many, newest first (capped by the server).
     pub limit: u32,

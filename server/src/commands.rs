@@ -146,7 +146,8 @@ pub async fn automation(
     .await;
     close(store).await;
     let (run, rules, digests) = result?;
-    let mut out = String::new();
+    // The day the run was for, in the company's zone (no --date: today there).
+    let mut out = domain::time::with_company_zone(|zone| format!("day {day} {}\n", zone.name()));
     for r in &run.due {
         out.push_str(&format!(
             "reminder {} {} {} keeper={} on={}{}\n",

@@ -40,6 +40,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The address mail is sent as (`客户关怀 <care@example.com>`).
     pub mail_from: Option<String>,
+    /// The company's time zone (`Asia/Shanghai`): what "today" is for
+    /// reminders, rules, quiet hours and every phone.
+    pub time_zone: domain::time::Zone,
 }
 
 impl std::fmt::Debug for Settings {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
             .field("mail_from", &self.mail_from)
+            .field("time_zone", &self.time_zone.name())
             .finish()
     }
 }
@@ -77,6 +81,8 @@ impl Default for Settings {
             secure_cookies: false,
             smtp_url: None,
             mail_from: None,
+            time_zone: domain::time::Zone::named(domain::time::Zone::DEFAULT_NAME)
+                .expect("the time zone database knows Asia/Shanghai"),
         }
     }
 }
@@ -126,6 +132,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    time_zone: Option<String>,
 }
 
 /// Environment variables the server reads, with the file key each overrides.
@@ -142,6 +149,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("CRM_SECURE_COOKIES", "secure_cookies"),
     ("CRM_SMTP_URL", "smtp_url"),
     ("CRM_MAIL_FROM", "mail_from"),
+    ("CRM_TIME_ZONE", "time_zone"),
 ];
 const CONFIG_ENV: &str = "CRM_CONFIG";
 
@@ -222,6 +230,9 @@ impl Settings {
         if let Some(v) = from_env("CRM_MAIL_FROM") {
             file.mail_from = Some(v);
         }
+        if let Some(v) = from_env("CRM_TIME_ZONE") {
+            file.time_zone = Some(v);
+        }
 
         let defaults = Settings::default();
         if let Some(url) = &file.smtp_url {
@@ -275,6 +286,15 @@ impl Settings {
                 reason: format!("{max_import_bytes} bytes is too small; use at least 1024"),
             });
         }
+        let time_zone = match file.time_zone.as_deref().map(str::trim) {
+            Some(name) => domain::time::Zone::named(name).ok_or_else(|| ConfigError::Invalid {
+                name: setting_name(env, "CRM_TIME_ZONE", "time_zone"),
+                reason: format!(
+                    "'{name}' is not a time zone; use a name from the time zone database, like Asia/Shanghai or Asia/Urumqi"
+                ),
+            })?,
+            None => defaults.time_zone,
+        };
         if file.database_user.is_some() != file.database_password.is_some() {
             return Err(ConfigError::Invalid {
                 name: setting_name(env, "CRM_DATABASE_USER", "database_user"),
@@ -294,6 +314,7 @@ impl Settings {
             secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
             smtp_url: file.smtp_url,
             mail_from: file.mail_from,
+            time_zone,
         })
     }
 
@@ -434,6 +455,18 @@ mod tests {
     fn a_named_config_file_that_is_missing_is_an_error() {
         let err = Settings::load(&env(&[("CRM_CONFIG", "nope.toml")]), empty_dir().path()).unwrap_err();
         assert!(err.to_string().contains("nope.toml"), "{err}");
+    }
+
+    #[test]
+    fn the_company_time_zone_is_china_unless_set_and_an_unknown_one_is_explained() {
+        let dir = empty_dir();
+        assert_eq!(Settings::load(&env(&[]), dir.path()).unwrap().time_zone.name(), "Asia/Shanghai");
+        std::fs::write(dir.path().join("crm.toml"), "time_zone = \"Asia/Urumqi\"\n").unwrap();
+        let from_file = Settings::load(&env(&[]), dir.path()).unwrap();
+        assert_eq!(from_file.time_zone.name(), "Asia/Urumqi");
+        assert_eq!(from_file.time_zone.offset_at(domain::time::Timestamp(1_795_451_400_000)), 360);
+        let err = Settings::load(&env(&[("CRM_TIME_ZONE", "Beijing")]), dir.path()).unwrap_err();
+        assert!(err.to_string().starts_with("CRM_TIME_ZONE: 'Beijing' is not a time zone"), "{err}");
     }
 
     #[test]

@@ -180,6 +180,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Every date this process names (today, a deadline, quiet hours) is the company's.
+    domain::time::use_company_zone(settings.time_zone.clone());
     if let Err(message) = server::telemetry::init() {
         eprintln!("server: configuration error: {message}");
         return ExitCode::from(2);

@@ -23,7 +23,7 @@ const LEASE_MS: i64 = 30 * 60 * 1000;
 /// server woke the carrier (another server's push, a pass that failed).
 const RULES_TICK: Duration = Duration::from_secs(30);
 
-/// A job run once a day from an hour on (China Standard Time).
+/// A job run once a day from an hour on (the company's time zone).
 #[derive(Debug, Clone, Copy)]
 enum Job {
     /// The pools' recycle run.
@@ -45,7 +45,7 @@ impl Job {
 
     /// From which hour of the day it runs: recycling at night, before
     /// reps start; reminders early in the morning, for the day ahead.
-    fn from_hour(self) -> i64 {
+    fn from_hour(self) -> u8 {
         match self {
             Self::Recycle => 2,
             Self::Reminders => 6,
@@ -108,8 +108,7 @@ async fn daily(store: &Store, holder: &str) {
         tokio::time::sleep(FIRST_LOOK).await;
         loop {
             let now = store::now_millis();
-            let hour = (now.div_euclid(3_600_000) + 8).rem_euclid(24);
-            let today = Timestamp(now).date_cst();
+            let (hour, today) = (Timestamp(now).local_hour(), Timestamp(now).local_date());
             for job in Job::ALL.into_iter().filter(|job| hour >= job.from_hour()) {
                 look(store, job, holder, today).await;
             }

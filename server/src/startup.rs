@@ -230,6 +230,10 @@ pub async fn run(
     let credentials = settings.credentials();
     let (store, report) = Store::open(&settings.database_url, credentials.as_ref()).await?;
     tracing::info!(applied = ?report.applied, schema_version = report.version, "database ready");
+    // Devices learn the zone by pull; recording the same zone again writes nothing.
+    if store.record_time_zone(&settings.time_zone).await? {
+        tracing::info!(time_zone = settings.time_zone.name(), "company time zone recorded");
+    }
     if matches!(store.has_users().await, Ok(false)) {
         tracing::warn!(
             "nobody can sign in yet: create the first admin with `server create-admin NAME` (password on stdin)"

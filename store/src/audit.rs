@@ -84,8 +84,8 @@ impl Store {
         if action.is_some() {
             filters.push("action = $action");
         }
-        // Days are China's: a day starts at midnight UTC+8.
-        let midnight = |day: Date| format!("{day}T00:00:00+08:00");
+        // Days are the company's: a day starts at midnight in its zone.
+        let midnight = |day: Date| domain::time::with_company_zone(|zone| zone.start_of(day).rfc3339());
         if filter.from.is_some() {
             filters.push("at >= <datetime> $from");
         }

@@ -90,11 +90,11 @@ impl Store {
     }
 
     /// The versions taken by changes of the company's settings (custom field
-    /// definitions), not by a mutation: a pull brings the settings by them.
+    /// definitions, rules, the time zone), not by a mutation: a pull brings the settings by them.
     pub async fn setting_versions(&self) -> Result<Vec<u64>, StoreError> {
         let mut response = self
             .db
-            .query("SELECT VALUE version FROM audit WHERE action IN ['custom_fields', 'review_rules', 'pool_rules'] AND version != NONE")
+            .query("SELECT VALUE version FROM audit WHERE action IN ['custom_fields', 'review_rules', 'pool_rules', 'time_zone'] AND version != NONE")
             .await
             .map_err(StoreError::from_db)?;
         let versions: Vec<i64> = take_all(&mut response, 0)?;

@@ -33,6 +33,7 @@ mod review;
 mod rules;
 mod search;
 mod sync;
+mod time_zone;
 
 use std::path::PathBuf;
 
@@ -217,10 +218,10 @@ pub fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Today on the server, in China Standard Time (for rules like "a birthday
+/// Today on the server, in the company's time zone (for rules like "a birthday
 /// is not in the future"); never used to order changes.
 pub fn today() -> domain::time::Date {
-    domain::time::Timestamp(now_millis()).date_cst()
+    domain::time::Timestamp(now_millis()).local_date()
 }
 
 /// The directory an embedded on-disk engine writes to, if `url` names one.

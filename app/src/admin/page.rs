@@ -156,9 +156,9 @@ fn PasswordReset(username: String) -> impl IntoView {
     }
 }
 
-/// When something last happened, in China time to the minute.
+/// When something last happened, company time, to the minute.
 fn when(millis: Option<i64>, never: &'static str) -> String {
-    millis.map_or_else(|| never.to_owned(), |ms| domain::time::Timestamp(ms).cst_minute())
+    millis.map_or_else(|| never.to_owned(), |ms| domain::time::Timestamp(ms).local_minute())
 }
 
 /// Another role or team for one user, behind a disclosure like the reset.

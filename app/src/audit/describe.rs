@@ -125,6 +125,10 @@ pub fn action_label(locale: Locale, action: &str) -> String {
         "password_reset" => ("重设密码", "Password reset"),
         "custom_fields" => ("修改自定义字段定义", "Custom fields defined"),
         "review_rules" => ("修改复核周期", "Review rules changed"),
+        "time_zone" => ("修改公司时区", "Company time zone changed"),
+        "care_settings" => ("修改客户关怀设置", "Care settings changed"),
+        "rule_save" => ("保存自动化规则", "Workflow rule saved"),
+        "rule_delete" => ("删除自动化规则", "Workflow rule deleted"),
         other => return other.to_owned(),
     };
     if zh { zh_text } else { en_text }.to_owned()
@@ -165,6 +169,10 @@ pub const ACTIONS: &[&str] = &[
     "custom_fields",
     "review_rules",
     "pool_rules",
+    "time_zone",
+    "care_settings",
+    "rule_save",
+    "rule_delete",
 ];
 
 #[cfg(test)]

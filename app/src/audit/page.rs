@@ -135,13 +135,13 @@ pub fn AuditEntries(entries: Vec<AuditEntry>, #[prop(optional)] with_customer: b
     }
 }
 
-/// An RFC 3339 instant from the server as China's day and minute.
+/// An RFC 3339 instant from the server as the company's day and minute.
 fn when(at: &str) -> String {
     let parsed = time_of(at);
     parsed.unwrap_or_else(|| at.to_owned())
 }
 
-/// `2026-12-04T08:05:00.123Z` (or with an offset) as `2026-12-04 16:05` in China time.
+/// `2026-12-04T08:05:00.123Z` (or with an offset) as `2026-12-04 16:05` company time.
 fn time_of(at: &str) -> Option<String> {
     let (date, rest) = at.split_once('T')?;
     let date = Date::parse_field(date, "at").ok()?;
@@ -158,7 +158,7 @@ fn time_of(at: &str) -> Option<String> {
         None => 0,
     };
     let minutes_utc = date.days_since_epoch() * 24 * 60 + hours * 60 + minutes - offset;
-    Some(domain::time::Timestamp(minutes_utc * 60_000).cst_minute())
+    Some(domain::time::Timestamp(minutes_utc * 60_000).local_minute())
 }
 
 /// Exports what the filter selects as CSV, handed to the browser as a download.

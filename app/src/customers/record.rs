@@ -572,7 +572,7 @@ fn Interactions(customer: Customer, quick: RwSignal<Option<Quick>>) -> impl Into
                     {items.into_iter().map(|(item, i)| view! {
                         <li class="timeline-item" data-testid="interaction">
                             {edit_button(quick, Quick::EditInteraction(item))}
-                            <span class="timeline-when">{i.at.date_cst().to_string()}</span>
+                            <span class="timeline-when">{i.at.local_date().to_string()}</span>
                             <strong>{i.kind.label(locale)}</strong>
                             <p>{i.summary}</p>
                             {i.satisfaction.map(|s| view! { <span class="muted">{"★".repeat(s as usize)}</span> })}
@@ -754,7 +754,7 @@ fn History(customer: Customer) -> impl IntoView {
 
 fn history(customer: &Customer, locale: Locale, person: impl Fn(&UserId) -> String) -> Vec<(String, String)> {
     let t = crate::i18n::texts(locale);
-    let when = |ms: i64| domain::time::Timestamp(ms).date_cst().to_string();
+    let when = |ms: i64| domain::time::Timestamp(ms).local_date().to_string();
     let mut entries: Vec<(i64, u64, String)> = Vec::new();
     let created = customer.field_meta.values().map(|m| m.stamp.version).min().unwrap_or(0);
     entries.push((

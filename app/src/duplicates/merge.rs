@@ -117,7 +117,7 @@ fn MergeForm(pair: DuplicatePairView) -> impl IntoView {
     let side = |customer: &Customer, first: bool| {
         let keeper = customer.fields.owner.as_ref().map_or_else(|| t.pool_keeper.to_owned(), |o| o.0.clone());
         let label =
-            format!("{} · {keeper} · {}", customer.fields.name.as_str(), customer.created_at.date_cst());
+            format!("{} · {keeper} · {}", customer.fields.name.as_str(), customer.created_at.local_date());
         view! {
             <label class="merge-choice">
                 <input type="radio" name="keep" prop:checked=move || keep_a.get() == first on:change=move |_| keep_a.set(first) />

@@ -252,7 +252,7 @@ pub fn ImportPage() -> impl IntoView {
                     <section class="card" data-testid="import-preview">
                         <h2>{fill(texts.import_rows, &[("n", &read.rows.to_string())])}</h2>
                         {read.saved.clone().map(|(user, at)| {
-                            let date = domain::time::Timestamp(at).date_cst().to_string();
+                            let date = domain::time::Timestamp(at).local_date().to_string();
                             view! { <p class="muted" data-testid="import-saved-mapping">{fill(texts.import_saved_mapping, &[("user", &user), ("date", &date)])}</p> }
                         })}
                         {(read.encoding != Encoding::Workbook).then(|| view! {

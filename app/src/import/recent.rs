@@ -57,7 +57,7 @@ fn RecentImport(import: ImportSummary) -> impl IntoView {
         texts.import_recent_item,
         &[
             ("file", &import.file),
-            ("when", &Timestamp(import.at).cst_minute()),
+            ("when", &Timestamp(import.at).local_minute()),
             ("user", &import.user),
             ("create", &import.created.to_string()),
             ("update", &import.updated.to_string()),

@@ -166,7 +166,7 @@ pub fn consent_summary(locale: Locale, consent: &Consent) -> String {
     let t = texts(locale);
     let mut parts = vec![format!("{}：{}", t.marketing_label, if consent.marketing { t.yes } else { t.no })];
     parts.extend(consent.channel.map(|c| c.label(locale)));
-    parts.extend(consent.at.map(|at| at.date_cst().to_string()));
+    parts.extend(consent.at.map(|at| at.local_date().to_string()));
     parts.extend(consent.how.clone());
     parts.join("，")
 }

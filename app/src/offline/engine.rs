@@ -115,9 +115,9 @@ pub fn now_ms() -> i64 {
     }
 }
 
-/// Today in China Standard Time, the calendar the archives use.
+/// Today in the company's time zone, the calendar the archives use.
 pub fn today() -> Date {
-    Timestamp(now_ms()).date_cst()
+    Timestamp(now_ms()).local_date()
 }
 
 fn browser_online() -> bool {
@@ -384,6 +384,8 @@ impl Offline {
         let figures = self.replica.with_value(|r| {
             r.as_ref().map(|r| {
                 crate::i18n::know_custom_fields(&r.meta().custom_fields);
+                // Today, deadlines and dates shown follow the company's zone.
+                domain::time::use_company_zone(r.meta().time_zone.clone());
                 let conflicts = r.customers().filter(|c| c.has_conflicts()).count();
                 (r.pending().len(), r.refused().len(), conflicts, r.meta().last_synced)
             })

@@ -129,7 +129,7 @@ pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
     let contacts = points(
         &customer.interactions,
         |v, by| ContactPoint {
-            day: v.at.date_cst().days_since_epoch(),
+            day: v.at.local_date().days_since_epoch(),
             kind: v.kind,
             by: by.clone(),
             satisfaction: v.satisfaction,
@@ -139,7 +139,7 @@ pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
     let feedback = points(
         &customer.feedback,
         |v, _| FeedbackPoint {
-            day: v.received_at.date_cst().days_since_epoch(),
+            day: v.received_at.local_date().days_since_epoch(),
             kind: v.kind,
             status: v.status,
             satisfaction: v.satisfaction,
@@ -162,7 +162,7 @@ pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
     // counts until something newer happened with the customer.
     for interaction in customer.interactions.values().filter(|i| !i.hidden()).map(|i| i.value()) {
         if let Some(due) = interaction.next_follow_up
-            && last.is_none_or(|l| l <= interaction.at.date_cst())
+            && last.is_none_or(|l| l <= interaction.at.local_date())
         {
             follow_ups.push(due);
         }
@@ -176,7 +176,7 @@ pub fn summarize(customer: &Customer, team: Option<&str>) -> CustomerSummary {
         stage: customer.fields.stage,
         category: customer.fields.category.clone(),
         deleted: customer.deleted(),
-        created: customer.created_at.date_cst().days_since_epoch(),
+        created: customer.created_at.local_date().days_since_epoch(),
         orders,
         contacts,
         feedback,

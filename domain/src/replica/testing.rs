@@ -90,6 +90,7 @@ impl Server {
             custom_fields: None,
             review_rules: None,
             pool_rules: None,
+            time_zone: None,
             names: Default::default(),
         }
     }

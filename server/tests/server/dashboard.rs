@@ -18,7 +18,7 @@ fn now_ms() -> i64 {
 }
 
 fn days_ago(n: i64) -> Date {
-    Timestamp(now_ms() - n * DAY_MS).date_cst()
+    Timestamp(now_ms() - n * DAY_MS).local_date()
 }
 
 async fn order(session: &mut Session, customer: CustomerId, yuan: i64, days: i64) {

@@ -247,6 +247,48 @@ async fn automation_run_from_the_command_line_lists_a_days_reminders_then_fires_
     assert!(out.contains("'automation run' does not take '--when'"), "{out}");
 }
 
+#[tokio::test]
+async fn a_company_in_another_time_zone_runs_on_its_own_day_and_its_devices_learn_the_zone() {
+    use domain::time::{Timestamp, Zone};
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(dir.path());
+    let env_in =
+        |zone| [("CRM_DATABASE_URL", url.as_str()), ("CRM_ADDR", "127.0.0.1:0"), ("CRM_TIME_ZONE", zone)];
+    let kiritimati = env_in("Pacific/Kiritimati");
+    create_admin(&kiritimati);
+
+    let server = start_binary(&kiritimati);
+    assert!(
+        server.startup_log.iter().any(|l| l.contains("company time zone recorded")),
+        "{:?}",
+        server.startup_log
+    );
+    let root = Session::sign_in(&server.base, "root", PASSWORD).await;
+    let page: Value = root.json("sync/pull", json!({})).await.json().await.unwrap();
+    assert_eq!(page["time_zone"]["name"], "Pacific/Kiritimati", "a device's first pull brings the zone");
+    server.terminate();
+    let again = start_binary(&kiritimati);
+    assert!(!again.startup_log.iter().any(|l| l.contains("time zone recorded")), "the same zone is not news");
+    again.terminate();
+
+    // With no --date the run is for today in the company's zone. UTC+14 and
+    // UTC-11 are 25 hours apart: their days always differ, whatever the hour.
+    let day_of = |zone: &str, env: &[(&str, &str)]| {
+        let expected = |at: i64| Timestamp(at).date_in(&Zone::named(zone).unwrap()).to_string();
+        let before = expected(store::now_millis());
+        let (code, out) = run_command(&["automation", "run", "--dry-run"], env, "");
+        let after = expected(store::now_millis());
+        assert_eq!(code, Some(0), "{out}");
+        let first = out.lines().next().unwrap_or_default().to_owned();
+        assert!(first == format!("day {before} {zone}") || first == format!("day {after} {zone}"), "{out}");
+        first.split(' ').nth(1).unwrap().to_owned()
+    };
+    let pago_pago = env_in("Pacific/Pago_Pago");
+    let ahead = day_of("Pacific/Kiritimati", &kiritimati);
+    let behind = day_of("Pacific/Pago_Pago", &pago_pago);
+    assert!(ahead > behind, "{ahead} is not after {behind}");
+}
+
 #[test]
 fn create_admin_refuses_a_short_password_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();

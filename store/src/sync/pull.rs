@@ -15,6 +15,7 @@ use crate::customers::{changed_since, claimable_pool, scope_branches, scope_filt
 use crate::pool::READ_POOL_SETTINGS;
 use crate::query::{take_all, take_one};
 use crate::review::READ_REVIEW_RULES;
+use crate::time_zone::READ_TIME_ZONE;
 use crate::{Store, StoreError};
 use domain::sync::Cookie;
 
@@ -65,6 +66,7 @@ impl Store {
                  {READ_CUSTOM_FIELDS};
                  {READ_REVIEW_RULES};
                  {READ_POOL_SETTINGS};
+                 {READ_TIME_ZONE};
                  {reads}
                  COMMIT TRANSACTION;"
             ))
@@ -80,9 +82,10 @@ impl Store {
         let definitions: Option<SettingRow> = take_one(&mut response, 3)?;
         let review: Option<SettingRow> = take_one(&mut response, 4)?;
         let pools: Option<SettingRow> = take_one(&mut response, 5)?;
+        let zone: Option<SettingRow> = take_one(&mut response, 6)?;
         let mut lists: Vec<Vec<PullRow>> = Vec::with_capacity(branches.len());
         for n in 0..branches.len() {
-            lists.push(take_all(&mut response, 6 + n)?);
+            lists.push(take_all(&mut response, 7 + n)?);
         }
         // The database's life and what the viewer may see: when either
         // changes (a restore; a new role or team), the device starts over.
@@ -213,6 +216,7 @@ impl Store {
                 .map(|r| r.review_rules())
                 .transpose()?,
             pool_rules: pools.filter(|r| r.version as u64 > since).map(|r| r.pool_settings()).transpose()?,
+            time_zone: zone.filter(|r| r.version as u64 > since).map(|r| r.time_zone()).transpose()?,
         })
     }
 

@@ -13,4 +13,5 @@ mod rules;
 mod search;
 mod support;
 mod sync;
+mod time_zone;
 mod workbench;

@@ -246,7 +246,7 @@ async fn an_overdue_complaint_tasks_the_keepers_manager() {
         severity: Severity::High,
     };
     world.push_one("a", id, Change::PutFeedback { id: ItemId::new(), feedback, base: 0 }).await;
-    let received = Timestamp(1_764_547_200_000).date_cst();
+    let received = Timestamp(1_764_547_200_000).local_date();
     let late = Date::from_days_since_epoch(received.days_since_epoch() + 3);
     let run = world.store.run_rules(late, late, false, "one").await.unwrap();
     assert_eq!(run.fired, 1);

@@ -248,7 +248,7 @@ async fn the_audit_trail_is_filtered_by_person_action_and_day() {
     let moves = search(AuditFilter { action: Some("reassign".into()), ..AuditFilter::default() }).await;
     assert_eq!(moves.len(), 1);
     assert_eq!(moves[0].reason.as_deref(), Some("调整"));
-    let today = domain::time::Timestamp(store::now_millis()).date_cst();
+    let today = domain::time::Timestamp(store::now_millis()).local_date();
     let yesterday = domain::time::Date::from_days_since_epoch(today.days_since_epoch() - 1);
     let since_today = search(AuditFilter { from: Some(today), ..AuditFilter::default() }).await;
     assert_eq!(since_today.len(), search(AuditFilter::default()).await.len());
