@@ -6,7 +6,8 @@ use domain::search::{SearchText, routes};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
-use crate::query::take_all;
+use crate::query::{take_all, take_one};
+use crate::search::Read;
 use crate::sync::{PullRow, seen_by};
 use crate::{Store, StoreError};
 
@@ -104,13 +105,16 @@ impl Store {
         let mut filters = vec!["deleted = false"];
         let search = query.text.as_deref().and_then(SearchText::parse);
         let limit = if query.limit == 0 { 100 } else { query.limit.min(MAX_PAGE) };
-        let narrowing = match &search {
-            Some(search) => self.narrowing_keys(&routes(search), limit).await?,
-            None => None,
+        let read = match &search {
+            Some(search) => self.plan_read(&routes(search), limit).await?,
+            // Nothing typed: nearly every archive in reach belongs on the page.
+            None => Read::NewestFirst { about: u64::from(limit) },
         };
-        if narrowing.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
+        let narrowing = match &read {
+            Read::Keys(keys) if keys.is_empty() => return Ok(Vec::new()),
+            Read::Keys(keys) => Some(keys),
+            Read::NewestFirst { .. } => None,
+        };
         let (text, digits) = match search {
             Some(SearchText { text, digits }) => (Some(text), digits),
             None => (None, None),
@@ -153,37 +157,58 @@ impl Store {
             Some(_) => &[scope_filter(&scope)][..],
             None => scope_branches(&scope),
         };
+        // Newest first, a window of the latest versions at a time: read
+        // backward along an index with a filter, the engine goes through the
+        // whole index before the page is full; bounded below, it stops at
+        // the window. The window grows until the page is full or it holds
+        // everything. (Through the keys the reads are few already.)
+        let mut window = match read {
+            Read::NewestFirst { about } => Some(about.saturating_mul(2).max(2 * u64::from(limit))),
+            Read::Keys(_) => None,
+        };
+        let bounded = if window.is_some() { " AND version > $floor" } else { "" };
         let sql: String = branches
             .iter()
             .map(|branch| {
                 format!(
-                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {} ORDER BY version DESC LIMIT $limit;\n",
+                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {}{bounded} ORDER BY version DESC LIMIT $limit;\n",
                     filters.join(" AND ")
                 )
             })
             .collect();
-        let mut statement = self.db.query(sql);
-        for (i, key) in narrowing.iter().flatten().enumerate() {
-            statement = statement.bind((format!("n{i}"), key.clone()));
-        }
-        let mut response = statement
-            .bind(("team", viewer.team.clone().unwrap_or_default()))
-            .bind(("user", viewer.user.0.clone()))
-            .bind(("text", text.unwrap_or_default()))
-            .bind(("digits", digits.unwrap_or_default()))
-            .bind(("stage", query.stage.clone().unwrap_or_default()))
-            .bind(("category", query.category.clone().unwrap_or_default()))
-            .bind(("city", query.city.clone().unwrap_or_default()))
-            .bind(("limit", i64::from(limit)))
-            .await
-            .map_err(StoreError::from_db)?;
-        let mut rows: Vec<ListRow> = Vec::new();
-        for n in 0..branches.len() {
-            rows.extend(take_all::<ListRow>(&mut response, n)?);
-        }
-        // Newest first; an archive two branches both found comes once.
-        rows.sort_by(|a, b| (b.version, &b.id).cmp(&(a.version, &a.id)));
-        rows.dedup_by(|a, b| a.id == b.id);
+        let sql = format!(
+            "LET $floor = (SELECT VALUE current FROM counter:sync)[0] - $window;\n{sql}RETURN $floor;"
+        );
+        let mut rows: Vec<ListRow> = loop {
+            let mut statement = self.db.query(sql.as_str());
+            for (i, key) in narrowing.iter().copied().flatten().enumerate() {
+                statement = statement.bind((format!("n{i}"), key.clone()));
+            }
+            let mut response = statement
+                .bind(("team", viewer.team.clone().unwrap_or_default()))
+                .bind(("user", viewer.user.0.clone()))
+                .bind(("text", text.clone().unwrap_or_default()))
+                .bind(("digits", digits.clone().unwrap_or_default()))
+                .bind(("stage", query.stage.clone().unwrap_or_default()))
+                .bind(("category", query.category.clone().unwrap_or_default()))
+                .bind(("city", query.city.clone().unwrap_or_default()))
+                .bind(("limit", i64::from(limit)))
+                .bind(("window", window.map_or(0, |w| w.min(i64::MAX as u64) as i64)))
+                .await
+                .map_err(StoreError::from_db)?;
+            let mut rows: Vec<ListRow> = Vec::new();
+            for n in 0..branches.len() {
+                rows.extend(take_all::<ListRow>(&mut response, 1 + n)?);
+            }
+            let floor: Option<i64> = take_one(&mut response, 1 + branches.len())?;
+            // Newest first; an archive two branches both found comes once.
+            rows.sort_by(|a, b| (b.version, &b.id).cmp(&(a.version, &a.id)));
+            rows.dedup_by(|a, b| a.id == b.id);
+            match window {
+                Some(w) if rows.len() < limit as usize && floor.unwrap_or(0) > 0 => window = Some(w * 4),
+                _ => break rows,
+            }
+        };
         rows.truncate(limit as usize);
         Ok(rows
             .into_iter()

@@ -100,20 +100,18 @@ impl Store {
         Ok(written)
     }
 
-    /// The keys to read a search's candidates through: for each way it can
-    /// match, the key the fewest archives hold by [`KeyFrequencies`]. `None`
-    /// when some way cannot be narrowed, or when reading archives newest
-    /// first would fill a page of `limit` sooner: a common text (a surname)
+    /// How to read a search's candidates: through the keys (for each way it
+    /// can match, the key the fewest archives hold by [`KeyFrequencies`]),
+    /// or newest first when some way cannot be narrowed, or when that read
+    /// would fill a page of `limit` sooner: a common text (a surname)
     /// matches so often that a page fills within the first archives read,
     /// while a rare one (a whole name in pinyin, whose every piece is
     /// common) would have that read go through the whole archive.
-    pub(crate) async fn narrowing_keys(
-        &self,
-        routes: &[Route],
-        limit: u32,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    pub(crate) async fn plan_read(&self, routes: &[Route], limit: u32) -> Result<Read, StoreError> {
+        // No telling how often it matches: a small window first, grown as needed.
+        let unknown = Read::NewestFirst { about: u64::from(limit) };
         if routes.iter().any(|r| r.keys.is_empty()) {
-            return Ok(None);
+            return Ok(unknown);
         }
         let frequencies = self.key_frequencies().await?;
         let mut chosen = Vec::new();
@@ -125,7 +123,7 @@ impl Store {
             let Some((key, count)) =
                 route.keys.iter().map(|k| (k, frequencies.estimate(k))).rev().min_by_key(|(_, c)| *c)
             else {
-                return Ok(None);
+                return Ok(unknown);
             };
             candidates += count;
             matches += frequencies.estimate_all(&route.keys);
@@ -134,7 +132,11 @@ impl Store {
         chosen.sort();
         chosen.dedup();
         let newest_first = frequencies.reads_to_fill(limit, matches);
-        Ok((candidates <= newest_first).then_some(chosen))
+        Ok(if candidates <= newest_first {
+            Read::Keys(chosen)
+        } else {
+            Read::NewestFirst { about: newest_first }
+        })
     }
 
     /// This process's [`KeyFrequencies`], taken again when they are old.
@@ -164,6 +166,18 @@ impl Store {
         *held = Some(frequencies.clone());
         Ok(frequencies)
     }
+}
+
+/// How a search reads its candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// Only the archives holding one of these keys, through their index.
+    Keys(Vec<String>),
+    /// Newest first, about this many archives read before the page is full.
+    NewestFirst {
+        /// The estimate.
+        about: u64,
+    },
 }
 
 /// Archives whose keys are counted to estimate how common each key is.

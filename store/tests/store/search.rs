@@ -165,3 +165,38 @@ async fn a_renamed_archive_is_found_by_its_new_name_only_and_a_deleted_one_not_a
     assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
     assert!(!found(&world, "root", &made[1].phone[3..]).await.contains(&gone.to_string()));
 }
+
+#[tokio::test]
+async fn a_page_of_any_size_holds_the_newest_of_what_reading_every_archive_finds() {
+    let mut world = World::new().await;
+    let made = company(&mut world).await;
+    // One busy archive takes the newest versions, one is deleted: the
+    // newest versions hold few archives, so a page reads further back.
+    let busy = made[5].id;
+    for n in 0..40 {
+        let base = world.version(busy).await;
+        let outcome = world.push_one("c", busy, Change::AddTag { tag: format!("t{n}"), base }).await;
+        assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    }
+    let gone = made[7].id;
+    let base = world.version(gone).await;
+    assert!(matches!(world.push_one("b", gone, Change::Delete { base }).await, Outcome::Applied { .. }));
+    for viewer in ["root", "m", "a"] {
+        for text in ["", "张", "zw", "139", "acme", "nobody"] {
+            let want = expected(&world, &made, viewer, text).await;
+            for limit in [1, 2, 5, 17, 64] {
+                let query = CustomerQuery { text: Some(text.into()), limit, ..Default::default() };
+                let got: Vec<String> = world
+                    .store
+                    .list_customers(&world.viewer(viewer), &query)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect();
+                let newest = &want[..want.len().min(limit as usize)];
+                assert_eq!(got, newest, "{viewer} searching {text:?}, {limit} a page");
+            }
+        }
+    }
+}
