@@ -157,29 +157,40 @@ impl Store {
             Some(_) => &[scope_filter(&scope)][..],
             None => scope_branches(&scope),
         };
-        // Newest first, a window of the latest versions at a time: read
-        // backward along an index with a filter, the engine goes through the
-        // whole index before the page is full; bounded below, it stops at
-        // the window. The window grows until the page is full or it holds
-        // everything. (Through the keys the reads are few already.)
+        // Newest first, a slice of the latest versions at a time, each read
+        // forward along its index and the newest taken here: on the embedded
+        // engine a backward read costs in proportion to the whole index (a
+        // filtered one reads all of it before the page is full), a forward
+        // read of a range only the range. Each slice lies below the one
+        // before and is four times as wide, until the page is full or the
+        // slices reach the first version. (Through the keys the reads are
+        // few already: one read, sorted.)
         let mut window = match read {
             Read::NewestFirst { about } => Some(about.saturating_mul(2).max(2 * u64::from(limit))),
             Read::Keys(_) => None,
         };
-        let bounded = if window.is_some() { " AND version > $floor" } else { "" };
+        let (sliced, order) = match window {
+            Some(_) => (" AND version > $floor AND version <= $top", "ORDER BY version"),
+            None => ("", "ORDER BY version DESC LIMIT $limit"),
+        };
         let sql: String = branches
             .iter()
             .map(|branch| {
                 format!(
-                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {}{bounded} ORDER BY version DESC LIMIT $limit;\n",
+                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {}{sliced} {order};\n",
                     filters.join(" AND ")
                 )
             })
             .collect();
         let sql = format!(
-            "LET $floor = (SELECT VALUE current FROM counter:sync)[0] - $window;\n{sql}RETURN $floor;"
+            "LET $top = IF $ceiling < 0 {{ (SELECT VALUE current FROM counter:sync)[0] }} ELSE {{ $ceiling }};
+             LET $floor = $top - $window;
+             {sql}RETURN $floor;"
         );
-        let mut rows: Vec<ListRow> = loop {
+        // The first slice ends at the newest version.
+        let mut ceiling: i64 = -1;
+        let mut rows: Vec<ListRow> = Vec::new();
+        loop {
             let mut statement = self.db.query(sql.as_str());
             for (i, key) in narrowing.iter().copied().flatten().enumerate() {
                 statement = statement.bind((format!("n{i}"), key.clone()));
@@ -193,22 +204,25 @@ impl Store {
                 .bind(("category", query.category.clone().unwrap_or_default()))
                 .bind(("city", query.city.clone().unwrap_or_default()))
                 .bind(("limit", i64::from(limit)))
+                .bind(("ceiling", ceiling))
                 .bind(("window", window.map_or(0, |w| w.min(i64::MAX as u64) as i64)))
                 .await
                 .map_err(StoreError::from_db)?;
-            let mut rows: Vec<ListRow> = Vec::new();
             for n in 0..branches.len() {
-                rows.extend(take_all::<ListRow>(&mut response, 1 + n)?);
+                rows.extend(take_all::<ListRow>(&mut response, 2 + n)?);
             }
-            let floor: Option<i64> = take_one(&mut response, 1 + branches.len())?;
             // Newest first; an archive two branches both found comes once.
             rows.sort_by(|a, b| (b.version, &b.id).cmp(&(a.version, &a.id)));
             rows.dedup_by(|a, b| a.id == b.id);
-            match window {
-                Some(w) if rows.len() < limit as usize && floor.unwrap_or(0) > 0 => window = Some(w * 4),
-                _ => break rows,
+            let floor: Option<i64> = take_one(&mut response, 2 + branches.len())?;
+            match (window, floor) {
+                (Some(w), Some(floor)) if rows.len() < limit as usize && floor > 0 => {
+                    ceiling = floor;
+                    window = Some(w.saturating_mul(4));
+                }
+                _ => break,
             }
-        };
+        }
         rows.truncate(limit as usize);
         Ok(rows
             .into_iter()
