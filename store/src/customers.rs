@@ -94,6 +94,20 @@ pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
     }
 }
 
+/// How many versions the next slice of a newest-first read spans, after
+/// `read` versions (the last slice `width` of them) found `found` of the
+/// `limit` a page holds: as many as the rate so far says the rest of the
+/// page needs, and a half more, but at least twice and at most sixteen times
+/// the last slice, so a rare match takes few round trips and a common one
+/// never reads far past its page.
+fn next_slice(width: u64, read: u64, found: u64, limit: u64) -> u64 {
+    let wanted = match found {
+        0 => u64::MAX,
+        found => read.saturating_mul(limit.saturating_sub(found)) / found * 3 / 2,
+    };
+    wanted.clamp(width.saturating_mul(2), width.saturating_mul(16))
+}
+
 impl Store {
     /// The archives `viewer` may see that match `query`, most recently changed first.
     pub async fn list_customers(
@@ -189,6 +203,7 @@ impl Store {
         );
         // The first slice ends at the newest version.
         let mut ceiling: i64 = -1;
+        let mut read: u64 = 0;
         let mut rows: Vec<ListRow> = Vec::new();
         loop {
             let mut statement = self.db.query(sql.as_str());
@@ -218,7 +233,8 @@ impl Store {
             match (window, floor) {
                 (Some(w), Some(floor)) if rows.len() < limit as usize && floor > 0 => {
                     ceiling = floor;
-                    window = Some(w.saturating_mul(4));
+                    read = read.saturating_add(w);
+                    window = Some(next_slice(w, read, rows.len() as u64, u64::from(limit)));
                 }
                 _ => break,
             }
@@ -278,6 +294,16 @@ impl Store {
 mod tests {
     use domain::ids::UserId;
     use domain::policy::Scope;
+
+    #[test]
+    fn a_slice_grows_by_what_the_page_still_needs_within_bounds() {
+        // Nothing found yet: as wide as it may grow.
+        assert_eq!(super::next_slice(200, 200, 0, 100), 3200);
+        // 10 of 100 in 200 versions: 90 more need about 1,800, and a half more.
+        assert_eq!(super::next_slice(200, 200, 10, 100), 2700);
+        // 90 of 100: the rest is near, yet the slice at least doubles.
+        assert_eq!(super::next_slice(800, 1000, 90, 100), 1600);
+    }
 
     #[test]
     fn the_pool_filter_knows_the_mark_of_added_pools() {
