@@ -176,9 +176,9 @@ impl Store {
         // engine a backward read costs in proportion to the whole index (a
         // filtered one reads all of it before the page is full), a forward
         // read of a range only the range. Each slice lies below the one
-        // before and is four times as wide, until the page is full or the
-        // slices reach the first version. (Through the keys the reads are
-        // few already: one read, sorted.)
+        // before and is wider (see `next_slice`), until the page is full or
+        // the slices reach the first version. (Through the keys the reads
+        // are few already: one read, sorted.)
         let mut window = match read {
             Read::NewestFirst { about } => Some(about.saturating_mul(2).max(2 * u64::from(limit))),
             Read::Keys(_) => None,
@@ -203,7 +203,7 @@ impl Store {
         );
         // The first slice ends at the newest version.
         let mut ceiling: i64 = -1;
-        let mut read: u64 = 0;
+        let mut spanned: u64 = 0;
         let mut rows: Vec<ListRow> = Vec::new();
         loop {
             let mut statement = self.db.query(sql.as_str());
@@ -233,8 +233,8 @@ impl Store {
             match (window, floor) {
                 (Some(w), Some(floor)) if rows.len() < limit as usize && floor > 0 => {
                     ceiling = floor;
-                    read = read.saturating_add(w);
-                    window = Some(next_slice(w, read, rows.len() as u64, u64::from(limit)));
+                    spanned = spanned.saturating_add(w);
+                    window = Some(next_slice(w, spanned, rows.len() as u64, u64::from(limit)));
                 }
                 _ => break,
             }
