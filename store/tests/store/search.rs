@@ -75,7 +75,12 @@ async fn expected(world: &World, made: &[Made], viewer: &str, text: &str) -> Vec
 }
 
 async fn found(world: &World, viewer: &str, text: &str) -> Vec<String> {
-    let query = CustomerQuery { text: Some(text.into()), limit: 500, ..Default::default() };
+    found_page(world, viewer, text, 500).await
+}
+
+/// The ids on the first page of `limit` the list shows `viewer` for `text`.
+async fn found_page(world: &World, viewer: &str, text: &str, limit: u32) -> Vec<String> {
+    let query = CustomerQuery { text: Some(text.into()), limit, ..Default::default() };
     world
         .store
         .list_customers(&world.viewer(viewer), &query)
@@ -185,15 +190,7 @@ async fn a_page_of_any_size_holds_the_newest_of_what_reading_every_archive_finds
         for text in ["", "张", "zw", "139", "acme", "nobody"] {
             let want = expected(&world, &made, viewer, text).await;
             for limit in [1, 2, 5, 17, 64] {
-                let query = CustomerQuery { text: Some(text.into()), limit, ..Default::default() };
-                let got: Vec<String> = world
-                    .store
-                    .list_customers(&world.viewer(viewer), &query)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect();
+                let got = found_page(&world, viewer, text, limit).await;
                 let newest = &want[..want.len().min(limit as usize)];
                 assert_eq!(got, newest, "{viewer} searching {text:?}, {limit} a page");
             }
