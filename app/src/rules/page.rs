@@ -102,13 +102,20 @@ fn RuleRow(
     );
     let id = rule.id.clone();
     let stored = StoredValue::new(rule.clone());
+    let enabled = RwSignal::new(rule.enabled);
+    // Only this row changes: reloading the list after each switch would
+    // show a second switch, flipped meanwhile, as it was until its own save.
     let toggle = move |ev| {
         let mut rule = stored.get_value();
         rule.enabled = event_target_checked(&ev);
+        enabled.set(rule.enabled);
         spawn_local(async move {
             match save_rule(rule).await {
-                Ok(_) => changed.update(|n| *n += 1),
-                Err(error) => message.set(Some(Err(app_error_message(locale, &error)))),
+                Ok(saved) => stored.set_value(saved),
+                Err(error) => {
+                    enabled.set(stored.with_value(|r| r.enabled));
+                    message.set(Some(Err(app_error_message(locale, &error))));
+                }
             }
         });
     };
@@ -144,7 +151,7 @@ fn RuleRow(
             </div>
             <div class="button-row">
                 <label class="check">
-                    <input type="checkbox" class="rule-enabled" prop:checked=rule.enabled on:change=toggle />
+                    <input type="checkbox" class="rule-enabled" prop:checked=enabled on:change=toggle />
                     <span>{t.enabled}</span>
                 </label>
                 <button type="button" class="button" on:click=move |_| editing.set(Some(stored.get_value()))>{t.edit}</button>
