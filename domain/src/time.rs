@@ -208,20 +208,22 @@ static COMPANY_ZONE: std::sync::RwLock<Option<Zone>> = std::sync::RwLock::new(No
 /// instant (last contact, a complaint's deadline, Today) must come out the
 /// same on the server and on the phones, so it is set once here rather than
 /// passed through every rule that turns an instant into a day.
-pub fn use_company_zone(zone: Zone) {
-    let mut slot = COMPANY_ZONE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if slot.as_ref() != Some(&zone) {
-        *slot = Some(zone);
+pub fn use_company_zone(zone: &Zone) {
+    // A device calls this on every change of its replica: copy only news.
+    if with_company_zone(|current| current == zone) {
+        return;
     }
+    *COMPANY_ZONE.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(zone.clone());
 }
+
+/// China time, for a process that has not been told its zone (built once:
+/// days are read off instants in every derivation).
+static CHINA: std::sync::LazyLock<Zone> = std::sync::LazyLock::new(Zone::china);
 
 /// Runs `f` with the company's zone.
 pub fn with_company_zone<T>(f: impl FnOnce(&Zone) -> T) -> T {
     let slot = COMPANY_ZONE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-    match slot.as_ref() {
-        Some(zone) => f(zone),
-        None => f(&Zone::china()),
-    }
+    f(slot.as_ref().unwrap_or(&CHINA))
 }
 
 /// A calendar date (proleptic Gregorian), written `YYYY-MM-DD`.

@@ -181,7 +181,7 @@ fn main() -> ExitCode {
         }
     };
     // Every date this process names (today, a deadline, quiet hours) is the company's.
-    domain::time::use_company_zone(settings.time_zone.clone());
+    domain::time::use_company_zone(&settings.time_zone);
     if let Err(message) = server::telemetry::init() {
         eprintln!("server: configuration error: {message}");
         return ExitCode::from(2);

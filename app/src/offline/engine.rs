@@ -385,7 +385,7 @@ impl Offline {
             r.as_ref().map(|r| {
                 crate::i18n::know_custom_fields(&r.meta().custom_fields);
                 // Today, deadlines and dates shown follow the company's zone.
-                domain::time::use_company_zone(r.meta().time_zone.clone());
+                domain::time::use_company_zone(&r.meta().time_zone);
                 let conflicts = r.customers().filter(|c| c.has_conflicts()).count();
                 (r.pending().len(), r.refused().len(), conflicts, r.meta().last_synced)
             })
