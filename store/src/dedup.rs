@@ -98,38 +98,37 @@ impl Store {
             .await
             .map_err(StoreError::from_db)?;
         let touched: Vec<KeyRow> = take_all(&mut response, 0)?;
-        let keys: Vec<String> = touched.iter().flat_map(contact_keys).collect();
-        let names: Vec<String> = touched.iter().map(|r| r.name.clone()).collect();
-        let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let mut response =
-                holding_any(&self.db, "record::id(id) AS id, name, phones, emails", chunk, None)
-                    .await
-                    .map_err(StoreError::from_db)?;
-            for found in take_all::<KeyRow>(&mut response, 0)? {
-                for key in contact_keys(&found).filter(|k| chunk.contains(k)) {
-                    groups.entry(key).or_default().insert(found.id.clone());
-                }
+        // Each key is looked up on its own, for at most one archive more
+        // than a group may hold: a common name (a thousand 张伟) costs a
+        // bounded read, and a group that is too big is known to be.
+        let lookups: BTreeSet<Lookup> = touched.iter().flat_map(lookups_of).collect();
+        let lookups: Vec<Lookup> = lookups.into_iter().collect();
+        let mut groups: BTreeMap<&Lookup, BTreeSet<String>> = BTreeMap::new();
+        for chunk in lookups.chunks(LOOKUPS_PER_QUERY) {
+            let mut text = String::new();
+            for (i, lookup) in chunk.iter().enumerate() {
+                let condition = match lookup {
+                    Lookup::Contact(_) => format!("search_keys CONTAINS $k{i}"),
+                    Lookup::Name(_) => format!("name = $k{i} AND deleted = false"),
+                };
+                text.push_str(&format!(
+                    "SELECT VALUE record::id(id) FROM customer WHERE {condition} LIMIT {};\n",
+                    MAX_GROUP + 1
+                ));
             }
-        }
-        let mut response = self
-            .db
-            .query("SELECT name, record::id(id) AS customer FROM customer WHERE name IN $names AND deleted = false")
-            .bind(("names", names))
-            .await
-            .map_err(StoreError::from_db)?;
-        #[derive(Deserialize)]
-        struct Named {
-            name: String,
-            customer: String,
-        }
-        for found in take_all::<Named>(&mut response, 0)? {
-            groups.entry(format!("n:{}", found.name)).or_default().insert(found.customer);
+            let mut query = self.db.query(text);
+            for (i, lookup) in chunk.iter().enumerate() {
+                query = query.bind((format!("k{i}"), lookup.value().to_owned()));
+            }
+            let mut response = query.await.map_err(StoreError::from_db)?;
+            for (i, lookup) in chunk.iter().enumerate() {
+                let members: Vec<String> = take_all(&mut response, i)?;
+                groups.insert(lookup, members.into_iter().collect());
+            }
         }
         let mut pairs = BTreeSet::new();
         for row in &touched {
-            let mine = contact_keys(row).chain(std::iter::once(format!("n:{}", row.name)));
-            for key in mine {
+            for key in lookups_of(row) {
                 let Some(members) = groups.get(&key).filter(|m| m.len() <= MAX_GROUP) else { continue };
                 pairs.extend(
                     members.iter().filter(|m| **m != row.id).map(|m| ordered(row.id.clone(), m.clone())),
@@ -390,6 +389,29 @@ fn is_pair_key(key: &str) -> bool {
 fn contact_keys(row: &KeyRow) -> impl Iterator<Item = String> + '_ {
     row.phones.iter().map(|p| phone_key(p)).chain(row.emails.iter().map(|e| email_key(e)))
 }
+
+/// One key a pushed archive is looked up by: a phone or email key, or its
+/// whole name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Lookup {
+    Contact(String),
+    Name(String),
+}
+
+impl Lookup {
+    fn value(&self) -> &str {
+        match self {
+            Lookup::Contact(key) | Lookup::Name(key) => key,
+        }
+    }
+}
+
+fn lookups_of(row: &KeyRow) -> impl Iterator<Item = Lookup> + '_ {
+    contact_keys(row).map(Lookup::Contact).chain([Lookup::Name(row.name.clone())])
+}
+
+/// Lookups sent in one query, one statement each.
+const LOOKUPS_PER_QUERY: usize = 200;
 
 /// Keys looked up in one query (one index branch each). The branches are
 /// one chain of ORs, and the engine's parser refuses a chain deeper than
