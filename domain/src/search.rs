@@ -12,8 +12,12 @@
 
 use std::collections::BTreeSet;
 
-/// Bumped whenever [`index_keys`] changes, so stored keys are rebuilt.
-pub const KEYS_VERSION: u32 = 2;
+/// Bumped whenever [`index_keys`] changes, or what is stored of them, so
+/// stored keys are rebuilt.
+pub const KEYS_VERSION: u32 = 3;
+
+/// What starts the key of an initials prefix.
+const INITIALS_KEY: &str = "in:";
 
 /// Phone digits are indexed in pieces of this many; shorter digit
 /// searches read archives in order instead.
@@ -115,13 +119,25 @@ pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     // such letter is searched through the index.
     keys.extend(values.pinyin.chars().filter(|c| !c.is_ascii_alphanumeric()).map(|c| format!("p1:{c}")));
     let initials: Vec<char> = values.initials.chars().take(INITIALS_PREFIX).collect();
-    keys.extend((1..=initials.len()).map(|n| format!("in:{}", initials[..n].iter().collect::<String>())));
+    keys.extend((1..=initials.len()).map(|n| initials_key(&initials[..n].iter().collect::<String>())));
     for phone in values.phones {
         keys.extend(grams(&digits_of(phone), DIGIT_PIECE).map(|g| format!("ph:{g}")));
         keys.insert(phone_key(phone));
     }
     keys.extend(values.emails.iter().map(|e| email_key(e)));
     keys.into_iter().collect()
+}
+
+fn initials_key(prefix: &str) -> String {
+    format!("{INITIALS_KEY}{prefix}")
+}
+
+/// Whether `key` is an initials prefix. Two letters of initials are
+/// shared by thousands of archives at 100,000, so the store keeps these
+/// keys apart too, in an index ordered by version, and reads a page of
+/// them newest first without reading every archive that holds one.
+pub fn is_initials_key(key: &str) -> bool {
+    key.starts_with(INITIALS_KEY)
 }
 
 /// The key of a whole phone (E.164), for duplicate checks.
@@ -153,10 +169,7 @@ pub fn routes(search: &SearchText) -> Vec<Route> {
     // letters and digits are kept as typed, lower-cased).
     let word = text.chars().all(char::is_alphanumeric);
     if word {
-        routes.push(Route {
-            part: Part::Initials,
-            keys: vec![format!("in:{}", prefix(text, INITIALS_PREFIX))],
-        });
+        routes.push(Route { part: Part::Initials, keys: vec![initials_key(&prefix(text, INITIALS_PREFIX))] });
     }
     if word {
         let keys = match text.chars().next() {

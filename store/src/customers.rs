@@ -2,7 +2,7 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
-use domain::search::{SearchText, routes};
+use domain::search::{SearchText, is_initials_key, routes};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
@@ -125,8 +125,8 @@ impl Store {
             None => Read::NewestFirst { about: u64::from(limit) },
         };
         let narrowing = match &read {
-            Read::Keys(keys) if keys.is_empty() => return Ok(Vec::new()),
-            Read::Keys(keys) => Some(keys),
+            Read::Keys { keys, .. } if keys.is_empty() => return Ok(Vec::new()),
+            Read::Keys { keys, .. } => Some(keys),
             Read::NewestFirst { .. } => None,
         };
         let (text, digits) = match search {
@@ -155,60 +155,72 @@ impl Store {
             filters.push("city = $city");
         }
         const COLUMNS: &str = "record::id(id) AS id, name, initials, stage, category, city, owner, team, pool, shared_with, version, conflicted";
-        // Through the index: only archives holding one of the chosen keys
-        // are read, then held to the same filters as a full read.
-        let source = match &narrowing {
-            Some(keys) => format!(
-                "(SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, pool, shared_with, version, conflicted, deleted
-                  FROM customer WHERE {})",
-                (0..keys.len()).map(|i| format!("search_keys CONTAINS $n{i}")).collect::<Vec<_>>().join(" OR ")
-            ),
-            None => "customer".to_owned(),
-        };
-        // Read through the keys, the scope is one filter; else each branch of
-        // the scope is read newest first along its own index, up to the page.
-        let branches = match &narrowing {
-            Some(_) => &[scope_filter(&scope)][..],
-            None => scope_branches(&scope),
-        };
+        let filters = filters.join(" AND ");
         // Newest first, a slice of the latest versions at a time, each read
         // forward along its index and the newest taken here: on the embedded
         // engine a backward read costs in proportion to the whole index (a
         // filtered one reads all of it before the page is full), a forward
         // read of a range only the range. Each slice lies below the one
         // before and is wider (see `next_slice`), until the page is full or
-        // the slices reach the first version. (Through the keys the reads
-        // are few already: one read, sorted.)
+        // the slices reach the first version. Through keys, only initials
+        // are read so (their index ends in the version): other keys are
+        // chosen because few archives hold them, and are read whole.
+        let (initials, others): (Vec<&String>, Vec<&String>) =
+            narrowing.into_iter().flatten().partition(|key| is_initials_key(key));
         let mut window = match read {
-            Read::NewestFirst { about } => Some(about.saturating_mul(2).max(2 * u64::from(limit))),
-            Read::Keys(_) => None,
-        };
+            Read::Keys { about, .. } if !initials.is_empty() => Some(about),
+            Read::Keys { .. } => None,
+            Read::NewestFirst { about } => Some(about),
+        }
+        .map(|about| about.saturating_mul(2).max(2 * u64::from(limit)));
         let (sliced, order) = match window {
             Some(_) => (" AND version > $floor AND version <= $top", "ORDER BY version"),
             None => ("", "ORDER BY version DESC LIMIT $limit"),
         };
-        let sql: String = branches
-            .iter()
-            .map(|branch| {
-                format!(
-                    "SELECT {COLUMNS} FROM {source} WHERE ({branch}) AND {}{sliced} {order};\n",
-                    filters.join(" AND ")
-                )
-            })
-            .collect();
+        let scope_within = |branch: &str| format!("({branch}) AND {filters}{sliced} {order};\n");
+        let mut reads: Vec<String> = Vec::new();
+        if narrowing.is_none() {
+            // Each branch of the scope along its own index.
+            for branch in scope_branches(&scope) {
+                reads.push(format!("SELECT {COLUMNS} FROM customer WHERE {}", scope_within(branch)));
+            }
+        }
+        if !others.is_empty() {
+            // Only archives holding one of the chosen keys are read, then
+            // held to the same filters as a full read.
+            let holding =
+                (0..others.len()).map(|i| format!("search_keys CONTAINS $n{i}")).collect::<Vec<_>>();
+            reads.push(format!(
+                "SELECT {COLUMNS} FROM (SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, pool, shared_with, version, conflicted, deleted
+                  FROM customer WHERE {}) WHERE {}",
+                holding.join(" OR "),
+                scope_within(scope_filter(&scope))
+            ));
+        }
+        for i in 0..initials.len() {
+            reads.push(format!(
+                "SELECT {COLUMNS} FROM customer WHERE initial_keys CONTAINS $i{i} AND {}",
+                scope_within(scope_filter(&scope))
+            ));
+        }
         let sql = format!(
             "LET $top = IF $ceiling < 0 {{ (SELECT VALUE current FROM counter:sync)[0] }} ELSE {{ $ceiling }};
              LET $floor = $top - $window;
-             {sql}RETURN $floor;"
+             {}RETURN $floor;",
+            reads.concat()
         );
+        let reads = reads.len();
         // The first slice ends at the newest version.
         let mut ceiling: i64 = -1;
         let mut spanned: u64 = 0;
         let mut rows: Vec<ListRow> = Vec::new();
         loop {
             let mut statement = self.db.query(sql.as_str());
-            for (i, key) in narrowing.iter().copied().flatten().enumerate() {
-                statement = statement.bind((format!("n{i}"), key.clone()));
+            for (i, key) in others.iter().enumerate() {
+                statement = statement.bind((format!("n{i}"), (*key).clone()));
+            }
+            for (i, key) in initials.iter().enumerate() {
+                statement = statement.bind((format!("i{i}"), (*key).clone()));
             }
             let mut response = statement
                 .bind(("team", viewer.team.clone().unwrap_or_default()))
@@ -223,13 +235,13 @@ impl Store {
                 .bind(("window", window.map_or(0, |w| w.min(i64::MAX as u64) as i64)))
                 .await
                 .map_err(StoreError::from_db)?;
-            for n in 0..branches.len() {
+            for n in 0..reads {
                 rows.extend(take_all::<ListRow>(&mut response, 2 + n)?);
             }
-            // Newest first; an archive two branches both found comes once.
+            // Newest first; an archive two reads both found comes once.
             rows.sort_by(|a, b| (b.version, &b.id).cmp(&(a.version, &a.id)));
             rows.dedup_by(|a, b| a.id == b.id);
-            let floor: Option<i64> = take_one(&mut response, 2 + branches.len())?;
+            let floor: Option<i64> = take_one(&mut response, 2 + reads)?;
             match (window, floor) {
                 (Some(w), Some(floor)) if rows.len() < limit as usize && floor > 0 => {
                     ceiling = floor;

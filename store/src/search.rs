@@ -1,7 +1,7 @@
 //! Search keys: keeping them on every archive, and choosing which to read
 //! a search through (the keys themselves are in `domain::search`).
 
-use domain::search::{KEYS_VERSION, Route, Searchable, index_keys};
+use domain::search::{KEYS_VERSION, Route, Searchable, index_keys, is_initials_key};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -71,14 +71,16 @@ impl Store {
                             emails: &row.emails,
                         })
                     };
-                    json!({ "key": row.id, "version": row.version, "keys": keys })
+                    let initials: Vec<&String> = keys.iter().filter(|k| is_initials_key(k)).collect();
+                    json!({ "key": row.id, "version": row.version, "keys": keys, "initials": initials })
                 })
                 .collect();
             self.db
                 .query(
                     "BEGIN TRANSACTION;
                      FOR $r IN $rows {
-                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys WHERE version = $r.version;
+                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, initial_keys = $r.initials
+                             WHERE version = $r.version;
                      };
                      COMMIT TRANSACTION;",
                 )
@@ -114,29 +116,7 @@ impl Store {
             return Ok(unknown);
         }
         let frequencies = self.key_frequencies().await?;
-        let mut chosen = Vec::new();
-        let mut candidates = 0;
-        let mut matches = 0;
-        for route in routes {
-            // The last of equally rare keys: for digits, the end of a number
-            // varies most.
-            let Some((key, count)) =
-                route.keys.iter().map(|k| (k, frequencies.estimate(k))).rev().min_by_key(|(_, c)| *c)
-            else {
-                return Ok(unknown);
-            };
-            candidates += count;
-            matches += frequencies.estimate_all(&route.keys);
-            chosen.push(key.clone());
-        }
-        chosen.sort();
-        chosen.dedup();
-        let newest_first = frequencies.reads_to_fill(limit, matches);
-        Ok(if candidates <= newest_first {
-            Read::Keys(chosen)
-        } else {
-            Read::NewestFirst { about: newest_first }
-        })
+        Ok(choose_read(&frequencies, routes, limit).unwrap_or(unknown))
     }
 
     /// This process's [`KeyFrequencies`], taken again when they are old.
@@ -168,11 +148,53 @@ impl Store {
     }
 }
 
+/// The cheaper read of a search by `routes` for a page of `limit`, as
+/// [`Store::plan_read`] says; None when some route has no key.
+fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Option<Read> {
+    let mut chosen = Vec::new();
+    let mut matches = 0;
+    for route in routes {
+        // The last of equally rare keys: for digits, the end of a number
+        // varies most.
+        let Some((key, count)) =
+            route.keys.iter().map(|k| (k, frequencies.estimate(k))).rev().min_by_key(|(_, c)| *c)
+        else {
+            return None;
+        };
+        matches += frequencies.estimate_all(&route.keys);
+        chosen.push((key.clone(), count));
+    }
+    let newest_first = frequencies.reads_to_fill(limit, matches);
+    // Initials are read newest first in slices, as far as such a read
+    // goes (its first slice spans twice the estimate); other keys whole.
+    let candidates: u64 = chosen
+        .iter()
+        .map(|(key, count)| match is_initials_key(key) {
+            true => frequencies.within(*count, newest_first.saturating_mul(2)),
+            false => *count,
+        })
+        .sum();
+    let mut keys: Vec<String> = chosen.into_iter().map(|(key, _)| key).collect();
+    keys.sort();
+    keys.dedup();
+    Some(if candidates <= newest_first {
+        Read::Keys { keys, about: newest_first }
+    } else {
+        Read::NewestFirst { about: newest_first }
+    })
+}
+
 /// How a search reads its candidates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Read {
-    /// Only the archives holding one of these keys, through their index.
-    Keys(Vec<String>),
+    /// Only the archives holding one of these keys, through their index;
+    /// a page of them is expected within about this many latest archives.
+    Keys {
+        /// The keys.
+        keys: Vec<String>,
+        /// The estimate.
+        about: u64,
+    },
     /// Newest first, about this many archives read before the page is full.
     NewestFirst {
         /// The estimate.
@@ -231,6 +253,13 @@ impl KeyFrequencies {
         self.scaled(seen.count() as u64)
     }
 
+    /// About how many of `count` archives holding a key are among the
+    /// latest `read`, the key spread evenly over the archive.
+    fn within(&self, count: u64, read: u64) -> u64 {
+        let total = self.total.max(self.sampled).max(1);
+        count.saturating_mul(read.min(total)) / total
+    }
+
     /// About how many archives a read newest first goes through before it
     /// has `limit` of `matches` spread among all: all of them when the
     /// sample met none.
@@ -270,6 +299,31 @@ mod tests {
         assert_eq!(frequencies.reads_to_fill(100, 0), 10_000, "none met in the sample: all");
     }
 
+    #[test]
+    fn common_initials_are_read_through_their_keys_in_slices_and_as_common_pinyin_newest_first() {
+        use domain::search::{Part, Route};
+
+        use super::{Read, choose_read};
+        // Of 100 sampled among 10,000 archives, 34 hold "in:zw" and 33 "py:zh".
+        let sample = (0..100).map(|i: u32| match i % 3 {
+            0 => vec!["in:zw".to_owned()],
+            1 => vec!["py:zh".to_owned()],
+            _ => vec![],
+        });
+        let frequencies = super::KeyFrequencies::of(10_000, sample);
+        let route = |part, key: &str| Route { part, keys: vec![key.to_owned()] };
+        // A page of 100 among 3,400 is within the newest 294; the slices
+        // read the initials of about twice as many, 199 archives.
+        assert_eq!(frequencies.within(3_400, 588), 199);
+        let initials = choose_read(&frequencies, &[route(Part::Initials, "in:zw")], 100);
+        assert_eq!(initials, Some(Read::Keys { keys: vec!["in:zw".into()], about: 294 }));
+        // The same read through pinyin's key would fetch all 3,300 holders.
+        let pinyin = choose_read(&frequencies, &[route(Part::Pinyin, "py:zh")], 100);
+        assert_eq!(pinyin, Some(Read::NewestFirst { about: 303 }));
+        let unnarrowed = Route { part: Part::Pinyin, keys: vec![] };
+        assert_eq!(choose_read(&frequencies, &[route(Part::Initials, "in:zw"), unnarrowed], 100), None);
+    }
+
     #[tokio::test]
     async fn archives_stored_before_keys_are_given_them_once_at_start() {
         let store = crate::Store::connect("mem://", None).await.unwrap();
@@ -280,7 +334,8 @@ mod tests {
                 "CREATE customer:one SET doc = '{}', version = 1, shared_with = [], deleted = false,
                      conflicted = false, name = '赵六', pinyin = 'zhaoliu', initials = 'zl',
                      phones = ['+8613611112222'], emails = [], stage = 'lead',
-                     category = 'regular', created_at = 0, updated_at = 0",
+                     category = 'regular', created_at = 0, updated_at = 0;
+                 UPDATE counter:sync SET current = 1;",
             )
             .await
             .and_then(crate::error::explain)
