@@ -2,7 +2,7 @@
 
 use domain::archive::Customer;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
-use domain::search::{SearchText, is_initials_key, routes};
+use domain::search::{SearchText, routes};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
@@ -125,8 +125,10 @@ impl Store {
             None => Read::NewestFirst { about: u64::from(limit) },
         };
         let narrowing = match &read {
-            Read::Keys { keys, .. } if keys.is_empty() => return Ok(Vec::new()),
-            Read::Keys { keys, .. } => Some(keys),
+            Read::Keys { whole, sliced, .. } if whole.is_empty() && sliced.is_empty() => {
+                return Ok(Vec::new());
+            }
+            Read::Keys { whole, sliced, .. } => Some((whole, sliced)),
             Read::NewestFirst { .. } => None,
         };
         let (text, digits) = match search {
@@ -162,15 +164,17 @@ impl Store {
         // filtered one reads all of it before the page is full), a forward
         // read of a range only the range. Each slice lies below the one
         // before and is wider (see `next_slice`), until the page is full or
-        // the slices reach the first version. Through keys, only initials
-        // are read so (their index ends in the version): other keys are
-        // chosen because few archives hold them, and are read whole.
-        let (initials, others): (Vec<&String>, Vec<&String>) =
-            narrowing.into_iter().flatten().partition(|key| is_initials_key(key));
-        let mut window = match read {
-            Read::Keys { about, .. } if !initials.is_empty() => Some(about),
+        // the slices reach the first version. Through keys, only common
+        // initials are read so (their index ends in the version): other
+        // keys are chosen because few archives hold them, and read whole.
+        let (others, initials): (&[String], &[String]) = match narrowing {
+            Some((whole, sliced)) => (whole, sliced),
+            None => (&[], &[]),
+        };
+        let mut window = match &read {
+            Read::Keys { about, .. } if !initials.is_empty() => Some(*about),
             Read::Keys { .. } => None,
-            Read::NewestFirst { about } => Some(about),
+            Read::NewestFirst { about } => Some(*about),
         }
         .map(|about| about.saturating_mul(2).max(2 * u64::from(limit)));
         let (sliced, order) = match window {
@@ -217,10 +221,10 @@ impl Store {
         loop {
             let mut statement = self.db.query(sql.as_str());
             for (i, key) in others.iter().enumerate() {
-                statement = statement.bind((format!("n{i}"), (*key).clone()));
+                statement = statement.bind((format!("n{i}"), key.clone()));
             }
             for (i, key) in initials.iter().enumerate() {
-                statement = statement.bind((format!("i{i}"), (*key).clone()));
+                statement = statement.bind((format!("i{i}"), key.clone()));
             }
             let mut response = statement
                 .bind(("team", viewer.team.clone().unwrap_or_default()))

@@ -165,20 +165,26 @@ fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Op
         chosen.push((key.clone(), count));
     }
     let newest_first = frequencies.reads_to_fill(limit, matches);
-    // Initials are read newest first in slices, as far as such a read
-    // goes (its first slice spans twice the estimate); other keys whole.
+    // Initials held by more archives than a page or two are read newest
+    // first in slices, as far as such a read goes (its first slice spans
+    // twice the estimate); other keys, and rare initials, whole.
+    let sliced = |key: &str, count: u64| is_initials_key(key) && count > 2 * u64::from(limit);
     let candidates: u64 = chosen
         .iter()
-        .map(|(key, count)| match is_initials_key(key) {
+        .map(|(key, count)| match sliced(key, *count) {
             true => frequencies.within(*count, newest_first.saturating_mul(2)),
             false => *count,
         })
         .sum();
-    let mut keys: Vec<String> = chosen.into_iter().map(|(key, _)| key).collect();
-    keys.sort();
-    keys.dedup();
+    let (slices, whole): (Vec<_>, Vec<_>) = chosen.into_iter().partition(|(key, count)| sliced(key, *count));
+    let keys = |chosen: Vec<(String, u64)>| {
+        let mut keys: Vec<String> = chosen.into_iter().map(|(key, _)| key).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
     Some(if candidates <= newest_first {
-        Read::Keys { keys, about: newest_first }
+        Read::Keys { whole: keys(whole), sliced: keys(slices), about: newest_first }
     } else {
         Read::NewestFirst { about: newest_first }
     })
@@ -190,8 +196,11 @@ pub(crate) enum Read {
     /// Only the archives holding one of these keys, through their index;
     /// a page of them is expected within about this many latest archives.
     Keys {
-        /// The keys.
-        keys: Vec<String>,
+        /// Keys whose every holder is read.
+        whole: Vec<String>,
+        /// Initials read newest first in slices of versions, as far as
+        /// the page needs.
+        sliced: Vec<String>,
         /// The estimate.
         about: u64,
     },
@@ -316,10 +325,13 @@ mod tests {
         // read the initials of about twice as many, 199 archives.
         assert_eq!(frequencies.within(3_400, 588), 199);
         let initials = choose_read(&frequencies, &[route(Part::Initials, "in:zw")], 100);
-        assert_eq!(initials, Some(Read::Keys { keys: vec!["in:zw".into()], about: 294 }));
+        assert_eq!(initials, Some(Read::Keys { whole: vec![], sliced: vec!["in:zw".into()], about: 294 }));
         // The same read through pinyin's key would fetch all 3,300 holders.
         let pinyin = choose_read(&frequencies, &[route(Part::Pinyin, "py:zh")], 100);
         assert_eq!(pinyin, Some(Read::NewestFirst { about: 303 }));
+        // Initials a page would hold in full are read whole, with no slices.
+        let rare = choose_read(&frequencies, &[route(Part::Initials, "in:zw")], 2_000);
+        assert_eq!(rare, Some(Read::Keys { whole: vec!["in:zw".into()], sliced: vec![], about: 5_882 }));
         let unnarrowed = Route { part: Part::Pinyin, keys: vec![] };
         assert_eq!(choose_read(&frequencies, &[route(Part::Initials, "in:zw"), unnarrowed], 100), None);
     }
