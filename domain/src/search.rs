@@ -132,12 +132,14 @@ fn initials_key(prefix: &str) -> String {
     format!("{INITIALS_KEY}{prefix}")
 }
 
-/// Whether `key` is an initials prefix. Two letters of initials are
-/// shared by thousands of archives at 100,000, so the store keeps these
-/// keys apart too, in an index ordered by version, and reads a page of
-/// them newest first without reading every archive that holds one.
-pub fn is_initials_key(key: &str) -> bool {
-    key.starts_with(INITIALS_KEY)
+/// Whether `key` is the first two letters of initials. Thousands of
+/// archives share such a pair at 100,000, so the store also keeps each
+/// archive's pair in an index ordered by version, and reads a page of them
+/// newest first without reading every archive that holds it. (One letter
+/// is never looked up by key: the same letter typed is in most pinyin. Three
+/// or more are held by few.)
+pub fn is_initials_pair(key: &str) -> bool {
+    key.strip_prefix(INITIALS_KEY).is_some_and(|letters| letters.chars().count() == 2)
 }
 
 /// The key of a whole phone (E.164), for duplicate checks.
@@ -222,6 +224,20 @@ mod tests {
         let keys = index_keys(values("张伟华", "zhangweihua", "zwh", &phones));
         for needed in ["n1:张", "n2:伟华", "py:gw", "p4:ngwe", "in:zw", "ph:5678", "p:+8613912345678"] {
             assert!(keys.contains(&needed.to_owned()), "{needed} missing from {keys:?}");
+        }
+    }
+
+    #[test]
+    fn an_archive_holds_one_pair_of_initials_and_a_search_by_two_letters_looks_for_it() {
+        let keys = index_keys(values("张伟华", "zhangweihua", "zwh", &[]));
+        let pairs: Vec<&String> = keys.iter().filter(|k| is_initials_pair(k)).collect();
+        assert_eq!(pairs, ["in:zw"]);
+        let typed = routes(&SearchText::parse("ZW").unwrap());
+        let initials = typed.iter().find(|r| r.part == Part::Initials).unwrap();
+        assert_eq!(initials.keys, ["in:zw"]);
+        assert!(initials.keys.iter().all(|k| is_initials_pair(k)));
+        for other in ["in:z", "in:zwh", "n2:zw", "py:zw"] {
+            assert!(!is_initials_pair(other), "{other}");
         }
     }
 

@@ -164,9 +164,10 @@ impl Store {
         // filtered one reads all of it before the page is full), a forward
         // read of a range only the range. Each slice lies below the one
         // before and is wider (see `next_slice`), until the page is full or
-        // the slices reach the first version. Through keys, only common
-        // initials are read so (their index ends in the version): other
-        // keys are chosen because few archives hold them, and read whole.
+        // the slices reach the first version. Through keys, only a common
+        // pair of initials is read so (its index ends in the version):
+        // other keys are chosen because few archives hold them, and are
+        // read whole.
         let (others, initials): (&[String], &[String]) = match narrowing {
             Some((whole, sliced)) => (whole, sliced),
             None => (&[], &[]),
@@ -203,7 +204,7 @@ impl Store {
         }
         for i in 0..initials.len() {
             reads.push(format!(
-                "SELECT {COLUMNS} FROM customer WHERE initial_keys CONTAINS $i{i} AND {}",
+                "SELECT {COLUMNS} FROM customer WHERE initials_pair = $i{i} AND {}",
                 scope_within(scope_filter(&scope))
             ));
         }

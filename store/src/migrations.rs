@@ -360,17 +360,18 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE FIELD digest ON user TYPE option<bool>;
     "#,
     },
-    // Initials prefixes again, in an index ordered by version, so a search
-    // by two letters of initials (thousands of archives at 100,000) reads
-    // a page newest first in slices of versions, as the list does. Kept
-    // apart from the other keys: those stay in an index without the
-    // version, which a change to an archive leaves untouched.
+    // The first two letters of the initials (their search key) again, in
+    // an index ordered by version, so a search by two letters (thousands
+    // of archives at 100,000) reads a page newest first in slices of
+    // versions, as the list does. One entry, rewritten at each change to
+    // the archive; the other keys stay in an index without the version,
+    // which such a change leaves untouched.
     Migration {
         version: 22,
-        name: "initials by version",
+        name: "pairs of initials by version",
         sql: r#"
-        DEFINE FIELD initial_keys ON customer TYPE option<array<string>>;
-        DEFINE INDEX customer_initials_version ON customer FIELDS initial_keys.*, version;
+        DEFINE FIELD initials_pair ON customer TYPE option<string>;
+        DEFINE INDEX customer_initials_pair_version ON customer FIELDS initials_pair, version;
     "#,
     },
 ];

@@ -1,11 +1,11 @@
 //! Search keys: keeping them on every archive, and choosing which to read
 //! a search through (the keys themselves are in `domain::search`).
 
-use domain::search::{KEYS_VERSION, Route, Searchable, index_keys, is_initials_key};
+use domain::search::{KEYS_VERSION, Route, Searchable, index_keys, is_initials_pair};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::query::take_all;
+use crate::query::{take_all, without_nulls};
 use crate::{Store, StoreError};
 
 /// Archives read and rewritten per transaction when keys are rebuilt.
@@ -71,15 +71,18 @@ impl Store {
                             emails: &row.emails,
                         })
                     };
-                    let initials: Vec<&String> = keys.iter().filter(|k| is_initials_key(k)).collect();
-                    json!({ "key": row.id, "version": row.version, "keys": keys, "initials": initials })
+                    let pair = keys.iter().find(|k| is_initials_pair(k));
+                    // An archive with no pair gets none (NONE, not null).
+                    without_nulls(
+                        json!({ "key": row.id, "version": row.version, "keys": keys, "pair": pair }),
+                    )
                 })
                 .collect();
             self.db
                 .query(
                     "BEGIN TRANSACTION;
                      FOR $r IN $rows {
-                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, initial_keys = $r.initials
+                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, initials_pair = $r.pair
                              WHERE version = $r.version;
                      };
                      COMMIT TRANSACTION;",
@@ -165,10 +168,10 @@ fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Op
         chosen.push((key.clone(), count));
     }
     let newest_first = frequencies.reads_to_fill(limit, matches);
-    // Initials held by more archives than a page or two are read newest
-    // first in slices, as far as such a read goes (its first slice spans
-    // twice the estimate); other keys, and rare initials, whole.
-    let sliced = |key: &str, count: u64| is_initials_key(key) && count > 2 * u64::from(limit);
+    // A pair of initials held by more archives than two pages is read
+    // newest first in slices, as far as such a read goes (its first slice
+    // spans twice the estimate); other keys, and rare pairs, whole.
+    let sliced = |key: &str, count: u64| is_initials_pair(key) && count > 2 * u64::from(limit);
     let candidates: u64 = chosen
         .iter()
         .map(|(key, count)| match sliced(key, *count) {
@@ -198,8 +201,8 @@ pub(crate) enum Read {
     Keys {
         /// Keys whose every holder is read.
         whole: Vec<String>,
-        /// Initials read newest first in slices of versions, as far as
-        /// the page needs.
+        /// Pairs of initials read newest first in slices of versions, as
+        /// far as the page needs.
         sliced: Vec<String>,
         /// The estimate.
         about: u64,
