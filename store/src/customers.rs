@@ -7,7 +7,7 @@ pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
 use serde::Deserialize;
 
 use crate::query::{take_all, take_one};
-use crate::search::Read;
+use crate::search::{Read, first_slice};
 use crate::sync::{PullRow, seen_by};
 use crate::{Store, StoreError};
 
@@ -177,7 +177,7 @@ impl Store {
             Read::Keys { .. } => None,
             Read::NewestFirst { about } => Some(*about),
         }
-        .map(|about| about.saturating_mul(2).max(2 * u64::from(limit)));
+        .map(|about| first_slice(about, limit));
         let (sliced, order) = match window {
             Some(_) => (" AND version > $floor AND version <= $top", "ORDER BY version"),
             None => ("", "ORDER BY version DESC LIMIT $limit"),

@@ -169,13 +169,13 @@ fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Op
     }
     let newest_first = frequencies.reads_to_fill(limit, matches);
     // A pair of initials held by more archives than two pages is read
-    // newest first in slices, as far as such a read goes (its first slice
-    // spans twice the estimate); other keys, and rare pairs, whole.
+    // newest first in slices, as far as the first slice goes; other keys,
+    // and rare pairs, whole.
     let sliced = |key: &str, count: u64| is_initials_pair(key) && count > 2 * u64::from(limit);
     let candidates: u64 = chosen
         .iter()
         .map(|(key, count)| match sliced(key, *count) {
-            true => frequencies.within(*count, newest_first.saturating_mul(2)),
+            true => frequencies.within(*count, first_slice(newest_first, limit)),
             false => *count,
         })
         .sum();
@@ -191,6 +191,15 @@ fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Op
     } else {
         Read::NewestFirst { about: newest_first }
     })
+}
+
+/// How many of the latest versions a newest-first read spans first, when
+/// a page of `limit` is expected within about `about`: half as much again,
+/// so that an estimate a little short still fills the page in one read.
+/// (Twice as much read a third more archives, and the common texts of the
+/// search benchmark filled their page in one read either way.)
+pub(crate) fn first_slice(about: u64, limit: u32) -> u64 {
+    (about.saturating_mul(3) / 2).max(2 * u64::from(limit))
 }
 
 /// How a search reads its candidates.
@@ -324,9 +333,10 @@ mod tests {
         });
         let frequencies = super::KeyFrequencies::of(10_000, sample);
         let route = |part, key: &str| Route { part, keys: vec![key.to_owned()] };
-        // A page of 100 among 3,400 is within the newest 294; the slices
-        // read the initials of about twice as many, 199 archives.
-        assert_eq!(frequencies.within(3_400, 588), 199);
+        // A page of 100 among 3,400 is within the newest 294; the first
+        // slice spans half as many again, where 149 hold the pair.
+        assert_eq!(super::first_slice(294, 100), 441);
+        assert_eq!(frequencies.within(3_400, 441), 149);
         let initials = choose_read(&frequencies, &[route(Part::Initials, "in:zw")], 100);
         assert_eq!(initials, Some(Read::Keys { whole: vec![], sliced: vec!["in:zw".into()], about: 294 }));
         // The same read through pinyin's key would fetch all 3,300 holders.
