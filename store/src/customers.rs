@@ -178,11 +178,11 @@ impl Store {
             Read::NewestFirst { about } => Some(*about),
         }
         .map(|about| first_slice(about, limit));
-        let (sliced, order) = match window {
+        let (in_slice, order) = match window {
             Some(_) => (" AND version > $floor AND version <= $top", "ORDER BY version"),
             None => ("", "ORDER BY version DESC LIMIT $limit"),
         };
-        let scope_within = |branch: &str| format!("({branch}) AND {filters}{sliced} {order};\n");
+        let scope_within = |branch: &str| format!("({branch}) AND {filters}{in_slice} {order};\n");
         let mut reads: Vec<String> = Vec::new();
         if narrowing.is_none() {
             // Each branch of the scope along its own index.
