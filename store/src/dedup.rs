@@ -155,10 +155,9 @@ impl Store {
             .chain(emails.iter().map(|e| email_key(e)))
             .take(KEYS_PER_QUERY)
             .collect();
-        let mut response =
-            holding_any(&self.db, "record::id(id) AS id, doc, team", &contact, Some(MAX_GROUP))
-                .await
-                .map_err(StoreError::from_db)?;
+        let mut response = holding_any(&self.db, "record::id(id) AS id, doc, team", &contact)
+            .await
+            .map_err(StoreError::from_db)?;
         #[derive(Deserialize)]
         struct Row {
             id: String,
@@ -413,28 +412,25 @@ fn lookups_of(row: &KeyRow) -> impl Iterator<Item = Lookup> + '_ {
 /// Lookups sent in one query, one statement each.
 const LOOKUPS_PER_QUERY: usize = 200;
 
-/// Keys looked up in one query (one index branch each). The branches are
-/// one chain of ORs, and the engine's parser refuses a chain deeper than
-/// 128 operators: at 200, a push whose archives held more than about 125
-/// phones and emails (an import's batch holds 500 archives) skipped its
-/// duplicate check.
+/// Keys a draft is looked up by at most (one index branch each): the
+/// branches are one chain of ORs, and the engine's parser refuses a chain
+/// deeper than 128 operators.
 const KEYS_PER_QUERY: usize = 100;
 
-/// `columns` of the archives holding any of `keys` among their search keys
-/// (deleted archives hold none), through the index: one branch per key.
+/// `columns` of at most a group's worth of archives holding any of `keys`
+/// among their search keys (deleted archives hold none), through the
+/// index: one branch per key.
 async fn holding_any(
     db: &surrealdb::Surreal<surrealdb::engine::any::Any>,
     columns: &str,
     keys: &[String],
-    limit: Option<usize>,
 ) -> surrealdb::Result<surrealdb::IndexedResults> {
     if keys.is_empty() {
         return db.query("SELECT * FROM []").await;
     }
     let branches: Vec<String> = (0..keys.len()).map(|i| format!("search_keys CONTAINS $k{i}")).collect();
-    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     let mut query =
-        db.query(format!("SELECT {columns} FROM customer WHERE {}{limit}", branches.join(" OR ")));
+        db.query(format!("SELECT {columns} FROM customer WHERE {} LIMIT {MAX_GROUP}", branches.join(" OR ")));
     for (i, key) in keys.iter().enumerate() {
         query = query.bind((format!("k{i}"), key.clone()));
     }
