@@ -14,10 +14,12 @@ use std::collections::BTreeSet;
 
 /// Bumped whenever [`index_keys`] changes, or what is stored of them, so
 /// stored keys are rebuilt.
-pub const KEYS_VERSION: u32 = 3;
+pub const KEYS_VERSION: u32 = 4;
 
 /// What starts the key of an initials prefix.
 const INITIALS_KEY: &str = "in:";
+/// What starts the key of one character of a name.
+const NAME_CHAR_KEY: &str = "n1:";
 
 /// Phone digits are indexed in pieces of this many; shorter digit
 /// searches read archives in order instead.
@@ -110,7 +112,7 @@ fn prefix(text: &str, n: usize) -> String {
 pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     let mut keys = BTreeSet::new();
     let name = values.name.to_lowercase();
-    keys.extend(name.chars().filter(|c| !c.is_whitespace()).map(|c| format!("n1:{c}")));
+    keys.extend(name.chars().filter(|c| !c.is_whitespace()).map(|c| format!("{NAME_CHAR_KEY}{c}")));
     keys.extend(grams(&name, 2).map(|g| format!("n2:{g}")));
     keys.extend(grams(values.pinyin, 2).map(|g| format!("py:{g}")));
     keys.extend(grams(values.pinyin, PINYIN_PIECE).map(|g| format!("p4:{g}")));
@@ -132,14 +134,22 @@ fn initials_key(prefix: &str) -> String {
     format!("{INITIALS_KEY}{prefix}")
 }
 
-/// Whether `key` is the first two letters of initials. Thousands of
-/// archives share such a pair at 100,000, so the store also keeps each
-/// archive's pair in an index ordered by version, and reads a page of them
-/// newest first without reading every archive that holds it. (One letter
-/// is never looked up by key: the same letter typed is in most pinyin. Three
-/// or more are held by few.)
-pub fn is_initials_pair(key: &str) -> bool {
-    key.strip_prefix(INITIALS_KEY).is_some_and(|letters| letters.chars().count() == 2)
+/// Whether `key` is one that thousands of archives share at 100,000: a
+/// single character of a name (a surname, or a character common in given
+/// names) or the first two letters of initials. The store keeps each
+/// archive's such keys ([`paged_keys`]) also in an index ordered by
+/// version, and reads a page of a common one newest first without reading
+/// every archive that holds it. (One letter of initials is never looked up
+/// by key: the same letter typed is in most pinyin. Three or more are held
+/// by few, as are two characters of a name.)
+pub fn is_paged(key: &str) -> bool {
+    key.starts_with(NAME_CHAR_KEY)
+        || key.strip_prefix(INITIALS_KEY).is_some_and(|letters| letters.chars().count() == 2)
+}
+
+/// The keys among `keys` that are [`is_paged`].
+pub fn paged_keys(keys: &[String]) -> Vec<String> {
+    keys.iter().filter(|k| is_paged(k)).cloned().collect()
 }
 
 /// The key of a whole phone (E.164), for duplicate checks.
@@ -161,7 +171,7 @@ pub fn routes(search: &SearchText) -> Vec<Route> {
     let mut routes = Vec::new();
 
     let name_keys = if length == 1 {
-        vec![format!("n1:{text}")]
+        vec![format!("{NAME_CHAR_KEY}{text}")]
     } else {
         grams(text, 2).map(|g| format!("n2:{g}")).collect()
     };
@@ -228,16 +238,18 @@ mod tests {
     }
 
     #[test]
-    fn an_archive_holds_one_pair_of_initials_and_a_search_by_two_letters_looks_for_it() {
+    fn the_keys_many_share_are_a_names_characters_and_a_pair_of_initials_and_a_search_looks_for_them() {
         let keys = index_keys(values("张伟华", "zhangweihua", "zwh", &[]));
-        let pairs: Vec<&String> = keys.iter().filter(|k| is_initials_pair(k)).collect();
-        assert_eq!(pairs, ["in:zw"]);
-        let typed = routes(&SearchText::parse("ZW").unwrap());
-        let initials = typed.iter().find(|r| r.part == Part::Initials).unwrap();
+        assert_eq!(paged_keys(&keys), ["in:zw", "n1:伟", "n1:华", "n1:张"]);
+        let by_letters = routes(&SearchText::parse("ZW").unwrap());
+        let initials = by_letters.iter().find(|r| r.part == Part::Initials).unwrap();
         assert_eq!(initials.keys, ["in:zw"]);
-        assert!(initials.keys.iter().all(|k| is_initials_pair(k)));
-        for other in ["in:z", "in:zwh", "n2:zw", "py:zw"] {
-            assert!(!is_initials_pair(other), "{other}");
+        let by_surname = routes(&SearchText::parse("张").unwrap());
+        let name = by_surname.iter().find(|r| r.part == Part::Name).unwrap();
+        assert_eq!(name.keys, ["n1:张"]);
+        assert!(initials.keys.iter().chain(&name.keys).all(|k| is_paged(k)));
+        for other in ["in:z", "in:zwh", "n2:张伟", "py:zw", "p1:é"] {
+            assert!(!is_paged(other), "{other}");
         }
     }
 

@@ -94,6 +94,17 @@ pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
     }
 }
 
+/// A read of the archives holding the `i`th key many share (bound as
+/// `$s{i}`) within one slice of versions (`$floor` to `$top`), the
+/// viewer's `scope` and the list's `filters`, forward along the index of
+/// such keys by version.
+pub(crate) fn paged_slice(i: usize, scope: &Scope, filters: &str) -> String {
+    format!(
+        "paged_keys CONTAINS $s{i} AND ({}) AND {filters} AND version > $floor AND version <= $top ORDER BY version",
+        scope_filter(scope)
+    )
+}
+
 /// How many versions the next slice of a newest-first read spans, after
 /// `read` versions (the last slice `width` of them) found `found` of the
 /// `limit` a page holds: as many as the rate so far says the rest of the
@@ -165,15 +176,15 @@ impl Store {
         // read of a range only the range. Each slice lies below the one
         // before and is wider (see `next_slice`), until the page is full or
         // the slices reach the first version. Through keys, only a common
-        // pair of initials is read so (its index ends in the version):
-        // other keys are chosen because few archives hold them, and are
-        // read whole.
-        let (others, initials): (&[String], &[String]) = match narrowing {
+        // key of those many share is read so (their index ends in the
+        // version): other keys are chosen because few archives hold them,
+        // and are read whole.
+        let (others, paged): (&[String], &[String]) = match narrowing {
             Some((whole, sliced)) => (whole, sliced),
             None => (&[], &[]),
         };
         let mut window = match &read {
-            Read::Keys { about, .. } if !initials.is_empty() => Some(*about),
+            Read::Keys { about, .. } if !paged.is_empty() => Some(*about),
             Read::Keys { .. } => None,
             Read::NewestFirst { about } => Some(*about),
         }
@@ -202,10 +213,10 @@ impl Store {
                 scope_within(scope_filter(&scope))
             ));
         }
-        for i in 0..initials.len() {
+        for i in 0..paged.len() {
             reads.push(format!(
-                "SELECT {COLUMNS} FROM customer WHERE initials_pair = $i{i} AND {}",
-                scope_within(scope_filter(&scope))
+                "SELECT {COLUMNS} FROM customer WHERE {};\n",
+                paged_slice(i, &scope, &filters)
             ));
         }
         let sql = format!(
@@ -224,8 +235,8 @@ impl Store {
             for (i, key) in others.iter().enumerate() {
                 statement = statement.bind((format!("n{i}"), key.clone()));
             }
-            for (i, key) in initials.iter().enumerate() {
-                statement = statement.bind((format!("i{i}"), key.clone()));
+            for (i, key) in paged.iter().enumerate() {
+                statement = statement.bind((format!("s{i}"), key.clone()));
             }
             let mut response = statement
                 .bind(("team", viewer.team.clone().unwrap_or_default()))
@@ -376,6 +387,40 @@ mod tests {
                     assert!(!plan.contains("Sort"), "read in version order up to the page: {branch}: {plan}");
                 }
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_many_share_is_read_in_slices_along_its_index_by_version_in_every_scope() {
+        let store = crate::Store::connect("mem://", None).await.unwrap();
+        store.migrate().await.unwrap();
+        let user = UserId("alice".into());
+        for scope in [
+            Scope::Own { user: user.clone(), team: Some("east".into()) },
+            Scope::Team { team: "east".into(), user: user.clone() },
+            Scope::All,
+        ] {
+            let filters = "deleted = false AND string::contains(string::lowercase(name), $text)";
+            let sql = format!(
+                "SELECT record::id(id) AS id FROM customer WHERE {} EXPLAIN",
+                super::paged_slice(0, &scope, filters)
+            );
+            let mut response = store
+                .db
+                .query(sql)
+                .bind(("s0", "n1:王"))
+                .bind(("text", "王"))
+                .bind(("floor", 10))
+                .bind(("top", 20))
+                .bind(("team", "east"))
+                .bind(("user", "alice"))
+                .await
+                .unwrap();
+            let plan: Option<serde_json::Value> = response.take(0).unwrap();
+            let plan = plan.unwrap().to_string();
+            assert!(plan.contains(r#""index":"customer_paged_keys_version""#), "{scope:?}: {plan}");
+            assert!(plan.contains(r#"['n1:王'] MoreThan 10"#), "from the slice's floor: {scope:?}: {plan}");
+            assert!(plan.contains("Forward") && !plan.contains("Sort"), "{scope:?}: {plan}");
         }
     }
 

@@ -1,11 +1,11 @@
 //! Search keys: keeping them on every archive, and choosing which to read
 //! a search through (the keys themselves are in `domain::search`).
 
-use domain::search::{KEYS_VERSION, Route, Searchable, index_keys, is_initials_pair};
+use domain::search::{KEYS_VERSION, Route, Searchable, index_keys, is_paged, paged_keys};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::query::{take_all, without_nulls};
+use crate::query::take_all;
 use crate::{Store, StoreError};
 
 /// Archives read and rewritten per transaction when keys are rebuilt.
@@ -71,18 +71,15 @@ impl Store {
                             emails: &row.emails,
                         })
                     };
-                    let pair = keys.iter().find(|k| is_initials_pair(k));
-                    // An archive with no pair gets none (NONE, not null).
-                    without_nulls(
-                        json!({ "key": row.id, "version": row.version, "keys": keys, "pair": pair }),
-                    )
+                    let paged = paged_keys(&keys);
+                    json!({ "key": row.id, "version": row.version, "keys": keys, "paged": paged })
                 })
                 .collect();
             self.db
                 .query(
                     "BEGIN TRANSACTION;
                      FOR $r IN $rows {
-                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, initials_pair = $r.pair
+                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, paged_keys = $r.paged
                              WHERE version = $r.version;
                      };
                      COMMIT TRANSACTION;",
@@ -168,10 +165,10 @@ fn choose_read(frequencies: &KeyFrequencies, routes: &[Route], limit: u32) -> Op
         chosen.push((key.clone(), count));
     }
     let newest_first = frequencies.reads_to_fill(limit, matches);
-    // A pair of initials held by more archives than two pages is read
-    // newest first in slices, as far as the first slice goes; other keys,
-    // and rare pairs, whole.
-    let sliced = |key: &str, count: u64| is_initials_pair(key) && count > 2 * u64::from(limit);
+    // A key many share (a name's character, a pair of initials) held by
+    // more archives than two pages is read newest first in slices, as far
+    // as the first slice goes; other keys, and rare ones, whole.
+    let sliced = |key: &str, count: u64| is_paged(key) && count > 2 * u64::from(limit);
     let candidates: u64 = chosen
         .iter()
         .map(|(key, count)| match sliced(key, *count) {
@@ -210,8 +207,8 @@ pub(crate) enum Read {
     Keys {
         /// Keys whose every holder is read.
         whole: Vec<String>,
-        /// Pairs of initials read newest first in slices of versions, as
-        /// far as the page needs.
+        /// Keys many share ([`domain::search::is_paged`]) read newest first
+        /// in slices of versions, as far as the page needs.
         sliced: Vec<String>,
         /// The estimate.
         about: u64,
@@ -321,7 +318,8 @@ mod tests {
     }
 
     #[test]
-    fn common_initials_are_read_through_their_keys_in_slices_and_as_common_pinyin_newest_first() {
+    fn common_initials_and_surnames_are_read_through_their_keys_in_slices_and_as_common_pinyin_newest_first()
+    {
         use domain::search::{Part, Route};
 
         use super::{Read, choose_read};
@@ -345,6 +343,11 @@ mod tests {
         // Initials a page would hold in full are read whole, with no slices.
         let rare = choose_read(&frequencies, &[route(Part::Initials, "in:zw")], 2_000);
         assert_eq!(rare, Some(Read::Keys { whole: vec!["in:zw".into()], sliced: vec![], about: 5_882 }));
+        // A surname is a name's character: sliced as a pair is.
+        let sample = (0..100).map(|i: u32| if i % 3 == 0 { vec!["n1:王".to_owned()] } else { vec![] });
+        let surnames = super::KeyFrequencies::of(10_000, sample);
+        let surname = choose_read(&surnames, &[route(Part::Name, "n1:王")], 100);
+        assert_eq!(surname, Some(Read::Keys { whole: vec![], sliced: vec!["n1:王".into()], about: 294 }));
         let unnarrowed = Route { part: Part::Pinyin, keys: vec![] };
         assert_eq!(choose_read(&frequencies, &[route(Part::Initials, "in:zw"), unnarrowed], 100), None);
     }

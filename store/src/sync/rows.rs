@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind, wire_name};
 use domain::ids::ItemId;
 use domain::policy::{Audience, Placement};
-use domain::search::{Searchable, index_keys, is_initials_pair};
+use domain::search::{Searchable, index_keys, paged_keys};
 use domain::{Change, Mutation};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -58,7 +58,7 @@ pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "initials": keys.initials,
         "phones": phones,
         "emails": emails,
-        "initials_pair": search_keys.iter().find(|k| is_initials_pair(k)),
+        "paged_keys": paged_keys(&search_keys),
         "search_keys": search_keys,
         "stage": wire_name(&customer.fields.stage),
         "category": wire_name(&customer.fields.category),
