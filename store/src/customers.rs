@@ -94,13 +94,35 @@ pub(crate) fn full_sight_filter(scope: &Scope) -> &'static str {
     }
 }
 
-/// A read of the archives holding the `i`th key many share (bound as
-/// `$s{i}`) within one slice of versions (`$floor` to `$top`), the
-/// viewer's `scope` and the list's `filters`, forward along the index of
-/// such keys by version.
-pub(crate) fn paged_slice(i: usize, scope: &Scope, filters: &str) -> String {
+/// The archives of a scope that hold a key many share, in branches along
+/// the index of such keys by team and version: each branch one team (a
+/// pool's archives, kept by nobody, have none), and an archive shared with
+/// the viewer read through sharing. An archive's team is its keeper's, so
+/// the branches hold every archive of the scope; an admin's are one per
+/// team of `teams` (the teams users are in) and one for none. The team of
+/// the `j`th of `teams` is bound as `$t{j}`; `$team` and `$user` as for
+/// [`scope_filter`].
+pub(crate) fn paged_branches(scope: &Scope, teams: usize) -> Vec<String> {
+    const POOL: &str = "team = NONE AND owner = NONE";
+    const SHARED: &str = "shared_with CONTAINS $user";
+    match scope {
+        Scope::All => (0..teams).map(|j| format!("team = $t{j}")).chain(["team = NONE".to_owned()]).collect(),
+        Scope::Team { .. } => vec!["team = $team".into(), POOL.into(), SHARED.into()],
+        Scope::Own { team: Some(_), .. } => {
+            vec!["team = $team AND owner = $user".into(), POOL.into(), SHARED.into()]
+        }
+        Scope::Own { team: None, .. } => {
+            vec!["team = NONE AND owner = $user".into(), POOL.into(), SHARED.into()]
+        }
+    }
+}
+
+/// A read of one of [`paged_branches`] for the `i`th key many share (bound
+/// as `$s{i}`) within one slice of versions (`$floor` to `$top`), the
+/// viewer's `scope` and the list's `filters`, forward along the index.
+pub(crate) fn paged_slice(i: usize, branch: &str, scope: &Scope, filters: &str) -> String {
     format!(
-        "paged_keys CONTAINS $s{i} AND ({}) AND {filters} AND version > $floor AND version <= $top ORDER BY version",
+        "paged_keys CONTAINS $s{i} AND {branch} AND ({}) AND {filters} AND version > $floor AND version <= $top ORDER BY version",
         scope_filter(scope)
     )
 }
@@ -213,11 +235,25 @@ impl Store {
                 scope_within(scope_filter(&scope))
             ));
         }
+        // An admin's read of a key many share goes team by team.
+        let teams: Vec<String> = match (&scope, paged.is_empty()) {
+            (Scope::All, false) => {
+                let mut response = self
+                    .db
+                    .query("array::distinct(SELECT VALUE team FROM user WHERE team != NONE)")
+                    .await
+                    .map_err(StoreError::from_db)?;
+                take_all(&mut response, 0)?
+            }
+            _ => Vec::new(),
+        };
         for i in 0..paged.len() {
-            reads.push(format!(
-                "SELECT {COLUMNS} FROM customer WHERE {};\n",
-                paged_slice(i, &scope, &filters)
-            ));
+            for branch in paged_branches(&scope, teams.len()) {
+                reads.push(format!(
+                    "SELECT {COLUMNS} FROM customer WHERE {};\n",
+                    paged_slice(i, &branch, &scope, &filters)
+                ));
+            }
         }
         let sql = format!(
             "LET $top = IF $ceiling < 0 {{ (SELECT VALUE current FROM counter:sync)[0] }} ELSE {{ $ceiling }};
@@ -237,6 +273,9 @@ impl Store {
             }
             for (i, key) in paged.iter().enumerate() {
                 statement = statement.bind((format!("s{i}"), key.clone()));
+            }
+            for (j, team) in teams.iter().enumerate() {
+                statement = statement.bind((format!("t{j}"), team.clone()));
             }
             let mut response = statement
                 .bind(("team", viewer.team.clone().unwrap_or_default()))
@@ -391,36 +430,54 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_key_many_share_is_read_in_slices_along_its_index_by_version_in_every_scope() {
+    async fn a_key_many_share_is_read_in_slices_along_its_index_a_team_at_a_time_in_every_scope() {
         let store = crate::Store::connect("mem://", None).await.unwrap();
         store.migrate().await.unwrap();
         let user = UserId("alice".into());
         for scope in [
             Scope::Own { user: user.clone(), team: Some("east".into()) },
+            Scope::Own { user: user.clone(), team: None },
             Scope::Team { team: "east".into(), user: user.clone() },
             Scope::All,
         ] {
-            let filters = "deleted = false AND string::contains(string::lowercase(name), $text)";
-            let sql = format!(
-                "SELECT record::id(id) AS id FROM customer WHERE {} EXPLAIN",
-                super::paged_slice(0, &scope, filters)
-            );
-            let mut response = store
-                .db
-                .query(sql)
-                .bind(("s0", "n1:王"))
-                .bind(("text", "王"))
-                .bind(("floor", 10))
-                .bind(("top", 20))
-                .bind(("team", "east"))
-                .bind(("user", "alice"))
-                .await
-                .unwrap();
-            let plan: Option<serde_json::Value> = response.take(0).unwrap();
-            let plan = plan.unwrap().to_string();
-            assert!(plan.contains(r#""index":"customer_paged_keys_version""#), "{scope:?}: {plan}");
-            assert!(plan.contains(r#"['n1:王'] MoreThan 10"#), "from the slice's floor: {scope:?}: {plan}");
-            assert!(plan.contains("Forward") && !plan.contains("Sort"), "{scope:?}: {plan}");
+            for branch in super::paged_branches(&scope, 2) {
+                let filters = "deleted = false AND string::contains(string::lowercase(name), $text)";
+                let sql = format!(
+                    "SELECT record::id(id) AS id FROM customer WHERE {} EXPLAIN",
+                    super::paged_slice(0, &branch, &scope, filters)
+                );
+                let mut response = store
+                    .db
+                    .query(sql)
+                    .bind(("s0", "n1:王"))
+                    .bind(("text", "王"))
+                    .bind(("floor", 10))
+                    .bind(("top", 20))
+                    .bind(("team", "east"))
+                    .bind(("t0", "east"))
+                    .bind(("t1", "west"))
+                    .bind(("user", "alice"))
+                    .await
+                    .unwrap();
+                let plan: Option<serde_json::Value> = response.take(0).unwrap();
+                let plan = plan.unwrap().to_string();
+                if branch.starts_with("shared_with") {
+                    // The few archives shared with the viewer.
+                    assert!(plan.contains(r#""index":"customer_shared_with""#), "{branch}: {plan}");
+                    continue;
+                }
+                let team = if branch.starts_with("team = NONE") {
+                    "NONE"
+                } else if branch.contains("$t1") {
+                    "'west'"
+                } else {
+                    "'east'"
+                };
+                assert!(plan.contains(r#""index":"customer_paged_keys_team_version""#), "{branch}: {plan}");
+                let access = format!("['n1:王', {team}] MoreThan 10");
+                assert!(plan.contains(&access), "one team's, from the slice's floor: {branch}: {plan}");
+                assert!(plan.contains("Forward") && !plan.contains("Sort"), "{branch}: {plan}");
+            }
         }
     }
 

@@ -376,9 +376,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     // The pair of initials joined by the name's single characters (a
     // surname is one, held by a thousand archives and more at 100,000):
-    // every key many archives share, in one index ordered by version, read
-    // like the pair before. One entry per key, all rewritten at each change
-    // to the archive (a person's name has two or three characters).
+    // every key many archives share, in one index by team and version, read
+    // like the pair before, a team at a time (a manager's team holds a
+    // tenth of a surname's archives or fewer, and they are all that is
+    // read). One entry per key, all rewritten at each change to the archive
+    // (a person's name has two or three characters).
     Migration {
         version: 23,
         name: "common search keys by version",
@@ -386,7 +388,7 @@ const MIGRATIONS: &[Migration] = &[
         REMOVE INDEX customer_initials_pair_version ON customer;
         REMOVE FIELD initials_pair ON customer;
         DEFINE FIELD paged_keys ON customer TYPE option<array<string>>;
-        DEFINE INDEX customer_paged_keys_version ON customer FIELDS paged_keys.*, version;
+        DEFINE INDEX customer_paged_keys_team_version ON customer FIELDS paged_keys.*, team, version;
     "#,
     },
 ];

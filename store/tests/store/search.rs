@@ -186,6 +186,21 @@ async fn a_page_of_any_size_holds_the_newest_of_what_reading_every_archive_finds
     let gone = made[7].id;
     let base = world.version(gone).await;
     assert!(matches!(world.push_one("b", gone, Change::Delete { base }).await, Outcome::Applied { .. }));
+    // Archives of no team: in the company's pool, in north's pool, kept by
+    // the admin (who is in none).
+    for (n, owner, pool) in [(10, None, None), (20, None, Some("north")), (15, Some("root"), None)] {
+        let id = made[n].id;
+        let base = world.version(id).await;
+        let change = Change::Reassign {
+            owner: owner.map(|o: &str| UserId(o.into())),
+            base,
+            reason: None,
+            pool: pool.map(Into::into),
+            over_limit: false,
+        };
+        let outcome = world.push_one("root", id, change).await;
+        assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    }
     for viewer in ["root", "m", "a"] {
         for text in ["", "张", "zw", "139", "acme", "nobody"] {
             let want = expected(&world, &made, viewer, text).await;
