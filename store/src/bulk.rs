@@ -19,6 +19,15 @@ impl Store {
         archives: &[(Customer, Option<String>)],
     ) -> Result<(), StoreError> {
         let mut highest = 0;
+        // Their teams are known, as a real company's are.
+        let teams: std::collections::BTreeSet<&str> =
+            archives.iter().filter_map(|(_, t)| t.as_deref()).collect();
+        self.db
+            .query("FOR $t IN $teams { UPSERT type::record('team', $t) SET name = $t; };")
+            .bind(("teams", teams.into_iter().map(str::to_owned).collect::<Vec<_>>()))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
         for chunk in archives.chunks(BATCH) {
             let mut customers = Vec::with_capacity(chunk.len());
             let mut summaries = Vec::with_capacity(chunk.len());

@@ -235,12 +235,17 @@ impl Store {
                 scope_within(scope_filter(&scope))
             ));
         }
-        // An admin's read of a key many share goes team by team.
+        // An admin's read of a key many share goes team by team: every
+        // team a user is in, and every team there was.
         let teams: Vec<String> = match (&scope, paged.is_empty()) {
             (Scope::All, false) => {
                 let mut response = self
                     .db
-                    .query("array::distinct(SELECT VALUE team FROM user WHERE team != NONE)")
+                    .query(
+                        "array::distinct(array::concat(
+                             (SELECT VALUE team FROM user WHERE team != NONE),
+                             (SELECT VALUE record::id(id) FROM team)))",
+                    )
                     .await
                     .map_err(StoreError::from_db)?;
                 take_all(&mut response, 0)?
