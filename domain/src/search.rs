@@ -30,6 +30,10 @@ const INITIALS_PREFIX: usize = 4;
 /// are each held by thousands of archives at 100,000 (a whole name typed
 /// in pinyin is made of common pairs), pieces of four by a few hundred.
 const PINYIN_PIECE: usize = 4;
+/// And in pieces of this many: every piece of four of some whole names is
+/// held by a thousand archives and more at 100,000 (`mengyu`: `meng`,
+/// `engy`, `ngyu`), a piece of six by about as many as bear the name.
+const PINYIN_LONG_PIECE: usize = 6;
 
 /// A search as typed: the text lower-cased, and its digits when there are
 /// at least three of them (then it also looks through phones).
@@ -106,8 +110,8 @@ fn prefix(text: &str, n: usize) -> String {
 }
 
 /// The keys stored with an archive: its name's single characters and
-/// pairs, its pinyin's letter pairs and pieces of four, its initials'
-/// first letters, pieces of four digits of each phone, and each whole
+/// pairs, its pinyin's letter pairs and pieces of four and six, its
+/// initials' first letters, pieces of four digits of each phone, and each whole
 /// phone and email (what the duplicate checks look up).
 pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     let mut keys = BTreeSet::new();
@@ -116,6 +120,7 @@ pub fn index_keys(values: Searchable<'_>) -> Vec<String> {
     keys.extend(grams(&name, 2).map(|g| format!("n2:{g}")));
     keys.extend(grams(values.pinyin, 2).map(|g| format!("py:{g}")));
     keys.extend(grams(values.pinyin, PINYIN_PIECE).map(|g| format!("p4:{g}")));
+    keys.extend(grams(values.pinyin, PINYIN_LONG_PIECE).map(|g| format!("p6:{g}")));
     // Letters other than a-z and digits are rare in pinyin (a name's
     // accented or unconverted letters): they are keys alone too, so one
     // such letter is searched through the index.
@@ -185,6 +190,9 @@ pub fn routes(search: &SearchText) -> Vec<Route> {
     }
     if word {
         let keys = match text.chars().next() {
+            _ if length >= PINYIN_LONG_PIECE => {
+                grams(text, PINYIN_LONG_PIECE).map(|g| format!("p6:{g}")).collect()
+            }
             _ if length >= PINYIN_PIECE => grams(text, PINYIN_PIECE).map(|g| format!("p4:{g}")).collect(),
             _ if length >= 2 => grams(text, 2).map(|g| format!("py:{g}")).collect(),
             Some(c) if !c.is_ascii_alphanumeric() => vec![format!("p1:{c}")],
@@ -232,7 +240,9 @@ mod tests {
     fn a_name_is_found_by_any_piece_of_it_and_its_letters() {
         let phones = vec!["+8613912345678".to_owned()];
         let keys = index_keys(values("张伟华", "zhangweihua", "zwh", &phones));
-        for needed in ["n1:张", "n2:伟华", "py:gw", "p4:ngwe", "in:zw", "ph:5678", "p:+8613912345678"] {
+        for needed in
+            ["n1:张", "n2:伟华", "py:gw", "p4:ngwe", "p6:angwei", "in:zw", "ph:5678", "p:+8613912345678"]
+        {
             assert!(keys.contains(&needed.to_owned()), "{needed} missing from {keys:?}");
         }
     }
