@@ -54,6 +54,7 @@ pub const TABLES: &[&str] = &[
     "legacy_customer",
     "counter",
     "customer",
+    "customer_keys",
     "contact",
     "sale_order",
     "interaction",

@@ -30,6 +30,8 @@ impl Store {
             .map_err(StoreError::from_db)?;
         for chunk in archives.chunks(BATCH) {
             let mut customers = Vec::with_capacity(chunk.len());
+            let keys: Vec<Value> =
+                chunk.iter().map(|(customer, _)| crate::sync::keys_row(customer)).collect();
             let mut summaries = Vec::with_capacity(chunk.len());
             for (customer, team) in chunk {
                 let key = customer.id.to_string();
@@ -44,11 +46,13 @@ impl Store {
                 .query(
                     "BEGIN TRANSACTION;
                      FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
+                     FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
                      FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                      UPDATE counter:sync SET current = math::max([current, $highest]);
                      COMMIT TRANSACTION;",
                 )
                 .bind(("customers", Value::Array(customers)))
+                .bind(("keys", Value::Array(keys)))
                 .bind(("summaries", Value::Array(summaries)))
                 .bind(("highest", highest as i64))
                 .await

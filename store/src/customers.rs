@@ -230,12 +230,12 @@ impl Store {
         }
         if !others.is_empty() {
             // Only archives holding one of the chosen keys are read, then
-            // held to the same filters as a full read.
-            let holding =
-                (0..others.len()).map(|i| format!("search_keys CONTAINS $n{i}")).collect::<Vec<_>>();
+            // held to the same filters as a full read. (Read as rows first:
+            // a page sorted straight from their ids came in the ids' order.)
+            let holding = (0..others.len()).map(|i| format!("keys CONTAINS $n{i}")).collect::<Vec<_>>();
             reads.push(format!(
                 "SELECT {COLUMNS} FROM (SELECT id, name, initials, pinyin, phones, stage, category, city, owner, team, pool, shared_with, version, conflicted, deleted
-                  FROM customer WHERE {}) WHERE {}",
+                  FROM (SELECT VALUE type::record('customer', record::id(id)) FROM customer_keys WHERE {})) WHERE {}",
                 holding.join(" OR "),
                 scope_within(scope_filter(&scope))
             ));

@@ -107,12 +107,13 @@ impl Store {
         for chunk in lookups.chunks(LOOKUPS_PER_QUERY) {
             let mut text = String::new();
             for (i, lookup) in chunk.iter().enumerate() {
-                let condition = match lookup {
-                    Lookup::Contact(_) => format!("search_keys CONTAINS $k{i}"),
-                    Lookup::Name(_) => format!("name = $k{i} AND deleted = false"),
+                // A deleted archive holds no search keys.
+                let (table, condition) = match lookup {
+                    Lookup::Contact(_) => ("customer_keys", format!("keys CONTAINS $k{i}")),
+                    Lookup::Name(_) => ("customer", format!("name = $k{i} AND deleted = false")),
                 };
                 text.push_str(&format!(
-                    "SELECT VALUE record::id(id) FROM customer WHERE {condition} LIMIT {};\n",
+                    "SELECT VALUE record::id(id) FROM {table} WHERE {condition} LIMIT {};\n",
                     MAX_GROUP + 1
                 ));
             }
@@ -428,9 +429,12 @@ async fn holding_any(
     if keys.is_empty() {
         return db.query("SELECT * FROM []").await;
     }
-    let branches: Vec<String> = (0..keys.len()).map(|i| format!("search_keys CONTAINS $k{i}")).collect();
-    let mut query =
-        db.query(format!("SELECT {columns} FROM customer WHERE {} LIMIT {MAX_GROUP}", branches.join(" OR ")));
+    let branches: Vec<String> = (0..keys.len()).map(|i| format!("keys CONTAINS $k{i}")).collect();
+    let mut query = db.query(format!(
+        "SELECT {columns} FROM (SELECT VALUE type::record('customer', record::id(id)) FROM customer_keys
+             WHERE {} LIMIT {MAX_GROUP})",
+        branches.join(" OR ")
+    ));
     for (i, key) in keys.iter().enumerate() {
         query = query.bind((format!("k{i}"), key.clone()));
     }

@@ -380,13 +380,20 @@ const MIGRATIONS: &[Migration] = &[
     // like the pair before, a team at a time (a manager's team holds a
     // tenth of a surname's archives or fewer, and they are all that is
     // read). One entry per key, all rewritten at each change to the archive
-    // (a person's name has two or three characters).
+    // (a person's name has two or three characters). The search keys move
+    // to a table of their own, written when they change: in the archive's
+    // row each change read, checked and wrote them all again.
     Migration {
         version: 23,
         name: "common search keys by version",
         sql: r#"
         REMOVE INDEX customer_initials_pair_version ON customer;
         REMOVE FIELD initials_pair ON customer;
+        REMOVE INDEX customer_search_keys ON customer;
+        REMOVE FIELD search_keys ON customer;
+        DEFINE TABLE customer_keys SCHEMAFULL;
+        DEFINE FIELD keys ON customer_keys TYPE array<string>;
+        DEFINE INDEX customer_keys_keys ON customer_keys FIELDS keys.*;
         DEFINE FIELD paged_keys ON customer TYPE option<array<string>>;
         DEFINE INDEX customer_paged_keys_team_version ON customer FIELDS paged_keys.*, team, version;
     "#,

@@ -79,8 +79,9 @@ impl Store {
                 .query(
                     "BEGIN TRANSACTION;
                      FOR $r IN $rows {
-                         UPDATE type::record('customer', $r.key) SET search_keys = $r.keys, paged_keys = $r.paged
+                         LET $kept = UPDATE type::record('customer', $r.key) SET paged_keys = $r.paged
                              WHERE version = $r.version;
+                         IF $kept { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
                      };
                      COMMIT TRANSACTION;",
                 )
@@ -134,9 +135,11 @@ impl Store {
             // search waited for them.
             .query(
                 "SELECT count() FROM customer GROUP ALL;
-                 SELECT VALUE search_keys FROM customer LIMIT $half;
+                 SELECT VALUE keys FROM customer_keys LIMIT $half;
                  LET $top = (SELECT VALUE current FROM counter:sync)[0] ?? 0;
-                 SELECT VALUE search_keys FROM customer WHERE version > $top - $span LIMIT $half;",
+                 LET $newest = SELECT VALUE type::record('customer_keys', record::id(id)) FROM customer
+                     WHERE version > $top - $span LIMIT $half;
+                 SELECT VALUE keys FROM $newest;",
             )
             .bind(("half", SAMPLE / 2))
             .bind(("span", SAMPLE * 2))
@@ -148,7 +151,7 @@ impl Store {
         }
         let total = take_all::<Count>(&mut response, 0)?.first().map_or(0, |c| c.count);
         let mut sample: Vec<Option<Vec<String>>> = take_all(&mut response, 1)?;
-        sample.extend(take_all::<Option<Vec<String>>>(&mut response, 3)?);
+        sample.extend(take_all::<Option<Vec<String>>>(&mut response, 4)?);
         let frequencies = std::sync::Arc::new(KeyFrequencies::of(total, sample.into_iter().flatten()));
         *held = Some(frequencies.clone());
         Ok(frequencies)

@@ -24,7 +24,7 @@ pub use domain::sync::{MAX_BATCH, MAX_PULL_PAGE, MutationResult, Outcome, PullPa
 pub(crate) use pull::{PullRow, seen_by};
 pub use push::{Notice, PushGroups};
 pub(crate) use push::{PushQueue, mutation_key, retryable};
-pub(crate) use rows::{customer_row, placement as placement_of};
+pub(crate) use rows::{customer_row, keys_row, placement as placement_of};
 
 /// The sync counter: the last version given out, in this life of the database.
 #[derive(Deserialize)]

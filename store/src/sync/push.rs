@@ -26,7 +26,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::rows::{
-    audience, audit_rows, customer_row, item_rows, json_string, name_of_change, placement, revocation_row,
+    audience, audit_rows, customer_row, item_rows, json_string, keys_may_change, keys_row, name_of_change,
+    placement, revocation_row,
 };
 use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
@@ -512,6 +513,7 @@ impl Store {
                  -- entries that changed (deleting and inserting them again rewrote every
                  -- one, and took a quarter of a push's commit in the simulation).
                  FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
+                 FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
                  FOR $r IN $items { UPSERT type::record($r.tb, $r.key) CONTENT $r.row; };
                  FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                  INSERT INTO mutation $mutations;
@@ -529,6 +531,7 @@ impl Store {
             .bind(("next", version as i64))
             .bind(("clients", Value::Array(clients)))
             .bind(("customers", Value::Array(rows.customers)))
+            .bind(("keys", Value::Array(rows.keys)))
             .bind(("items", Value::Array(rows.items)))
             .bind(("summaries", Value::Array(rows.summaries)))
             .bind(("mutations", Value::Array(rows.mutations)))
@@ -618,6 +621,7 @@ fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), Sto
 #[derive(Default)]
 struct Rows {
     customers: Vec<Value>,
+    keys: Vec<Value>,
     items: Vec<Value>,
     summaries: Vec<Value>,
     mutations: Vec<Value>,
@@ -647,6 +651,7 @@ impl Rows {
             *rows = kept;
         }
         last_per_key(&mut self.customers);
+        last_per_key(&mut self.keys);
         last_per_key(&mut self.items);
         last_per_key(&mut self.summaries);
     }
@@ -655,6 +660,7 @@ impl Rows {
     /// the later one left it.
     fn extend(&mut self, later: Rows) {
         self.customers.extend(later.customers);
+        self.keys.extend(later.keys);
         self.items.extend(later.items);
         self.summaries.extend(later.summaries);
         self.mutations.extend(later.mutations);
@@ -711,6 +717,10 @@ fn plan(
     let mut pool_moves = Vec::new();
     let mut rule_events = Vec::new();
     let mut touched: Vec<CustomerId> = Vec::new();
+    // Archives whose search keys this push changed: their keys row is
+    // written as the push leaves them (a later push of the group that
+    // changes them again writes its own, which wins).
+    let mut rekeyed: Vec<CustomerId> = Vec::new();
     for mutation in mutations {
         if mutation.seq <= last_seq {
             let outcome = logged.get(&mutation.seq).cloned().unwrap_or_else(|| Outcome::Rejected {
@@ -826,6 +836,9 @@ fn plan(
                     if !touched.contains(&after.id) {
                         touched.push(after.id);
                     }
+                    if keys_may_change(before.as_ref(), &after) && !rekeyed.contains(&after.id) {
+                        rekeyed.push(after.id);
+                    }
                     let id = after.id;
                     loaded.get_mut(&id).expect("entered above").current = Some(after);
                 }
@@ -873,11 +886,13 @@ fn plan(
         );
         item_rows(entry.original.as_ref(), after, &mut items);
     }
+    let keys = rekeyed.iter().filter_map(|id| loaded[id].current.as_ref()).map(keys_row).collect();
     Plan {
         reply,
         version,
         rows: Rows {
             customers,
+            keys,
             items,
             summaries,
             mutations: mutation_rows,

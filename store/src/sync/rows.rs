@@ -27,23 +27,49 @@ pub(super) fn json_string<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// An archive's search keys ([`index_keys`]); a deleted archive is found
+/// by nobody, so it holds none.
+pub(crate) fn search_keys_of(customer: &Customer) -> Vec<String> {
+    if customer.deleted() {
+        return Vec::new();
+    }
+    let keys = domain::dedup::search_keys(customer.fields.name.as_str());
+    let phones: Vec<String> = customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
+    let emails: Vec<String> = customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+    index_keys(Searchable {
+        name: customer.fields.name.as_str(),
+        pinyin: &keys.pinyin,
+        initials: &keys.initials,
+        phones: &phones,
+        emails: &emails,
+    })
+}
+
+/// Whether the search keys of `before` (none: a new archive) and `after`
+/// may differ: they follow the name, phones and emails, and a deleted
+/// archive holds none.
+pub(crate) fn keys_may_change(before: Option<&Customer>, after: &Customer) -> bool {
+    before.is_none_or(|b| {
+        b.fields.name != after.fields.name
+            || b.fields.phones != after.fields.phones
+            || b.fields.emails != after.fields.emails
+            || b.deleted() != after.deleted()
+    })
+}
+
+/// The row of an archive's search keys, kept in a table of their own and
+/// written only when they change: a company's name alone gives a hundred
+/// keys and more, and in the archive's row every change (a visit logged)
+/// read, checked and wrote them again.
+pub(crate) fn keys_row(customer: &Customer) -> Value {
+    json!({ "key": customer.id.to_string(), "keys": search_keys_of(customer) })
+}
+
 /// The customer row: the archive document and the columns queries use.
 pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
     let keys = domain::dedup::search_keys(customer.fields.name.as_str());
     let phones: Vec<String> = customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
     let emails: Vec<String> = customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
-    // A deleted archive is found by nobody, so it holds no keys.
-    let search_keys = if customer.deleted() {
-        Vec::new()
-    } else {
-        index_keys(Searchable {
-            name: customer.fields.name.as_str(),
-            pinyin: &keys.pinyin,
-            initials: &keys.initials,
-            phones: &phones,
-            emails: &emails,
-        })
-    };
     without_nulls(json!({
         "doc": json_string(customer),
         "version": customer.version,
@@ -58,8 +84,7 @@ pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "initials": keys.initials,
         "phones": phones,
         "emails": emails,
-        "paged_keys": paged_keys(&search_keys),
-        "search_keys": search_keys,
+        "paged_keys": paged_keys(&search_keys_of(customer)),
         "stage": wire_name(&customer.fields.stage),
         "category": wire_name(&customer.fields.category),
         "city": customer.fields.address.city.clone(),
