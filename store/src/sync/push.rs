@@ -979,7 +979,8 @@ fn pool_move_rows(
 
 #[cfg(test)]
 mod tests {
-    use domain::archive::{FieldValue, Fields, LabelledPhone, PhoneLabel};
+    use domain::archive::{FieldValue, Fields, Interaction, InteractionKind, LabelledPhone, PhoneLabel};
+    use domain::ids::ItemId;
     use domain::mutation::FieldEdit;
     use domain::policy::Role;
     use domain::time::Timestamp;
@@ -1070,6 +1071,52 @@ mod tests {
         assert!(rows.opened.is_empty() && rows.revocations.is_empty());
         assert!(rows.audit.iter().all(|row| row["customer"] == mine.to_string()));
         assert_eq!(archives[&mine].current.as_ref().map(|c| c.version), Some(43), "the group sees it");
+    }
+
+    #[test]
+    fn an_archives_search_keys_are_written_when_they_change_and_left_alone_by_a_visit() {
+        let client = ClientId::new();
+        let customer = CustomerId::new();
+        let mut archives = HashMap::new();
+        let plan_of = |batch: &[Mutation], archives: &mut HashMap<CustomerId, Loaded>, seq: u64| {
+            plan(
+                &rep("a"),
+                client,
+                batch,
+                Seen { last_seq: seq, logged: HashMap::new() },
+                archives,
+                40 + seq,
+                &colleagues(),
+                &CustomFields::default(),
+                &PoolSettings::default(),
+                &mut HashMap::new(),
+                &[],
+                0,
+                today(),
+            )
+        };
+        let created = plan_of(&[mutation(client, 1, "a", customer, create("a"))], &mut archives, 0);
+        let keys = &created.rows.keys;
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0]["keys"].as_array().unwrap().contains(&json!("n1:张")), "{keys:?}");
+        assert!(created.rows.customers[0]["row"].get("search_keys").is_none(), "not in the archive's row");
+
+        let visit = Interaction {
+            kind: InteractionKind::Visit,
+            at: Timestamp(1_764_000_000_000),
+            summary: "拜访".into(),
+            satisfaction: None,
+            next_follow_up: None,
+        };
+        let logged = Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 0 };
+        let visited = plan_of(&[mutation(client, 2, "a", customer, logged)], &mut archives, 1);
+        assert_eq!(visited.rows.customers.len(), 1);
+        assert!(visited.rows.keys.is_empty(), "a visit leaves the keys alone");
+
+        let called =
+            plan_of(&[mutation(client, 3, "a", customer, phone("13800138000", 0))], &mut archives, 2);
+        let keys = called.rows.keys[0]["keys"].as_array().unwrap();
+        assert!(keys.contains(&json!("p:+8613800138000")), "{keys:?}");
     }
 
     /// Two reps' pushes in one group: the second is planned on what the first
