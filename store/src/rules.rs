@@ -992,7 +992,6 @@ mod tests {
                 (two, Facts { churn_risk: Some(b), ..Facts::default() }),
             ])
         };
-        let day = crate::today();
         let fired = |crossed: Vec<Customer>| {
             crossed.into_iter().map(|c| c.fields.name.as_str().to_owned()).collect::<Vec<_>>()
         };

@@ -1023,6 +1023,32 @@ mod tests {
         Date::new(2026, 11, 23).unwrap()
     }
 
+    /// Plans `batch` from `client` as rep `a` of north, with the counter
+    /// at `version`, no custom fields, pool rules or workflow rules.
+    fn plan_for_a(
+        client: ClientId,
+        batch: &[Mutation],
+        seen: Seen,
+        archives: &mut HashMap<CustomerId, Loaded>,
+        version: u64,
+    ) -> Plan {
+        plan(
+            &rep("a"),
+            client,
+            batch,
+            seen,
+            archives,
+            version,
+            &colleagues(),
+            &CustomFields::default(),
+            &PoolSettings::default(),
+            &mut HashMap::new(),
+            &[],
+            0,
+            today(),
+        )
+    }
+
     fn fresh_client() -> Seen {
         Seen { last_seq: 0, logged: HashMap::new() }
     }
@@ -1039,21 +1065,7 @@ mod tests {
             mutation(client, 4, "a", mine, phone("13900139000", 0)),
         ];
         let mut archives = HashMap::new();
-        let plan = plan(
-            &rep("a"),
-            client,
-            &batch,
-            fresh_client(),
-            &mut archives,
-            40,
-            &colleagues(),
-            &CustomFields::default(),
-            &PoolSettings::default(),
-            &mut HashMap::new(),
-            &[],
-            0,
-            today(),
-        );
+        let plan = plan_for_a(client, &batch, fresh_client(), &mut archives, 40);
 
         let outcomes: Vec<&Outcome> = plan.reply.results.iter().map(|r| &r.outcome).collect();
         assert_eq!(outcomes[0], &Outcome::Applied { version: 41 });
@@ -1079,21 +1091,7 @@ mod tests {
         let customer = CustomerId::new();
         let mut archives = HashMap::new();
         let plan_of = |batch: &[Mutation], archives: &mut HashMap<CustomerId, Loaded>, seq: u64| {
-            plan(
-                &rep("a"),
-                client,
-                batch,
-                Seen { last_seq: seq, logged: HashMap::new() },
-                archives,
-                40 + seq,
-                &colleagues(),
-                &CustomFields::default(),
-                &PoolSettings::default(),
-                &mut HashMap::new(),
-                &[],
-                0,
-                today(),
-            )
+            plan_for_a(client, batch, Seen { last_seq: seq, logged: HashMap::new() }, archives, 40 + seq)
         };
         let created = plan_of(&[mutation(client, 1, "a", customer, create("a"))], &mut archives, 0);
         let keys = &created.rows.keys;
@@ -1127,38 +1125,10 @@ mod tests {
         let customer = CustomerId::new();
         let mut archives = HashMap::new();
         let created = [mutation(first_client, 1, "a", customer, create("a"))];
-        let first = plan(
-            &rep("a"),
-            first_client,
-            &created,
-            fresh_client(),
-            &mut archives,
-            7,
-            &colleagues(),
-            &CustomFields::default(),
-            &PoolSettings::default(),
-            &mut HashMap::new(),
-            &[],
-            0,
-            today(),
-        );
+        let first = plan_for_a(first_client, &created, fresh_client(), &mut archives, 7);
         assert_eq!(first.version, 8);
         let edit = [mutation(second_client, 1, "a", customer, phone("13800138000", 8))];
-        let second = plan(
-            &rep("a"),
-            second_client,
-            &edit,
-            fresh_client(),
-            &mut archives,
-            first.version,
-            &colleagues(),
-            &CustomFields::default(),
-            &PoolSettings::default(),
-            &mut HashMap::new(),
-            &[],
-            0,
-            today(),
-        );
+        let second = plan_for_a(second_client, &edit, fresh_client(), &mut archives, first.version);
         assert_eq!(second.reply.results[0].outcome, Outcome::Applied { version: 9 });
         let stored = archives[&customer].current.as_ref().unwrap();
         assert_eq!((stored.version, stored.fields.phones.len()), (9, 1));
@@ -1179,40 +1149,12 @@ mod tests {
             mutation(client, 2, "a", customer, phone("13800138000", 0)),
         ];
         let mut archives = HashMap::new();
-        let first = plan(
-            &rep("a"),
-            client,
-            &batch,
-            fresh_client(),
-            &mut archives,
-            0,
-            &colleagues(),
-            &CustomFields::default(),
-            &PoolSettings::default(),
-            &mut HashMap::new(),
-            &[],
-            0,
-            today(),
-        );
+        let first = plan_for_a(client, &batch, fresh_client(), &mut archives, 0);
         let logged: HashMap<u64, Outcome> =
             first.reply.results.iter().map(|r| (r.seq, r.outcome.clone())).collect();
 
         let again = Seen { last_seq: 2, logged };
-        let retried = plan(
-            &rep("a"),
-            client,
-            &batch,
-            again,
-            &mut archives,
-            first.version,
-            &colleagues(),
-            &CustomFields::default(),
-            &PoolSettings::default(),
-            &mut HashMap::new(),
-            &[],
-            0,
-            today(),
-        );
+        let retried = plan_for_a(client, &batch, again, &mut archives, first.version);
         assert_eq!(retried.reply, first.reply, "the same answer as the first time");
         let rows = &retried.rows;
         assert!(rows.mutations.is_empty() && rows.customers.is_empty() && rows.audit.is_empty());
