@@ -172,6 +172,8 @@ impl Store {
         store.adopt_legacy_customers(today()).await?;
         store.backfill_summaries().await?;
         store.rebuild_search_keys().await?;
+        // The first search need not wait for a sample of a large archive.
+        store.key_frequencies().await?;
         Ok((store, report))
     }
 

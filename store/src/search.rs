@@ -120,19 +120,39 @@ impl Store {
         Ok(choose_read(&frequencies, routes, limit).unwrap_or(unknown))
     }
 
-    /// This process's [`KeyFrequencies`], taken again when they are old.
-    async fn key_frequencies(&self) -> Result<std::sync::Arc<KeyFrequencies>, StoreError> {
-        let mut held = self.key_frequencies.lock().await;
-        if let Some(frequencies) = held.as_ref().filter(|f| f.taken.elapsed() < FREQUENCIES_LIFETIME) {
-            return Ok(frequencies.clone());
+    /// This process's [`KeyFrequencies`]. Old ones of a large archive are
+    /// still answered while new ones are taken beside (once at a time), so
+    /// no search waits for the sample; those of a small one (at start, in a
+    /// new company) are taken again at once: cheap then, and worthless if
+    /// it has grown since.
+    pub(crate) async fn key_frequencies(&self) -> Result<std::sync::Arc<KeyFrequencies>, StoreError> {
+        let held = self.key_frequencies.lock().await.clone();
+        match held {
+            Some(fresh) if std::time::Instant::now() < fresh.fresh_until => Ok(fresh),
+            Some(old) if old.total >= SAMPLE as u64 => {
+                if !old.renewing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    let (store, renewed) = (self.clone(), old.clone());
+                    tokio::spawn(async move {
+                        if let Err(error) = store.sample_frequencies().await {
+                            tracing::warn!(%error, "search keys' frequencies could not be taken");
+                            renewed.renewing.store(false, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    });
+                }
+                Ok(old)
+            }
+            _ => self.sample_frequencies().await,
         }
+    }
+
+    /// Takes a new sample for [`Store::key_frequencies`] and keeps it.
+    async fn sample_frequencies(&self) -> Result<std::sync::Arc<KeyFrequencies>, StoreError> {
         let mut response = self
             .db
             // Counted without reading a record (deleted ones too: an
             // estimate), the newest read forward from a version below the
             // counter: a filtered count and a backward read each went
-            // through every archive, two seconds at 100,000, and every
-            // search waited for them.
+            // through every archive, two seconds at 100,000.
             .query(
                 "SELECT count() FROM customer GROUP ALL;
                  SELECT VALUE keys FROM customer_keys LIMIT $half;
@@ -153,7 +173,7 @@ impl Store {
         let mut sample: Vec<Option<Vec<String>>> = take_all(&mut response, 1)?;
         sample.extend(take_all::<Option<Vec<String>>>(&mut response, 4)?);
         let frequencies = std::sync::Arc::new(KeyFrequencies::of(total, sample.into_iter().flatten()));
-        *held = Some(frequencies.clone());
+        *self.key_frequencies.lock().await = Some(frequencies.clone());
         Ok(frequencies)
     }
 }
@@ -234,6 +254,8 @@ pub(crate) enum Read {
 const SAMPLE: i64 = 2000;
 /// How long an estimate is used before a new sample is taken.
 const FREQUENCIES_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long an estimate of an archive smaller than a sample is used.
+const SMALL_FREQUENCIES_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How common each search key is, estimated from a sample of archives (the
 /// oldest and the newest), so choosing the key to read a search through
@@ -246,7 +268,10 @@ pub(crate) struct KeyFrequencies {
     /// Each sampled archive's keys, sorted: how many hold several keys at
     /// once is what says how rare a text is.
     archives: Vec<Vec<String>>,
-    taken: std::time::Instant,
+    /// Answered without a new sample until then.
+    fresh_until: std::time::Instant,
+    /// A newer sample is being taken.
+    renewing: std::sync::atomic::AtomicBool,
 }
 
 impl KeyFrequencies {
@@ -261,7 +286,9 @@ impl KeyFrequencies {
             archives.push(keys);
         }
         let sampled = archives.len() as u64;
-        Self { total, sampled, counts, archives, taken: std::time::Instant::now() }
+        let lifetime = if total < SAMPLE as u64 { SMALL_FREQUENCIES_LIFETIME } else { FREQUENCIES_LIFETIME };
+        let fresh_until = std::time::Instant::now() + lifetime;
+        Self { total, sampled, counts, archives, fresh_until, renewing: Default::default() }
     }
 
     /// Scales a count in the sample to the whole archive.
@@ -360,6 +387,42 @@ mod tests {
         assert_eq!(surname, Some(Read::Keys { whole: vec![], sliced: vec!["n1:王".into()], about: 294 }));
         let unnarrowed = Route { part: Part::Pinyin, keys: vec![] };
         assert_eq!(choose_read(&frequencies, &[route(Part::Initials, "in:zw"), unnarrowed], 100), None);
+    }
+
+    #[tokio::test]
+    async fn old_frequencies_are_answered_at_once_while_new_ones_are_taken_beside() {
+        let store = crate::Store::connect("mem://", None).await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.key_frequencies().await.unwrap().total, 0);
+        store
+            .db
+            .query(
+                "CREATE customer:one SET doc = '{}', version = 1, shared_with = [], deleted = false,
+                     conflicted = false, name = '赵六', pinyin = 'zhaoliu', initials = 'zl', phones = [],
+                     emails = [], stage = 'lead', category = 'regular', created_at = 0, updated_at = 0;
+                 CREATE customer_keys:one SET keys = ['n1:赵', 'n1:六'];",
+            )
+            .await
+            .and_then(crate::error::explain)
+            .unwrap();
+        assert_eq!(store.key_frequencies().await.unwrap().total, 0, "fresh: not taken again");
+
+        // An estimate of a large archive, grown old.
+        let mut old = super::KeyFrequencies::of(100_000, (0..super::SAMPLE).map(|_| Vec::new()));
+        old.fresh_until = std::time::Instant::now();
+        let old = std::sync::Arc::new(old);
+        *store.key_frequencies.lock().await = Some(old.clone());
+        let answered = store.key_frequencies().await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&answered, &old), "the old estimate, without waiting");
+        for _ in 0..200 {
+            if store.key_frequencies().await.unwrap().total == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let renewed = store.key_frequencies().await.unwrap();
+        assert_eq!(renewed.total, 1, "taken beside and kept");
+        assert!(renewed.estimate("n1:赵") > 0 && renewed.estimate("n1:王") == 0);
     }
 
     #[tokio::test]
