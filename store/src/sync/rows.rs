@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use domain::archive::{Customer, FieldName, FieldValue, Item, ItemKind, wire_name};
+use domain::dedup::SearchKeys;
 use domain::ids::ItemId;
 use domain::policy::{Audience, Placement};
 use domain::search::{Searchable, index_keys, paged_keys};
@@ -30,19 +31,31 @@ pub(super) fn json_string<T: Serialize>(value: &T) -> String {
 /// An archive's search keys ([`index_keys`]); a deleted archive is found
 /// by nobody, so it holds none.
 pub(crate) fn search_keys_of(customer: &Customer) -> Vec<String> {
+    let name = domain::dedup::search_keys(customer.fields.name.as_str());
+    keys_with(customer, &name, &phones_of(customer), &emails_of(customer))
+}
+
+/// [`search_keys_of`], with the name's pinyin and the phones and emails
+/// already worked out.
+fn keys_with(customer: &Customer, name: &SearchKeys, phones: &[String], emails: &[String]) -> Vec<String> {
     if customer.deleted() {
         return Vec::new();
     }
-    let keys = domain::dedup::search_keys(customer.fields.name.as_str());
-    let phones: Vec<String> = customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
-    let emails: Vec<String> = customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
     index_keys(Searchable {
         name: customer.fields.name.as_str(),
-        pinyin: &keys.pinyin,
-        initials: &keys.initials,
-        phones: &phones,
-        emails: &emails,
+        pinyin: &name.pinyin,
+        initials: &name.initials,
+        phones,
+        emails,
     })
+}
+
+fn phones_of(customer: &Customer) -> Vec<String> {
+    customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect()
+}
+
+fn emails_of(customer: &Customer) -> Vec<String> {
+    customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect()
 }
 
 /// Whether the search keys of `before` (none: a new archive) and `after`
@@ -68,8 +81,8 @@ pub(crate) fn keys_row(customer: &Customer) -> Value {
 /// The customer row: the archive document and the columns queries use.
 pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
     let keys = domain::dedup::search_keys(customer.fields.name.as_str());
-    let phones: Vec<String> = customer.fields.phones.iter().map(|p| p.number.e164().to_owned()).collect();
-    let emails: Vec<String> = customer.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+    let (phones, emails) = (phones_of(customer), emails_of(customer));
+    let paged = paged_keys(&keys_with(customer, &keys, &phones, &emails));
     without_nulls(json!({
         "doc": json_string(customer),
         "version": customer.version,
@@ -84,7 +97,7 @@ pub(crate) fn customer_row(customer: &Customer, team: Option<&str>) -> Value {
         "initials": keys.initials,
         "phones": phones,
         "emails": emails,
-        "paged_keys": paged_keys(&search_keys_of(customer)),
+        "paged_keys": paged,
         "stage": wire_name(&customer.fields.stage),
         "category": wire_name(&customer.fields.category),
         "city": customer.fields.address.city.clone(),
