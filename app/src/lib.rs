@@ -35,7 +35,7 @@ pub mod today;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::i18n::{Locale, use_texts};
 use crate::offline::Offline;
@@ -115,24 +115,25 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("new") view=customers::NewCustomerPage />
                         <Route path=path!(":id") view=customers::CustomerPage />
                     </ParentRoute>
-                    <Route path=path!("/dashboard") view=dashboard::DashboardPage />
-                    <Route path=path!("/dashboard/churn") view=dashboard::ChurnPage />
-                    <Route path=path!("/dashboard/value") view=dashboard::ValuePage />
                     <Route path=path!("/sync") view=offline::SyncPage />
-                    <Route path=path!("/notifications") view=notifications::NotificationsPage />
                     <Route path=path!("/signin") view=auth::SignInPage />
-                    <Route path=path!("/account") view=auth::AccountPage />
-                    <Route path=path!("/admin/users") view=admin::UsersPage />
-                    <Route path=path!("/admin/fields") view=admin::FieldsPage />
-                    <Route path=path!("/admin/care") view=care::CarePage />
-                    <Route path=path!("/admin/rules") view=rules::RulesPage />
-                    <Route path=path!("/import") view=import::ImportPage />
-                    <Route path=path!("/team") view=team::TeamPage />
-                    <Route path=path!("/audit") view=audit::AuditPage />
-                    <Route path=path!("/quality") view=quality::QualityPage />
-                    <Route path=path!("/pool") view=pool::PoolPage />
-                    <Route path=path!("/duplicates") view=duplicates::DuplicatesPage />
-                    <Route path=path!("/duplicates/:key") view=duplicates::MergePage />
+                    // Pages a rep seldom opens load when first opened.
+                    <Route path=path!("/dashboard") view={Lazy::<Dashboard>::new()} />
+                    <Route path=path!("/dashboard/churn") view={Lazy::<Churn>::new()} />
+                    <Route path=path!("/dashboard/value") view={Lazy::<Value>::new()} />
+                    <Route path=path!("/notifications") view={Lazy::<Notifications>::new()} />
+                    <Route path=path!("/account") view={Lazy::<Account>::new()} />
+                    <Route path=path!("/admin/users") view={Lazy::<Users>::new()} />
+                    <Route path=path!("/admin/fields") view={Lazy::<Fields>::new()} />
+                    <Route path=path!("/admin/care") view={Lazy::<Care>::new()} />
+                    <Route path=path!("/admin/rules") view={Lazy::<Rules>::new()} />
+                    <Route path=path!("/import") view={Lazy::<Import>::new()} />
+                    <Route path=path!("/team") view={Lazy::<Team>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<Audit>::new()} />
+                    <Route path=path!("/quality") view={Lazy::<Quality>::new()} />
+                    <Route path=path!("/pool") view={Lazy::<Pool>::new()} />
+                    <Route path=path!("/duplicates") view={Lazy::<Duplicates>::new()} />
+                    <Route path=path!("/duplicates/:key") view={Lazy::<Merge>::new()} />
                 </Routes>
             </main>
             <nav class="bottom-nav" aria-label=texts.app_name>
@@ -144,6 +145,57 @@ pub fn App() -> impl IntoView {
             </nav>
         </Router>
     }
+}
+
+/// A page that is not part of the first load: its code is split from the
+/// main wasm (`cargo leptos --split`) and fetched the first time the page is
+/// opened, then kept by the service worker for offline use. The first load
+/// is what a rep needs in the field: sign-in, today, customers, a record, a
+/// new customer and sync.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path;)*) => {$(
+        #[doc = concat!("Loads `", stringify!($page), "` on demand.")]
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                // The server sends only a mark for such a page, and the
+                // browser mounts the app afresh on seeing it (as on the
+                // offline shell): hydrating a split-off page's server HTML
+                // (leptos_router 0.8.17, `hydrate_lazy`) left the page's
+                // reactive parts detached from the document.
+                if cfg!(feature = "ssr") {
+                    view! { <div data-render-in-browser=""></div> }.into_any()
+                } else {
+                    $page().into_any()
+                }
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    Dashboard => dashboard::DashboardPage;
+    Churn => dashboard::ChurnPage;
+    Value => dashboard::ValuePage;
+    Notifications => notifications::NotificationsPage;
+    Account => auth::AccountPage;
+    Users => admin::UsersPage;
+    Fields => admin::FieldsPage;
+    Care => care::CarePage;
+    Rules => rules::RulesPage;
+    Import => import::ImportPage;
+    Team => team::TeamPage;
+    Audit => audit::AuditPage;
+    Quality => quality::QualityPage;
+    Pool => pool::PoolPage;
+    Duplicates => duplicates::DuplicatesPage;
+    Merge => duplicates::MergePage;
 }
 
 /// Any path no route matches; the server answers it with status 404.

@@ -6,14 +6,19 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Hydrates the server-rendered page, or, on the offline shell (a page the
-/// service worker serves without data, marked `data-shell`), mounts the app
-/// afresh so its router renders whichever path was opened.
+/// Hydrates the server-rendered page, or mounts the app afresh so its router
+/// renders whichever path was opened: on the offline shell (a page the
+/// service worker serves without data, marked `data-shell`) and on a page
+/// whose code is split off and fetched on demand, which the server sends as a
+/// mark only (`data-render-in-browser`).
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let body = leptos::prelude::document().body();
-    if body.as_ref().is_some_and(|b| b.has_attribute("data-shell")) {
+    let document = leptos::prelude::document();
+    let body = document.body();
+    let shell = body.as_ref().is_some_and(|b| b.has_attribute("data-shell"));
+    let split_off = document.query_selector("[data-render-in-browser]").ok().flatten().is_some();
+    if shell || split_off {
         if let Some(body) = body {
             body.set_inner_html("");
         }

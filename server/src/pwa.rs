@@ -13,9 +13,11 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use leptos::prelude::LeptosOptions;
 
-/// Files the shell needs, relative to the site root, besides the shell page.
-fn shell_files(output_name: &str) -> Vec<String> {
-    vec![
+/// Files the shell needs, relative to the site root, besides the shell page:
+/// the app, and the parts of it split off for pages loaded on demand, so that
+/// those pages open offline as well once the worker is installed.
+fn shell_files(root: &Path, output_name: &str) -> Vec<String> {
+    let mut files = vec![
         format!("pkg/{output_name}.js"),
         format!("pkg/{output_name}.wasm"),
         format!("pkg/{output_name}.css"),
@@ -25,7 +27,27 @@ fn shell_files(output_name: &str) -> Vec<String> {
         "icons/icon-512.png".into(),
         // Loaded only by the address fields, and kept for them offline.
         "regions.json".into(),
-    ]
+    ];
+    files.extend(split_parts(&root.join("pkg"), output_name).into_iter().map(|name| format!("pkg/{name}")));
+    files
+}
+
+/// What `cargo leptos --split` wrote beside the main wasm in `pkg`: a part per
+/// page loaded on demand (and parts such pages share), and the script that
+/// loads them. Compressed copies are the server's business, not the worker's.
+fn split_parts(pkg: &Path, output_name: &str) -> Vec<String> {
+    let main = format!("{output_name}.wasm");
+    let mut parts: Vec<String> = std::fs::read_dir(pkg)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            (name.ends_with(".wasm") && *name != main)
+                || (name.starts_with("__wasm_split") && name.ends_with(".js"))
+        })
+        .collect();
+    parts.sort();
+    parts
 }
 
 /// The service worker and shell for one build of the site.
@@ -43,7 +65,7 @@ impl Pwa {
     pub fn new(options: &LeptosOptions) -> Self {
         let name = options.output_name.to_string();
         let root = Path::new(options.site_root.as_ref());
-        let files = shell_files(&name);
+        let files = shell_files(root, &name);
         let mut hasher = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
         for file in &files {
@@ -176,5 +198,38 @@ mod tests {
         assert!(!pwa.worker.contains("__"), "every placeholder is filled");
         assert!(pwa.shell.contains("<body data-shell>"));
         assert!(pwa.shell.contains(r#"import init, { hydrate } from "/pkg/crm.js""#));
+    }
+
+    #[test]
+    fn the_parts_of_the_wasm_split_off_for_later_pages_are_precached_too() {
+        let site = tempfile::tempdir().expect("temporary site");
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir_all(&pkg).expect("pkg directory");
+        for file in [
+            "crm.js",
+            "crm.wasm",
+            "crm.wasm.br",
+            "crm.css",
+            "split_dashboard_view_1.wasm",
+            "split_dashboard_view_1.wasm.br",
+            "chunk_3_dashboard_view.wasm",
+            "__wasm_split.______________________.js",
+            "__wasm_split_manifest.json",
+        ] {
+            std::fs::write(pkg.join(file), file).expect("site file");
+        }
+        let root = site.path().to_str().expect("utf-8 path");
+        let options = LeptosOptions::builder().output_name("crm").site_root(root).build();
+        let worker = Pwa::new(&options).worker;
+        for part in [
+            "chunk_3_dashboard_view.wasm",
+            "split_dashboard_view_1.wasm",
+            "__wasm_split.______________________.js",
+        ] {
+            assert!(worker.contains(&format!(r#""/pkg/{part}""#)), "{part} is precached");
+        }
+        assert!(!worker.contains(".br\""), "compressed copies are not precached");
+        assert!(!worker.contains("manifest.json"), "the server's manifest is not precached");
+        assert_eq!(worker.matches(r#""/pkg/crm.wasm""#).count(), 1, "the main wasm is listed once");
     }
 }

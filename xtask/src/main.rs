@@ -167,12 +167,14 @@ enum ServerBuild {
 fn start_site_build(tools: &tools::Tools, root: &Path, background: bool) -> Result<Beside, String> {
     let mut command =
         if background { tools.cargo_leptos_in_background(root) } else { tools.cargo_leptos(root) };
-    command.args(["build", "--release", "--frontend-only"]);
+    // `--split`: pages a rep seldom opens go to parts of the wasm fetched on
+    // demand, out of every phone's first load.
+    command.args(["build", "--release", "--frontend-only", "--split"]);
     let site = root.join("target/site");
     Beside::start_with("release build of the site", root.join("target/xtask-site.log"), move |mut out| {
         let err = out.try_clone().map_err(|e| e.to_string())?;
         command.stdout(out.try_clone().map_err(|e| e.to_string())?).stderr(err);
-        tools::run(&mut command, "cargo leptos build --release --frontend-only")?;
+        tools::run(&mut command, "cargo leptos build --release --frontend-only --split")?;
         let count = precompress::site(&site)?;
         use std::io::Write;
         writeln!(out, "precompressed {count} files under {}", site.display()).map_err(|e| e.to_string())
@@ -217,8 +219,8 @@ fn run(root: &Path, build: ServerBuild) -> Result<(), String> {
         ServerBuild::Release => {
             timings.phase("release build of the site and the server", || {
                 tools::run(
-                    tools.cargo_leptos(root).args(["build", "--release"]),
-                    "cargo leptos build --release",
+                    tools.cargo_leptos(root).args(["build", "--release", "--split"]),
+                    "cargo leptos build --release --split",
                 )?;
                 precompress::site(&root.join("target/site")).map(|_| ())
             })?;

@@ -3,8 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// cargo-leptos 0.3.5 is the newest that builds with Rust 1.95.
-const CARGO_LEPTOS_VERSION: &str = "0.3.5";
+/// cargo-leptos 0.3.10 is the newest that builds with Rust 1.95 (0.3.11 needs
+/// 1.96); its wasm splitter (wasm_split_cli_support 0.2.3) is the first here
+/// whose split-off parts load: 0.3.5's left the glue importing a module named
+/// `__wbindgen_externref_xform__`, and no page hydrated.
+const CARGO_LEPTOS_VERSION: &str = "0.3.10";
 /// Must equal the `wasm-bindgen` version pinned in Cargo.toml (checked below).
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";

@@ -1,7 +1,10 @@
 //! `cargo run --bin size-report`: what the app shell costs a phone to download.
 //!
 //! Reads the release site under `target/site/pkg` and prints each file's size
-//! raw, gzip and brotli, ending with one line tools can parse:
+//! raw, gzip and brotli: first what every first load fetches (the main wasm,
+//! its JS glue with the loader of the split-off parts, the CSS), then each
+//! part split off for pages loaded on demand and what opening each such page
+//! fetches. It ends with one line tools can parse, about the first load:
 //! `size-report: wasm_br=<bytes> js_br=<bytes> css_br=<bytes> total_br=<bytes>`.
 //! The compressed sizes are those of the `.gz` and `.br` files the release
 //! build wrote beside each file (brotli at quality 11): exactly what the
@@ -34,27 +37,113 @@ fn main() -> ExitCode {
 }
 
 fn report(pkg: &Path) -> Result<(), String> {
-    let files = [("wasm", ".wasm"), ("js", ".js"), ("css", ".css")];
-    let mut brotli = Vec::new();
-    println!("{:<6} {:>10} {:>10} {:>10}  file", "kind", "raw", "gzip", "brotli");
-    for (kind, suffix) in files {
-        let path = pkg.join(format!("{OUTPUT_NAME}{suffix}"));
-        let bytes = std::fs::read(&path).map_err(|_| {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|_| {
             format!("{} is missing: build the release site first with `{BUILD_COMMAND}`", path.display())
-        })?;
+        })
+    };
+    let show = |kind: &str, path: &Path, sizes: &Sizes| {
+        println!("{kind:<6} {:>10} {:>10} {:>10}  {}", sizes.raw, sizes.gzip, sizes.brotli, path.display());
+    };
+    let mut first = Vec::new();
+    println!("first load");
+    println!("{:<6} {:>10} {:>10} {:>10}  file", "kind", "raw", "gzip", "brotli");
+    for (kind, suffix) in [("wasm", ".wasm"), ("js", ".js"), ("css", ".css")] {
+        let path = pkg.join(format!("{OUTPUT_NAME}{suffix}"));
+        let bytes = read(&path)?;
         if kind == "wasm" && has_debug_info(&bytes) {
             return Err(format!(
                 "{} is a debug build (it carries DWARF sections): build the release site with `{BUILD_COMMAND}`",
                 path.display()
             ));
         }
-        let sizes = measure(&path, &bytes)?;
-        println!("{kind:<6} {:>10} {:>10} {:>10}  {}", sizes.raw, sizes.gzip, sizes.brotli, path.display());
-        brotli.push(sizes.brotli);
+        let mut sizes = measure(&path, &bytes)?;
+        show(kind, &path, &sizes);
+        // The glue imports the loader of the split-off parts: both load first.
+        if kind == "js"
+            && let Some(loader) = split_files(pkg)?.into_iter().find(|name| name.ends_with(".js"))
+        {
+            let path = pkg.join(loader);
+            let loader = measure(&path, &read(&path)?)?;
+            show("js", &path, &loader);
+            sizes = Sizes {
+                raw: sizes.raw + loader.raw,
+                gzip: sizes.gzip + loader.gzip,
+                brotli: sizes.brotli + loader.brotli,
+            };
+        }
+        first.push(sizes.brotli);
     }
-    let total: usize = brotli.iter().sum();
-    println!("size-report: wasm_br={} js_br={} css_br={} total_br={total}", brotli[0], brotli[1], brotli[2]);
+    let parts = split_files(pkg)?.into_iter().filter(|name| name.ends_with(".wasm")).collect::<Vec<_>>();
+    if !parts.is_empty() {
+        println!("loaded on demand");
+        let mut part_brotli = std::collections::BTreeMap::new();
+        for name in &parts {
+            let path = pkg.join(name);
+            let sizes = measure(&path, &read(&path)?)?;
+            show("wasm", &path, &sizes);
+            part_brotli.insert(name.trim_end_matches(".wasm").to_owned(), sizes.brotli);
+        }
+        let manifest = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json")).unwrap_or_default();
+        for (page, files) in manifest_entries(&manifest) {
+            let brotli: usize = files.iter().filter_map(|file| part_brotli.get(file)).sum();
+            println!("opening {}: {} part(s), brotli {brotli}", page_name(&page), files.len());
+        }
+        println!("size-report-parts: parts={} parts_br={}", parts.len(), part_brotli.values().sum::<usize>());
+    }
+    let total: usize = first.iter().sum();
+    println!("size-report: wasm_br={} js_br={} css_br={} total_br={total}", first[0], first[1], first[2]);
     Ok(())
+}
+
+/// The files `cargo leptos --split` wrote beside the main wasm: the parts of
+/// pages loaded on demand (`*.wasm`) and their loader (`__wasm_split*.js`).
+fn split_files(pkg: &Path) -> Result<Vec<String>, String> {
+    let main = format!("{OUTPUT_NAME}.wasm");
+    let entries = std::fs::read_dir(pkg).map_err(|_| {
+        format!("{} is missing: build the release site first with `{BUILD_COMMAND}`", pkg.display())
+    })?;
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            (name.ends_with(".wasm") && *name != main)
+                || (name.starts_with("__wasm_split") && name.ends_with(".js"))
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// `dashboard` for the split named `__dashboard_view_5370070759724790383`.
+fn page_name(split: &str) -> &str {
+    let name = split.trim_start_matches('_');
+    name.rsplit_once("_view_").map_or(name, |(page, _)| page)
+}
+
+/// The split manifest, `{"page": ["part", ...], ...}`, as pairs (a reader for
+/// this one shape, so the report needs no JSON crate).
+fn manifest_entries(json: &str) -> Vec<(String, Vec<String>)> {
+    let mut entries: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_list = false;
+    let mut rest = json;
+    while let Some(at) = rest.find(['"', '[', ']']) {
+        match rest.as_bytes()[at] {
+            b'[' => in_list = true,
+            b']' => in_list = false,
+            _ => {
+                let Some(len) = rest[at + 1..].find('"') else { break };
+                let text = rest[at + 1..at + 1 + len].to_owned();
+                rest = &rest[at + 2 + len..];
+                match entries.last_mut() {
+                    Some((_, files)) if in_list => files.push(text),
+                    _ => entries.push((text, Vec::new())),
+                }
+                continue;
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    entries
 }
 
 /// The sizes of `path` (whose content is `bytes`) and of its precompressed copies.
@@ -134,6 +223,26 @@ mod tests {
         assert!(has_debug_info(&debug));
         let release = module(&[(1, b"\x00"), (0, b"\x04namexx")]);
         assert!(!has_debug_info(&release));
+    }
+
+    #[test]
+    fn the_split_manifest_names_each_page_and_the_parts_it_fetches() {
+        let manifest = r#"{
+  "dashboard_view_1": ["chunk_2_dashboard", "split_dashboard_view_1"],
+  "pool_view_9": ["split_pool_view_9"]
+}"#;
+        assert_eq!(
+            manifest_entries(manifest),
+            vec![
+                (
+                    "dashboard_view_1".to_owned(),
+                    vec!["chunk_2_dashboard".to_owned(), "split_dashboard_view_1".to_owned()]
+                ),
+                ("pool_view_9".to_owned(), vec!["split_pool_view_9".to_owned()]),
+            ]
+        );
+        assert!(manifest_entries("").is_empty());
+        assert_eq!(page_name("__dashboard_view_5370070759724790383"), "dashboard");
     }
 
     #[test]
