@@ -37,8 +37,22 @@ test("a rep's first load leaves the seldom used pages out; they load when opened
   expect(parts.some((name) => name.includes("account"))).toBe(true);
   expect(parts.some((name) => name.includes("pool"))).toBe(false);
 
-  // Opened with no network, from the installed app: the worker has every part.
+  // Opened with no network, from the installed app: once its shell is in,
+  // the worker keeps every part.
   await app.installed();
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          for (const name of await caches.keys()) {
+            const kept = await (await caches.open(name)).keys();
+            if (kept.some((request) => request.url.includes("pool"))) return true;
+          }
+          return false;
+        }),
+      { timeout: 20_000 },
+    )
+    .toBe(true);
   await context.setOffline(true);
   await page.goto(`${baseUrl()}/pool`);
   await ready(page);

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// cargo-leptos 0.3.10 is the newest that builds with Rust 1.95 (0.3.11 needs
-/// 1.96); its wasm splitter (wasm_split_cli_support 0.2.3) is the first here
-/// whose split-off parts load: 0.3.5's left the glue importing a module named
-/// `__wbindgen_externref_xform__`, and no page hydrated.
+/// 1.96), and its wasm splitter (wasm_split_cli_support 0.2.3) works: 0.3.5's
+/// left the glue importing a module named `__wbindgen_externref_xform__`, and
+/// no page started.
 const CARGO_LEPTOS_VERSION: &str = "0.3.10";
 /// Must equal the `wasm-bindgen` version pinned in Cargo.toml (checked below).
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
