@@ -173,19 +173,27 @@ const CACHE = "crm-shell-__VERSION__";
 const PRECACHE = __PRECACHE__;
 const PARTS = __PARTS__;
 let partsKept = false;
+let keeping = null;
 
 // The parts of pages loaded on demand, kept one by one once the shell is in:
 // a part that fails to download never keeps the app from installing; it is
 // tried again at the next page opened, or fetched when its own page opens.
+// One round at a time, so pages opened quickly do not fetch a part twice.
 function keepParts() {
   if (partsKept) return Promise.resolve();
-  return caches.open(CACHE).then((cache) =>
-    Promise.all(PARTS.map((part) =>
+  if (keeping) return keeping;
+  keeping = caches.open(CACHE)
+    .then((cache) => Promise.all(PARTS.map((part) =>
       cache.match(part)
-        .then((hit) => hit || fetch(part).then((response) => response.ok && cache.put(part, response)))
+        .then((hit) => hit || fetch(part).then((response) => {
+          if (!response.ok) throw new Error(`${part}: ${response.status}`);
+          return cache.put(part, response);
+        }))
         .then(() => true, () => false)
-    ))
-  ).then((kept) => { partsKept = kept.every(Boolean); });
+    )))
+    .then((kept) => { partsKept = kept.every(Boolean); })
+    .finally(() => { keeping = null; });
+  return keeping;
 }
 
 self.addEventListener("install", (event) => {

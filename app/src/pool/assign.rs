@@ -66,8 +66,10 @@ pub(super) fn AssignFromPool(
         if report.taken.len() > 1 {
             // Who got how many, by the names the team list shows.
             let name_of = |id: &str| -> String {
+                // `try_`: the form may be gone by the time the answer comes.
                 teams
-                    .get_untracked()
+                    .try_get_untracked()
+                    .flatten()
                     .and_then(Result::ok)
                     .into_iter()
                     .flatten()

@@ -174,8 +174,11 @@ fn PoolList() -> impl IntoView {
                     }.into_any()
                 }
             }}
-            // Whoever runs a pool hands out what they ticked (online).
-            <Show when=move || hands_out.get()>
+            // Whoever runs a pool hands out what they ticked (online). The
+            // form stays while its customers are ticked: a sync that takes them
+            // out of the pool before the answer comes must not take the form
+            // (and the answer) away.
+            <Show when=move || hands_out.get() || selected.with(|s| !s.is_empty())>
                 <AssignFromPool selected message=assigned on_done=move |()| selected.set(BTreeSet::new()) />
             </Show>
             {move || assigned.get().map(|m| match m {
