@@ -5,6 +5,7 @@
 //! the database only its SHA-256, so a leaked backup holds no usable session.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -16,6 +17,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError, now_millis};
+
+/// Every user's team and standing, read at a stamp of the user table.
+#[derive(Clone)]
+pub(crate) struct KnownColleagues {
+    stamp: i64,
+    colleagues: Arc<HashMap<UserId, Colleague>>,
+}
 
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -353,6 +361,7 @@ impl Store {
                  IF $team != NONE { UPSERT type::record('team', $team) SET name = $team; };
                  CREATE type::record('user', $id) SET display_name = $display_name, role = $role,
                      team = $team, password_hash = $hash, disabled = false;
+                 UPDATE counter:users SET current += 1;
                  COMMIT TRANSACTION;",
             )
             .bind(("id", id.0.clone()))
@@ -414,6 +423,7 @@ impl Store {
                 "BEGIN TRANSACTION;
                  LET $found = UPDATE type::record('user', $id) SET disabled = $disabled RETURN {USER_COLUMNS};
                  IF $disabled {{ DELETE session WHERE user = $id; }};
+                 UPDATE counter:users SET current += 1;
                  COMMIT TRANSACTION;
                  SELECT {USER_COLUMNS} FROM type::record('user', $id);"
             ))
@@ -492,6 +502,31 @@ impl Store {
             .into_iter()
             .map(|u| (u.id, Colleague { team: u.team, active: !u.disabled }))
             .collect())
+    }
+
+    /// [`Store::colleagues`] as of `stamp`, the value of `counter:users`
+    /// read before: from this process's copy when it was read at that stamp,
+    /// else read again (and kept, when there is a stamp). Every write of a
+    /// user's team or standing moves the stamp in its own transaction, on
+    /// whichever server, so a copy at the current stamp is never stale; at
+    /// a thousand users, reading them all for each push cost more than many
+    /// pushes' own work.
+    pub(crate) async fn colleagues_at(
+        &self,
+        stamp: Option<i64>,
+    ) -> Result<Arc<HashMap<UserId, Colleague>>, StoreError> {
+        let kept = self.colleagues.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let (Some(stamp), Some(kept)) = (stamp, kept)
+            && kept.stamp == stamp
+        {
+            return Ok(kept.colleagues);
+        }
+        let colleagues = Arc::new(self.colleagues().await?);
+        if let Some(stamp) = stamp {
+            *self.colleagues.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(KnownColleagues { stamp, colleagues: colleagues.clone() });
+        }
+        Ok(colleagues)
     }
 
     /// Checks a name and password. `None` for a wrong name, a wrong password
@@ -695,5 +730,60 @@ mod tests {
         // The standard verifier agrees, so hashes stored before still work and vice versa.
         let parsed = PasswordHash::new(&hash).unwrap();
         assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+    }
+
+    /// A push hands an archive to a colleague who was disabled after the
+    /// pushes before it read the users: refused, whichever server disabled
+    /// them. The copy of the users is kept while the stamp stands still.
+    #[tokio::test]
+    async fn a_push_reads_the_users_again_once_any_server_has_changed_one() {
+        use domain::Refusal;
+        use domain::archive::Fields;
+        use domain::ids::CustomerId;
+        use domain::mutation::Sequencer;
+        use domain::policy::Viewer;
+        use domain::sync::Outcome;
+        use domain::time::Timestamp;
+        use domain::{Change, CustomerName};
+
+        let (store, _) = Store::open("mem://", None).await.unwrap();
+        for (name, role) in [("m", Role::Manager), ("b", Role::Rep)] {
+            let new = NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                role,
+                team: Some("north".into()),
+                password: "a password 123".into(),
+            };
+            store.create_user(&new).await.unwrap();
+        }
+        let manager = Viewer { user: UserId("m".into()), role: Role::Manager, team: Some("north".into()) };
+        let mut client = Sequencer::new(manager.user.clone());
+        let at = Timestamp(1_700_000_000_000);
+        let hand_to_b = |client: &mut Sequencer| {
+            let mut fields = Fields::named(CustomerName::parse("钱九").unwrap());
+            fields.owner = Some(UserId("b".into()));
+            client.next(CustomerId::new(), Change::Create { fields: Box::new(fields) }, at)
+        };
+        let outcome = |reply: crate::PushReply| reply.results[0].outcome.clone();
+
+        let first = store.push(&manager, client.client, &[hand_to_b(&mut client)], crate::today()).await;
+        assert!(matches!(outcome(first.unwrap()), Outcome::Applied { .. }));
+        // Changed behind this process's back, stamp unmoved: the copy is used.
+        store.db.query("UPDATE user:b SET disabled = true").await.unwrap().check().unwrap();
+        let copied = store.push(&manager, client.client, &[hand_to_b(&mut client)], crate::today()).await;
+        assert!(matches!(outcome(copied.unwrap()), Outcome::Applied { .. }), "read from the copy");
+        // As another server's change does, with the stamp moved in its transaction.
+        store.db.query("UPDATE counter:users SET current += 1").await.unwrap().check().unwrap();
+        let refused = store.push(&manager, client.client, &[hand_to_b(&mut client)], crate::today()).await;
+        assert!(
+            matches!(outcome(refused.unwrap()), Outcome::Rejected { ref code, .. }
+                if code == Refusal::OwnerUnknown.code()),
+            "b is disabled"
+        );
+        // And this server's own change moves it too.
+        store.set_user_disabled(&UserId("b".into()), false).await.unwrap();
+        let again = store.push(&manager, client.client, &[hand_to_b(&mut client)], crate::today()).await;
+        assert!(matches!(outcome(again.unwrap()), Outcome::Applied { .. }), "b is back");
     }
 }

@@ -1,5 +1,5 @@
-//! Analytics over the archives: the summaries every push keeps beside the
-//! archives, a cache of them in this process brought up to date from the
+//! Analytics over the archives: the summary every push keeps in an
+//! archive's row, a cache of them in this process brought up to date from the
 //! version counter before each use, and scoring runs over the cache.
 //!
 //! Dashboards therefore never aggregate the archive tables: they read the
@@ -21,7 +21,7 @@ use domain::time::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::query::{take_all, without_nulls};
+use crate::query::take_all;
 use crate::{Store, StoreError};
 
 /// A fitted churn model serves this long before it is fitted again; the
@@ -31,16 +31,9 @@ const REFIT_AFTER_MS: i64 = 5 * 60 * 1000;
 /// each reads every customer of the company, and anyone may press the button.
 pub const MIN_REFIT_INTERVAL_MS: i64 = 60 * 1000;
 
-/// The summary row written next to an archive.
-pub(crate) fn summary_row(customer: &Customer, team: Option<&str>) -> Value {
-    let summary = summarize(customer, team);
-    without_nulls(json!({
-        "doc": serde_json::to_string(&summary).unwrap_or_default(),
-        "version": customer.version,
-        "owner": customer.fields.owner.as_ref().map(|u| u.0.clone()),
-        "team": team,
-        "deleted": summary.deleted,
-    }))
+/// The summary written in an archive's row (its `summary` column).
+pub(crate) fn summary_text(customer: &Customer, team: Option<&str>) -> String {
+    serde_json::to_string(&summarize(customer, team)).unwrap_or_default()
 }
 
 /// A finished scoring run.
@@ -75,7 +68,7 @@ pub(crate) struct Analytics {
 
 #[derive(Deserialize)]
 struct SummaryRow {
-    doc: String,
+    summary: Option<String>,
     version: i64,
 }
 
@@ -84,29 +77,25 @@ struct ArchiveRow {
     id: String,
     doc: String,
     team: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Count {
-    count: i64,
+    summary: Option<String>,
 }
 
 /// How many rows a backfill writes per transaction.
 const BACKFILL_BATCH: i64 = 500;
 
 impl Store {
-    /// Writes the summary of every archive that has none (archives written
-    /// before summaries existed). Returns how many it wrote.
+    /// Writes the summary of every archive that has none: archives written
+    /// before summaries existed, or when they were rows of their own
+    /// (migration 24 moved them into the archive's row). Runs at start-up
+    /// until it has gone through once. Returns how many it wrote.
     pub async fn backfill_summaries(&self) -> Result<usize, StoreError> {
         let mut response = self
             .db
-            .query("SELECT count() FROM customer GROUP ALL; SELECT count() FROM summary GROUP ALL;")
+            .query("SELECT VALUE version FROM setting:summaries")
             .await
             .map_err(StoreError::from_db)?;
-        let archives: Vec<Count> = take_all(&mut response, 0)?;
-        let summaries: Vec<Count> = take_all(&mut response, 1)?;
-        let count = |rows: &[Count]| rows.first().map_or(0, |c| c.count);
-        if count(&archives) == count(&summaries) {
+        let done: Vec<i64> = take_all(&mut response, 0)?;
+        if !done.is_empty() {
             return Ok(0);
         }
         let mut written = 0;
@@ -117,7 +106,7 @@ impl Store {
                 // Pages by key range from the last id: a filter on the id instead read
                 // the table from its start for every page (minutes at 100,000 archives).
                 .query(
-                    "SELECT record::id(id) AS id, doc, team FROM type::record('customer', $after>..) LIMIT $limit",
+                    "SELECT record::id(id) AS id, doc, team, summary FROM type::record('customer', $after>..) LIMIT $limit",
                 )
                 .bind(("after", after.clone()))
                 .bind(("limit", BACKFILL_BATCH))
@@ -126,26 +115,35 @@ impl Store {
             let rows: Vec<ArchiveRow> = take_all(&mut response, 0)?;
             let Some(last) = rows.last() else { break };
             after = last.id.clone();
-            let mut batch = Vec::with_capacity(rows.len());
-            for row in &rows {
+            let mut batch = Vec::new();
+            for row in rows.iter().filter(|row| row.summary.is_none()) {
                 let customer = parse_archive(row)?;
-                batch.push(json!({ "key": row.id, "row": summary_row(&customer, row.team.as_deref()) }));
+                batch.push(json!({ "key": row.id, "summary": summary_text(&customer, row.team.as_deref()) }));
             }
-            // Only where none exists: a push racing the backfill wrote a newer one.
+            if batch.is_empty() {
+                continue;
+            }
+            // Only where none is: a push racing the backfill wrote a newer one.
             self.db
                 .query(
                     "BEGIN TRANSACTION;
-                     FOR $r IN $rows { IF !record::exists(type::record('summary', $r.key)) {
-                         CREATE type::record('summary', $r.key) CONTENT $r.row } };
+                     FOR $r IN $rows { UPDATE type::record('customer', $r.key) SET summary = $r.summary WHERE summary = NONE; };
                      COMMIT TRANSACTION;",
                 )
-                .bind(("rows", Value::Array(batch)))
+                .bind(("rows", Value::Array(batch.clone())))
                 .await
                 .and_then(crate::error::explain)
                 .map_err(StoreError::from_db)?;
-            written += rows.len();
+            written += batch.len();
         }
-        tracing::info!(archives = written, "analytics summaries written for older archives");
+        self.db
+            .query("UPSERT setting:summaries CONTENT { doc: '', version: 1 }")
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
+        if written > 0 {
+            tracing::info!(archives = written, "analytics summaries written for older archives");
+        }
         Ok(written)
     }
 
@@ -170,18 +168,20 @@ impl Store {
         loop {
             let mut response = self
                 .db
-                .query("SELECT doc, version FROM summary WHERE version > $since ORDER BY version LIMIT 5000")
+                .query("SELECT summary, version FROM customer WHERE version > $since ORDER BY version LIMIT 5000")
                 .bind(("since", cache.version as i64))
                 .await
                 .map_err(StoreError::from_db)?;
             let rows: Vec<SummaryRow> = take_all(&mut response, 0)?;
             let done = rows.len() < 5000;
             for row in rows {
-                let summary: CustomerSummary = serde_json::from_str(&row.doc).map_err(|error| {
+                cache.version = cache.version.max(row.version as u64);
+                // None only before the start-up backfill has written it.
+                let Some(text) = row.summary else { continue };
+                let summary: CustomerSummary = serde_json::from_str(&text).map_err(|error| {
                     tracing::error!(%error, "a stored summary does not parse");
                     StoreError::Other
                 })?;
-                cache.version = cache.version.max(row.version as u64);
                 cache.summaries.insert(summary.id, Arc::new(summary));
             }
             if done {
@@ -340,8 +340,8 @@ mod tests {
         let create =
             client.next(id, Change::Create { fields: Box::new(fields) }, Timestamp(1_700_000_000_000));
         store.push(&admin, client.client, &[create], crate::today()).await.unwrap();
-        // As a database from before summaries would be.
-        store.db.query("DELETE summary").await.unwrap();
+        // As a database from before summaries moved into the archive's row would be.
+        store.db.query("UPDATE customer SET summary = NONE; DELETE setting:summaries").await.unwrap();
 
         assert_eq!(store.backfill_summaries().await.unwrap(), 1);
         assert_eq!(store.backfill_summaries().await.unwrap(), 0);

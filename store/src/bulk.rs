@@ -12,8 +12,8 @@ const BATCH: usize = 500;
 
 impl Store {
     /// Writes `archives` (each with its keeper's team) as they are, with
-    /// their analytics summaries, and moves the version counter past them.
-    /// No mutation log, audit or item projections: for benchmarks only.
+    /// their search keys, and moves the version counter past them. No
+    /// mutation log or audit: for benchmarks only.
     pub async fn bulk_load_for_benchmark(
         &self,
         archives: &[(Customer, Option<String>)],
@@ -32,14 +32,10 @@ impl Store {
             let mut customers = Vec::with_capacity(chunk.len());
             let keys: Vec<Value> =
                 chunk.iter().map(|(customer, _)| crate::sync::keys_row(customer)).collect();
-            let mut summaries = Vec::with_capacity(chunk.len());
             for (customer, team) in chunk {
                 let key = customer.id.to_string();
                 customers
                     .push(json!({ "key": key, "row": crate::sync::customer_row(customer, team.as_deref()) }));
-                summaries.push(
-                    json!({ "key": key, "row": crate::analytics::summary_row(customer, team.as_deref()) }),
-                );
                 highest = highest.max(customer.version);
             }
             self.db
@@ -47,13 +43,11 @@ impl Store {
                     "BEGIN TRANSACTION;
                      FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
                      FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
-                     FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                      UPDATE counter:sync SET current = math::max([current, $highest]);
                      COMMIT TRANSACTION;",
                 )
                 .bind(("customers", Value::Array(customers)))
                 .bind(("keys", Value::Array(keys)))
-                .bind(("summaries", Value::Array(summaries)))
                 .bind(("highest", highest as i64))
                 .await
                 .and_then(crate::error::explain)

@@ -98,6 +98,9 @@ pub struct Store {
     key_frequencies: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<search::KeyFrequencies>>>>,
     /// Woken when a push fired a rule, so its events are carried out soon.
     rules_waiting: std::sync::Arc<tokio::sync::Notify>,
+    /// Every user's team and standing as of a stamp of the user table
+    /// (`counter:users`), so a push reads them again only after a change.
+    colleagues: std::sync::Arc<std::sync::Mutex<Option<accounts::KnownColleagues>>>,
 }
 
 /// A database user for a SurrealDB server (`ws://`); embedded engines need none.
@@ -157,6 +160,7 @@ impl Store {
             hashing: Default::default(),
             key_frequencies: Default::default(),
             rules_waiting: Default::default(),
+            colleagues: Default::default(),
         };
         store.follow_other_servers().await;
         Ok(store)

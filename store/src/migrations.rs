@@ -398,6 +398,29 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX customer_paged_keys_team_version ON customer FIELDS paged_keys.*, team, version;
     "#,
     },
+    // Fewer rows per change. An archive's analytics summary moves into its
+    // own row (a column, read through the version index as the summaries'
+    // own index was), filled for stored archives at start-up by
+    // `Store::backfill_summaries`. The item tables (contacts, orders,
+    // interactions, feedback, tasks) were projections no query ever read:
+    // every change to an item wrote a row and two index entries for nothing.
+    // The archive's document holds every item. `counter:users` moves with
+    // every change to a user's team or standing, so a push knows when the
+    // users it has in memory are still current (`Store::colleagues_at`).
+    Migration {
+        version: 24,
+        name: "summaries in the archive's row; no item projections; a stamp of the users",
+        sql: r#"
+        DEFINE FIELD summary ON customer TYPE option<string>;
+        REMOVE TABLE summary;
+        REMOVE TABLE contact;
+        REMOVE TABLE sale_order;
+        REMOVE TABLE interaction;
+        REMOVE TABLE feedback;
+        REMOVE TABLE task;
+        CREATE counter:users SET current = 0, epoch = '';
+    "#,
+    },
 ];
 
 /// The archive as documents, with columns for what the app looks up; the

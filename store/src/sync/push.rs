@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::rows::{
-    audience, audit_rows, customer_row, item_rows, json_string, keys_may_change, keys_row, name_of_change,
-    placement, revocation_row,
+    audience, audit_rows, customer_row, json_string, keys_may_change, keys_row, name_of_change, placement,
+    revocation_row,
 };
 use super::{CounterRow, MAX_BATCH, MutationResult, Outcome, PushReply};
 use crate::custom_fields::{READ_CUSTOM_FIELDS, SettingRow};
@@ -370,7 +370,7 @@ impl Store {
             "SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n{READ_POOL_SETTINGS};\n"
         );
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
-        text.push_str(&format!("{READ_CHANGE_RULES};\n"));
+        text.push_str(&format!("{READ_CHANGE_RULES};\nSELECT VALUE current FROM counter:users;\n"));
         for n in 0..group.len() {
             text.push_str(&format!(
                 "SELECT user, last_seq FROM type::record('client', $client{n});
@@ -393,10 +393,11 @@ impl Store {
         let pools = pools.map_or_else(|| Ok(PoolSettings::default()), |p| p.pool_settings())?;
         let docs: Vec<DocRow> = take_all(&mut response, 3)?;
         let rules = change_rules(take_all(&mut response, 4)?);
+        let users_stamp: Option<i64> = take_all(&mut response, 5)?.into_iter().next();
         let mut seen = Vec::with_capacity(group.len());
         for (n, push) in group.iter().enumerate() {
-            let client_row: Option<ClientRow> = take_one(&mut response, 5 + 2 * n)?;
-            let logged: Vec<LoggedRow> = take_all(&mut response, 6 + 2 * n)?;
+            let client_row: Option<ClientRow> = take_one(&mut response, 6 + 2 * n)?;
+            let logged: Vec<LoggedRow> = take_all(&mut response, 7 + 2 * n)?;
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
@@ -416,7 +417,7 @@ impl Store {
         }
 
         let checking = std::time::Instant::now();
-        let colleagues = self.colleagues().await?;
+        let colleagues = self.colleagues_at(users_stamp).await?;
         // Read after the counter: if another server commits in between, the
         // counter check at commit sends this attempt round again. Whoever
         // takes an archive by a claim; and by a move, when some pool limits
@@ -509,13 +510,11 @@ impl Store {
                  IF $now != $expected { THROW 'crm:stale' };
                  UPDATE counter:sync SET current = $next;
                  FOR $c IN $clients { UPSERT type::record('client', $c.key) SET user = $c.user, last_seq = $c.last_seq; };
-                 -- Archives and summaries written in place: that rewrites only the index
-                 -- entries that changed (deleting and inserting them again rewrote every
+                 -- Archives written in place: that rewrites only the index entries
+                 -- that changed (deleting and inserting them again rewrote every
                  -- one, and took a quarter of a push's commit in the simulation).
                  FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
                  FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
-                 FOR $r IN $items { UPSERT type::record($r.tb, $r.key) CONTENT $r.row; };
-                 FOR $r IN $summaries { UPSERT type::record('summary', $r.key) CONTENT $r.row; };
                  INSERT INTO mutation $mutations;
                  INSERT INTO audit $audit;
                  INSERT INTO pool_move $pool_moves;
@@ -532,8 +531,6 @@ impl Store {
             .bind(("clients", Value::Array(clients)))
             .bind(("customers", Value::Array(rows.customers)))
             .bind(("keys", Value::Array(rows.keys)))
-            .bind(("items", Value::Array(rows.items)))
-            .bind(("summaries", Value::Array(rows.summaries)))
             .bind(("mutations", Value::Array(rows.mutations)))
             .bind(("audit", Value::Array(rows.audit)))
             .bind(("opened", Value::Array(rows.opened)))
@@ -622,8 +619,6 @@ fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), Sto
 struct Rows {
     customers: Vec<Value>,
     keys: Vec<Value>,
-    items: Vec<Value>,
-    summaries: Vec<Value>,
     mutations: Vec<Value>,
     audit: Vec<Value>,
     opened: Vec<Value>,
@@ -634,15 +629,15 @@ struct Rows {
 }
 
 impl Rows {
-    /// Keeps only the last row written for each archive, item and summary:
-    /// when several pushes of a group touch one archive, its projections are
-    /// written once, as the last of them left it.
+    /// Keeps only the last row written for each archive and its keys: when
+    /// several pushes of a group touch one archive, its rows are written
+    /// once, as the last of them left it.
     fn written_once(&mut self) {
         fn last_per_key(rows: &mut Vec<Value>) {
             let mut seen = HashSet::new();
             let mut kept: Vec<Value> = Vec::with_capacity(rows.len());
             for row in rows.drain(..).rev() {
-                let key = (row["tb"].as_str().map(str::to_owned), row["key"].as_str().map(str::to_owned));
+                let key = row["key"].as_str().map(str::to_owned);
                 if seen.insert(key) {
                     kept.push(row);
                 }
@@ -652,8 +647,6 @@ impl Rows {
         }
         last_per_key(&mut self.customers);
         last_per_key(&mut self.keys);
-        last_per_key(&mut self.items);
-        last_per_key(&mut self.summaries);
     }
 
     /// Adds `later`'s rows after these; an archive written twice ends as
@@ -661,8 +654,6 @@ impl Rows {
     fn extend(&mut self, later: Rows) {
         self.customers.extend(later.customers);
         self.keys.extend(later.keys);
-        self.items.extend(later.items);
-        self.summaries.extend(later.summaries);
         self.mutations.extend(later.mutations);
         self.audit.extend(later.audit);
         self.opened.extend(later.opened);
@@ -874,17 +865,10 @@ fn plan(
     let last = mutations.last().map_or(0, |m| m.seq);
     let reply = PushReply { results, last_seq: last_seq.max(last), names: Default::default() };
     let mut customers = Vec::new();
-    let mut items = Vec::new();
-    let mut summaries = Vec::new();
     for id in &touched {
-        let entry = &loaded[id];
-        let Some(after) = entry.current.as_ref() else { continue };
+        let Some(after) = loaded[id].current.as_ref() else { continue };
         let team = team_of(after);
         customers.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
-        summaries.push(
-            json!({ "key": id.to_string(), "row": crate::analytics::summary_row(after, team.as_deref()) }),
-        );
-        item_rows(entry.original.as_ref(), after, &mut items);
     }
     let keys = rekeyed.iter().filter_map(|id| loaded[id].current.as_ref()).map(keys_row).collect();
     Plan {
@@ -893,8 +877,6 @@ fn plan(
         rows: Rows {
             customers,
             keys,
-            items,
-            summaries,
             mutations: mutation_rows,
             audit,
             opened,
@@ -1078,7 +1060,7 @@ mod tests {
         let rows = &plan.rows;
         assert_eq!(rows.mutations.len(), 4, "every mutation is logged, refused ones too");
         assert_eq!(rows.customers.len(), 1, "one row per archive, however often it changed");
-        assert_eq!(rows.summaries.len(), 1);
+        assert!(rows.customers[0]["row"]["summary"].is_string(), "its summary travels in its row");
         assert_eq!(rows.customers[0]["key"], mine.to_string());
         assert!(rows.opened.is_empty() && rows.revocations.is_empty());
         assert!(rows.audit.iter().all(|row| row["customer"] == mine.to_string()));
@@ -1136,7 +1118,7 @@ mod tests {
         let mut rows = first.rows;
         rows.extend(second.rows);
         rows.written_once();
-        assert_eq!((rows.customers.len(), rows.summaries.len(), rows.mutations.len()), (1, 1, 2));
+        assert_eq!((rows.customers.len(), rows.mutations.len()), (1, 2));
         assert_eq!(rows.customers[0]["row"]["version"], 9);
     }
 

@@ -85,8 +85,7 @@ impl Store {
         let kept: Vec<KeptRow> = take_all(&mut response, 1)?;
         let start = counter.current as u64;
         let mut version = start;
-        let (mut customers, mut summaries, mut revocations, mut audiences) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut customers, mut revocations, mut audiences) = (Vec::new(), Vec::new(), Vec::new());
         for row in kept {
             let mut customer: Customer = serde_json::from_str(&row.doc).map_err(|error| {
                 tracing::error!(%error, id = row.id, "stored archive does not parse");
@@ -96,7 +95,6 @@ impl Store {
             version += 1;
             customer.version = version;
             customers.push(json!({ "key": row.id, "row": customer_row(&customer, team) }));
-            summaries.push(json!({ "key": row.id, "row": crate::analytics::summary_row(&customer, team) }));
             revocations.extend(revocation_row(&old, before.team.as_deref(), &customer, team));
             audiences.push(audience(&old, before.team.as_deref()));
             audiences.push(audience(&customer, team));
@@ -114,10 +112,9 @@ impl Store {
                  UPDATE counter:sync SET current = $next;
                  IF $team != NONE { UPSERT type::record('team', $team) SET name = $team; };
                  UPDATE type::record('user', $user) SET role = $role, team = $team;
+                 UPDATE counter:users SET current += 1;
                  DELETE array::map($customers, |$r| type::record('customer', $r.key));
                  INSERT INTO customer array::map($customers, |$r| object::extend($r.row, { id: $r.key }));
-                 DELETE array::map($summaries, |$r| type::record('summary', $r.key));
-                 INSERT INTO summary array::map($summaries, |$r| object::extend($r.row, { id: $r.key }));
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
                  CREATE audit CONTENT { user: $by, action: 'user_role_team', subject: $subject, old: $old, new: $new };
                  COMMIT TRANSACTION;",
@@ -128,7 +125,6 @@ impl Store {
             .bind(("user", before.id.0.clone()))
             .bind(("role", role.as_str()))
             .bind(("customers", Value::Array(customers)))
-            .bind(("summaries", Value::Array(summaries)))
             .bind(("revocations", Value::Array(revocations)))
             .bind(("by", by.0.clone()))
             .bind(("subject", format!("user:{}", before.id.0)))
