@@ -178,20 +178,23 @@ let keeping = null;
 // The parts of pages loaded on demand, kept one by one once the shell is in:
 // a part that fails to download never keeps the app from installing; it is
 // tried again at the next page opened, or fetched when its own page opens.
+// One download at a time: a hundred at once held the browser's connections
+// (six per server) and the cache, so the page's own requests and the
+// worker's taking control waited behind them on a busy phone.
 // One round at a time, so pages opened quickly do not fetch a part twice.
 function keepParts() {
   if (partsKept) return Promise.resolve();
   if (keeping) return keeping;
   keeping = caches.open(CACHE)
-    .then((cache) => Promise.all(PARTS.map((part) =>
+    .then((cache) => PARTS.reduce((before, part) => before.then((allKept) =>
       cache.match(part)
         .then((hit) => hit || fetch(part).then((response) => {
           if (!response.ok) throw new Error(`${part}: ${response.status}`);
           return cache.put(part, response);
         }))
-        .then(() => true, () => false)
-    )))
-    .then((kept) => { partsKept = kept.every(Boolean); })
+        .then(() => allKept, () => false)
+    ), Promise.resolve(true)))
+    .then((allKept) => { partsKept = allKept; })
     .finally(() => { keeping = null; });
   return keeping;
 }
@@ -201,13 +204,13 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(
-    caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("crm-shell-") && k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim())
-  );
-  // Not part of activation: pages' requests would wait for it.
-  keepParts();
+  const claimed = caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith("crm-shell-") && k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim());
+  event.waitUntil(claimed);
+  // Once the pages are this worker's, and not part of activation (their
+  // requests would wait for it).
+  claimed.then(() => keepParts());
 });
 
 self.addEventListener("fetch", (event) => {
