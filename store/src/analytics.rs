@@ -123,6 +123,7 @@ impl Store {
             if batch.is_empty() {
                 continue;
             }
+            written += batch.len();
             // Only where none is: a push racing the backfill wrote a newer one.
             self.db
                 .query(
@@ -130,11 +131,10 @@ impl Store {
                      FOR $r IN $rows { UPDATE type::record('customer', $r.key) SET summary = $r.summary WHERE summary = NONE; };
                      COMMIT TRANSACTION;",
                 )
-                .bind(("rows", Value::Array(batch.clone())))
+                .bind(("rows", Value::Array(batch)))
                 .await
                 .and_then(crate::error::explain)
                 .map_err(StoreError::from_db)?;
-            written += batch.len();
         }
         self.db
             .query("UPSERT setting:summaries CONTENT { doc: '', version: 1 }")

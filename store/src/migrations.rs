@@ -398,9 +398,9 @@ const MIGRATIONS: &[Migration] = &[
         DEFINE INDEX customer_paged_keys_team_version ON customer FIELDS paged_keys.*, team, version;
     "#,
     },
-    // Fewer rows per change. An archive's analytics summary moves into its
-    // own row (a column, read through the version index as the summaries'
-    // own index was), filled for stored archives at start-up by
+    // Fewer rows per change. An archive's analytics summary moves into the
+    // archive's row (a column, read through the version index as the
+    // summaries' own index was), filled for stored archives at start-up by
     // `Store::backfill_summaries`. The item tables (contacts, orders,
     // interactions, feedback, tasks) were projections no query ever read:
     // every change to an item wrote a row and two index entries for nothing.
