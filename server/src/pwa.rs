@@ -15,7 +15,8 @@ use leptos::prelude::LeptosOptions;
 
 /// Files the shell needs, relative to the site root, besides the shell page.
 /// The worker installs only once it holds every one of them.
-fn shell_files(pkg: &Path, output_name: &str) -> Vec<String> {
+/// `split` is what [`split_files`] found.
+fn shell_files(split: &[String], output_name: &str) -> Vec<String> {
     let mut files = vec![
         format!("pkg/{output_name}.js"),
         format!("pkg/{output_name}.wasm"),
@@ -28,24 +29,15 @@ fn shell_files(pkg: &Path, output_name: &str) -> Vec<String> {
         "regions.json".into(),
     ];
     // The loader of the split-off parts: the app's script imports it.
-    files.extend(
-        split_files(pkg, output_name)
-            .into_iter()
-            .filter(|name| name.ends_with(".js"))
-            .map(|name| format!("pkg/{name}")),
-    );
+    files.extend(split.iter().filter(|name| name.ends_with(".js")).map(|name| format!("pkg/{name}")));
     files
 }
 
 /// The parts of the wasm `cargo leptos --split` split off for pages loaded on
 /// demand, relative to the site root. The worker keeps them after it installs,
 /// one by one (see `keepParts` in the worker), so those pages open offline too.
-fn part_files(pkg: &Path, output_name: &str) -> Vec<String> {
-    split_files(pkg, output_name)
-        .into_iter()
-        .filter(|name| name.ends_with(".wasm"))
-        .map(|name| format!("pkg/{name}"))
-        .collect()
+fn part_files(split: &[String]) -> Vec<String> {
+    split.iter().filter(|name| name.ends_with(".wasm")).map(|name| format!("pkg/{name}")).collect()
 }
 
 /// What `cargo leptos --split` wrote beside the main wasm in `pkg`: a part per
@@ -81,8 +73,10 @@ impl Pwa {
     pub fn new(options: &LeptosOptions) -> Self {
         let name = options.output_name.to_string();
         let root = Path::new(options.site_root.as_ref());
-        let files = shell_files(&root.join("pkg"), &name);
-        let parts = part_files(&root.join("pkg"), &name);
+        // `pkg` is read once, for the shell's files and the parts alike.
+        let split = split_files(&root.join("pkg"), &name);
+        let files = shell_files(&split, &name);
+        let parts = part_files(&split);
         let mut hasher = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
         for file in files.iter().chain(&parts) {
