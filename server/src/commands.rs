@@ -256,7 +256,7 @@ pub async fn import(
         &state,
         &viewer,
         &name,
-        &bytes,
+        bytes,
         (command.keys, keeper),
         command.dry_run,
         progress,

@@ -13,7 +13,7 @@ mod write;
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader, Sheets};
 pub use domain::export::ExportFormat;
 pub use domain::import::Encoding;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,17 @@ pub use write::{MAX_WORKSHEET_ROWS, SheetWriter, WriteError};
 /// Most rows one file may carry.
 pub const MAX_ROWS: usize = 100_000;
 
-/// A file as rows of text cells, the first row being the headers.
+/// How a file's bytes were read, and its first row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// How the bytes were read.
+    pub encoding: Encoding,
+    /// The first row that has anything in it, each cell trimmed.
+    pub headers: Vec<String>,
+}
+
+/// A whole file as rows of text cells, for a file small enough to hold
+/// at once (an import reads row by row: [`read_rows`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     /// How the bytes were read.
@@ -48,8 +58,28 @@ pub enum FileError {
     TooManyRows(usize),
 }
 
-/// Reads `bytes`, uploaded as `name`; `encoding` overrides the guess for a CSV file.
+/// Reads all of `bytes`, uploaded as `name`, into a [`Table`]; `encoding`
+/// overrides the guess for a CSV file.
 pub fn read_file(name: &str, bytes: &[u8], encoding: Option<Encoding>) -> Result<Table, FileError> {
+    let mut rows = Vec::new();
+    let (head, _) = read_rows(name, bytes, encoding, |_, row| rows.push(row))?;
+    Ok(Table { encoding: head.encoding, headers: head.headers, rows })
+}
+
+/// Reads `bytes`, uploaded as `name`, one row at a time: `each` hears every
+/// row after the headers that has anything in it, in file order, with the
+/// head. Only the row being read is held (and the file's own shared
+/// strings, for a workbook), so a file of 100,000 rows never becomes
+/// 100,000 rows in memory. `encoding` overrides the guess for a CSV file.
+/// Gives the head and how many rows `each` heard; a file that breaks off
+/// (a malformed record, too many rows) is an error after `each` has heard
+/// the rows before the break.
+pub fn read_rows(
+    name: &str,
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    each: impl FnMut(&Head, Vec<String>),
+) -> Result<(Head, usize), FileError> {
     if bytes.is_empty() {
         return Err(FileError::Empty);
     }
@@ -58,17 +88,49 @@ pub fn read_file(name: &str, bytes: &[u8], encoding: Option<Encoding>) -> Result
     let workbook = matches!(extension.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
         || bytes.starts_with(b"PK\x03\x04")
         || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    let mut rows = if workbook { read_workbook(bytes)? } else { read_csv(bytes, encoding)?.1 };
-    let encoding = if workbook { Encoding::Workbook } else { encoding.unwrap_or_else(|| detect(bytes)) };
-    rows.retain(|row| row.iter().any(|cell| !cell.trim().is_empty()));
-    if rows.is_empty() {
-        return Err(FileError::Empty);
+    if workbook {
+        read_workbook(bytes, each)
+    } else {
+        let encoding = encoding.unwrap_or_else(|| detect(bytes));
+        let mut rows = Rows { encoding, head: None, count: 0, each };
+        read_csv(bytes, encoding, &mut rows)?;
+        rows.finish()
     }
-    if rows.len() > MAX_ROWS + 1 {
-        return Err(FileError::TooManyRows(MAX_ROWS));
+}
+
+/// Where rows go as they are read: the first that has anything in it
+/// becomes the head, the others are counted and handed on.
+struct Rows<F> {
+    encoding: Encoding,
+    head: Option<Head>,
+    count: usize,
+    each: F,
+}
+
+impl<F: FnMut(&Head, Vec<String>)> Rows<F> {
+    fn row(&mut self, cells: Vec<String>) -> Result<(), FileError> {
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
+            return Ok(());
+        }
+        match &self.head {
+            None => {
+                let headers = cells.into_iter().map(|h| h.trim().to_owned()).collect();
+                self.head = Some(Head { encoding: self.encoding, headers });
+            }
+            Some(head) => {
+                self.count += 1;
+                if self.count > MAX_ROWS {
+                    return Err(FileError::TooManyRows(MAX_ROWS));
+                }
+                (self.each)(head, cells);
+            }
+        }
+        Ok(())
     }
-    let headers = rows.remove(0).into_iter().map(|h| h.trim().to_owned()).collect();
-    Ok(Table { encoding, headers, rows })
+
+    fn finish(self) -> Result<(Head, usize), FileError> {
+        Ok((self.head.ok_or(FileError::Empty)?, self.count))
+    }
 }
 
 /// The encoding of a CSV file, by its byte-order mark or its bytes.
@@ -82,51 +144,153 @@ pub fn detect(bytes: &[u8]) -> Encoding {
     }
 }
 
-fn read_csv(bytes: &[u8], encoding: Option<Encoding>) -> Result<(Encoding, Vec<Vec<String>>), FileError> {
-    let encoding = encoding.unwrap_or_else(|| detect(bytes));
-    let codec = match encoding {
+fn codec(encoding: Encoding) -> &'static encoding_rs::Encoding {
+    match encoding {
         Encoding::Utf8 | Encoding::Workbook => encoding_rs::UTF_8,
         Encoding::Utf16Le => encoding_rs::UTF_16LE,
         Encoding::Utf16Be => encoding_rs::UTF_16BE,
         Encoding::Gb18030 => encoding_rs::GB18030,
-    };
-    // A byte-order mark is dropped; bytes that do not fit are replaced
-    // (and then fail the rules of the column they are in, with its name).
-    let (text, _, _) = codec.decode(bytes);
+    }
+}
+
+/// Bytes of text in `encoding` read as UTF-8, a piece at a time. A
+/// byte-order mark is dropped; bytes that do not fit are replaced (and
+/// then fail the rules of the column they are in, with its name).
+struct Decoded<'a> {
+    decoder: encoding_rs::Decoder,
+    rest: &'a [u8],
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl<'a> Decoded<'a> {
+    const PIECE: usize = 64 * 1024;
+
+    fn new(encoding: Encoding, bytes: &'a [u8]) -> Self {
+        Self { decoder: codec(encoding).new_decoder(), rest: bytes, piece: Vec::new(), at: 0 }
+    }
+}
+
+impl std::io::Read for Decoded<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        // A piece can decode to nothing (a byte-order mark alone, a
+        // character cut at its end): the next one is taken then.
+        while self.at == self.piece.len() {
+            if self.rest.is_empty() {
+                return Ok(0);
+            }
+            let take = self.rest.len().min(Self::PIECE);
+            let last = take == self.rest.len();
+            let mut text = String::from_utf8(std::mem::take(&mut self.piece)).unwrap_or_default();
+            text.clear();
+            text.reserve(self.decoder.max_utf8_buffer_length(take).unwrap_or(4 * take));
+            let (_, read, _) = self.decoder.decode_to_string(&self.rest[..take], &mut text, last);
+            self.rest = &self.rest[read..];
+            self.piece = text.into_bytes();
+            self.at = 0;
+        }
+        let n = out.len().min(self.piece.len() - self.at);
+        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn read_csv<F: FnMut(&Head, Vec<String>)>(
+    bytes: &[u8],
+    encoding: Encoding,
+    rows: &mut Rows<F>,
+) -> Result<(), FileError> {
     // Excel's "Unicode text" is tab-separated; everything else uses commas.
-    let first_line = text.lines().next().unwrap_or_default();
+    let mut start = String::new();
+    let prefix = &bytes[..bytes.len().min(Decoded::PIECE)];
+    std::io::Read::read_to_string(&mut Decoded::new(encoding, prefix), &mut start).ok();
+    let first_line = start.lines().next().unwrap_or_default();
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') { b'\t' } else { b',' };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
-        rows.push(record.iter().map(str::to_owned).collect());
-        if rows.len() > MAX_ROWS + 1 {
-            return Err(FileError::TooManyRows(MAX_ROWS));
-        }
+        .from_reader(Decoded::new(encoding, bytes));
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(|e| FileError::Unreadable(e.to_string()))? {
+        rows.row(record.iter().map(str::to_owned).collect())?;
     }
-    Ok((encoding, rows))
+    Ok(())
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
-    let unreadable = |e: calamine::Error| FileError::Unreadable(e.to_string());
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(unreadable)?;
+/// A workbook's first sheet that has rows. Excel's own formats are read a
+/// cell at a time; the older `.xls` and OpenDocument, which the reader only
+/// takes whole, a sheet at a time.
+fn read_workbook(bytes: &[u8], mut each: impl FnMut(&Head, Vec<String>)) -> Result<(Head, usize), FileError> {
+    let unreadable = |e: &dyn std::fmt::Display| FileError::Unreadable(e.to_string());
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     let names = workbook.sheet_names().to_owned();
     for name in names {
-        let range = workbook.worksheet_range(&name).map_err(unreadable)?;
-        if range.is_empty() {
-            continue;
+        let mut rows = Rows { encoding: Encoding::Workbook, head: None, count: 0, each: &mut each };
+        match &mut workbook {
+            Sheets::Xlsx(book) => {
+                let mut cells = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
+                let mut line = Line::default();
+                while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                    line.cell(cell, &mut rows)?;
+                }
+                line.end(&mut rows)?;
+            }
+            Sheets::Xlsb(book) => {
+                let mut cells = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
+                let mut line = Line::default();
+                while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                    line.cell(cell, &mut rows)?;
+                }
+                line.end(&mut rows)?;
+            }
+            book => {
+                let range = book.worksheet_range(&name).map_err(|e| unreadable(&e))?;
+                for row in range.rows() {
+                    rows.row(row.iter().map(cell_text).collect())?;
+                }
+            }
         }
-        if range.height() > MAX_ROWS + 1 {
-            return Err(FileError::TooManyRows(MAX_ROWS));
+        if rows.head.is_some() {
+            return rows.finish();
         }
-        return Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect());
     }
     Err(FileError::Empty)
+}
+
+/// The row being put together from a workbook's cells, which come row by
+/// row, left to right, leaving out the empty ones.
+#[derive(Default)]
+struct Line {
+    row: Option<u32>,
+    cells: Vec<String>,
+}
+
+impl Line {
+    fn cell<F: FnMut(&Head, Vec<String>)>(
+        &mut self,
+        cell: calamine::Cell<DataRef<'_>>,
+        rows: &mut Rows<F>,
+    ) -> Result<(), FileError> {
+        let (row, column) = cell.get_position();
+        if self.row != Some(row) {
+            self.end(rows)?;
+            self.row = Some(row);
+        }
+        let column = column as usize;
+        if column >= self.cells.len() {
+            self.cells.resize(column + 1, String::new());
+        }
+        self.cells[column] = cell_text(&Data::from(cell.get_value().clone()));
+        Ok(())
+    }
+
+    fn end<F: FnMut(&Head, Vec<String>)>(&mut self, rows: &mut Rows<F>) -> Result<(), FileError> {
+        self.row = None;
+        rows.row(std::mem::take(&mut self.cells))
+    }
 }
 
 /// A workbook cell as the text a person sees in it. A number too long for
@@ -191,6 +355,91 @@ mod tests {
         assert_eq!(table.rows, [vec!["赵六".to_owned()]]);
         assert_eq!(read_file("a.csv", b"", None).unwrap_err(), FileError::Empty);
         assert_eq!(read_file("a.csv", b"\n\n", None).unwrap_err(), FileError::Empty);
+    }
+
+    /// A file of `n` rows after the headers, each a name and a mobile.
+    fn customers(n: usize) -> String {
+        let mut text = String::from("客户名称,手机\n");
+        for i in 0..n {
+            text.push_str(&format!("客户𠀀{i},1380013{:04}\n", i % 10_000));
+        }
+        text
+    }
+
+    #[test]
+    fn a_long_file_is_decoded_a_piece_at_a_time_without_a_character_lost() {
+        // Characters of two, three and four bytes fall across the pieces' edges.
+        let text = customers(20_000);
+        let mut utf8_marked = b"\xEF\xBB\xBF".to_vec();
+        utf8_marked.extend(text.as_bytes());
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let files = [
+            (Encoding::Gb18030, encoding_rs::GB18030.encode(&text).0.into_owned()),
+            (Encoding::Utf8, utf8_marked),
+            (Encoding::Utf16Le, utf16),
+        ];
+        for (encoding, bytes) in files {
+            assert!(bytes.len() > 4 * Decoded::PIECE, "{encoding:?} spans several pieces");
+            let mut heard = 0;
+            let (head, count) = read_rows("客户.csv", &bytes, None, |head, row| {
+                assert_eq!(head.headers, ["客户名称", "手机"]);
+                assert_eq!(row, [format!("客户𠀀{heard}"), format!("1380013{:04}", heard % 10_000)]);
+                heard += 1;
+            })
+            .unwrap();
+            assert_eq!((head.encoding, count, heard), (encoding, 20_000, 20_000));
+        }
+    }
+
+    #[test]
+    fn a_file_past_the_limit_stops_at_the_first_row_too_many() {
+        let mut heard = 0;
+        let error = read_rows("a.csv", customers(MAX_ROWS + 1).as_bytes(), None, |_, _| heard += 1);
+        assert_eq!(error.unwrap_err(), FileError::TooManyRows(MAX_ROWS));
+        assert_eq!(heard, MAX_ROWS, "every row before the limit was heard, none after");
+        let (_, count) = read_rows("a.csv", customers(MAX_ROWS).as_bytes(), None, |_, _| {}).unwrap();
+        assert_eq!(count, MAX_ROWS);
+    }
+
+    #[test]
+    fn a_quote_left_open_takes_the_rest_of_the_file_as_one_cell() {
+        // As Excel reads it: the rows before it stand, nothing is refused.
+        let bytes = b"name,phone\nA,1\nB,2\n\"C,3\n".to_vec();
+        let mut heard = Vec::new();
+        let read = read_rows("a.csv", &bytes, Some(Encoding::Utf8), |_, row| heard.push(row[0].clone()));
+        assert!(read.is_ok());
+        assert_eq!(heard, ["A", "B", "C,3\n"]);
+    }
+
+    #[test]
+    fn a_workbook_read_cell_by_cell_keeps_each_value_under_its_header() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        // Headers on the third row from the second column, a gap between them,
+        // an empty row and a row whose first cell is empty.
+        sheet.write_string(2, 1, "客户名称").unwrap();
+        sheet.write_string(2, 3, "手机").unwrap();
+        sheet.write_string(3, 1, "张三").unwrap();
+        sheet.write_string(3, 3, "13800138000").unwrap();
+        sheet.write_string(5, 3, "13900139000").unwrap();
+        sheet.write_number(6, 1, 110105194912310000.0).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let table = read_file("a.xlsx", &bytes, None).unwrap();
+        let column = |name: &str| table.headers.iter().position(|h| h == name).unwrap();
+        let (name, phone) = (column("客户名称"), column("手机"));
+        let cell = |row: &Vec<String>, c: usize| row.get(c).cloned().unwrap_or_default();
+        let read: Vec<(String, String)> =
+            table.rows.iter().map(|r| (cell(r, name), cell(r, phone))).collect();
+        assert_eq!(
+            read,
+            [
+                ("张三".to_owned(), "13800138000".to_owned()),
+                (String::new(), "13900139000".to_owned()),
+                ("1.1010519491231E+17".to_owned(), String::new()),
+            ]
+        );
+        assert_eq!(table.encoding, Encoding::Workbook);
     }
 
     #[test]

@@ -143,15 +143,28 @@ impl Store {
         mutations: &[Mutation],
     ) -> Result<(), StoreError> {
         for (index, batch) in mutations.chunks(MAX_BATCH).enumerate() {
-            let body = serde_json::to_string(batch).map_err(|_| StoreError::Other)?;
-            self.db
-                .query("UPSERT type::record('import_batch', $id) CONTENT { body: $body }")
-                .bind(("id", batch_key(&client.to_string(), index)))
-                .bind(("body", body))
-                .await
-                .and_then(crate::error::explain)
-                .map_err(StoreError::from_db)?;
+            self.keep_import_batch(client, index, batch).await?;
         }
+        Ok(())
+    }
+
+    /// Keeps the `index`th batch of an import's changes (at most
+    /// [`MAX_BATCH`]; every batch but the last holds that many), as the
+    /// file is read.
+    pub async fn keep_import_batch(
+        &self,
+        client: ClientId,
+        index: usize,
+        batch: &[Mutation],
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(batch).map_err(|_| StoreError::Other)?;
+        self.db
+            .query("UPSERT type::record('import_batch', $id) CONTENT { body: $body }")
+            .bind(("id", batch_key(&client.to_string(), index)))
+            .bind(("body", body))
+            .await
+            .and_then(crate::error::explain)
+            .map_err(StoreError::from_db)?;
         Ok(())
     }
 

@@ -6,19 +6,22 @@ use domain::FieldError;
 use domain::ids::UserId;
 use std::collections::HashMap;
 
+use domain::Mutation;
 use domain::archive::Customer;
+use domain::custom_field::CustomFields;
 use domain::export::ExportFormat;
 use domain::ids::{ClientId, CustomerId};
 use domain::import::Encoding;
 use domain::import::{
-    Before, Keeper, MatchKeys, Plan, Planned, Target, Verdict, guess_columns, header_signature, plan,
+    Before, Keeper, MatchKeys, Planned, Planner, Target, Verdict, guess_columns, header_signature,
     undo as undo_plan,
 };
 use domain::mutation::Sequencer;
 use domain::policy::{self, Role, Sight, Viewer};
+use domain::time::Date;
 use domain::time::Timestamp;
-use sheet::{FileError, SheetWriter, Table, read_file};
-use store::{ImportFile, JobEnding};
+use sheet::{FileError, Head, SheetWriter, read_rows};
+use store::{ImportFile, JobEnding, MAX_BATCH};
 
 use super::api::{
     DryRun, FileDownload, ImportOptions, ImportProgress, ImportReport, ImportStarted, ImportState,
@@ -43,22 +46,34 @@ async fn importer() -> Result<(AppState, Viewer), AppError> {
     Ok((state, viewer))
 }
 
-/// The kept file `upload` names, read as a table. Only whoever uploaded a
-/// file may use it; to anyone else it does not exist.
-async fn table(state: &AppState, viewer: &Viewer, upload: &Upload) -> Result<(ImportFile, Table), AppError> {
-    let file = answer(state.store.import_file(&viewer.user, &upload.file).await)?
-        .ok_or_else(|| AppError::invalid(FieldError::new("file", "expired")).respond())?;
-    let table = read_file(&file.name, &file.bytes, upload.encoding).map_err(|error| {
-        let reason = match error {
-            FileError::Empty => "empty",
-            FileError::Unreadable(_) => "format",
-            FileError::TooManyRows(_) => "too_many",
-        };
-        let error = FieldError::new("file", reason);
-        let error = if reason == "too_many" { error.with_limit(sheet::MAX_ROWS as u32) } else { error };
-        AppError::invalid(error).respond()
-    })?;
-    Ok((file, table))
+/// The kept file `upload` names. Only whoever uploaded a file may use it;
+/// to anyone else it does not exist.
+async fn kept_file(state: &AppState, viewer: &Viewer, upload: &Upload) -> Result<ImportFile, AppError> {
+    answer(state.store.import_file(&viewer.user, &upload.file).await)?
+        .ok_or_else(|| AppError::invalid(FieldError::new("file", "expired")).respond())
+}
+
+/// Why a file cannot be imported, as the person is told it.
+fn unreadable(error: FileError) -> AppError {
+    let reason = match error {
+        FileError::Empty => "empty",
+        FileError::Unreadable(_) => "format",
+        FileError::TooManyRows(_) => "too_many",
+    };
+    let error = FieldError::new("file", reason);
+    let error = if reason == "too_many" { error.with_limit(sheet::MAX_ROWS as u32) } else { error };
+    AppError::invalid(error).respond()
+}
+
+/// Runs `work` on a thread of its own: reading and planning a file of
+/// 100,000 rows takes seconds, which no other request should wait for.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        tracing::error!(%error, "reading an import's file stopped");
+        AppError::Internal.respond()
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -68,14 +83,25 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     let (state, viewer) = importer().await?;
-    let (_, table) = table(&state, &viewer, &file).await?;
+    let kept = kept_file(&state, &viewer, &file).await?;
+    let (head, sample, rows) = off_the_runtime(move || {
+        let mut sample = Vec::new();
+        let (head, rows) = read_rows(&kept.name, &kept.bytes, file.encoding, |_, row| {
+            if sample.len() < SAMPLE_ROWS {
+                sample.push(row);
+            }
+        })?;
+        Ok::<_, FileError>((head, sample, rows))
+    })
+    .await?
+    .map_err(unreadable)?;
     let custom = answer(state.store.custom_fields().await)?;
     // The columns chosen last time for these headers, if they still fit:
     // one per column, custom fields still in use.
     let saved =
-        answer(state.store.import_mapping(&header_signature(&table.headers)).await)?.and_then(|saved| {
+        answer(state.store.import_mapping(&header_signature(&head.headers)).await)?.and_then(|saved| {
             let mapping: Vec<Option<Target>> = serde_json::from_str(&saved.mapping).ok()?;
-            let fits = mapping.len() == table.headers.len()
+            let fits = mapping.len() == head.headers.len()
                 && mapping.iter().flatten().all(|target| match target {
                     Target::Custom(key) => custom.get(key).is_some_and(|f| !f.retired),
                     _ => true,
@@ -84,16 +110,16 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
         });
     let (mapping, saved) = match saved {
         Some((mapping, user, at)) => (mapping, Some((user, at))),
-        None => (guess_columns(&table.headers, &custom), None),
+        None => (guess_columns(&head.headers, &custom), None),
     };
     Ok(Preview {
         saved,
-        encoding: table.encoding,
+        encoding: head.encoding,
         mapping,
         custom: custom.active().map(|f| (f.key.clone(), f.zh.clone())).collect(),
-        sample: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
-        rows: table.rows.len(),
-        headers: table.headers,
+        sample,
+        rows,
+        headers: head.headers,
     })
 }
 
@@ -107,50 +133,102 @@ async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>
         .collect())
 }
 
-/// Plans the import as `viewer` would commit it, with the archives it was
-/// planned on.
-async fn planned(
-    state: &AppState,
-    viewer: &Viewer,
-    table: &Table,
-    options: &ImportOptions,
-) -> Result<(Plan, Vec<Customer>), AppError> {
-    let custom = answer(state.store.custom_fields().await)?;
-    let users = answer(state.store.list_users().await)?;
-    // A keeper must be an active user the importer may hand customers to:
-    // anyone for an admin, their own team for a manager. The push checks it again.
-    let may_keep = |name: &str| -> Option<UserId> {
-        let user = users.iter().find(|u| u.id.0 == name.trim() && !u.disabled)?;
-        (viewer.role == Role::Admin || (user.team.is_some() && user.team == viewer.team))
+/// What an import is planned against, read before its file: the custom
+/// fields, who may keep its customers, and the archives the importer sees
+/// in full.
+struct Basis {
+    viewer: Viewer,
+    options: ImportOptions,
+    custom: CustomFields,
+    users: Vec<store::User>,
+    keeper: Keeper,
+    existing: Vec<Customer>,
+    today: Date,
+}
+
+impl Basis {
+    async fn read(state: &AppState, viewer: &Viewer, options: ImportOptions) -> Result<Self, AppError> {
+        let custom = answer(state.store.custom_fields().await)?;
+        let users = answer(state.store.list_users().await)?;
+        let mut basis = Basis {
+            viewer: viewer.clone(),
+            options,
+            custom,
+            users,
+            keeper: Keeper::Pool,
+            existing: Vec::new(),
+            today: store::today(),
+        };
+        basis.keeper = match &basis.options.keeper {
+            KeeperChoice::Me => Keeper::User(viewer.user.clone()),
+            KeeperChoice::Pool => Keeper::Pool,
+            KeeperChoice::Column => Keeper::Column(viewer.user.clone()),
+            KeeperChoice::User(name) => Keeper::User(
+                basis
+                    .may_keep(name)
+                    .ok_or_else(|| AppError::invalid(FieldError::new("keeper", "unknown")).respond())?,
+            ),
+        };
+        // Matched against everything the importer sees in full.
+        basis.existing = seen_in_full(state, viewer).await?;
+        Ok(basis)
+    }
+
+    /// A keeper must be an active user the importer may hand customers to:
+    /// anyone for an admin, their own team for a manager. The push checks it again.
+    fn may_keep(&self, name: &str) -> Option<UserId> {
+        let user = self.users.iter().find(|u| u.id.0 == name.trim() && !u.disabled)?;
+        (self.viewer.role == Role::Admin || (user.team.is_some() && user.team == self.viewer.team))
             .then(|| user.id.clone())
-    };
-    let keeper = match &options.keeper {
-        KeeperChoice::Me => Keeper::User(viewer.user.clone()),
-        KeeperChoice::Pool => Keeper::Pool,
-        KeeperChoice::Column => Keeper::Column(viewer.user.clone()),
-        KeeperChoice::User(name) => Keeper::User(
-            may_keep(name)
-                .ok_or_else(|| AppError::invalid(FieldError::new("keeper", "unknown")).respond())?,
-        ),
-    };
-    // Matched against everything the importer sees in full.
-    let existing = seen_in_full(state, viewer).await?;
-    let today = store::today();
-    let plan =
-        plan(&options.mapping, &table.rows, &custom, options.keys, &keeper, &existing, may_keep, today);
-    Ok((plan, existing))
+    }
+
+    /// Reads the file row by row and plans each as the importer would
+    /// commit it: `each` hears the head, the row's cells and its plan.
+    fn plan(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        encoding: Option<Encoding>,
+        mut each: impl FnMut(&Head, Vec<String>, Planned),
+    ) -> Result<(Head, usize), FileError> {
+        let (mapping, keys) = (&self.options.mapping, self.options.keys);
+        let may_keep = |name: &str| self.may_keep(name);
+        let mut planner =
+            Planner::new(mapping, &self.custom, keys, &self.keeper, &self.existing, may_keep, self.today);
+        read_rows(name, bytes, encoding, |head, cells| {
+            let planned = planner.row(&cells);
+            each(head, cells, planned)
+        })
+    }
+}
+
+/// A row's verdict without the changes that carry it out, to show.
+fn shown(planned: Planned) -> Planned {
+    Planned { changes: Vec::new(), ..planned }
 }
 
 pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun, AppError> {
     let (state, viewer) = importer().await?;
-    let (_, table) = table(&state, &viewer, &file).await?;
-    let (plan, _) = planned(&state, &viewer, &table, &options).await?;
-    let counts = plan.counts();
-    // Errors first: they are what the person has to act on.
-    let mut rows = plan.rows;
-    rows.sort_by_key(|r| !matches!(r.verdict, Verdict::Error { .. }));
-    rows.truncate(SHOWN_ROWS);
-    Ok(DryRun { counts, rows })
+    let kept = kept_file(&state, &viewer, &file).await?;
+    let basis = Basis::read(&state, &viewer, options).await?;
+    off_the_runtime(move || {
+        let mut counts = [0; 4];
+        // Errors first: they are what the person has to act on.
+        let (mut errors, mut others) = (Vec::new(), Vec::new());
+        basis.plan(&kept.name, &kept.bytes, file.encoding, |_, _, planned| {
+            counts[planned.verdict.slot()] += 1;
+            let rows =
+                if matches!(planned.verdict, Verdict::Error { .. }) { &mut errors } else { &mut others };
+            if rows.len() < SHOWN_ROWS {
+                rows.push(shown(planned));
+            }
+        })?;
+        errors.extend(others);
+        errors.truncate(SHOWN_ROWS);
+        Ok(DryRun { counts, rows: errors })
+    })
+    .await?
+    .map_err(unreadable)
 }
 
 pub(super) async fn failed_rows(
@@ -159,37 +237,61 @@ pub(super) async fn failed_rows(
     english: bool,
 ) -> Result<FileDownload, AppError> {
     let (state, viewer) = importer().await?;
-    let (file, table) = table(&state, &viewer, &file).await?;
-    let (plan, _) = planned(&state, &viewer, &table, &options).await?;
+    let kept = kept_file(&state, &viewer, &file).await?;
+    let basis = Basis::read(&state, &viewer, options).await?;
     let locale = if english { Locale::En } else { Locale::ZhCn };
-    let mut header = table.headers.clone();
-    header.push(if english { "Reason" } else { "原因" }.to_owned());
     let failed = |e: sheet::WriteError| {
         tracing::error!(error = %e, "failed rows could not be written");
         AppError::Internal
     };
-    let mut writer = SheetWriter::like(table.encoding, "未导入", &header).map_err(failed)?;
-    for row in &plan.rows {
-        let Verdict::Error { issues } = &row.verdict else { continue };
-        // Line 1 is the headers.
-        let Some(cells) = table.rows.get(row.line - 2) else { continue };
-        let reason: Vec<String> =
-            issues.iter().map(|i| super::page::issue_text(locale, &table.headers, i)).collect();
-        let mut cells = cells.clone();
-        cells.resize(table.headers.len(), String::new());
-        cells.push(reason.join("；"));
-        writer.row(&cells).map_err(failed)?;
-    }
-    let rows = writer.rows() as usize;
-    let workbook = table.encoding == Encoding::Workbook;
-    let bytes = writer.finish().map_err(failed)?;
-    let stem = file.name.rsplit_once('.').map_or(file.name.as_str(), |(stem, _)| stem);
-    let extension = match file.name.rsplit_once('.') {
+    let name = kept.name.clone();
+    let (head, bytes, rows) = off_the_runtime(move || {
+        // Opened at the first row, when the headers are known; every row
+        // in error goes to it as it is read.
+        let mut writer: Option<SheetWriter> = None;
+        let mut written = Ok(());
+        let open = |head: &Head| {
+            let mut header = head.headers.clone();
+            header.push(if english { "Reason" } else { "原因" }.to_owned());
+            SheetWriter::like(head.encoding, "未导入", &header)
+        };
+        let (head, _) = basis
+            .plan(&kept.name, &kept.bytes, file.encoding, |head, mut cells, planned| {
+                let Verdict::Error { issues } = &planned.verdict else { return };
+                if written.is_err() {
+                    return;
+                }
+                let writer = match &mut writer {
+                    Some(writer) => writer,
+                    None => match open(head) {
+                        Ok(opened) => writer.insert(opened),
+                        Err(error) => return written = Err(error),
+                    },
+                };
+                let reason: Vec<String> =
+                    issues.iter().map(|i| super::page::issue_text(locale, &head.headers, i)).collect();
+                cells.resize(head.headers.len(), String::new());
+                cells.push(reason.join("；"));
+                written = writer.row(&cells);
+            })
+            .map_err(unreadable)?;
+        written.map_err(failed)?;
+        let writer = match writer {
+            Some(writer) => writer,
+            None => open(&head).map_err(failed)?,
+        };
+        let rows = writer.rows() as usize;
+        Ok::<_, AppError>((head, writer.finish().map_err(failed)?, rows))
+    })
+    .await??;
+    let workbook = head.encoding == Encoding::Workbook;
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+    let extension = match name.rsplit_once('.') {
         _ if workbook => "xlsx",
         Some((_, extension)) => extension,
         None => "csv",
     };
-    let content_type = match table.encoding {
+    let content_type = match head.encoding {
         Encoding::Workbook => ExportFormat::Xlsx.content_type(),
         Encoding::Gb18030 => ExportFormat::CsvGbk.content_type(),
         Encoding::Utf16Le | Encoding::Utf16Be => "text/plain; charset=utf-16",
@@ -206,60 +308,106 @@ pub(super) async fn failed_rows(
 
 pub(super) async fn commit(file: Upload, options: ImportOptions) -> Result<ImportStarted, AppError> {
     let (state, viewer) = importer().await?;
-    let (file, table) = table(&state, &viewer, &file).await?;
-    let (started, _) = prepare(&state, &viewer, &file.name, &file.sha256, &table, &options).await?;
-    // The next file with these headers opens with these columns.
-    let signature = header_signature(&table.headers);
+    let kept = kept_file(&state, &viewer, &file).await?;
     let mapping = serde_json::to_string(&options.mapping).map_err(|_| AppError::Internal.respond())?;
+    let ImportFile { name, bytes, sha256, .. } = kept;
+    let prepared = prepare(&state, &viewer, name, bytes, file.encoding, &sha256, options).await?;
+    // The next file with these headers opens with these columns.
+    let signature = header_signature(&prepared.head.headers);
     answer(state.store.save_import_mapping(&viewer, &signature, &mapping).await)?;
-    if let Some(id) = &started.id {
+    if let Some(id) = &prepared.started.id {
         super::job::start(state.clone(), id.clone());
     }
-    Ok(started)
+    Ok(prepared.started)
 }
 
-/// Plans an import of `table` (the file `name`, with content hash
+/// An import planned and kept as a job, ready to run.
+struct Prepared {
+    /// Its id (none when it changes nothing), changes and counts.
+    started: ImportStarted,
+    /// The file's head.
+    head: Head,
+    /// Its data rows.
+    rows: usize,
+    /// The rows in error.
+    errors: Vec<Planned>,
+}
+
+/// Plans an import of the file `name` (its `bytes`, with content hash
 /// `sha256`) as `viewer` and keeps it as a job, ready to run; nothing is
-/// pushed yet. Also gives back the plan's rows. An import that changes
+/// pushed yet. The file is read twice: once whole, so that a file that
+/// cannot be imported is refused before anything is kept, then row by
+/// row, each batch of changes kept as it fills. An import that changes
 /// nothing has no job (and no id).
 async fn prepare(
     state: &AppState,
     viewer: &Viewer,
-    name: &str,
+    name: String,
+    bytes: Vec<u8>,
+    encoding: Option<Encoding>,
     sha256: &str,
-    table: &Table,
-    options: &ImportOptions,
-) -> Result<(ImportStarted, Vec<Planned>), AppError> {
-    let (plan, existing) = planned(state, viewer, table, options).await?;
-    let [created, updated, skipped, errors] = plan.counts();
-    let report = ImportReport { created, updated, skipped, errors, refused: 0 };
+    options: ImportOptions,
+) -> Result<Prepared, AppError> {
+    let basis = Basis::read(state, viewer, options).await?;
     // One client per import: its changes are numbered and retried like a device's.
     let mut client = Sequencer::new(viewer.user.clone());
-    let now = Timestamp(store::now_millis());
-    let mutations: Vec<_> =
-        plan.changes().map(|(id, change)| client.next(*id, change.clone(), now)).collect();
-    if mutations.is_empty() {
-        return Ok((ImportStarted { id: None, changes: 0, report }, plan.rows));
-    }
-    // What its updates overwrite, kept before anything is pushed, so that
-    // even an import cut short can be undone.
-    let existing: HashMap<CustomerId, &Customer> = existing.iter().map(|c| (c.id, c)).collect();
-    let mut before: HashMap<CustomerId, Before> = HashMap::new();
-    for (id, change) in plan.changes() {
-        if let Some(customer) = existing.get(id) {
-            before.entry(*id).or_default().record(customer, change);
+    let id = client.client;
+    let (batches, mut filled) = tokio::sync::mpsc::channel::<Vec<Mutation>>(2);
+    let file_name = name.clone();
+    let reading = off_the_runtime(move || {
+        sheet::read_rows(&name, &bytes, encoding, |_, _| {})?;
+        let now = Timestamp(store::now_millis());
+        let by_id: HashMap<CustomerId, &Customer> = basis.existing.iter().map(|c| (c.id, c)).collect();
+        // What its updates overwrite, kept before anything is pushed, so
+        // that even an import cut short can be undone.
+        let mut before: HashMap<CustomerId, Before> = HashMap::new();
+        let (mut counts, mut errors, mut total) = ([0; 4], Vec::new(), 0);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        let (head, rows) = basis.plan(&name, &bytes, encoding, |_, _, mut planned| {
+            counts[planned.verdict.slot()] += 1;
+            for (id, change) in &planned.changes {
+                if let Some(customer) = by_id.get(id) {
+                    before.entry(*id).or_default().record(customer, change);
+                }
+            }
+            for (id, change) in std::mem::take(&mut planned.changes) {
+                batch.push(client.next(id, change, now));
+                total += 1;
+                if batch.len() == MAX_BATCH {
+                    // Refused when keeping a batch failed: the rest goes nowhere.
+                    let _ = batches.blocking_send(std::mem::take(&mut batch));
+                }
+            }
+            if matches!(planned.verdict, Verdict::Error { .. }) {
+                errors.push(shown(planned));
+            }
+        })?;
+        if !batch.is_empty() {
+            let _ = batches.blocking_send(batch);
         }
+        Ok::<_, FileError>((head, rows, counts, before, errors, total))
+    });
+    // Owns the receiving end: if keeping a batch fails, the reader's next
+    // batch is refused rather than waiting for a taker forever.
+    let keeping = async move {
+        let mut index = 0;
+        while let Some(batch) = filled.recv().await {
+            answer(state.store.keep_import_batch(id, index, &batch).await)?;
+            index += 1;
+        }
+        Ok::<_, AppError>(())
+    };
+    let (read, kept) = tokio::join!(reading, keeping);
+    let (head, rows, counts, before, errors, total) = read?.map_err(unreadable)?;
+    kept?;
+    let [created, updated, skipped, errors_count] = counts;
+    let report = ImportReport { created, updated, skipped, errors: errors_count, refused: 0 };
+    if total == 0 {
+        return Ok(Prepared { started: ImportStarted { id: None, changes: 0, report }, head, rows, errors });
     }
-    answer(state.store.keep_import_batches(client.client, &mutations).await)?;
-    let counts = [created, updated, skipped, errors];
-    answer(
-        state
-            .store
-            .record_import(viewer, client.client, name, sha256, mutations.len(), counts, &before, None)
-            .await,
-    )?;
-    let id = client.client.to_string();
-    Ok((ImportStarted { id: Some(id), changes: mutations.len(), report }, plan.rows))
+    answer(state.store.record_import(viewer, id, &file_name, sha256, total, counts, &before, None).await)?;
+    let started = ImportStarted { id: Some(id.to_string()), changes: total, report };
+    Ok(Prepared { started, head, rows, errors })
 }
 
 /// The planned counts of a job: created, updated, skipped, in error.
@@ -335,44 +483,67 @@ pub async fn import_file(
     state: &AppState,
     viewer: &Viewer,
     name: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     options: (MatchKeys, KeeperChoice),
     dry_run: bool,
     progress: impl FnMut(u64, u64),
 ) -> Result<FileImport, AppError> {
-    let table = read_file(name, bytes, None)
-        .map_err(|error| AppError::BadRequest { reason: "import.file".into(), message: error.to_string() })?;
+    let refused =
+        |error: FileError| AppError::BadRequest { reason: "import.file".into(), message: error.to_string() };
+    let (file_name, sha256) = (name.to_owned(), sha256_hex(&bytes));
+    let name = file_name.clone();
+    let (head, bytes) = off_the_runtime(move || {
+        sheet::read_rows(&name, &bytes, None, |_, _| {}).map(|(head, _)| (head, bytes))
+    })
+    .await?
+    .map_err(refused)?;
     let custom = answer(state.store.custom_fields().await)?;
     let (keys, keeper) = options;
-    let options = ImportOptions { mapping: guess_columns(&table.headers, &custom), keys, keeper };
-    let (report, planned_rows) = if dry_run {
-        let (plan, _) = planned(state, viewer, &table, &options).await?;
-        let [created, updated, skipped, errors] = plan.counts();
-        (ImportReport { created, updated, skipped, errors, refused: 0 }, plan.rows)
+    let options = ImportOptions { mapping: guess_columns(&head.headers, &custom), keys, keeper };
+    let (report, rows, errors) = if dry_run {
+        let basis = Basis::read(state, viewer, options).await?;
+        let name = file_name.clone();
+        off_the_runtime(move || {
+            let (mut counts, mut errors) = ([0; 4], Vec::new());
+            let (_, rows) = basis.plan(&name, &bytes, None, |_, _, planned| {
+                counts[planned.verdict.slot()] += 1;
+                if matches!(planned.verdict, Verdict::Error { .. }) {
+                    errors.push(shown(planned));
+                }
+            })?;
+            let [created, updated, skipped, errors_count] = counts;
+            Ok::<_, FileError>((
+                ImportReport { created, updated, skipped, errors: errors_count, refused: 0 },
+                rows,
+                errors,
+            ))
+        })
+        .await?
+        .map_err(refused)?
     } else {
         // Run here, as a job: if this process is stopped, the server
         // carries on with it at its next start.
-        let (started, rows) = prepare(state, viewer, name, &sha256_hex(bytes), &table, &options).await?;
-        let mut report = started.report;
-        if let Some(id) = started.id
+        let prepared = prepare(state, viewer, file_name, bytes, None, &sha256, options).await?;
+        let mut report = prepared.started.report;
+        if let Some(id) = prepared.started.id
             && let Some(job) = super::job::run(state, &id, false, progress).await?
         {
             report.refused = job.refused as usize;
         }
-        (report, rows)
+        (report, prepared.rows, prepared.errors)
     };
-    let errors = planned_rows
+    let errors = errors
         .iter()
         .filter_map(|row| match &row.verdict {
             Verdict::Error { issues } => {
                 let what: Vec<String> =
-                    issues.iter().map(|i| super::page::issue_text(Locale::En, &table.headers, i)).collect();
+                    issues.iter().map(|i| super::page::issue_text(Locale::En, &head.headers, i)).collect();
                 Some(format!("line {}: {}", row.line, what.join("; ")))
             }
             _ => None,
         })
         .collect();
-    Ok(FileImport { report, rows: table.rows.len(), errors })
+    Ok(FileImport { report, rows, errors })
 }
 
 pub(super) async fn recent() -> Result<Vec<ImportSummary>, AppError> {

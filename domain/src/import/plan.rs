@@ -71,6 +71,18 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// Where the verdict counts among create, update, skip and error.
+    pub fn slot(&self) -> usize {
+        match self {
+            Verdict::Create => 0,
+            Verdict::Update { .. } => 1,
+            Verdict::Skip { .. } => 2,
+            Verdict::Error { .. } => 3,
+        }
+    }
+}
+
 /// One row's verdict and the changes that carry it out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Planned {
@@ -99,12 +111,7 @@ impl Plan {
     pub fn counts(&self) -> [usize; 4] {
         let mut counts = [0; 4];
         for row in &self.rows {
-            counts[match row.verdict {
-                Verdict::Create => 0,
-                Verdict::Update { .. } => 1,
-                Verdict::Skip { .. } => 2,
-                Verdict::Error { .. } => 3,
-            }] += 1;
+            counts[row.verdict.slot()] += 1;
         }
         counts
     }
@@ -174,10 +181,8 @@ fn row_keys(fields: &Fields, keys: MatchKeys) -> Vec<String> {
     out
 }
 
-/// Plans an import of `rows` (cells as read), with `mapping` saying what
-/// each column is, against the archives the importer may see (`existing`,
-/// unmasked). `user_of` turns a keeper column's user name into a user the
-/// importer may hand customers to (none: the row is refused).
+/// Plans an import of `rows` (cells as read) at once: [`Planner`] over
+/// every row.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     mapping: &[Option<Target>],
@@ -189,47 +194,83 @@ pub fn plan(
     user_of: impl Fn(&str) -> Option<UserId>,
     today: Date,
 ) -> Plan {
-    let index = Index::of(existing);
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut planned = Vec::with_capacity(rows.len());
-    for (n, cells) in rows.iter().enumerate() {
-        let line = n + 2;
-        let name = mapping
-            .iter()
-            .position(|m| m == &Some(Target::Name))
-            .and_then(|c| cells.get(c))
-            .map(|c| c.trim().to_owned())
-            .unwrap_or_default();
-        let row = match read_row(mapping, cells, custom, today) {
+    let mut planner = Planner::new(mapping, custom, keys, keeper, existing, user_of, today);
+    Plan { rows: rows.iter().map(|cells| planner.row(cells)).collect() }
+}
+
+/// Plans an import one row at a time, as the file is read: with `mapping`
+/// saying what each column is, against the archives the importer may see
+/// (`existing`, unmasked). `user_of` turns a keeper column's user name into
+/// a user the importer may hand customers to (none: the row is refused).
+/// Of the rows it has planned it keeps only their match keys, to find
+/// duplicates within the file.
+pub struct Planner<'a, U> {
+    mapping: &'a [Option<Target>],
+    custom: &'a CustomFields,
+    keys: MatchKeys,
+    keeper: &'a Keeper,
+    index: Index<'a>,
+    user_of: U,
+    today: Date,
+    name_column: Option<usize>,
+    seen: HashMap<String, usize>,
+    line: usize,
+}
+
+impl<'a, U: Fn(&str) -> Option<UserId>> Planner<'a, U> {
+    /// A planner before the first row.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        mapping: &'a [Option<Target>],
+        custom: &'a CustomFields,
+        keys: MatchKeys,
+        keeper: &'a Keeper,
+        existing: &'a [Customer],
+        user_of: U,
+        today: Date,
+    ) -> Self {
+        Self {
+            mapping,
+            custom,
+            keys,
+            keeper,
+            index: Index::of(existing),
+            user_of,
+            today,
+            name_column: mapping.iter().position(|m| m == &Some(Target::Name)),
+            seen: HashMap::new(),
+            line: 1,
+        }
+    }
+
+    /// The verdict of the next row of the file (the headers are line 1).
+    pub fn row(&mut self, cells: &[String]) -> Planned {
+        self.line += 1;
+        let line = self.line;
+        let name =
+            self.name_column.and_then(|c| cells.get(c)).map(|c| c.trim().to_owned()).unwrap_or_default();
+        let row = match read_row(self.mapping, cells, self.custom, self.today) {
             Ok(row) => row,
             Err(issues) => {
-                planned.push(Planned {
-                    line,
-                    name,
-                    verdict: Verdict::Error { issues },
-                    notes: Vec::new(),
-                    changes: Vec::new(),
-                });
-                continue;
+                let verdict = Verdict::Error { issues };
+                return Planned { line, name, verdict, notes: Vec::new(), changes: Vec::new() };
             }
         };
         let notes = row.notes.clone();
-        let own_keys = row_keys(&row.fields, keys);
-        if let Some(first) = own_keys.iter().find_map(|k| seen.get(k)) {
+        let own_keys = row_keys(&row.fields, self.keys);
+        if let Some(first) = own_keys.iter().find_map(|k| self.seen.get(k)) {
             let verdict = Verdict::Skip { reason: "duplicate".into(), of: first.to_string() };
-            planned.push(Planned { line, name, verdict, notes, changes: Vec::new() });
-            continue;
+            return Planned { line, name, verdict, notes, changes: Vec::new() };
         }
         for key in own_keys {
-            seen.insert(key, line);
+            self.seen.insert(key, line);
         }
-        let (verdict, changes) = match index.find(&row.fields, keys) {
-            Some(customer) => update(customer, &row, today),
-            None => create(mapping, row, custom, keeper, &user_of, today),
+        let (verdict, changes) = match self.index.find(&row.fields, self.keys) {
+            Some(customer) => update(customer, &row, self.today),
+            None => create(self.mapping, row, self.custom, self.keeper, &self.user_of, self.today),
         };
-        planned.push(Planned { line, name, verdict, notes, changes });
+        Planned { line, name, verdict, notes, changes }
     }
-    Plan { rows: planned }
 }
 
 fn error(column: Option<usize>, error: FieldError) -> Verdict {

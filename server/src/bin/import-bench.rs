@@ -150,7 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &state,
         &admin,
         "老系统导出.csv",
-        &bytes,
+        bytes.clone(),
         (keys, KeeperChoice::Pool),
         true,
         |_, _| {},
@@ -166,7 +166,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &state,
         &admin,
         "老系统导出.csv",
-        &bytes,
+        bytes,
         (keys, KeeperChoice::Pool),
         false,
         |n, of| {

@@ -525,6 +525,23 @@ async fn a_file_past_the_request_limit_is_taken_for_import_up_to_its_own_limit()
     let preview: Value = answer(&m, "import/preview", json!({ "file": file })).await;
     assert_eq!(preview["rows"], 80_000, "{preview}");
 
+    // More rows than one import takes: read as far as the first row too
+    // many, refused before anything is kept.
+    let file = upload(&m, many_rows(sheet::MAX_ROWS + 1)).await;
+    for endpoint in ["import/preview", "import/commit"] {
+        let options = json!({
+            "mapping": [{ "to": "name" }, { "to": "phones" }],
+            "keys": { "phone": true, "email": false, "name_city": false },
+            "keeper": { "keeper": "me" },
+        });
+        let refused = m.json(endpoint, json!({ "file": file, "options": options })).await;
+        assert_eq!(refused.status(), 422, "{endpoint}");
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["errors"][0]["code"], "file.too_many", "{refused}");
+        assert_eq!(refused["errors"][0]["limit"], sheet::MAX_ROWS, "{refused}");
+    }
+    assert_eq!(answer(&m, "import/recent", json!({})).await, json!([]), "no import was kept");
+
     // Past the import limit: refused with a reason the page shows.
     let refused = m.upload("huge.csv", vec![b'a'; 5 * 1024 * 1024]).await;
     assert_eq!(refused.status(), 413);
