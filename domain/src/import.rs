@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cells::{Issue, ReadRow, read_date, read_row};
 pub use columns::{Target, guess_columns, header_signature, normalise};
-pub use plan::{Keeper, MatchKeys, Plan, Planned, Planner, Verdict, plan};
+pub use plan::{Findable, Keeper, MatchKeys, Plan, Planned, Planner, Verdict, plan};
 pub use revert::{Before, Kept, Logged, Undo, undo};
 
 /// How a file's bytes were read.

@@ -1,6 +1,8 @@
 //! Reading archives: lists, search and export, always through the policy.
 
 use domain::archive::Customer;
+use domain::ids::UserId;
+use domain::import::Findable;
 use domain::policy::{self, Placement, Scope, Sight, Viewer};
 use domain::search::{SearchText, routes};
 pub use domain::views::{CustomerListItem, CustomerQuery, MAX_PAGE};
@@ -362,6 +364,56 @@ impl Store {
             out.extend(seen_by(viewer, row)?);
         }
         Ok(out)
+    }
+
+    /// Every archive `viewer` sees in full, as an import's match keys find
+    /// it (by name, as [`Store::export_customers`] orders them): read from
+    /// its columns, without its document.
+    pub async fn findable_customers(&self, viewer: &Viewer) -> Result<Vec<Findable>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            owner: Option<String>,
+            team: Option<String>,
+            #[serde(default)]
+            pool: Option<String>,
+            #[serde(default)]
+            phones: Vec<String>,
+            #[serde(default)]
+            emails: Vec<String>,
+            name: String,
+            city: Option<String>,
+        }
+        let sql = format!(
+            "SELECT record::id(id) AS id, owner, team, pool, phones, emails, name, city FROM customer \
+             WHERE {} AND deleted = false ORDER BY name",
+            scope_filter(&policy::scope(viewer))
+        );
+        let mut response = self
+            .db
+            .query(sql)
+            .bind(("team", viewer.team.clone().unwrap_or_default()))
+            .bind(("user", viewer.user.0.clone()))
+            .await
+            .map_err(StoreError::from_db)?;
+        let rows: Vec<Row> = take_all(&mut response, 0)?;
+        // Sharing never makes the sight full: it is not read.
+        let nobody = Default::default();
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let owner = row.owner.map(UserId);
+                let place = Placement {
+                    owner: owner.as_ref(),
+                    team: row.team.as_deref(),
+                    pool: row.pool.as_deref(),
+                    shared_with: &nobody,
+                };
+                let full = policy::sight(viewer, place) == Sight::Full;
+                let id = row.id.parse().ok().filter(|_| full)?;
+                Some(Findable { id, phones: row.phones, emails: row.emails, name: row.name, city: row.city })
+            })
+            .collect())
     }
 }
 

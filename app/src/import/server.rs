@@ -13,7 +13,7 @@ use domain::export::ExportFormat;
 use domain::ids::{ClientId, CustomerId};
 use domain::import::Encoding;
 use domain::import::{
-    Before, Keeper, MatchKeys, Planned, Planner, Target, Verdict, guess_columns, header_signature,
+    Before, Findable, Keeper, MatchKeys, Planned, Planner, Target, Verdict, guess_columns, header_signature,
     undo as undo_plan,
 };
 use domain::mutation::Sequencer;
@@ -67,13 +67,17 @@ fn unreadable(error: FileError) -> AppError {
 
 /// Runs `work` on a thread of its own: reading and planning a file of
 /// 100,000 rows takes seconds, which no other request should wait for.
+/// An error's status is set here, where the request is known.
 async fn off_the_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| {
-        tracing::error!(%error, "reading an import's file stopped");
-        AppError::Internal.respond()
-    })
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done.map_err(AppError::respond),
+        Err(error) => {
+            tracing::error!(%error, "reading an import's file stopped");
+            Err(AppError::Internal.respond())
+        }
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -90,11 +94,11 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
             if sample.len() < SAMPLE_ROWS {
                 sample.push(row);
             }
-        })?;
-        Ok::<_, FileError>((head, sample, rows))
+        })
+        .map_err(unreadable)?;
+        Ok((head, sample, rows))
     })
-    .await?
-    .map_err(unreadable)?;
+    .await?;
     let custom = answer(state.store.custom_fields().await)?;
     // The columns chosen last time for these headers, if they still fit:
     // one per column, custom fields still in use.
@@ -135,15 +139,17 @@ async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>
 
 /// What an import is planned against, read before its file: the custom
 /// fields, who may keep its customers, and the archives the importer sees
-/// in full.
+/// in full (as the match keys find them; a row that finds one fetches it).
 struct Basis {
     viewer: Viewer,
     options: ImportOptions,
     custom: CustomFields,
     users: Vec<store::User>,
     keeper: Keeper,
-    existing: Vec<Customer>,
+    existing: Vec<Findable>,
     today: Date,
+    store: store::Store,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Basis {
@@ -158,6 +164,8 @@ impl Basis {
             keeper: Keeper::Pool,
             existing: Vec::new(),
             today: store::today(),
+            store: state.store.clone(),
+            runtime: tokio::runtime::Handle::current(),
         };
         basis.keeper = match &basis.options.keeper {
             KeeperChoice::Me => Keeper::User(viewer.user.clone()),
@@ -170,7 +178,7 @@ impl Basis {
             ),
         };
         // Matched against everything the importer sees in full.
-        basis.existing = seen_in_full(state, viewer).await?;
+        basis.existing = answer(state.store.findable_customers(viewer).await)?;
         Ok(basis)
     }
 
@@ -183,22 +191,50 @@ impl Basis {
     }
 
     /// Reads the file row by row and plans each as the importer would
-    /// commit it: `each` hears the head, the row's cells and its plan.
+    /// commit it: `each` hears the head, the row's cells, its plan and the
+    /// archive it found. Runs off the runtime (it waits for the archives
+    /// rows find).
     fn plan(
         &self,
         name: &str,
         bytes: &[u8],
         encoding: Option<Encoding>,
-        mut each: impl FnMut(&Head, Vec<String>, Planned),
-    ) -> Result<(Head, usize), FileError> {
+        mut each: impl FnMut(&Head, Vec<String>, Planned, Option<&Customer>),
+    ) -> Result<(Head, usize), AppError> {
         let (mapping, keys) = (&self.options.mapping, self.options.keys);
         let may_keep = |name: &str| self.may_keep(name);
-        let mut planner =
-            Planner::new(mapping, &self.custom, keys, &self.keeper, &self.existing, may_keep, self.today);
-        read_rows(name, bytes, encoding, |head, cells| {
+        // A row finds an archive the importer saw in full when the file was
+        // opened; one moved out of their sight since is not found.
+        let mut failed = None;
+        let fetch = |id: CustomerId| {
+            let found = self.runtime.block_on(self.store.customer_for(&self.viewer, &id.to_string()));
+            match found {
+                Ok(found) => found.filter(|(_, sight)| *sight == Sight::Full).map(|(customer, _)| customer),
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    None
+                }
+            }
+        };
+        let mut planner = Planner::new(
+            mapping,
+            &self.custom,
+            keys,
+            &self.keeper,
+            &self.existing,
+            may_keep,
+            fetch,
+            self.today,
+        );
+        let read = read_rows(name, bytes, encoding, |head, cells| {
             let planned = planner.row(&cells);
-            each(head, cells, planned)
-        })
+            each(head, cells, planned, planner.matched())
+        });
+        drop(planner);
+        if let Some(error) = failed {
+            return Err(AppError::from(error).respond());
+        }
+        read.map_err(unreadable)
     }
 }
 
@@ -215,7 +251,7 @@ pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun
         let mut counts = [0; 4];
         // Errors first: they are what the person has to act on.
         let (mut errors, mut others) = (Vec::new(), Vec::new());
-        basis.plan(&kept.name, &kept.bytes, file.encoding, |_, _, planned| {
+        basis.plan(&kept.name, &kept.bytes, file.encoding, |_, _, planned, _| {
             counts[planned.verdict.slot()] += 1;
             let rows =
                 if matches!(planned.verdict, Verdict::Error { .. }) { &mut errors } else { &mut others };
@@ -227,8 +263,7 @@ pub(super) async fn check(file: Upload, options: ImportOptions) -> Result<DryRun
         errors.truncate(SHOWN_ROWS);
         Ok(DryRun { counts, rows: errors })
     })
-    .await?
-    .map_err(unreadable)
+    .await
 }
 
 pub(super) async fn failed_rows(
@@ -255,8 +290,8 @@ pub(super) async fn failed_rows(
             header.push(if english { "Reason" } else { "原因" }.to_owned());
             SheetWriter::like(head.encoding, "未导入", &header)
         };
-        let (head, _) = basis
-            .plan(&kept.name, &kept.bytes, file.encoding, |head, mut cells, planned| {
+        let (head, _) =
+            basis.plan(&kept.name, &kept.bytes, file.encoding, |head, mut cells, planned, _| {
                 let Verdict::Error { issues } = &planned.verdict else { return };
                 if written.is_err() {
                     return;
@@ -273,17 +308,16 @@ pub(super) async fn failed_rows(
                 cells.resize(head.headers.len(), String::new());
                 cells.push(reason.join("；"));
                 written = writer.row(&cells);
-            })
-            .map_err(unreadable)?;
+            })?;
         written.map_err(failed)?;
         let writer = match writer {
             Some(writer) => writer,
             None => open(&head).map_err(failed)?,
         };
         let rows = writer.rows() as usize;
-        Ok::<_, AppError>((head, writer.finish().map_err(failed)?, rows))
+        Ok((head, writer.finish().map_err(failed)?, rows))
     })
-    .await??;
+    .await?;
     let workbook = head.encoding == Encoding::Workbook;
     let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
     let extension = match name.rsplit_once('.') {
@@ -355,19 +389,18 @@ async fn prepare(
     let (batches, mut filled) = tokio::sync::mpsc::channel::<Vec<Mutation>>(2);
     let file_name = name.clone();
     let reading = off_the_runtime(move || {
-        sheet::read_rows(&name, &bytes, encoding, |_, _| {})?;
+        sheet::read_rows(&name, &bytes, encoding, |_, _| {}).map_err(unreadable)?;
         let now = Timestamp(store::now_millis());
-        let by_id: HashMap<CustomerId, &Customer> = basis.existing.iter().map(|c| (c.id, c)).collect();
         // What its updates overwrite, kept before anything is pushed, so
         // that even an import cut short can be undone.
         let mut before: HashMap<CustomerId, Before> = HashMap::new();
         let (mut counts, mut errors, mut total) = ([0; 4], Vec::new(), 0);
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        let (head, rows) = basis.plan(&name, &bytes, encoding, |_, _, mut planned| {
+        let (head, rows) = basis.plan(&name, &bytes, encoding, |_, _, mut planned, matched| {
             counts[planned.verdict.slot()] += 1;
-            for (id, change) in &planned.changes {
-                if let Some(customer) = by_id.get(id) {
-                    before.entry(*id).or_default().record(customer, change);
+            if let Some(customer) = matched {
+                for (_, change) in &planned.changes {
+                    before.entry(customer.id).or_default().record(customer, change);
                 }
             }
             for (id, change) in std::mem::take(&mut planned.changes) {
@@ -385,7 +418,7 @@ async fn prepare(
         if !batch.is_empty() {
             let _ = batches.blocking_send(batch);
         }
-        Ok::<_, FileError>((head, rows, counts, before, errors, total))
+        Ok((head, rows, counts, before, errors, total))
     });
     // Owns the receiving end: if keeping a batch fails, the reader's next
     // batch is refused rather than waiting for a taker forever.
@@ -398,7 +431,7 @@ async fn prepare(
         Ok::<_, AppError>(())
     };
     let (read, kept) = tokio::join!(reading, keeping);
-    let (head, rows, counts, before, errors, total) = read?.map_err(unreadable)?;
+    let (head, rows, counts, before, errors, total) = read?;
     kept?;
     let [created, updated, skipped, errors_count] = counts;
     let report = ImportReport { created, updated, skipped, errors: errors_count, refused: 0 };
@@ -493,10 +526,9 @@ pub async fn import_file(
     let (file_name, sha256) = (name.to_owned(), sha256_hex(&bytes));
     let name = file_name.clone();
     let (head, bytes) = off_the_runtime(move || {
-        sheet::read_rows(&name, &bytes, None, |_, _| {}).map(|(head, _)| (head, bytes))
+        sheet::read_rows(&name, &bytes, None, |_, _| {}).map(|(head, _)| (head, bytes)).map_err(refused)
     })
-    .await?
-    .map_err(refused)?;
+    .await?;
     let custom = answer(state.store.custom_fields().await)?;
     let (keys, keeper) = options;
     let options = ImportOptions { mapping: guess_columns(&head.headers, &custom), keys, keeper };
@@ -505,21 +537,16 @@ pub async fn import_file(
         let name = file_name.clone();
         off_the_runtime(move || {
             let (mut counts, mut errors) = ([0; 4], Vec::new());
-            let (_, rows) = basis.plan(&name, &bytes, None, |_, _, planned| {
+            let (_, rows) = basis.plan(&name, &bytes, None, |_, _, planned, _| {
                 counts[planned.verdict.slot()] += 1;
                 if matches!(planned.verdict, Verdict::Error { .. }) {
                     errors.push(shown(planned));
                 }
             })?;
             let [created, updated, skipped, errors_count] = counts;
-            Ok::<_, FileError>((
-                ImportReport { created, updated, skipped, errors: errors_count, refused: 0 },
-                rows,
-                errors,
-            ))
+            Ok((ImportReport { created, updated, skipped, errors: errors_count, refused: 0 }, rows, errors))
         })
         .await?
-        .map_err(refused)?
     } else {
         // Run here, as a job: if this process is stopped, the server
         // carries on with it at its next start.

@@ -122,41 +122,68 @@ impl Plan {
     }
 }
 
-/// What the archive holds, indexed by the match keys.
+/// An archive as the match keys find it: its id and the values they
+/// compare, without the rest of it (an import holds one per archive the
+/// importer sees, and fetches the whole archive only for a row that finds it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Findable {
+    /// The archive.
+    pub id: CustomerId,
+    /// Its phone numbers, E.164.
+    pub phones: Vec<String>,
+    /// Its email addresses.
+    pub emails: Vec<String>,
+    /// Its name.
+    pub name: String,
+    /// Its city.
+    pub city: Option<String>,
+}
+
+impl Findable {
+    /// The values of `customer` the match keys compare.
+    pub fn of(customer: &Customer) -> Self {
+        let f = &customer.fields;
+        Self {
+            id: customer.id,
+            phones: f.phones.iter().map(|p| p.number.e164().to_owned()).collect(),
+            emails: f.emails.iter().map(|e| e.as_str().to_owned()).collect(),
+            name: f.name.as_str().to_owned(),
+            city: f.address.city.clone(),
+        }
+    }
+}
+
+/// What the archive holds, indexed by the match keys: the first archive
+/// (in the order given) that has a value wins it.
 struct Index<'a> {
-    phone: HashMap<String, &'a Customer>,
-    email: HashMap<String, &'a Customer>,
-    name_city: HashMap<(String, String), &'a Customer>,
+    phone: HashMap<&'a str, CustomerId>,
+    email: HashMap<&'a str, CustomerId>,
+    name_city: HashMap<(&'a str, &'a str), CustomerId>,
 }
 
 impl<'a> Index<'a> {
-    fn of(existing: &'a [Customer]) -> Self {
+    fn of(existing: &'a [Findable]) -> Self {
         let mut index = Index { phone: HashMap::new(), email: HashMap::new(), name_city: HashMap::new() };
-        for customer in existing.iter().filter(|c| !c.deleted()) {
-            index.add(customer);
+        for found in existing {
+            for phone in &found.phones {
+                index.phone.entry(phone).or_insert(found.id);
+            }
+            for email in &found.emails {
+                index.email.entry(email).or_insert(found.id);
+            }
+            if let Some(city) = &found.city {
+                index.name_city.entry((&found.name, city)).or_insert(found.id);
+            }
         }
         index
     }
 
-    fn add(&mut self, customer: &'a Customer) {
-        let f = &customer.fields;
-        for phone in &f.phones {
-            self.phone.entry(phone.number.e164().to_owned()).or_insert(customer);
-        }
-        for email in &f.emails {
-            self.email.entry(email.as_str().to_owned()).or_insert(customer);
-        }
-        if let Some(city) = &f.address.city {
-            self.name_city.entry((f.name.as_str().to_owned(), city.clone())).or_insert(customer);
-        }
-    }
-
-    fn find(&self, fields: &Fields, keys: MatchKeys) -> Option<&'a Customer> {
+    fn find(&self, fields: &Fields, keys: MatchKeys) -> Option<CustomerId> {
         let by_phone = || fields.phones.iter().find_map(|p| self.phone.get(p.number.e164()).copied());
         let by_email = || fields.emails.iter().find_map(|e| self.email.get(e.as_str()).copied());
         let by_name = || {
-            let city = fields.address.city.clone()?;
-            self.name_city.get(&(fields.name.as_str().to_owned(), city)).copied()
+            let city = fields.address.city.as_deref()?;
+            self.name_city.get(&(fields.name.as_str(), city)).copied()
         };
         keys.phone
             .then(by_phone)
@@ -181,8 +208,8 @@ fn row_keys(fields: &Fields, keys: MatchKeys) -> Vec<String> {
     out
 }
 
-/// Plans an import of `rows` (cells as read) at once: [`Planner`] over
-/// every row.
+/// Plans an import of `rows` (cells as read) at once against `existing`:
+/// [`Planner`] over every row.
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     mapping: &[Option<Target>],
@@ -194,30 +221,38 @@ pub fn plan(
     user_of: impl Fn(&str) -> Option<UserId>,
     today: Date,
 ) -> Plan {
-    let mut planner = Planner::new(mapping, custom, keys, keeper, existing, user_of, today);
+    let findable: Vec<Findable> = existing.iter().filter(|c| !c.deleted()).map(Findable::of).collect();
+    let fetch = |id: CustomerId| existing.iter().find(|c| c.id == id).cloned();
+    let mut planner = Planner::new(mapping, custom, keys, keeper, &findable, user_of, fetch, today);
     Plan { rows: rows.iter().map(|cells| planner.row(cells)).collect() }
 }
 
 /// Plans an import one row at a time, as the file is read: with `mapping`
-/// saying what each column is, against the archives the importer may see
-/// (`existing`, unmasked). `user_of` turns a keeper column's user name into
-/// a user the importer may hand customers to (none: the row is refused).
-/// Of the rows it has planned it keeps only their match keys, to find
-/// duplicates within the file.
-pub struct Planner<'a, U> {
+/// saying what each column is, against the archives the importer sees in
+/// full (`existing`; `fetch` gives the whole archive when a row finds one).
+/// `user_of` turns a keeper column's user name into a user the importer may
+/// hand customers to (none: the row is refused). Of the rows it has planned
+/// it keeps only their match keys, to find duplicates within the file.
+pub struct Planner<'a, U, F> {
     mapping: &'a [Option<Target>],
     custom: &'a CustomFields,
     keys: MatchKeys,
     keeper: &'a Keeper,
     index: Index<'a>,
     user_of: U,
+    fetch: F,
     today: Date,
     name_column: Option<usize>,
     seen: HashMap<String, usize>,
     line: usize,
+    matched: Option<Customer>,
 }
 
-impl<'a, U: Fn(&str) -> Option<UserId>> Planner<'a, U> {
+impl<'a, U, F> Planner<'a, U, F>
+where
+    U: Fn(&str) -> Option<UserId>,
+    F: FnMut(CustomerId) -> Option<Customer>,
+{
     /// A planner before the first row.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -225,8 +260,9 @@ impl<'a, U: Fn(&str) -> Option<UserId>> Planner<'a, U> {
         custom: &'a CustomFields,
         keys: MatchKeys,
         keeper: &'a Keeper,
-        existing: &'a [Customer],
+        existing: &'a [Findable],
         user_of: U,
+        fetch: F,
         today: Date,
     ) -> Self {
         Self {
@@ -236,15 +272,23 @@ impl<'a, U: Fn(&str) -> Option<UserId>> Planner<'a, U> {
             keeper,
             index: Index::of(existing),
             user_of,
+            fetch,
             today,
             name_column: mapping.iter().position(|m| m == &Some(Target::Name)),
             seen: HashMap::new(),
             line: 1,
+            matched: None,
         }
+    }
+
+    /// The archive the last row found, as it was fetched.
+    pub fn matched(&self) -> Option<&Customer> {
+        self.matched.as_ref()
     }
 
     /// The verdict of the next row of the file (the headers are line 1).
     pub fn row(&mut self, cells: &[String]) -> Planned {
+        self.matched = None;
         self.line += 1;
         let line = self.line;
         let name =
@@ -265,7 +309,8 @@ impl<'a, U: Fn(&str) -> Option<UserId>> Planner<'a, U> {
         for key in own_keys {
             self.seen.insert(key, line);
         }
-        let (verdict, changes) = match self.index.find(&row.fields, self.keys) {
+        self.matched = self.index.find(&row.fields, self.keys).and_then(&mut self.fetch);
+        let (verdict, changes) = match &self.matched {
             Some(customer) => update(customer, &row, self.today),
             None => create(self.mapping, row, self.custom, self.keeper, &self.user_of, self.today),
         };
