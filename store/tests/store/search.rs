@@ -212,3 +212,45 @@ async fn a_page_of_any_size_holds_the_newest_of_what_reading_every_archive_finds
         }
     }
 }
+
+#[tokio::test]
+async fn an_import_finds_by_the_columns_exactly_the_archives_the_export_shows_in_full() {
+    use domain::import::Findable;
+    let mut world = World::new().await;
+    company(&mut world).await;
+    // One in the company's pool with an email and a city, and one deleted.
+    let pooled = CustomerId::new();
+    let mut fields = Fields::named(CustomerName::parse("公海客户").unwrap());
+    fields.emails = vec![domain::Email::parse("pool@example.com").unwrap()];
+    fields.address.city = Some("杭州".into());
+    let outcome = world.push_one("root", pooled, Change::Create { fields: Box::new(fields) }).await;
+    assert!(matches!(outcome, Outcome::Applied { .. }), "{outcome:?}");
+    let gone = world.create("a", "已删除").await;
+    let base = world.version(gone).await;
+    assert!(matches!(world.push_one("a", gone, Change::Delete { base }).await, Outcome::Applied { .. }));
+
+    for user in ["a", "c", "m", "n", "root"] {
+        let viewer = world.viewer(user);
+        let found = world.store.findable_customers(&viewer).await.unwrap();
+        let expected: Vec<Findable> = world
+            .store
+            .export_customers(&viewer)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|(_, sight)| *sight == Sight::Full)
+            .map(|(customer, _)| Findable::of(customer))
+            .collect();
+        assert_eq!(found, expected, "{user}");
+        assert!(found.iter().all(|f| f.id != gone), "{user}: a deleted archive is found by nobody");
+        let in_pool = found.iter().any(|f| f.id == pooled);
+        assert_eq!(in_pool, user != "a" && user != "c", "{user}: managers and admins run the company pool");
+    }
+    let all = world.store.findable_customers(&world.viewer("root")).await.unwrap();
+    assert_eq!(all.len(), 66, "every archive but the deleted one");
+    let pool = all.iter().find(|f| f.id == pooled).unwrap();
+    assert_eq!(
+        (pool.emails.as_slice(), pool.city.as_deref()),
+        (&["pool@example.com".to_owned()][..], Some("杭州"))
+    );
+}
