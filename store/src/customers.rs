@@ -366,6 +366,35 @@ impl Store {
         Ok(out)
     }
 
+    /// Those of the archives `ids` that `viewer` sees in full (any other,
+    /// and a deleted one, is left out), read a few hundred at a time.
+    pub async fn customers_in_full(
+        &self,
+        viewer: &Viewer,
+        ids: &[domain::ids::CustomerId],
+    ) -> Result<Vec<Customer>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            let mut response = self
+                .db
+                .query(
+                    "SELECT record::id(id) AS id, doc, version, team \
+                     FROM array::map($keys, |$k| type::record('customer', $k))",
+                )
+                .bind(("keys", keys))
+                .await
+                .map_err(StoreError::from_db)?;
+            let rows: Vec<PullRow> = take_all(&mut response, 0)?;
+            for row in &rows {
+                if let Some((customer, Sight::Full)) = seen_by(viewer, row)? {
+                    out.push(customer);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every archive `viewer` sees in full, as an import's match keys find
     /// it (by name, as [`Store::export_customers`] orders them): read from
     /// its columns, without its document.

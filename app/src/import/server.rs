@@ -127,16 +127,6 @@ pub(super) async fn preview(file: Upload) -> Result<Preview, AppError> {
     })
 }
 
-/// Everything `viewer` sees in full (in the store's order, by name): what
-/// an import matches against and may change.
-async fn seen_in_full(state: &AppState, viewer: &Viewer) -> Result<Vec<Customer>, AppError> {
-    Ok(answer(state.store.export_customers(viewer).await)?
-        .into_iter()
-        .filter(|(_, sight)| *sight == Sight::Full)
-        .map(|(customer, _)| customer)
-        .collect())
-}
-
 /// What an import is planned against, read before its file: the custom
 /// fields, who may keep its customers, and the archives the importer sees
 /// in full (as the match keys find them; a row that finds one fetches it).
@@ -622,7 +612,12 @@ pub(super) async fn undo(id: String) -> Result<UndoReport, AppError> {
     if !answer(state.store.claim_import_undo(&record.id, &viewer, job, over).await)? {
         return Err(undone());
     }
-    let current = seen_in_full(&state, &viewer).await?.into_iter().map(|c| (c.id, c)).collect();
+    // The archives the import changed, as the person undoing sees them.
+    let mut touched: Vec<CustomerId> = logged.iter().map(|entry| entry.customer).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    let current = answer(state.store.customers_in_full(&viewer, &touched).await)?;
+    let current = current.into_iter().map(|c| (c.id, c)).collect();
     let plan = undo_plan(&logged, &before, &current);
     // Its own client, like the import's: numbered, retried, audited as edits.
     let mut client = Sequencer { client: job, author: viewer.user.clone(), last_seq: 0 };
