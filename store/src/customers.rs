@@ -344,8 +344,9 @@ impl Store {
             .collect())
     }
 
-    /// Every archive `viewer` may see, as they may see it, for an export.
-    pub async fn export_customers(&self, viewer: &Viewer) -> Result<Vec<(Customer, Sight)>, StoreError> {
+    /// Every archive `viewer` may see, as they may see it, all at once: what
+    /// the paged reads (search, the export, an import's matching) must agree with.
+    pub async fn every_visible_customer(&self, viewer: &Viewer) -> Result<Vec<(Customer, Sight)>, StoreError> {
         let scope = policy::scope(viewer);
         let sql = format!(
             "SELECT record::id(id) AS id, doc, version, team FROM customer WHERE {} AND deleted = false ORDER BY name",
@@ -396,7 +397,7 @@ impl Store {
     }
 
     /// Every archive `viewer` sees in full, as an import's match keys find
-    /// it (by name, as [`Store::export_customers`] orders them): read from
+    /// it (by name, as [`Store::every_visible_customer`] orders them): read from
     /// its columns, without its document.
     pub async fn findable_customers(&self, viewer: &Viewer) -> Result<Vec<Findable>, StoreError> {
         #[derive(Deserialize)]

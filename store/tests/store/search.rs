@@ -55,7 +55,7 @@ async fn company(world: &mut World) -> Vec<Made> {
 /// may see, newest first.
 async fn expected(world: &World, made: &[Made], viewer: &str, text: &str) -> Vec<String> {
     let viewer = world.viewer(viewer);
-    let seen = world.store.export_customers(&viewer).await.unwrap();
+    let seen = world.store.every_visible_customer(&viewer).await.unwrap();
     let text = text.trim().to_lowercase();
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let mut hits: Vec<(u64, String)> = seen
@@ -234,7 +234,7 @@ async fn an_import_finds_by_the_columns_exactly_the_archives_the_export_shows_in
         let found = world.store.findable_customers(&viewer).await.unwrap();
         let expected: Vec<Findable> = world
             .store
-            .export_customers(&viewer)
+            .every_visible_customer(&viewer)
             .await
             .unwrap()
             .iter()
