@@ -159,7 +159,7 @@ fn codec(encoding: Encoding) -> &'static encoding_rs::Encoding {
 struct Decoded<'a> {
     decoder: encoding_rs::Decoder,
     rest: &'a [u8],
-    piece: Vec<u8>,
+    piece: String,
     at: usize,
 }
 
@@ -167,7 +167,7 @@ impl<'a> Decoded<'a> {
     const PIECE: usize = 64 * 1024;
 
     fn new(encoding: Encoding, bytes: &'a [u8]) -> Self {
-        Self { decoder: codec(encoding).new_decoder(), rest: bytes, piece: Vec::new(), at: 0 }
+        Self { decoder: codec(encoding).new_decoder(), rest: bytes, piece: String::new(), at: 0 }
     }
 }
 
@@ -181,16 +181,14 @@ impl std::io::Read for Decoded<'_> {
             }
             let take = self.rest.len().min(Self::PIECE);
             let last = take == self.rest.len();
-            let mut text = String::from_utf8(std::mem::take(&mut self.piece)).unwrap_or_default();
-            text.clear();
-            text.reserve(self.decoder.max_utf8_buffer_length(take).unwrap_or(4 * take));
-            let (_, read, _) = self.decoder.decode_to_string(&self.rest[..take], &mut text, last);
+            self.piece.clear();
+            self.piece.reserve(self.decoder.max_utf8_buffer_length(take).unwrap_or(4 * take));
+            let (_, read, _) = self.decoder.decode_to_string(&self.rest[..take], &mut self.piece, last);
             self.rest = &self.rest[read..];
-            self.piece = text.into_bytes();
             self.at = 0;
         }
         let n = out.len().min(self.piece.len() - self.at);
-        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        out[..n].copy_from_slice(&self.piece.as_bytes()[self.at..self.at + n]);
         self.at += n;
         Ok(n)
     }

@@ -346,7 +346,10 @@ impl Store {
 
     /// Every archive `viewer` may see, as they may see it, all at once: what
     /// the paged reads (search, the export, an import's matching) must agree with.
-    pub async fn every_visible_customer(&self, viewer: &Viewer) -> Result<Vec<(Customer, Sight)>, StoreError> {
+    pub async fn every_visible_customer(
+        &self,
+        viewer: &Viewer,
+    ) -> Result<Vec<(Customer, Sight)>, StoreError> {
         let scope = policy::scope(viewer);
         let sql = format!(
             "SELECT record::id(id) AS id, doc, version, team FROM customer WHERE {} AND deleted = false ORDER BY name",

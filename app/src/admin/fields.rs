@@ -151,7 +151,14 @@ pub fn FieldsPage() -> impl IntoView {
                     </ul>
                 }.into_any(),
             }}
-            <button type="button" class="button primary" on:click=move |_| open(Editing::New)>
+            // Opened before the list is in, the editor would have nothing to
+            // add to (and stayed shut once it came): the button waits for it.
+            <button
+                type="button"
+                class="button primary"
+                disabled=move || fields.with(Option::is_none)
+                on:click=move |_| open(Editing::New)
+            >
                 {texts.custom_add}
             </button>
         </section>
