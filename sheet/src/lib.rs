@@ -230,19 +230,11 @@ fn read_workbook(bytes: &[u8], mut each: impl FnMut(&Head, Vec<String>)) -> Resu
         match &mut workbook {
             Sheets::Xlsx(book) => {
                 let mut cells = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
-                let mut line = Line::default();
-                while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
-                    line.cell(cell, &mut rows)?;
-                }
-                line.end(&mut rows)?;
+                Line::read(|| cells.next_cell(), &mut rows)?;
             }
             Sheets::Xlsb(book) => {
                 let mut cells = book.worksheet_cells_reader(&name).map_err(|e| unreadable(&e))?;
-                let mut line = Line::default();
-                while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
-                    line.cell(cell, &mut rows)?;
-                }
-                line.end(&mut rows)?;
+                Line::read(|| cells.next_cell(), &mut rows)?;
             }
             book => {
                 let range = book.worksheet_range(&name).map_err(|e| unreadable(&e))?;
@@ -267,6 +259,18 @@ struct Line {
 }
 
 impl Line {
+    /// Every row of the cells `next` gives, into `rows`.
+    fn read<'c, E: std::fmt::Display, F: FnMut(&Head, Vec<String>)>(
+        mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'c>>>, E>,
+        rows: &mut Rows<F>,
+    ) -> Result<(), FileError> {
+        let mut line = Line::default();
+        while let Some(cell) = next().map_err(|e| FileError::Unreadable(e.to_string()))? {
+            line.cell(cell, rows)?;
+        }
+        line.end(rows)
+    }
+
     fn cell<F: FnMut(&Head, Vec<String>)>(
         &mut self,
         cell: calamine::Cell<DataRef<'_>>,

@@ -350,10 +350,24 @@ impl Store {
         &self,
         viewer: &Viewer,
     ) -> Result<Vec<(Customer, Sight)>, StoreError> {
-        let scope = policy::scope(viewer);
+        let rows: Vec<PullRow> = self.in_scope(viewer, "doc, version, team").await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.extend(seen_by(viewer, row)?);
+        }
+        Ok(out)
+    }
+
+    /// `columns` (and the id) of every archive in `viewer`'s scope that is
+    /// not deleted, by name: what they may see, before masking.
+    async fn in_scope<T: serde::de::DeserializeOwned>(
+        &self,
+        viewer: &Viewer,
+        columns: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let sql = format!(
-            "SELECT record::id(id) AS id, doc, version, team FROM customer WHERE {} AND deleted = false ORDER BY name",
-            scope_filter(&scope)
+            "SELECT record::id(id) AS id, {columns} FROM customer WHERE {} AND deleted = false ORDER BY name",
+            scope_filter(&policy::scope(viewer))
         );
         let mut response = self
             .db
@@ -362,12 +376,7 @@ impl Store {
             .bind(("user", viewer.user.0.clone()))
             .await
             .map_err(StoreError::from_db)?;
-        let rows: Vec<PullRow> = take_all(&mut response, 0)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.extend(seen_by(viewer, row)?);
-        }
-        Ok(out)
+        take_all(&mut response, 0)
     }
 
     /// Those of the archives `ids` that `viewer` sees in full (any other,
@@ -417,19 +426,7 @@ impl Store {
             name: String,
             city: Option<String>,
         }
-        let sql = format!(
-            "SELECT record::id(id) AS id, owner, team, pool, phones, emails, name, city FROM customer \
-             WHERE {} AND deleted = false ORDER BY name",
-            scope_filter(&policy::scope(viewer))
-        );
-        let mut response = self
-            .db
-            .query(sql)
-            .bind(("team", viewer.team.clone().unwrap_or_default()))
-            .bind(("user", viewer.user.0.clone()))
-            .await
-            .map_err(StoreError::from_db)?;
-        let rows: Vec<Row> = take_all(&mut response, 0)?;
+        let rows: Vec<Row> = self.in_scope(viewer, "owner, team, pool, phones, emails, name, city").await?;
         // Sharing never makes the sight full: it is not read.
         let nobody = Default::default();
         Ok(rows
