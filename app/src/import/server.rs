@@ -228,6 +228,27 @@ impl Basis {
     }
 }
 
+/// How many rows got each verdict, and the rows in error, as they are planned.
+#[derive(Default)]
+struct Tally {
+    counts: [usize; 4],
+    errors: Vec<Planned>,
+}
+
+impl Tally {
+    fn add(&mut self, planned: Planned) {
+        self.counts[planned.verdict.slot()] += 1;
+        if matches!(planned.verdict, Verdict::Error { .. }) {
+            self.errors.push(shown(planned));
+        }
+    }
+
+    fn report(&self) -> ImportReport {
+        let [created, updated, skipped, errors] = self.counts;
+        ImportReport { created, updated, skipped, errors, refused: 0 }
+    }
+}
+
 /// A row's verdict without the changes that carry it out, to show.
 fn shown(planned: Planned) -> Planned {
     Planned { changes: Vec::new(), ..planned }
@@ -384,10 +405,9 @@ async fn prepare(
         // What its updates overwrite, kept before anything is pushed, so
         // that even an import cut short can be undone.
         let mut before: HashMap<CustomerId, Before> = HashMap::new();
-        let (mut counts, mut errors, mut total) = ([0; 4], Vec::new(), 0);
+        let (mut tally, mut total) = (Tally::default(), 0);
         let mut batch = Vec::with_capacity(MAX_BATCH);
         let (head, rows) = basis.plan(&name, &bytes, encoding, |_, _, mut planned, matched| {
-            counts[planned.verdict.slot()] += 1;
             if let Some(customer) = matched {
                 for (_, change) in &planned.changes {
                     before.entry(customer.id).or_default().record(customer, change);
@@ -401,14 +421,12 @@ async fn prepare(
                     let _ = batches.blocking_send(std::mem::take(&mut batch));
                 }
             }
-            if matches!(planned.verdict, Verdict::Error { .. }) {
-                errors.push(shown(planned));
-            }
+            tally.add(planned);
         })?;
         if !batch.is_empty() {
             let _ = batches.blocking_send(batch);
         }
-        Ok((head, rows, counts, before, errors, total))
+        Ok((head, rows, tally, before, total))
     });
     // Owns the receiving end: if keeping a batch fails, the reader's next
     // batch is refused rather than waiting for a taker forever.
@@ -421,13 +439,13 @@ async fn prepare(
         Ok::<_, AppError>(())
     };
     let (read, kept) = tokio::join!(reading, keeping);
-    let (head, rows, counts, before, errors, total) = read?;
+    let (head, rows, tally, before, total) = read?;
     kept?;
-    let [created, updated, skipped, errors_count] = counts;
-    let report = ImportReport { created, updated, skipped, errors: errors_count, refused: 0 };
+    let (report, errors) = (tally.report(), tally.errors);
     if total == 0 {
         return Ok(Prepared { started: ImportStarted { id: None, changes: 0, report }, head, rows, errors });
     }
+    let counts = tally.counts;
     answer(state.store.record_import(viewer, id, &file_name, sha256, total, counts, &before, None).await)?;
     let started = ImportStarted { id: Some(id.to_string()), changes: total, report };
     Ok(Prepared { started, head, rows, errors })
@@ -526,15 +544,9 @@ pub async fn import_file(
         let basis = Basis::read(state, viewer, options).await?;
         let name = file_name.clone();
         off_the_runtime(move || {
-            let (mut counts, mut errors) = ([0; 4], Vec::new());
-            let (_, rows) = basis.plan(&name, &bytes, None, |_, _, planned, _| {
-                counts[planned.verdict.slot()] += 1;
-                if matches!(planned.verdict, Verdict::Error { .. }) {
-                    errors.push(shown(planned));
-                }
-            })?;
-            let [created, updated, skipped, errors_count] = counts;
-            Ok((ImportReport { created, updated, skipped, errors: errors_count, refused: 0 }, rows, errors))
+            let mut tally = Tally::default();
+            let (_, rows) = basis.plan(&name, &bytes, None, |_, _, planned, _| tally.add(planned))?;
+            Ok((tally.report(), rows, tally.errors))
         })
         .await?
     } else {

@@ -214,7 +214,7 @@ async fn a_page_of_any_size_holds_the_newest_of_what_reading_every_archive_finds
 }
 
 #[tokio::test]
-async fn an_import_finds_by_the_columns_exactly_the_archives_the_export_shows_in_full() {
+async fn an_import_finds_by_the_columns_exactly_the_archives_seen_in_full() {
     use domain::import::Findable;
     let mut world = World::new().await;
     company(&mut world).await;
