@@ -898,17 +898,14 @@ fn plan(
     for id in &touched {
         let Some(after) = loaded[id].current.as_ref() else { continue };
         let team = team_of(after);
-        let row = json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) });
-        if loaded[id].original.is_some() { customers.push(row) } else { new_customers.push(row) }
+        let into = if loaded[id].original.is_some() { &mut customers } else { &mut new_customers };
+        into.push(json!({ "key": id.to_string(), "row": customer_row(after, team.as_deref()) }));
     }
     let (mut keys, mut new_keys) = (Vec::new(), Vec::new());
     for id in &rekeyed {
         let Some(after) = loaded[id].current.as_ref() else { continue };
-        if loaded[id].original.is_some() {
-            keys.push(keys_row(after))
-        } else {
-            new_keys.push(keys_row(after))
-        }
+        let into = if loaded[id].original.is_some() { &mut keys } else { &mut new_keys };
+        into.push(keys_row(after));
     }
     Plan {
         reply,
