@@ -58,12 +58,14 @@ struct DocRow {
 
 #[derive(Deserialize)]
 struct ClientRow {
+    key: String,
     user: String,
     last_seq: i64,
 }
 
 #[derive(Deserialize)]
 struct LoggedRow {
+    client: String,
     seq: i64,
     outcome: String,
 }
@@ -370,22 +372,25 @@ impl Store {
             "SELECT current, epoch FROM counter:sync;\n{READ_CUSTOM_FIELDS};\n{READ_POOL_SETTINGS};\n"
         );
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
-        text.push_str(&format!("{READ_CHANGE_RULES};\nSELECT VALUE current FROM counter:users;\n"));
-        for n in 0..group.len() {
-            text.push_str(&format!(
-                "SELECT user, last_seq FROM type::record('client', $client{n});
-                 SELECT seq, outcome FROM array::map($logged{n}, |$k| type::record('mutation', $k));\n"
-            ));
-        }
-        let mut query = self.db.query(text);
-        for (n, push) in group.iter().enumerate() {
-            // The ones it resends, if any were taken before, are found by key.
-            let keys: Vec<String> = push.mutations.iter().map(|m| mutation_key(push.client, m.seq)).collect();
-            query = query
-                .bind((format!("client{n}"), push.client.to_string()))
-                .bind((format!("logged{n}"), keys));
-        }
-        let mut response = query.await.map_err(StoreError::from_db)?;
+        // Every push's client row, and the mutations it resends if any were
+        // taken before, found by key: two statements for the whole group.
+        text.push_str(&format!(
+            "{READ_CHANGE_RULES};\nSELECT VALUE current FROM counter:users;
+             SELECT record::id(id) AS key, user, last_seq FROM array::map($clients, |$k| type::record('client', $k)) WHERE id != NONE;
+             SELECT client, seq, outcome FROM array::map($logged, |$k| type::record('mutation', $k));\n"
+        ));
+        let clients: Vec<String> = group.iter().map(|push| push.client.to_string()).collect();
+        let logged: Vec<String> = group
+            .iter()
+            .flat_map(|push| push.mutations.iter().map(|m| mutation_key(push.client, m.seq)))
+            .collect();
+        let mut response = self
+            .db
+            .query(text)
+            .bind(("clients", clients))
+            .bind(("logged", logged))
+            .await
+            .map_err(StoreError::from_db)?;
         let counter: CounterRow = take_one(&mut response, 0)?.ok_or(StoreError::Other)?;
         let definitions: Option<SettingRow> = take_one(&mut response, 1)?;
         let definitions = definitions.map_or_else(|| Ok(CustomFields::default()), |d| d.custom_fields())?;
@@ -394,10 +399,16 @@ impl Store {
         let docs: Vec<DocRow> = take_all(&mut response, 3)?;
         let rules = change_rules(take_all(&mut response, 4)?);
         let users_stamp: Option<i64> = take_all(&mut response, 5)?.into_iter().next();
+        let mut client_rows: HashMap<String, ClientRow> =
+            take_all::<ClientRow>(&mut response, 6)?.into_iter().map(|row| (row.key.clone(), row)).collect();
+        let mut logged_rows: HashMap<String, Vec<LoggedRow>> = HashMap::new();
+        for row in take_all::<LoggedRow>(&mut response, 7)? {
+            logged_rows.entry(row.client.clone()).or_default().push(row);
+        }
         let mut seen = Vec::with_capacity(group.len());
-        for (n, push) in group.iter().enumerate() {
-            let client_row: Option<ClientRow> = take_one(&mut response, 6 + 2 * n)?;
-            let logged: Vec<LoggedRow> = take_all(&mut response, 7 + 2 * n)?;
+        for push in group {
+            let client_row = client_rows.remove(&push.client.to_string());
+            let logged = logged_rows.remove(&push.client.to_string()).unwrap_or_default();
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
