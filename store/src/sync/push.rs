@@ -373,7 +373,9 @@ impl Store {
         );
         text.push_str(&format!("SELECT record::id(id) AS id, doc FROM {};\n", targets.join(", ")));
         // Every push's client row, and the mutations it resends if any were
-        // taken before, found by key: two statements for the whole group.
+        // taken before, found by key: two statements for the whole group. (A
+        // client not seen before has no row; `record::id` would fail on the
+        // empty row it leaves, so the filter drops it first.)
         text.push_str(&format!(
             "{READ_CHANGE_RULES};\nSELECT VALUE current FROM counter:users;
              SELECT record::id(id) AS key, user, last_seq FROM array::map($clients, |$k| type::record('client', $k)) WHERE id != NONE;
