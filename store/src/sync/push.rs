@@ -409,8 +409,9 @@ impl Store {
         }
         let mut seen = Vec::with_capacity(group.len());
         for push in group {
-            let client_row = client_rows.remove(&push.client.to_string());
-            let logged = logged_rows.remove(&push.client.to_string()).unwrap_or_default();
+            let key = push.client.to_string();
+            let client_row = client_rows.remove(&key);
+            let logged = logged_rows.remove(&key).unwrap_or_default();
             if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
