@@ -114,7 +114,16 @@ fn peak_rss_mb() -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    store::without_tracing();
+    // `RUST_LOG=store::sync::push=debug` shows each batch's check and commit
+    // times; without it, no subscriber costs anything.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        store::without_tracing();
+    }
     let rows = number_from_args("--rows", 100_000);
     let existing = number_from_args("--existing", 100_000);
     let dir = tempfile::tempdir()?;

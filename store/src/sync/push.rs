@@ -527,7 +527,10 @@ impl Store {
                  -- Archives written in place: that rewrites only the index entries
                  -- that changed (deleting and inserting them again rewrote every
                  -- one, and took a quarter of a push's commit in the simulation).
-                 FOR $r IN $customers { UPSERT type::record('customer', $r.key) CONTENT $r.row; };
+                 -- They were read above, so an UPDATE finds them: an UPSERT tries
+                 -- an insert first, and with the row it returns costs about a
+                 -- quarter more per archive.
+                 FOR $r IN $customers { UPDATE type::record('customer', $r.key) CONTENT $r.row RETURN NONE; };
                  INSERT INTO customer $new_customers RETURN NONE;
                  FOR $r IN $keys { UPSERT type::record('customer_keys', $r.key) SET keys = $r.keys; };
                  INSERT INTO customer_keys $new_keys RETURN NONE;
