@@ -407,6 +407,9 @@ impl Store {
         for row in take_all::<LoggedRow>(&mut response, 7)? {
             logged_rows.entry(row.client.clone()).or_default().push(row);
         }
+        // A client seen before is written with an UPDATE, a new one with an
+        // UPSERT (a push of its may come twice in one group).
+        let known_clients: HashSet<String> = client_rows.keys().cloned().collect();
         let mut seen = Vec::with_capacity(group.len());
         for push in group {
             let key = push.client.to_string();
@@ -462,7 +465,7 @@ impl Store {
         let start_version = counter.current as u64;
         let mut version = start_version;
         let mut rows = Rows::default();
-        let mut clients = Vec::new();
+        let (mut clients, mut new_clients) = (Vec::new(), Vec::new());
         let mut answers = Vec::with_capacity(group.len());
         for (push, seen) in group.iter().zip(seen) {
             let seen = match seen {
@@ -489,9 +492,9 @@ impl Store {
             );
             version = plan.version;
             if !plan.rows.mutations.is_empty() {
-                clients.push(json!({
-                    "key": push.client.to_string(), "user": push.viewer.user.0, "last_seq": plan.reply.last_seq,
-                }));
+                let key = push.client.to_string();
+                let into = if known_clients.contains(&key) { &mut clients } else { &mut new_clients };
+                into.push(json!({ "key": key, "user": push.viewer.user.0, "last_seq": plan.reply.last_seq }));
                 rows.extend(plan.rows);
             }
             answers.push(Ok(plan.reply));
@@ -523,7 +526,8 @@ impl Store {
                  LET $now = (SELECT VALUE current FROM counter:sync)[0];
                  IF $now != $expected { THROW 'crm:stale' };
                  UPDATE counter:sync SET current = $next;
-                 FOR $c IN $clients { UPSERT type::record('client', $c.key) SET user = $c.user, last_seq = $c.last_seq; };
+                 FOR $c IN $clients { UPDATE type::record('client', $c.key) SET last_seq = $c.last_seq RETURN NONE; };
+                 FOR $c IN $new_clients { UPSERT type::record('client', $c.key) SET user = $c.user, last_seq = $c.last_seq RETURN NONE; };
                  -- Archives written in place: that rewrites only the index entries
                  -- that changed (deleting and inserting them again rewrote every
                  -- one, and took a quarter of a push's commit in the simulation).
@@ -548,6 +552,7 @@ impl Store {
             .bind(("expected", start_version as i64))
             .bind(("next", version as i64))
             .bind(("clients", Value::Array(clients)))
+            .bind(("new_clients", Value::Array(new_clients)))
             .bind(("customers", Value::Array(rows.customers)))
             .bind(("new_customers", Value::Array(rows.new_customers.into_iter().map(inserted).collect())))
             .bind(("keys", Value::Array(rows.keys)))
