@@ -407,8 +407,9 @@ impl Store {
         for row in take_all::<LoggedRow>(&mut response, 7)? {
             logged_rows.entry(row.client.clone()).or_default().push(row);
         }
-        // A client seen before is written with an UPDATE, a new one with an
-        // UPSERT (a push of its may come twice in one group).
+        // A client seen before has its row written with an UPDATE (an UPSERT
+        // tries an insert first, and cost four times as much); a new one, which
+        // is rare, with an UPSERT.
         let known_clients: HashSet<String> = client_rows.keys().cloned().collect();
         let mut seen = Vec::with_capacity(group.len());
         for push in group {
