@@ -401,22 +401,18 @@ impl Store {
         let docs: Vec<DocRow> = take_all(&mut response, 3)?;
         let rules = change_rules(take_all(&mut response, 4)?);
         let users_stamp: Option<i64> = take_all(&mut response, 5)?.into_iter().next();
-        let mut client_rows: HashMap<String, ClientRow> =
+        let client_rows: HashMap<String, ClientRow> =
             take_all::<ClientRow>(&mut response, 6)?.into_iter().map(|row| (row.key.clone(), row)).collect();
         let mut logged_rows: HashMap<String, Vec<LoggedRow>> = HashMap::new();
         for row in take_all::<LoggedRow>(&mut response, 7)? {
             logged_rows.entry(row.client.clone()).or_default().push(row);
         }
-        // A client seen before has its row written with an UPDATE (an UPSERT
-        // tries an insert first, and cost four times as much); a new one, which
-        // is rare, with an UPSERT.
-        let known_clients: HashSet<String> = client_rows.keys().cloned().collect();
         let mut seen = Vec::with_capacity(group.len());
         for push in group {
             let key = push.client.to_string();
-            let client_row = client_rows.remove(&key);
+            let client_row = client_rows.get(&key);
             let logged = logged_rows.remove(&key).unwrap_or_default();
-            if client_row.as_ref().is_some_and(|row| row.user != push.viewer.user.0) {
+            if client_row.is_some_and(|row| row.user != push.viewer.user.0) {
                 seen.push(Err(StoreError::Forbidden("client.foreign".into())));
                 continue;
             }
@@ -494,7 +490,10 @@ impl Store {
             version = plan.version;
             if !plan.rows.mutations.is_empty() {
                 let key = push.client.to_string();
-                let into = if known_clients.contains(&key) { &mut clients } else { &mut new_clients };
+                // A client seen before has its row written with an UPDATE (an
+                // UPSERT tries an insert first, and cost four times as much); a
+                // new one, which is rare, with an UPSERT.
+                let into = if client_rows.contains_key(&key) { &mut clients } else { &mut new_clients };
                 into.push(json!({ "key": key, "user": push.viewer.user.0, "last_seq": plan.reply.last_seq }));
                 rows.extend(plan.rows);
             }
