@@ -5,6 +5,8 @@
 //! through storage events. Likewise one tab holds the live stream, so a rep
 //! with five tabs open costs the server one connection, not five.
 
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use domain::ids::{CustomerId, MutationId, UserId};
@@ -461,32 +463,27 @@ impl Offline {
     }
 
     /// One sync round (see [`Round`]): the outbox, then every new page.
+    /// While a page is stored the next one is already asked for, so the
+    /// server reads it meanwhile instead of after.
     async fn round(self) -> Result<(), Problem> {
         let mut round = Round::new(BATCH, PAGE);
         let first_pull = self.replica.with_value(|r| r.as_ref().is_some_and(|r| r.meta().cookie.is_none()));
+        let mut read_ahead: Option<Sent> = None;
         loop {
             let Some(request) = self.replica.with_value(|r| r.as_ref().map(|r| round.next(r))) else {
                 return Ok(());
             };
             self.renew_lease();
-            let answer = match &request {
-                Request::Push { client, batch } => match push(*client, batch.clone()).await {
-                    Ok(reply) => Answer::Pushed(reply),
-                    Err(AppError::SequenceGap { expected, .. }) => Answer::SequenceGap { expected },
-                    Err(error) => Answer::Failed(problem(error)),
-                },
-                Request::Pull { cookie } => {
-                    match pull(cookie.as_ref().map(ToString::to_string), Some(round.page())).await {
-                        Ok(page) => {
-                            if first_pull {
-                                self.status.update(|s| s.first_pull = Some((page.cookie.version, page.head)));
-                            }
-                            Answer::Pulled(page)
-                        }
-                        Err(error) => Answer::Failed(problem(error)),
-                    }
-                }
+            let answer = match read_ahead.take() {
+                Some(sent) if sent.request == request => sent.answer().await,
+                _ => ask(request.clone(), round.page()).await,
             };
+            if first_pull && let Answer::Pulled(page) = &answer {
+                self.status.update(|s| s.first_pull = Some((page.cookie.version, page.head)));
+            }
+            if let Some(next) = round.ahead(&answer) {
+                read_ahead = Some(Sent::start(next.clone(), ask(next, round.page())).await);
+            }
             let taken = self
                 .replica
                 .try_update_value(|r| r.as_mut().map(|r| round.take(r, &request, answer, now_ms())));
@@ -498,6 +495,50 @@ impl Offline {
                 Some(Ok(Progress::Done)) => return Ok(()),
                 Some(Err(problem)) => return Err(problem),
             }
+        }
+    }
+}
+
+/// Sends `request` and waits for what the round needs of the answer.
+async fn ask(request: Request, page: u32) -> Answer {
+    match request {
+        Request::Push { client, batch } => match push(client, batch).await {
+            Ok(reply) => Answer::Pushed(reply),
+            Err(AppError::SequenceGap { expected, .. }) => Answer::SequenceGap { expected },
+            Err(error) => Answer::Failed(problem(error)),
+        },
+        Request::Pull { cookie } => match pull(cookie.as_ref().map(ToString::to_string), Some(page)).await {
+            Ok(page) => Answer::Pulled(page),
+            Err(error) => Answer::Failed(problem(error)),
+        },
+    }
+}
+
+/// A request on its way while the page before it is stored.
+struct Sent {
+    request: Request,
+    answer: Result<Answer, Pin<Box<dyn Future<Output = Answer>>>>,
+}
+
+impl Sent {
+    /// Polls `answer` once, which sends the request, and keeps it to await
+    /// later (or its answer, in the unlikely case it came at once).
+    async fn start(request: Request, answer: impl Future<Output = Answer> + 'static) -> Self {
+        let mut answer: Pin<Box<dyn Future<Output = Answer>>> = Box::pin(answer);
+        let early = std::future::poll_fn(|cx| {
+            Poll::Ready(match answer.as_mut().poll(cx) {
+                Poll::Ready(done) => Some(done),
+                Poll::Pending => None,
+            })
+        })
+        .await;
+        Self { request, answer: early.ok_or(answer) }
+    }
+
+    async fn answer(self) -> Answer {
+        match self.answer {
+            Ok(done) => done,
+            Err(waiting) => waiting.await,
         }
     }
 }

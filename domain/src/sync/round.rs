@@ -102,6 +102,20 @@ impl Round {
         Request::Pull { cookie: replica.meta().cookie.clone() }
     }
 
+    /// The request that will follow `answer` once it is taken, when that
+    /// is known before taking it: after a page with more behind it, the page
+    /// that starts where it ends. A device sends it while it stores this
+    /// page, so the server reads the next page meanwhile; it uses the answer
+    /// only if [`Round::next`] then asks for exactly that request.
+    pub fn ahead(&self, answer: &Answer) -> Option<Request> {
+        match answer {
+            Answer::Pulled(page) if self.pulling && page.more => {
+                Some(Request::Pull { cookie: Some(page.cookie.clone()) })
+            }
+            _ => None,
+        }
+    }
+
     /// Takes the answer to `request` into `replica`.
     pub fn take<S: Shelf>(
         &mut self,
@@ -193,6 +207,42 @@ mod tests {
         // Nothing new: the next round is a single pull.
         let quiet = play(&mut Round::new(2, 2), &mut replica, &mut server);
         assert!(matches!(quiet.as_slice(), [Request::Pull { cookie: Some(c) }] if c.version == 5));
+    }
+
+    #[test]
+    fn the_page_read_ahead_is_the_one_the_round_asks_for_next() {
+        let mut server = Server::default();
+        server.push(&replica_with(5).outgoing(10));
+        let mut replica = replica_with(0);
+        let mut round = Round::new(10, 2);
+        let mut read_ahead = Vec::new();
+        loop {
+            let request = round.next(&replica);
+            if let Some(expected) = read_ahead.last() {
+                assert_eq!(&request, expected, "the next request is the one read ahead");
+            }
+            let Request::Pull { cookie } = &request else { panic!("nothing to push") };
+            let page = server.pull_page(cookie.as_ref().map_or(0, |c| c.version), round.page());
+            let answer = Answer::Pulled(page);
+            let ahead = round.ahead(&answer);
+            if round.take(&mut replica, &request, answer, 0).unwrap() == Progress::Done {
+                assert_eq!(ahead, None, "nothing is read ahead of the last page");
+                break;
+            }
+            read_ahead.push(ahead.expect("a page with more behind it reads the next ahead"));
+        }
+        assert_eq!(read_ahead.len(), 2, "five archives in pages of two: two pages read ahead");
+        assert_eq!(replica.customers().count(), 5);
+
+        // Pushes are never sent ahead: what the next one holds depends on
+        // what the server made of this one.
+        let mut replica = replica_with(3);
+        let mut round = Round::new(1, 2);
+        let request = round.next(&replica);
+        let Request::Push { batch, .. } = &request else { panic!("pushes first") };
+        let answer = Answer::Pushed(server.push(batch));
+        assert_eq!(round.ahead(&answer), None);
+        round.take(&mut replica, &request, answer, 0).unwrap();
     }
 
     #[test]
