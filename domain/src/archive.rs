@@ -75,12 +75,16 @@ pub struct LabelledPhone {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct Address {
     /// 省 / 直辖市
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub province: Option<String>,
     /// 市
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// 区 / 县
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
     /// Street, building, room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
@@ -175,8 +179,10 @@ pub struct Preferences {
     /// Anything else, as key and value.
     pub notes: BTreeMap<String, String>,
     /// The channel they prefer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_channel: Option<ContactChannel>,
     /// When they prefer to be contacted ("weekday evenings").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_time: Option<String>,
 }
 
@@ -186,10 +192,13 @@ pub struct Consent {
     /// Marketing allowed.
     pub marketing: bool,
     /// The channel the consent covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<ContactChannel>,
     /// When it was given or withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     /// How it was collected ("signed form", "web form checkbox").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub how: Option<String>,
 }
 
@@ -199,10 +208,12 @@ pub struct Contact {
     /// The contact's name.
     pub name: CustomerName,
     /// Their role ("采购经理").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Their numbers.
     pub phones: Vec<LabelledPhone>,
     /// Their email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
 }
 
@@ -218,6 +229,7 @@ pub struct Order {
     /// When it was ordered.
     pub date: Date,
     /// Where ("门店", "天猫").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// When the contract or service it sold ends (合同/服务到期), if it
     /// does: a pool rule may send the archive back some days after it.
@@ -257,8 +269,10 @@ pub struct Interaction {
     /// What was said and agreed.
     pub summary: String,
     /// How satisfied the customer was, 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<u8>,
     /// When to follow up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_follow_up: Option<Date>,
 }
 
@@ -314,8 +328,10 @@ pub struct Feedback {
     /// Where its handling is.
     pub status: FeedbackStatus,
     /// What was done about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
     /// How satisfied the customer was with the handling, 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<u8>,
     /// When it was received.
     pub received_at: Timestamp,
@@ -389,6 +405,7 @@ pub struct Task {
     /// When it is due.
     pub due: Date,
     /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Done or not.
     pub done: bool,
@@ -485,6 +502,7 @@ pub struct Customer {
     /// Deleted or not; a deletion wins over a restore it did not see.
     pub deletion: Register<bool>,
     /// Set when this archive was merged into another; it is then deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<CustomerId>,
     /// Who created the archive.
     pub created_by: UserId,
@@ -724,18 +742,23 @@ pub struct Fields {
     /// The name.
     pub name: CustomerName,
     /// For persons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Gender>,
     /// For persons; never in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday: Option<Date>,
     /// The birthday is kept by the lunar calendar (农历生日): the lunar
     /// date of `birthday`, each lunar year.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub birthday_lunar: bool,
     /// For persons: occupation or title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
     /// For companies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
     /// For companies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_size: Option<CompanySize>,
     /// Phone numbers.
     pub phones: Vec<LabelledPhone>,
@@ -744,6 +767,7 @@ pub struct Fields {
     /// Where they live or work.
     pub address: Address,
     /// Sales region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Where they came from.
     pub source: SourceChannel,
@@ -756,10 +780,13 @@ pub struct Fields {
     /// Marketing consent.
     pub consent: Consent,
     /// The record keeper (建档人); empty for the public pool (公海).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<UserId>,
     /// When the archive is next due for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_review_at: Option<Date>,
     /// National ID or company registration number; sensitive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
     /// Colleagues the record keeper shares the archive with (they see it masked).
     #[serde(default)]
@@ -905,5 +932,27 @@ pub fn wire_name<T: Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),
         Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_not_given_are_left_out_and_the_earlier_form_with_nulls_still_reads() {
+        let fields = Fields::named(CustomerName::parse("张三").unwrap());
+        let json = serde_json::to_string(&fields).unwrap();
+        // A new archive leaves most of its values empty: each written as
+        // null made a sixth of every archive in a pull.
+        assert!(!json.contains("null"), "{json}");
+        assert_eq!(serde_json::from_str::<Fields>(&json).unwrap(), fields);
+
+        let mut earlier = serde_json::to_value(&fields).unwrap();
+        earlier["gender"] = serde_json::Value::Null;
+        earlier["occupation"] = serde_json::Value::Null;
+        earlier["address"]["city"] = serde_json::Value::Null;
+        earlier["consent"]["how"] = serde_json::Value::Null;
+        assert_eq!(serde_json::from_value::<Fields>(earlier).unwrap(), fields);
     }
 }
