@@ -4,6 +4,7 @@
 //! the same shapes and devices everywhere run the same round.
 
 mod cookie;
+mod pulled_wire;
 mod round;
 
 use std::collections::BTreeMap;
@@ -76,8 +77,9 @@ pub struct PushReply {
     pub names: BTreeMap<UserId, String>,
 }
 
-/// One change in a pull.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One change in a pull. Read by hand (see `pulled_wire`): a derived reader
+/// of a tagged enum holds each archive in an intermediate tree first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Pulled {
     /// The archive as it now is (masked when `masked`).
