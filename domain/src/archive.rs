@@ -563,9 +563,12 @@ impl Customer {
     /// True when any value has an open conflict or an edit met a deletion.
     pub fn has_conflicts(&self) -> bool {
         let fields = &self.fields;
+        // Most fields have no rival: their value is not copied to compare.
         self.field_meta.iter().any(|(name, m)| {
-            let current = FieldValue::read(fields, *name);
-            m.rivals.iter().any(|r| r.value != current)
+            !m.rivals.is_empty() && {
+                let current = FieldValue::read(fields, *name);
+                m.rivals.iter().any(|r| r.value != current)
+            }
         }) || self.custom_meta.iter().any(|(key, m)| m.in_conflict(self.fields.custom.get(key)))
             || self.contacts.values().any(|i| i.content.in_conflict())
             || self.orders.values().any(|i| i.content.in_conflict())
@@ -623,8 +626,10 @@ impl Customer {
     /// shown as conflicts. Derived from the surviving writes, so every
     /// replica lists the same ones whatever order the writes arrived in.
     pub fn edits_while_deleted(&self) -> Vec<DeletedEdit> {
+        // Checked for every archive on every sync: nothing is copied until
+        // a deletion is found.
         let deletions: Vec<Stamp> =
-            self.deletion.candidates().filter(|c| *c.value).map(|c| c.stamp).collect();
+            self.deletion.writes().filter(|(deleted, _)| **deleted).map(|(_, stamp)| stamp.clone()).collect();
         if deletions.is_empty() {
             return Vec::new();
         }

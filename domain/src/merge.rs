@@ -87,8 +87,13 @@ impl<V: Clone + PartialEq> Register<V> {
 
     /// Every surviving write, the current one first.
     pub fn candidates(&self) -> impl Iterator<Item = Candidate<&V>> {
-        std::iter::once(Candidate { value: &self.value, stamp: self.stamp.clone() })
-            .chain(self.rivals.iter().map(|c| Candidate { value: &c.value, stamp: c.stamp.clone() }))
+        self.writes().map(|(value, stamp)| Candidate { value, stamp: stamp.clone() })
+    }
+
+    /// Every surviving write's value and stamp, borrowed: for looking
+    /// through them without copying each stamp.
+    pub fn writes(&self) -> impl Iterator<Item = (&V, &Stamp)> {
+        std::iter::once((&self.value, &self.stamp)).chain(self.rivals.iter().map(|c| (&c.value, &c.stamp)))
     }
 
     /// Writes `value`, made by someone who had seen server version `base`.

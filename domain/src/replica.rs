@@ -255,7 +255,7 @@ impl<S: Shelf> Replica<S> {
         }
         let outbox_key = format!("{prefix}outbox");
         if let Some(raw) = shelf.read(&outbox_key)
-            && serde_json::from_str::<Outbox>(&raw).is_err()
+            && serde_json::from_slice::<Outbox>(raw.as_bytes()).is_err()
         {
             // Never overwrite changes this version cannot read: set them aside.
             let _ = shelf.write(&format!("{prefix}outbox.unreadable"), &raw);
@@ -294,7 +294,10 @@ impl<S: Shelf> Replica<S> {
         self.sizes.clear();
         for key in self.shelf.keys(&self.key("rec/")) {
             let Some(raw) = self.shelf.read(&key) else { continue };
-            match packing::unpack(&raw).and_then(|json| serde_json::from_str::<Cached>(&json).ok()) {
+            // Read as bytes, as a pulled page is (see `read_json`).
+            match packing::unpack(&raw)
+                .and_then(|json| serde_json::from_slice::<Cached>(json.as_bytes()).ok())
+            {
                 Some(cached) => {
                     self.sizes.insert(cached.customer.id, key.chars().count() + raw.chars().count());
                     self.records.insert(cached.customer.id, cached);
@@ -530,7 +533,8 @@ impl<S: Shelf> Replica<S> {
 
     /// Takes one page of a pull. The cookie moves only once every archive
     /// of the page is stored, so a full storage never skips a change.
-    pub fn take_page(&mut self, page: &PullPage, now: i64) -> Result<(), ShelfFull> {
+    /// The page's archives move into the cache (no copy of each).
+    pub fn take_page(&mut self, mut page: PullPage, now: i64) -> Result<(), ShelfFull> {
         if page.reset {
             for id in self.records.keys().copied().collect::<Vec<_>>() {
                 self.shelf.delete(&self.record_key(&id));
@@ -538,47 +542,40 @@ impl<S: Shelf> Replica<S> {
             self.records.clear();
             self.sizes.clear();
         }
-        for change in &page.changes {
+        // Only archives the page or a settled change touched are shown anew:
+        // a quiet periodic pull must not replay the whole portfolio.
+        let mut touched = std::collections::BTreeSet::new();
+        for change in std::mem::take(&mut page.changes) {
             match change {
                 Pulled::Put { customer, masked, keys } => {
                     let id = customer.id;
+                    touched.insert(id);
                     let used = self.records.get(&id).map_or(0, |c| c.used);
-                    let cached =
-                        Cached { customer: (**customer).clone(), masked: *masked, keys: keys.clone(), used };
-                    self.store_record(cached)?;
+                    self.store_record(Cached { customer: *customer, masked, keys, used })?;
                 }
                 Pulled::Delete { id, .. } => {
-                    self.records.remove(id);
-                    self.sizes.remove(id);
-                    self.shelf.delete(&self.record_key(id));
+                    touched.insert(id);
+                    self.records.remove(&id);
+                    self.sizes.remove(&id);
+                    self.shelf.delete(&self.record_key(&id));
                 }
             }
         }
         let mut meta = self.meta.clone();
-        meta.cookie = Some(page.cookie.clone());
-        meta.names.extend(page.names.iter().map(|(id, name)| (id.clone(), name.clone())));
-        if let Some(definitions) = &page.custom_fields {
-            meta.custom_fields = definitions.clone();
+        meta.cookie = Some(page.cookie);
+        meta.names.extend(page.names);
+        if let Some(definitions) = page.custom_fields {
+            meta.custom_fields = definitions;
         }
-        if let Some(rules) = &page.review_rules {
-            meta.review_rules = rules.clone();
+        if let Some(rules) = page.review_rules {
+            meta.review_rules = rules;
         }
-        if let Some(rules) = &page.pool_rules {
-            meta.pool_rules = rules.clone();
+        if let Some(rules) = page.pool_rules {
+            meta.pool_rules = rules;
         }
-        if let Some(zone) = &page.time_zone {
-            meta.time_zone = zone.clone();
+        if let Some(zone) = page.time_zone {
+            meta.time_zone = zone;
         }
-        // Only archives the page or a settled change touched are shown anew:
-        // a quiet periodic pull must not replay the whole portfolio.
-        let mut touched: std::collections::BTreeSet<CustomerId> = page
-            .changes
-            .iter()
-            .map(|change| match change {
-                Pulled::Put { customer, .. } => customer.id,
-                Pulled::Delete { id, .. } => *id,
-            })
-            .collect();
         if !page.more {
             meta.last_synced = Some(now);
             // Everything the server confirmed before this pull is in it now.
@@ -715,7 +712,7 @@ impl<S: Shelf> Replica<S> {
     fn refresh_outbox(&mut self) {
         let Some(raw) = self.shelf.read(&self.key("outbox")) else { return };
         if raw != self.outbox_text
-            && let Ok(outbox) = serde_json::from_str(&raw)
+            && let Ok(outbox) = serde_json::from_slice(raw.as_bytes())
         {
             self.outbox = outbox;
             self.outbox_text = raw;
@@ -873,8 +870,10 @@ impl OutboxParts {
     }
 }
 
+/// Stored JSON is read as bytes, as every answer from the server is: the
+/// browser's code then carries one reader per type, not two.
 fn read_json<T: DeserializeOwned>(shelf: &impl Shelf, key: &str) -> Option<T> {
-    serde_json::from_str(&shelf.read(key)?).ok()
+    serde_json::from_slice(shelf.read(key)?.as_bytes()).ok()
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -921,10 +920,10 @@ mod tests {
             pool_rules: None,
             time_zone: Some(urumqi.clone()),
         };
-        replica.take_page(&page, 1).unwrap();
+        replica.take_page(page.clone(), 1).unwrap();
         assert_eq!(replica.name_of(&li), "李雷");
         let quiet = PullPage { names: BTreeMap::new(), time_zone: None, ..page };
-        replica.take_page(&quiet, 2).unwrap();
+        replica.take_page(quiet, 2).unwrap();
         let reopened = Replica::open(replica.shelf().clone(), &rep());
         assert_eq!(reopened.name_of(&li), "李雷", "a quiet pull forgets nobody");
         assert_eq!(reopened.meta().time_zone, urumqi, "nor the zone");
@@ -983,7 +982,7 @@ mod tests {
         replica.acknowledge(&reply).unwrap();
         assert!(replica.pending().is_empty());
         assert!(replica.customer(&id).is_some(), "still shown between the push and the pull");
-        replica.take_page(&server.pull(0), 10).unwrap();
+        replica.take_page(server.pull(0), 10).unwrap();
         assert_eq!(replica.customer(&id), server.archives.get(&id));
         assert_eq!(replica.meta().cookie, Some(Cookie { epoch: "e".into(), version: 1 }));
         assert_eq!(replica.meta().last_synced, Some(10));
@@ -996,10 +995,10 @@ mod tests {
         let id = CustomerId::new();
         replica.record(id, create("张三"), Timestamp(1), today()).unwrap();
         replica.acknowledge(&server.push(&replica.outgoing(100))).unwrap();
-        replica.take_page(&server.pull(0), 10).unwrap();
+        replica.take_page(server.pull(0), 10).unwrap();
 
         replica.record(id, phone_edit("13800138000", replica.base(&id)), Timestamp(2), today()).unwrap();
-        replica.take_page(&server.pull(0), 20).unwrap();
+        replica.take_page(server.pull(0), 20).unwrap();
         assert_eq!(replica.customer(&id).unwrap().fields.phones.len(), 1);
         assert_eq!(replica.pending().len(), 1);
     }
@@ -1070,7 +1069,7 @@ mod tests {
         server.push(&writer.outgoing(100));
 
         let mut replica = Replica::open(MemoryShelf::default(), &rep());
-        replica.take_page(&server.pull(0), 1).unwrap();
+        replica.take_page(server.pull(0), 1).unwrap();
         replica.touch(&ids[0], 10_000_000);
         replica.touch(&ids[1], 20_000_000);
         replica.record(ids[2], phone_edit("13800138000", 1), Timestamp(2), today()).unwrap();
@@ -1089,7 +1088,7 @@ mod tests {
         let id = CustomerId::new();
         replica.record(id, create("张三"), Timestamp(1), today()).unwrap();
         replica.acknowledge(&server.push(&replica.outgoing(100))).unwrap();
-        replica.take_page(&server.pull(0), 10).unwrap();
+        replica.take_page(server.pull(0), 10).unwrap();
         replica.record(id, phone_edit("13800138000", 1), Timestamp(2), today()).unwrap();
 
         let mut shelf = replica.shelf().clone();

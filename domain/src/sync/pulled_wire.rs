@@ -6,43 +6,19 @@
 //! and then reads the variant from that: in the browser, two thirds of
 //! decoding a pulled page. The server writes the tag first, so this reader
 //! takes it from the first key and reads the fields straight into the
-//! variant; an object with its tag elsewhere is read the slow way.
+//! variant; an object with its tag elsewhere is gathered first and read
+//! the same way.
 
 use std::fmt;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer};
 
 use super::Pulled;
 use crate::archive::Customer;
 use crate::dedup::SearchKeys;
 use crate::ids::CustomerId;
-
-/// The same shape as `Pulled`, read by the derived code: for an object
-/// whose tag is not its first key.
-#[derive(Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Tagged {
-    Put {
-        customer: Box<Customer>,
-        masked: bool,
-        #[serde(default)]
-        keys: SearchKeys,
-    },
-    Delete {
-        id: CustomerId,
-        version: u64,
-    },
-}
-
-impl From<Tagged> for Pulled {
-    fn from(tagged: Tagged) -> Self {
-        match tagged {
-            Tagged::Put { customer, masked, keys } => Pulled::Put { customer, masked, keys },
-            Tagged::Delete { id, version } => Pulled::Delete { id, version },
-        }
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,19 +90,27 @@ impl<'de> Visitor<'de> for PulledVisitor {
     }
 }
 
-/// Reads the object whose first key was `first` through a JSON tree and
-/// the derived reader.
+/// Reads the object whose first key was `first` by gathering its fields
+/// and reading them again from JSON text with the tag first. Through text,
+/// not a tree: the browser's code then holds one reader of an archive.
 fn slow<'de, A: MapAccess<'de>>(first: Option<String>, mut map: A) -> Result<Pulled, A::Error> {
-    let mut object = serde_json::Map::new();
+    let mut fields: Vec<(String, serde_json::Value)> = Vec::new();
     if let Some(key) = first {
-        object.insert(key, map.next_value()?);
-        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
-            object.insert(key, value);
+        fields.push((key, map.next_value()?));
+        while let Some(field) = map.next_entry()? {
+            fields.push(field);
         }
     }
-    serde_json::from_value::<Tagged>(serde_json::Value::Object(object))
-        .map(Pulled::from)
-        .map_err(de::Error::custom)
+    let at = fields.iter().position(|(key, _)| key == "op").ok_or_else(|| de::Error::missing_field("op"))?;
+    let tag = fields.remove(at);
+    let mut text = Vec::new();
+    let mut writer = serde_json::Serializer::new(&mut text);
+    let mut object = writer.serialize_map(Some(fields.len() + 1)).map_err(de::Error::custom)?;
+    for (key, value) in std::iter::once(&tag).chain(&fields) {
+        object.serialize_entry(key, value).map_err(de::Error::custom)?;
+    }
+    object.end().map_err(de::Error::custom)?;
+    serde_json::from_slice(&text).map_err(de::Error::custom)
 }
 
 #[cfg(test)]
@@ -177,5 +161,10 @@ mod tests {
         let error = serde_json::from_str::<Pulled>(r#"{"op":"rename","id":"x"}"#).expect_err("refused");
         assert!(error.to_string().contains("rename"), "{error}");
         assert!(serde_json::from_str::<Pulled>(r#"{}"#).is_err());
+        let twice = r#"{"op":"delete","op":"put","version":3}"#;
+        let error = serde_json::from_str::<Pulled>(twice).expect_err("refused");
+        assert!(error.to_string().contains("duplicate field `op`"), "{error}");
+        let error = serde_json::from_str::<Pulled>(r#"{"version":3,"id":"x"}"#).expect_err("refused");
+        assert!(error.to_string().contains("`op`"), "{error}");
     }
 }

@@ -139,8 +139,9 @@ impl Round {
             }
             (Answer::SequenceGap { .. }, _) => Err(Problem::Server("sequence_gap".into())),
             (Answer::Pulled(page), _) => {
-                replica.take_page(&page, now).map_err(|_| Problem::Full)?;
-                Ok(if page.more { Progress::Continue } else { Progress::Done })
+                let more = page.more;
+                replica.take_page(page, now).map_err(|_| Problem::Full)?;
+                Ok(if more { Progress::Continue } else { Progress::Done })
             }
             (Answer::Failed(problem), _) => Err(problem),
         }
