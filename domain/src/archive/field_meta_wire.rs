@@ -50,27 +50,44 @@ pub(super) fn serialize<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let mut stamps: Vec<&Stamp> = Vec::new();
-    let mut fields: BTreeMap<FieldName, Entry<'_>> = BTreeMap::new();
-    for (name, field) in meta {
+    // Each field's write position, in the map's order: written for every
+    // archive in every pull, so no second map is built.
+    let positions: Vec<usize> = meta
+        .values()
         // Few distinct writes per archive: a scan beats a map.
-        let index = match stamps.iter().position(|s| **s == field.stamp) {
+        .map(|field| match stamps.iter().position(|s| **s == field.stamp) {
             Some(index) => index,
             None => {
                 stamps.push(&field.stamp);
                 stamps.len() - 1
             }
-        };
-        let entry = if field.rivals.is_empty() {
-            Entry::Plain(index)
-        } else {
-            Entry::Rivals { stamp: index, rivals: &field.rivals }
-        };
-        fields.insert(*name, entry);
-    }
+        })
+        .collect();
     let mut map = serializer.serialize_map(Some(2))?;
     map.serialize_entry("stamps", &stamps)?;
-    map.serialize_entry("fields", &fields)?;
+    map.serialize_entry("fields", &Positioned { meta, positions: &positions })?;
     map.end()
+}
+
+/// The fields of `meta`, each with its write's position.
+struct Positioned<'a> {
+    meta: &'a BTreeMap<FieldName, FieldMeta>,
+    positions: &'a [usize],
+}
+
+impl Serialize for Positioned<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.meta.len()))?;
+        for ((name, field), &index) in self.meta.iter().zip(self.positions) {
+            let entry = if field.rivals.is_empty() {
+                Entry::Plain(index)
+            } else {
+                Entry::Rivals { stamp: index, rivals: &field.rivals }
+            };
+            map.serialize_entry(name, &entry)?;
+        }
+        map.end()
+    }
 }
 
 /// Reads either form.
