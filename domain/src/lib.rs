@@ -59,6 +59,7 @@ pub mod rules;
 pub mod search;
 pub mod standard;
 pub mod sync;
+mod tag_first;
 pub mod time;
 pub mod validate;
 pub mod views;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod change_wire;
+
 use crate::archive::{Contact, Feedback, FieldValue, Fields, Interaction, ItemKind, Order, Task};
 use crate::custom_field::CustomEdit;
 use crate::ids::{ClientId, CustomerId, ItemId, MutationId, UserId};
@@ -37,7 +39,9 @@ pub struct FieldEdit {
 
 /// What a mutation does. Items (contacts, orders, ...) are put whole: a put
 /// of a new id appends (appends never conflict), a put of an existing id edits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by hand (see `change_wire`): a derived reader of a tagged enum holds
+/// each change in an intermediate tree first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     /// Creates the archive.

@@ -1,18 +1,10 @@
-//! Reading a pulled change straight into its variant.
-//!
-//! `Pulled` is written as one object tagged by `op`. The derived reader of
-//! such an enum cannot know the variant before it has seen the tag, so it
-//! first reads the whole object, archive and all, into an intermediate tree
-//! and then reads the variant from that: in the browser, two thirds of
-//! decoding a pulled page. The server writes the tag first, so this reader
-//! takes it from the first key and reads the fields straight into the
-//! variant; an object with its tag elsewhere is gathered first and read
-//! the same way.
+//! Reading a pulled change straight into its variant (see
+//! [`crate::tag_first`]): in the browser, the derived reader's intermediate
+//! tree took two thirds of decoding a pulled page.
 
 use std::fmt;
 
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer};
 
 use super::Pulled;
@@ -58,7 +50,7 @@ impl<'de> Visitor<'de> for PulledVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pulled, A::Error> {
         let first: Option<String> = map.next_key()?;
         if first.as_deref() != Some("op") {
-            return slow(first, map);
+            return crate::tag_first::reread("op", first, map);
         }
         let (mut customer, mut masked, mut keys) = (None, None, None);
         let (mut id, mut version) = (None, None);
@@ -88,29 +80,6 @@ impl<'de> Visitor<'de> for PulledVisitor {
             },
         })
     }
-}
-
-/// Reads the object whose first key was `first` by gathering its fields
-/// and reading them again from JSON text with the tag first. Through text,
-/// not a tree: the browser's code then holds one reader of an archive.
-fn slow<'de, A: MapAccess<'de>>(first: Option<String>, mut map: A) -> Result<Pulled, A::Error> {
-    let mut fields: Vec<(String, serde_json::Value)> = Vec::new();
-    if let Some(key) = first {
-        fields.push((key, map.next_value()?));
-        while let Some(field) = map.next_entry()? {
-            fields.push(field);
-        }
-    }
-    let at = fields.iter().position(|(key, _)| key == "op").ok_or_else(|| de::Error::missing_field("op"))?;
-    let tag = fields.remove(at);
-    let mut text = Vec::new();
-    let mut writer = serde_json::Serializer::new(&mut text);
-    let mut object = writer.serialize_map(Some(fields.len() + 1)).map_err(de::Error::custom)?;
-    for (key, value) in std::iter::once(&tag).chain(&fields) {
-        object.serialize_entry(key, value).map_err(de::Error::custom)?;
-    }
-    object.end().map_err(de::Error::custom)?;
-    serde_json::from_slice(&text).map_err(de::Error::custom)
 }
 
 #[cfg(test)]
