@@ -55,15 +55,17 @@ impl<'de> Visitor<'de> for PulledVisitor {
         let (mut customer, mut masked, mut keys) = (None, None, None);
         let (mut id, mut version) = (None, None);
         let op: Op = map.next_value()?;
+        let put = matches!(op, Op::Put);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Customer => customer = Some(map.next_value::<Box<Customer>>()?),
-                Key::Masked => masked = Some(map.next_value::<bool>()?),
-                Key::Keys => keys = Some(map.next_value::<SearchKeys>()?),
-                Key::Id => id = Some(map.next_value::<CustomerId>()?),
-                Key::Version => version = Some(map.next_value::<u64>()?),
                 Key::Op => return Err(de::Error::duplicate_field("op")),
-                Key::Other => {
+                Key::Customer if put => customer = Some(map.next_value::<Box<Customer>>()?),
+                Key::Masked if put => masked = Some(map.next_value::<bool>()?),
+                Key::Keys if put => keys = Some(map.next_value::<SearchKeys>()?),
+                Key::Id if !put => id = Some(map.next_value::<CustomerId>()?),
+                Key::Version if !put => version = Some(map.next_value::<u64>()?),
+                // Unknown, or another op's: skipped, as the derived reader did.
+                _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -116,7 +118,8 @@ mod tests {
         let moved = json!({ "masked": true, "customer": customer, "later": [1, 2], "op": "put" });
         let read: Pulled = serde_json::from_value(moved).expect("reads");
         assert_eq!(read, change);
-        let extra = json!({ "op": "delete", "id": customer.id, "version": 3, "later": {"a": 1} });
+        let extra =
+            json!({ "op": "delete", "id": customer.id, "version": 3, "later": {"a": 1}, "masked": "no" });
         assert_eq!(
             serde_json::from_value::<Pulled>(extra).expect("reads"),
             Pulled::Delete { id: customer.id, version: 3 }
